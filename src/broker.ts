@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { UserRegistry } from './auth/users';
+import { defaultSettings, type Settings } from './config/settings';
+import { Connection } from './connection/connection';
+import type { ConnectionContext } from './connection/context';
+import { createLogger, type Logger } from './observability/logger';
+import type { FieldTable } from './protocol/field-table';
+import { MemoryStore } from './store/memory';
+import type { Store } from './store/store';
+import { VirtualHost } from './vhost/vhost';
+
+export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> {
+  amqp?: Partial<Settings['amqp']>;
+  http?: Partial<Settings['http']>;
+  /** Shorthand for amqp.port. */
+  port?: number;
+  logger?: Logger;
+  /** Defaults to an in-memory store. */
+  store?: Store;
+}
+
+export interface RunningBroker {
+  /** amqp://user:pass@host:port for the default user and the first listener. */
+  readonly url: string;
+  readonly port: number;
+  /** Every address:port listened on. */
+  readonly addresses: readonly string[];
+  /** Stops accepting, closes client connections with 320 CONNECTION_FORCED and releases the store. */
+  close(): Promise<void>;
+}
+
+/** Addresses that may be missing on a host (no IPv6); skipped with a warning when another listener works. */
+const OPTIONAL_ADDRESS_ERRORS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+const SHUTDOWN_GRACE_MS = 3_500;
+
+/** Composition root: the only place that wires the modules together. Also the library entry. */
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const settings = resolveSettings(options);
+  const logger = options.logger ?? createLogger({ level: settings.logLevel });
+  const store = options.store ?? new MemoryStore();
+
+  const users = new UserRegistry(new Set(settings.loopbackUsers));
+  users.add(settings.defaultUser, settings.defaultPass, ['administrator']);
+  const vhosts = new Map<string, VirtualHost>([[settings.defaultVhost, new VirtualHost(settings.defaultVhost, store)]]);
+
+  const connections = new Set<Connection>();
+  const context: ConnectionContext = {
+    limits: { frameMax: settings.frameMax, channelMax: settings.channelMax, heartbeat: settings.heartbeat },
+    logger,
+    serverProperties: serverProperties(),
+    users,
+    vhost: (name) => vhosts.get(name),
+    connectionClosed: (connection) => connections.delete(connection as Connection),
+  };
+
+  const sockets = new Set<Socket>();
+  const onConnection = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    connections.add(new Connection(socket, context));
+  };
+
+  const servers: Server[] = [];
+  const addresses: string[] = [];
+  let port = settings.amqp.port;
+  for (const address of settings.amqp.bind) {
+    try {
+      const server = await listen(onConnection, address, port);
+      const bound = server.address();
+      if (bound !== null && typeof bound === 'object') port = bound.port;
+      servers.push(server);
+      addresses.push(formatAddress(address, port));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (OPTIONAL_ADDRESS_ERRORS.has(code) && settings.amqp.bind.length > 1) {
+        logger.warn({ address, code }, 'cannot listen on this address; skipping it');
+        continue;
+      }
+      await Promise.all(servers.map(closeServer));
+      throw err;
+    }
+  }
+  if (servers.length === 0) throw new Error('no AMQP listener could be started');
+  logger.info({ addresses }, 'AMQP listener started');
+
+  const firstHost = urlHost(settings.amqp.bind[0] ?? '127.0.0.1');
+  const url = `amqp://${encodeURIComponent(settings.defaultUser)}:${encodeURIComponent(settings.defaultPass)}@${firstHost}:${port}${
+    settings.defaultVhost === '/' ? '' : `/${encodeURIComponent(settings.defaultVhost)}`
+  }`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const stopped = Promise.all(servers.map(closeServer));
+      for (const connection of connections) connection.forceClose('shutdown');
+      await waitForSockets(sockets, SHUTDOWN_GRACE_MS);
+      for (const socket of sockets) socket.destroy();
+      await stopped;
+      await store.close();
+      logger.info('broker stopped');
+    })());
+
+  return { url, port, addresses, close };
+}
+
+function resolveSettings(options: BrokerOptions): Settings {
+  const base = defaultSettings();
+  const { amqp, http, port, logger: _logger, store: _store, ...rest } = options;
+  const settings: Settings = {
+    ...base,
+    ...stripUndefined(rest),
+    amqp: { ...base.amqp, ...stripUndefined(amqp ?? {}) },
+    http: { ...base.http, ...stripUndefined(http ?? {}) },
+  };
+  if (port !== undefined) settings.amqp.port = port;
+  return settings;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function listen(onConnection: (socket: Socket) => void, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer({ noDelay: true }, onConnection);
+    server.once('error', reject);
+    server.listen({ host, port, ipv6Only: host.includes(':') }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function waitForSockets(sockets: Set<Socket>, timeoutMs: number): Promise<void> {
+  if (sockets.size === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const check = (): void => {
+      if (sockets.size > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    for (const socket of sockets) socket.once('close', () => setImmediate(check));
+  });
+}
+
+function formatAddress(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function urlHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function serverProperties(): FieldTable {
+  return {
+    product: 'Leveret',
+    version: packageVersion(),
+    platform: `Node.js ${process.version}`,
+    cluster_name: `leveret@${hostname()}`,
+    copyright: 'Copyright (c) the Leveret authors',
+    information: 'Licensed under the MIT License',
+    capabilities: {
+      publisher_confirms: true,
+      exchange_exchange_bindings: true,
+      'basic.nack': true,
+      consumer_cancel_notify: true,
+      'connection.blocked': true,
+      consumer_priorities: true,
+      authentication_failure_close: true,
+      per_consumer_qos: true,
+    },
+  };
+}

@@ -1,0 +1,296 @@
+import type { Logger } from 'pino';
+import { AmqpError } from '../protocol/amqp-error';
+import { MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
+import type { FieldTable } from '../protocol/field-table';
+import type { Exchange } from '../exchange/exchange';
+import type { RoutingSubject } from '../exchange/router';
+import type { Message, QueueEntry } from '../queue/message';
+import type { Queue } from '../queue/queue';
+import type { VirtualHost } from '../vhost/vhost';
+import { CommandAssembler } from './command-assembler';
+import { ConfirmTracker } from './confirms';
+import { ChannelConsumer } from './consumer';
+import { Unacked, UnackedTable } from './unacked';
+
+/** What a channel needs from its connection. */
+export interface ChannelHost {
+  readonly vhost: VirtualHost;
+  /** Identity for exclusive queues. */
+  readonly owner: object;
+  readonly frameMax: number;
+  /** True while the socket's write buffer is over its limit. */
+  readonly writeBlocked: boolean;
+  /** The client announced consumer_cancel_notify. */
+  readonly consumerCancelNotify: boolean;
+  readonly logger: Logger;
+  sendMethod(channel: number, id: number, args: object): void;
+  sendContent(channel: number, properties: Buffer, body: Buffer): void;
+}
+
+interface PendingPublish {
+  readonly args: BasicPublishArgs;
+  readonly exchange: Exchange;
+  readonly message: Message;
+}
+
+/**
+ * One AMQP channel: consumers, unacked deliveries, qos, confirm and tx state. Methods arrive through
+ * dispatch.ts; content-bearing methods are assembled first. Errors are thrown as AmqpError and mapped
+ * to channel.close or connection.close by the connection.
+ */
+export class Channel implements RoutingSubject {
+  readonly assembler = new CommandAssembler<BasicPublishArgs>();
+  readonly consumers = new Map<string, ChannelConsumer>();
+  readonly unacked = new UnackedTable();
+  /** Set when the broker sent channel.close and waits for close-ok. */
+  closing = false;
+  flowActive = true;
+  /** basic.qos global=false: prefetch for consumers created afterwards. */
+  consumerPrefetch = 0;
+  /** basic.qos global=true: limit across the channel's consumers. */
+  channelPrefetch = 0;
+  confirm: ConfirmTracker | undefined;
+  tx: { publishes: PendingPublish[]; acks: Unacked[] } | undefined;
+  mostRecentQueue = '';
+  private nextDeliveryTag = 1;
+
+  // Per-publish scratch, reused (no allocation per message beyond the message itself).
+  private readonly routed = new Set<object>();
+  private readonly visited = new Set<Exchange>();
+  private readonly matched = new Set<object>();
+  private subjectKey = '';
+  private subjectMessage: Message | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly host: ChannelHost,
+  ) {}
+
+  get vhost(): VirtualHost {
+    return this.host.vhost;
+  }
+
+  // ---- RoutingSubject (the message being routed) -------------------------------------------------
+
+  get routingKey(): string {
+    return this.subjectKey;
+  }
+
+  headers(): FieldTable | undefined {
+    return messageHeaders(this.subjectMessage as Message);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  send(id: number, args: object): void {
+    this.host.sendMethod(this.id, id, args);
+  }
+
+  // ---- publishing ------------------------------------------------------------------------------
+
+  /** A complete basic.publish command arrived. */
+  publish(args: BasicPublishArgs, properties: Buffer, body: Buffer): void {
+    if (args.immediate) throw new AmqpError(ReplyCode.NotImplemented, 'immediate=true');
+    const exchange = this.vhost.exchangeOrDie(args.exchange);
+    if (exchange.internal) {
+      throw new AmqpError(
+        ReplyCode.AccessRefused,
+        `cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`,
+      );
+    }
+    const message: Message = { exchange: args.exchange, routingKey: args.routingKey, properties, body, headers: undefined };
+    if (this.tx !== undefined) {
+      this.tx.publishes.push({ args, exchange, message });
+      return;
+    }
+    this.route(args, exchange, message);
+  }
+
+  private route(args: BasicPublishArgs, exchange: Exchange, message: Message): void {
+    const routed = this.routed;
+    this.subjectKey = message.routingKey;
+    this.subjectMessage = message;
+    this.vhost.route(exchange, this, routed, this.visited, this.matched);
+    this.subjectMessage = undefined;
+    if (routed.size === 0) {
+      if (args.mandatory) this.returnMessage(message, ReplyCode.NoRoute, 'NO_ROUTE');
+    } else {
+      for (const queue of routed) (queue as Queue).enqueue(message);
+      routed.clear();
+    }
+    if (this.confirm !== undefined) this.confirm.settle(this.confirm.next(), true);
+  }
+
+  private returnMessage(message: Message, replyCode: number, replyText: string): void {
+    this.send(MethodId.BasicReturn, {
+      replyCode,
+      replyText,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+    });
+    this.host.sendContent(this.id, message.properties, message.body);
+  }
+
+  /** End of a read turn: coalesced publisher confirms go out. */
+  flushConfirms(): void {
+    if (this.confirm !== undefined && !this.closing) this.confirm.flush(this);
+  }
+
+  // ---- delivering ------------------------------------------------------------------------------
+
+  canDeliver(): boolean {
+    return this.flowActive && !this.closing && !this.host.writeBlocked;
+  }
+
+  hasGlobalCredit(): boolean {
+    return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
+  }
+
+  deliver(consumer: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
+    const tag = this.nextDeliveryTag++;
+    if (!consumer.noAck) {
+      this.unacked.add(new Unacked(tag, queue, entry, consumer));
+      consumer.unacked++;
+    }
+    const message = entry.message;
+    this.send(MethodId.BasicDeliver, {
+      consumerTag: consumer.tag,
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+    });
+    this.host.sendContent(this.id, message.properties, message.body);
+  }
+
+  /** basic.get: hands one entry over outside any consumer. */
+  deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
+    const tag = this.nextDeliveryTag++;
+    if (!noAck) this.unacked.add(new Unacked(tag, queue, entry, undefined));
+    const message = entry.message;
+    this.send(MethodId.BasicGetOk, {
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+      messageCount: queue.messageCount,
+    });
+    this.host.sendContent(this.id, message.properties, message.body);
+  }
+
+  // ---- settling --------------------------------------------------------------------------------
+
+  /** basic.ack / basic.nack / basic.reject. Unknown tags close the channel with 406. */
+  settle(deliveryTag: number, multiple: boolean, ack: boolean, requeue: boolean): void {
+    const settled = this.unacked.take(deliveryTag, multiple);
+    if (settled === undefined) {
+      throw new AmqpError(ReplyCode.PreconditionFailed, `unknown delivery tag ${deliveryTag}`);
+    }
+    if (this.tx !== undefined) {
+      for (const u of settled) {
+        u.ack = ack;
+        u.requeue = requeue;
+        this.tx.acks.push(u);
+      }
+      return;
+    }
+    this.applySettlement(settled, ack, requeue);
+  }
+
+  /** Requeues (or drops) and frees prefetch credit, then lets the affected queues deliver again. */
+  applySettlement(settled: Unacked[], ack: boolean, requeue: boolean): void {
+    const queues = this.matched;
+    queues.clear();
+    let requeued: Map<Queue, QueueEntry[]> | undefined;
+    for (const u of settled) {
+      if (u.consumer !== undefined) {
+        u.consumer.unacked--;
+        queues.add(u.consumer.queue);
+      }
+      if (!ack && requeue) {
+        requeued ??= new Map();
+        let list = requeued.get(u.queue);
+        if (list === undefined) requeued.set(u.queue, (list = []));
+        list.push(u.entry);
+      }
+    }
+    if (requeued !== undefined) for (const [queue, entries] of requeued) queue.requeue(entries);
+    if (this.channelPrefetch !== 0) for (const consumer of this.consumers.values()) queues.add(consumer.queue);
+    for (const queue of queues) (queue as Queue).drain();
+    queues.clear();
+  }
+
+  /** basic.recover / channel close: every unacked delivery goes back to its queue. */
+  requeueAll(): void {
+    const all = this.unacked.takeAll();
+    if (all.length > 0) this.applySettlement(all, false, true);
+  }
+
+  // ---- consumers -------------------------------------------------------------------------------
+
+  addConsumer(consumer: ChannelConsumer): void {
+    this.consumers.set(consumer.tag, consumer);
+    consumer.queue.addConsumer(consumer);
+  }
+
+  cancelConsumer(tag: string): void {
+    const consumer = this.consumers.get(tag);
+    if (consumer === undefined) return;
+    this.consumers.delete(tag);
+    consumer.queue.removeConsumer(consumer);
+  }
+
+  consumerCancelledByBroker(consumer: ChannelConsumer): void {
+    if (this.consumers.get(consumer.tag) !== consumer) return;
+    this.consumers.delete(consumer.tag);
+    if (this.host.consumerCancelNotify && !this.closing) {
+      this.send(MethodId.BasicCancel, { consumerTag: consumer.tag, noWait: true });
+    }
+  }
+
+  /** Restarts deliveries after flow, qos or write-buffer changes. */
+  resumeDeliveries(): void {
+    for (const consumer of this.consumers.values()) consumer.queue.scheduleDrain();
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** Releases everything the channel holds: consumers first, then unacked deliveries back to their queues. */
+  release(): void {
+    this.closing = true;
+    this.assembler.reset();
+    const consumers = [...this.consumers.values()];
+    this.consumers.clear();
+    if (this.tx !== undefined) {
+      this.tx.publishes.length = 0;
+      for (const u of this.tx.acks.splice(0)) this.unacked.add(u);
+    }
+    for (const consumer of consumers) consumer.queue.removeConsumer(consumer);
+    this.requeueAll();
+  }
+
+  // ---- tx --------------------------------------------------------------------------------------
+
+  commit(): void {
+    const tx = this.tx as NonNullable<Channel['tx']>;
+    const publishes = tx.publishes.splice(0);
+    const acks = tx.acks.splice(0);
+    for (const p of publishes) this.route(p.args, p.exchange, p.message);
+    for (const u of acks) this.applySettlement([u], u.ack, u.requeue);
+  }
+
+  rollback(): void {
+    const tx = this.tx as NonNullable<Channel['tx']>;
+    tx.publishes.length = 0;
+    for (const u of tx.acks.splice(0)) this.unacked.add(u);
+  }
+}
+
+/** Decodes a message's headers once and caches them on the message. */
+export function messageHeaders(message: Message): FieldTable | undefined {
+  if (message.headers === undefined) {
+    const props = message.properties;
+    message.headers = props.length >= 2 ? (decodeBasicProperties(props, 0, props.length).headers ?? null) : null;
+  }
+  return message.headers ?? undefined;
+}

@@ -1,0 +1,115 @@
+import { AmqpError } from '../protocol/amqp-error';
+import { ClassId, ReplyCode } from '../protocol/generated/amqp';
+
+/** Largest message body accepted, as RabbitMQ's default max_message_size (128 MiB). */
+export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
+
+const enum State {
+  Idle,
+  ExpectHeader,
+  ExpectBody,
+}
+
+/**
+ * Turns method -> content header -> body frames into one complete command, with an explicit state and
+ * a precise UNEXPECTED_FRAME for each wrong frame. Pure: no sockets, no broker knowledge.
+ */
+export class CommandAssembler<M> {
+  private state = State.Idle;
+  private method: M | undefined;
+  private bodySize = 0;
+  private received = 0;
+  private body: Buffer | undefined;
+  private properties: Buffer | undefined;
+
+  /** Completed command, valid after onHeader/onBody returned true. */
+  completedMethod: M | undefined;
+  completedProperties: Buffer = Buffer.alloc(0);
+  completedBody: Buffer = Buffer.alloc(0);
+
+  get idle(): boolean {
+    return this.state === State.Idle;
+  }
+
+  /** A method frame arrived; `hasContent` methods start a content sequence. */
+  onMethod(method: M, hasContent: boolean): void {
+    if (this.state === State.ExpectHeader) {
+      throw unexpected(`expected content header for class ${ClassId.Basic}, got non content header frame instead`);
+    }
+    if (this.state === State.ExpectBody) throw unexpected('expected content body, got non content body frame instead');
+    if (hasContent) {
+      this.method = method;
+      this.state = State.ExpectHeader;
+    }
+  }
+
+  /** Returns true when the header completed a command (empty body). `payload` is only valid during the call. */
+  onHeader(payload: Buffer): boolean {
+    if (this.state === State.Idle) throw unexpected('expected method frame, got non method frame instead');
+    if (this.state === State.ExpectBody) throw unexpected('expected content body, got non content body frame instead');
+    if (payload.length < 14) throw new AmqpError(ReplyCode.FrameError, 'content header frame too short');
+    const classId = payload.readUInt16BE(0);
+    if (classId !== ClassId.Basic) {
+      throw unexpected(`expected content header for class ${ClassId.Basic}, got one for class ${classId} instead`);
+    }
+    const size = Number(payload.readBigUInt64BE(4));
+    this.properties = Buffer.from(payload.subarray(12));
+    if (size > MAX_MESSAGE_SIZE) {
+      this.reset();
+      throw new AmqpError(
+        ReplyCode.PreconditionFailed,
+        `message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`,
+      );
+    }
+    this.bodySize = size;
+    this.received = 0;
+    if (size === 0) {
+      this.complete(Buffer.alloc(0));
+      return true;
+    }
+    this.body = undefined;
+    this.state = State.ExpectBody;
+    return false;
+  }
+
+  /** Returns true when this body frame completed the command. `payload` is only valid during the call. */
+  onBody(payload: Buffer): boolean {
+    if (this.state === State.Idle) throw unexpected('expected method frame, got non method frame instead');
+    if (this.state === State.ExpectHeader) {
+      throw unexpected(`expected content header for class ${ClassId.Basic}, got non content header frame instead`);
+    }
+    const remaining = this.bodySize - this.received;
+    if (payload.length > remaining) {
+      throw unexpected(`received ${this.received + payload.length} bytes of body, expected ${this.bodySize}`);
+    }
+    if (this.received === 0 && payload.length === this.bodySize) {
+      this.complete(Buffer.from(payload));
+      return true;
+    }
+    const body = (this.body ??= Buffer.allocUnsafe(this.bodySize));
+    payload.copy(body, this.received);
+    this.received += payload.length;
+    if (this.received < this.bodySize) return false;
+    this.complete(body);
+    return true;
+  }
+
+  /** Drops any partial command (channel closed). */
+  reset(): void {
+    this.state = State.Idle;
+    this.method = undefined;
+    this.body = undefined;
+    this.properties = undefined;
+  }
+
+  private complete(body: Buffer): void {
+    this.completedMethod = this.method;
+    this.completedProperties = this.properties as Buffer;
+    this.completedBody = body;
+    this.reset();
+  }
+}
+
+function unexpected(text: string): AmqpError {
+  return new AmqpError(ReplyCode.UnexpectedFrame, text);
+}

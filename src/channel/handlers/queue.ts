@@ -1,0 +1,78 @@
+import { AmqpError } from '../../protocol/amqp-error';
+import {
+  MethodId,
+  ReplyCode,
+  type QueueBindArgs,
+  type QueueDeclareArgs,
+  type QueueDeleteArgs,
+  type QueuePurgeArgs,
+  type QueueUnbindArgs,
+} from '../../protocol/generated/amqp';
+import type { Channel } from '../channel';
+import type { Handler, HandlerTable } from '../dispatch';
+
+/**
+ * An empty queue name means the channel's most recently declared queue (a RabbitMQ convenience that
+ * clients rely on); with none declared it is NOT_FOUND.
+ */
+export function expandQueueName(channel: Channel, name: string): string {
+  if (name !== '') return name;
+  if (channel.mostRecentQueue === '') throw new AmqpError(ReplyCode.NotFound, 'no previously declared queue');
+  return channel.mostRecentQueue;
+}
+
+const declare: Handler<QueueDeclareArgs> = (channel, args) => {
+  const queue = channel.vhost.declareQueue(
+    {
+      name: args.queue,
+      passive: args.passive,
+      durable: args.durable,
+      exclusive: args.exclusive,
+      autoDelete: args.autoDelete,
+      arguments: args.arguments,
+    },
+    channel.host.owner,
+  );
+  channel.mostRecentQueue = queue.name;
+  if (!args.noWait) {
+    channel.send(MethodId.QueueDeclareOk, {
+      queue: queue.name,
+      messageCount: queue.messageCount,
+      consumerCount: queue.consumerCount,
+    });
+  }
+};
+
+const bind: Handler<QueueBindArgs> = (channel, args) => {
+  const queue = expandQueueName(channel, args.queue);
+  const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
+  channel.vhost.bindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
+  if (!args.noWait) channel.send(MethodId.QueueBindOk, {});
+};
+
+const unbind: Handler<QueueUnbindArgs> = (channel, args) => {
+  const queue = expandQueueName(channel, args.queue);
+  const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
+  channel.vhost.unbindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
+  channel.send(MethodId.QueueUnbindOk, {});
+};
+
+const purge: Handler<QueuePurgeArgs> = (channel, args) => {
+  const queue = channel.vhost.queueFor(expandQueueName(channel, args.queue), channel.host.owner);
+  const messageCount = queue.purge();
+  if (!args.noWait) channel.send(MethodId.QueuePurgeOk, { messageCount });
+};
+
+const remove: Handler<QueueDeleteArgs> = (channel, args) => {
+  const name = expandQueueName(channel, args.queue);
+  const messageCount = channel.vhost.deleteQueue(name, args.ifUnused, args.ifEmpty, channel.host.owner);
+  if (!args.noWait) channel.send(MethodId.QueueDeleteOk, { messageCount });
+};
+
+export const queueHandlers: HandlerTable = [
+  [MethodId.QueueDeclare, declare as Handler<never>],
+  [MethodId.QueueBind, bind as Handler<never>],
+  [MethodId.QueueUnbind, unbind as Handler<never>],
+  [MethodId.QueuePurge, purge as Handler<never>],
+  [MethodId.QueueDelete, remove as Handler<never>],
+];

@@ -1,0 +1,487 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
+import type { User } from '../auth/users';
+import { Channel, type ChannelHost } from '../channel/channel';
+import { dispatchTable } from '../channel/dispatch';
+import { AmqpError } from '../protocol/amqp-error';
+import { FrameError, FrameSyntaxError, UnknownMethodError } from '../protocol/errors';
+import type { FieldTable } from '../protocol/field-table';
+import { FrameReader } from '../protocol/frame-reader';
+import { HEARTBEAT_FRAME, PROTOCOL_HEADER } from '../protocol/frames';
+import {
+  FRAME_BODY,
+  FRAME_HEADER,
+  FRAME_HEARTBEAT,
+  FRAME_METHOD,
+  FRAME_MIN_SIZE,
+  MethodId,
+  ReplyCode,
+  decodeMethodArgs,
+  methodInfo,
+  type BasicPublishArgs,
+  type ConnectionOpenArgs,
+  type ConnectionStartOkArgs,
+  type ConnectionTuneOkArgs,
+} from '../protocol/generated/amqp';
+import type { VirtualHost } from '../vhost/vhost';
+import type { ConnectionContext } from './context';
+import { FrameWriter } from './writer';
+
+const enum State {
+  AwaitingHeader,
+  AwaitingStartOk,
+  AwaitingTuneOk,
+  AwaitingOpen,
+  Open,
+  /** We sent connection.close and wait for close-ok. */
+  Closing,
+  Closed,
+}
+
+/** Time allowed from accept to connection.open, as RabbitMQ's handshake_timeout. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Time we wait for connection.close-ok after sending connection.close. */
+const CLOSE_OK_TIMEOUT_MS = 3_000;
+
+let nextConnectionId = 1;
+
+/**
+ * One client connection: handshake, tune, heartbeats, the channel table and the one place where
+ * errors become channel.close (soft) or connection.close (hard).
+ */
+export class Connection implements ChannelHost {
+  readonly id = nextConnectionId++;
+  readonly logger: Logger;
+  readonly owner: object = this;
+  readonly channels = new Map<number, Channel>();
+  user: User | undefined;
+  clientProperties: FieldTable = {};
+  consumerCancelNotify = false;
+  channelMax: number;
+  heartbeat = 0;
+
+  private state = State.AwaitingHeader;
+  private readonly reader: FrameReader;
+  private readonly writer: FrameWriter;
+  private currentVhost: VirtualHost | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private receivedSinceTick = false;
+  private missedTicks = 0;
+  private released = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly context: ConnectionContext,
+  ) {
+    const { limits } = context;
+    this.channelMax = limits.channelMax;
+    this.reader = new FrameReader(limits.frameMax);
+    this.writer = new FrameWriter(socket, limits.frameMax);
+    this.logger = context.logger.child({ connection: this.id, client: `${socket.remoteAddress}:${socket.remotePort}` });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug({ err: err.code ?? err.message }, 'socket error'));
+    socket.on('close', () => this.onSocketClosed());
+    this.timer = setTimeout(() => this.handshakeTimedOut(), HANDSHAKE_TIMEOUT_MS);
+    this.logger.info('connection accepted');
+  }
+
+  // ---- ChannelHost -------------------------------------------------------------------------------
+
+  get vhost(): VirtualHost {
+    return this.currentVhost as VirtualHost;
+  }
+
+  get frameMax(): number {
+    return this.writer.frameMax;
+  }
+
+  get writeBlocked(): boolean {
+    return this.writer.blocked;
+  }
+
+  sendMethod(channel: number, id: number, args: object): void {
+    this.writer.method(channel, id, args);
+  }
+
+  sendContent(channel: number, properties: Buffer, body: Buffer): void {
+    this.writer.content(channel, properties, body);
+  }
+
+  // ---- reading -----------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.state === State.Closed) return;
+    this.receivedSinceTick = true;
+    const reader = this.reader;
+    reader.push(chunk);
+    try {
+      if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
+      while ((this.state as State) !== State.Closed && reader.next()) {
+        this.handleFrame(reader.frameType, reader.channel, reader.payload);
+      }
+    } catch (err) {
+      this.fail(err, 0, 0);
+    }
+    for (const channel of this.channels.values()) channel.flushConfirms();
+  }
+
+  private readProtocolHeader(): boolean {
+    const header = this.reader.readProtocolHeader();
+    if (header === null) return false;
+    if (!header.equals(PROTOCOL_HEADER)) {
+      this.logger.warn({ header: header.toString('hex') }, 'protocol header mismatch; replied with AMQP 0-9-1 and closed');
+      this.state = State.Closed;
+      this.socket.end(PROTOCOL_HEADER);
+      return false;
+    }
+    this.state = State.AwaitingStartOk;
+    this.writer.method(0, MethodId.ConnectionStart, {
+      versionMajor: 0,
+      versionMinor: 9,
+      serverProperties: this.context.serverProperties,
+      mechanisms: Buffer.from(SASL_MECHANISMS.join(' ')),
+      locales: Buffer.from('en_US'),
+    });
+    return true;
+  }
+
+  private handleFrame(type: number, channelId: number, payload: Buffer): void {
+    if (type === FRAME_METHOD) {
+      this.handleMethodFrame(channelId, payload);
+    } else if (type === FRAME_HEARTBEAT) {
+      if (channelId !== 0) throw new AmqpError(ReplyCode.FrameError, `heartbeat frame on channel ${channelId}`);
+    } else if (type === FRAME_HEADER || type === FRAME_BODY) {
+      this.handleContentFrame(type, channelId, payload);
+    }
+  }
+
+  private handleMethodFrame(channelId: number, payload: Buffer): void {
+    if (payload.length < 4) throw new AmqpError(ReplyCode.FrameError, 'method frame too short');
+    const id = payload.readUInt32BE(0);
+    const info = methodInfo(id);
+    if (info === undefined) throw new UnknownMethodError(id >>> 16, id & 0xffff);
+    if (channelId === 0) {
+      this.handleConnectionMethod(id, payload);
+      return;
+    }
+    if (this.state !== State.Open) {
+      if (this.state === State.Closing) return;
+      throw new AmqpError(ReplyCode.ChannelError, `unexpected frame on channel ${channelId} before connection.open`);
+    }
+    const channel = this.channels.get(channelId);
+    if (id === MethodId.ChannelOpen) {
+      this.openChannel(channelId, channel);
+      return;
+    }
+    if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'", id >>> 16, id & 0xffff);
+    if (channel.closing) {
+      // Only the close handshake matters on a closing channel; everything else is discarded.
+      if (id === MethodId.ChannelCloseOk) this.channels.delete(channelId);
+      else if (id === MethodId.ChannelClose) this.writer.method(channelId, MethodId.ChannelCloseOk, {});
+      return;
+    }
+    try {
+      const args = decodeMethodArgs(id, payload, 4, payload.length);
+      channel.assembler.onMethod(args as BasicPublishArgs, info.hasContent);
+      if (info.hasContent) return;
+      if (id === MethodId.ChannelClose) {
+        channel.release();
+        this.channels.delete(channelId);
+        this.writer.method(channelId, MethodId.ChannelCloseOk, {});
+        return;
+      }
+      if (id === MethodId.ChannelCloseOk) return;
+      const handler = dispatchTable.get(id);
+      if (handler === undefined) throw new AmqpError(ReplyCode.CommandInvalid, 'unimplemented method');
+      handler(channel, args as never);
+    } catch (err) {
+      this.fail(err, channelId, id);
+    }
+  }
+
+  private handleContentFrame(type: number, channelId: number, payload: Buffer): void {
+    if (this.state !== State.Open) {
+      if (this.state === State.Closing) return;
+      throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame before connection.open');
+    }
+    const channel = this.channels.get(channelId);
+    if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'");
+    if (channel.closing) return;
+    try {
+      const assembler = channel.assembler;
+      const complete = type === FRAME_HEADER ? assembler.onHeader(payload) : assembler.onBody(payload);
+      if (complete) {
+        channel.publish(
+          assembler.completedMethod as BasicPublishArgs,
+          assembler.completedProperties,
+          assembler.completedBody,
+        );
+      }
+    } catch (err) {
+      this.fail(err, channelId, MethodId.BasicPublish);
+    }
+  }
+
+  private openChannel(channelId: number, existing: Channel | undefined): void {
+    if (existing !== undefined) {
+      throw new AmqpError(ReplyCode.ChannelError, "second 'channel.open' seen", 20, 10);
+    }
+    if (channelId > this.channelMax) {
+      throw new AmqpError(
+        ReplyCode.NotAllowed,
+        `channel number ${channelId} exceeds the negotiated channel_max (${this.channelMax})`,
+        20,
+        10,
+      );
+    }
+    this.channels.set(channelId, new Channel(channelId, this));
+    this.writer.method(channelId, MethodId.ChannelOpenOk, { channelId: Buffer.alloc(0) });
+  }
+
+  // ---- connection class --------------------------------------------------------------------------
+
+  private handleConnectionMethod(id: number, payload: Buffer): void {
+    const args = decodeMethodArgs(id, payload, 4, payload.length);
+    switch (this.state) {
+      case State.AwaitingStartOk:
+        if (id !== MethodId.ConnectionStartOk) throw handshakeError(id, 'connection.start-ok');
+        this.startOk(args as ConnectionStartOkArgs);
+        return;
+      case State.AwaitingTuneOk:
+        if (id !== MethodId.ConnectionTuneOk) throw handshakeError(id, 'connection.tune-ok');
+        this.tuneOk(args as ConnectionTuneOkArgs);
+        return;
+      case State.AwaitingOpen:
+        if (id === MethodId.ConnectionClose) break;
+        if (id !== MethodId.ConnectionOpen) throw handshakeError(id, 'connection.open');
+        this.open(args as ConnectionOpenArgs);
+        return;
+      case State.Closing:
+        if (id === MethodId.ConnectionCloseOk) this.endSocket();
+        else if (id === MethodId.ConnectionClose) {
+          this.writer.method(0, MethodId.ConnectionCloseOk, {});
+          this.endSocket();
+        }
+        return;
+      default:
+        break;
+    }
+    switch (id) {
+      case MethodId.ConnectionClose:
+        this.logger.info('connection closed by client');
+        this.releaseResources();
+        this.writer.method(0, MethodId.ConnectionCloseOk, {});
+        this.endSocket();
+        return;
+      case MethodId.ConnectionCloseOk:
+        return;
+      case MethodId.ConnectionUpdateSecret:
+        this.writer.method(0, MethodId.ConnectionUpdateSecretOk, {});
+        return;
+      default:
+        throw new AmqpError(ReplyCode.CommandInvalid, 'unexpected method on channel 0', id >>> 16, id & 0xffff);
+    }
+  }
+
+  private startOk(args: ConnectionStartOkArgs): void {
+    this.clientProperties = args.clientProperties;
+    const capabilities = args.clientProperties['capabilities'];
+    if (capabilities !== null && typeof capabilities === 'object' && !Array.isArray(capabilities)) {
+      this.consumerCancelNotify = (capabilities as FieldTable)['consumer_cancel_notify'] === true;
+    }
+    const credentials = parseSaslResponse(args.mechanism, args.response);
+    if (credentials === undefined) {
+      throw new AmqpError(ReplyCode.CommandInvalid, `unknown authentication mechanism '${args.mechanism}'`, 10, 11);
+    }
+    const users = this.context.users;
+    const user = credentials === null ? undefined : users.authenticate(credentials.username, credentials.password);
+    if (user === undefined || !users.allowedFrom(user.name, this.socket.remoteAddress)) {
+      this.logger.warn(
+        { user: credentials?.username, mechanism: args.mechanism },
+        user === undefined ? 'login refused: invalid credentials' : 'login refused: user may connect only via localhost',
+      );
+      throw new AmqpError(
+        ReplyCode.AccessRefused,
+        `Login was refused using authentication mechanism ${args.mechanism}. For details see the broker logfile.`,
+        10,
+        11,
+      );
+    }
+    this.user = user;
+    this.state = State.AwaitingTuneOk;
+    const { limits } = this.context;
+    this.writer.method(0, MethodId.ConnectionTune, {
+      channelMax: limits.channelMax,
+      frameMax: limits.frameMax,
+      heartbeat: limits.heartbeat,
+    });
+  }
+
+  private tuneOk(args: ConnectionTuneOkArgs): void {
+    const { limits } = this.context;
+    const frameMax = args.frameMax === 0 ? limits.frameMax : args.frameMax;
+    if (frameMax < FRAME_MIN_SIZE) {
+      throw new AmqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} < ${FRAME_MIN_SIZE} min size`, 10, 31);
+    }
+    if (frameMax > limits.frameMax) {
+      throw new AmqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} > ${limits.frameMax} max size`, 10, 31);
+    }
+    const channelMax = args.channelMax === 0 ? limits.channelMax : args.channelMax;
+    if (channelMax > limits.channelMax) {
+      throw new AmqpError(ReplyCode.NotAllowed, `channel_max=${channelMax} > ${limits.channelMax} max size`, 10, 31);
+    }
+    this.channelMax = channelMax;
+    this.reader.maxFrameSize = frameMax;
+    this.writer.frameMax = frameMax;
+    this.heartbeat = args.heartbeat;
+    this.state = State.AwaitingOpen;
+  }
+
+  private open(args: ConnectionOpenArgs): void {
+    const vhost = this.context.vhost(args.virtualHost);
+    if (vhost === undefined) {
+      this.logger.warn({ vhost: args.virtualHost }, 'connection.open refused: no such vhost');
+      throw new AmqpError(ReplyCode.NotAllowed, `vhost ${args.virtualHost} not found`, 10, 40);
+    }
+    this.currentVhost = vhost;
+    this.state = State.Open;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.heartbeat > 0) {
+      this.timer = setInterval(() => this.heartbeatTick(), (this.heartbeat * 1000) / 2);
+      this.timer.unref();
+    }
+    this.writer.method(0, MethodId.ConnectionOpenOk, { knownHosts: '' });
+    this.logger.info({ user: this.user?.name, vhost: vhost.name }, 'connection opened');
+  }
+
+  // ---- heartbeats and timeouts -------------------------------------------------------------------
+
+  /** Runs twice per heartbeat interval: sends a heartbeat when idle, closes after two silent intervals. */
+  private heartbeatTick(): void {
+    if (this.receivedSinceTick) {
+      this.missedTicks = 0;
+    } else if (++this.missedTicks >= 4) {
+      this.logger.warn({ timeout: this.heartbeat }, 'missed heartbeats from client; closing connection');
+      this.socket.destroy();
+      return;
+    }
+    this.receivedSinceTick = false;
+    if (!this.writer.wroteSinceTick) this.writer.write(HEARTBEAT_FRAME);
+    this.writer.wroteSinceTick = false;
+  }
+
+  private handshakeTimedOut(): void {
+    this.logger.warn('handshake timeout; closing connection');
+    this.socket.destroy();
+  }
+
+  // ---- errors and closing ------------------------------------------------------------------------
+
+  /** The one place errors become channel.close or connection.close. */
+  private fail(err: unknown, channelId: number, methodId: number): void {
+    const error = toAmqpError(err, this.logger);
+    if (error.classId === 0 && methodId !== 0) {
+      error.classId = methodId >>> 16;
+      error.methodId = methodId & 0xffff;
+    }
+    const channel = channelId === 0 ? undefined : this.channels.get(channelId);
+    if (!error.isHard && channel !== undefined && this.state === State.Open) {
+      this.logger.info({ channel: channelId, code: error.replyCode, text: error.replyText }, 'channel error');
+      channel.release();
+      this.writer.method(channelId, MethodId.ChannelClose, {
+        replyCode: error.replyCode,
+        replyText: error.replyText,
+        classId: error.classId,
+        methodId: error.methodId,
+      });
+      return;
+    }
+    this.closeWithError(error, err instanceof FrameError);
+  }
+
+  /** Sends connection.close and waits (bounded) for close-ok. `broken` framing stops reading at once. */
+  closeWithError(error: AmqpError, broken = false): void {
+    if (this.state === State.Closing || this.state === State.Closed) return;
+    const level = error.replyCode === ReplyCode.ConnectionForced ? 'info' : 'warn';
+    this.logger[level]({ code: error.replyCode, text: error.replyText }, 'closing connection');
+    this.releaseResources();
+    if (this.state === State.AwaitingHeader) {
+      this.endSocket();
+      return;
+    }
+    this.writer.method(0, MethodId.ConnectionClose, {
+      replyCode: error.replyCode,
+      replyText: error.replyText,
+      classId: error.classId,
+      methodId: error.methodId,
+    });
+    if (broken) {
+      this.endSocket();
+      return;
+    }
+    this.state = State.Closing;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
+  }
+
+  /** Broker shutdown or an administrator closing the connection. */
+  forceClose(reason: string): void {
+    this.closeWithError(
+      new AmqpError(ReplyCode.ConnectionForced, `broker forced connection closure with reason '${reason}'`),
+    );
+  }
+
+  private endSocket(): void {
+    this.state = State.Closed;
+    this.writer.close();
+    this.socket.end();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
+    this.timer.unref();
+  }
+
+  private onDrain(): void {
+    if (!this.writer.blocked) return;
+    this.writer.blocked = false;
+    for (const channel of this.channels.values()) channel.resumeDeliveries();
+  }
+
+  /** Channels give their unacked deliveries back; exclusive queues go away. Runs once. */
+  private releaseResources(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const channel of this.channels.values()) channel.release();
+    this.channels.clear();
+    this.currentVhost?.ownerGone(this);
+  }
+
+  private onSocketClosed(): void {
+    if (this.state !== State.Closed) this.logger.info('connection closed: socket closed by peer');
+    this.state = State.Closed;
+    this.writer.close();
+    clearTimeout(this.timer);
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.releaseResources();
+    this.context.connectionClosed(this);
+  }
+}
+
+function handshakeError(id: number, expected: string): AmqpError {
+  return new AmqpError(ReplyCode.CommandInvalid, `expected '${expected}'`, id >>> 16, id & 0xffff);
+}
+
+function toAmqpError(err: unknown, logger: Logger): AmqpError {
+  if (err instanceof AmqpError) return err;
+  if (err instanceof FrameError) return new AmqpError(err.replyCode, err.message);
+  if (err instanceof FrameSyntaxError) return new AmqpError(ReplyCode.SyntaxError, err.message);
+  if (err instanceof UnknownMethodError) {
+    return new AmqpError(ReplyCode.NotImplemented, 'unknown method', err.classId, err.methodId);
+  }
+  logger.error({ err }, 'internal error while handling a frame');
+  return new AmqpError(ReplyCode.InternalError, 'internal error');
+}

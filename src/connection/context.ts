@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { UserRegistry } from '../auth/users';
+import type { FieldTable } from '../protocol/field-table';
+import type { VirtualHost } from '../vhost/vhost';
+
+/** Negotiation limits the server offers in connection.tune. */
+export interface Limits {
+  readonly frameMax: number;
+  readonly channelMax: number;
+  /** Seconds; 0 disables. */
+  readonly heartbeat: number;
+}
+
+/** What a connection needs from the broker around it. Built once by broker.ts. */
+export interface ConnectionContext {
+  readonly limits: Limits;
+  readonly logger: Logger;
+  readonly serverProperties: FieldTable;
+  readonly users: UserRegistry;
+  vhost(name: string): VirtualHost | undefined;
+  /** Called once when a connection's socket is gone and its resources are released. */
+  connectionClosed(connection: object): void;
+}

@@ -1,0 +1,38 @@
+import type { FieldTable } from '../protocol/field-table';
+
+/**
+ * A binding as an exchange type sees it. `D` is the destination: an opaque object owned by the vhost
+ * (a queue or an exchange). Exchange types only answer "which destinations match"; the generic router
+ * (router.ts) handles the default exchange, exchange-to-exchange walks and alternate exchanges.
+ */
+export interface BindingSpec<D> {
+  readonly destination: D;
+  readonly routingKey: string;
+  readonly arguments: FieldTable;
+}
+
+/** One exchange's routing table. Created per exchange by its ExchangeType. */
+export interface Matcher<D> {
+  /** Adds a binding. The vhost guarantees the same (destination, key, arguments) is never added twice. */
+  add(binding: BindingSpec<D>): void;
+  /** Removes a binding previously added (same destination object, key and equal arguments). */
+  remove(binding: BindingSpec<D>): void;
+  /** Removes every binding to `destination` (used when a queue or exchange is deleted). */
+  removeDestination(destination: D): void;
+  /**
+   * Adds every destination matching the message to `out`. `headers` is the message's headers table
+   * (undefined when the message has none). Must not allocate on a miss for direct and fanout.
+   */
+  route(routingKey: string, headers: FieldTable | undefined, out: Set<D>): void;
+}
+
+export interface ExchangeType {
+  /** AMQP type name: 'direct', 'fanout', 'topic', 'headers'. */
+  readonly name: string;
+  createMatcher<D>(): Matcher<D>;
+  /**
+   * Validates binding arguments at bind time; returns an error text (without the reply-code prefix)
+   * or undefined when valid. E.g. headers: x-match must be all, any, all-with-x or any-with-x.
+   */
+  validateBindingArguments?(args: FieldTable): string | undefined;
+}

@@ -1,0 +1,51 @@
+import type { FieldTable } from '../protocol/field-table';
+import type { ExchangeType, Matcher } from './exchange-type';
+
+export interface ExchangeOptions {
+  readonly vhost: string;
+  readonly name: string;
+  readonly type: ExchangeType;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+}
+
+/**
+ * An exchange: its declaration plus the routing table its type built. Destinations are opaque objects
+ * (queues, or other Exchange instances for exchange-to-exchange bindings).
+ */
+export class Exchange {
+  readonly vhost: string;
+  readonly name: string;
+  readonly type: ExchangeType;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+  readonly matcher: Matcher<object>;
+  /** Number of bindings with this exchange as source; drives auto-delete. */
+  sourceBindings = 0;
+  deleted = false;
+
+  constructor(options: ExchangeOptions) {
+    this.vhost = options.vhost;
+    this.name = options.name;
+    this.type = options.type;
+    this.durable = options.durable;
+    this.autoDelete = options.autoDelete;
+    this.internal = options.internal;
+    this.arguments = options.arguments;
+    this.matcher = options.type.createMatcher<object>();
+  }
+
+  /** The alternate-exchange argument, when it is a string. */
+  get alternateExchange(): string | undefined {
+    const ae = this.arguments['alternate-exchange'];
+    return typeof ae === 'string' ? ae : undefined;
+  }
+
+  get needsHeaders(): boolean {
+    return this.type.name === 'headers';
+  }
+}

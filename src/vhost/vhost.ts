@@ -1,0 +1,399 @@
+import { randomBytes } from 'node:crypto';
+import { AmqpError } from '../protocol/amqp-error';
+import { ReplyCode } from '../protocol/generated/amqp';
+import type { FieldTable } from '../protocol/field-table';
+import { Exchange } from '../exchange/exchange';
+import { exchangeType } from '../exchange/registry';
+import { routeMessage, type RoutingSubject } from '../exchange/router';
+import { Queue } from '../queue/queue';
+import type { Store } from '../store/store';
+import { BindingTable, type Binding, type Destination } from './bindings';
+import { describeValue, resourceName } from './texts';
+
+export interface ExchangeDeclare {
+  readonly name: string;
+  readonly type: string;
+  readonly passive: boolean;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+}
+
+export interface QueueDeclare {
+  readonly name: string;
+  readonly passive: boolean;
+  readonly durable: boolean;
+  readonly exclusive: boolean;
+  readonly autoDelete: boolean;
+  readonly arguments: FieldTable;
+}
+
+/** Queue arguments RabbitMQ compares when a queue is re-declared; others are accepted as they come. */
+const EQUIVALENCE_CHECKED_QUEUE_ARGS = [
+  'x-expires',
+  'x-message-ttl',
+  'x-dead-letter-exchange',
+  'x-dead-letter-routing-key',
+  'x-max-length',
+  'x-max-length-bytes',
+  'x-max-priority',
+  'x-overflow',
+  'x-queue-mode',
+  'x-queue-type',
+  'x-single-active-consumer',
+  'x-delivery-limit',
+];
+
+const BUILT_IN_EXCHANGES: ReadonlyArray<readonly [string, string]> = [
+  ['', 'direct'],
+  ['amq.direct', 'direct'],
+  ['amq.fanout', 'fanout'],
+  ['amq.topic', 'topic'],
+  ['amq.headers', 'headers'],
+  ['amq.match', 'headers'],
+];
+
+/**
+ * A virtual host owns its exchanges, queues and bindings. Every definition change goes through this
+ * class, which checks it the way RabbitMQ does (throwing AmqpError) and writes durable changes to the store.
+ * `owner` arguments are the calling connection, an opaque object used for exclusive queues.
+ */
+export class VirtualHost {
+  readonly exchanges = new Map<string, Exchange>();
+  readonly queues = new Map<string, Queue>();
+  readonly bindings = new BindingTable();
+  private readonly queueHooks = { unused: (queue: Queue): void => void this.removeQueue(queue) };
+  private readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
+
+  constructor(
+    readonly name: string,
+    private readonly store: Store,
+  ) {
+    for (const [exchangeName, type] of BUILT_IN_EXCHANGES) {
+      this.addExchange(exchangeName, type, true, false, false, {});
+    }
+  }
+
+  // ---- exchanges -------------------------------------------------------------------------------
+
+  declareExchange(req: ExchangeDeclare): Exchange {
+    if (req.passive) return this.exchangeOrDie(req.name);
+    const type = exchangeType(req.type);
+    if (type === undefined) throw new AmqpError(ReplyCode.CommandInvalid, `unknown exchange type '${req.type}'`);
+    if (req.name === '') throw defaultExchangeError();
+    const existing = this.exchanges.get(req.name);
+    if (existing === undefined) {
+      if (req.name.startsWith('amq.')) {
+        throw new AmqpError(ReplyCode.AccessRefused, `exchange name '${req.name}' contains reserved prefix 'amq.*'`);
+      }
+      const exchange = this.addExchange(req.name, req.type, req.durable, req.autoDelete, req.internal, req.arguments);
+      if (exchange.durable) this.store.putExchange(exchangeRecord(exchange));
+      return exchange;
+    }
+    const what = resourceName('exchange', req.name, this.name);
+    checkField('type', what, req.type, existing.type.name);
+    checkField('durable', what, req.durable, existing.durable);
+    checkField('auto_delete', what, req.autoDelete, existing.autoDelete);
+    checkField('internal', what, req.internal, existing.internal);
+    checkArgs(['alternate-exchange'], what, req.arguments, existing.arguments);
+    return existing;
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    if (name === '') throw defaultExchangeError();
+    if (name.startsWith('amq.')) {
+      throw new AmqpError(
+        ReplyCode.AccessRefused,
+        `deletion of system ${resourceName('exchange', name, this.name)} not allowed`,
+      );
+    }
+    const exchange = this.exchanges.get(name);
+    if (exchange === undefined) return;
+    if (ifUnused && exchange.sourceBindings > 0) {
+      throw new AmqpError(ReplyCode.PreconditionFailed, `${resourceName('exchange', name, this.name)} in use`);
+    }
+    this.removeExchange(exchange);
+  }
+
+  exchangeOrDie(name: string): Exchange {
+    const exchange = this.exchanges.get(name);
+    if (exchange === undefined) {
+      throw new AmqpError(ReplyCode.NotFound, `no ${resourceName('exchange', name, this.name)}`);
+    }
+    return exchange;
+  }
+
+  // ---- queues ----------------------------------------------------------------------------------
+
+  declareQueue(req: QueueDeclare, owner: object): Queue {
+    if (req.passive) {
+      const queue = this.queueOrDie(req.name);
+      this.checkExclusiveAccess(queue, owner);
+      return queue;
+    }
+    const name = req.name === '' ? generateQueueName() : req.name;
+    const existing = this.queues.get(name);
+    if (existing === undefined) {
+      if (name.startsWith('amq.') && req.name !== '') {
+        throw new AmqpError(ReplyCode.AccessRefused, `queue name '${name}' contains reserved prefix 'amq.*'`);
+      }
+      const queue = new Queue(
+        {
+          vhost: this.name,
+          name,
+          durable: req.durable,
+          autoDelete: req.autoDelete,
+          exclusiveOwner: req.exclusive ? owner : null,
+          arguments: req.arguments,
+        },
+        this.queueHooks,
+      );
+      this.queues.set(name, queue);
+      if (queue.durable && queue.exclusiveOwner === null) this.store.putQueue(queueRecord(queue));
+      return queue;
+    }
+    const what = resourceName('queue', name, this.name);
+    checkField('durable', what, req.durable, existing.durable);
+    checkField('auto_delete', what, req.autoDelete, existing.autoDelete);
+    checkArgs(EQUIVALENCE_CHECKED_QUEUE_ARGS, what, req.arguments, existing.arguments);
+    const declaredOwner = req.exclusive ? owner : null;
+    if (existing.exclusiveOwner !== declaredOwner) throw lockedError(existing);
+    return existing;
+  }
+
+  queueOrDie(name: string): Queue {
+    const queue = this.queues.get(name);
+    if (queue === undefined) throw new AmqpError(ReplyCode.NotFound, `no ${resourceName('queue', name, this.name)}`);
+    return queue;
+  }
+
+  /** The queue, if `owner` may use it: missing -> 404, another connection's exclusive queue -> 405. */
+  queueFor(name: string, owner: object): Queue {
+    const queue = this.queueOrDie(name);
+    this.checkExclusiveAccess(queue, owner);
+    return queue;
+  }
+
+  deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: object): number {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return 0;
+    this.checkExclusiveAccess(queue, owner);
+    const what = resourceName('queue', name, this.name);
+    if (ifUnused && queue.consumerCount > 0) throw new AmqpError(ReplyCode.PreconditionFailed, `${what} in use`);
+    if (ifEmpty && queue.messageCount > 0) throw new AmqpError(ReplyCode.PreconditionFailed, `${what} not empty`);
+    return this.removeQueue(queue);
+  }
+
+  /** Deletes the exclusive queues of a connection that went away. */
+  ownerGone(owner: object): void {
+    for (const queue of [...this.queues.values()]) {
+      if (queue.exclusiveOwner === owner) this.removeQueue(queue);
+    }
+  }
+
+  // ---- bindings --------------------------------------------------------------------------------
+
+  bindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object): void {
+    const queue = this.queueFor(queueName, owner);
+    if (exchangeName === '') throw defaultExchangeError();
+    const source = this.exchangeOrDie(exchangeName);
+    this.addBinding(source, queue, 'queue', routingKey, args);
+  }
+
+  unbindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object): void {
+    const queue = this.queueFor(queueName, owner);
+    if (exchangeName === '') throw defaultExchangeError();
+    const source = this.exchangeOrDie(exchangeName);
+    this.removeBinding(source, queue, 'queue', routingKey, args);
+  }
+
+  bindExchange(destinationName: string, sourceName: string, routingKey: string, args: FieldTable): void {
+    if (destinationName === '' || sourceName === '') throw defaultExchangeError();
+    const destination = this.exchangeOrDie(destinationName);
+    const source = this.exchangeOrDie(sourceName);
+    this.addBinding(source, destination, 'exchange', routingKey, args);
+  }
+
+  unbindExchange(destinationName: string, sourceName: string, routingKey: string, args: FieldTable): void {
+    if (destinationName === '' || sourceName === '') throw defaultExchangeError();
+    const destination = this.exchangeOrDie(destinationName);
+    const source = this.exchangeOrDie(sourceName);
+    this.removeBinding(source, destination, 'exchange', routingKey, args);
+  }
+
+  // ---- routing ---------------------------------------------------------------------------------
+
+  /** Collects the queues a message published to `exchange` reaches into `out`. */
+  route(
+    exchange: Exchange,
+    subject: RoutingSubject,
+    out: Set<object>,
+    visited: Set<Exchange>,
+    scratch: Set<object>,
+  ): void {
+    if (exchange.name === '') {
+      const queue = this.queues.get(subject.routingKey);
+      if (queue !== undefined) out.add(queue);
+      return;
+    }
+    routeMessage(exchange, subject, this.lookupExchange, out, visited, scratch);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private addExchange(
+    name: string,
+    typeName: string,
+    durable: boolean,
+    autoDelete: boolean,
+    internal: boolean,
+    args: FieldTable,
+  ): Exchange {
+    const type = exchangeType(typeName);
+    if (type === undefined) throw new AmqpError(ReplyCode.CommandInvalid, `unknown exchange type '${typeName}'`);
+    const exchange = new Exchange({ vhost: this.name, name, type, durable, autoDelete, internal, arguments: args });
+    this.exchanges.set(name, exchange);
+    return exchange;
+  }
+
+  private checkExclusiveAccess(queue: Queue, owner: object): void {
+    if (queue.exclusiveOwner !== null && queue.exclusiveOwner !== owner) throw lockedError(queue);
+  }
+
+  private addBinding(
+    source: Exchange,
+    destination: Destination,
+    kind: 'queue' | 'exchange',
+    routingKey: string,
+    args: FieldTable,
+  ): void {
+    const invalid = source.type.validateBindingArguments?.(args);
+    if (invalid !== undefined) throw new AmqpError(ReplyCode.PreconditionFailed, invalid);
+    const key = BindingTable.key(kind, destination.name, routingKey, args);
+    if (this.bindings.get(source, key) !== undefined) return;
+    const binding: Binding = { source, destination, destinationKind: kind, routingKey, arguments: args, key };
+    this.bindings.add(binding);
+    source.matcher.add({ destination, routingKey, arguments: args });
+    source.sourceBindings++;
+    if (source.durable && destination.durable) this.store.putBinding(bindingRecord(this.name, binding));
+  }
+
+  private removeBinding(
+    source: Exchange,
+    destination: Destination,
+    kind: 'queue' | 'exchange',
+    routingKey: string,
+    args: FieldTable,
+  ): void {
+    const binding = this.bindings.get(source, BindingTable.key(kind, destination.name, routingKey, args));
+    if (binding === undefined) return;
+    this.dropBinding(binding);
+  }
+
+  private dropBinding(binding: Binding): void {
+    const { source } = binding;
+    this.bindings.remove(binding);
+    source.matcher.remove({ destination: binding.destination, routingKey: binding.routingKey, arguments: binding.arguments });
+    source.sourceBindings--;
+    if (source.durable && binding.destination.durable) this.store.deleteBinding(bindingRecord(this.name, binding));
+    if (source.autoDelete && source.sourceBindings === 0 && !source.deleted) this.removeExchange(source);
+  }
+
+  private removeExchange(exchange: Exchange): void {
+    exchange.deleted = true;
+    this.exchanges.delete(exchange.name);
+    for (const binding of this.bindings.fromSource(exchange)) this.bindings.remove(binding);
+    exchange.sourceBindings = 0;
+    for (const binding of this.bindings.toDestination(exchange)) this.dropBinding(binding);
+    if (exchange.durable) this.store.deleteExchange(this.name, exchange.name);
+  }
+
+  private removeQueue(queue: Queue): number {
+    if (queue.deleted) return 0;
+    this.queues.delete(queue.name);
+    const count = queue.destroy();
+    for (const binding of this.bindings.toDestination(queue)) this.dropBinding(binding);
+    if (queue.durable && queue.exclusiveOwner === null) this.store.deleteQueue(this.name, queue.name);
+    return count;
+  }
+}
+
+function generateQueueName(): string {
+  return `amq.gen-${randomBytes(16).toString('base64url')}`;
+}
+
+function defaultExchangeError(): AmqpError {
+  return new AmqpError(ReplyCode.AccessRefused, 'operation not permitted on the default exchange');
+}
+
+function lockedError(queue: Queue): AmqpError {
+  return new AmqpError(
+    ReplyCode.ResourceLocked,
+    `cannot obtain exclusive access to locked ${resourceName('queue', queue.name, queue.vhost)}. ` +
+      'It could be originally declared on another connection or the exclusive property value does not match ' +
+      'that of the original declaration.',
+  );
+}
+
+function checkField(field: string, what: string, received: string | boolean, current: string | boolean): void {
+  if (received !== current) {
+    throw new AmqpError(
+      ReplyCode.PreconditionFailed,
+      `inequivalent arg '${field}' for ${what}: received '${String(received)}' but current is '${String(current)}'`,
+    );
+  }
+}
+
+function checkArgs(keys: readonly string[], what: string, received: FieldTable, current: FieldTable): void {
+  for (const key of keys) {
+    const a = received[key];
+    const b = current[key];
+    if (a === undefined && b === undefined) continue;
+    if (a !== undefined && b !== undefined && sameValue(a, b)) continue;
+    throw new AmqpError(
+      ReplyCode.PreconditionFailed,
+      `inequivalent arg '${key}' for ${what}: received ${describeValue(a)} but current is ${describeValue(b)}`,
+    );
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'bigint' || typeof b === 'bigint') return String(a) === String(b);
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return String(a) === String(b);
+  return a === b;
+}
+
+function exchangeRecord(exchange: Exchange) {
+  return {
+    vhost: exchange.vhost,
+    name: exchange.name,
+    type: exchange.type.name,
+    durable: exchange.durable,
+    autoDelete: exchange.autoDelete,
+    internal: exchange.internal,
+    arguments: exchange.arguments,
+  };
+}
+
+function queueRecord(queue: Queue) {
+  return {
+    vhost: queue.vhost,
+    name: queue.name,
+    durable: queue.durable,
+    autoDelete: queue.autoDelete,
+    arguments: queue.arguments,
+  };
+}
+
+function bindingRecord(vhost: string, binding: Binding) {
+  return {
+    vhost,
+    source: binding.source.name,
+    destination: binding.destination.name,
+    destinationKind: binding.destinationKind,
+    routingKey: binding.routingKey,
+    arguments: binding.arguments,
+  };
+}
