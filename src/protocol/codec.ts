@@ -1,0 +1,116 @@
+/**
+ * Primitive readers and writers used by the generated method codec (generated/amqp.ts) and by hand-written frame
+ * code. Readers take (buf, offset, end) and throw FrameSyntaxError rather than reading past end; fixed-size fields are
+ * bounds-checked by the caller with need(). Writers assume the caller sized the buffer first.
+ */
+import { FrameSyntaxError } from './errors';
+
+export { readTableAt, encodedTableSize, writeTable } from './field-table';
+
+const TWO_32 = 4294967296;
+
+export const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
+
+/** Throws unless n bytes are available at offset. `what` names the method or structure for the error message. */
+export function need(offset: number, n: number, end: number, what: string): void {
+  if (offset + n > end) throw new FrameSyntaxError(`${what}: truncated arguments`);
+}
+
+/** shortstr: length octet then that many bytes of UTF-8. */
+export function readShortstr(buf: Buffer, offset: number, end: number, what: string): string {
+  if (offset >= end) throw new FrameSyntaxError(`${what}: truncated arguments`);
+  const len = buf[offset]!;
+  if (offset + 1 + len > end) throw new FrameSyntaxError(`${what}: short string runs past the end of the frame`);
+  if (len === 0) return '';
+  const start = offset + 1;
+  const stop = start + len;
+  if (len <= 32) {
+    // Short ASCII names (exchanges, routing keys, tags) are the common case; building them directly is several
+    // times cheaper than a UTF-8 decode call. Fall back on the first non-ASCII byte.
+    let s = '';
+    for (let i = start; i < stop; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) return buf.toString('utf8', start, stop);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return buf.toString('utf8', start, stop);
+}
+
+/** longstr: 4-byte length then bytes; returned as a copy (method longstrs are rare and must not pin frame memory). */
+export function readLongstr(buf: Buffer, offset: number, end: number, what: string): Buffer {
+  if (offset + 4 > end) throw new FrameSyntaxError(`${what}: truncated arguments`);
+  const len = buf.readUInt32BE(offset);
+  if (len > end - offset - 4) throw new FrameSyntaxError(`${what}: long string runs past the end of the frame`);
+  return len === 0 ? EMPTY_BUFFER : Buffer.from(buf.subarray(offset + 4, offset + 4 + len));
+}
+
+/** Offset just past the longstr or table whose 4-byte length prefix starts at offset (already validated). */
+export function skipLong(buf: Buffer, offset: number): number {
+  return offset + 4 + buf.readUInt32BE(offset);
+}
+
+/** Unsigned 64-bit integer as a number (exact up to 2^53; delivery tags and timestamps stay far below that). */
+export function readLonglong(buf: Buffer, offset: number): number {
+  return buf.readUInt32BE(offset) * TWO_32 + buf.readUInt32BE(offset + 4);
+}
+
+/** Writes a non-negative integer number as an unsigned 64-bit integer. */
+export function writeLonglong(buf: Buffer, offset: number, n: number): void {
+  if (!(n >= 0) || !Number.isInteger(n)) throw new RangeError(`longlong must be a non-negative integer, got ${n}`);
+  buf.writeUInt32BE(Math.floor(n / TWO_32), offset);
+  buf.writeUInt32BE(n % TWO_32, offset + 4);
+}
+
+/** Byte length of a shortstr's text; throws RangeError above 255 bytes. */
+export function shortstrLength(s: string, what: string): number {
+  const n = isShortAscii(s) ? s.length : Buffer.byteLength(s, 'utf8');
+  if (n > 255) throw new RangeError(`${what}: short string longer than 255 bytes`);
+  return n;
+}
+
+/**
+ * Truncates text to at most 255 UTF-8 bytes without splitting a character. Used for reply-text, which the broker
+ * builds from client-supplied names and may therefore overflow a shortstr.
+ */
+export function truncateShortstr(s: string): string {
+  if (s.length <= 85 || Buffer.byteLength(s, 'utf8') <= 255) return s;
+  const bytes = Buffer.from(s, 'utf8');
+  let cut = 255;
+  while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--; // back up to a character boundary
+  return bytes.toString('utf8', 0, cut);
+}
+
+/** True for strings of at most 32 ASCII characters (written byte by byte, cheaper than a UTF-8 encode call). */
+function isShortAscii(s: string): boolean {
+  const n = s.length;
+  if (n > 32) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+/** Writes a shortstr whose byte length (from shortstrLength) is len. Returns the new offset. */
+export function writeShortstr(buf: Buffer, offset: number, s: string, len: number): number {
+  buf[offset] = len;
+  if (len <= 32 && len === s.length) {
+    // UTF-8 length equals UTF-16 length only when every character is ASCII: copy the char codes directly.
+    for (let i = 0; i < len; i++) buf[offset + 1 + i] = s.charCodeAt(i);
+  } else if (len !== 0) {
+    buf.write(s, offset + 1, len, 'utf8');
+  }
+  return offset + 1 + len;
+}
+
+/** Writes a longstr (4-byte length then bytes). Returns the new offset. */
+export function writeLongstr(buf: Buffer, offset: number, b: Buffer): number {
+  buf.writeUInt32BE(b.length, offset);
+  b.copy(buf, offset + 4);
+  return offset + 4 + b.length;
+}
+
+/** Accepts a longstr argument given as a Buffer or, for convenience, a string (encoded as UTF-8). */
+export function toLongstr(v: Buffer | string | undefined | null): Buffer {
+  if (v === undefined || v === null) return EMPTY_BUFFER;
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+}
