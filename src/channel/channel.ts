@@ -12,6 +12,9 @@ import { ConfirmTracker } from './confirms';
 import { ChannelConsumer } from './consumer';
 import { Unacked, UnackedTable } from './unacked';
 
+/** Bit of the user-id property in the content header's property flags. */
+const USER_ID_FLAG = 1 << 4;
+
 /** What a channel needs from its connection. */
 export interface ChannelHost {
   readonly vhost: VirtualHost;
@@ -22,6 +25,8 @@ export interface ChannelHost {
   readonly writeBlocked: boolean;
   /** The client announced consumer_cancel_notify. */
   readonly consumerCancelNotify: boolean;
+  /** The authenticated user's name, checked against the user-id property. */
+  readonly userName: string;
   readonly logger: Logger;
   sendMethod(channel: number, id: number, args: object): void;
   sendContent(channel: number, properties: Buffer, body: Buffer): void;
@@ -44,7 +49,6 @@ export class Channel implements RoutingSubject {
   readonly unacked = new UnackedTable();
   /** Set when the broker sent channel.close and waits for close-ok. */
   closing = false;
-  flowActive = true;
   /** basic.qos global=false: prefetch for consumers created afterwards. */
   consumerPrefetch = 0;
   /** basic.qos global=true: limit across the channel's consumers. */
@@ -98,12 +102,24 @@ export class Channel implements RoutingSubject {
         `cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`,
       );
     }
+    if (properties.length >= 2 && (properties.readUInt16BE(0) & USER_ID_FLAG) !== 0) this.checkUserId(properties);
     const message: Message = { exchange: args.exchange, routingKey: args.routingKey, properties, body, headers: undefined };
     if (this.tx !== undefined) {
       this.tx.publishes.push({ args, exchange, message });
       return;
     }
     this.route(args, exchange, message);
+  }
+
+  /** RabbitMQ validates the user-id property against the connection's user. */
+  private checkUserId(properties: Buffer): void {
+    const userId = decodeBasicProperties(properties, 0, properties.length).userId;
+    if (userId !== undefined && userId !== this.host.userName) {
+      throw new AmqpError(
+        ReplyCode.PreconditionFailed,
+        `user_id property set to '${userId}' but authenticated user was '${this.host.userName}'`,
+      );
+    }
   }
 
   private route(args: BasicPublishArgs, exchange: Exchange, message: Message): void {
@@ -139,7 +155,7 @@ export class Channel implements RoutingSubject {
   // ---- delivering ------------------------------------------------------------------------------
 
   canDeliver(): boolean {
-    return this.flowActive && !this.closing && !this.host.writeBlocked;
+    return !this.closing && !this.host.writeBlocked;
   }
 
   hasGlobalCredit(): boolean {

@@ -1,5 +1,8 @@
 import { AmqpError } from '../protocol/amqp-error';
-import { ClassId, ReplyCode } from '../protocol/generated/amqp';
+import { ClassId, MethodId, ReplyCode } from '../protocol/generated/amqp';
+
+const PUBLISH_CLASS = MethodId.BasicPublish >>> 16;
+const PUBLISH_METHOD = MethodId.BasicPublish & 0xffff;
 
 /** Largest message body accepted, as RabbitMQ's default max_message_size (128 MiB). */
 export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
@@ -33,10 +36,13 @@ export class CommandAssembler<M> {
 
   /** A method frame arrived; `hasContent` methods start a content sequence. */
   onMethod(method: M, hasContent: boolean): void {
+    // A method in the middle of content is blamed on the pending content method, as RabbitMQ does.
     if (this.state === State.ExpectHeader) {
-      throw unexpected(`expected content header for class ${ClassId.Basic}, got non content header frame instead`);
+      throw unexpected(`expected content header for class ${ClassId.Basic}, got non content header frame instead`, true);
     }
-    if (this.state === State.ExpectBody) throw unexpected('expected content body, got non content body frame instead');
+    if (this.state === State.ExpectBody) {
+      throw unexpected('expected content body, got non content body frame instead', true);
+    }
     if (hasContent) {
       this.method = method;
       this.state = State.ExpectHeader;
@@ -80,7 +86,10 @@ export class CommandAssembler<M> {
     }
     const remaining = this.bodySize - this.received;
     if (payload.length > remaining) {
-      throw unexpected(`received ${this.received + payload.length} bytes of body, expected ${this.bodySize}`);
+      throw new AmqpError(
+        ReplyCode.FrameError,
+        `content body of ${this.received + payload.length} bytes exceeds the ${this.bodySize} bytes announced in its header`,
+      );
     }
     if (this.received === 0 && payload.length === this.bodySize) {
       this.complete(Buffer.from(payload));
@@ -110,6 +119,8 @@ export class CommandAssembler<M> {
   }
 }
 
-function unexpected(text: string): AmqpError {
-  return new AmqpError(ReplyCode.UnexpectedFrame, text);
+function unexpected(text: string, blamePublish = false): AmqpError {
+  return blamePublish
+    ? new AmqpError(ReplyCode.UnexpectedFrame, text, PUBLISH_CLASS, PUBLISH_METHOD)
+    : new AmqpError(ReplyCode.UnexpectedFrame, text);
 }

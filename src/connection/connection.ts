@@ -94,6 +94,10 @@ export class Connection implements ChannelHost {
     return this.currentVhost as VirtualHost;
   }
 
+  get userName(): string {
+    return this.user?.name ?? '';
+  }
+
   get frameMax(): number {
     return this.writer.frameMax;
   }
@@ -152,7 +156,7 @@ export class Connection implements ChannelHost {
     if (type === FRAME_METHOD) {
       this.handleMethodFrame(channelId, payload);
     } else if (type === FRAME_HEARTBEAT) {
-      if (channelId !== 0) throw new AmqpError(ReplyCode.FrameError, `heartbeat frame on channel ${channelId}`);
+      if (channelId !== 0) throw new AmqpError(ReplyCode.UnexpectedFrame, `heartbeat frame on channel ${channelId}`);
     } else if (type === FRAME_HEADER || type === FRAME_BODY) {
       this.handleContentFrame(type, channelId, payload);
     }
@@ -184,7 +188,7 @@ export class Connection implements ChannelHost {
       return;
     }
     try {
-      const args = decodeMethodArgs(id, payload, 4, payload.length);
+      const args = decodeArgs(id, payload);
       channel.assembler.onMethod(args as BasicPublishArgs, info.hasContent);
       if (info.hasContent) return;
       if (id === MethodId.ChannelClose) {
@@ -193,7 +197,6 @@ export class Connection implements ChannelHost {
         this.writer.method(channelId, MethodId.ChannelCloseOk, {});
         return;
       }
-      if (id === MethodId.ChannelCloseOk) return;
       const handler = dispatchTable.get(id);
       if (handler === undefined) throw new AmqpError(ReplyCode.CommandInvalid, 'unimplemented method');
       handler(channel, args as never);
@@ -203,6 +206,7 @@ export class Connection implements ChannelHost {
   }
 
   private handleContentFrame(type: number, channelId: number, payload: Buffer): void {
+    if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
     if (this.state !== State.Open) {
       if (this.state === State.Closing) return;
       throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame before connection.open');
@@ -210,8 +214,10 @@ export class Connection implements ChannelHost {
     const channel = this.channels.get(channelId);
     if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'");
     if (channel.closing) return;
+    const assembler = channel.assembler;
+    // Content with no method before it is blamed on no method (0, 0); otherwise on the pending basic.publish.
+    const blamed = assembler.idle ? 0 : MethodId.BasicPublish;
     try {
-      const assembler = channel.assembler;
       const complete = type === FRAME_HEADER ? assembler.onHeader(payload) : assembler.onBody(payload);
       if (complete) {
         channel.publish(
@@ -221,7 +227,7 @@ export class Connection implements ChannelHost {
         );
       }
     } catch (err) {
-      this.fail(err, channelId, MethodId.BasicPublish);
+      this.fail(err, channelId, blamed);
     }
   }
 
@@ -244,7 +250,7 @@ export class Connection implements ChannelHost {
   // ---- connection class --------------------------------------------------------------------------
 
   private handleConnectionMethod(id: number, payload: Buffer): void {
-    const args = decodeMethodArgs(id, payload, 4, payload.length);
+    const args = decodeArgs(id, payload);
     switch (this.state) {
       case State.AwaitingStartOk:
         if (id !== MethodId.ConnectionStartOk) throw handshakeError(id, 'connection.start-ok');
@@ -282,20 +288,23 @@ export class Connection implements ChannelHost {
         this.writer.method(0, MethodId.ConnectionUpdateSecretOk, {});
         return;
       default:
-        throw new AmqpError(ReplyCode.CommandInvalid, 'unexpected method on channel 0', id >>> 16, id & 0xffff);
+        throw new AmqpError(
+          ReplyCode.ChannelError,
+          'unexpected method in connection state running',
+          id >>> 16,
+          id & 0xffff,
+        );
     }
   }
 
   private startOk(args: ConnectionStartOkArgs): void {
     this.clientProperties = args.clientProperties;
-    const capabilities = args.clientProperties['capabilities'];
-    if (capabilities !== null && typeof capabilities === 'object' && !Array.isArray(capabilities)) {
-      this.consumerCancelNotify = (capabilities as FieldTable)['consumer_cancel_notify'] === true;
-    }
+    this.consumerCancelNotify = capability(args.clientProperties, 'consumer_cancel_notify');
     const credentials = parseSaslResponse(args.mechanism, args.response);
     if (credentials === undefined) {
-      throw new AmqpError(ReplyCode.CommandInvalid, `unknown authentication mechanism '${args.mechanism}'`, 10, 11);
+      throw new AmqpError(ReplyCode.AccessRefused, `unsupported authentication mechanism '${args.mechanism}'`);
     }
+    const failureClose = capability(args.clientProperties, 'authentication_failure_close');
     const users = this.context.users;
     const user = credentials === null ? undefined : users.authenticate(credentials.username, credentials.password);
     if (user === undefined || !users.allowedFrom(user.name, this.socket.remoteAddress)) {
@@ -303,12 +312,13 @@ export class Connection implements ChannelHost {
         { user: credentials?.username, mechanism: args.mechanism },
         user === undefined ? 'login refused: invalid credentials' : 'login refused: user may connect only via localhost',
       );
-      throw new AmqpError(
+      const error = new AmqpError(
         ReplyCode.AccessRefused,
         `Login was refused using authentication mechanism ${args.mechanism}. For details see the broker logfile.`,
-        10,
-        11,
       );
+      // Only clients that announce authentication_failure_close are told why; others see the socket close.
+      if (failureClose) this.sendClose(error);
+      throw error;
     }
     this.user = user;
     this.state = State.AwaitingTuneOk;
@@ -409,16 +419,12 @@ export class Connection implements ChannelHost {
     const level = error.replyCode === ReplyCode.ConnectionForced ? 'info' : 'warn';
     this.logger[level]({ code: error.replyCode, text: error.replyText }, 'closing connection');
     this.releaseResources();
-    if (this.state === State.AwaitingHeader) {
+    // Before tune-ok completes RabbitMQ answers failures by closing the socket, without connection.close.
+    if (this.state === State.AwaitingHeader || this.state === State.AwaitingStartOk || this.state === State.AwaitingTuneOk) {
       this.endSocket();
       return;
     }
-    this.writer.method(0, MethodId.ConnectionClose, {
-      replyCode: error.replyCode,
-      replyText: error.replyText,
-      classId: error.classId,
-      methodId: error.methodId,
-    });
+    this.sendClose(error);
     if (broken) {
       this.endSocket();
       return;
@@ -426,6 +432,15 @@ export class Connection implements ChannelHost {
     this.state = State.Closing;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
+  }
+
+  private sendClose(error: AmqpError): void {
+    this.writer.method(0, MethodId.ConnectionClose, {
+      replyCode: error.replyCode,
+      replyText: error.replyText,
+      classId: error.classId,
+      methodId: error.methodId,
+    });
   }
 
   /** Broker shutdown or an administrator closing the connection. */
@@ -468,6 +483,24 @@ export class Connection implements ChannelHost {
     this.timer = undefined;
     this.releaseResources();
     this.context.connectionClosed(this);
+  }
+}
+
+function capability(clientProperties: FieldTable, name: string): boolean {
+  const capabilities = clientProperties['capabilities'];
+  if (capabilities === null || typeof capabilities !== 'object' || Array.isArray(capabilities)) return false;
+  return (capabilities as FieldTable)[name] === true;
+}
+
+/** Decodes method arguments; malformed arguments are a FRAME_ERROR blamed on the method, as in RabbitMQ. */
+function decodeArgs(id: number, payload: Buffer): object {
+  try {
+    return decodeMethodArgs(id, payload, 4, payload.length);
+  } catch (err) {
+    if (err instanceof FrameSyntaxError) {
+      throw new AmqpError(ReplyCode.FrameError, `cannot decode method arguments: ${err.message}`, id >>> 16, id & 0xffff);
+    }
+    throw err;
   }
 }
 

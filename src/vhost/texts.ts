@@ -11,7 +11,7 @@ export function describeValue(value: FieldValue | undefined): string {
   return `the value '${printValue(value)}' of type '${typeName(value)}'`;
 }
 
-function printValue(value: FieldValue): string {
+export function printValue(value: FieldValue): string {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (value instanceof Date) return String(Math.floor(value.getTime() / 1000));
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);

@@ -8,7 +8,7 @@ import { routeMessage, type RoutingSubject } from '../exchange/router';
 import { Queue } from '../queue/queue';
 import type { Store } from '../store/store';
 import { BindingTable, type Binding, type Destination } from './bindings';
-import { describeValue, resourceName } from './texts';
+import { describeValue, printValue, resourceName } from './texts';
 
 export interface ExchangeDeclare {
   readonly name: string;
@@ -351,9 +351,13 @@ function checkArgs(keys: readonly string[], what: string, received: FieldTable, 
     const b = current[key];
     if (a === undefined && b === undefined) continue;
     if (a !== undefined && b !== undefined && sameValue(a, b)) continue;
+    // RabbitMQ prints bare values when both sides have one, typed values against 'none'.
+    const both = a !== undefined && b !== undefined;
+    const got = both ? `'${printValue(a)}'` : describeValue(a);
+    const had = both ? `'${printValue(b)}'` : describeValue(b);
     throw new AmqpError(
       ReplyCode.PreconditionFailed,
-      `inequivalent arg '${key}' for ${what}: received ${describeValue(a)} but current is ${describeValue(b)}`,
+      `inequivalent arg '${key}' for ${what}: received ${got} but current is ${had}`,
     );
   }
 }

@@ -1,11 +1,14 @@
-import { MethodId, type ChannelFlowArgs } from '../../protocol/generated/amqp';
+import { AmqpError } from '../../protocol/amqp-error';
+import { MethodId, ReplyCode, type ChannelFlowArgs } from '../../protocol/generated/amqp';
 import type { Handler, HandlerTable } from '../dispatch';
 
-/** channel.flow from the client: pause or resume deliveries to this channel. */
+/**
+ * channel.flow from the client. RabbitMQ accepts active=true and refuses active=false with
+ * 540 NOT_IMPLEMENTED (a hard error); consumers use prefetch for flow control instead.
+ */
 const flow: Handler<ChannelFlowArgs> = (channel, args) => {
-  channel.flowActive = args.active;
-  channel.send(MethodId.ChannelFlowOk, { active: args.active });
-  if (args.active) channel.resumeDeliveries();
+  if (!args.active) throw new AmqpError(ReplyCode.NotImplemented, 'active=false');
+  channel.send(MethodId.ChannelFlowOk, { active: true });
 };
 
 // channel.open, channel.close and channel.close-ok change the channel table and live in the connection.
