@@ -5,6 +5,7 @@ const transform = {
 };
 
 module.exports = {
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.tmp/'],
   projects: [
     {
       displayName: 'unit',
@@ -16,8 +17,20 @@ module.exports = {
       displayName: 'conformance',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/conformance-tests/**/*.test.ts'],
+      testMatch: ['<rootDir>/conformance-tests/*.test.ts'],
       testTimeout: 20000,
     },
+    // Other clients (pika, amqp-tools) need Debian packages: `npm run test:interop`, which .ci/run installs for.
+    ...(process.env.LEVERET_INTEROP === '1'
+      ? [
+          {
+            displayName: 'interop',
+            testEnvironment: 'node',
+            transform,
+            testMatch: ['<rootDir>/conformance-tests/interop/*.test.ts'],
+            testTimeout: 30000,
+          },
+        ]
+      : []),
   ],
 };
