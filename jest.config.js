@@ -1,32 +1,32 @@
 'use strict';
-// Two projects: unit tests live next to the code; conformance tests talk to a broker over TCP.
-const transform = {
-  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+// Projects: unit tests live next to the code; conformance tests talk to a broker over TCP; interop runs other
+// clients (pika, amqp-tools) and needs Debian packages, so it only exists with LEVERET_INTEROP=1 (npm run test:interop).
+const common = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.tmp/'],
 };
 
 module.exports = {
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.tmp/'],
   projects: [
     {
+      ...common,
       displayName: 'unit',
-      testEnvironment: 'node',
-      transform,
       testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/spec/**/*.test.ts'],
     },
     {
+      ...common,
       displayName: 'conformance',
-      testEnvironment: 'node',
-      transform,
       testMatch: ['<rootDir>/conformance-tests/*.test.ts'],
       testTimeout: 20000,
     },
-    // Other clients (pika, amqp-tools) need Debian packages: `npm run test:interop`, which .ci/run installs for.
     ...(process.env.LEVERET_INTEROP === '1'
       ? [
           {
+            ...common,
             displayName: 'interop',
-            testEnvironment: 'node',
-            transform,
             testMatch: ['<rootDir>/conformance-tests/interop/*.test.ts'],
             testTimeout: 30000,
           },
