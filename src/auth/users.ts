@@ -26,7 +26,7 @@ export class UserRegistry {
   authenticate(name: string, password: string): User | undefined {
     const user = this.users.get(name);
     if (user === undefined) return undefined;
-    return timingSafeEqual(user.passwordDigest, digest(password)) ? user : undefined;
+    return timingSafeEqual(user.passwordDigest, digest(password)) ? { name: user.name, tags: user.tags } : undefined;
   }
 
   /** RabbitMQ's loopback_users: these users may connect only from a loopback address. */

@@ -14,6 +14,8 @@ export class ConfirmTracker {
   private confirmedThrough = 0;
   private readonly settled: number[] = [];
   private readonly nacked = new Set<number>();
+  /** Sequence numbers confirmed individually past a gap; absorbed into confirmedThrough once the gap fills. */
+  private readonly ahead = new Set<number>();
 
   next(): number {
     return ++this.lastSeq;
@@ -43,8 +45,9 @@ export class ConfirmTracker {
       const seq = settled[i] as number;
       const ok = !this.nacked.delete(seq);
       sender.send(ok ? MethodId.BasicAck : MethodId.BasicNack, { deliveryTag: seq, multiple: false, requeue: false });
-      if (seq === this.confirmedThrough + 1) this.confirmedThrough = seq;
+      this.ahead.add(seq);
     }
+    while (this.ahead.delete(this.confirmedThrough + 1)) this.confirmedThrough++;
     settled.length = 0;
   }
 }

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
 import type { User } from '../auth/users';
@@ -27,6 +27,12 @@ import {
 import type { VirtualHost } from '../vhost/vhost';
 import type { ConnectionContext } from './context';
 import { FrameWriter } from './writer';
+
+/**
+ * The byte stream a connection runs over: a net.Socket in production, any Duplex (an in-memory pair)
+ * in unit tests.
+ */
+export type Transport = Duplex & { readonly remoteAddress?: string; readonly remotePort?: number; setNoDelay?(noDelay: boolean): unknown };
 
 const enum State {
   AwaitingHeader,
@@ -71,7 +77,7 @@ export class Connection implements ChannelHost {
   private released = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Transport,
     private readonly context: ConnectionContext,
   ) {
     const { limits } = context;
@@ -79,7 +85,7 @@ export class Connection implements ChannelHost {
     this.reader = new FrameReader(limits.frameMax);
     this.writer = new FrameWriter(socket, limits.frameMax);
     this.logger = context.logger.child({ connection: this.id, client: `${socket.remoteAddress}:${socket.remotePort}` });
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug({ err: err.code ?? err.message }, 'socket error'));
@@ -432,6 +438,7 @@ export class Connection implements ChannelHost {
     this.state = State.Closing;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
+    this.timer.unref();
   }
 
   private sendClose(error: AmqpError): void {

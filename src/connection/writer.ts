@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { encodeHeaderFrame, encodeBodyFrame, bodyFrameParts, FRAME_OVERHEAD } from '../protocol/frames';
 import { ClassId, encodeMethodFrame } from '../protocol/generated/amqp';
 
@@ -23,7 +23,7 @@ export class FrameWriter {
   };
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Duplex,
     frameMax: number,
   ) {
     this.frameMax = frameMax;

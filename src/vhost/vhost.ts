@@ -150,7 +150,7 @@ export class VirtualHost {
         this.queueHooks,
       );
       this.queues.set(name, queue);
-      if (queue.durable && queue.exclusiveOwner === null) this.store.putQueue(queueRecord(queue));
+      if (isPersistent(queue)) this.store.putQueue(queueRecord(queue));
       return queue;
     }
     const what = resourceName('queue', name, this.name);
@@ -276,7 +276,7 @@ export class VirtualHost {
     this.bindings.add(binding);
     source.matcher.add({ destination, routingKey, arguments: args });
     source.sourceBindings++;
-    if (source.durable && destination.durable) this.store.putBinding(bindingRecord(this.name, binding));
+    if (isPersistent(source) && isPersistent(destination)) this.store.putBinding(bindingRecord(this.name, binding));
   }
 
   private removeBinding(
@@ -296,7 +296,9 @@ export class VirtualHost {
     this.bindings.remove(binding);
     source.matcher.remove({ destination: binding.destination, routingKey: binding.routingKey, arguments: binding.arguments });
     source.sourceBindings--;
-    if (source.durable && binding.destination.durable) this.store.deleteBinding(bindingRecord(this.name, binding));
+    if (isPersistent(source) && isPersistent(binding.destination)) {
+      this.store.deleteBinding(bindingRecord(this.name, binding));
+    }
     if (source.autoDelete && source.sourceBindings === 0 && !source.deleted) this.removeExchange(source);
   }
 
@@ -314,9 +316,14 @@ export class VirtualHost {
     this.queues.delete(queue.name);
     const count = queue.destroy();
     for (const binding of this.bindings.toDestination(queue)) this.dropBinding(binding);
-    if (queue.durable && queue.exclusiveOwner === null) this.store.deleteQueue(this.name, queue.name);
+    if (isPersistent(queue)) this.store.deleteQueue(this.name, queue.name);
     return count;
   }
+}
+
+/** Whether an entity belongs in the store: durable, and not an exclusive queue (those die with their connection). */
+function isPersistent(entity: Destination): boolean {
+  return entity.durable && !(entity instanceof Queue && entity.exclusiveOwner !== null);
 }
 
 function generateQueueName(): string {
