@@ -95,16 +95,4 @@ describe('confirm', () => {
     ch.sendToQueue(q.queue, Buffer.from('x'));
     await ch.waitForConfirms();
   });
-
-  test('a publish refused by x-overflow reject-publish is nacked (RabbitMQ: basic.nack for publisher confirms)', async () => {
-    const conn = await connect(broker.url);
-    const ch = await confirmChannel(conn);
-    const q = await ch.assertQueue('', { exclusive: true, maxLength: 1, overflow: 'reject-publish' });
-    const outcomes: string[] = [];
-    ch.sendToQueue(q.queue, Buffer.from('fits'), {}, (err) => outcomes.push(err ? 'nack' : 'ack'));
-    ch.sendToQueue(q.queue, Buffer.from('overflows'), {}, (err) => outcomes.push(err ? 'nack' : 'ack'));
-    await ch.waitForConfirms().catch(() => undefined);
-    expect(outcomes).toEqual(['ack', 'nack']);
-    expect((await ch.checkQueue(q.queue)).messageCount).toBe(1);
-  });
 });
