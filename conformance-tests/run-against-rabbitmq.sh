@@ -2,6 +2,7 @@
 # Runs the conformance suite against a throwaway RabbitMQ node, the reference the suite is judged by.
 #
 #   bash conformance-tests/run-against-rabbitmq.sh [jest args...]
+#   LEVERET_INTEROP=1 RMQ_JEST_PROJECT=interop bash conformance-tests/run-against-rabbitmq.sh   (pika, amqp-tools)
 #
 # Installs Debian's rabbitmq-server when it is missing, starts a private node by hand (no systemd, no plugins,
 # every file under one temp dir, its own epmd port, its own cookie), waits for it, runs
@@ -88,7 +89,7 @@ fi
 
 cd "$REPO_ROOT"
 set +e
-npm_config_update_notifier=false AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT" npx jest "$@" --selectProjects conformance
+npm_config_update_notifier=false AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT" npx jest "$@" --selectProjects "${RMQ_JEST_PROJECT:-conformance}"
 JEST_STATUS=$?
 set -e
 exit "$JEST_STATUS"
