@@ -84,7 +84,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     }
   }
   if (servers.length === 0) throw new Error('no AMQP listener could be started');
-  logger.info({ addresses }, 'AMQP listener started');
+  logger.debug({ addresses }, 'AMQP listener started');
 
   const firstHost = urlHost(settings.amqp.bind[0] ?? '127.0.0.1');
   const url = `amqp://${encodeURIComponent(settings.defaultUser)}:${encodeURIComponent(settings.defaultPass)}@${firstHost}:${port}${

@@ -91,7 +91,7 @@ export class Connection implements ChannelHost {
     socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug({ err: err.code ?? err.message }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
     this.timer = setTimeout(() => this.handshakeTimedOut(), HANDSHAKE_TIMEOUT_MS);
-    this.logger.info('connection accepted');
+    this.logger.debug('connection accepted');
   }
 
   // ---- ChannelHost -------------------------------------------------------------------------------
@@ -482,7 +482,11 @@ export class Connection implements ChannelHost {
   }
 
   private onSocketClosed(): void {
-    if (this.state !== State.Closed) this.logger.info('connection closed: socket closed by peer');
+    if (this.state !== State.Closed) {
+      // Probes (health checks, port scans) that never finish the handshake are not worth an info line.
+      const level = this.user === undefined ? 'debug' : 'info';
+      this.logger[level]('connection closed: socket closed by peer');
+    }
     this.state = State.Closed;
     this.writer.close();
     clearTimeout(this.timer);

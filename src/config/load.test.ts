@@ -1,0 +1,289 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, FIELDS, commandLineAction, loadSettings, usage } from './load';
+import { DEFAULT_SETTINGS, type Settings } from './settings';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'leveret-config-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeConfig(content: unknown, name = 'leveret.json'): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+function load(argv: string[] = [], env: NodeJS.ProcessEnv = {}): Settings {
+  return loadSettings({ argv, env, cwd: dir });
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('defaults', () => {
+  it('are RabbitMQ-like', () => {
+    expect(load()).toEqual({
+      amqp: { bind: ['127.0.0.1', '::1'], port: 5672 },
+      http: { bind: ['127.0.0.1'], port: 15672 },
+      dataDir: './data',
+      defaultUser: 'guest',
+      defaultPass: 'guest',
+      defaultVhost: '/',
+      loopbackUsers: ['guest'],
+      frameMax: 131072,
+      channelMax: 2047,
+      heartbeat: 60,
+      logLevel: 'info',
+    });
+  });
+
+  it('hands out a fresh copy that does not alias DEFAULT_SETTINGS', () => {
+    const s = load();
+    s.amqp.bind.push('0.0.0.0');
+    s.loopbackUsers.length = 0;
+    expect(DEFAULT_SETTINGS.amqp.bind).toEqual(['127.0.0.1', '::1']);
+    expect(DEFAULT_SETTINGS.loopbackUsers).toEqual(['guest']);
+  });
+});
+
+describe('precedence: defaults < file < env < flags', () => {
+  it('each layer overrides the one below, key by key', () => {
+    const config = writeConfig({
+      amqp: { port: 1111, bind: ['0.0.0.0'] },
+      heartbeat: 10,
+      frameMax: 8192,
+      defaultUser: 'from-file',
+    });
+    const s = load(['--config', config, '--port', '3333'], {
+      LEVERET_AMQP_PORT: '2222',
+      LEVERET_HEARTBEAT: '20',
+      LEVERET_DEFAULT_USER: 'from-env',
+    });
+    expect(s.amqp).toEqual({ port: 3333, bind: ['0.0.0.0'] }); // flag over env over file; bind from file
+    expect(s.heartbeat).toBe(20); // env over file
+    expect(s.frameMax).toBe(8192); // file over default
+    expect(s.defaultUser).toBe('from-env');
+    expect(s.channelMax).toBe(2047); // untouched default
+    expect(s.http).toEqual(DEFAULT_SETTINGS.http); // nested group not mentioned in the file
+  });
+
+  it('finds the file through LEVERET_CONFIG, relative to cwd; --config wins over it', () => {
+    writeConfig({ heartbeat: 5 }, 'a.json');
+    writeConfig({ heartbeat: 7 }, 'b.json');
+    expect(load([], { LEVERET_CONFIG: 'a.json' }).heartbeat).toBe(5);
+    expect(load(['--config=b.json'], { LEVERET_CONFIG: 'a.json' }).heartbeat).toBe(7);
+  });
+
+  it('LEVERET_* wins over the RabbitMQ image variables, which still work alone', () => {
+    const rabbit = { RABBITMQ_DEFAULT_USER: 'ru', RABBITMQ_DEFAULT_PASS: 'rp', RABBITMQ_DEFAULT_VHOST: 'rv', RABBITMQ_NODE_PORT: '5800' };
+    expect(load([], rabbit)).toMatchObject({ defaultUser: 'ru', defaultPass: 'rp', defaultVhost: 'rv', amqp: { port: 5800 } });
+    const both = { ...rabbit, LEVERET_DEFAULT_USER: 'lu', LEVERET_DEFAULT_PASS: 'lp', LEVERET_DEFAULT_VHOST: 'lv', LEVERET_AMQP_PORT: '5900' };
+    expect(load([], both)).toMatchObject({ defaultUser: 'lu', defaultPass: 'lp', defaultVhost: 'lv', amqp: { port: 5900 } });
+  });
+
+  it('treats empty environment variables as unset (docker -e NAME=)', () => {
+    expect(load([], { LEVERET_AMQP_PORT: '', RABBITMQ_NODE_PORT: '5801' }).amqp.port).toBe(5801);
+    expect(load([], { LEVERET_LOG_LEVEL: '' }).logLevel).toBe('info');
+  });
+
+  it('reads every environment variable', () => {
+    const s = load([], {
+      LEVERET_AMQP_BIND: '0.0.0.0, ::',
+      LEVERET_HTTP_PORT: '8080',
+      LEVERET_HTTP_BIND: '0.0.0.0',
+      LEVERET_DATA_DIR: '/var/lib/leveret',
+      LEVERET_LOOPBACK_USERS: 'none',
+      LEVERET_FRAME_MAX: '4096',
+      LEVERET_CHANNEL_MAX: '65535',
+      LEVERET_HEARTBEAT: '0',
+      LEVERET_LOG_LEVEL: 'debug',
+    });
+    expect(s).toMatchObject({
+      amqp: { bind: ['0.0.0.0', '::'] },
+      http: { port: 8080, bind: ['0.0.0.0'] },
+      dataDir: '/var/lib/leveret',
+      loopbackUsers: [],
+      frameMax: 4096,
+      channelMax: 65535,
+      heartbeat: 0,
+      logLevel: 'debug',
+    });
+  });
+
+  it('reads every flag', () => {
+    const s = load([
+      '--port=0',
+      '--bind', '::1',
+      '--http-port', '0',
+      '--http-bind', '[::1]',
+      '--data-dir', 'state',
+      '--default-user', 'admin',
+      '--default-pass=-starts-with-dash',
+      '--default-vhost', 'prod',
+      '--loopback-users', 'guest,ops',
+      '--frame-max', '2147483647',
+      '--channel-max', '1',
+      '--heartbeat', '65535',
+      '--log-level', 'silent',
+    ]);
+    expect(s).toEqual({
+      amqp: { port: 0, bind: ['::1'] },
+      http: { port: 0, bind: ['::1'] },
+      dataDir: 'state',
+      defaultUser: 'admin',
+      defaultPass: '-starts-with-dash',
+      defaultVhost: 'prod',
+      loopbackUsers: ['guest', 'ops'],
+      frameMax: 2147483647,
+      channelMax: 1,
+      heartbeat: 65535,
+      logLevel: 'silent',
+    });
+  });
+
+  it('--bind is repeatable and takes comma lists; duplicates collapse; a flag replaces env and file', () => {
+    const s = load(['--bind', '127.0.0.1,::1', '--bind=10.0.0.1', '--bind', '127.0.0.1'], { LEVERET_AMQP_BIND: '0.0.0.0' });
+    expect(s.amqp.bind).toEqual(['127.0.0.1', '::1', '10.0.0.1']);
+  });
+
+  it('other repeated flags: the last one wins', () => {
+    expect(load(['--port', '1', '--port', '2']).amqp.port).toBe(2);
+  });
+
+  it('accepts host names as bind addresses', () => {
+    expect(load(['--bind', 'localhost']).amqp.bind).toEqual(['localhost']);
+  });
+});
+
+describe('errors name the source and the key', () => {
+  it('bad flag value', () => {
+    expect(errorOf(() => load(['--port', 'abc'])).message).toBe(
+      'invalid value "abc" for --port (from command line): expected an integer 0-65535',
+    );
+    expect(errorOf(() => load(['--port', '65536'])).message).toMatch(/"65536" for --port .*0-65535/);
+    expect(errorOf(() => load(['--port', '1.5'])).message).toMatch(/for --port/);
+  });
+
+  it('bad environment value', () => {
+    const err = errorOf(() => load([], { LEVERET_HEARTBEAT: '-1' }));
+    expect(err.message).toBe('invalid value "-1" for LEVERET_HEARTBEAT (from environment): expected an integer 0-65535');
+    expect(err.key).toBe('LEVERET_HEARTBEAT');
+    expect(errorOf(() => load([], { RABBITMQ_NODE_PORT: 'x' })).message).toMatch(/for RABBITMQ_NODE_PORT \(from environment\)/);
+  });
+
+  it('bad file value, by dotted key', () => {
+    const path = writeConfig({ amqp: { port: '5672' } });
+    expect(errorOf(() => load(['--config', path])).message).toBe(
+      `invalid value "5672" for amqp.port (from config file ${path}): expected an integer 0-65535`,
+    );
+    const bind = writeConfig({ http: { bind: '0.0.0.0' } }, 'bind.json');
+    expect(errorOf(() => load(['--config', bind])).message).toMatch(/for http\.bind .*expected a non-empty array/);
+    const group = writeConfig({ amqp: 5672 }, 'group.json');
+    expect(errorOf(() => load(['--config', group])).message).toMatch(/invalid value 5672 for amqp .*expected an object/);
+  });
+
+  it('frame max: range, and 0 ("no limit") rejected with a reason', () => {
+    expect(errorOf(() => load(['--frame-max', '4095'])).message).toMatch(/expected an integer 4096-2147483647$/);
+    expect(errorOf(() => load(['--frame-max', '2147483648'])).message).toMatch(/for --frame-max/);
+    expect(errorOf(() => load(['--frame-max', '0'])).message).toMatch(/--frame-max .*"no limit", is not supported/);
+  });
+
+  it('channel max: 1..65535', () => {
+    expect(errorOf(() => load([], { LEVERET_CHANNEL_MAX: '0' })).message).toMatch(/LEVERET_CHANNEL_MAX .*1-65535/);
+    expect(errorOf(() => load(['--channel-max', '65536'])).message).toMatch(/--channel-max/);
+  });
+
+  it('log level must be a pino level', () => {
+    expect(errorOf(() => load(['--log-level', 'verbose'])).message).toBe(
+      'invalid value "verbose" for --log-level (from command line): expected one of fatal, error, warn, info, debug, trace, silent',
+    );
+  });
+
+  it('bind addresses must look like addresses', () => {
+    expect(errorOf(() => load(['--bind', 'not an address'])).message).toMatch(/for --bind .*IP addresses or host names/);
+    expect(errorOf(() => load(['--bind', ','])).message).toMatch(/for --bind/);
+    expect(errorOf(() => load([], { LEVERET_HTTP_BIND: '[127.0.0.1' })).message).toMatch(/LEVERET_HTTP_BIND/);
+  });
+
+  it('user and vhost names must be non-empty short strings', () => {
+    expect(errorOf(() => load(['--default-user='])).message).toMatch(/"" for --default-user .*non-empty/);
+    expect(errorOf(() => load(['--default-vhost', 'v'.repeat(256)])).message).toMatch(/at most 255 bytes/);
+  });
+
+  it('unknown flag, positional argument, missing value, value on a boolean flag', () => {
+    expect(errorOf(() => load(['--prot', '5672'])).message).toBe('unknown option --prot (from command line); see --help');
+    expect(errorOf(() => load(['-p'])).message).toMatch(/unknown option -p/);
+    expect(errorOf(() => load(['serve'])).message).toBe('unexpected argument "serve" (from command line)');
+    expect(errorOf(() => load(['--port'])).message).toMatch(/^missing value for --port/);
+    expect(errorOf(() => load(['--port', '--bind', '::1'])).message).toMatch(/^missing value for --port/);
+    expect(errorOf(() => load(['--help=yes'])).message).toMatch(/--help takes no value/);
+  });
+
+  it('unknown file keys, top level and nested', () => {
+    const top = writeConfig({ frame_max: 4096 });
+    expect(errorOf(() => load(['--config', top])).message).toBe(`unknown key "frame_max" in config file ${top}`);
+    const nested = writeConfig({ amqp: { prot: 1 } }, 'nested.json');
+    expect(errorOf(() => load(['--config', nested])).message).toBe(`unknown key "amqp.prot" in config file ${nested}`);
+    const flat = writeConfig({ port: 1 }, 'flat.json');
+    expect(errorOf(() => load(['--config', flat])).message).toMatch(/unknown key "port"/);
+  });
+
+  it('missing, unreadable or malformed config file names the path', () => {
+    const missing = join(dir, 'nope.json');
+    expect(errorOf(() => load(['--config', missing])).message).toBe(
+      `cannot read config file ${missing} (from --config): no such file`,
+    );
+    expect(errorOf(() => load([], { LEVERET_CONFIG: 'nope.json' })).message).toBe(
+      `cannot read config file ${missing} (from LEVERET_CONFIG): no such file`,
+    );
+    expect(errorOf(() => load(['--config', dir])).message).toMatch(/^cannot read config file .* \(from --config\): /);
+    const bad = writeConfig('{ "heartbeat": 1,', 'bad.json');
+    expect(errorOf(() => load(['--config', bad])).message).toMatch(new RegExp(`^config file ${bad} is not valid JSON: `));
+    const array = writeConfig([1], 'array.json');
+    expect(errorOf(() => load(['--config', array])).message).toBe(`config file ${array} must contain a JSON object`);
+  });
+
+  it('AMQP and HTTP on the same port', () => {
+    expect(errorOf(() => load(['--port', '8000', '--http-port', '8000'])).message).toMatch(/both 8000/);
+    expect(load(['--port', '0', '--http-port', '0']).amqp.port).toBe(0);
+  });
+});
+
+describe('command line action', () => {
+  it('help wins, then version, else run', () => {
+    expect(commandLineAction(['--bogus', '--help'])).toBe('help');
+    expect(commandLineAction(['-h'])).toBe('help');
+    expect(commandLineAction(['--version'])).toBe('version');
+    expect(commandLineAction(['--port', '1'])).toBe('run');
+    expect(commandLineAction(['--', '--help'])).toBe('run');
+  });
+
+  it('loadSettings accepts --help and --version without complaint', () => {
+    expect(load(['--help', '--version']).amqp.port).toBe(5672);
+  });
+});
+
+describe('documentation stays in step with the settings table', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const help = usage();
+
+  it.each(FIELDS.map((f) => [f.flag, f]))('%s is in --help and the README table', (_flag, f) => {
+    expect(help).toContain(f.flag);
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${f.flag}`));
+    expect(row).toBeDefined();
+    for (const name of f.env) expect(row).toContain(name);
+    expect(row).toContain(`\`${f.key}\``);
+  });
+});
