@@ -1,18 +1,81 @@
-import { tablesEqual } from '../protocol/field-table';
-import type { BindingRecord, Definitions, ExchangeRecord, QueueRecord, Store } from './store';
+import { canonicalArgumentsKey } from './keys';
+import type {
+  AccessDefinitions,
+  BindingRecord,
+  CommitListener,
+  Definitions,
+  ExchangeRecord,
+  MessageRecord,
+  PermissionRecord,
+  QueueRecord,
+  QueueStats,
+  Store,
+  StoredEntry,
+  StoredQueue,
+  UserRecord,
+  VhostRecord,
+} from './store';
 
-/** Keeps durable definitions in process memory: for tests and for brokers started without a data dir. */
+/*
+ * MemoryStore keeps everything a Store keeps in process memory: for brokers started without a data dir and for
+ * tests. Nothing survives the process, but a broker restarted on the same instance sees the state the last one left
+ * (close() releases nothing).
+ *
+ * Durability: every write is "committed" as soon as the call returns. afterCommit() listeners are still never called
+ * synchronously: they run in registration order on a microtask after the call (one microtask per burst, not one per
+ * listener), so a caller can register a listener in the middle of a publish without being re-entered. flush()
+ * resolves at once (after any listeners registered before it, since their microtask was queued first).
+ *
+ * Message records are kept by reference (bodies are not copied): callers must not mutate a buffer they handed over.
+ */
+
+interface MemEntry {
+  readonly seq: number;
+  redelivered: boolean;
+  readonly message: SharedMessage;
+}
+
+interface SharedMessage {
+  readonly record: MessageRecord;
+  refs: number;
+}
+
+interface MemQueue {
+  id: number;
+  record: QueueRecord;
+  /** seq -> entry */
+  readonly entries: Map<number, MemEntry>;
+  /** Sorted seqs; may hold seqs no longer in `entries` (dead), compacted when they dominate. */
+  order: number[];
+  dead: number;
+  bytes: number;
+  lastSeq: number;
+}
+
 export class MemoryStore implements Store {
   private readonly exchanges = new Map<string, ExchangeRecord>();
-  private readonly queues = new Map<string, QueueRecord>();
-  private bindings: BindingRecord[] = [];
+  private readonly queuesByName = new Map<string, MemQueue>();
+  private readonly queuesById = new Map<number, MemQueue>();
+  /** canonical binding key -> record */
+  private readonly bindings = new Map<string, BindingRecord>();
+  private readonly messages = new Map<number, SharedMessage>();
+  private readonly vhosts = new Map<string, VhostRecord>();
+  private readonly users = new Map<string, UserRecord>();
+  private readonly permissions = new Map<string, PermissionRecord>();
+  private nextQueueId = 1;
+  private lastMessageId = 0;
+
+  private listeners: CommitListener[] = [];
+  private tokens: number[] = [];
+  private drainScheduled = false;
+  private readonly drain = (): void => this.drainListeners();
+
+  // ---- definitions ----
 
   loadDefinitions(): Definitions {
-    return {
-      exchanges: [...this.exchanges.values()],
-      queues: [...this.queues.values()],
-      bindings: [...this.bindings],
-    };
+    const queues: StoredQueue[] = [];
+    for (const q of this.queuesById.values()) queues.push({ ...q.record, id: q.id });
+    return { exchanges: [...this.exchanges.values()], queues, bindings: [...this.bindings.values()] };
   }
 
   putExchange(record: ExchangeRecord): void {
@@ -21,46 +84,249 @@ export class MemoryStore implements Store {
 
   deleteExchange(vhost: string, name: string): void {
     this.exchanges.delete(key(vhost, name));
-    this.bindings = this.bindings.filter(
-      (b) => !(b.vhost === vhost && (b.source === name || (b.destinationKind === 'exchange' && b.destination === name))),
-    );
+    for (const [k, b] of this.bindings) {
+      if (b.vhost === vhost && (b.source === name || (b.destinationKind === 'exchange' && b.destination === name))) {
+        this.bindings.delete(k);
+      }
+    }
   }
 
-  putQueue(record: QueueRecord): void {
-    this.queues.set(key(record.vhost, record.name), record);
+  putQueue(record: QueueRecord): number {
+    const k = key(record.vhost, record.name);
+    const existing = this.queuesByName.get(k);
+    if (existing) {
+      existing.record = record;
+      return existing.id;
+    }
+    const q: MemQueue = {
+      id: this.nextQueueId++,
+      record,
+      entries: new Map(),
+      order: [],
+      dead: 0,
+      bytes: 0,
+      lastSeq: 0,
+    };
+    this.queuesByName.set(k, q);
+    this.queuesById.set(q.id, q);
+    return q.id;
   }
 
   deleteQueue(vhost: string, name: string): void {
-    this.queues.delete(key(vhost, name));
-    this.bindings = this.bindings.filter(
-      (b) => !(b.vhost === vhost && b.destinationKind === 'queue' && b.destination === name),
-    );
+    const k = key(vhost, name);
+    const q = this.queuesByName.get(k);
+    if (q) {
+      this.dropEntries(q);
+      this.queuesByName.delete(k);
+      this.queuesById.delete(q.id);
+    }
+    for (const [bk, b] of this.bindings) {
+      if (b.vhost === vhost && b.destinationKind === 'queue' && b.destination === name) this.bindings.delete(bk);
+    }
   }
 
   putBinding(record: BindingRecord): void {
-    if (!this.bindings.some((b) => sameBinding(b, record))) this.bindings.push(record);
+    this.bindings.set(bindingKey(record), record);
   }
 
   deleteBinding(record: BindingRecord): void {
-    this.bindings = this.bindings.filter((b) => !sameBinding(b, record));
+    this.bindings.delete(bindingKey(record));
   }
 
-  async flush(): Promise<void> {}
+  // ---- users, vhosts, permissions ----
 
-  async close(): Promise<void> {}
+  loadAccess(): AccessDefinitions {
+    return {
+      vhosts: [...this.vhosts.values()],
+      users: [...this.users.values()],
+      permissions: [...this.permissions.values()],
+    };
+  }
+
+  putVhost(record: VhostRecord): void {
+    this.vhosts.set(record.name, record);
+  }
+
+  deleteVhost(name: string): void {
+    this.vhosts.delete(name);
+    for (const [k, e] of this.exchanges) if (e.vhost === name) this.exchanges.delete(k);
+    for (const q of [...this.queuesById.values()]) {
+      if (q.record.vhost === name) this.deleteQueue(name, q.record.name);
+    }
+    for (const [k, b] of this.bindings) if (b.vhost === name) this.bindings.delete(k);
+    for (const [k, p] of this.permissions) if (p.vhost === name) this.permissions.delete(k);
+  }
+
+  putUser(record: UserRecord): void {
+    this.users.set(record.name, record);
+  }
+
+  deleteUser(name: string): void {
+    this.users.delete(name);
+    for (const [k, p] of this.permissions) if (p.user === name) this.permissions.delete(k);
+  }
+
+  putPermission(record: PermissionRecord): void {
+    this.permissions.set(key(record.user, record.vhost), record);
+  }
+
+  deletePermission(user: string, vhost: string): void {
+    this.permissions.delete(key(user, vhost));
+  }
+
+  // ---- persistent messages ----
+
+  nextMessageId(): number {
+    return ++this.lastMessageId;
+  }
+
+  enqueue(queueId: number, seq: number, message: MessageRecord): void {
+    const q = this.queuesById.get(queueId);
+    if (!q) return; // the queue is gone: nothing to keep
+    let shared = this.messages.get(message.id);
+    if (!shared) {
+      shared = { record: message, refs: 0 };
+      this.messages.set(message.id, shared);
+    }
+    const previous = q.entries.get(seq);
+    if (previous) this.release(q, previous);
+    else insertSorted(q, seq);
+    shared.refs++;
+    q.entries.set(seq, { seq, redelivered: false, message: shared });
+    q.bytes += message.body.length;
+    if (seq > q.lastSeq) q.lastSeq = seq;
+  }
+
+  markDelivered(queueId: number, seq: number): void {
+    const entry = this.queuesById.get(queueId)?.entries.get(seq);
+    if (entry) entry.redelivered = true;
+  }
+
+  remove(queueId: number, seq: number, _messageId: number): void {
+    const q = this.queuesById.get(queueId);
+    if (!q) return;
+    const entry = q.entries.get(seq);
+    if (!entry) return;
+    q.entries.delete(seq);
+    this.release(q, entry);
+    q.dead++;
+    if (q.dead > 64 && q.dead * 2 > q.order.length) compact(q);
+  }
+
+  purge(queueId: number): number {
+    const q = this.queuesById.get(queueId);
+    if (!q) return 0;
+    const n = q.entries.size;
+    this.dropEntries(q);
+    return n;
+  }
+
+  queueStats(queueId: number): QueueStats {
+    const q = this.queuesById.get(queueId);
+    if (!q) return { messages: 0, bytes: 0, lastSeq: 0 };
+    return { messages: q.entries.size, bytes: q.bytes, lastSeq: q.lastSeq };
+  }
+
+  loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[] {
+    const q = this.queuesById.get(queueId);
+    const out: StoredEntry[] = [];
+    if (!q || limit <= 0) return out;
+    const order = q.order;
+    for (let i = firstAbove(order, afterSeq); i < order.length && out.length < limit; i++) {
+      const entry = q.entries.get(order[i]!);
+      if (entry) out.push({ seq: entry.seq, redelivered: entry.redelivered, message: entry.message.record });
+    }
+    return out;
+  }
+
+  // ---- durability ----
+
+  afterCommit(listener: CommitListener, token: number): void {
+    this.listeners.push(listener);
+    this.tokens.push(token);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      queueMicrotask(this.drain);
+    }
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // ---- internals ----
+
+  private drainListeners(): void {
+    this.drainScheduled = false;
+    const listeners = this.listeners;
+    const tokens = this.tokens;
+    this.listeners = [];
+    this.tokens = [];
+    for (let i = 0; i < listeners.length; i++) listeners[i]!.committed(tokens[i]!);
+  }
+
+  private release(q: MemQueue, entry: MemEntry): void {
+    q.bytes -= entry.message.record.body.length;
+    if (--entry.message.refs === 0) this.messages.delete(entry.message.record.id);
+  }
+
+  private dropEntries(q: MemQueue): void {
+    for (const entry of q.entries.values()) this.release(q, entry);
+    q.entries.clear();
+    q.order = [];
+    q.dead = 0;
+    q.bytes = 0;
+  }
+
+  /** Test aid: how many distinct message bodies are held. */
+  messageCount(): number {
+    return this.messages.size;
+  }
 }
 
-function key(vhost: string, name: string): string {
-  return `${vhost}\u0000${name}`;
+function key(a: string, b: string): string {
+  return `${a}\u0000${b}`;
 }
 
-function sameBinding(a: BindingRecord, b: BindingRecord): boolean {
-  return (
-    a.vhost === b.vhost &&
-    a.source === b.source &&
-    a.destination === b.destination &&
-    a.destinationKind === b.destinationKind &&
-    a.routingKey === b.routingKey &&
-    tablesEqual(a.arguments, b.arguments)
-  );
+function bindingKey(b: BindingRecord): string {
+  const args = canonicalArgumentsKey(b.arguments).toString('latin1');
+  return `${b.vhost}\u0000${b.source}\u0000${b.destinationKind}\u0000${b.destination}\u0000${b.routingKey}\u0000${args}`;
+}
+
+/** Index of the first element of the sorted array greater than seq. */
+function firstAbove(order: readonly number[], seq: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order[mid]! <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(q: MemQueue, seq: number): void {
+  const order = q.order;
+  const last = order[order.length - 1];
+  if (last === undefined || seq > last) {
+    order.push(seq);
+    return;
+  }
+  const at = firstAbove(order, seq);
+  if (at > 0 && order[at - 1] === seq) {
+    q.dead--; // a dead slot for this seq comes back to life
+    return;
+  }
+  order.splice(at, 0, seq);
+}
+
+function compact(q: MemQueue): void {
+  const live: number[] = [];
+  for (const seq of q.order) if (q.entries.has(seq)) live.push(seq);
+  q.order = live;
+  q.dead = 0;
 }

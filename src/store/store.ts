@@ -1,9 +1,11 @@
 import type { FieldTable } from '../protocol/field-table';
 
 /*
- * The Store is broker-shaped, not SQLite-shaped: it speaks of exchanges, queues and bindings (and, from
- * the durability issue on, of persistent messages), so a memory, SQLite or PostgreSQL store can sit behind it.
- * Writes are synchronous calls that may be batched; flush() resolves when everything written so far is durable.
+ * The Store is broker-shaped, not SQLite-shaped: it speaks of exchanges, queues, bindings, persistent messages,
+ * users, vhosts and permissions, so a memory, SQLite or PostgreSQL store can sit behind it.
+ *
+ * Writes are synchronous calls that the implementation may batch (group commit). afterCommit() says when a
+ * write is durable; flush() resolves when everything written so far is. Reads see every earlier write, batched or not.
  */
 
 export interface ExchangeRecord {
@@ -24,6 +26,11 @@ export interface QueueRecord {
   readonly arguments: FieldTable;
 }
 
+/** A queue as stored: its record plus the store's id for it, used by every message operation. */
+export interface StoredQueue extends QueueRecord {
+  readonly id: number;
+}
+
 export interface BindingRecord {
   readonly vhost: string;
   readonly source: string;
@@ -35,20 +42,122 @@ export interface BindingRecord {
 
 export interface Definitions {
   readonly exchanges: ExchangeRecord[];
-  readonly queues: QueueRecord[];
+  readonly queues: StoredQueue[];
   readonly bindings: BindingRecord[];
 }
 
+/** A persistent message. The broker assigns ids (nextMessageId); one message may sit in several queues. */
+export interface MessageRecord {
+  readonly id: number;
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** Content-header property flags and list, as received. */
+  readonly properties: Buffer;
+  readonly body: Buffer;
+}
+
+/** A message's place in one queue. */
+export interface StoredEntry {
+  readonly seq: number;
+  /** True once the entry was delivered (and not settled) before, so it comes back redelivered. */
+  readonly redelivered: boolean;
+  readonly message: MessageRecord;
+}
+
+export interface QueueStats {
+  /** Entries stored for the queue. */
+  readonly messages: number;
+  /** Sum of their body sizes. */
+  readonly bytes: number;
+  /** Highest seq ever stored for the queue (0 when none); new entries must use higher ones. */
+  readonly lastSeq: number;
+}
+
+export interface VhostRecord {
+  readonly name: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly defaultQueueType?: string;
+}
+
+export interface UserRecord {
+  readonly name: string;
+  /** Base64 of the RabbitMQ-style salted hash; empty for a user who cannot log in with a password. */
+  readonly passwordHash: string;
+  /** e.g. 'rabbit_password_hashing_sha256' */
+  readonly hashingAlgorithm: string;
+  readonly tags: readonly string[];
+}
+
+export interface PermissionRecord {
+  readonly user: string;
+  readonly vhost: string;
+  readonly configure: string;
+  readonly write: string;
+  readonly read: string;
+}
+
+export interface AccessDefinitions {
+  readonly vhosts: VhostRecord[];
+  readonly users: UserRecord[];
+  readonly permissions: PermissionRecord[];
+}
+
+/** Told when a batch holding the writes made before afterCommit() is durable. No closure per message. */
+export interface CommitListener {
+  committed(token: number): void;
+}
+
 export interface Store {
+  // ---- definitions ----
   /** Every durable definition, for recovery at start. */
   loadDefinitions(): Definitions;
   putExchange(record: ExchangeRecord): void;
   deleteExchange(vhost: string, name: string): void;
-  putQueue(record: QueueRecord): void;
+  /** Stores (or updates) a durable queue and returns its id; the same (vhost, name) keeps its id. */
+  putQueue(record: QueueRecord): number;
+  /** Deletes a queue with its entries and bindings. */
   deleteQueue(vhost: string, name: string): void;
   putBinding(record: BindingRecord): void;
   deleteBinding(record: BindingRecord): void;
+
+  // ---- users, vhosts, permissions ----
+  loadAccess(): AccessDefinitions;
+  putVhost(record: VhostRecord): void;
+  /** Deletes a vhost with its exchanges, queues, bindings, messages and permissions. */
+  deleteVhost(name: string): void;
+  putUser(record: UserRecord): void;
+  /** Deletes a user and their permissions. */
+  deleteUser(name: string): void;
+  putPermission(record: PermissionRecord): void;
+  deletePermission(user: string, vhost: string): void;
+
+  // ---- persistent messages ----
+  /** A message id never used before in this store (survives restarts). */
+  nextMessageId(): number;
+  /**
+   * Adds `message` to queue `queueId` at position `seq`. Enqueuing the same message id to several queues stores
+   * its body once; it is removed when the last queue lets go of it.
+   */
+  enqueue(queueId: number, seq: number, message: MessageRecord): void;
+  /** The entry was delivered: after a crash it comes back with redelivered=true. */
+  markDelivered(queueId: number, seq: number): void;
+  /**
+   * The entry is gone (acked, dropped, expired). If its enqueue is still in an unwritten batch, neither the
+   * enqueue nor the removal reaches disk.
+   */
+  remove(queueId: number, seq: number, messageId: number): void;
+  /** Removes every entry of a queue; returns how many there were. */
+  purge(queueId: number): number;
+  queueStats(queueId: number): QueueStats;
+  /** Up to `limit` entries of a queue with seq > afterSeq, in seq order. */
+  loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[];
+
+  // ---- durability ----
+  /** Calls listener.committed(token) once every write made before this call is durable. */
+  afterCommit(listener: CommitListener, token: number): void;
   /** Resolves once every earlier write is durable. */
   flush(): Promise<void>;
+  /** Flushes and releases the store (and its data-directory lock). */
   close(): Promise<void>;
 }

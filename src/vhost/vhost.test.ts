@@ -532,7 +532,7 @@ describe('VirtualHost: durability', () => {
           arguments: { 'alternate-exchange': 'ae' },
         },
       ],
-      queues: [{ vhost: '/', name: 'dq', durable: true, autoDelete: false, arguments: { 'x-max-length': 5 } }],
+      queues: [{ id: 1, vhost: '/', name: 'dq', durable: true, autoDelete: false, arguments: { 'x-max-length': 5 } }],
       bindings: [
         { vhost: '/', source: 'dx', destination: 'dq', destinationKind: 'queue', routingKey: 'a.#', arguments: {} },
         { vhost: '/', source: 'amq.direct', destination: 'dq', destinationKind: 'queue', routingKey: 'dq', arguments: {} },

@@ -1,0 +1,99 @@
+import type { Database } from 'better-sqlite3';
+
+/*
+ * The SQLite schema, as an ordered list of migrations. PRAGMA user_version holds how many have been applied;
+ * PRAGMA application_id marks the file as Leveret's so a foreign SQLite file is refused instead of written into.
+ *
+ * Kept close to portable SQL so a PostgreSQL store can follow: booleans are 0/1 integers, lists are JSON text,
+ * field tables are AMQP-encoded BLOBs (bytea), `user`, `read` and `write` are avoided as column names. The
+ * SQLite-only parts are WITHOUT ROWID (an index-organized table; a plain primary key elsewhere) and the PRAGMAs.
+ *
+ * Never edit a released migration: append a new one.
+ */
+
+/** 'LVRT' */
+export const APPLICATION_ID = 0x4c565254;
+
+export const MIGRATIONS: readonly ((db: Database) => void)[] = [
+  // 1: everything the first durable Leveret keeps.
+  (db) => {
+    db.exec(`
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      );
+      CREATE TABLE vhosts (
+        name               TEXT PRIMARY KEY,
+        description        TEXT NOT NULL,
+        tags               TEXT NOT NULL,
+        default_queue_type TEXT
+      );
+      CREATE TABLE users (
+        name              TEXT PRIMARY KEY,
+        password_hash     TEXT NOT NULL,
+        hashing_algorithm TEXT NOT NULL,
+        tags              TEXT NOT NULL
+      );
+      CREATE TABLE permissions (
+        user_name    TEXT NOT NULL,
+        vhost        TEXT NOT NULL,
+        configure_re TEXT NOT NULL,
+        write_re     TEXT NOT NULL,
+        read_re      TEXT NOT NULL,
+        PRIMARY KEY (user_name, vhost)
+      );
+      CREATE INDEX permissions_by_vhost ON permissions (vhost);
+      CREATE TABLE exchanges (
+        vhost       TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        durable     INTEGER NOT NULL,
+        auto_delete INTEGER NOT NULL,
+        internal    INTEGER NOT NULL,
+        arguments   BLOB NOT NULL,
+        PRIMARY KEY (vhost, name)
+      );
+      CREATE TABLE queues (
+        id          INTEGER PRIMARY KEY,
+        vhost       TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        durable     INTEGER NOT NULL,
+        auto_delete INTEGER NOT NULL,
+        arguments   BLOB NOT NULL,
+        last_seq    INTEGER NOT NULL DEFAULT 0,
+        entry_count INTEGER NOT NULL DEFAULT 0,
+        entry_bytes INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (vhost, name)
+      );
+      CREATE TABLE bindings (
+        vhost            TEXT NOT NULL,
+        source           TEXT NOT NULL,
+        destination_kind TEXT NOT NULL,
+        destination      TEXT NOT NULL,
+        routing_key      TEXT NOT NULL,
+        arguments_key    BLOB NOT NULL,
+        arguments        BLOB NOT NULL,
+        PRIMARY KEY (vhost, source, destination_kind, destination, routing_key, arguments_key)
+      );
+      CREATE INDEX bindings_by_destination ON bindings (vhost, destination_kind, destination);
+      CREATE TABLE messages (
+        id          INTEGER PRIMARY KEY,
+        exchange    TEXT NOT NULL,
+        routing_key TEXT NOT NULL,
+        properties  BLOB NOT NULL,
+        body        BLOB NOT NULL,
+        refcount    INTEGER NOT NULL
+      );
+      CREATE TABLE queue_entries (
+        queue_id    INTEGER NOT NULL,
+        seq         INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        size        INTEGER NOT NULL,
+        redelivered INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (queue_id, seq)
+      ) WITHOUT ROWID;
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

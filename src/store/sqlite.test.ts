@@ -1,0 +1,326 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from './errors';
+import { SqliteStore } from './sqlite';
+import type { CommitListener, MessageRecord, Store } from './store';
+import { storeContract } from './test-support/contract';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-store-'));
+}
+
+storeContract('SqliteStore', () => {
+  const dataDir = tempDir();
+  let current = SqliteStore.open({ dataDir });
+  return {
+    store: current,
+    reopen: () => {
+      void current.close();
+      current = SqliteStore.open({ dataDir });
+      return current;
+    },
+    cleanup: () => {
+      void current.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    bodies: () => current.countRows('messages'),
+  };
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// SQLite-specific behaviour
+// ---------------------------------------------------------------------------------------------------------------
+
+const REPO = path.resolve(__dirname, '../..');
+
+/** A node -e prelude that can require our .ts sources (transpiled with swc, as jest does). */
+const TS_HOOK = `
+const swc = require('@swc/core');
+require.extensions['.ts'] = (m, f) => m._compile(swc.transformFileSync(f, {
+  jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }).code, f);
+const { SqliteStore } = require(${JSON.stringify(path.join(__dirname, 'sqlite.ts'))});
+`;
+
+function msg(store: Store, body: string): MessageRecord {
+  return { id: store.nextMessageId(), exchange: '', routingKey: 'q', properties: Buffer.alloc(2), body: Buffer.from(body) };
+}
+
+function storeError(fn: () => unknown): StoreError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(StoreError);
+    return err as StoreError;
+  }
+  throw new Error('expected a StoreError');
+}
+
+class Calls implements CommitListener {
+  readonly tokens: number[] = [];
+  committed(token: number): void {
+    this.tokens.push(token);
+  }
+}
+
+describe('SqliteStore', () => {
+  let dir: string;
+  const open: SqliteStore[] = [];
+  const children: ChildProcess[] = [];
+
+  function openStore(options: Partial<Parameters<typeof SqliteStore.open>[0]> = {}): SqliteStore {
+    const s = SqliteStore.open({ dataDir: dir, ...options });
+    open.push(s);
+    return s;
+  }
+
+  let root: string;
+  beforeEach(() => {
+    root = tempDir();
+    dir = root;
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const s of open.splice(0)) await s.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  describe('open', () => {
+    test('creates the data directory and a WAL database with FULL sync by default', async () => {
+      dir = path.join(dir, 'nested', 'data');
+      const s = openStore();
+      expect(fs.existsSync(path.join(dir, 'leveret.db'))).toBe(true);
+      expect(s.pragma('journal_mode')).toBe('wal');
+      expect(s.pragma('locking_mode')).toBe('exclusive');
+      expect(s.pragma('synchronous')).toBe(2); // FULL
+      expect(s.pragma('user_version')).toBe(1);
+      expect(fs.readFileSync(path.join(dir, 'leveret.pid'), 'utf8').trim()).toBe(String(process.pid));
+      await s.close();
+      expect(fs.existsSync(path.join(dir, 'leveret.pid'))).toBe(false);
+    });
+
+    test("durability 'relaxed' sets synchronous=NORMAL", () => {
+      expect(openStore({ durability: 'relaxed' }).pragma('synchronous')).toBe(1);
+    });
+
+    test('a schema newer than this code is refused with a clear message', async () => {
+      await openStore().close();
+      const db = new Database(path.join(dir, 'leveret.db'));
+      db.pragma('user_version = 99');
+      db.close();
+      const err = storeError(() => openStore());
+      expect(err.code).toBe('STORE_SCHEMA_TOO_NEW');
+      expect(err.message).toContain(
+        'database schema version 99 is newer than this Leveret understands (1); upgrade Leveret or use another data directory',
+      );
+      // and the refusal left the directory usable by the right version
+      expect(fs.existsSync(path.join(dir, 'leveret.pid'))).toBe(false);
+    });
+
+    test('a file of garbage is refused as corrupt, naming the file, and left untouched', () => {
+      const file = path.join(dir, 'leveret.db');
+      const garbage = Buffer.alloc(8192, 'not a database ');
+      fs.writeFileSync(file, garbage);
+      const err = storeError(() => openStore());
+      expect(err.code).toBe('STORE_CORRUPT');
+      expect(err.message).toContain(file);
+      expect(err.message).toMatch(/not a database/);
+      expect(fs.readFileSync(file).equals(garbage)).toBe(true);
+    });
+
+    test('an SQLite file that is not Leveret’s is refused', () => {
+      const db = new Database(path.join(dir, 'leveret.db'));
+      db.exec('CREATE TABLE mine (x)');
+      db.close();
+      const err = storeError(() => openStore());
+      expect(err.code).toBe('STORE_CORRUPT');
+      expect(err.message).toContain('not a Leveret one');
+    });
+
+    test('a directory where the database file should be is refused as unreadable', () => {
+      fs.mkdirSync(path.join(dir, 'leveret.db'));
+      const err = storeError(() => openStore());
+      expect(err.code).toBe('STORE_UNREADABLE');
+      expect(err.message).toContain(path.join(dir, 'leveret.db'));
+    });
+
+    test('a data directory that is a file is refused as unreadable', () => {
+      const file = path.join(dir, 'file');
+      fs.writeFileSync(file, 'x');
+      const err = storeError(() => SqliteStore.open({ dataDir: file }));
+      expect(err.code).toBe('STORE_UNREADABLE');
+      expect(err.message).toContain(file);
+    });
+  });
+
+  describe('data directory lock', () => {
+    test('a second open in the same process is refused until the first closes', async () => {
+      const first = openStore();
+      const err = storeError(() => openStore());
+      expect(err.code).toBe('STORE_LOCKED');
+      expect(err.message).toBe(`data directory ${fs.realpathSync(dir)} is in use by another broker (pid ${process.pid})`);
+      // even through another spelling of the path
+      expect(storeError(() => SqliteStore.open({ dataDir: path.join(dir, '.', '') })).code).toBe('STORE_LOCKED');
+      await first.close();
+      expect(() => openStore()).not.toThrow();
+    });
+
+    test('another process cannot open a directory this one holds', () => {
+      openStore();
+      const out = execFileSync(
+        process.execPath,
+        ['-e', `${TS_HOOK}
+          try { SqliteStore.open({ dataDir: ${JSON.stringify(dir)} }); console.log('opened'); }
+          catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`],
+        { cwd: REPO, encoding: 'utf8' },
+      );
+      const result = JSON.parse(out.trim()) as { code: string; message: string };
+      expect(result.code).toBe('STORE_LOCKED');
+      expect(result.message).toContain(`(pid ${process.pid})`);
+    });
+
+    test('a broker killed with -9 keeps what it confirmed and releases the lock', async () => {
+      const child = spawn(
+        process.execPath,
+        ['-e', `${TS_HOOK}
+          const store = SqliteStore.open({ dataDir: ${JSON.stringify(dir)} });
+          const q = store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: { 'x-max-length': 5000 } });
+          for (let seq = 1; seq <= 1000; seq++) {
+            store.enqueue(q, seq, { id: store.nextMessageId(), exchange: '', routingKey: 'q', properties: Buffer.alloc(2), body: Buffer.from('m' + seq) });
+          }
+          store.markDelivered(q, 1);
+          store.remove(q, 2, 0);
+          store.afterCommit({ committed() {
+            console.log('confirmed');
+            // written but never confirmed: may or may not survive, must not corrupt anything
+            for (let seq = 1001; seq <= 1100; seq++) {
+              store.enqueue(q, seq, { id: store.nextMessageId(), exchange: '', routingKey: 'q', properties: Buffer.alloc(2), body: Buffer.from('m' + seq) });
+            }
+            setInterval(() => {}, 1000);
+          } }, 1);`],
+        { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('confirmed')) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
+      });
+
+      const err = storeError(() => openStore());
+      expect(err.code).toBe('STORE_LOCKED');
+      expect(err.message).toContain(`(pid ${child.pid})`);
+
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+
+      const s = openStore();
+      const defs = s.loadDefinitions();
+      expect(defs.queues).toEqual([
+        { id: 1, vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: { 'x-max-length': 5000 } },
+      ]);
+      const entries = s.loadEntries(1, 0, 2000);
+      expect(entries.length).toBeGreaterThanOrEqual(999);
+      expect(entries.slice(0, 999).map((e) => e.message.body.toString())).toEqual(
+        Array.from({ length: 1000 }, (_, i) => `m${i + 1}`).filter((b) => b !== 'm2'),
+      );
+      expect(entries[0]!.redelivered).toBe(true);
+      expect(entries[1]!.redelivered).toBe(false);
+      const stats = s.queueStats(1);
+      expect(stats.messages).toBe(entries.length);
+      expect(s.nextMessageId()).toBeGreaterThan(entries[entries.length - 1]!.message.id);
+    }, 20_000);
+  });
+
+  describe('group commit', () => {
+    test('the writes of one turn go out in one transaction, then its listeners run', async () => {
+      const s = openStore();
+      const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+      await s.flush();
+      const before = s.counters().commits;
+      const calls = new Calls();
+      for (let seq = 1; seq <= 2000; seq++) {
+        s.enqueue(q, seq, msg(s, `m${seq}`));
+        if (seq % 100 === 0) s.afterCommit(calls, seq);
+      }
+      expect(s.counters().commits).toBe(before);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(s.counters().commits).toBe(before + 1);
+      expect(calls.tokens).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 100));
+      expect(s.queueStats(q).messages).toBe(2000);
+    });
+
+    test('batchLimit bounds a batch: a full buffer is written at once, listeners still run later', async () => {
+      const s = openStore({ batchLimit: 100 });
+      const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+      await s.flush();
+      const before = s.counters().commits;
+      const calls = new Calls();
+      for (let seq = 1; seq <= 1000; seq++) {
+        s.enqueue(q, seq, msg(s, `m${seq}`));
+        s.afterCommit(calls, seq);
+      }
+      expect(s.counters().commits).toBe(before + 10);
+      expect(s.counters().largestBatch).toBeLessThanOrEqual(100);
+      expect(calls.tokens).toEqual([]); // never called inside a store call
+      await Promise.resolve();
+      // the listener registered after the 10th full batch waits for the next one
+      expect(calls.tokens).toEqual(Array.from({ length: 999 }, (_, i) => i + 1));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(calls.tokens).toHaveLength(1000);
+      expect(calls.tokens[999]).toBe(1000);
+    });
+
+    test('an enqueue removed in the same batch is counted as cancelled and writes nothing', async () => {
+      const s = openStore();
+      const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+      await s.flush();
+      const written = s.counters().opsWritten;
+      for (let seq = 1; seq <= 100; seq++) {
+        const m = msg(s, 'x');
+        s.enqueue(q, seq, m);
+        s.markDelivered(q, seq);
+        s.remove(q, seq, m.id);
+      }
+      await s.flush();
+      expect(s.counters().cancelled).toBe(100);
+      expect(s.counters().opsWritten).toBe(written);
+      expect(s.countRows('messages')).toBe(0);
+      expect(s.countRows('queue_entries')).toBe(0);
+    });
+
+    test('a failed batch stays buffered, its listeners wait, reads report STORE_IO, and it is retried', async () => {
+      const s = openStore();
+      const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+      await s.flush();
+      const db = (s as unknown as { db: Database.Database }).db;
+      db.exec(`CREATE TRIGGER fail BEFORE INSERT ON queue_entries BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      const calls = new Calls();
+      s.enqueue(q, 1, msg(s, 'precious'));
+      s.afterCommit(calls, 1);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(calls.tokens).toEqual([]);
+      const err = storeError(() => s.queueStats(q));
+      expect(err.code).toBe('STORE_IO');
+      expect(err.message).toContain('disk on fire');
+      db.exec('DROP TRIGGER fail');
+      await new Promise<void>((resolve) => setTimeout(resolve, 1300));
+      expect(calls.tokens).toEqual([1]);
+      expect(s.loadEntries(q, 0, 10).map((e) => e.message.body.toString())).toEqual(['precious']);
+      expect(s.countRows('messages')).toBe(1);
+    });
+
+    test('using a closed store is an error', async () => {
+      const s = openStore();
+      await s.close();
+      expect(storeError(() => s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} })).code).toBe(
+        'STORE_CLOSED',
+      );
+      await expect(s.close()).resolves.toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,496 @@
+/**
+ * The Store contract: every Store implementation runs this suite (memory.test.ts, sqlite.test.ts). It lives under
+ * test-support/ so the production build and its dependency rules leave it out.
+ *
+ * make() returns a fresh, empty store; reopen() closes the current one and opens the same state again (a broker
+ * restart: for the memory store, the same instance); cleanup() closes and removes what make() created. bodies(),
+ * when given, counts the message bodies the store holds (rows of the messages table for SQLite).
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { Decimal, type FieldTable } from '../../protocol/field-table';
+import type {
+  BindingRecord,
+  CommitListener,
+  ExchangeRecord,
+  MessageRecord,
+  QueueRecord,
+  Store,
+} from '../store';
+
+export interface StoreFixture {
+  store: Store;
+  reopen(): Store;
+  cleanup(): void;
+  bodies?(): number;
+}
+
+/** Every field-table value type Leveret writes, with values that decode back to exactly the same JS values. */
+export const EVERY_TYPE: FieldTable = {
+  str: 'héllo',
+  empty: '',
+  yes: true,
+  no: false,
+  int: 42,
+  negative: -7,
+  int32max: 2147483647,
+  big: 2 ** 40,
+  huge: 2n ** 62n,
+  hugeNegative: -(2n ** 62n),
+  double: 1.5,
+  bytes: Buffer.from([0, 1, 2, 255]),
+  when: new Date(1_700_000_000_000),
+  decimal: new Decimal(2, 12345),
+  nothing: null,
+  list: [1, 'two', [3], { four: 4 }],
+  nested: { 'x-inner': { deeper: 'yes', n: 1 }, arr: [] },
+};
+
+function exchange(vhost: string, name: string, args: FieldTable = {}): ExchangeRecord {
+  return { vhost, name, type: 'topic', durable: true, autoDelete: false, internal: false, arguments: args };
+}
+
+function queue(vhost: string, name: string, args: FieldTable = {}): QueueRecord {
+  return { vhost, name, durable: true, autoDelete: false, arguments: args };
+}
+
+function binding(vhost: string, source: string, destination: string, kind: 'queue' | 'exchange' = 'queue', routingKey = 'rk', args: FieldTable = {}): BindingRecord {
+  return { vhost, source, destination, destinationKind: kind, routingKey, arguments: args };
+}
+
+function message(store: Store, body: string | Buffer, exchangeName = 'x', routingKey = 'rk'): MessageRecord {
+  return {
+    id: store.nextMessageId(),
+    exchange: exchangeName,
+    routingKey,
+    properties: Buffer.from([0x80, 0x00, 0x0a, 0x74, 0x65, 0x78, 0x74, 0x2f, 0x70, 0x6c, 0x61, 0x69, 0x6e]),
+    body: typeof body === 'string' ? Buffer.from(body) : body,
+  };
+}
+
+function bodiesOf(entries: { message: MessageRecord }[]): string[] {
+  return entries.map((e) => e.message.body.toString());
+}
+
+class Recorder implements CommitListener {
+  readonly seen: number[] = [];
+  committed(token: number): void {
+    this.seen.push(token);
+  }
+}
+
+export function storeContract(name: string, make: () => StoreFixture): void {
+  describe(`Store contract: ${name}`, () => {
+    let fx: StoreFixture;
+    let store: Store;
+
+    beforeEach(() => {
+      fx = make();
+      store = fx.store;
+    });
+    afterEach(() => {
+      fx.cleanup();
+    });
+
+    /** Flush, then restart on the same state. */
+    async function restart(): Promise<Store> {
+      await store.flush();
+      store = fx.reopen();
+      return store;
+    }
+
+    /** Runs the same checks on the store as it is and again after a restart. */
+    async function beforeAndAfterRestart(check: (s: Store) => void): Promise<void> {
+      check(store);
+      check(await restart());
+    }
+
+    describe('definitions', () => {
+      test('exchanges, queues and bindings round-trip, arguments of every type exactly', async () => {
+        store.putExchange(exchange('/', 'x', EVERY_TYPE));
+        store.putExchange({ ...exchange('/', 'ax'), type: 'fanout', durable: true, autoDelete: true, internal: true });
+        const id = store.putQueue(queue('/', 'q', EVERY_TYPE));
+        store.putBinding(binding('/', 'x', 'q', 'queue', 'a.#', EVERY_TYPE));
+        store.putBinding(binding('/', 'x', 'ax', 'exchange', '', {}));
+
+        await beforeAndAfterRestart((s) => {
+          const defs = s.loadDefinitions();
+          const byName = (n: string) => defs.exchanges.find((e) => e.name === n);
+          expect(byName('x')).toEqual(exchange('/', 'x', EVERY_TYPE));
+          expect(byName('ax')).toEqual({ ...exchange('/', 'ax'), type: 'fanout', autoDelete: true, internal: true });
+          expect(defs.queues).toEqual([{ ...queue('/', 'q', EVERY_TYPE), id }]);
+          expect(defs.bindings).toHaveLength(2);
+          expect(defs.bindings).toContainEqual(binding('/', 'x', 'q', 'queue', 'a.#', EVERY_TYPE));
+          expect(defs.bindings).toContainEqual(binding('/', 'x', 'ax', 'exchange', '', {}));
+          const q = defs.queues[0]!;
+          expect(typeof q.arguments['huge']).toBe('bigint');
+          expect(Buffer.isBuffer(q.arguments['bytes'])).toBe(true);
+          expect(q.arguments['decimal']).toBeInstanceOf(Decimal);
+          expect(q.arguments['when']).toBeInstanceOf(Date);
+        });
+      });
+
+      test('put updates in place; the same binding put twice is stored once, equal arguments in any key order', async () => {
+        store.putExchange(exchange('/', 'x', { a: 1 }));
+        store.putExchange({ ...exchange('/', 'x', { b: 2 }), type: 'direct' });
+        store.putQueue(queue('/', 'q'));
+        store.putBinding(binding('/', 'x', 'q', 'queue', 'k', { a: 1, b: 'two' }));
+        store.putBinding(binding('/', 'x', 'q', 'queue', 'k', { b: 'two', a: 1 }));
+        store.putBinding(binding('/', 'x', 'q', 'queue', 'k', { a: 2, b: 'two' }));
+        await restart();
+        const defs = store.loadDefinitions();
+        expect(defs.exchanges).toEqual([{ ...exchange('/', 'x', { b: 2 }), type: 'direct' }]);
+        expect(defs.bindings).toHaveLength(2);
+        store.deleteBinding(binding('/', 'x', 'q', 'queue', 'k', { b: 'two', a: 1 }));
+        expect(store.loadDefinitions().bindings).toEqual([binding('/', 'x', 'q', 'queue', 'k', { a: 2, b: 'two' })]);
+      });
+
+      test('putQueue keeps the id of a (vhost, name), across restarts; other queues get other ids', async () => {
+        const a = store.putQueue(queue('/', 'a'));
+        const b = store.putQueue(queue('/', 'b'));
+        const a2 = store.putQueue(queue('/', 'a', { 'x-max-length': 10 }));
+        const otherVhost = store.putQueue(queue('v2', 'a'));
+        expect(a2).toBe(a);
+        expect(new Set([a, b, otherVhost]).size).toBe(3);
+        await restart();
+        expect(store.putQueue(queue('/', 'a', { 'x-max-length': 20 }))).toBe(a);
+        const c = store.putQueue(queue('/', 'c'));
+        expect([a, b, otherVhost]).not.toContain(c);
+        const defs = store.loadDefinitions();
+        expect(defs.queues.find((q) => q.name === 'a' && q.vhost === '/')).toEqual({
+          ...queue('/', 'a', { 'x-max-length': 20 }),
+          id: a,
+        });
+        expect(defs.queues).toHaveLength(4);
+      });
+
+      test('deleting a queue removes its entries, its bindings and the bodies only it held', async () => {
+        store.putExchange(exchange('/', 'x'));
+        store.putExchange(exchange('/', 'x2'));
+        const q = store.putQueue(queue('/', 'q'));
+        const keep = store.putQueue(queue('/', 'keep'));
+        store.putBinding(binding('/', 'x', 'q'));
+        store.putBinding(binding('/', 'x', 'x2', 'exchange'));
+        store.putBinding(binding('/', 'x', 'keep'));
+        const shared = message(store, 'shared');
+        store.enqueue(q, 1, shared);
+        store.enqueue(keep, 1, shared);
+        store.enqueue(q, 2, message(store, 'only-q'));
+        await store.flush();
+        store.deleteQueue('/', 'q');
+        await restart();
+        const defs = store.loadDefinitions();
+        expect(defs.queues.map((x) => x.name)).toEqual(['keep']);
+        expect(defs.bindings).toHaveLength(2);
+        expect(defs.bindings).not.toContainEqual(binding('/', 'x', 'q'));
+        expect(store.loadEntries(q, 0, 10)).toEqual([]);
+        expect(store.queueStats(q).messages).toBe(0);
+        expect(bodiesOf(store.loadEntries(keep, 0, 10))).toEqual(['shared']);
+        if (fx.bodies) expect(fx.bodies()).toBe(1);
+        // a queue declared again under the old name starts empty
+        const again = store.putQueue(queue('/', 'q'));
+        expect(store.loadEntries(again, 0, 10)).toEqual([]);
+        expect(store.queueStats(again).messages).toBe(0);
+      });
+
+      test('deleting an exchange removes the bindings from it and to it', async () => {
+        store.putExchange(exchange('/', 'x'));
+        store.putExchange(exchange('/', 'y'));
+        store.putQueue(queue('/', 'q'));
+        store.putBinding(binding('/', 'x', 'q'));
+        store.putBinding(binding('/', 'y', 'x', 'exchange'));
+        store.putBinding(binding('/', 'y', 'q'));
+        store.putBinding(binding('other', 'x', 'q'));
+        store.deleteExchange('/', 'x');
+        await restart();
+        const defs = store.loadDefinitions();
+        expect(defs.exchanges.map((e) => e.name)).toEqual(['y']);
+        expect(defs.bindings).toHaveLength(2);
+        expect(defs.bindings).toContainEqual(binding('/', 'y', 'q'));
+        expect(defs.bindings).toContainEqual(binding('other', 'x', 'q'));
+      });
+
+      test('deleting a vhost removes everything in it and nothing elsewhere', async () => {
+        for (const v of ['a', 'b']) {
+          store.putVhost({ name: v, description: '', tags: [] });
+          store.putExchange(exchange(v, 'x'));
+          const q = store.putQueue(queue(v, 'q'));
+          store.putBinding(binding(v, 'x', 'q'));
+          store.putPermission({ user: 'u', vhost: v, configure: '.*', write: '.*', read: '.*' });
+          store.enqueue(q, 1, message(store, `in ${v}`));
+        }
+        store.putUser({ name: 'u', passwordHash: '', hashingAlgorithm: 'rabbit_password_hashing_sha256', tags: [] });
+        const qa = store.loadDefinitions().queues.find((q) => q.vhost === 'a')!.id;
+        store.deleteVhost('a');
+        await restart();
+        const defs = store.loadDefinitions();
+        expect(defs.exchanges.map((e) => e.vhost)).toEqual(['b']);
+        expect(defs.queues.map((q) => q.vhost)).toEqual(['b']);
+        expect(defs.bindings.map((b) => b.vhost)).toEqual(['b']);
+        const access = store.loadAccess();
+        expect(access.vhosts.map((v) => v.name)).toEqual(['b']);
+        expect(access.permissions.map((p) => p.vhost)).toEqual(['b']);
+        expect(access.users.map((u) => u.name)).toEqual(['u']);
+        expect(store.loadEntries(qa, 0, 10)).toEqual([]);
+        const qb = defs.queues[0]!.id;
+        expect(bodiesOf(store.loadEntries(qb, 0, 10))).toEqual(['in b']);
+        if (fx.bodies) expect(fx.bodies()).toBe(1);
+      });
+    });
+
+    describe('access', () => {
+      test('vhosts, users and permissions round-trip, update and delete', async () => {
+        store.putVhost({ name: '/', description: 'default', tags: [] });
+        store.putVhost({ name: 'prod', description: 'production', tags: ['critical', 'eu'], defaultQueueType: 'classic' });
+        store.putUser({ name: 'guest', passwordHash: 'abc=', hashingAlgorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] });
+        store.putUser({ name: 'app', passwordHash: '', hashingAlgorithm: 'rabbit_password_hashing_sha256', tags: [] });
+        store.putPermission({ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '.*' });
+        store.putPermission({ user: 'app', vhost: 'prod', configure: '', write: '^app\\.', read: '.*' });
+        store.putPermission({ user: 'app', vhost: '/', configure: 'x', write: 'y', read: 'z' });
+
+        await beforeAndAfterRestart((s) => {
+          const access = s.loadAccess();
+          expect(access.vhosts).toHaveLength(2);
+          expect(access.vhosts).toContainEqual({ name: '/', description: 'default', tags: [] });
+          expect(access.vhosts).toContainEqual({ name: 'prod', description: 'production', tags: ['critical', 'eu'], defaultQueueType: 'classic' });
+          expect(access.users).toContainEqual({ name: 'guest', passwordHash: 'abc=', hashingAlgorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] });
+          expect(access.users).toHaveLength(2);
+          expect(access.permissions).toHaveLength(3);
+          expect(access.permissions).toContainEqual({ user: 'app', vhost: 'prod', configure: '', write: '^app\\.', read: '.*' });
+        });
+
+        store.putUser({ name: 'guest', passwordHash: 'new=', hashingAlgorithm: 'rabbit_password_hashing_sha512', tags: [] });
+        store.putPermission({ user: 'guest', vhost: '/', configure: '', write: '', read: '' });
+        store.putVhost({ name: 'prod', description: 'changed', tags: [] });
+        store.deletePermission('app', '/');
+        await restart();
+        let access = store.loadAccess();
+        expect(access.users).toContainEqual({ name: 'guest', passwordHash: 'new=', hashingAlgorithm: 'rabbit_password_hashing_sha512', tags: [] });
+        expect(access.permissions).toContainEqual({ user: 'guest', vhost: '/', configure: '', write: '', read: '' });
+        expect(access.permissions).toHaveLength(2);
+        expect(access.vhosts).toContainEqual({ name: 'prod', description: 'changed', tags: [] });
+
+        store.deleteUser('app');
+        await restart();
+        access = store.loadAccess();
+        expect(access.users.map((u) => u.name)).toEqual(['guest']);
+        expect(access.permissions.map((p) => p.user)).toEqual(['guest']);
+      });
+    });
+
+    describe('messages', () => {
+      test('loadEntries returns entries in seq order, paged by afterSeq and limit', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const other = store.putQueue(queue('/', 'other'));
+        for (let seq = 1; seq <= 25; seq++) store.enqueue(q, seq, message(store, `m${seq}`));
+        store.enqueue(other, 1, message(store, 'elsewhere'));
+        // reads see writes that were not flushed yet
+        expect(bodiesOf(store.loadEntries(q, 0, 3))).toEqual(['m1', 'm2', 'm3']);
+
+        await beforeAndAfterRestart((s) => {
+          const all: string[] = [];
+          let after = 0;
+          for (;;) {
+            const page = s.loadEntries(q, after, 10);
+            if (page.length === 0) break;
+            expect(page.length).toBeLessThanOrEqual(10);
+            all.push(...bodiesOf(page));
+            after = page[page.length - 1]!.seq;
+          }
+          expect(all).toEqual(Array.from({ length: 25 }, (_, i) => `m${i + 1}`));
+          expect(s.loadEntries(q, 20, 100).map((e) => e.seq)).toEqual([21, 22, 23, 24, 25]);
+          expect(s.loadEntries(q, 0, 0)).toEqual([]);
+          const first = s.loadEntries(q, 0, 1)[0]!;
+          expect(first.redelivered).toBe(false);
+          expect(first.message.exchange).toBe('x');
+          expect(first.message.routingKey).toBe('rk');
+          expect(first.message.properties).toEqual(message(s, '').properties);
+        });
+      });
+
+      test('entries enqueued out of seq order still load in seq order; gaps are fine', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        for (const seq of [10, 3, 7, 100]) store.enqueue(q, seq, message(store, `s${seq}`));
+        store.remove(q, 7, 0);
+        await restart();
+        expect(store.loadEntries(q, 0, 10).map((e) => e.seq)).toEqual([3, 10, 100]);
+        expect(store.loadEntries(q, 3, 10).map((e) => e.seq)).toEqual([10, 100]);
+      });
+
+      test('removed entries are gone, after a flush and after a restart', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const ids: number[] = [];
+        for (let seq = 1; seq <= 5; seq++) {
+          const m = message(store, `m${seq}`);
+          ids.push(m.id);
+          store.enqueue(q, seq, m);
+        }
+        await store.flush();
+        store.remove(q, 1, ids[0]!);
+        store.remove(q, 4, ids[3]!);
+        expect(bodiesOf(store.loadEntries(q, 0, 10))).toEqual(['m2', 'm3', 'm5']);
+        await restart();
+        expect(bodiesOf(store.loadEntries(q, 0, 10))).toEqual(['m2', 'm3', 'm5']);
+        if (fx.bodies) expect(fx.bodies()).toBe(3);
+      });
+
+      test('a body routed to several queues is stored once and freed after the last queue lets go', async () => {
+        const q1 = store.putQueue(queue('/', 'q1'));
+        const q2 = store.putQueue(queue('/', 'q2'));
+        const q3 = store.putQueue(queue('/', 'q3'));
+        const m = message(store, Buffer.alloc(1000, 7));
+        store.enqueue(q1, 1, m);
+        store.enqueue(q2, 1, m);
+        await store.flush();
+        store.enqueue(q3, 5, m); // a later batch adds a reference to a stored body
+        await restart();
+        if (fx.bodies) expect(fx.bodies()).toBe(1);
+        for (const q of [q1, q2, q3]) expect(store.loadEntries(q, 0, 10).map((e) => e.message.id)).toEqual([m.id]);
+        store.remove(q1, 1, m.id);
+        store.remove(q3, 5, m.id);
+        await restart();
+        if (fx.bodies) expect(fx.bodies()).toBe(1);
+        expect(store.loadEntries(q2, 0, 10)[0]!.message.body).toEqual(m.body);
+        store.remove(q2, 1, m.id);
+        await restart();
+        if (fx.bodies) expect(fx.bodies()).toBe(0);
+        for (const q of [q1, q2, q3]) expect(store.queueStats(q).messages).toBe(0);
+      });
+
+      test('an entry removed before its enqueue was flushed never reaches disk', async () => {
+        const q1 = store.putQueue(queue('/', 'q1'));
+        const q2 = store.putQueue(queue('/', 'q2'));
+        const acked = message(store, 'acked at once');
+        const fanned = message(store, 'fanned');
+        store.enqueue(q1, 1, acked);
+        store.enqueue(q1, 2, fanned);
+        store.enqueue(q2, 1, fanned);
+        store.markDelivered(q1, 1);
+        store.remove(q1, 1, acked.id);
+        store.remove(q1, 2, fanned.id);
+        expect(store.loadEntries(q1, 0, 10)).toEqual([]);
+        await restart();
+        expect(store.loadEntries(q1, 0, 10)).toEqual([]);
+        expect(store.queueStats(q1)).toEqual({ messages: 0, bytes: 0, lastSeq: 2 });
+        expect(bodiesOf(store.loadEntries(q2, 0, 10))).toEqual(['fanned']);
+        if (fx.bodies) expect(fx.bodies()).toBe(1);
+      });
+
+      test('markDelivered: the entry comes back redelivered after a restart', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        for (let seq = 1; seq <= 4; seq++) store.enqueue(q, seq, message(store, `m${seq}`));
+        store.markDelivered(q, 1); // in the same batch as its enqueue
+        await store.flush();
+        store.markDelivered(q, 3); // after the enqueue was written
+        store.markDelivered(q, 4);
+        store.remove(q, 4, 0); // delivered and acked in one batch
+        await restart();
+        expect(store.loadEntries(q, 0, 10).map((e) => [e.seq, e.redelivered])).toEqual([
+          [1, true],
+          [2, false],
+          [3, true],
+        ]);
+      });
+
+      test('purge removes every entry of one queue, returns how many, keeps lastSeq and shared bodies', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const other = store.putQueue(queue('/', 'other'));
+        for (let seq = 1; seq <= 10; seq++) store.enqueue(q, seq, message(store, `m${seq}`));
+        const shared = message(store, 'shared');
+        store.enqueue(q, 11, shared);
+        store.enqueue(other, 1, shared);
+        store.remove(q, 10, 0);
+        expect(store.purge(q)).toBe(10);
+        expect(store.loadEntries(q, 0, 100)).toEqual([]);
+        expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 11 });
+        await restart();
+        expect(store.loadEntries(q, 0, 100)).toEqual([]);
+        expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 11 });
+        expect(bodiesOf(store.loadEntries(other, 0, 10))).toEqual(['shared']);
+        if (fx.bodies) expect(fx.bodies()).toBe(1);
+        expect(store.purge(q)).toBe(0);
+        store.enqueue(q, 12, message(store, 'after purge'));
+        expect(bodiesOf(store.loadEntries(q, 0, 10))).toEqual(['after purge']);
+      });
+
+      test('queueStats counts entries and body bytes; lastSeq is the highest seq ever stored', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 0 });
+        store.enqueue(q, 1, message(store, 'abc'));
+        store.enqueue(q, 2, message(store, Buffer.alloc(1024)));
+        store.enqueue(q, 3, message(store, ''));
+        expect(store.queueStats(q)).toEqual({ messages: 3, bytes: 1027, lastSeq: 3 });
+        store.remove(q, 2, 0);
+        await restart();
+        expect(store.queueStats(q)).toEqual({ messages: 2, bytes: 3, lastSeq: 3 });
+        store.remove(q, 1, 0);
+        store.remove(q, 3, 0);
+        await restart();
+        expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 3 });
+        expect(store.queueStats(999_999)).toEqual({ messages: 0, bytes: 0, lastSeq: 0 });
+      });
+
+      test('nextMessageId never repeats, across restarts, even when nothing is stored', async () => {
+        const seen = new Set<number>();
+        let last = 0;
+        const take = (s: Store) => {
+          const id = s.nextMessageId();
+          expect(id).toBeGreaterThan(last);
+          expect(seen.has(id)).toBe(false);
+          seen.add(id);
+          last = id;
+          return id;
+        };
+        const q = store.putQueue(queue('/', 'q'));
+        for (let i = 0; i < 5; i++) take(store);
+        const id = take(store);
+        store.enqueue(q, 1, { ...message(store, 'x'), id });
+        store.remove(q, 1, id);
+        await restart();
+        for (let i = 0; i < 5; i++) take(store);
+        await restart();
+        take(store);
+      });
+    });
+
+    describe('durability', () => {
+      test('afterCommit listeners are called in order, never synchronously, before flush() resolves', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const r = new Recorder();
+        store.enqueue(q, 1, message(store, 'a'));
+        store.afterCommit(r, 1);
+        store.afterCommit(r, 2);
+        store.enqueue(q, 2, message(store, 'b'));
+        store.afterCommit(r, 3);
+        expect(r.seen).toEqual([]);
+        await store.flush();
+        expect(r.seen).toEqual([1, 2, 3]);
+        store.afterCommit(r, 4); // nothing written since: still called, still later
+        expect(r.seen).toEqual([1, 2, 3]);
+        await store.flush();
+        expect(r.seen).toEqual([1, 2, 3, 4]);
+      });
+
+      test('afterCommit listeners run without anyone calling flush()', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const r = new Recorder();
+        store.enqueue(q, 1, message(store, 'a'));
+        store.afterCommit(r, 7);
+        await new Promise<void>((resolve) => setTimeout(resolve, 20));
+        expect(r.seen).toEqual([7]);
+      });
+
+      test('listeners registered in later turns come after earlier ones', async () => {
+        const r = new Recorder();
+        const q = store.putQueue(queue('/', 'q'));
+        for (let turn = 0; turn < 5; turn++) {
+          store.enqueue(q, turn + 1, message(store, `t${turn}`));
+          store.afterCommit(r, turn * 2);
+          store.afterCommit(r, turn * 2 + 1);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        await store.flush();
+        expect(r.seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      });
+    });
+  });
+}
