@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserRegistry } from './auth/users';
 import { defaultSettings, type Settings } from './config/settings';
 import { Connection } from './connection/connection';
@@ -9,6 +9,7 @@ import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
+import { SqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 import { VirtualHost } from './vhost/vhost';
 
@@ -18,7 +19,10 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> 
   /** Shorthand for amqp.port. */
   port?: number;
   logger?: Logger;
-  /** Defaults to an in-memory store. */
+  /**
+   * Where durable state lives. Defaults to SQLite in `dataDir` when a dataDir is given, else to memory (a test
+   * suite's in-process broker keeps nothing on disk).
+   */
   store?: Store;
 }
 
@@ -40,11 +44,16 @@ const SHUTDOWN_GRACE_MS = 3_500;
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const settings = resolveSettings(options);
   const logger = options.logger ?? createLogger({ level: settings.logLevel });
-  const store = options.store ?? new MemoryStore();
+  const store = options.store ?? openStore(options.dataDir, settings, logger);
 
   const users = new UserRegistry(new Set(settings.loopbackUsers));
-  users.add(settings.defaultUser, settings.defaultPass, ['administrator']);
-  const vhosts = new Map<string, VirtualHost>([[settings.defaultVhost, new VirtualHost(settings.defaultVhost, store)]]);
+  const vhosts = new Map<string, VirtualHost>();
+  try {
+    recover(store, settings, users, vhosts, logger);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
 
   const connections = new Set<Connection>();
   const context: ConnectionContext = {
@@ -80,6 +89,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         continue;
       }
       await Promise.all(servers.map(closeServer));
+      await store.close().catch(() => undefined);
       throw err;
     }
   }
@@ -104,6 +114,45 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     })());
 
   return { url, port, addresses, close };
+}
+
+function openStore(dataDir: string | undefined, settings: Settings, logger: Logger): Store {
+  if (dataDir === undefined) return new MemoryStore();
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  return SqliteStore.open({ dataDir: dir, durability: settings.durability, logger: logger.child({ component: 'store' }) });
+}
+
+/**
+ * Loads users and vhosts, and each vhost's durable definitions and queue backlogs. On first boot (an empty store)
+ * creates the default vhost and user with full permissions, as RabbitMQ does.
+ */
+function recover(
+  store: Store,
+  settings: Settings,
+  users: UserRegistry,
+  vhosts: Map<string, VirtualHost>,
+  logger: Logger,
+): void {
+  let access = store.loadAccess();
+  if (access.vhosts.length === 0 && access.users.length === 0) {
+    store.putVhost({ name: settings.defaultVhost, description: 'Default virtual host', tags: [] });
+    store.putUser(users.add(settings.defaultUser, settings.defaultPass, ['administrator']));
+    store.putPermission({ user: settings.defaultUser, vhost: settings.defaultVhost, configure: '.*', write: '.*', read: '.*' });
+    access = store.loadAccess();
+    logger.info({ vhost: settings.defaultVhost, user: settings.defaultUser }, 'first start: created the default vhost and user');
+  }
+  for (const user of access.users) users.addRecord(user);
+  const definitions = store.loadDefinitions();
+  for (const record of access.vhosts) {
+    const vhost = new VirtualHost(record.name, store);
+    vhost.recover(definitions);
+    vhosts.set(record.name, vhost);
+  }
+  const queues = definitions.queues.length;
+  if (queues > 0 || definitions.exchanges.length > 0) {
+    logger.info({ exchanges: definitions.exchanges.length, queues, bindings: definitions.bindings.length }, 'recovered durable definitions');
+  }
 }
 
 function resolveSettings(options: BrokerOptions): Settings {

@@ -1,42 +1,46 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import type { UserRecord } from '../store/store';
+import { DEFAULT_HASHING_ALGORITHM, hashPassword, verifyPassword } from './passwords';
 
 export interface User {
   readonly name: string;
   readonly tags: readonly string[];
 }
 
-interface UserRecord extends User {
-  readonly passwordDigest: Buffer;
-}
-
 /**
- * The broker's users. For now only the default user exists, kept in memory; users, vhosts and
- * permissions move into the Store with the management issue.
+ * The broker's users, as loaded from the store. Passwords are kept only as RabbitMQ-style salted hashes.
  */
 export class UserRegistry {
   private readonly users = new Map<string, UserRecord>();
 
   constructor(private readonly loopbackOnly: ReadonlySet<string>) {}
 
-  add(name: string, password: string, tags: readonly string[]): void {
-    this.users.set(name, { name, tags, passwordDigest: digest(password) });
+  /** Adds a user with a plain password (hashed here); returns the record to store. */
+  add(name: string, password: string, tags: readonly string[]): UserRecord {
+    const record: UserRecord = {
+      name,
+      passwordHash: hashPassword(password),
+      hashingAlgorithm: DEFAULT_HASHING_ALGORITHM,
+      tags,
+    };
+    this.users.set(name, record);
+    return record;
   }
 
-  /** The user when the password matches, else undefined. Compares in constant time. */
+  addRecord(record: UserRecord): void {
+    this.users.set(record.name, record);
+  }
+
+  /** The user when the password matches, else undefined. */
   authenticate(name: string, password: string): User | undefined {
     const user = this.users.get(name);
-    if (user === undefined) return undefined;
-    return timingSafeEqual(user.passwordDigest, digest(password)) ? { name: user.name, tags: user.tags } : undefined;
+    if (user === undefined || !verifyPassword(user.passwordHash, user.hashingAlgorithm, password)) return undefined;
+    return { name: user.name, tags: user.tags };
   }
 
   /** RabbitMQ's loopback_users: these users may connect only from a loopback address. */
   allowedFrom(name: string, remoteAddress: string | undefined): boolean {
     return !this.loopbackOnly.has(name) || isLoopback(remoteAddress);
   }
-}
-
-function digest(password: string): Buffer {
-  return createHash('sha256').update(password, 'utf8').digest();
 }
 
 export function isLoopback(address: string | undefined): boolean {

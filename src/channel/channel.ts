@@ -6,6 +6,8 @@ import type { Exchange } from '../exchange/exchange';
 import type { RoutingSubject } from '../exchange/router';
 import type { Message, QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
+import { deliveryModeOf } from '../protocol/properties';
+import type { CommitListener } from '../store/store';
 import type { VirtualHost } from '../vhost/vhost';
 import { CommandAssembler } from './command-assembler';
 import { ConfirmTracker } from './confirms';
@@ -14,6 +16,8 @@ import { Unacked, UnackedTable } from './unacked';
 
 /** Bit of the user-id property in the content header's property flags. */
 const USER_ID_FLAG = 1 << 4;
+/** afterCommit token for a tx.commit waiting on the store; publish confirms use sequence numbers from 1. */
+const TX_COMMIT_TOKEN = 0;
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -43,7 +47,7 @@ interface PendingPublish {
  * dispatch.ts; content-bearing methods are assembled first. Errors are thrown as AmqpError and mapped
  * to channel.close or connection.close by the connection.
  */
-export class Channel implements RoutingSubject {
+export class Channel implements RoutingSubject, CommitListener {
   readonly assembler = new CommandAssembler<BasicPublishArgs>();
   readonly consumers = new Map<string, ChannelConsumer>();
   readonly unacked = new UnackedTable();
@@ -64,6 +68,11 @@ export class Channel implements RoutingSubject {
   private readonly matched = new Set<object>();
   private subjectKey = '';
   private subjectMessage: Message | undefined;
+  private confirmFlushScheduled = false;
+  private readonly flushConfirmsLater = (): void => {
+    this.confirmFlushScheduled = false;
+    this.flushConfirms();
+  };
 
   constructor(
     readonly id: number,
@@ -103,7 +112,15 @@ export class Channel implements RoutingSubject {
       );
     }
     if (properties.length >= 2 && (properties.readUInt16BE(0) & USER_ID_FLAG) !== 0) this.checkUserId(properties);
-    const message: Message = { exchange: args.exchange, routingKey: args.routingKey, properties, body, headers: undefined };
+    const message: Message = {
+      id: 0,
+      persistent: deliveryModeOf(properties) === 2,
+      exchange: args.exchange,
+      routingKey: args.routingKey,
+      properties,
+      body,
+      headers: undefined,
+    };
     if (this.tx !== undefined) {
       this.tx.publishes.push({ args, exchange, message });
       return;
@@ -134,7 +151,25 @@ export class Channel implements RoutingSubject {
       for (const queue of routed) (queue as Queue).enqueue(message);
       routed.clear();
     }
-    if (this.confirm !== undefined) this.confirm.settle(this.confirm.next(), true);
+    const confirm = this.confirm;
+    if (confirm === undefined) return;
+    // A message a durable queue wrote to the store is confirmed once that write is durable.
+    if (message.id !== 0) this.vhost.store.afterCommit(this, confirm.next());
+    else confirm.settle(confirm.next(), true);
+  }
+
+  /** The store made a publish (token = confirm sequence number) or a tx.commit durable. */
+  committed(token: number): void {
+    if (this.closing) return;
+    if (token === TX_COMMIT_TOKEN) {
+      this.send(MethodId.TxCommitOk, {});
+      return;
+    }
+    this.confirm?.settle(token, true);
+    if (!this.confirmFlushScheduled) {
+      this.confirmFlushScheduled = true;
+      process.nextTick(this.flushConfirmsLater);
+    }
   }
 
   private returnMessage(message: Message, replyCode: number, replyText: string): void {
@@ -223,7 +258,8 @@ export class Channel implements RoutingSubject {
         u.consumer.unacked--;
         queues.add(u.consumer.queue);
       }
-      if (!ack && requeue) {
+      if (ack || !requeue) u.queue.settle(u.entry);
+      else {
         requeued ??= new Map();
         let list = requeued.get(u.queue);
         if (list === undefined) requeued.set(u.queue, (list = []));
@@ -287,12 +323,14 @@ export class Channel implements RoutingSubject {
 
   // ---- tx --------------------------------------------------------------------------------------
 
+  /** Applies the transaction; commit-ok goes out once the store has made it durable. */
   commit(): void {
     const tx = this.tx as NonNullable<Channel['tx']>;
     const publishes = tx.publishes.splice(0);
     const acks = tx.acks.splice(0);
     for (const p of publishes) this.route(p.args, p.exchange, p.message);
     for (const u of acks) this.applySettlement([u], u.ack, u.requeue);
+    this.vhost.store.afterCommit(this, TX_COMMIT_TOKEN);
   }
 
   rollback(): void {

@@ -45,6 +45,7 @@ describe('defaults', () => {
       frameMax: 131072,
       channelMax: 2047,
       heartbeat: 60,
+      durability: 'fsync',
       logLevel: 'info',
     });
   });
@@ -136,6 +137,7 @@ describe('precedence: defaults < file < env < flags', () => {
       '--frame-max', '2147483647',
       '--channel-max', '1',
       '--heartbeat', '65535',
+      '--durability', 'relaxed',
       '--log-level', 'silent',
     ]);
     expect(s).toEqual({
@@ -149,6 +151,7 @@ describe('precedence: defaults < file < env < flags', () => {
       frameMax: 2147483647,
       channelMax: 1,
       heartbeat: 65535,
+      durability: 'relaxed',
       logLevel: 'silent',
     });
   });

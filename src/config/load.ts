@@ -17,9 +17,11 @@ import {
   FRAME_MAX_MAX,
   FRAME_MAX_MIN,
   HEARTBEAT_MAX,
+  DURABILITIES,
   LOG_LEVELS,
   PORT_MAX,
   defaultSettings,
+  type Durability,
   type LogLevel,
   type Settings,
 } from './settings';
@@ -145,6 +147,14 @@ const logLevel: Kind<LogLevel> = {
     typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value)
       ? ok(value as LogLevel)
       : fail(`one of ${LOG_LEVELS.join(', ')}`),
+};
+
+const durability: Kind<Durability> = {
+  fromString: (raw) => durability.fromJson(raw.trim()),
+  fromJson: (value) =>
+    typeof value === 'string' && (DURABILITIES as readonly string[]).includes(value)
+      ? ok(value as Durability)
+      : fail(`one of ${DURABILITIES.join(', ')}`),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -299,6 +309,16 @@ export const FIELDS: readonly Field<unknown>[] = [
     help: 'heartbeat interval proposed to clients (0 = off)',
     get: (s) => s.heartbeat,
     set: (s, v) => (s.heartbeat = v),
+  }),
+  field({
+    key: 'durability',
+    flag: '--durability',
+    meta: '<fsync|relaxed>',
+    env: ['LEVERET_DURABILITY'],
+    kind: durability,
+    help: 'fsync: every commit reaches the disk before confirms; relaxed: the OS flushes (a power loss can lose recent confirmed messages)',
+    get: (s) => s.durability,
+    set: (s, v) => (s.durability = v),
   }),
   field({
     key: 'logLevel',

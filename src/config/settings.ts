@@ -7,6 +7,11 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** fsync: a commit is on disk before confirms go out (SQLite synchronous=FULL); relaxed: synchronous=NORMAL. */
+export type Durability = 'fsync' | 'relaxed';
+
+export const DURABILITIES: readonly Durability[] = ['fsync', 'relaxed'];
+
 export interface Settings {
   /** AMQP listeners: every address in `bind` on `port` (0 = ephemeral). */
   amqp: { bind: string[]; port: number };
@@ -26,6 +31,8 @@ export interface Settings {
   channelMax: number;
   /** Heartbeat interval proposed in connection.tune, in seconds; 0 disables heartbeats. */
   heartbeat: number;
+  /** How hard each store commit is pushed to disk. */
+  durability: Durability;
   logLevel: LogLevel;
 }
 
@@ -50,6 +57,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   frameMax: 131072,
   channelMax: 2047,
   heartbeat: 60,
+  durability: 'fsync',
   logLevel: 'info',
 }) as Settings;
 

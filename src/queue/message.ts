@@ -5,6 +5,10 @@ import type { FieldTable } from '../protocol/field-table';
  * and are re-sent as-is. One Message is shared by every queue it was routed to.
  */
 export interface Message {
+  /** The store's id once the message was written to it (persistent, routed to a durable queue); 0 otherwise. */
+  id: number;
+  /** delivery-mode 2: kept in the store when routed to a durable queue. */
+  readonly persistent: boolean;
   readonly exchange: string;
   readonly routingKey: string;
   /** Content-header property flags and list, exactly as received. */

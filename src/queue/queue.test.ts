@@ -38,7 +38,7 @@ class FakeConsumer implements QueueConsumer {
 }
 
 function message(body: string): Message {
-  return { exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
+  return { id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
 }
 
 function makeQueue(options: Partial<QueueOptions> = {}, unused: (q: Queue) => void = () => {}): Queue {
@@ -55,7 +55,7 @@ function fill(queue: Queue, ...bodies: string[]): void {
 /** Takes every ready entry (basic.get style) and returns the bodies. */
 function takeAll(queue: Queue): string[] {
   const out: string[] = [];
-  for (let e = queue.take(); e !== undefined; e = queue.take()) out.push(e.message.body.toString());
+  for (let e = queue.take(false); e !== undefined; e = queue.take(false)) out.push(e.message.body.toString());
   return out;
 }
 
@@ -68,14 +68,14 @@ describe('Queue: FIFO and basic.get', () => {
     const q = makeQueue();
     fill(q, 'a', 'b', 'c');
     expect(q.messageCount).toBe(3);
-    const a = q.take();
-    const b = q.take();
+    const a = q.take(false);
+    const b = q.take(false);
     expect(a?.message.body.toString()).toBe('a');
     expect(b?.message.body.toString()).toBe('b');
     expect(a?.redelivered).toBe(false);
     expect((b?.seq ?? 0) - (a?.seq ?? 0)).toBe(1);
     expect(takeAll(q)).toEqual(['c']);
-    expect(q.take()).toBeUndefined();
+    expect(q.take(false)).toBeUndefined();
     expect(q.messageCount).toBe(0);
   });
 
@@ -179,13 +179,13 @@ describe('Queue: requeue', () => {
   test('requeued entries go back in front, in original order, marked redelivered', () => {
     const q = makeQueue();
     fill(q, 'a', 'b', 'c', 'd');
-    const a = q.take() as QueueEntry;
-    const b = q.take() as QueueEntry;
+    const a = q.take(false) as QueueEntry;
+    const b = q.take(false) as QueueEntry;
     q.requeue([b, a]);
     expect(a.redelivered).toBe(true);
     expect(b.redelivered).toBe(true);
     const order: Array<[string, boolean]> = [];
-    for (let e = q.take(); e !== undefined; e = q.take()) order.push([e.message.body.toString(), e.redelivered]);
+    for (let e = q.take(false); e !== undefined; e = q.take(false)) order.push([e.message.body.toString(), e.redelivered]);
     expect(order).toEqual([
       ['a', true],
       ['b', true],
@@ -197,7 +197,7 @@ describe('Queue: requeue', () => {
   test('interleaved requeue of entries from the middle restores original positions', () => {
     const q = makeQueue();
     fill(q, '1', '2', '3', '4', '5', '6', '7', '8');
-    const taken = [q.take(), q.take(), q.take(), q.take(), q.take()] as QueueEntry[]; // 1..5 out, 6,7,8 ready
+    const taken = [q.take(false), q.take(false), q.take(false), q.take(false), q.take(false)] as QueueEntry[]; // 1..5 out, 6,7,8 ready
     const [e1, e2, e3, e4, e5] = taken as [QueueEntry, QueueEntry, QueueEntry, QueueEntry, QueueEntry];
     // 1 and 3 are settled; 5 and 2 come back first, then 4, then a newer message is published.
     q.requeue([e5, e2]);
@@ -211,8 +211,8 @@ describe('Queue: requeue', () => {
   test('requeue into an empty queue and into a queue that only has newer entries', () => {
     const q = makeQueue();
     fill(q, 'a', 'b');
-    const a = q.take() as QueueEntry;
-    const b = q.take() as QueueEntry;
+    const a = q.take(false) as QueueEntry;
+    const b = q.take(false) as QueueEntry;
     q.requeue([b]);
     fill(q, 'c');
     q.requeue([a]);
@@ -237,7 +237,7 @@ describe('Queue: requeue', () => {
   test('requeue to a deleted queue is ignored', () => {
     const q = makeQueue();
     fill(q, 'a');
-    const a = q.take() as QueueEntry;
+    const a = q.take(false) as QueueEntry;
     q.destroy();
     q.requeue([a]);
     expect(q.messageCount).toBe(0);
@@ -249,7 +249,7 @@ describe('Queue: purge, auto-delete, destroy', () => {
   test('purge returns how many ready messages it dropped', () => {
     const q = makeQueue();
     fill(q, 'a', 'b', 'c');
-    q.take();
+    q.take(false);
     expect(q.purge()).toBe(2);
     expect(q.messageCount).toBe(0);
     expect(q.purge()).toBe(0);

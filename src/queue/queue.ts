@@ -1,10 +1,21 @@
 import { Deque } from '../util/deque';
 import type { FieldTable } from '../protocol/field-table';
+import type { QueueStats, Store, StoredEntry } from '../store/store';
 import type { QueueConsumer } from './consumer';
 import type { Message, QueueEntry } from './message';
 
 /** Deliveries one drain may make before yielding the event loop to other connections. */
 const DRAIN_BUDGET = 2048;
+/** Stored entries a durable queue keeps in memory; the rest stays in the store until the head reaches it. */
+export const WINDOW = 4096;
+/** Below this many ready entries, the next stored entries are loaded. */
+const REFILL_AT = WINDOW / 2;
+
+/** A durable queue's link to the store: persistent messages are written there under the queue's store id. */
+export interface QueuePersistence {
+  readonly store: Store;
+  readonly queueId: number;
+}
 
 export interface QueueOptions {
   readonly vhost: string;
@@ -22,8 +33,13 @@ export interface QueueHooks {
 }
 
 /**
- * A classic queue in memory: a FIFO of entries, consumers ordered by priority and served round-robin
- * within one priority, prefetch enforced by each consumer's canAccept().
+ * A classic queue: a FIFO of entries, consumers ordered by priority and served round-robin within one
+ * priority, prefetch enforced by each consumer's canAccept().
+ *
+ * A durable queue writes persistent messages to the store and keeps only a window of them in memory: once
+ * WINDOW entries are ready, further persistent entries live only in the store (the tail, counted but not held)
+ * and are loaded in seq order as the head drains. Transient entries arriving while a tail exists wait in
+ * `overflow` and are merged back by seq, so order is kept across both.
  */
 export class Queue {
   readonly vhost: string;
@@ -35,6 +51,12 @@ export class Queue {
   deleted = false;
 
   private readonly ready = new Deque<QueueEntry>();
+  /** Persistent entries only in the store, all after `loadedThrough`. */
+  private tailCount = 0;
+  /** Seq of the last stored entry brought into memory; the tail starts after it. */
+  private loadedThrough = 0;
+  /** Transient entries that arrived while a tail existed, in seq order. */
+  private readonly overflow = new Deque<QueueEntry>();
   /** Sorted by priority, highest first; rotated within a priority after each delivery. */
   private consumers: QueueConsumer[] = [];
   private exclusiveConsumer = false;
@@ -49,6 +71,7 @@ export class Queue {
   constructor(
     options: QueueOptions,
     private readonly hooks: QueueHooks,
+    private readonly persistence?: QueuePersistence,
   ) {
     this.vhost = options.vhost;
     this.name = options.name;
@@ -59,7 +82,19 @@ export class Queue {
   }
 
   get messageCount(): number {
-    return this.ready.length;
+    return this.ready.length + this.tailCount + this.overflow.length;
+  }
+
+  get isPersistent(): boolean {
+    return this.persistence !== undefined;
+  }
+
+  /** Start-up: the store holds `stats.messages` entries for this queue; the first window is loaded. */
+  recover(stats: QueueStats): void {
+    this.nextSeq = stats.lastSeq + 1;
+    this.tailCount = stats.messages;
+    this.loadedThrough = 0;
+    this.refill();
   }
 
   get consumerCount(): number {
@@ -71,13 +106,62 @@ export class Queue {
   }
 
   enqueue(message: Message): void {
-    this.ready.push({ message, seq: this.nextSeq++, redelivered: false });
+    const seq = this.nextSeq++;
+    const persistence = this.persistence;
+    const stored = persistence !== undefined && message.persistent;
+    if (stored) {
+      if (message.id === 0) message.id = persistence.store.nextMessageId();
+      persistence.store.enqueue(persistence.queueId, seq, message as Message & { id: number });
+    }
+    if (this.tailCount > 0 || (stored && this.ready.length >= WINDOW)) {
+      if (stored) this.tailCount++;
+      else this.overflow.push({ message, seq, redelivered: false });
+      return;
+    }
+    this.ready.push({ message, seq, redelivered: false });
+    if (stored) this.loadedThrough = seq;
     if (this.consumers.length > 0) this.drain();
   }
 
-  /** basic.get: the next ready entry, or undefined when empty. */
-  take(): QueueEntry | undefined {
-    return this.ready.shift();
+  /** basic.get: the next ready entry, or undefined when empty. With noAck it is settled at once. */
+  take(noAck: boolean): QueueEntry | undefined {
+    if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
+    const entry = this.ready.shift();
+    if (entry !== undefined) this.delivered(entry, noAck);
+    return entry;
+  }
+
+  /** An entry was acked, or rejected without requeue: it leaves the store. */
+  settle(entry: QueueEntry): void {
+    const persistence = this.persistence;
+    if (persistence !== undefined && entry.message.id !== 0 && !this.deleted) {
+      persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
+    }
+  }
+
+  /** A delivery leaves the ready list: settled now (noAck) or marked delivered for redelivery after a crash. */
+  private delivered(entry: QueueEntry, noAck: boolean): void {
+    const persistence = this.persistence;
+    if (persistence === undefined || entry.message.id === 0) return;
+    if (noAck) persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
+    else if (!entry.redelivered) persistence.store.markDelivered(persistence.queueId, entry.seq);
+  }
+
+  /** Loads the next stored entries after the window, merging waiting transient entries by seq. */
+  private refill(): void {
+    const persistence = this.persistence;
+    if (persistence === undefined || this.tailCount === 0) return;
+    const stored = persistence.store.loadEntries(persistence.queueId, this.loadedThrough, WINDOW - this.ready.length);
+    for (const entry of stored) {
+      while (this.overflow.length > 0 && (this.overflow.peek() as QueueEntry).seq < entry.seq) {
+        this.ready.push(this.overflow.shift() as QueueEntry);
+      }
+      this.ready.push(fromStore(entry));
+    }
+    const last = stored[stored.length - 1];
+    if (last !== undefined) this.loadedThrough = last.seq;
+    this.tailCount = stored.length === 0 ? 0 : Math.max(0, this.tailCount - stored.length);
+    if (this.tailCount === 0) while (this.overflow.length > 0) this.ready.push(this.overflow.shift() as QueueEntry);
   }
 
   /**
@@ -99,9 +183,13 @@ export class Queue {
     this.scheduleDrain();
   }
 
+  /** Drops every ready message (stored ones included); unacked deliveries stay with their channels. */
   purge(): number {
-    const count = this.ready.length;
+    const count = this.messageCount;
     this.ready.clear();
+    this.overflow.clear();
+    this.tailCount = 0;
+    if (this.persistence !== undefined && count > 0) this.persistence.store.purge(this.persistence.queueId);
     return count;
   }
 
@@ -128,7 +216,11 @@ export class Queue {
     const consumers = this.consumers;
     this.consumers = [];
     for (const consumer of consumers) consumer.cancelledByBroker(this);
-    return this.purge();
+    const count = this.messageCount;
+    this.ready.clear();
+    this.overflow.clear();
+    this.tailCount = 0;
+    return count;
   }
 
   /** Defers a drain to the next turn; used when capacity appears in bulk (acks, requeue, socket drain). */
@@ -141,14 +233,18 @@ export class Queue {
   /** Delivers ready entries to consumers with capacity, up to a budget per turn. */
   drain(): void {
     let budget = DRAIN_BUDGET;
-    while (this.ready.length > 0) {
+    for (;;) {
+      if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
+      if (this.ready.length === 0) return;
       if (budget-- === 0) {
         this.scheduleDrain();
         return;
       }
       const consumer = this.nextConsumer();
       if (consumer === undefined) return;
-      consumer.deliver(this, this.ready.shift() as QueueEntry);
+      const entry = this.ready.shift() as QueueEntry;
+      this.delivered(entry, consumer.noAck);
+      consumer.deliver(this, entry);
     }
   }
 
@@ -169,6 +265,23 @@ export class Queue {
     }
     return undefined;
   }
+}
+
+function fromStore(entry: StoredEntry): QueueEntry {
+  const m = entry.message;
+  return {
+    message: {
+      id: m.id,
+      persistent: true,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+      properties: m.properties,
+      body: m.body,
+      headers: undefined,
+    },
+    seq: entry.seq,
+    redelivered: entry.redelivered,
+  };
 }
 
 function bySeq(a: QueueEntry, b: QueueEntry): number {

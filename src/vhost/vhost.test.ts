@@ -333,8 +333,8 @@ describe('VirtualHost: queue.delete', () => {
     const { vhost } = setup();
     const q = vhost.declareQueue(queueReq('q'), CONN_A);
     vhost.bindQueue('q', 'amq.direct', 'k', {}, CONN_A);
-    q.enqueue({ exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('x'), headers: undefined });
-    q.enqueue({ exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('y'), headers: undefined });
+    q.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('x'), headers: undefined });
+    q.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('y'), headers: undefined });
     expectError(
       () => vhost.deleteQueue('q', false, true, CONN_A),
       ReplyCode.PreconditionFailed,

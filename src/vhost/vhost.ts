@@ -5,8 +5,8 @@ import type { FieldTable } from '../protocol/field-table';
 import { Exchange } from '../exchange/exchange';
 import { exchangeType } from '../exchange/registry';
 import { routeMessage, type RoutingSubject } from '../exchange/router';
-import { Queue } from '../queue/queue';
-import type { Store } from '../store/store';
+import { Queue, type QueueOptions } from '../queue/queue';
+import type { Definitions, Store } from '../store/store';
 import { BindingTable, type Binding, type Destination } from './bindings';
 import { describeValue, printValue, resourceName } from './texts';
 
@@ -68,7 +68,7 @@ export class VirtualHost {
 
   constructor(
     readonly name: string,
-    private readonly store: Store,
+    readonly store: Store,
   ) {
     for (const [exchangeName, type] of BUILT_IN_EXCHANGES) {
       this.addExchange(exchangeName, type, true, false, false, {});
@@ -138,20 +138,11 @@ export class VirtualHost {
       if (name.startsWith('amq.') && req.name !== '') {
         throw new AmqpError(ReplyCode.AccessRefused, `queue name '${name}' contains reserved prefix 'amq.*'`);
       }
-      const queue = new Queue(
-        {
-          vhost: this.name,
-          name,
-          durable: req.durable,
-          autoDelete: req.autoDelete,
-          exclusiveOwner: req.exclusive ? owner : null,
-          arguments: req.arguments,
-        },
-        this.queueHooks,
-      );
-      this.queues.set(name, queue);
-      if (isPersistent(queue)) this.store.putQueue(queueRecord(queue));
-      return queue;
+      const exclusiveOwner = req.exclusive ? owner : null;
+      const persistent = req.durable && exclusiveOwner === null;
+      const record = { vhost: this.name, name, durable: req.durable, autoDelete: req.autoDelete, arguments: req.arguments };
+      const queueId = persistent ? this.store.putQueue(record) : 0;
+      return this.addQueue({ ...record, exclusiveOwner }, queueId);
     }
     const what = resourceName('queue', name, this.name);
     checkField('durable', what, req.durable, existing.durable);
@@ -240,7 +231,44 @@ export class VirtualHost {
     routeMessage(exchange, subject, this.lookupExchange, out, visited, scratch);
   }
 
+  // ---- recovery --------------------------------------------------------------------------------
+
+  /**
+   * Start-up: brings back this vhost's durable exchanges, queues (with their stored message counts and first
+   * window) and bindings from the store's definitions.
+   */
+  recover(definitions: Definitions): void {
+    for (const x of definitions.exchanges) {
+      if (x.vhost !== this.name || this.exchanges.has(x.name)) continue;
+      if (exchangeType(x.type) === undefined) continue;
+      this.addExchange(x.name, x.type, x.durable, x.autoDelete, x.internal, x.arguments);
+    }
+    for (const q of definitions.queues) {
+      if (q.vhost !== this.name || this.queues.has(q.name)) continue;
+      const queue = this.addQueue({ ...q, exclusiveOwner: null }, q.id);
+      queue.recover(this.store.queueStats(q.id));
+    }
+    for (const b of definitions.bindings) {
+      if (b.vhost !== this.name) continue;
+      const source = this.exchanges.get(b.source);
+      const destination = b.destinationKind === 'queue' ? this.queues.get(b.destination) : this.exchanges.get(b.destination);
+      if (source === undefined || destination === undefined) continue;
+      const key = BindingTable.key(b.destinationKind, destination.name, b.routingKey, b.arguments);
+      if (this.bindings.get(source, key) !== undefined) continue;
+      this.bindings.add({ source, destination, destinationKind: b.destinationKind, routingKey: b.routingKey, arguments: b.arguments, key });
+      source.matcher.add({ destination, routingKey: b.routingKey, arguments: b.arguments });
+      source.sourceBindings++;
+    }
+  }
+
   // ---- internals -------------------------------------------------------------------------------
+
+  private addQueue(options: QueueOptions, queueId: number): Queue {
+    const persistence = queueId === 0 ? undefined : { store: this.store, queueId };
+    const queue = new Queue(options, this.queueHooks, persistence);
+    this.queues.set(options.name, queue);
+    return queue;
+  }
 
   private addExchange(
     name: string,
@@ -385,16 +413,6 @@ function exchangeRecord(exchange: Exchange) {
     autoDelete: exchange.autoDelete,
     internal: exchange.internal,
     arguments: exchange.arguments,
-  };
-}
-
-function queueRecord(queue: Queue) {
-  return {
-    vhost: queue.vhost,
-    name: queue.name,
-    durable: queue.durable,
-    autoDelete: queue.autoDelete,
-    arguments: queue.arguments,
   };
 }
 

@@ -72,7 +72,7 @@ const cancel: Handler<BasicCancelArgs> = (channel, args) => {
 
 const get: Handler<BasicGetArgs> = (channel, args) => {
   const queue = channel.vhost.queueFor(expandQueueName(channel, args.queue), channel.host.owner);
-  const entry = queue.take();
+  const entry = queue.take(args.noAck);
   if (entry === undefined) {
     channel.send(MethodId.BasicGetEmpty, { clusterId: '' });
     return;

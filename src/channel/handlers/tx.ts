@@ -17,8 +17,8 @@ const select: Handler<Record<string, never>> = (channel) => {
 
 const commit: Handler<Record<string, never>> = (channel) => {
   requireTx(channel);
-  channel.commit();
-  channel.send(MethodId.TxCommitOk, {});
+  channel.commit(); // tx.commit-ok follows when the store has made the transaction durable
+
 };
 
 const rollback: Handler<Record<string, never>> = (channel) => {

@@ -1,0 +1,35 @@
+/**
+ * Cheap reads of single properties from content-header property bytes (flags word + property list) without
+ * decoding the rest. Malformed bytes give the "absent" answer; full validation happens where properties are decoded.
+ */
+
+const CONTENT_TYPE = 1 << 15;
+const CONTENT_ENCODING = 1 << 14;
+const HEADERS = 1 << 13;
+const DELIVERY_MODE = 1 << 12;
+
+/** The delivery-mode property (2 = persistent), or 0 when absent. */
+export function deliveryModeOf(properties: Buffer): number {
+  if (properties.length < 2) return 0;
+  const flags = properties.readUInt16BE(0);
+  if ((flags & DELIVERY_MODE) === 0) return 0;
+  let offset = 2;
+  // Continuation flag words (bit 0) precede the list; basic has none in practice but they are legal.
+  let word = flags;
+  while ((word & 1) !== 0) {
+    if (offset + 2 > properties.length) return 0;
+    word = properties.readUInt16BE(offset);
+    offset += 2;
+  }
+  if ((flags & CONTENT_TYPE) !== 0) offset = skipShortString(properties, offset);
+  if ((flags & CONTENT_ENCODING) !== 0) offset = skipShortString(properties, offset);
+  if ((flags & HEADERS) !== 0) {
+    if (offset + 4 > properties.length) return 0;
+    offset += 4 + properties.readUInt32BE(offset);
+  }
+  return offset < properties.length ? (properties[offset] as number) : 0;
+}
+
+function skipShortString(buf: Buffer, offset: number): number {
+  return offset < buf.length ? offset + 1 + (buf[offset] as number) : buf.length;
+}
