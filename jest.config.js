@@ -1,6 +1,7 @@
 'use strict';
-// Projects: unit tests live next to the code; conformance tests talk to a broker over TCP; interop runs other
-// clients (pika, amqp-tools) and needs Debian packages, so it only exists with LEVERET_INTEROP=1 (npm run test:interop).
+// Projects: unit tests live next to the code; conformance tests talk to a broker over TCP; durability restarts and
+// kills child brokers; interop runs other clients (pika, amqp-tools) and needs Debian packages, so it only exists
+// with LEVERET_INTEROP=1 (npm run test:interop).
 const common = {
   testEnvironment: 'node',
   transform: {
@@ -21,6 +22,13 @@ module.exports = {
       displayName: 'conformance',
       testMatch: ['<rootDir>/conformance-tests/*.test.ts'],
       testTimeout: 20000,
+    },
+    // Restarts and kill -9 of child brokers on temp data dirs: Leveret only, never aimed at AMQP_URL.
+    {
+      ...common,
+      displayName: 'durability',
+      testMatch: ['<rootDir>/conformance-tests/durability/*.test.ts'],
+      testTimeout: 60000,
     },
     ...(process.env.LEVERET_INTEROP === '1'
       ? [
