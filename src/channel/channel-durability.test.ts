@@ -295,3 +295,35 @@ describe('Channel: tx.commit-ok waits for the store', () => {
     expect(of(sent, MethodId.TxCommitOk)).toHaveLength(2);
   });
 });
+
+describe('Channel: replies to durable definition changes wait for the store', () => {
+  test('declare-ok for a durable queue goes out after the commit; a transient one at once, in order', () => {
+    const { channel, store, vhost, sent } = setup();
+    const before = vhost.definitionWrites;
+    declare(vhost, 'another-durable', true);
+    channel.replyDefinition(MethodId.QueueDeclareOk, { queue: 'another-durable' }, before);
+    expect(of(sent, MethodId.QueueDeclareOk)).toEqual([]);
+
+    // A reply with no durable write still queues behind the pending one, so replies keep their order.
+    channel.replyDefinition(MethodId.QueueBindOk, {}, vhost.definitionWrites);
+    expect(sent).toEqual([]);
+    store.commit();
+    expect(sent.map((s) => s.id)).toEqual([MethodId.QueueDeclareOk, MethodId.QueueBindOk]);
+
+    const writes = vhost.definitionWrites;
+    declare(vhost, 'yet-another-transient', false);
+    channel.replyDefinition(MethodId.QueueDeclareOk, { queue: 'yet-another-transient' }, writes);
+    expect(sent.map((s) => s.id)).toEqual([MethodId.QueueDeclareOk, MethodId.QueueBindOk, MethodId.QueueDeclareOk]);
+    expect(store.held).toEqual([]);
+  });
+
+  test('a closed channel sends no late definition reply', () => {
+    const { channel, store, vhost, sent } = setup();
+    const before = vhost.definitionWrites;
+    vhost.declareExchange({ name: 'dx', type: 'fanout', passive: false, durable: true, autoDelete: false, internal: false, arguments: {} });
+    channel.replyDefinition(MethodId.ExchangeDeclareOk, {}, before);
+    channel.release();
+    store.commit();
+    expect(sent).toEqual([]);
+  });
+});

@@ -18,6 +18,8 @@ import { Unacked, UnackedTable } from './unacked';
 const USER_ID_FLAG = 1 << 4;
 /** afterCommit token for a tx.commit waiting on the store; publish confirms use sequence numbers from 1. */
 const TX_COMMIT_TOKEN = 0;
+/** afterCommit token for a definition method's reply waiting on the store (replies queue in order). */
+const DEFINITION_REPLY_TOKEN = -1;
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -69,6 +71,8 @@ export class Channel implements RoutingSubject, CommitListener {
   private subjectKey = '';
   private subjectMessage: Message | undefined;
   private confirmFlushScheduled = false;
+  /** Replies to durable definition changes, sent in order as the store commits them. */
+  private readonly pendingReplies: { readonly id: number; readonly args: object }[] = [];
   private readonly flushConfirmsLater = (): void => {
     this.confirmFlushScheduled = false;
     this.flushConfirms();
@@ -97,6 +101,20 @@ export class Channel implements RoutingSubject, CommitListener {
 
   send(id: number, args: object): void {
     this.host.sendMethod(this.id, id, args);
+  }
+
+  /**
+   * Replies to a definition method. When the method wrote durable definitions (the vhost's write counter moved
+   * since `writesBefore`), the reply waits for the store's commit, so a client never hears of a durable exchange,
+   * queue or binding that a crash could still lose.
+   */
+  replyDefinition(id: number, args: object, writesBefore: number): void {
+    if (this.vhost.definitionWrites === writesBefore && this.pendingReplies.length === 0) {
+      this.send(id, args);
+      return;
+    }
+    this.pendingReplies.push({ id, args });
+    this.vhost.store.afterCommit(this, DEFINITION_REPLY_TOKEN);
   }
 
   // ---- publishing ------------------------------------------------------------------------------
@@ -163,6 +181,11 @@ export class Channel implements RoutingSubject, CommitListener {
     if (this.closing) return;
     if (token === TX_COMMIT_TOKEN) {
       this.send(MethodId.TxCommitOk, {});
+      return;
+    }
+    if (token === DEFINITION_REPLY_TOKEN) {
+      const reply = this.pendingReplies.shift();
+      if (reply !== undefined) this.send(reply.id, reply.args);
       return;
     }
     this.confirm?.settle(token, true);

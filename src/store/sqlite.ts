@@ -1004,9 +1004,7 @@ function classifyOpenError(err: unknown, file: string, dir: string): StoreError 
   const c = typeof code === 'string' ? code : '';
   if (c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED')) return lockedError(dir, readPid(dir));
   if (c.startsWith('SQLITE_NOTADB') || c.startsWith('SQLITE_CORRUPT')) {
-    return new StoreError('STORE_CORRUPT', `database file ${file} is corrupt or not a database: ${describe(err)}`, {
-      cause: err,
-    });
+    return new StoreError('STORE_CORRUPT', `database file ${file} is corrupt or not a database (${c})`, { cause: err });
   }
   return new StoreError('STORE_UNREADABLE', `database file ${file} cannot be opened: ${describe(err)}`, { cause: err });
 }

@@ -63,6 +63,11 @@ export class VirtualHost {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly bindings = new BindingTable();
+  /**
+   * Counts durable definition writes sent to the store. A handler compares it before and after a change to know
+   * whether its reply must wait for the store's commit (RabbitMQ answers only once a durable change is written).
+   */
+  definitionWrites = 0;
   private readonly queueHooks = { unused: (queue: Queue): void => void this.removeQueue(queue) };
   private readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
 
@@ -88,7 +93,10 @@ export class VirtualHost {
         throw new AmqpError(ReplyCode.AccessRefused, `exchange name '${req.name}' contains reserved prefix 'amq.*'`);
       }
       const exchange = this.addExchange(req.name, req.type, req.durable, req.autoDelete, req.internal, req.arguments);
-      if (exchange.durable) this.store.putExchange(exchangeRecord(exchange));
+      if (exchange.durable) {
+        this.definitionWrites++;
+        this.store.putExchange(exchangeRecord(exchange));
+      }
       return exchange;
     }
     const what = resourceName('exchange', req.name, this.name);
@@ -141,6 +149,7 @@ export class VirtualHost {
       const exclusiveOwner = req.exclusive ? owner : null;
       const persistent = req.durable && exclusiveOwner === null;
       const record = { vhost: this.name, name, durable: req.durable, autoDelete: req.autoDelete, arguments: req.arguments };
+      if (persistent) this.definitionWrites++;
       const queueId = persistent ? this.store.putQueue(record) : 0;
       return this.addQueue({ ...record, exclusiveOwner }, queueId);
     }
@@ -304,7 +313,10 @@ export class VirtualHost {
     this.bindings.add(binding);
     source.matcher.add({ destination, routingKey, arguments: args });
     source.sourceBindings++;
-    if (isPersistent(source) && isPersistent(destination)) this.store.putBinding(bindingRecord(this.name, binding));
+    if (isPersistent(source) && isPersistent(destination)) {
+      this.definitionWrites++;
+      this.store.putBinding(bindingRecord(this.name, binding));
+    }
   }
 
   private removeBinding(
@@ -325,6 +337,7 @@ export class VirtualHost {
     source.matcher.remove({ destination: binding.destination, routingKey: binding.routingKey, arguments: binding.arguments });
     source.sourceBindings--;
     if (isPersistent(source) && isPersistent(binding.destination)) {
+      this.definitionWrites++;
       this.store.deleteBinding(bindingRecord(this.name, binding));
     }
     if (source.autoDelete && source.sourceBindings === 0 && !source.deleted) this.removeExchange(source);
@@ -336,7 +349,10 @@ export class VirtualHost {
     for (const binding of this.bindings.fromSource(exchange)) this.bindings.remove(binding);
     exchange.sourceBindings = 0;
     for (const binding of this.bindings.toDestination(exchange)) this.dropBinding(binding);
-    if (exchange.durable) this.store.deleteExchange(this.name, exchange.name);
+    if (exchange.durable) {
+      this.definitionWrites++;
+      this.store.deleteExchange(this.name, exchange.name);
+    }
   }
 
   private removeQueue(queue: Queue): number {
@@ -344,7 +360,10 @@ export class VirtualHost {
     this.queues.delete(queue.name);
     const count = queue.destroy();
     for (const binding of this.bindings.toDestination(queue)) this.dropBinding(binding);
-    if (isPersistent(queue)) this.store.deleteQueue(this.name, queue.name);
+    if (isPersistent(queue)) {
+      this.definitionWrites++;
+      this.store.deleteQueue(this.name, queue.name);
+    }
     return count;
   }
 }

@@ -8,6 +8,7 @@ import {
 import type { Handler, HandlerTable } from '../dispatch';
 
 const declare: Handler<ExchangeDeclareArgs> = (channel, args) => {
+  const writes = channel.vhost.definitionWrites;
   channel.vhost.declareExchange({
     name: args.exchange,
     type: args.type,
@@ -17,22 +18,25 @@ const declare: Handler<ExchangeDeclareArgs> = (channel, args) => {
     internal: args.internal,
     arguments: args.arguments,
   });
-  if (!args.noWait) channel.send(MethodId.ExchangeDeclareOk, {});
+  if (!args.noWait) channel.replyDefinition(MethodId.ExchangeDeclareOk, {}, writes);
 };
 
 const remove: Handler<ExchangeDeleteArgs> = (channel, args) => {
+  const writes = channel.vhost.definitionWrites;
   channel.vhost.deleteExchange(args.exchange, args.ifUnused);
-  if (!args.noWait) channel.send(MethodId.ExchangeDeleteOk, {});
+  if (!args.noWait) channel.replyDefinition(MethodId.ExchangeDeleteOk, {}, writes);
 };
 
 const bind: Handler<ExchangeBindArgs> = (channel, args) => {
+  const writes = channel.vhost.definitionWrites;
   channel.vhost.bindExchange(args.destination, args.source, args.routingKey, args.arguments);
-  if (!args.noWait) channel.send(MethodId.ExchangeBindOk, {});
+  if (!args.noWait) channel.replyDefinition(MethodId.ExchangeBindOk, {}, writes);
 };
 
 const unbind: Handler<ExchangeUnbindArgs> = (channel, args) => {
+  const writes = channel.vhost.definitionWrites;
   channel.vhost.unbindExchange(args.destination, args.source, args.routingKey, args.arguments);
-  if (!args.noWait) channel.send(MethodId.ExchangeUnbindOk, {});
+  if (!args.noWait) channel.replyDefinition(MethodId.ExchangeUnbindOk, {}, writes);
 };
 
 export const exchangeHandlers: HandlerTable = [

@@ -22,6 +22,7 @@ export function expandQueueName(channel: Channel, name: string): string {
 }
 
 const declare: Handler<QueueDeclareArgs> = (channel, args) => {
+  const writes = channel.vhost.definitionWrites;
   const queue = channel.vhost.declareQueue(
     {
       name: args.queue,
@@ -35,26 +36,28 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
   );
   channel.mostRecentQueue = queue.name;
   if (!args.noWait) {
-    channel.send(MethodId.QueueDeclareOk, {
-      queue: queue.name,
-      messageCount: queue.messageCount,
-      consumerCount: queue.consumerCount,
-    });
+    channel.replyDefinition(
+      MethodId.QueueDeclareOk,
+      { queue: queue.name, messageCount: queue.messageCount, consumerCount: queue.consumerCount },
+      writes,
+    );
   }
 };
 
 const bind: Handler<QueueBindArgs> = (channel, args) => {
   const queue = expandQueueName(channel, args.queue);
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
+  const writes = channel.vhost.definitionWrites;
   channel.vhost.bindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
-  if (!args.noWait) channel.send(MethodId.QueueBindOk, {});
+  if (!args.noWait) channel.replyDefinition(MethodId.QueueBindOk, {}, writes);
 };
 
 const unbind: Handler<QueueUnbindArgs> = (channel, args) => {
   const queue = expandQueueName(channel, args.queue);
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
+  const writes = channel.vhost.definitionWrites;
   channel.vhost.unbindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
-  channel.send(MethodId.QueueUnbindOk, {});
+  channel.replyDefinition(MethodId.QueueUnbindOk, {}, writes);
 };
 
 const purge: Handler<QueuePurgeArgs> = (channel, args) => {
@@ -65,8 +68,9 @@ const purge: Handler<QueuePurgeArgs> = (channel, args) => {
 
 const remove: Handler<QueueDeleteArgs> = (channel, args) => {
   const name = expandQueueName(channel, args.queue);
+  const writes = channel.vhost.definitionWrites;
   const messageCount = channel.vhost.deleteQueue(name, args.ifUnused, args.ifEmpty, channel.host.owner);
-  if (!args.noWait) channel.send(MethodId.QueueDeleteOk, { messageCount });
+  if (!args.noWait) channel.replyDefinition(MethodId.QueueDeleteOk, { messageCount }, writes);
 };
 
 export const queueHandlers: HandlerTable = [
