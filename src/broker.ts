@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserRegistry } from './auth/users';
+import { AccessControl } from './auth/access';
+import { DEFAULT_HASHING_ALGORITHM, hashPassword } from './auth/passwords';
 import { defaultSettings, type Settings } from './config/settings';
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
@@ -11,7 +12,7 @@ import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
-import { VirtualHost } from './vhost/vhost';
+import { VhostRegistry } from './vhost/registry';
 
 export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> {
   amqp?: Partial<Settings['amqp']>;
@@ -46,10 +47,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const logger = options.logger ?? createLogger({ level: settings.logLevel });
   const store = options.store ?? openStore(options.dataDir, settings, logger);
 
-  const users = new UserRegistry(new Set(settings.loopbackUsers));
-  const vhosts = new Map<string, VirtualHost>();
+  const access = new AccessControl(store, new Set(settings.loopbackUsers));
+  const vhosts = new VhostRegistry(store);
   try {
-    recover(store, settings, users, vhosts, logger);
+    recover(store, settings, access, vhosts, logger);
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
@@ -60,10 +61,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     limits: { frameMax: settings.frameMax, channelMax: settings.channelMax, heartbeat: settings.heartbeat },
     logger,
     serverProperties: serverProperties(),
-    users,
+    access,
     vhost: (name) => vhosts.get(name),
     connectionClosed: (connection) => connections.delete(connection as Connection),
   };
+  vhosts.onDeleted((name) => {
+    for (const connection of connections) connection.vhostDeleted(name);
+    access.vhostDeleted(name);
+  });
 
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket): void => {
@@ -130,25 +135,26 @@ function openStore(dataDir: string | undefined, settings: Settings, logger: Logg
 function recover(
   store: Store,
   settings: Settings,
-  users: UserRegistry,
-  vhosts: Map<string, VirtualHost>,
+  access: AccessControl,
+  vhosts: VhostRegistry,
   logger: Logger,
 ): void {
-  let access = store.loadAccess();
-  if (access.vhosts.length === 0 && access.users.length === 0) {
+  let stored = store.loadAccess();
+  if (stored.vhosts.length === 0 && stored.users.length === 0) {
     store.putVhost({ name: settings.defaultVhost, description: 'Default virtual host', tags: [] });
-    store.putUser(users.add(settings.defaultUser, settings.defaultPass, ['administrator']));
+    store.putUser({
+      name: settings.defaultUser,
+      passwordHash: hashPassword(settings.defaultPass),
+      hashingAlgorithm: DEFAULT_HASHING_ALGORITHM,
+      tags: ['administrator'],
+    });
     store.putPermission({ user: settings.defaultUser, vhost: settings.defaultVhost, configure: '.*', write: '.*', read: '.*' });
-    access = store.loadAccess();
+    stored = store.loadAccess();
     logger.info({ vhost: settings.defaultVhost, user: settings.defaultUser }, 'first start: created the default vhost and user');
   }
-  for (const user of access.users) users.addRecord(user);
+  access.load(stored);
   const definitions = store.loadDefinitions();
-  for (const record of access.vhosts) {
-    const vhost = new VirtualHost(record.name, store);
-    vhost.recover(definitions);
-    vhosts.set(record.name, vhost);
-  }
+  vhosts.load(stored.vhosts, definitions);
   const queues = definitions.queues.length;
   if (queues > 0 || definitions.exchanges.length > 0) {
     logger.info({ exchanges: definitions.exchanges.length, queues, bindings: definitions.bindings.length }, 'recovered durable definitions');

@@ -30,6 +30,10 @@ export class UserRegistry {
     this.users.set(record.name, record);
   }
 
+  remove(name: string): void {
+    this.users.delete(name);
+  }
+
   /** The user when the password matches, else undefined. */
   authenticate(name: string, password: string): User | undefined {
     const user = this.users.get(name);

@@ -48,6 +48,8 @@ function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S;
     consumerCancelNotify: true,
     userName: 'guest',
     logger: createLogger({ level: 'silent' }),
+    check: () => undefined,
+    checkPublish: () => undefined,
     sendMethod: (_channel, id, args) => sent.push({ id, args: args as Record<string, unknown> }),
     sendContent: () => {},
   };

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PermissionKind, ResourceKind } from '../auth/access';
 import { AmqpError } from '../protocol/amqp-error';
 import { MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
 import type { FieldTable } from '../protocol/field-table';
@@ -34,6 +35,10 @@ export interface ChannelHost {
   /** The authenticated user's name, checked against the user-id property. */
   readonly userName: string;
   readonly logger: Logger;
+  /** Throws 403 ACCESS_REFUSED unless the connection's user has `kind` permission on the resource. */
+  check(kind: PermissionKind, resource: ResourceKind, name: string): void;
+  /** The write check of basic.publish (may be cached). */
+  checkPublish(exchange: string): void;
   sendMethod(channel: number, id: number, args: object): void;
   sendContent(channel: number, properties: Buffer, body: Buffer): void;
 }
@@ -122,6 +127,7 @@ export class Channel implements RoutingSubject, CommitListener {
   /** A complete basic.publish command arrived. */
   publish(args: BasicPublishArgs, properties: Buffer, body: Buffer): void {
     if (args.immediate) throw new AmqpError(ReplyCode.NotImplemented, 'immediate=true');
+    this.host.checkPublish(args.exchange);
     const exchange = this.vhost.exchangeOrDie(args.exchange);
     if (exchange.internal) {
       throw new AmqpError(

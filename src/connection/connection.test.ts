@@ -2,7 +2,8 @@
  * The transport-agnostic connection core, driven over an in-memory socket pair: frames in, frames out,
  * no TCP. Each test ends its pair so no handshake or close timer outlives it.
  */
-import { UserRegistry } from '../auth/users';
+import { AccessControl } from '../auth/access';
+import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../auth/passwords';
 import { createLogger } from '../observability/logger';
 import { FrameReader } from '../protocol/frame-reader';
 import { PROTOCOL_HEADER, encodeBodyFrame, encodeHeaderFrame } from '../protocol/frames';
@@ -68,14 +69,18 @@ class Harness {
     client.on('end', () => {
       this.clientEnded = true;
     });
-    const users = new UserRegistry(new Set(options.loopbackUsers ?? []));
-    users.add('guest', 'guest', ['administrator']);
+    const store = new MemoryStore();
+    const access = new AccessControl(store, new Set(options.loopbackUsers ?? []));
+    access.putUser({ name: 'guest', passwordHash: hashPassword('guest'), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags: ['administrator'] });
+    for (const vhost of options.vhosts ?? ['/']) {
+      access.setPermission({ user: 'guest', vhost, configure: '.*', write: '.*', read: '.*' });
+    }
     const vhosts = new Map((options.vhosts ?? ['/']).map((name) => [name, name === '/' ? this.vhost : new VirtualHost(name, new MemoryStore())]));
     const context: ConnectionContext = {
       limits: { frameMax: FRAME_MAX, channelMax: CHANNEL_MAX, heartbeat: 60 },
       logger: createLogger({ level: 'silent' }),
       serverProperties: SERVER_PROPERTIES,
-      users,
+      access,
       vhost: (name) => vhosts.get(name),
       connectionClosed: this.connectionClosed,
     };

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
+import type { PermissionKind, ResourceKind } from '../auth/access';
 import type { User } from '../auth/users';
 import { Channel, type ChannelHost } from '../channel/channel';
 import { dispatchTable } from '../channel/dispatch';
@@ -47,6 +48,8 @@ const enum State {
 
 /** Time allowed from accept to connection.open, as RabbitMQ's handshake_timeout. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Exchanges whose write permission a connection remembers. */
+const PUBLISH_CACHE_SIZE = 64;
 /** Time we wait for connection.close-ok after sending connection.close. */
 const CLOSE_OK_TIMEOUT_MS = 3_000;
 
@@ -75,6 +78,7 @@ export class Connection implements ChannelHost {
   private receivedSinceTick = false;
   private missedTicks = 0;
   private released = false;
+  private readonly publishAllowed = new Set<string>();
 
   constructor(
     private readonly socket: Transport,
@@ -102,6 +106,19 @@ export class Connection implements ChannelHost {
 
   get userName(): string {
     return this.user?.name ?? '';
+  }
+
+  /** Throws 403 ACCESS_REFUSED unless the connection's user has `kind` permission on the resource. */
+  check(kind: PermissionKind, resource: ResourceKind, name: string): void {
+    this.context.access.check(this.userName, this.vhost.name, kind, resource, name);
+  }
+
+  /** basic.publish's write check, cached per exchange name for the connection's life (RabbitMQ caches too). */
+  checkPublish(exchange: string): void {
+    if (this.publishAllowed.has(exchange)) return;
+    this.check('write', 'exchange', exchange);
+    if (this.publishAllowed.size >= PUBLISH_CACHE_SIZE) this.publishAllowed.clear();
+    this.publishAllowed.add(exchange);
   }
 
   get frameMax(): number {
@@ -311,7 +328,7 @@ export class Connection implements ChannelHost {
       throw new AmqpError(ReplyCode.AccessRefused, `unsupported authentication mechanism '${args.mechanism}'`);
     }
     const failureClose = capability(args.clientProperties, 'authentication_failure_close');
-    const users = this.context.users;
+    const users = this.context.access.users;
     const user = credentials === null ? undefined : users.authenticate(credentials.username, credentials.password);
     if (user === undefined || !users.allowedFrom(user.name, this.socket.remoteAddress)) {
       this.logger.warn(
@@ -361,6 +378,11 @@ export class Connection implements ChannelHost {
     if (vhost === undefined) {
       this.logger.warn({ vhost: args.virtualHost }, 'connection.open refused: no such vhost');
       throw new AmqpError(ReplyCode.NotAllowed, `vhost ${args.virtualHost} not found`, 10, 40);
+    }
+    const userName = this.user?.name ?? '';
+    if (!this.context.access.canAccessVhost(userName, vhost.name)) {
+      this.logger.warn({ vhost: vhost.name, user: userName }, 'connection.open refused: no permissions on the vhost');
+      throw new AmqpError(ReplyCode.NotAllowed, `access to vhost '${vhost.name}' refused for user '${userName}'`, 10, 40);
     }
     this.currentVhost = vhost;
     this.state = State.Open;
@@ -455,6 +477,12 @@ export class Connection implements ChannelHost {
     this.closeWithError(
       new AmqpError(ReplyCode.ConnectionForced, `broker forced connection closure with reason '${reason}'`),
     );
+  }
+
+  /** The connection's vhost is being deleted. */
+  vhostDeleted(name: string): void {
+    if (this.currentVhost?.name !== name) return;
+    this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, `vhost '${name}' is deleted`));
   }
 
   private endSocket(): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { UserRegistry } from '../auth/users';
+import type { AccessControl } from '../auth/access';
 import type { FieldTable } from '../protocol/field-table';
 import type { VirtualHost } from '../vhost/vhost';
 
@@ -16,7 +16,7 @@ export interface ConnectionContext {
   readonly limits: Limits;
   readonly logger: Logger;
   readonly serverProperties: FieldTable;
-  readonly users: UserRegistry;
+  readonly access: AccessControl;
   vhost(name: string): VirtualHost | undefined;
   /** Called once when a connection's socket is gone and its resources are released. */
   connectionClosed(connection: object): void;

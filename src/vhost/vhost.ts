@@ -134,13 +134,15 @@ export class VirtualHost {
 
   // ---- queues ----------------------------------------------------------------------------------
 
-  declareQueue(req: QueueDeclare, owner: object): Queue {
+  /** `authorize` is called with the final name (server-named queues included) before a new queue is created. */
+  declareQueue(req: QueueDeclare, owner: object, authorize?: (name: string) => void): Queue {
     if (req.passive) {
       const queue = this.queueOrDie(req.name);
       this.checkExclusiveAccess(queue, owner);
       return queue;
     }
     const name = req.name === '' ? generateQueueName() : req.name;
+    authorize?.(name);
     const existing = this.queues.get(name);
     if (existing === undefined) {
       if (name.startsWith('amq.') && req.name !== '') {
@@ -183,6 +185,17 @@ export class VirtualHost {
     if (ifUnused && queue.consumerCount > 0) throw new AmqpError(ReplyCode.PreconditionFailed, `${what} in use`);
     if (ifEmpty && queue.messageCount > 0) throw new AmqpError(ReplyCode.PreconditionFailed, `${what} not empty`);
     return this.removeQueue(queue);
+  }
+
+  /**
+   * The vhost is being deleted: every queue is destroyed (consumers told) without touching the store, which drops
+   * the vhost's records in one go.
+   */
+  destroy(): void {
+    for (const queue of this.queues.values()) queue.destroy();
+    this.queues.clear();
+    for (const exchange of this.exchanges.values()) exchange.deleted = true;
+    this.exchanges.clear();
   }
 
   /** Deletes the exclusive queues of a connection that went away. */

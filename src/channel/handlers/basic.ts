@@ -36,6 +36,7 @@ const consume: Handler<BasicConsumeArgs> = (channel, args) => {
   if (channel.consumers.has(tag)) {
     throw new AmqpError(ReplyCode.NotAllowed, `attempt to reuse consumer tag '${tag}'`);
   }
+  channel.host.check('read', 'queue', queueName);
   const queue = channel.vhost.queueFor(queueName, channel.host.owner);
   if (queue.hasExclusiveConsumer || (args.exclusive && queue.consumerCount > 0)) {
     throw new AmqpError(ReplyCode.AccessRefused, `queue '${queue.name}' in vhost '${queue.vhost}' in exclusive use`);
@@ -71,7 +72,9 @@ const cancel: Handler<BasicCancelArgs> = (channel, args) => {
 };
 
 const get: Handler<BasicGetArgs> = (channel, args) => {
-  const queue = channel.vhost.queueFor(expandQueueName(channel, args.queue), channel.host.owner);
+  const name = expandQueueName(channel, args.queue);
+  channel.host.check('read', 'queue', name);
+  const queue = channel.vhost.queueFor(name, channel.host.owner);
   const entry = queue.take(args.noAck);
   if (entry === undefined) {
     channel.send(MethodId.BasicGetEmpty, { clusterId: '' });

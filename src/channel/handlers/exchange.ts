@@ -5,9 +5,11 @@ import {
   type ExchangeDeleteArgs,
   type ExchangeUnbindArgs,
 } from '../../protocol/generated/amqp';
+import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 
 const declare: Handler<ExchangeDeclareArgs> = (channel, args) => {
+  if (!args.passive && args.exchange !== '') channel.host.check('configure', 'exchange', args.exchange);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.declareExchange({
     name: args.exchange,
@@ -22,22 +24,31 @@ const declare: Handler<ExchangeDeclareArgs> = (channel, args) => {
 };
 
 const remove: Handler<ExchangeDeleteArgs> = (channel, args) => {
+  if (args.exchange !== '') channel.host.check('configure', 'exchange', args.exchange);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.deleteExchange(args.exchange, args.ifUnused);
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeDeleteOk, {}, writes);
 };
 
 const bind: Handler<ExchangeBindArgs> = (channel, args) => {
+  checkExchangeBinding(channel, args.destination, args.source);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.bindExchange(args.destination, args.source, args.routingKey, args.arguments);
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeBindOk, {}, writes);
 };
 
 const unbind: Handler<ExchangeUnbindArgs> = (channel, args) => {
+  checkExchangeBinding(channel, args.destination, args.source);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.unbindExchange(args.destination, args.source, args.routingKey, args.arguments);
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeUnbindOk, {}, writes);
 };
+
+/** Binding exchanges needs write on the destination and read on the source, as in RabbitMQ. */
+function checkExchangeBinding(channel: Channel, destination: string, source: string): void {
+  channel.host.check('write', 'exchange', destination);
+  channel.host.check('read', 'exchange', source);
+}
 
 export const exchangeHandlers: HandlerTable = [
   [MethodId.ExchangeDeclare, declare as Handler<never>],

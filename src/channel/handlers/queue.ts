@@ -23,6 +23,7 @@ export function expandQueueName(channel: Channel, name: string): string {
 
 const declare: Handler<QueueDeclareArgs> = (channel, args) => {
   const writes = channel.vhost.definitionWrites;
+  const authorize = args.passive ? undefined : (name: string): void => channel.host.check('configure', 'queue', name);
   const queue = channel.vhost.declareQueue(
     {
       name: args.queue,
@@ -33,6 +34,7 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
       arguments: args.arguments,
     },
     channel.host.owner,
+    authorize,
   );
   channel.mostRecentQueue = queue.name;
   if (!args.noWait) {
@@ -47,6 +49,7 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
 const bind: Handler<QueueBindArgs> = (channel, args) => {
   const queue = expandQueueName(channel, args.queue);
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
+  checkQueueBinding(channel, queue, args.exchange);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.bindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
   if (!args.noWait) channel.replyDefinition(MethodId.QueueBindOk, {}, writes);
@@ -55,23 +58,33 @@ const bind: Handler<QueueBindArgs> = (channel, args) => {
 const unbind: Handler<QueueUnbindArgs> = (channel, args) => {
   const queue = expandQueueName(channel, args.queue);
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
+  checkQueueBinding(channel, queue, args.exchange);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.unbindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
   channel.replyDefinition(MethodId.QueueUnbindOk, {}, writes);
 };
 
 const purge: Handler<QueuePurgeArgs> = (channel, args) => {
-  const queue = channel.vhost.queueFor(expandQueueName(channel, args.queue), channel.host.owner);
+  const name = expandQueueName(channel, args.queue);
+  channel.host.check('read', 'queue', name);
+  const queue = channel.vhost.queueFor(name, channel.host.owner);
   const messageCount = queue.purge();
   if (!args.noWait) channel.send(MethodId.QueuePurgeOk, { messageCount });
 };
 
 const remove: Handler<QueueDeleteArgs> = (channel, args) => {
   const name = expandQueueName(channel, args.queue);
+  channel.host.check('configure', 'queue', name);
   const writes = channel.vhost.definitionWrites;
   const messageCount = channel.vhost.deleteQueue(name, args.ifUnused, args.ifEmpty, channel.host.owner);
   if (!args.noWait) channel.replyDefinition(MethodId.QueueDeleteOk, { messageCount }, writes);
 };
+
+/** Binding a queue needs write on the queue and read on the exchange, as in RabbitMQ. */
+function checkQueueBinding(channel: Channel, queue: string, exchange: string): void {
+  channel.host.check('write', 'queue', queue);
+  channel.host.check('read', 'exchange', exchange);
+}
 
 export const queueHandlers: HandlerTable = [
   [MethodId.QueueDeclare, declare as Handler<never>],

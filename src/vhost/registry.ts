@@ -1,0 +1,61 @@
+import type { Definitions, Store, VhostRecord } from '../store/store';
+import { VirtualHost } from './vhost';
+
+/** Told when a vhost is deleted, so connections to it can be closed. */
+export type VhostDeleted = (name: string) => void;
+
+/** The broker's virtual hosts: their records in the store and their live VirtualHost objects. */
+export class VhostRegistry {
+  private readonly vhosts = new Map<string, { record: VhostRecord; vhost: VirtualHost }>();
+  private readonly deletedListeners: VhostDeleted[] = [];
+
+  constructor(private readonly store: Store) {}
+
+  /** Start-up: one VirtualHost per stored record, each with its durable definitions recovered. */
+  load(records: readonly VhostRecord[], definitions: Definitions): void {
+    for (const record of records) {
+      const vhost = new VirtualHost(record.name, this.store);
+      vhost.recover(definitions);
+      this.vhosts.set(record.name, { record, vhost });
+    }
+  }
+
+  get(name: string): VirtualHost | undefined {
+    return this.vhosts.get(name)?.vhost;
+  }
+
+  record(name: string): VhostRecord | undefined {
+    return this.vhosts.get(name)?.record;
+  }
+
+  list(): Array<{ record: VhostRecord; vhost: VirtualHost }> {
+    return [...this.vhosts.values()];
+  }
+
+  /** Creates a vhost, or updates its description and tags; returns true when it was created. */
+  put(record: VhostRecord): boolean {
+    const existing = this.vhosts.get(record.name);
+    this.store.putVhost(record);
+    if (existing !== undefined) {
+      existing.record = record;
+      return false;
+    }
+    this.vhosts.set(record.name, { record, vhost: new VirtualHost(record.name, this.store) });
+    return true;
+  }
+
+  /** Deletes a vhost with everything in it; its connections are closed by the listeners. */
+  delete(name: string): boolean {
+    const entry = this.vhosts.get(name);
+    if (entry === undefined) return false;
+    this.vhosts.delete(name);
+    for (const listener of this.deletedListeners) listener(name);
+    entry.vhost.destroy();
+    this.store.deleteVhost(name);
+    return true;
+  }
+
+  onDeleted(listener: VhostDeleted): void {
+    this.deletedListeners.push(listener);
+  }
+}
