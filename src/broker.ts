@@ -8,6 +8,7 @@ import { defaultSettings, type Settings } from './config/settings';
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
+import { MessageStats } from './observability/stats';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
@@ -40,6 +41,8 @@ export interface RunningBroker {
 /** Addresses that may be missing on a host (no IPv6); skipped with a warning when another listener works. */
 const OPTIONAL_ADDRESS_ERRORS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 const SHUTDOWN_GRACE_MS = 3_500;
+/** How often message rates are sampled, as RabbitMQ's collect_statistics_interval. */
+const STATS_INTERVAL_MS = 5_000;
 
 /** Composition root: the only place that wires the modules together. Also the library entry. */
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
@@ -57,11 +60,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   }
 
   const connections = new Set<Connection>();
+  const stats = new MessageStats();
+  const sampler = setInterval(() => sampleStats(stats, vhosts, connections), STATS_INTERVAL_MS);
+  sampler.unref();
   const context: ConnectionContext = {
     limits: { frameMax: settings.frameMax, channelMax: settings.channelMax, heartbeat: settings.heartbeat },
     logger,
     serverProperties: serverProperties(),
     access,
+    stats,
     vhost: (name) => vhosts.get(name),
     connectionClosed: (connection) => connections.delete(connection as Connection),
   };
@@ -93,6 +100,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         logger.warn({ address, code }, 'cannot listen on this address; skipping it');
         continue;
       }
+      clearInterval(sampler);
       await Promise.all(servers.map(closeServer));
       await store.close().catch(() => undefined);
       throw err;
@@ -109,6 +117,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      clearInterval(sampler);
       const stopped = Promise.all(servers.map(closeServer));
       for (const connection of connections) connection.forceClose('shutdown');
       await waitForSockets(sockets, SHUTDOWN_GRACE_MS);
@@ -119,6 +128,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     })());
 
   return { url, port, addresses, close };
+}
+
+/** Turns counters into rates: the broker's, and every queue's, exchange's and channel's. */
+function sampleStats(stats: MessageStats, vhosts: VhostRegistry, connections: Iterable<Connection>): void {
+  const seconds = STATS_INTERVAL_MS / 1000;
+  stats.sample(seconds);
+  for (const { vhost } of vhosts.list()) {
+    for (const queue of vhost.queues.values()) queue.stats.sample(seconds);
+    for (const exchange of vhost.exchanges.values()) exchange.stats.sample(seconds);
+  }
+  for (const connection of connections) for (const channel of connection.channels.values()) channel.stats.sample(seconds);
 }
 
 function openStore(dataDir: string | undefined, settings: Settings, logger: Logger): Store {

@@ -4,6 +4,7 @@
  * write is confirmed at the end of the turn. tx.commit-ok likewise waits for the commit.
  */
 import { createLogger } from '../observability/logger';
+import { MessageStats } from '../observability/stats';
 import { MethodId, encodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
 import type { Queue } from '../queue/queue';
 import { MemoryStore } from '../store/memory';
@@ -48,6 +49,7 @@ function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S;
     consumerCancelNotify: true,
     userName: 'guest',
     logger: createLogger({ level: 'silent' }),
+    brokerStats: new MessageStats(),
     check: () => undefined,
     checkPublish: () => undefined,
     sendMethod: (_channel, id, args) => sent.push({ id, args: args as Record<string, unknown> }),

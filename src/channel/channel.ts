@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PermissionKind, ResourceKind } from '../auth/access';
+import { MessageStats } from '../observability/stats';
 import { AmqpError } from '../protocol/amqp-error';
 import { MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
 import type { FieldTable } from '../protocol/field-table';
@@ -35,6 +36,8 @@ export interface ChannelHost {
   /** The authenticated user's name, checked against the user-id property. */
   readonly userName: string;
   readonly logger: Logger;
+  /** Broker-wide counters (the overview's message_stats). */
+  readonly brokerStats: MessageStats;
   /** Throws 403 ACCESS_REFUSED unless the connection's user has `kind` permission on the resource. */
   check(kind: PermissionKind, resource: ResourceKind, name: string): void;
   /** The write check of basic.publish (may be cached). */
@@ -67,6 +70,7 @@ export class Channel implements RoutingSubject, CommitListener {
   confirm: ConfirmTracker | undefined;
   tx: { publishes: PendingPublish[]; acks: Unacked[] } | undefined;
   mostRecentQueue = '';
+  readonly stats = new MessageStats();
   private nextDeliveryTag = 1;
 
   // Per-publish scratch, reused (no allocation per message beyond the message itself).
@@ -165,21 +169,39 @@ export class Channel implements RoutingSubject, CommitListener {
 
   private route(args: BasicPublishArgs, exchange: Exchange, message: Message): void {
     const routed = this.routed;
+    const stats = this.stats;
+    const brokerStats = this.host.brokerStats;
+    stats.publish++;
+    brokerStats.publish++;
+    exchange.stats.publish_in++;
     this.subjectKey = message.routingKey;
     this.subjectMessage = message;
     this.vhost.route(exchange, this, routed, this.visited, this.matched);
     this.subjectMessage = undefined;
     if (routed.size === 0) {
-      if (args.mandatory) this.returnMessage(message, ReplyCode.NoRoute, 'NO_ROUTE');
+      if (args.mandatory) {
+        stats.return_unroutable++;
+        brokerStats.return_unroutable++;
+        this.returnMessage(message, ReplyCode.NoRoute, 'NO_ROUTE');
+      } else {
+        stats.drop_unroutable++;
+        brokerStats.drop_unroutable++;
+      }
     } else {
+      exchange.stats.publish_out += routed.size;
       for (const queue of routed) (queue as Queue).enqueue(message);
       routed.clear();
     }
     const confirm = this.confirm;
     if (confirm === undefined) return;
     // A message a durable queue wrote to the store is confirmed once that write is durable.
-    if (message.id !== 0) this.vhost.store.afterCommit(this, confirm.next());
-    else confirm.settle(confirm.next(), true);
+    if (message.id !== 0) {
+      this.vhost.store.afterCommit(this, confirm.next());
+      return;
+    }
+    confirm.settle(confirm.next(), true);
+    stats.confirm++;
+    brokerStats.confirm++;
   }
 
   /** The store made a publish (token = confirm sequence number) or a tx.commit durable. */
@@ -195,6 +217,8 @@ export class Channel implements RoutingSubject, CommitListener {
       return;
     }
     this.confirm?.settle(token, true);
+    this.stats.confirm++;
+    this.host.brokerStats.confirm++;
     if (!this.confirmFlushScheduled) {
       this.confirmFlushScheduled = true;
       process.nextTick(this.flushConfirmsLater);
@@ -232,6 +256,19 @@ export class Channel implements RoutingSubject, CommitListener {
       this.unacked.add(new Unacked(tag, queue, entry, consumer));
       consumer.unacked++;
     }
+    const stats = this.stats;
+    const brokerStats = this.host.brokerStats;
+    if (consumer.noAck) {
+      stats.deliver_no_ack++;
+      brokerStats.deliver_no_ack++;
+    } else {
+      stats.deliver++;
+      brokerStats.deliver++;
+    }
+    if (entry.redelivered) {
+      stats.redeliver++;
+      brokerStats.redeliver++;
+    }
     const message = entry.message;
     this.send(MethodId.BasicDeliver, {
       consumerTag: consumer.tag,
@@ -247,6 +284,19 @@ export class Channel implements RoutingSubject, CommitListener {
   deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
     const tag = this.nextDeliveryTag++;
     if (!noAck) this.unacked.add(new Unacked(tag, queue, entry, undefined));
+    const stats = this.stats;
+    const brokerStats = this.host.brokerStats;
+    if (noAck) {
+      stats.get_no_ack++;
+      brokerStats.get_no_ack++;
+    } else {
+      stats.get++;
+      brokerStats.get++;
+    }
+    if (entry.redelivered) {
+      stats.redeliver++;
+      brokerStats.redeliver++;
+    }
     const message = entry.message;
     this.send(MethodId.BasicGetOk, {
       deliveryTag: tag,
@@ -286,6 +336,11 @@ export class Channel implements RoutingSubject, CommitListener {
       if (u.consumer !== undefined) {
         u.consumer.unacked--;
         queues.add(u.consumer.queue);
+      }
+      if (ack) {
+        this.stats.ack++;
+        this.host.brokerStats.ack++;
+        u.queue.stats.ack++;
       }
       if (ack || !requeue) u.queue.settle(u.entry);
       else {

@@ -3,6 +3,7 @@
  * no TCP. Each test ends its pair so no handshake or close timer outlives it.
  */
 import { AccessControl } from '../auth/access';
+import { MessageStats } from '../observability/stats';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../auth/passwords';
 import { createLogger } from '../observability/logger';
 import { FrameReader } from '../protocol/frame-reader';
@@ -81,6 +82,7 @@ class Harness {
       logger: createLogger({ level: 'silent' }),
       serverProperties: SERVER_PROPERTIES,
       access,
+      stats: new MessageStats(),
       vhost: (name) => vhosts.get(name),
       connectionClosed: this.connectionClosed,
     };

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
 import type { PermissionKind, ResourceKind } from '../auth/access';
+import type { MessageStats } from '../observability/stats';
 import type { User } from '../auth/users';
 import { Channel, type ChannelHost } from '../channel/channel';
 import { dispatchTable } from '../channel/dispatch';
@@ -102,6 +103,10 @@ export class Connection implements ChannelHost {
 
   get vhost(): VirtualHost {
     return this.currentVhost as VirtualHost;
+  }
+
+  get brokerStats(): MessageStats {
+    return this.context.stats;
   }
 
   get userName(): string {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access';
+import type { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 import type { VirtualHost } from '../vhost/vhost';
 
@@ -17,6 +18,8 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly serverProperties: FieldTable;
   readonly access: AccessControl;
+  /** Broker-wide message counters. */
+  readonly stats: MessageStats;
   vhost(name: string): VirtualHost | undefined;
   /** Called once when a connection's socket is gone and its resources are released. */
   connectionClosed(connection: object): void;

@@ -1,3 +1,4 @@
+import { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 import type { ExchangeType, Matcher } from './exchange-type';
 
@@ -27,6 +28,8 @@ export class Exchange {
   /** Number of bindings with this exchange as source; drives auto-delete. */
   sourceBindings = 0;
   deleted = false;
+  /** publish_in / publish_out, counted by the channel that routes through this exchange. */
+  readonly stats = new MessageStats();
 
   constructor(options: ExchangeOptions) {
     this.vhost = options.vhost;

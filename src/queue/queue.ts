@@ -1,4 +1,5 @@
 import { Deque } from '../util/deque';
+import { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 import type { QueueStats, Store, StoredEntry } from '../store/store';
 import type { QueueConsumer } from './consumer';
@@ -49,6 +50,7 @@ export class Queue {
   readonly exclusiveOwner: object | null;
   readonly arguments: FieldTable;
   deleted = false;
+  readonly stats = new MessageStats();
 
   private readonly ready = new Deque<QueueEntry>();
   /** Persistent entries only in the store, all after `loadedThrough`. */
@@ -106,6 +108,7 @@ export class Queue {
   }
 
   enqueue(message: Message): void {
+    this.stats.publish++;
     const seq = this.nextSeq++;
     const persistence = this.persistence;
     const stored = persistence !== undefined && message.persistent;
@@ -127,7 +130,15 @@ export class Queue {
   take(noAck: boolean): QueueEntry | undefined {
     if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
     const entry = this.ready.shift();
-    if (entry !== undefined) this.delivered(entry, noAck);
+    const stats = this.stats;
+    if (entry === undefined) {
+      stats.get_empty++;
+      return undefined;
+    }
+    if (noAck) stats.get_no_ack++;
+    else stats.get++;
+    if (entry.redelivered) stats.redeliver++;
+    this.delivered(entry, noAck);
     return entry;
   }
 
@@ -243,6 +254,9 @@ export class Queue {
       const consumer = this.nextConsumer();
       if (consumer === undefined) return;
       const entry = this.ready.shift() as QueueEntry;
+      if (consumer.noAck) this.stats.deliver_no_ack++;
+      else this.stats.deliver++;
+      if (entry.redelivered) this.stats.redeliver++;
       this.delivered(entry, consumer.noAck);
       consumer.deliver(this, entry);
     }

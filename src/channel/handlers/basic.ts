@@ -77,6 +77,8 @@ const get: Handler<BasicGetArgs> = (channel, args) => {
   const queue = channel.vhost.queueFor(name, channel.host.owner);
   const entry = queue.take(args.noAck);
   if (entry === undefined) {
+    channel.stats.get_empty++;
+    channel.host.brokerStats.get_empty++;
     channel.send(MethodId.BasicGetEmpty, { clusterId: '' });
     return;
   }

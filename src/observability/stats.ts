@@ -1,0 +1,78 @@
+/**
+ * Message counters and their rates, kept the way RabbitMQ's management API reports them (`message_stats`).
+ * The hot path only increments numbers; a sampler computes rates every few seconds (RabbitMQ samples every 5 s).
+ */
+
+export const COUNTERS = [
+  'publish',
+  'publish_in',
+  'publish_out',
+  'confirm',
+  'deliver',
+  'deliver_no_ack',
+  'get',
+  'get_no_ack',
+  'get_empty',
+  'redeliver',
+  'ack',
+  'return_unroutable',
+  'drop_unroutable',
+] as const;
+
+export type Counter = (typeof COUNTERS)[number];
+
+/** Counters of one object (queue, exchange, channel, or the whole broker). */
+export class MessageStats {
+  publish = 0;
+  publish_in = 0;
+  publish_out = 0;
+  confirm = 0;
+  deliver = 0;
+  deliver_no_ack = 0;
+  get = 0;
+  get_no_ack = 0;
+  get_empty = 0;
+  redeliver = 0;
+  ack = 0;
+  return_unroutable = 0;
+  drop_unroutable = 0;
+  /** Per-second rates over the last sample interval, by counter. */
+  readonly rates: Record<Counter, number> = zeroRates();
+  private readonly previous: Record<Counter, number> = zeroRates();
+
+  /** Updates `rates` from the counts since the previous sample, `seconds` ago. */
+  sample(seconds: number): void {
+    for (const name of COUNTERS) {
+      const now = this[name];
+      this.rates[name] = seconds > 0 ? (now - this.previous[name]) / seconds : 0;
+      this.previous[name] = now;
+    }
+  }
+
+  /**
+   * RabbitMQ's JSON shape: each non-zero counter `x` with `x_details: { rate }`; deliver_get, the sum of the
+   * delivery kinds, as RabbitMQ reports it.
+   */
+  toJSON(): Record<string, number | { rate: number }> {
+    const out: Record<string, number | { rate: number }> = {};
+    for (const name of COUNTERS) {
+      out[name] = this[name];
+      out[`${name}_details`] = { rate: round(this.rates[name]) };
+    }
+    out.deliver_get = this.deliver + this.deliver_no_ack + this.get + this.get_no_ack;
+    out.deliver_get_details = {
+      rate: round(this.rates.deliver + this.rates.deliver_no_ack + this.rates.get + this.rates.get_no_ack),
+    };
+    return out;
+  }
+}
+
+function zeroRates(): Record<Counter, number> {
+  const out = {} as Record<Counter, number>;
+  for (const name of COUNTERS) out[name] = 0;
+  return out;
+}
+
+function round(rate: number): number {
+  return Math.round(rate * 10) / 10;
+}
