@@ -236,6 +236,29 @@ describe('SqliteStore', () => {
     }, 20_000);
   });
 
+  describe('space', () => {
+    test('the file gives freed pages back to the file system after a backlog is removed (incremental auto-vacuum)', async () => {
+      const store = openStore();
+      const queueId = store.putQueue({ vhost: '/', name: 'big', durable: true, autoDelete: false, arguments: {} });
+      const body = Buffer.alloc(16 * 1024, 7);
+      for (let i = 1; i <= 600; i++) {
+        store.enqueue(queueId, i, { id: store.nextMessageId(), exchange: '', routingKey: 'big', properties: Buffer.from([0, 0]), body });
+      }
+      await store.flush();
+      const dbFile = path.join(dir, 'leveret.db');
+      const checkpoint = (): void => void store.pragma('journal_mode');
+      checkpoint();
+      expect(store.purge(queueId)).toBe(600);
+      await store.flush();
+      const free = store.reclaimSpace(1_000_000);
+      expect(free).toBeGreaterThan(2000);
+      expect(store.reclaimSpace(1_000_000)).toBe(0);
+      await store.close();
+      // After the close checkpoints the WAL, the database file holds only what is still used.
+      expect(fs.statSync(dbFile).size).toBeLessThan(1024 * 1024);
+    });
+  });
+
   describe('group commit', () => {
     test('the writes of one turn go out in one transaction, then its listeners run', async () => {
       const s = openStore();

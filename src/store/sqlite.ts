@@ -75,6 +75,9 @@ export interface SqliteStoreCounters {
 }
 
 export const DB_FILE = 'leveret.db';
+/** How often, and how many pages at most, free space is given back (8192 pages of 4 KiB = 32 MiB). */
+const RECLAIM_INTERVAL_MS = 5_000;
+const RECLAIM_PAGES_PER_TICK = 8192;
 export const PID_FILE = 'leveret.pid';
 const DEFAULT_BATCH_LIMIT = 10_000;
 const RETRY_MS = 1000;
@@ -317,6 +320,9 @@ export class SqliteStore implements Store {
       // EXCLUSIVE before the first access: the connection keeps its OS locks (and WAL uses no shared memory);
       // the write transaction takes the exclusive lock now, so a second broker fails here and not on first write.
       db.pragma('locking_mode = EXCLUSIVE');
+      // Freed pages go back to the file system a slice at a time (reclaimSpace). The mode can only be chosen before
+      // the file's first page is written (switching to WAL writes it), so only new files get it.
+      if (fileStat === null) db.pragma('auto_vacuum = INCREMENTAL');
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') {
         throw new StoreError('STORE_UNREADABLE', `database file ${file} cannot use WAL (got ${String(mode)})`);
@@ -389,6 +395,8 @@ export class SqliteStore implements Store {
     this.callCommitted();
   };
 
+  private readonly reclaimTimer: NodeJS.Timeout;
+
   private constructor(
     private readonly db: Database.Database,
     readonly dataDir: string,
@@ -409,6 +417,20 @@ export class SqliteStore implements Store {
     const maxId = this.st.maxMessageId.get()?.id ?? 0;
     this.lastMessageId = Math.max(persisted, maxId);
     this.persistedMessageId = this.lastMessageId;
+    this.reclaimTimer = setInterval(() => this.reclaimSpace(RECLAIM_PAGES_PER_TICK), RECLAIM_INTERVAL_MS);
+    this.reclaimTimer.unref();
+  }
+
+  /**
+   * Returns up to `maxPages` free pages to the file system (the file shrinks after a backlog drains). Bounded so
+   * that one call blocks the event loop only briefly; a no-op for files created without incremental auto-vacuum.
+   * Returns how many pages were free before the call.
+   */
+  reclaimSpace(maxPages: number): number {
+    if (this.closed) return 0;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    if (free > 0) this.db.pragma(`incremental_vacuum(${Math.min(free, maxPages)})`);
+    return free;
   }
 
   // ---- definitions ----
@@ -675,6 +697,7 @@ export class SqliteStore implements Store {
       this.closed = true;
       if (this.immediate) clearImmediate(this.immediate);
       if (this.retryTimer) clearTimeout(this.retryTimer);
+      clearInterval(this.reclaimTimer);
       this.immediate = undefined;
       this.retryTimer = undefined;
       this.db.close();
