@@ -1,4 +1,5 @@
 import { canonicalArgumentsKey } from './keys';
+import { encodeParameterValue } from './parameter-value';
 import type {
   AccessDefinitions,
   BindingRecord,
@@ -6,6 +7,7 @@ import type {
   Definitions,
   ExchangeRecord,
   MessageRecord,
+  ParameterRecord,
   PermissionRecord,
   QueueRecord,
   QueueStats,
@@ -27,6 +29,7 @@ import type {
  * resolves at once (after any listeners registered before it, since their microtask was queued first).
  *
  * Message records are kept by reference (bodies are not copied): callers must not mutate a buffer they handed over.
+ * Parameter values are kept as JSON text, as SqliteStore keeps them, so both give back the same fresh values.
  */
 
 interface MemEntry {
@@ -62,6 +65,8 @@ export class MemoryStore implements Store {
   private readonly vhosts = new Map<string, VhostRecord>();
   private readonly users = new Map<string, UserRecord>();
   private readonly permissions = new Map<string, PermissionRecord>();
+  /** parameterKey(component, vhost, name) -> the parameter, its value as JSON text */
+  private readonly parameters = new Map<string, StoredParameter>();
   private nextQueueId = 1;
   private lastMessageId = 0;
 
@@ -155,6 +160,9 @@ export class MemoryStore implements Store {
     }
     for (const [k, b] of this.bindings) if (b.vhost === name) this.bindings.delete(k);
     for (const [k, p] of this.permissions) if (p.vhost === name) this.permissions.delete(k);
+    if (name !== '') {
+      for (const [k, p] of this.parameters) if (p.vhost === name) this.parameters.delete(k);
+    }
   }
 
   putUser(record: UserRecord): void {
@@ -172,6 +180,26 @@ export class MemoryStore implements Store {
 
   deletePermission(user: string, vhost: string): void {
     this.permissions.delete(key(user, vhost));
+  }
+
+  // ---- runtime parameters ----
+
+  loadParameters(): ParameterRecord[] {
+    const out: ParameterRecord[] = [];
+    for (const p of this.parameters.values()) {
+      out.push({ component: p.component, vhost: p.vhost, name: p.name, value: JSON.parse(p.json) as unknown });
+    }
+    return out;
+  }
+
+  putParameter(record: ParameterRecord): void {
+    const json = encodeParameterValue(record.value);
+    const { component, vhost, name } = record;
+    this.parameters.set(parameterKey(component, vhost, name), { component, vhost, name, json });
+  }
+
+  deleteParameter(component: string, vhost: string, name: string): void {
+    this.parameters.delete(parameterKey(component, vhost, name));
   }
 
   // ---- persistent messages ----
@@ -288,8 +316,20 @@ export class MemoryStore implements Store {
   }
 }
 
+interface StoredParameter {
+  readonly component: string;
+  readonly vhost: string;
+  readonly name: string;
+  readonly json: string;
+}
+
 function key(a: string, b: string): string {
   return `${a}\u0000${b}`;
+}
+
+/** Exact even for names holding NUL: parameters are few, so the key need not be cheap. */
+function parameterKey(component: string, vhost: string, name: string): string {
+  return JSON.stringify([component, vhost, name]);
 }
 
 function bindingKey(b: BindingRecord): string {

@@ -94,6 +94,19 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       ) WITHOUT ROWID;
     `);
   },
+  // 2: runtime parameters (policies, limits, federation/shovel and global parameters); value is JSON text.
+  (db) => {
+    db.exec(`
+      CREATE TABLE parameters (
+        component TEXT NOT NULL,
+        vhost     TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        PRIMARY KEY (component, vhost, name)
+      ) WITHOUT ROWID;
+      CREATE INDEX parameters_by_vhost ON parameters (vhost);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { encodeTable } from '../protocol/field-table';
 import { StoreError } from './errors';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { SqliteStore } from './sqlite';
 import type { CommitListener, MessageRecord, Store } from './store';
 import { storeContract } from './test-support/contract';
@@ -95,7 +97,8 @@ describe('SqliteStore', () => {
       expect(s.pragma('journal_mode')).toBe('wal');
       expect(s.pragma('locking_mode')).toBe('exclusive');
       expect(s.pragma('synchronous')).toBe(2); // FULL
-      expect(s.pragma('user_version')).toBe(1);
+      expect(SCHEMA_VERSION).toBe(2);
+      expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
       expect(fs.readFileSync(path.join(dir, 'leveret.pid'), 'utf8').trim()).toBe(String(process.pid));
       await s.close();
       expect(fs.existsSync(path.join(dir, 'leveret.pid'))).toBe(false);
@@ -113,10 +116,59 @@ describe('SqliteStore', () => {
       const err = storeError(() => openStore());
       expect(err.code).toBe('STORE_SCHEMA_TOO_NEW');
       expect(err.message).toContain(
-        'database schema version 99 is newer than this Leveret understands (1); upgrade Leveret or use another data directory',
+        `database schema version 99 is newer than this Leveret understands (${SCHEMA_VERSION}); upgrade Leveret or use another data directory`,
       );
       // and the refusal left the directory usable by the right version
       expect(fs.existsSync(path.join(dir, 'leveret.pid'))).toBe(false);
+    });
+
+    test('a version-1 database (before runtime parameters) is upgraded in place at open, keeping its data', async () => {
+      // What Leveret 1 left behind: migration 1 only, marked as migrate() marks it.
+      const file = path.join(dir, 'leveret.db');
+      const v1 = new Database(file);
+      v1.pragma('journal_mode = WAL');
+      v1.transaction(() => {
+        MIGRATIONS[0]!(v1);
+        v1.pragma('user_version = 1');
+        v1.pragma(`application_id = ${APPLICATION_ID}`);
+      })();
+      v1.prepare(
+        `INSERT INTO queues (id, vhost, name, durable, auto_delete, arguments, last_seq, entry_count, entry_bytes)
+         VALUES (7, '/', 'old', 1, 0, ?, 3, 0, 0)`,
+      ).run(encodeTable({ 'x-max-length': 5 }));
+      v1.prepare(`INSERT INTO vhosts (name, description, tags, default_queue_type) VALUES ('/', 'default', '[]', NULL)`).run();
+      v1.close();
+
+      const s = openStore();
+      expect(s.pragma('user_version')).toBe(2);
+      expect(s.loadDefinitions().queues).toEqual([
+        { id: 7, vhost: '/', name: 'old', durable: true, autoDelete: false, arguments: { 'x-max-length': 5 } },
+      ]);
+      expect(s.queueStats(7)).toEqual({ messages: 0, bytes: 0, lastSeq: 3 });
+      expect(s.loadAccess().vhosts).toEqual([{ name: '/', description: 'default', tags: [] }]);
+      expect(s.loadParameters()).toEqual([]);
+      s.putParameter({ component: 'policy', vhost: '/', name: 'p', value: { pattern: '.*', definition: { 'max-length': 1 } } });
+      expect(s.putQueue({ vhost: '/', name: 'new', durable: true, autoDelete: false, arguments: {} })).toBe(8);
+      await s.close();
+      open.splice(open.indexOf(s), 1);
+
+      const again = openStore(); // an upgraded file opens as a current one
+      expect(again.pragma('user_version')).toBe(2);
+      expect(again.loadParameters()).toEqual([
+        { component: 'policy', vhost: '/', name: 'p', value: { pattern: '.*', definition: { 'max-length': 1 } } },
+      ]);
+      expect(again.loadDefinitions().queues.map((q) => [q.id, q.name])).toEqual([[7, 'old'], [8, 'new']]);
+    });
+
+    test('a parameter value that is not JSON on disk is reported as corrupt, naming it', async () => {
+      const s = openStore();
+      s.putParameter({ component: 'policy', vhost: 'v', name: 'p', value: 1 });
+      await s.flush();
+      const db = (s as unknown as { db: Database.Database }).db;
+      db.exec(`UPDATE parameters SET value = '{not json'`);
+      const err = storeError(() => s.loadParameters());
+      expect(err.code).toBe('STORE_CORRUPT');
+      expect(err.message).toContain("policy 'p' in vhost 'v'");
     });
 
     test('a file of garbage is refused as corrupt, naming the file, and left untouched', () => {
@@ -298,6 +350,36 @@ describe('SqliteStore', () => {
       expect(calls.tokens[999]).toBe(1000);
     });
 
+    test('parameter writes share the batch of the turn with other writes, and wait for a failed batch', async () => {
+      const s = openStore();
+      const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+      await s.flush();
+      const before = s.counters();
+      const calls = new Calls();
+      s.putParameter({ component: 'policy', vhost: '/', name: 'a', value: { priority: 1 } });
+      s.enqueue(q, 1, msg(s, 'm'));
+      s.putParameter({ component: 'global', vhost: '', name: 'cluster_name', value: 'x' });
+      s.deleteParameter('policy', '/', 'missing');
+      s.afterCommit(calls, 1);
+      expect(s.countRows('parameters')).toBe(2); // a read flushes first
+      expect(s.counters().commits).toBe(before.commits + 1);
+      expect(s.counters().opsWritten).toBe(before.opsWritten + 4);
+      await Promise.resolve();
+      expect(calls.tokens).toEqual([1]);
+
+      const db = (s as unknown as { db: Database.Database }).db;
+      db.exec(`CREATE TRIGGER fail BEFORE INSERT ON parameters BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      s.putParameter({ component: 'policy', vhost: '/', name: 'b', value: [1, 2] });
+      s.afterCommit(calls, 2);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(calls.tokens).toEqual([1]);
+      expect(storeError(() => s.loadParameters()).code).toBe('STORE_IO');
+      db.exec('DROP TRIGGER fail');
+      await new Promise<void>((resolve) => setTimeout(resolve, 1300));
+      expect(calls.tokens).toEqual([1, 2]);
+      expect(s.loadParameters().map((p) => p.name).sort()).toEqual(['a', 'b', 'cluster_name']);
+    });
+
     test('an enqueue removed in the same batch is counted as cancelled and writes nothing', async () => {
       const s = openStore();
       const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
@@ -343,6 +425,9 @@ describe('SqliteStore', () => {
       expect(storeError(() => s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} })).code).toBe(
         'STORE_CLOSED',
       );
+      expect(storeError(() => s.putParameter({ component: 'global', vhost: '', name: 'n', value: 1 })).code).toBe('STORE_CLOSED');
+      expect(storeError(() => s.deleteParameter('global', '', 'n')).code).toBe('STORE_CLOSED');
+      expect(storeError(() => s.loadParameters()).code).toBe('STORE_CLOSED');
       await expect(s.close()).resolves.toBeUndefined();
     });
   });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { readTableAt, encodeTable, type FieldTable } from '../protocol/field-table';
 import { StoreError } from './errors';
 import { canonicalArgumentsKey } from './keys';
+import { encodeParameterValue } from './parameter-value';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import type {
   AccessDefinitions,
@@ -13,6 +14,7 @@ import type {
   Definitions,
   ExchangeRecord,
   MessageRecord,
+  ParameterRecord,
   PermissionRecord,
   QueueRecord,
   QueueStats,
@@ -37,7 +39,7 @@ import type {
  * remove came first). A markDelivered of a buffered enqueue sets the flag on the insert; one whose remove follows in
  * the same batch is dropped.
  *
- * Reads (loadDefinitions, loadAccess, loadEntries, queueStats, purge) flush the buffer synchronously first, so they
+ * Reads (loadDefinitions, loadAccess, loadParameters, loadEntries, queueStats, purge) flush the buffer synchronously first, so they
  * see every earlier write. They are start-up, paging and management paths, not per-message ones.
  *
  * Message bodies are stored once (messages, with a refcount of the entries that point at them) however many queues
@@ -102,6 +104,8 @@ const PUT_USER = 12;
 const DELETE_USER = 13;
 const PUT_PERMISSION = 14;
 const DELETE_PERMISSION = 15;
+const PUT_PARAMETER = 16;
+const DELETE_PARAMETER = 17;
 
 interface PendingMessage {
   readonly record: MessageRecord;
@@ -143,7 +147,16 @@ type Op =
   | { readonly kind: typeof PUT_USER; readonly record: UserRecord }
   | { readonly kind: typeof DELETE_USER; readonly name: string }
   | { readonly kind: typeof PUT_PERMISSION; readonly record: PermissionRecord }
-  | { readonly kind: typeof DELETE_PERMISSION; readonly user: string; readonly vhost: string };
+  | { readonly kind: typeof DELETE_PERMISSION; readonly user: string; readonly vhost: string }
+  | {
+      readonly kind: typeof PUT_PARAMETER;
+      readonly component: string;
+      readonly vhost: string;
+      readonly name: string;
+      /** The value's JSON text, made at put time (a later change to the value does not reach the store). */
+      readonly json: string;
+    }
+  | { readonly kind: typeof DELETE_PARAMETER; readonly component: string; readonly vhost: string; readonly name: string };
 
 interface QueueDelta {
   count: number;
@@ -236,6 +249,14 @@ function prepareStatements(db: Database.Database) {
          write_re = excluded.write_re, read_re = excluded.read_re`,
     ),
     deletePermission: db.prepare('DELETE FROM permissions WHERE user_name = ? AND vhost = ?'),
+
+    allParameters: db.prepare('SELECT component, vhost, name, value FROM parameters'),
+    putParameter: db.prepare(
+      `INSERT INTO parameters (component, vhost, name, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT (component, vhost, name) DO UPDATE SET value = excluded.value`,
+    ),
+    deleteParameter: db.prepare('DELETE FROM parameters WHERE component = ? AND vhost = ? AND name = ?'),
+    deleteParametersOfVhost: db.prepare('DELETE FROM parameters WHERE vhost = ?'),
 
     upsertMessage: db.prepare(
       `INSERT INTO messages (id, exchange, routing_key, properties, body, refcount) VALUES (?, ?, ?, ?, ?, ?)
@@ -577,6 +598,35 @@ export class SqliteStore implements Store {
     this.push({ kind: DELETE_PERMISSION, user, vhost });
   }
 
+  // ---- runtime parameters ----
+
+  loadParameters(): ParameterRecord[] {
+    this.flushNow('read');
+    const out: ParameterRecord[] = [];
+    for (const r of this.st.allParameters.iterate() as Iterable<ParameterRow>) {
+      let value: unknown;
+      try {
+        value = JSON.parse(r.value);
+      } catch (err) {
+        const text = `database file ${this.file}: value of parameter ${r.component} '${r.name}' in vhost '${r.vhost}' ` +
+          `is not JSON: ${describe(err)}`;
+        throw new StoreError('STORE_CORRUPT', text, { cause: err });
+      }
+      out.push({ component: r.component, vhost: r.vhost, name: r.name, value });
+    }
+    return out;
+  }
+
+  putParameter(record: ParameterRecord): void {
+    this.assertOpen();
+    const json = encodeParameterValue(record.value);
+    this.push({ kind: PUT_PARAMETER, component: record.component, vhost: record.vhost, name: record.name, json });
+  }
+
+  deleteParameter(component: string, vhost: string, name: string): void {
+    this.push({ kind: DELETE_PARAMETER, component, vhost, name });
+  }
+
   // ---- persistent messages ----
 
   nextMessageId(): number {
@@ -714,7 +764,7 @@ export class SqliteStore implements Store {
   }
 
   /** Rows in a table, after flushing; for tests that check what reached disk. */
-  countRows(table: 'messages' | 'queue_entries' | 'queues' | 'exchanges' | 'bindings'): number {
+  countRows(table: 'messages' | 'queue_entries' | 'queues' | 'exchanges' | 'bindings' | 'parameters'): number {
     this.flushNow('read');
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
     return row.n;
@@ -904,6 +954,7 @@ export class SqliteStore implements Store {
             st.deleteExchangesOfVhost.run(op.name);
             st.deleteBindingsOfVhost.run(op.name);
             st.deletePermissionsOfVhost.run(op.name);
+            if (op.name !== '') st.deleteParametersOfVhost.run(op.name); // '' holds the broker-wide ones
             st.deleteVhost.run(op.name);
             written++;
             break;
@@ -927,6 +978,14 @@ export class SqliteStore implements Store {
           }
           case DELETE_PERMISSION:
             st.deletePermission.run(op.user, op.vhost);
+            written++;
+            break;
+          case PUT_PARAMETER:
+            st.putParameter.run(op.component, op.vhost, op.name, op.json);
+            written++;
+            break;
+          case DELETE_PARAMETER:
+            st.deleteParameter.run(op.component, op.vhost, op.name);
             written++;
             break;
         }
@@ -1103,6 +1162,12 @@ interface UserRow {
   password_hash: string;
   hashing_algorithm: string;
   tags: string;
+}
+interface ParameterRow {
+  component: string;
+  vhost: string;
+  name: string;
+  value: string;
 }
 interface PermissionRow {
   user_name: string;

@@ -97,6 +97,23 @@ export interface PermissionRecord {
   readonly read: string;
 }
 
+/**
+ * A runtime parameter, RabbitMQ-style: policies, operator policies, vhost and user limits, federation and shovel
+ * parameters, global parameters and the like. The store keeps the value as JSON text and never interprets it.
+ */
+export interface ParameterRecord {
+  /** e.g. 'policy', 'operator_policy', 'vhost-limits', 'user-limits', 'topic-permission', 'federation-upstream', 'global' */
+  readonly component: string;
+  /** '' for broker-wide records (global parameters, user limits) */
+  readonly vhost: string;
+  readonly name: string;
+  /**
+   * Any JSON value; stored as JSON text, so it loads back as JSON.parse(JSON.stringify(value)) would give it
+   * (a fresh copy: changing a loaded or stored value changes nothing in the store).
+   */
+  readonly value: unknown;
+}
+
 export interface AccessDefinitions {
   readonly vhosts: VhostRecord[];
   readonly users: UserRecord[];
@@ -124,13 +141,27 @@ export interface Store {
   // ---- users, vhosts, permissions ----
   loadAccess(): AccessDefinitions;
   putVhost(record: VhostRecord): void;
-  /** Deletes a vhost with its exchanges, queues, bindings, messages and permissions. */
+  /**
+   * Deletes a vhost with its exchanges, queues, bindings, messages, permissions and parameters (those with this
+   * vhost; broker-wide ones, vhost '', are kept even by deleteVhost('')).
+   */
   deleteVhost(name: string): void;
   putUser(record: UserRecord): void;
   /** Deletes a user and their permissions. */
   deleteUser(name: string): void;
   putPermission(record: PermissionRecord): void;
   deletePermission(user: string, vhost: string): void;
+
+  // ---- runtime parameters ----
+  /** Every stored parameter, in no particular order; sees every earlier write. */
+  loadParameters(): ParameterRecord[];
+  /**
+   * Inserts or replaces the parameter (component, vhost, name). Throws a TypeError, and stores nothing, when the
+   * value cannot be written as JSON (undefined, a function, a bigint, a cycle).
+   */
+  putParameter(record: ParameterRecord): void;
+  /** Deletes one parameter; nothing happens when there is none. */
+  deleteParameter(component: string, vhost: string, name: string): void;
 
   // ---- persistent messages ----
   /** A message id never used before in this store (survives restarts). */
