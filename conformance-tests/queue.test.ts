@@ -117,6 +117,17 @@ describe('queue', () => {
     );
   });
 
+  test('re-declaring a server-named queue by its amq.gen- name is refused like any amq. name (RabbitMQ: name check before lookup)', async () => {
+    const { ch } = await open(broker.url);
+    const q = await ch.assertQueue('', { exclusive: true });
+    await expectChannelClose(
+      ch,
+      () => ch.assertQueue(q.queue, { exclusive: true }),
+      Reply.ACCESS_REFUSED,
+      `ACCESS_REFUSED - queue name '${q.queue}' contains reserved prefix 'amq.*'`,
+    );
+  });
+
   test('an exclusive queue used from another connection closes that channel with 405 RESOURCE_LOCKED (spec: queue.declare exclusive)', async () => {
     const { ch } = await open(broker.url);
     const q = uniqueName('excl');

@@ -70,6 +70,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     access,
     stats,
     vhost: (name) => vhosts.get(name),
+    connectionCount: ({ vhost, user }) => {
+      let n = 0;
+      for (const c of connections) {
+        if (c.isOpen && (vhost === undefined || c.vhost.name === vhost) && (user === undefined || c.userName === user)) n++;
+      }
+      return n;
+    },
+    channelCount: (user) => {
+      let n = 0;
+      for (const c of connections) if (c.isOpen && c.userName === user) n += c.channels.size;
+      return n;
+    },
     connectionClosed: (connection) => connections.delete(connection as Connection),
   };
   vhosts.onDeleted((name) => {
@@ -172,9 +184,10 @@ function recover(
     stored = store.loadAccess();
     logger.info({ vhost: settings.defaultVhost, user: settings.defaultUser }, 'first start: created the default vhost and user');
   }
-  access.load(stored);
+  const parameters = store.loadParameters();
+  access.load(stored, parameters);
   const definitions = store.loadDefinitions();
-  vhosts.load(stored.vhosts, definitions);
+  vhosts.load(stored.vhosts, definitions, parameters);
   const queues = definitions.queues.length;
   if (queues > 0 || definitions.exchanges.length > 0) {
     logger.info({ exchanges: definitions.exchanges.length, queues, bindings: definitions.bindings.length }, 'recovered durable definitions');

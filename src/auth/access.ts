@@ -1,10 +1,28 @@
 import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
-import type { AccessDefinitions, PermissionRecord, Store, UserRecord } from '../store/store';
+import type { AccessDefinitions, ParameterRecord, PermissionRecord, Store, UserRecord } from '../store/store';
 import { UserRegistry, type User } from './users';
 
 export type PermissionKind = 'configure' | 'write' | 'read';
 export type ResourceKind = 'queue' | 'exchange';
+
+/** RabbitMQ's topic permission: regular expressions on routing keys for one topic exchange. */
+export interface TopicPermissionRecord {
+  readonly user: string;
+  readonly vhost: string;
+  readonly exchange: string;
+  readonly write: string;
+  readonly read: string;
+}
+
+/** Per-user limits as RabbitMQ's user-limits: absent or negative means unlimited. */
+export interface UserLimits {
+  readonly 'max-connections'?: number;
+  readonly 'max-channels'?: number;
+}
+
+export const TOPIC_PERMISSION_COMPONENT = 'topic-permission';
+export const USER_LIMITS_COMPONENT = 'user-limits';
 
 interface CompiledPermission {
   readonly record: PermissionRecord;
@@ -21,6 +39,8 @@ export class AccessControl {
   readonly users: UserRegistry;
   private readonly userRecords = new Map<string, UserRecord>();
   private readonly permissions = new Map<string, CompiledPermission>();
+  private readonly topicPermissions = new Map<string, TopicPermissionRecord>();
+  private readonly userLimits = new Map<string, UserLimits>();
 
   constructor(
     private readonly store: Store,
@@ -29,9 +49,17 @@ export class AccessControl {
     this.users = new UserRegistry(loopbackOnly);
   }
 
-  load(access: AccessDefinitions): void {
+  load(access: AccessDefinitions, parameters: readonly ParameterRecord[] = []): void {
     for (const user of access.users) this.addUser(user);
     for (const permission of access.permissions) this.permissions.set(key(permission.user, permission.vhost), compile(permission));
+    for (const p of parameters) {
+      if (p.component === TOPIC_PERMISSION_COMPONENT) {
+        const record = p.value as TopicPermissionRecord;
+        this.topicPermissions.set(topicKey(record.user, record.vhost, record.exchange), record);
+      } else if (p.component === USER_LIMITS_COMPONENT) {
+        this.userLimits.set(p.name, p.value as UserLimits);
+      }
+    }
   }
 
   // ---- users -------------------------------------------------------------------------------------
@@ -56,8 +84,71 @@ export class AccessControl {
     if (!this.userRecords.delete(name)) return false;
     this.users.remove(name);
     for (const [k, p] of this.permissions) if (p.record.user === name) this.permissions.delete(k);
+    for (const t of [...this.topicPermissions.values()]) if (t.user === name) this.deleteTopicPermission(t.user, t.vhost, t.exchange);
+    if (this.userLimits.has(name)) this.setUserLimits(name, {});
     this.store.deleteUser(name);
     return true;
+  }
+
+  // ---- user limits -------------------------------------------------------------------------------
+
+  getUserLimits(user: string): UserLimits {
+    return this.userLimits.get(user) ?? {};
+  }
+
+  listUserLimits(): Array<{ user: string; limits: UserLimits }> {
+    return [...this.userLimits].map(([user, limits]) => ({ user, limits }));
+  }
+
+  /** Replaces a user's limits; an empty object clears them. */
+  setUserLimits(user: string, limits: UserLimits): void {
+    if (Object.keys(limits).length === 0) {
+      this.userLimits.delete(user);
+      this.store.deleteParameter(USER_LIMITS_COMPONENT, '', user);
+      return;
+    }
+    this.userLimits.set(user, limits);
+    this.store.putParameter({ component: USER_LIMITS_COMPONENT, vhost: '', name: user, value: limits });
+  }
+
+  // ---- topic permissions -------------------------------------------------------------------------
+
+  listTopicPermissions(): TopicPermissionRecord[] {
+    return [...this.topicPermissions.values()];
+  }
+
+  setTopicPermission(record: TopicPermissionRecord): void {
+    pattern(record.write, 'write');
+    pattern(record.read, 'read');
+    this.topicPermissions.set(topicKey(record.user, record.vhost, record.exchange), record);
+    this.store.putParameter({
+      component: TOPIC_PERMISSION_COMPONENT,
+      vhost: record.vhost,
+      name: JSON.stringify([record.user, record.exchange]),
+      value: record,
+    });
+  }
+
+  deleteTopicPermission(user: string, vhost: string, exchange: string): boolean {
+    if (!this.topicPermissions.delete(topicKey(user, vhost, exchange))) return false;
+    this.store.deleteParameter(TOPIC_PERMISSION_COMPONENT, vhost, JSON.stringify([user, exchange]));
+    return true;
+  }
+
+  /**
+   * RabbitMQ's topic authorisation on topic exchanges: without a topic permission for (user, vhost, exchange)
+   * everything is allowed; with one, the routing key must match its write (publish) or read (bind) expression,
+   * where an empty expression means '^$' and {username}, {vhost} and {client_id} are expanded.
+   */
+  checkTopic(user: string, vhost: string, exchange: string, kind: 'write' | 'read', routingKey: string, clientId = ''): void {
+    const record = this.topicPermissions.get(topicKey(user, vhost, exchange));
+    if (record === undefined) return;
+    const source = record[kind] === '' ? '^$' : expand(record[kind], user, vhost, clientId);
+    if (new RegExp(source).test(routingKey)) return;
+    throw new AmqpError(
+      ReplyCode.AccessRefused,
+      `${kind} access to topic '${routingKey}' in exchange '${exchange}' in vhost '${vhost}' refused for user '${user}'`,
+    );
   }
 
   authenticate(name: string, password: string): User | undefined {
@@ -93,6 +184,7 @@ export class AccessControl {
   /** The vhost is gone: its permissions go with it (the store cascades on its own). */
   vhostDeleted(vhost: string): void {
     for (const [k, p] of this.permissions) if (p.record.vhost === vhost) this.permissions.delete(k);
+    for (const [k, t] of this.topicPermissions) if (t.vhost === vhost) this.topicPermissions.delete(k);
   }
 
   /** connection.open: a user needs a permission entry on the vhost, as in RabbitMQ. */
@@ -122,6 +214,18 @@ export class AccessControl {
     this.userRecords.set(record.name, record);
     this.users.addRecord(record);
   }
+}
+
+function topicKey(user: string, vhost: string, exchange: string): string {
+  return `${user}\u0000${vhost}\u0000${exchange}`;
+}
+
+function expand(source: string, user: string, vhost: string, clientId: string): string {
+  return source.replaceAll('{username}', escape(user)).replaceAll('{vhost}', escape(vhost)).replaceAll('{client_id}', escape(clientId));
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function key(user: string, vhost: string): string {

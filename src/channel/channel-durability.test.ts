@@ -52,6 +52,7 @@ function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S;
     brokerStats: new MessageStats(),
     check: () => undefined,
     checkPublish: () => undefined,
+    checkTopic: () => undefined,
     sendMethod: (_channel, id, args) => sent.push({ id, args: args as Record<string, unknown> }),
     sendContent: () => {},
   };

@@ -40,6 +40,8 @@ export interface ChannelHost {
   readonly brokerStats: MessageStats;
   /** Throws 403 ACCESS_REFUSED unless the connection's user has `kind` permission on the resource. */
   check(kind: PermissionKind, resource: ResourceKind, name: string): void;
+  /** Topic authorisation of a routing key on a topic exchange. */
+  checkTopic(exchange: string, kind: 'write' | 'read', routingKey: string): void;
   /** The write check of basic.publish (may be cached). */
   checkPublish(exchange: string): void;
   sendMethod(channel: number, id: number, args: object): void;
@@ -133,6 +135,7 @@ export class Channel implements RoutingSubject, CommitListener {
     if (args.immediate) throw new AmqpError(ReplyCode.NotImplemented, 'immediate=true');
     this.host.checkPublish(args.exchange);
     const exchange = this.vhost.exchangeOrDie(args.exchange);
+    if (exchange.type.name === 'topic') this.host.checkTopic(exchange.name, 'write', args.routingKey);
     if (exchange.internal) {
       throw new AmqpError(
         ReplyCode.AccessRefused,

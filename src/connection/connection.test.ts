@@ -84,6 +84,8 @@ class Harness {
       access,
       stats: new MessageStats(),
       vhost: (name) => vhosts.get(name),
+      connectionCount: () => 0,
+      channelCount: () => 0,
       connectionClosed: this.connectionClosed,
     };
     this.connection = new Connection(server, context);

@@ -118,6 +118,12 @@ export class Connection implements ChannelHost {
     this.context.access.check(this.userName, this.vhost.name, kind, resource, name);
   }
 
+  /** Topic authorisation on a topic exchange's routing key (publish: write, bind: read). */
+  checkTopic(exchange: string, kind: 'write' | 'read', routingKey: string): void {
+    const clientId = this.clientProperties['connection_name'];
+    this.context.access.checkTopic(this.userName, this.vhost.name, exchange, kind, routingKey, typeof clientId === 'string' ? clientId : '');
+  }
+
   /** basic.publish's write check, cached per exchange name for the connection's life (RabbitMQ caches too). */
   checkPublish(exchange: string): void {
     if (this.publishAllowed.has(exchange)) return;
@@ -271,6 +277,15 @@ export class Connection implements ChannelHost {
         10,
       );
     }
+    const maxChannels = this.context.access.getUserLimits(this.userName)['max-channels'];
+    if (maxChannels !== undefined && maxChannels >= 0 && this.context.channelCount(this.userName) >= maxChannels) {
+      throw new AmqpError(
+        ReplyCode.NotAllowed,
+        `number of channels opened for user '${this.userName}' has reached the maximum allowed user limit of (${maxChannels})`,
+        20,
+        10,
+      );
+    }
     this.channels.set(channelId, new Channel(channelId, this));
     this.writer.method(channelId, MethodId.ChannelOpenOk, { channelId: Buffer.alloc(0) });
   }
@@ -389,6 +404,7 @@ export class Connection implements ChannelHost {
       this.logger.warn({ vhost: vhost.name, user: userName }, 'connection.open refused: no permissions on the vhost');
       throw new AmqpError(ReplyCode.NotAllowed, `access to vhost '${vhost.name}' refused for user '${userName}'`, 10, 40);
     }
+    this.checkConnectionLimits(vhost, userName);
     this.currentVhost = vhost;
     this.state = State.Open;
     clearTimeout(this.timer);
@@ -399,6 +415,34 @@ export class Connection implements ChannelHost {
     }
     this.writer.method(0, MethodId.ConnectionOpenOk, { knownHosts: '' });
     this.logger.info({ user: this.user?.name, vhost: vhost.name }, 'connection opened');
+  }
+
+  /** RabbitMQ's vhost and user max-connections limits (530 NOT_ALLOWED). */
+  private checkConnectionLimits(vhost: VirtualHost, user: string): void {
+    const context = this.context;
+    const vhostMax = vhost.limits['max-connections'];
+    if (vhostMax !== undefined && vhostMax >= 0 && context.connectionCount({ vhost: vhost.name }) >= vhostMax) {
+      throw new AmqpError(
+        ReplyCode.NotAllowed,
+        `access to vhost '${vhost.name}' refused for user '${user}': connection limit (${vhostMax}) is reached`,
+        10,
+        40,
+      );
+    }
+    const userMax = context.access.getUserLimits(user)['max-connections'];
+    if (userMax !== undefined && userMax >= 0 && context.connectionCount({ user }) >= userMax) {
+      throw new AmqpError(
+        ReplyCode.NotAllowed,
+        `Connection refused for user '${user}'. User connection limit (${userMax}) is reached`,
+        10,
+        40,
+      );
+    }
+  }
+
+  /** True once connection.open succeeded and until the connection closes. */
+  get isOpen(): boolean {
+    return this.state === State.Open;
   }
 
   // ---- heartbeats and timeouts -------------------------------------------------------------------

@@ -21,6 +21,10 @@ export interface ConnectionContext {
   /** Broker-wide message counters. */
   readonly stats: MessageStats;
   vhost(name: string): VirtualHost | undefined;
+  /** Open connections (past connection.open) on a vhost, or of a user, for the connection limits. */
+  connectionCount(filter: { vhost?: string; user?: string }): number;
+  /** Open channels of a user across connections, for the user's max-channels limit. */
+  channelCount(user: string): number;
   /** Called once when a connection's socket is gone and its resources are released. */
   connectionClosed(connection: object): void;
 }

@@ -1,5 +1,8 @@
-import type { Definitions, Store, VhostRecord } from '../store/store';
-import { VirtualHost } from './vhost';
+import type { Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
+import { VirtualHost, type VhostLimits } from './vhost';
+
+export const VHOST_LIMITS_COMPONENT = 'vhost-limits';
+const LIMITS_NAME = 'limits';
 
 /** Told when a vhost is deleted, so connections to it can be closed. */
 export type VhostDeleted = (name: string) => void;
@@ -12,12 +15,26 @@ export class VhostRegistry {
   constructor(private readonly store: Store) {}
 
   /** Start-up: one VirtualHost per stored record, each with its durable definitions recovered. */
-  load(records: readonly VhostRecord[], definitions: Definitions): void {
+  load(records: readonly VhostRecord[], definitions: Definitions, parameters: readonly ParameterRecord[] = []): void {
     for (const record of records) {
       const vhost = new VirtualHost(record.name, this.store);
       vhost.recover(definitions);
       this.vhosts.set(record.name, { record, vhost });
     }
+    for (const p of parameters) {
+      const vhost = this.get(p.vhost);
+      if (p.component === VHOST_LIMITS_COMPONENT && vhost !== undefined) vhost.limits = p.value as VhostLimits;
+    }
+  }
+
+  /** Replaces a vhost's limits (max-connections, max-queues); an empty object clears them. */
+  setLimits(name: string, limits: VhostLimits): boolean {
+    const vhost = this.get(name);
+    if (vhost === undefined) return false;
+    vhost.limits = limits;
+    if (Object.keys(limits).length === 0) this.store.deleteParameter(VHOST_LIMITS_COMPONENT, name, LIMITS_NAME);
+    else this.store.putParameter({ component: VHOST_LIMITS_COMPONENT, vhost: name, name: LIMITS_NAME, value: limits });
+    return true;
   }
 
   get(name: string): VirtualHost | undefined {

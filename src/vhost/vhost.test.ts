@@ -216,8 +216,13 @@ describe('VirtualHost: queue.declare', () => {
     const b = vhost.declareQueue(queueReq(''), CONN_A);
     expect(a.name).toMatch(/^amq\.gen-[A-Za-z0-9_-]{22}$/);
     expect(b.name).not.toBe(a.name);
-    // A server-named queue may be re-declared by name.
-    expect(vhost.declareQueue(queueReq(a.name), CONN_A)).toBe(a);
+    // Like RabbitMQ, a client may not name a queue amq.*, even the server-named one it got back.
+    expectError(
+      () => vhost.declareQueue(queueReq(a.name), CONN_A),
+      ReplyCode.AccessRefused,
+      `ACCESS_REFUSED - queue name '${a.name}' contains reserved prefix 'amq.*'`,
+    );
+    expect(vhost.declareQueue(queueReq(a.name, { passive: true }), CONN_A)).toBe(a);
   });
 
   test('passive declare of a missing queue is 404', () => {

@@ -10,6 +10,11 @@ import type { Definitions, Store } from '../store/store';
 import { BindingTable, type Binding, type Destination } from './bindings';
 import { describeValue, printValue, resourceName } from './texts';
 
+export interface VhostLimits {
+  readonly 'max-connections'?: number;
+  readonly 'max-queues'?: number;
+}
+
 export interface ExchangeDeclare {
   readonly name: string;
   readonly type: string;
@@ -68,6 +73,8 @@ export class VirtualHost {
    * whether its reply must wait for the store's commit (RabbitMQ answers only once a durable change is written).
    */
   definitionWrites = 0;
+  /** RabbitMQ's vhost limits; absent or negative means unlimited. */
+  limits: VhostLimits = {};
   private readonly queueHooks = { unused: (queue: Queue): void => void this.removeQueue(queue) };
   private readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
 
@@ -141,12 +148,21 @@ export class VirtualHost {
       this.checkExclusiveAccess(queue, owner);
       return queue;
     }
+    // Names the client chose may not use the reserved prefix, even for a queue that exists (RabbitMQ's order:
+    // name check, then configure permission, then lookup).
+    if (req.name.startsWith('amq.')) {
+      throw new AmqpError(ReplyCode.AccessRefused, `queue name '${req.name}' contains reserved prefix 'amq.*'`);
+    }
     const name = req.name === '' ? generateQueueName() : req.name;
     authorize?.(name);
     const existing = this.queues.get(name);
     if (existing === undefined) {
-      if (name.startsWith('amq.') && req.name !== '') {
-        throw new AmqpError(ReplyCode.AccessRefused, `queue name '${name}' contains reserved prefix 'amq.*'`);
+      const maxQueues = this.limits['max-queues'];
+      if (maxQueues !== undefined && maxQueues >= 0 && this.queues.size >= maxQueues) {
+        throw new AmqpError(
+          ReplyCode.PreconditionFailed,
+          `cannot declare queue '${name}': queue limit in vhost '${this.name}' (${maxQueues}) is reached`,
+        );
       }
       const exclusiveOwner = req.exclusive ? owner : null;
       const persistent = req.durable && exclusiveOwner === null;
@@ -390,7 +406,7 @@ function generateQueueName(): string {
   return `amq.gen-${randomBytes(16).toString('base64url')}`;
 }
 
-function defaultExchangeError(): AmqpError {
+export function defaultExchangeError(): AmqpError {
   return new AmqpError(ReplyCode.AccessRefused, 'operation not permitted on the default exchange');
 }
 

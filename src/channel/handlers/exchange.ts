@@ -5,6 +5,7 @@ import {
   type ExchangeDeleteArgs,
   type ExchangeUnbindArgs,
 } from '../../protocol/generated/amqp';
+import { defaultExchangeError } from '../../vhost/vhost';
 import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 
@@ -31,23 +32,25 @@ const remove: Handler<ExchangeDeleteArgs> = (channel, args) => {
 };
 
 const bind: Handler<ExchangeBindArgs> = (channel, args) => {
-  checkExchangeBinding(channel, args.destination, args.source);
+  checkExchangeBinding(channel, args.destination, args.source, args.routingKey);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.bindExchange(args.destination, args.source, args.routingKey, args.arguments);
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeBindOk, {}, writes);
 };
 
 const unbind: Handler<ExchangeUnbindArgs> = (channel, args) => {
-  checkExchangeBinding(channel, args.destination, args.source);
+  checkExchangeBinding(channel, args.destination, args.source, args.routingKey);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.unbindExchange(args.destination, args.source, args.routingKey, args.arguments);
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeUnbindOk, {}, writes);
 };
 
 /** Binding exchanges needs write on the destination and read on the source, as in RabbitMQ. */
-function checkExchangeBinding(channel: Channel, destination: string, source: string): void {
+function checkExchangeBinding(channel: Channel, destination: string, source: string, routingKey: string): void {
   channel.host.check('write', 'exchange', destination);
+  if (destination === '' || source === '') throw defaultExchangeError();
   channel.host.check('read', 'exchange', source);
+  if (channel.vhost.exchanges.get(source)?.type.name === 'topic') channel.host.checkTopic(source, 'read', routingKey);
 }
 
 export const exchangeHandlers: HandlerTable = [

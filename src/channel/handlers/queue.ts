@@ -8,6 +8,7 @@ import {
   type QueuePurgeArgs,
   type QueueUnbindArgs,
 } from '../../protocol/generated/amqp';
+import { defaultExchangeError } from '../../vhost/vhost';
 import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 
@@ -49,7 +50,7 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
 const bind: Handler<QueueBindArgs> = (channel, args) => {
   const queue = expandQueueName(channel, args.queue);
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
-  checkQueueBinding(channel, queue, args.exchange);
+  checkQueueBinding(channel, queue, args.exchange, routingKey);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.bindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
   if (!args.noWait) channel.replyDefinition(MethodId.QueueBindOk, {}, writes);
@@ -58,7 +59,7 @@ const bind: Handler<QueueBindArgs> = (channel, args) => {
 const unbind: Handler<QueueUnbindArgs> = (channel, args) => {
   const queue = expandQueueName(channel, args.queue);
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
-  checkQueueBinding(channel, queue, args.exchange);
+  checkQueueBinding(channel, queue, args.exchange, routingKey);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.unbindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
   channel.replyDefinition(MethodId.QueueUnbindOk, {}, writes);
@@ -81,9 +82,11 @@ const remove: Handler<QueueDeleteArgs> = (channel, args) => {
 };
 
 /** Binding a queue needs write on the queue and read on the exchange, as in RabbitMQ. */
-function checkQueueBinding(channel: Channel, queue: string, exchange: string): void {
+function checkQueueBinding(channel: Channel, queue: string, exchange: string, routingKey: string): void {
   channel.host.check('write', 'queue', queue);
+  if (exchange === '') throw defaultExchangeError();
   channel.host.check('read', 'exchange', exchange);
+  if (channel.vhost.exchanges.get(exchange)?.type.name === 'topic') channel.host.checkTopic(exchange, 'read', routingKey);
 }
 
 export const queueHandlers: HandlerTable = [
