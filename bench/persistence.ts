@@ -456,7 +456,7 @@ interface BrokerProcess {
 
 async function startBrokerProcess(dataDir: string, port: number, durability: string): Promise<BrokerProcess> {
   if (!fs.existsSync(BROKER_MAIN)) throw new Error(`${BROKER_MAIN} is missing: run npm run build first`);
-  const args = [BROKER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--data-dir', dataDir];
+  const args = [BROKER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--http-port', '0', '--data-dir', dataDir];
   args.push('--log-level', 'info', '--durability', durability);
   const spawnedAt = nowMs();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });

@@ -9,10 +9,12 @@ import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
 import { MessageStats } from './observability/stats';
+import { buildManagementApp, startManagement } from './management/app';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
+import { closeServer, listenAll, type Listening } from './util/listen';
 import { VhostRegistry } from './vhost/registry';
 
 export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> {
@@ -34,12 +36,14 @@ export interface RunningBroker {
   readonly port: number;
   /** Every address:port listened on. */
   readonly addresses: readonly string[];
+  /** http://host:port of the management API. */
+  readonly httpUrl: string;
+  readonly httpPort: number;
+  readonly httpAddresses: readonly string[];
   /** Stops accepting, closes client connections with 320 CONNECTION_FORCED and releases the store. */
   close(): Promise<void>;
 }
 
-/** Addresses that may be missing on a host (no IPv6); skipped with a warning when another listener works. */
-const OPTIONAL_ADDRESS_ERRORS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 const SHUTDOWN_GRACE_MS = 3_500;
 /** How often message rates are sampled, as RabbitMQ's collect_statistics_interval. */
 const STATS_INTERVAL_MS = 5_000;
@@ -96,29 +100,48 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     connections.add(new Connection(socket, context));
   };
 
-  const servers: Server[] = [];
-  const addresses: string[] = [];
-  let port = settings.amqp.port;
-  for (const address of settings.amqp.bind) {
-    try {
-      const server = await listen(onConnection, address, port);
-      const bound = server.address();
-      if (bound !== null && typeof bound === 'object') port = bound.port;
-      servers.push(server);
-      addresses.push(formatAddress(address, port));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (OPTIONAL_ADDRESS_ERRORS.has(code) && settings.amqp.bind.length > 1) {
-        logger.warn({ address, code }, 'cannot listen on this address; skipping it');
-        continue;
-      }
-      clearInterval(sampler);
-      await Promise.all(servers.map(closeServer));
-      await store.close().catch(() => undefined);
-      throw err;
-    }
+  let listening: Listening<Server>;
+  try {
+    listening = await listenAll(
+      () => createServer({ noDelay: true }, onConnection),
+      settings.amqp.bind,
+      settings.amqp.port,
+      (address, code) => logger.warn({ address, code }, 'cannot listen on this address; skipping it'),
+    );
+  } catch (err) {
+    clearInterval(sampler);
+    await store.close().catch(() => undefined);
+    throw err;
   }
-  if (servers.length === 0) throw new Error('no AMQP listener could be started');
+  const { servers, addresses, port } = listening;
+
+  // The management API. A library user who asked for an ephemeral AMQP port gets an ephemeral HTTP port too,
+  // so test suites can run brokers side by side.
+  const httpPort = options.http?.port ?? (options.port === 0 || options.amqp?.port === 0 ? 0 : settings.http.port);
+  let http: Awaited<ReturnType<typeof startManagement>>;
+  try {
+    const app = buildManagementApp({
+      vhosts,
+      access,
+      logger: logger.child({ component: 'management' }),
+      connections: () => [...connections].map((c) => c.managementInfo),
+      node: {
+        name: nodeName(),
+        startedAt: Date.now(),
+        product: 'Leveret',
+        version: packageVersion(),
+        amqpListeners: addresses.map(parseAddress),
+      },
+    });
+    http = await startManagement(app, { bind: settings.http.bind, port: httpPort });
+  } catch (err) {
+    clearInterval(sampler);
+    await Promise.all(servers.map(closeServer));
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  const httpUrl = `http://${urlHost(settings.http.bind[0] ?? '127.0.0.1')}:${http.port}`;
+  logger.debug({ addresses: http.addresses }, 'management API started');
   logger.debug({ addresses }, 'AMQP listener started');
 
   const firstHost = urlHost(settings.amqp.bind[0] ?? '127.0.0.1');
@@ -135,11 +158,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       await waitForSockets(sockets, SHUTDOWN_GRACE_MS);
       for (const socket of sockets) socket.destroy();
       await stopped;
+      await http.close();
       await store.close();
       logger.info('broker stopped');
     })());
 
-  return { url, port, addresses, close };
+  return { url, port, addresses, httpUrl, httpPort: http.port, httpAddresses: http.addresses, close };
 }
 
 /** Turns counters into rates: the broker's, and every queue's, exchange's and channel's. */
@@ -211,21 +235,6 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function listen(onConnection: (socket: Socket) => void, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer({ noDelay: true }, onConnection);
-    server.once('error', reject);
-    server.listen({ host, port, ipv6Only: host.includes(':') }, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
 function waitForSockets(sockets: Set<Socket>, timeoutMs: number): Promise<void> {
   if (sockets.size === 0) return Promise.resolve();
   return new Promise((resolve) => {
@@ -239,14 +248,19 @@ function waitForSockets(sockets: Set<Socket>, timeoutMs: number): Promise<void> 
   });
 }
 
-function formatAddress(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 function urlHost(address: string): string {
   if (address === '0.0.0.0') return '127.0.0.1';
   if (address === '::') return '[::1]';
   return address.includes(':') ? `[${address}]` : address;
+}
+
+function nodeName(): string {
+  return `leveret@${hostname()}`;
+}
+
+function parseAddress(address: string): { ip: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { ip: address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(address.slice(at + 1)) };
 }
 
 function packageVersion(): string {
@@ -263,7 +277,7 @@ function serverProperties(): FieldTable {
     product: 'Leveret',
     version: packageVersion(),
     platform: `Node.js ${process.version}`,
-    cluster_name: `leveret@${hostname()}`,
+    cluster_name: nodeName(),
     copyright: 'Copyright (c) the Leveret authors',
     information: 'Licensed under the MIT License',
     capabilities: {

@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<void> {
 
   installSignalHandlers(broker, log);
   // Not broker.url: it carries the default user's password.
-  log.info({ version: version(), amqp: broker.addresses, dataDir }, 'leveret started');
+  log.info({ version: version(), amqp: broker.addresses, http: broker.httpAddresses, dataDir }, 'leveret started');
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -221,7 +221,11 @@ function topicKey(user: string, vhost: string, exchange: string): string {
 }
 
 function expand(source: string, user: string, vhost: string, clientId: string): string {
-  return source.replaceAll('{username}', escape(user)).replaceAll('{vhost}', escape(vhost)).replaceAll('{client_id}', escape(clientId));
+  // Replacement functions, not strings: a '$&' in a name must stay literal.
+  return source
+    .replaceAll('{username}', () => escape(user))
+    .replaceAll('{vhost}', () => escape(vhost))
+    .replaceAll('{client_id}', () => escape(clientId));
 }
 
 function escape(text: string): string {

@@ -4,6 +4,7 @@ import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
 import type { PermissionKind, ResourceKind } from '../auth/access';
 import type { MessageStats } from '../observability/stats';
 import type { User } from '../auth/users';
+import type { ConnectionInfo } from './info';
 import { Channel, type ChannelHost } from '../channel/channel';
 import { dispatchTable } from '../channel/dispatch';
 import { AmqpError } from '../protocol/amqp-error';
@@ -34,7 +35,16 @@ import { FrameWriter } from './writer';
  * The byte stream a connection runs over: a net.Socket in production, any Duplex (an in-memory pair)
  * in unit tests.
  */
-export type Transport = Duplex & { readonly remoteAddress?: string; readonly remotePort?: number; setNoDelay?(noDelay: boolean): unknown };
+export type Transport = Duplex & {
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  setNoDelay?(noDelay: boolean): unknown;
+};
+
+/** RabbitMQ's names for a connection's states, as the management API shows them. */
+const STATE_NAMES = ['starting', 'starting', 'tuning', 'opening', 'running', 'closing', 'closed'] as const;
 
 const enum State {
   AwaitingHeader,
@@ -62,6 +72,10 @@ let nextConnectionId = 1;
  */
 export class Connection implements ChannelHost {
   readonly id = nextConnectionId++;
+  /** RabbitMQ's connection name: "peer:port -> local:port". */
+  readonly name: string;
+  readonly connectedAt = Date.now();
+  authMechanism = '';
   readonly logger: Logger;
   readonly owner: object = this;
   readonly channels = new Map<number, Channel>();
@@ -89,6 +103,7 @@ export class Connection implements ChannelHost {
     this.channelMax = limits.channelMax;
     this.reader = new FrameReader(limits.frameMax);
     this.writer = new FrameWriter(socket, limits.frameMax);
+    this.name = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} -> ${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     this.logger = context.logger.child({ connection: this.id, client: `${socket.remoteAddress}:${socket.remotePort}` });
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -342,6 +357,7 @@ export class Connection implements ChannelHost {
 
   private startOk(args: ConnectionStartOkArgs): void {
     this.clientProperties = args.clientProperties;
+    this.authMechanism = args.mechanism;
     this.consumerCancelNotify = capability(args.clientProperties, 'consumer_cancel_notify');
     const credentials = parseSaslResponse(args.mechanism, args.response);
     if (credentials === undefined) {
@@ -438,6 +454,29 @@ export class Connection implements ChannelHost {
         40,
       );
     }
+  }
+
+  /** What the management API shows of this connection. */
+  get managementInfo(): ConnectionInfo {
+    const socket = this.socket;
+    return {
+      name: this.name,
+      user: this.userName,
+      vhost: this.currentVhost?.name ?? '',
+      peerHost: socket.remoteAddress ?? '',
+      peerPort: socket.remotePort ?? 0,
+      host: socket.localAddress ?? '',
+      port: socket.localPort ?? 0,
+      channelCount: this.channels.size,
+      connectedAt: this.connectedAt,
+      clientProperties: this.clientProperties,
+      frameMax: this.writer.frameMax,
+      channelMax: this.channelMax,
+      heartbeat: this.heartbeat,
+      state: STATE_NAMES[this.state],
+      authMechanism: this.authMechanism,
+      close: (reason: string) => this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, reason)),
+    };
   }
 
   /** True once connection.open succeeded and until the connection closes. */

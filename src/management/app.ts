@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { closeServer, listenAll } from '../util/listen';
+import { authenticator } from './auth';
+import type { ManagementDeps } from './deps';
+import { Errors, toApiError } from './errors';
+import { bindingRoutes } from './routes/bindings';
+import { connectionRoutes } from './routes/connections';
+import { exchangeRoutes } from './routes/exchanges';
+import { healthRoutes } from './routes/health';
+import { nodeRoutes } from './routes/nodes';
+import { overviewRoutes } from './routes/overview';
+import { permissionRoutes } from './routes/permissions';
+import { queueRoutes } from './routes/queues';
+import { userRoutes } from './routes/users';
+import { vhostRoutes } from './routes/vhosts';
+
+const BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The RabbitMQ-compatible management API as a Fastify app (not listening; see startManagement). Every /api route
+ * needs HTTP Basic credentials of a user with a management tag; errors are RabbitMQ's `{error, reason}` bodies.
+ */
+export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+
+  // RabbitMQ accepts any content type and decodes the body as JSON: "", "null" and "undefined" mean {}.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const api = toApiError(err);
+    if (api.statusCode >= 500) request.log.error({ err }, 'management API error');
+    void reply.code(api.statusCode).headers(api.headers).send(api.body);
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    const api = Errors.objectNotFound();
+    void reply.code(api.statusCode).send(api.body);
+  });
+
+  app.addHook('onRequest', authenticator(deps));
+  // A PUT or POST without a body means {} (rabbit_mgmt_util:decode(<<>>)), before the body schemas run.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined || request.body === null) request.body = {};
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('cache-control', 'no-cache');
+    return payload;
+  });
+
+  const api = { prefix: '/api' };
+  void app.register(overviewRoutes(deps), api);
+  void app.register(nodeRoutes(deps), api);
+  void app.register(vhostRoutes(deps), api);
+  void app.register(userRoutes(deps), api);
+  void app.register(permissionRoutes(deps), api);
+  void app.register(exchangeRoutes(deps), api);
+  void app.register(queueRoutes(deps), api);
+  void app.register(bindingRoutes(deps), api);
+  void app.register(connectionRoutes(deps), api);
+  void app.register(healthRoutes(deps), api);
+  return app;
+}
+
+/** RabbitMQ's body decoding (rabbit_mgmt_util:decode/1). */
+export function parseJsonBody(text: string): Record<string, unknown> {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'null' || trimmed === 'undefined') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    throw Errors.notJson();
+  }
+  if (typeof value === 'string') {
+    throw Errors.badRequest(
+      'invalid payload: the request body JSON-decoded to a string. Is the input doubly-JSON-encoded?',
+    );
+  }
+  if (typeof value === 'boolean') return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw Errors.notJson();
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Serves the app on each bind address (IPv6-only for ':' addresses, so '0.0.0.0' and '::' can share a port). A missing
+ * address family is skipped when other addresses work. Port 0 picks one ephemeral port, reused for every address.
+ */
+export async function startManagement(
+  app: FastifyInstance,
+  options: { bind: readonly string[]; port: number },
+): Promise<{ addresses: string[]; port: number; close(): Promise<void> }> {
+  await app.ready();
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    app.routing(req, res);
+  };
+  const { servers, addresses, port } = await listenAll(
+    () => createServer(handler),
+    options.bind,
+    options.port,
+    (address, code) => app.log.warn({ address, code }, 'cannot listen on this address; skipping it'),
+  );
+  return {
+    addresses,
+    port,
+    close: async () => {
+      for (const server of servers) server.closeAllConnections();
+      await Promise.all(servers.map(closeServer));
+      await app.close();
+    },
+  };
+}

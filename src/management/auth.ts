@@ -1,0 +1,100 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PermissionKind, ResourceKind } from '../auth/access';
+import type { ManagementDeps } from './deps';
+import { Errors } from './errors';
+
+/** The authenticated user of a request and what their tags let them do (rabbit_mgmt_util is_admin/is_monitor...). */
+export interface Principal {
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly isAdmin: boolean;
+  /** administrator or monitoring: sees every vhost and every connection. */
+  readonly isMonitor: boolean;
+  readonly isPolicymaker: boolean;
+}
+
+const MANAGEMENT_TAGS = new Set(['management', 'policymaker', 'monitoring', 'administrator']);
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = principals.get(request);
+  if (principal === undefined) throw Errors.loginFailed();
+  return principal;
+}
+
+/** Parses `Authorization: Basic ...`; undefined when absent or malformed. */
+export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (match === null) return undefined;
+  const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** onRequest hook for every /api route: HTTP Basic against the broker's users, then the management tag gate. */
+export function authenticator(deps: ManagementDeps) {
+  return async function authenticate(request: FastifyRequest): Promise<void> {
+    const credentials = basicCredentials(request.headers.authorization);
+    if (credentials === undefined) throw Errors.loginFailed();
+    const user = deps.access.authenticate(credentials.user, credentials.password);
+    if (user === undefined) throw Errors.loginFailed();
+    if (!deps.access.users.allowedFrom(user.name, request.socket.remoteAddress ?? request.ip)) throw Errors.loopbackOnly();
+    const tags = user.tags;
+    if (!tags.some((t) => MANAGEMENT_TAGS.has(t))) throw Errors.notManagementUser();
+    const isAdmin = tags.includes('administrator');
+    principals.set(request, {
+      name: user.name,
+      tags,
+      isAdmin,
+      isMonitor: isAdmin || tags.includes('monitoring'),
+      isPolicymaker: isAdmin || tags.includes('policymaker'),
+    });
+  };
+}
+
+/** Route onRequest hook: administrator only. */
+export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (!principalOf(request).isAdmin) throw Errors.notAdministrator();
+}
+
+/** Route onRequest hook: administrator or monitoring. */
+export async function requireMonitor(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (!principalOf(request).isMonitor) throw Errors.notMonitor();
+}
+
+/**
+ * Route onRequest hook for /{vhost}/ routes (rabbit_mgmt_util is_authorized_vhost[_visible_for_monitoring]): an
+ * administrator may use any vhost, a monitoring user may read any, others need permissions on it. An unknown vhost
+ * passes here and is answered 404 by the route.
+ */
+export function vhostGate(deps: ManagementDeps) {
+  return async function requireVhost(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const principal = principalOf(request);
+    if (principal.isAdmin) return;
+    const vhost = (request.params as { vhost?: string }).vhost;
+    if (vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
+    if (principal.isMonitor && (request.method === 'GET' || request.method === 'HEAD')) return;
+    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
+  };
+}
+
+/** Whether the principal may see a vhost's objects in lists. */
+export function canSeeVhost(deps: ManagementDeps, principal: Principal, vhost: string): boolean {
+  return principal.isMonitor || deps.access.canAccessVhost(principal.name, vhost);
+}
+
+/** An AMQP-level permission check for a write through the API (RabbitMQ checks the user's permissions too). */
+export function checkPermission(
+  deps: ManagementDeps,
+  principal: Principal,
+  vhost: string,
+  kind: PermissionKind,
+  resource: ResourceKind,
+  name: string,
+): void {
+  const subject = resource === 'exchange' && name === '' ? 'amq.default' : name;
+  if (!deps.access.allows(principal.name, vhost, kind, subject)) throw Errors.accessRefused();
+}

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import type { Exchange } from '../exchange/exchange';
+import { Decimal, type FieldTable, type FieldValue } from '../protocol/field-table';
+import type { Queue } from '../queue/queue';
+import type { PermissionRecord, UserRecord, VhostRecord } from '../store/store';
+import type { Binding } from '../vhost/bindings';
+import type { ConnectionInfo } from './deps';
+
+/*
+ * JSON shapes of the management API's objects, with RabbitMQ's field names (see
+ * shared/reference/management-api.md, section 2.3).
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** An AMQP field value as JSON: bigints outside the safe range become strings, bytes utf8, timestamps seconds. */
+export function fieldValueToJson(value: FieldValue): Json {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'bigint':
+      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+    default:
+      break;
+  }
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+  if (value instanceof Decimal) return value.digits / 10 ** value.places;
+  if (Array.isArray(value)) return value.map(fieldValueToJson);
+  return fieldTableToJson(value);
+}
+
+export function fieldTableToJson(table: FieldTable): { [key: string]: Json } {
+  const out: { [key: string]: Json } = {};
+  for (const key of Object.keys(table)) out[key] = fieldValueToJson(table[key] as FieldValue);
+  return out;
+}
+
+/** A JSON object from a request body as a field table (JSON values are all valid field values). */
+export function jsonToFieldTable(value: unknown): FieldTable {
+  if (value === null || value === undefined) return {};
+  return value as FieldTable;
+}
+
+const RATE = { rate: 0 };
+
+/** message_stats counters with their `_details`, all zero until the broker keeps rates. */
+export function zeroStats(names: readonly string[]): Record<string, number | { rate: number }> {
+  const out: Record<string, number | { rate: number }> = {};
+  for (const name of names) {
+    out[name] = 0;
+    out[`${name}_details`] = { ...RATE };
+  }
+  return out;
+}
+
+export function formatVhost(record: VhostRecord, messages: number): Record<string, unknown> {
+  const defaultQueueType = record.defaultQueueType ?? 'classic';
+  return {
+    name: record.name,
+    description: record.description,
+    tags: [...record.tags],
+    default_queue_type: defaultQueueType,
+    metadata: { description: record.description, tags: [...record.tags], default_queue_type: defaultQueueType },
+    tracing: false,
+    cluster_state: {} as Record<string, string>,
+    messages,
+    messages_details: { ...RATE },
+    messages_ready: messages,
+    messages_ready_details: { ...RATE },
+    messages_unacknowledged: 0,
+    messages_unacknowledged_details: { ...RATE },
+  };
+}
+
+export function formatUser(record: UserRecord): Record<string, unknown> {
+  return {
+    name: record.name,
+    password_hash: record.passwordHash,
+    hashing_algorithm: record.hashingAlgorithm,
+    tags: [...record.tags],
+    limits: {},
+  };
+}
+
+export function formatPermission(record: PermissionRecord): Record<string, unknown> {
+  return { user: record.user, vhost: record.vhost, configure: record.configure, write: record.write, read: record.read };
+}
+
+export function formatExchange(exchange: Exchange): Record<string, unknown> {
+  return {
+    name: exchange.name,
+    vhost: exchange.vhost,
+    type: exchange.type.name,
+    durable: exchange.durable,
+    auto_delete: exchange.autoDelete,
+    internal: exchange.internal,
+    arguments: fieldTableToJson(exchange.arguments),
+    user_who_performed_action: '',
+    message_stats: exchange.stats.toJSON(),
+  };
+}
+
+export function formatQueue(queue: Queue, node: string): Record<string, unknown> {
+  const messages = queue.messageCount;
+  return {
+    name: queue.name,
+    vhost: queue.vhost,
+    durable: queue.durable,
+    auto_delete: queue.autoDelete,
+    exclusive: queue.exclusiveOwner !== null,
+    arguments: fieldTableToJson(queue.arguments),
+    type: 'classic',
+    state: 'running',
+    node,
+    consumers: queue.consumerCount,
+    messages,
+    messages_details: { rate: 0 },
+    messages_ready: messages,
+    messages_ready_details: { rate: 0 },
+    messages_unacknowledged: 0,
+    messages_unacknowledged_details: { rate: 0 },
+    message_stats: queue.stats.toJSON(),
+  };
+}
+
+/**
+ * RabbitMQ's properties_key (rabbit_mgmt_format:pack_binding_props): "~" for an empty key without arguments, the
+ * quote_plus'ed routing key without arguments, else "<quoted key>~<hash of the arguments>". Clients treat it as
+ * opaque, so our hash need only be stable.
+ */
+export function propertiesKey(routingKey: string, args: FieldTable): string {
+  const hasArgs = Object.keys(args).length > 0;
+  if (!hasArgs) return routingKey === '' ? '~' : quotePlus(routingKey);
+  return `${quotePlus(routingKey)}~${argumentsHash(args)}`;
+}
+
+function argumentsHash(args: FieldTable): string {
+  return createHash('sha256').update(stableJson(fieldTableToJson(args))).digest('base64url').slice(0, 10);
+}
+
+function stableJson(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(value[k] as Json)}`).join(',')}}`;
+}
+
+/** Python's quote_plus as RabbitMQ applies it: unreserved stay, space -> '+', the rest (and '~') %XX. */
+export function quotePlus(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9_.-]/.test(c)) out += c;
+    else if (c === ' ') out += '+';
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export interface BindingJson {
+  source: string;
+  vhost: string;
+  destination: string;
+  destination_type: 'queue' | 'exchange';
+  routing_key: string;
+  arguments: { [key: string]: Json };
+  properties_key: string;
+}
+
+export function formatBinding(vhost: string, binding: Binding): BindingJson {
+  return {
+    source: binding.source.name,
+    vhost,
+    destination: binding.destination.name,
+    destination_type: binding.destinationKind,
+    routing_key: binding.routingKey,
+    arguments: fieldTableToJson(binding.arguments),
+    properties_key: propertiesKey(binding.routingKey, binding.arguments),
+  };
+}
+
+/** The implicit binding of every queue to the default exchange, which RabbitMQ lists too. */
+export function defaultBinding(vhost: string, queueName: string): BindingJson {
+  return {
+    source: '',
+    vhost,
+    destination: queueName,
+    destination_type: 'queue',
+    routing_key: queueName,
+    arguments: {},
+    properties_key: propertiesKey(queueName, {}),
+  };
+}
+
+export function formatConnection(c: ConnectionInfo, node: string): Record<string, unknown> {
+  return {
+    name: c.name,
+    node,
+    state: c.state ?? 'running',
+    type: 'network',
+    protocol: 'AMQP 0-9-1',
+    user: c.user,
+    user_who_performed_action: c.user,
+    vhost: c.vhost,
+    host: c.host,
+    port: c.port,
+    peer_host: c.peerHost,
+    peer_port: c.peerPort,
+    ssl: false,
+    auth_mechanism: c.authMechanism ?? 'PLAIN',
+    timeout: c.heartbeat,
+    frame_max: c.frameMax,
+    channel_max: c.channelMax,
+    client_properties: fieldTableToJson(c.clientProperties),
+    connected_at: c.connectedAt,
+    channels: c.channelCount,
+    recv_oct: c.recvOct ?? 0,
+    recv_oct_details: { rate: 0 },
+    send_oct: c.sendOct ?? 0,
+    send_oct_details: { rate: 0 },
+    recv_cnt: 0,
+    send_cnt: 0,
+    send_pend: 0,
+  };
+}

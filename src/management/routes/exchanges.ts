@@ -1,0 +1,129 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { canSeeVhost, checkPermission, principalOf, vhostGate } from '../auth';
+import type { ManagementDeps } from '../deps';
+import { Errors } from '../errors';
+import { formatBinding, formatExchange, jsonToFieldTable } from '../format';
+import { applyListing, parseListQuery } from '../listing';
+import {
+  argumentsSchema,
+  bodyOf,
+  bool,
+  booleanish,
+  exchangeId,
+  flag,
+  resource,
+  vhostNameParams,
+  vhostOr404,
+  vhostParams,
+} from '../support';
+
+const exchangeBody = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', minLength: 1 },
+    durable: booleanish,
+    auto_delete: booleanish,
+    internal: booleanish,
+    arguments: argumentsSchema,
+  },
+} as const;
+
+type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
+type ExchangeRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
+
+/** /api/exchanges: lists, GET/PUT/DELETE one, and an exchange's bindings as source or destination. */
+export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const gate = vhostGate(deps);
+  const exchangeOr404 = (vhostName: string, name: string) => {
+    const exchange = vhostOr404(deps, vhostName).exchanges.get(exchangeId(name));
+    if (exchange === undefined) throw Errors.objectNotFound();
+    return exchange;
+  };
+  return async (app) => {
+    resource(app, '/exchanges', {
+      GET: async (request) => {
+        const principal = principalOf(request);
+        const items: Record<string, unknown>[] = [];
+        for (const { record, vhost } of deps.vhosts.list()) {
+          if (!canSeeVhost(deps, principal, record.name)) continue;
+          for (const exchange of vhost.exchanges.values()) items.push(formatExchange(exchange));
+        }
+        return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+      },
+    });
+
+    resource(
+      app,
+      '/exchanges/:vhost',
+      {
+        GET: async (request) => {
+          const vhost = vhostOr404(deps, (request as VhostRequest).params.vhost);
+          const items = [...vhost.exchanges.values()].map(formatExchange);
+          return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+        },
+      },
+      { all: { onRequest: gate, schema: { params: vhostParams } } },
+    );
+
+    resource(
+      app,
+      '/exchanges/:vhost/:name',
+      {
+        GET: async (request) => {
+          const { vhost, name } = (request as ExchangeRequest).params;
+          return formatExchange(exchangeOr404(vhost, name));
+        },
+        PUT: async (request, reply) => {
+          const { vhost: vhostName, name } = (request as ExchangeRequest).params;
+          const vhost = vhostOr404(deps, vhostName);
+          const body = bodyOf(request);
+          if (typeof body.type !== 'string') throw Errors.keyMissing('type');
+          const id = exchangeId(name);
+          checkPermission(deps, principalOf(request), vhostName, 'configure', 'exchange', id);
+          const existed = vhost.exchanges.has(id);
+          vhost.declareExchange({
+            name: id,
+            type: body.type,
+            passive: false,
+            durable: bool(body.durable, true),
+            autoDelete: bool(body.auto_delete, false),
+            internal: bool(body.internal, false),
+            arguments: jsonToFieldTable(body.arguments),
+          });
+          return reply.code(existed ? 204 : 201).send();
+        },
+        DELETE: async (request, reply) => {
+          const { vhost: vhostName, name } = (request as ExchangeRequest).params;
+          const vhost = vhostOr404(deps, vhostName);
+          exchangeOr404(vhostName, name);
+          const id = exchangeId(name);
+          checkPermission(deps, principalOf(request), vhostName, 'configure', 'exchange', id);
+          vhost.deleteExchange(id, flag(request.query, 'if-unused'));
+          return reply.code(204).send();
+        },
+      },
+      {
+        all: { onRequest: gate, schema: { params: vhostNameParams } },
+        PUT: { onRequest: gate, schema: { params: vhostNameParams, body: exchangeBody } },
+      },
+    );
+
+    for (const side of ['source', 'destination'] as const) {
+      resource(
+        app,
+        `/exchanges/:vhost/:name/bindings/${side}`,
+        {
+          GET: async (request) => {
+            const { vhost: vhostName, name } = (request as ExchangeRequest).params;
+            const vhost = vhostOr404(deps, vhostName);
+            const exchange = exchangeOr404(vhostName, name);
+            const bindings = side === 'source' ? vhost.bindings.fromSource(exchange) : vhost.bindings.toDestination(exchange);
+            const items = bindings.map((b) => formatBinding(vhostName, b));
+            return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
+          },
+        },
+        { all: { onRequest: gate, schema: { params: vhostNameParams } } },
+      );
+    }
+  };
+}

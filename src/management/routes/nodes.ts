@@ -1,0 +1,77 @@
+import { statfsSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import type { FastifyPluginAsync } from 'fastify';
+import { requireMonitor } from '../auth';
+import type { ManagementDeps } from '../deps';
+import { Errors } from '../errors';
+import { exchangeTypes } from './overview';
+
+/** RabbitMQ's default vm_memory_high_watermark (0.6 of RAM since 3.13; 0.4 before). */
+const MEMORY_WATERMARK = 0.6;
+const DISK_FREE_LIMIT = 50_000_000;
+
+/** GET /api/nodes, /api/nodes/{name}: this process as RabbitMQ's one-node cluster (monitoring users only). */
+export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const describe = (): Record<string, unknown> => {
+    const { node } = deps;
+    const memory = process.memoryUsage();
+    let diskFree = 0;
+    try {
+      const fs = statfsSync(process.cwd());
+      diskFree = fs.bavail * fs.bsize;
+    } catch {
+      diskFree = 0;
+    }
+    const rate = { rate: 0 };
+    return {
+      name: node.name,
+      type: 'disc',
+      running: true,
+      being_drained: false,
+      uptime: Math.max(0, Date.now() - node.startedAt),
+      run_queue: 0,
+      processors: availableParallelism(),
+      os_pid: String(process.pid),
+      fd_used: 0,
+      fd_used_details: { ...rate },
+      fd_total: 1_048_576,
+      sockets_used: 0,
+      sockets_total: 1_048_576,
+      proc_used: 0,
+      proc_total: 1_048_576,
+      mem_used: memory.rss,
+      mem_used_details: { ...rate },
+      mem_limit: Math.floor(totalmem() * MEMORY_WATERMARK),
+      mem_alarm: false,
+      disk_free: diskFree,
+      disk_free_details: { ...rate },
+      disk_free_limit: DISK_FREE_LIMIT,
+      disk_free_alarm: false,
+      rates_mode: 'basic',
+      enabled_plugins: ['rabbitmq_management'],
+      applications: [{ name: 'leveret', description: node.product, version: node.version }],
+      exchange_types: exchangeTypes(),
+      auth_mechanisms: [
+        { name: 'PLAIN', description: 'SASL PLAIN authentication mechanism', enabled: true },
+        { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },
+      ],
+      contexts: [],
+      partitions: [],
+      cluster_links: [],
+      log_files: [],
+      config_files: [],
+      net_ticktime: 60,
+      gc_num: 0,
+      gc_num_details: { ...rate },
+      context_switches: 0,
+      context_switches_details: { ...rate },
+    };
+  };
+  return async (app) => {
+    app.get('/nodes', { onRequest: requireMonitor }, async () => [describe()]);
+    app.get<{ Params: { name: string } }>('/nodes/:name', { onRequest: requireMonitor }, async (request) => {
+      if (request.params.name !== deps.node.name) throw Errors.objectNotFound();
+      return describe();
+    });
+  };
+}

@@ -1,0 +1,126 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { exchangeTypes as registeredTypes } from '../../exchange/registry';
+import { canSeeVhost, principalOf } from '../auth';
+import type { ManagementDeps } from '../deps';
+import { zeroStats } from '../format';
+import { resource } from '../support';
+
+export const MESSAGE_STATS = [
+  'publish',
+  'publish_in',
+  'publish_out',
+  'confirm',
+  'deliver',
+  'deliver_no_ack',
+  'deliver_get',
+  'get',
+  'get_no_ack',
+  'get_empty',
+  'redeliver',
+  'ack',
+  'return_unroutable',
+  'drop_unroutable',
+] as const;
+
+const CHURN = [
+  'connection_created',
+  'connection_closed',
+  'channel_created',
+  'channel_closed',
+  'queue_declared',
+  'queue_created',
+  'queue_deleted',
+] as const;
+
+const EXCHANGE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  direct: 'AMQP direct exchange, as per the AMQP specification',
+  fanout: 'AMQP fanout exchange, as per the AMQP specification',
+  topic: 'AMQP topic exchange, as per the AMQP specification',
+  headers: 'AMQP headers exchange, as per the AMQP specification',
+};
+
+export function exchangeTypes(): Array<{ name: string; description: string; enabled: boolean }> {
+  return [...registeredTypes.keys()].map((name) => ({ name, description: EXCHANGE_DESCRIPTIONS[name] ?? '', enabled: true }));
+}
+
+/** GET /api/overview (rabbit_mgmt_wm_overview): product, listeners and totals over the vhosts the user sees. */
+export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  return async (app) => {
+    resource(app, '/overview', {
+      GET: async (request) => {
+        const principal = principalOf(request);
+        const { node } = deps;
+        let queues = 0;
+        let exchanges = 0;
+        let consumers = 0;
+        let messages = 0;
+        for (const { record, vhost } of deps.vhosts.list()) {
+          if (!canSeeVhost(deps, principal, record.name)) continue;
+          exchanges += vhost.exchanges.size;
+          queues += vhost.queues.size;
+          for (const queue of vhost.queues.values()) {
+            consumers += queue.consumerCount;
+            messages += queue.messageCount;
+          }
+        }
+        let connections = 0;
+        let channels = 0;
+        for (const c of deps.connections()) {
+          if (!principal.isMonitor && c.user !== principal.name) continue;
+          connections++;
+          channels += c.channelCount;
+        }
+        const rate = { rate: 0 };
+        return {
+          management_version: node.version,
+          rates_mode: 'basic',
+          sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
+          exchange_types: exchangeTypes(),
+          product_version: node.version,
+          product_name: node.product,
+          rabbitmq_version: node.version,
+          cluster_name: node.name,
+          cluster_tags: [],
+          node_tags: [],
+          erlang_version: process.versions.node,
+          erlang_full_version: `Node.js ${process.version}`,
+          crypto_lib_version: `OpenSSL ${process.versions.openssl}`,
+          release_series_support_status: 'supported',
+          disable_stats: false,
+          default_queue_type: 'classic',
+          is_op_policy_updating_enabled: true,
+          enable_queue_totals: false,
+          require_definition_json_extension: false,
+          message_stats: zeroStats(MESSAGE_STATS),
+          churn_rates: zeroStats(CHURN),
+          queue_totals: {
+            messages,
+            messages_details: { ...rate },
+            messages_ready: messages,
+            messages_ready_details: { ...rate },
+            messages_unacknowledged: 0,
+            messages_unacknowledged_details: { ...rate },
+          },
+          object_totals: { channels, connections, consumers, exchanges, queues },
+          statistics_db_event_queue: 0,
+          node: node.name,
+          listeners: node.amqpListeners.map((l) => ({
+            node: node.name,
+            protocol: 'amqp',
+            ip_address: l.ip,
+            port: l.port,
+            socket_opts: {},
+          })),
+          contexts: [],
+        };
+      },
+    });
+
+    resource(app, '/whoami', {
+      GET: async (request) => {
+        const principal = principalOf(request);
+        return { name: principal.name, tags: [...principal.tags], is_internal_user: true };
+      },
+    });
+  };
+}

@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { VirtualHost } from '../vhost/vhost';
+import type { ManagementDeps } from './deps';
+import { Errors } from './errors';
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
+const METHODS: readonly Method[] = ['GET', 'PUT', 'DELETE', 'POST'];
+
+export interface ResourceSpec {
+  GET?: Handler;
+  PUT?: Handler;
+  DELETE?: Handler;
+  POST?: Handler;
+}
+
+/**
+ * Registers one resource: its handlers with their options, and 405 method_not_allowed (with an Allow header)
+ * for the other verbs, as RabbitMQ's cowboy_rest resources answer.
+ */
+export function resource(
+  app: FastifyInstance,
+  url: string,
+  handlers: ResourceSpec,
+  options: Partial<Record<Method, RouteShorthandOptions>> & { all?: RouteShorthandOptions } = {},
+): void {
+  const allowed = METHODS.filter((m) => handlers[m] !== undefined);
+  const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+  for (const method of METHODS) {
+    const handler = handlers[method];
+    if (handler === undefined) {
+      app.route({
+        method,
+        url,
+        handler: async (_request, reply) => {
+          reply.header('allow', allow);
+          throw Errors.methodNotAllowed();
+        },
+      });
+      continue;
+    }
+    app.route({ ...options.all, ...options[method], method, url, handler });
+  }
+}
+
+/** The vhost named in the path, or 404 as RabbitMQ answers for an unknown vhost. */
+export function vhostOr404(deps: ManagementDeps, name: string): VirtualHost {
+  const vhost = deps.vhosts.get(name);
+  if (vhost === undefined) throw Errors.objectNotFound();
+  return vhost;
+}
+
+/** RabbitMQ maps the exchange name "amq.default" in paths to the default exchange "". */
+export function exchangeId(name: string): string {
+  return name === 'amq.default' ? '' : name;
+}
+
+/** Query flags are "true" strings. */
+export function flag(query: unknown, key: string): boolean {
+  const value = (query as Record<string, unknown> | undefined)?.[key];
+  return value === 'true' || value === true;
+}
+
+/** A request body as an object ({} when empty). */
+export function bodyOf(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  if (body === undefined || body === null) return {};
+  return body as Record<string, unknown>;
+}
+
+/** RabbitMQ tags arrive as "a,b" or ["a","b"]. */
+export function parseTags(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const parts = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return parts.map((t) => t.trim()).filter((t) => t !== '');
+}
+
+export const vhostParams = {
+  type: 'object',
+  properties: { vhost: { type: 'string' } },
+  required: ['vhost'],
+} as const;
+
+export const vhostNameParams = {
+  type: 'object',
+  properties: { vhost: { type: 'string' }, name: { type: 'string', minLength: 1 } },
+  required: ['vhost', 'name'],
+} as const;
+
+/**
+ * The owner of queues declared over HTTP. Exclusive queues make no sense without a connection, so management
+ * declares never pass exclusive; this object only satisfies VirtualHost's owner parameter.
+ */
+export const MANAGEMENT_OWNER: object = Object.freeze({ owner: 'management API' });
+
+export const argumentsSchema = { type: 'object', additionalProperties: true } as const;
+export const booleanish = { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }] } as const;
+
+/** true/false or "true"/"false" (RabbitMQ's parse_bool), with a default. */
+export function bool(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback;
+  return value === true || value === 'true';
+}
