@@ -4,9 +4,10 @@
 #   bash conformance-tests/run-against-rabbitmq.sh [jest args...]
 #   LEVERET_INTEROP=1 RMQ_JEST_PROJECT=interop bash conformance-tests/run-against-rabbitmq.sh   (pika, amqp-tools)
 #
-# Installs Debian's rabbitmq-server when it is missing, starts a private node by hand (no systemd, no plugins,
-# every file under one temp dir, its own epmd port, its own cookie), waits for it, runs
-# `npx jest --selectProjects conformance` with AMQP_URL pointing at it, then stops the node and removes the dir.
+# Installs Debian's rabbitmq-server when it is missing, starts a private node by hand (no systemd, the management
+# plugin only, every file under one temp dir, its own epmd port, its own cookie), waits for it, runs
+# `npx jest --selectProjects conformance` with AMQP_URL and MANAGEMENT_URL pointing at it, then stops the node and
+# removes the dir.
 # Exits with jest's status. KEEP_RMQ_DIR=1 keeps the temp dir (node logs) for a post-mortem.
 set -euo pipefail
 
@@ -28,13 +29,16 @@ WORK_DIR="$(mktemp -d -t leveret-rmq-XXXXXX)"
 AMQP_PORT="${RABBITMQ_CONFORMANCE_PORT:-$(free_port)}"
 DIST_PORT="$(free_port)"
 EPMD_PORT="$(free_port)"
+HTTP_PORT="$(free_port)"
 RMQ_PID=""
 
 mkdir -p "$WORK_DIR/home" "$WORK_DIR/mnesia" "$WORK_DIR/log"
-: > "$WORK_DIR/enabled_plugins"
+# The management plugin, so tests that set up users and permissions over HTTP run against RabbitMQ too.
+echo '[rabbitmq_management].' > "$WORK_DIR/enabled_plugins"
 : > "$WORK_DIR/rabbitmq-env.conf"
-# An empty config file keeps the node off /etc/rabbitmq; RabbitMQ's defaults are what the suite asserts.
-: > "$WORK_DIR/rabbitmq.conf"
+# A config file of our own keeps the node off /etc/rabbitmq; RabbitMQ's defaults are what the suite asserts, except
+# the management listener, moved to a free port on loopback.
+printf 'management.tcp.port = %s\nmanagement.tcp.ip = 127.0.0.1\n' "$HTTP_PORT" > "$WORK_DIR/rabbitmq.conf"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$WORK_DIR/home/.erlang.cookie"
 chmod 400 "$WORK_DIR/home/.erlang.cookie"
 
@@ -89,7 +93,8 @@ fi
 
 cd "$REPO_ROOT"
 set +e
-npm_config_update_notifier=false AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT" npx jest "$@" --selectProjects "${RMQ_JEST_PROJECT:-conformance}"
+npm_config_update_notifier=false AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT" \
+  MANAGEMENT_URL="http://127.0.0.1:$HTTP_PORT" npx jest "$@" --selectProjects "${RMQ_JEST_PROJECT:-conformance}"
 JEST_STATUS=$?
 set -e
 exit "$JEST_STATUS"

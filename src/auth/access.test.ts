@@ -255,14 +255,14 @@ describe('AccessControl: check', () => {
   });
 
   test.each<[PermissionKind, ResourceKind, string, string]>([
-    ['configure', 'queue', 'theirs', "ACCESS_REFUSED - configure access to queue 'theirs' in vhost '/' refused for user 'limited'"],
-    ['write', 'queue', 'theirs', "ACCESS_REFUSED - write access to queue 'theirs' in vhost '/' refused for user 'limited'"],
-    ['read', 'queue', 'theirs', "ACCESS_REFUSED - read access to queue 'theirs' in vhost '/' refused for user 'limited'"],
-    ['configure', 'exchange', 'x', "ACCESS_REFUSED - configure access to exchange 'x' in vhost '/' refused for user 'limited'"],
-    ['write', 'exchange', 'amq.topic', "ACCESS_REFUSED - write access to exchange 'amq.topic' in vhost '/' refused for user 'limited'"],
-    ['read', 'exchange', '', "ACCESS_REFUSED - read access to exchange 'amq.default' in vhost '/' refused for user 'limited'"],
-    ['configure', 'exchange', '', "ACCESS_REFUSED - configure access to exchange 'amq.default' in vhost '/' refused for user 'limited'"],
-    ['read', 'queue', '', "ACCESS_REFUSED - read access to queue '' in vhost '/' refused for user 'limited'"],
+    ['configure', 'queue', 'theirs', "ACCESS_REFUSED - access to queue 'theirs' in vhost '/' refused for user 'limited'"],
+    ['write', 'queue', 'theirs', "ACCESS_REFUSED - access to queue 'theirs' in vhost '/' refused for user 'limited'"],
+    ['read', 'queue', 'theirs', "ACCESS_REFUSED - access to queue 'theirs' in vhost '/' refused for user 'limited'"],
+    ['configure', 'exchange', 'x', "ACCESS_REFUSED - access to exchange 'x' in vhost '/' refused for user 'limited'"],
+    ['write', 'exchange', 'amq.topic', "ACCESS_REFUSED - access to exchange 'amq.topic' in vhost '/' refused for user 'limited'"],
+    ['read', 'exchange', '', "ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user 'limited'"],
+    ['configure', 'exchange', '', "ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user 'limited'"],
+    ['read', 'queue', '', "ACCESS_REFUSED - access to queue '' in vhost '/' refused for user 'limited'"],
   ])('%s on %s %j refused: 403 with RabbitMQ’s text', (kind, resource, name, text) => {
     expect(refusal(limited(), 'limited', '/', kind, resource, name)).toEqual({
       code: ReplyCode.AccessRefused,
@@ -276,7 +276,7 @@ describe('AccessControl: check', () => {
   test('the refusal names the vhost and user checked', () => {
     const { access } = setup();
     expect(refusal(access, 'bob', 'prod', 'read', 'queue', 'q').text).toBe(
-      "ACCESS_REFUSED - read access to queue 'q' in vhost 'prod' refused for user 'bob'",
+      "ACCESS_REFUSED - access to queue 'q' in vhost 'prod' refused for user 'bob'",
     );
   });
 
@@ -291,7 +291,7 @@ describe('AccessControl: check', () => {
     other.setPermission(permission('app', '/', '', '^$', ''));
     // '^$' matches the empty name, which is not what is checked for the default exchange.
     expect(() => other.check('app', '/', 'write', 'exchange', '')).toThrow(
-      "write access to exchange 'amq.default' in vhost '/' refused for user 'app'",
+      "access to exchange 'amq.default' in vhost '/' refused for user 'app'",
     );
     expect(() => other.check('app', '/', 'write', 'queue', '')).not.toThrow();
   });
@@ -299,7 +299,7 @@ describe('AccessControl: check', () => {
   test('a user without an entry on the vhost is refused everything', () => {
     const access = limited();
     expect(refusal(access, 'limited', 'other', 'read', 'queue', 'mine-q').text).toBe(
-      "ACCESS_REFUSED - read access to queue 'mine-q' in vhost 'other' refused for user 'limited'",
+      "ACCESS_REFUSED - access to queue 'mine-q' in vhost 'other' refused for user 'limited'",
     );
   });
 });

@@ -147,7 +147,7 @@ export class AccessControl {
     if (new RegExp(source).test(routingKey)) return;
     throw new AmqpError(
       ReplyCode.AccessRefused,
-      `${kind} access to topic '${routingKey}' in exchange '${exchange}' in vhost '${vhost}' refused for user '${user}'`,
+      `access to topic '${routingKey}' in exchange '${exchange}' in vhost '${vhost}' refused for user '${user}'`,
     );
   }
 
@@ -200,7 +200,7 @@ export class AccessControl {
     if (this.allows(user, vhost, kind, resource === 'exchange' && name === '' ? 'amq.default' : name)) return;
     throw new AmqpError(
       ReplyCode.AccessRefused,
-      `${kind} access to ${resource} '${name === '' && resource === 'exchange' ? 'amq.default' : name}' in vhost '${vhost}' refused for user '${user}'`,
+      `access to ${resource} '${name === '' && resource === 'exchange' ? 'amq.default' : name}' in vhost '${vhost}' refused for user '${user}'`,
     );
   }
 

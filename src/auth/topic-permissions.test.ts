@@ -61,7 +61,7 @@ function refusal(fn: () => void): { code: number; text: string; classId: number;
 }
 
 function refusedText(kind: 'write' | 'read', routingKey: string, exchange: string, vhost: string, userName: string): string {
-  return `ACCESS_REFUSED - ${kind} access to topic '${routingKey}' in exchange '${exchange}' in vhost '${vhost}' refused for user '${userName}'`;
+  return `ACCESS_REFUSED - access to topic '${routingKey}' in exchange '${exchange}' in vhost '${vhost}' refused for user '${userName}'`;
 }
 
 /** True when checkTopic lets the routing key through. */

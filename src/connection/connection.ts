@@ -4,7 +4,7 @@ import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
 import type { PermissionKind, ResourceKind } from '../auth/access';
 import type { MessageStats } from '../observability/stats';
 import type { User } from '../auth/users';
-import type { ConnectionInfo } from './info';
+import type { ChannelInfo, ConnectionInfo } from './info';
 import { Channel, type ChannelHost } from '../channel/channel';
 import { dispatchTable } from '../channel/dispatch';
 import { AmqpError } from '../protocol/amqp-error';
@@ -476,6 +476,7 @@ export class Connection implements ChannelHost {
       state: STATE_NAMES[this.state],
       authMechanism: this.authMechanism,
       close: (reason: string) => this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, reason)),
+      channels: () => [...this.channels.values()].map(channelInfo),
     };
   }
 
@@ -611,6 +612,33 @@ export class Connection implements ChannelHost {
     this.releaseResources();
     this.context.connectionClosed(this);
   }
+}
+
+/** What the management API shows of one channel. */
+function channelInfo(channel: Channel): ChannelInfo {
+  return {
+    number: channel.id,
+    state: channel.closing ? 'closing' : 'running',
+    prefetchCount: channel.consumerPrefetch,
+    globalPrefetchCount: channel.channelPrefetch,
+    confirm: channel.confirm !== undefined,
+    transactional: channel.tx !== undefined,
+    messagesUnacknowledged: channel.unacked.size,
+    messagesUnconfirmed: 0,
+    messagesUncommitted: channel.tx?.publishes.length ?? 0,
+    acksUncommitted: channel.tx?.acks.length ?? 0,
+    stats: channel.stats,
+    consumers: [...channel.consumers.values()].map((c) => ({
+      tag: c.tag,
+      queue: c.queue.name,
+      vhost: c.queue.vhost,
+      ackRequired: !c.noAck,
+      exclusive: c.exclusive,
+      priority: c.priority,
+      prefetchCount: c.prefetch,
+      unacked: c.unacked,
+    })),
+  };
 }
 
 function capability(clientProperties: FieldTable, name: string): boolean {

@@ -305,7 +305,7 @@ function queueLimitText(queue: string, n: number, vhost = '/'): string {
 }
 
 function topicRefused(kind: 'write' | 'read', routingKey: string, user: string, exchange = 'amq.topic'): string {
-  return `ACCESS_REFUSED - ${kind} access to topic '${routingKey}' in exchange '${exchange}' in vhost '/' refused for user '${user}'`;
+  return `ACCESS_REFUSED - access to topic '${routingKey}' in exchange '${exchange}' in vhost '/' refused for user '${user}'`;
 }
 
 /** A refused connection.open: the client answers close-ok and the server ends the stream. */

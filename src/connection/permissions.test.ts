@@ -349,7 +349,7 @@ describe('Permissions: connection.open', () => {
     seed(broker.root);
     const c = broker.connect('empty');
     await c.ready();
-    expect(await c.call(basicGet(1, 'mine-q'))).toEqual([refused(60, 70, by('empty', "read access to queue 'mine-q'"))]);
+    expect(await c.call(basicGet(1, 'mine-q'))).toEqual([refused(60, 70, by('empty', "access to queue 'mine-q'"))]);
     await c.finish();
   });
 
@@ -360,7 +360,7 @@ describe('Permissions: connection.open', () => {
     await c.ready();
     expect((await c.call(basicGet(1, 'mine-q'))).map((f) => f.method)).toEqual(['basic.get-empty']);
     broker.access.deletePermission('limited', '/');
-    expect(await c.call(basicGet(1, 'mine-q'))).toEqual([refused(60, 70, by('limited', "read access to queue 'mine-q'"))]);
+    expect(await c.call(basicGet(1, 'mine-q'))).toEqual([refused(60, 70, by('limited', "access to queue 'mine-q'"))]);
     await c.finish();
   });
 });
@@ -372,7 +372,7 @@ describe('Permissions: exchange.declare and exchange.delete (configure on the ex
     await c.ready();
     expect(await c.call(exchangeDeclare(1, 'mine-new'))).toEqual([{ channel: 1, method: 'exchange.declare-ok', args: {} }]);
     expect(broker.root.exchanges.has('mine-new')).toBe(true);
-    expect(await c.call(exchangeDeclare(1, 'theirs'))).toEqual([refused(40, 10, by('limited', "configure access to exchange 'theirs'"))]);
+    expect(await c.call(exchangeDeclare(1, 'theirs'))).toEqual([refused(40, 10, by('limited', "access to exchange 'theirs'"))]);
     expect(broker.root.exchanges.has('theirs')).toBe(false);
     await c.finish();
   });
@@ -382,7 +382,7 @@ describe('Permissions: exchange.declare and exchange.delete (configure on the ex
     seed(broker.root);
     const c = broker.connect('limited');
     await c.ready();
-    expect(await c.call(exchangeDeclare(1, 'other-x'))).toEqual([refused(40, 10, by('limited', "configure access to exchange 'other-x'"))]);
+    expect(await c.call(exchangeDeclare(1, 'other-x'))).toEqual([refused(40, 10, by('limited', "access to exchange 'other-x'"))]);
     await c.finish();
   });
 
@@ -405,7 +405,7 @@ describe('Permissions: exchange.declare and exchange.delete (configure on the ex
     await c.ready();
     expect(await c.call(exchangeDelete(1, 'mine-x'))).toEqual([{ channel: 1, method: 'exchange.delete-ok', args: {} }]);
     expect(broker.root.exchanges.has('mine-x')).toBe(false);
-    expect(await c.call(exchangeDelete(1, 'other-x'))).toEqual([refused(40, 20, by('limited', "configure access to exchange 'other-x'"))]);
+    expect(await c.call(exchangeDelete(1, 'other-x'))).toEqual([refused(40, 20, by('limited', "access to exchange 'other-x'"))]);
     expect(broker.root.exchanges.has('other-x')).toBe(true);
     await c.finish();
   });
@@ -419,7 +419,7 @@ describe('Permissions: queue.declare and queue.delete (configure on the queue)',
     expect(await c.call(queueDeclare(1, 'mine-new'))).toEqual([
       { channel: 1, method: 'queue.declare-ok', args: { queue: 'mine-new', messageCount: 0, consumerCount: 0 } },
     ]);
-    expect(await c.call(queueDeclare(1, 'theirs'))).toEqual([refused(50, 10, by('limited', "configure access to queue 'theirs'"))]);
+    expect(await c.call(queueDeclare(1, 'theirs'))).toEqual([refused(50, 10, by('limited', "access to queue 'theirs'"))]);
     expect([...broker.root.queues.keys()]).toEqual(['mine-new']);
     await c.finish();
   });
@@ -434,7 +434,7 @@ describe('Permissions: queue.declare and queue.delete (configure on the queue)',
     expect(close?.args).toEqual({
       replyCode: ReplyCode.AccessRefused,
       replyText: expect.stringMatching(
-        /^ACCESS_REFUSED - configure access to queue 'amq\.gen-[A-Za-z0-9_-]{22}' in vhost '\/' refused for user 'limited'$/,
+        /^ACCESS_REFUSED - access to queue 'amq\.gen-[A-Za-z0-9_-]{22}' in vhost '\/' refused for user 'limited'$/,
       ) as unknown,
       classId: 50,
       methodId: 10,
@@ -452,7 +452,7 @@ describe('Permissions: queue.declare and queue.delete (configure on the queue)',
     const name = ok?.args?.['queue'] as string;
     expect(name).toMatch(/^amq\.gen-/);
     expect(broker.root.queues.has(name)).toBe(true);
-    expect(await c.call(queueDeclare(1, 'named'))).toEqual([refused(50, 10, by('gen', "configure access to queue 'named'"))]);
+    expect(await c.call(queueDeclare(1, 'named'))).toEqual([refused(50, 10, by('gen', "access to queue 'named'"))]);
     await c.finish();
   });
 
@@ -474,7 +474,7 @@ describe('Permissions: queue.declare and queue.delete (configure on the queue)',
     await c.ready();
     expect(await c.call(queueDelete(1, 'mine-q'))).toEqual([{ channel: 1, method: 'queue.delete-ok', args: { messageCount: 0 } }]);
     expect(broker.root.queues.has('mine-q')).toBe(false);
-    expect(await c.call(queueDelete(1, 'other-q'))).toEqual([refused(50, 40, by('limited', "configure access to queue 'other-q'"))]);
+    expect(await c.call(queueDelete(1, 'other-q'))).toEqual([refused(50, 40, by('limited', "access to queue 'other-q'"))]);
     expect(broker.root.queues.has('other-q')).toBe(true);
     await c.finish();
   });
@@ -487,9 +487,9 @@ describe('Permissions: bindings (write on the destination, read on the source)',
     const c = broker.connect('limited');
     await c.ready();
     expect(await c.call(queueBind(1, 'mine-q', 'mine-x'))).toEqual([{ channel: 1, method: 'queue.bind-ok', args: {} }]);
-    expect(await c.call(queueBind(1, 'other-q', 'mine-x'))).toEqual([refused(50, 20, by('limited', "write access to queue 'other-q'"))]);
+    expect(await c.call(queueBind(1, 'other-q', 'mine-x'))).toEqual([refused(50, 20, by('limited', "access to queue 'other-q'"))]);
     await c.call(encodeMethodFrame(1, MethodId.ChannelCloseOk, {}), encodeMethodFrame(1, MethodId.ChannelOpen, {}));
-    expect(await c.call(queueBind(1, 'mine-q', 'amq.direct'))).toEqual([refused(50, 20, by('limited', "read access to exchange 'amq.direct'"))]);
+    expect(await c.call(queueBind(1, 'mine-q', 'amq.direct'))).toEqual([refused(50, 20, by('limited', "access to exchange 'amq.direct'"))]);
     expect(bindingsOf(broker.root)).toEqual(['mine-x -> queue:mine-q']);
     await c.finish();
   });
@@ -502,9 +502,9 @@ describe('Permissions: bindings (write on the destination, read on the source)',
     }
     const c = broker.connect('limited');
     await c.ready();
-    expect(await c.call(queueUnbind(1, 'other-q', 'mine-x'))).toEqual([refused(50, 50, by('limited', "write access to queue 'other-q'"))]);
+    expect(await c.call(queueUnbind(1, 'other-q', 'mine-x'))).toEqual([refused(50, 50, by('limited', "access to queue 'other-q'"))]);
     await c.call(encodeMethodFrame(1, MethodId.ChannelCloseOk, {}), encodeMethodFrame(1, MethodId.ChannelOpen, {}));
-    expect(await c.call(queueUnbind(1, 'mine-q', 'amq.direct'))).toEqual([refused(50, 50, by('limited', "read access to exchange 'amq.direct'"))]);
+    expect(await c.call(queueUnbind(1, 'mine-q', 'amq.direct'))).toEqual([refused(50, 50, by('limited', "access to exchange 'amq.direct'"))]);
     await c.call(encodeMethodFrame(1, MethodId.ChannelCloseOk, {}), encodeMethodFrame(1, MethodId.ChannelOpen, {}));
     expect(await c.call(queueUnbind(1, 'mine-q', 'mine-x'))).toEqual([{ channel: 1, method: 'queue.unbind-ok', args: {} }]);
     expect(bindingsOf(broker.root)).toEqual(['amq.direct -> queue:mine-q', 'mine-x -> queue:other-q']);
@@ -517,9 +517,9 @@ describe('Permissions: bindings (write on the destination, read on the source)',
     const c = broker.connect('limited');
     await c.ready();
     expect(await c.call(exchangeBind(1, 'mine-x2', 'mine-x'))).toEqual([{ channel: 1, method: 'exchange.bind-ok', args: {} }]);
-    expect(await c.call(exchangeBind(1, 'other-x', 'mine-x'))).toEqual([refused(40, 30, by('limited', "write access to exchange 'other-x'"))]);
+    expect(await c.call(exchangeBind(1, 'other-x', 'mine-x'))).toEqual([refused(40, 30, by('limited', "access to exchange 'other-x'"))]);
     await c.call(encodeMethodFrame(1, MethodId.ChannelCloseOk, {}), encodeMethodFrame(1, MethodId.ChannelOpen, {}));
-    expect(await c.call(exchangeBind(1, 'mine-x2', 'amq.direct'))).toEqual([refused(40, 30, by('limited', "read access to exchange 'amq.direct'"))]);
+    expect(await c.call(exchangeBind(1, 'mine-x2', 'amq.direct'))).toEqual([refused(40, 30, by('limited', "access to exchange 'amq.direct'"))]);
     expect(bindingsOf(broker.root)).toEqual(['mine-x -> exchange:mine-x2']);
     await c.finish();
   });
@@ -532,9 +532,9 @@ describe('Permissions: bindings (write on the destination, read on the source)',
     broker.root.bindExchange('mine-x2', 'mine-x', 'rk', {});
     const c = broker.connect('limited');
     await c.ready();
-    expect(await c.call(exchangeBind(1, 'other-x', 'mine-x', true))).toEqual([refused(40, 40, by('limited', "write access to exchange 'other-x'"))]);
+    expect(await c.call(exchangeBind(1, 'other-x', 'mine-x', true))).toEqual([refused(40, 40, by('limited', "access to exchange 'other-x'"))]);
     await c.call(encodeMethodFrame(1, MethodId.ChannelCloseOk, {}), encodeMethodFrame(1, MethodId.ChannelOpen, {}));
-    expect(await c.call(exchangeBind(1, 'mine-x2', 'amq.direct', true))).toEqual([refused(40, 40, by('limited', "read access to exchange 'amq.direct'"))]);
+    expect(await c.call(exchangeBind(1, 'mine-x2', 'amq.direct', true))).toEqual([refused(40, 40, by('limited', "access to exchange 'amq.direct'"))]);
     await c.call(encodeMethodFrame(1, MethodId.ChannelCloseOk, {}), encodeMethodFrame(1, MethodId.ChannelOpen, {}));
     expect(await c.call(exchangeBind(1, 'mine-x2', 'mine-x', true))).toEqual([{ channel: 1, method: 'exchange.unbind-ok', args: {} }]);
     expect(bindingsOf(broker.root)).toEqual(['amq.direct -> exchange:mine-x2', 'mine-x -> exchange:other-x']);
@@ -549,7 +549,7 @@ describe('Permissions: basic.publish (write on the exchange)', () => {
     broker.root.bindQueue('mine-q', 'other-x', 'rk', {}, ELSEWHERE);
     const c = broker.connect('limited');
     await c.ready();
-    expect(await c.call(...publish(1, 'other-x', 'rk'))).toEqual([refused(60, 40, by('limited', "write access to exchange 'other-x'"))]);
+    expect(await c.call(...publish(1, 'other-x', 'rk'))).toEqual([refused(60, 40, by('limited', "access to exchange 'other-x'"))]);
     expect(broker.root.queueOrDie('mine-q').messageCount).toBe(0);
     await c.finish();
   });
@@ -563,8 +563,8 @@ describe('Permissions: basic.publish (write on the exchange)', () => {
     expect(await c.call(...publish(1, 'mine-x', 'rk'), ...publish(1, 'mine-x', 'rk'))).toEqual([]);
     expect(broker.root.queueOrDie('mine-q').messageCount).toBe(2);
     await c.call(encodeMethodFrame(2, MethodId.ChannelOpen, {}), encodeMethodFrame(3, MethodId.ChannelOpen, {}));
-    expect(await c.call(...publish(2, 'amq.direct', 'rk'))).toEqual([refused(60, 40, by('limited', "write access to exchange 'amq.direct'"), 2)]);
-    expect(await c.call(...publish(3, 'amq.direct', 'rk'))).toEqual([refused(60, 40, by('limited', "write access to exchange 'amq.direct'"), 3)]);
+    expect(await c.call(...publish(2, 'amq.direct', 'rk'))).toEqual([refused(60, 40, by('limited', "access to exchange 'amq.direct'"), 2)]);
+    expect(await c.call(...publish(3, 'amq.direct', 'rk'))).toEqual([refused(60, 40, by('limited', "access to exchange 'amq.direct'"), 3)]);
     await c.finish();
   });
 
@@ -584,7 +584,7 @@ describe('Permissions: basic.publish (write on the exchange)', () => {
     seed(broker.root);
     const c = broker.connect('nodefault');
     await c.ready();
-    expect(await c.call(...publish(1, '', 'mine-q'))).toEqual([refused(60, 40, by('nodefault', "write access to exchange 'amq.default'"))]);
+    expect(await c.call(...publish(1, '', 'mine-q'))).toEqual([refused(60, 40, by('nodefault', "access to exchange 'amq.default'"))]);
     expect(broker.root.queueOrDie('mine-q').messageCount).toBe(0);
     await c.finish();
   });
@@ -598,7 +598,7 @@ describe('Permissions: reading from queues (read on the queue)', () => {
     await c.ready();
     expect(await c.call(basicConsume(1, 'mine-q'))).toEqual([{ channel: 1, method: 'basic.consume-ok', args: { consumerTag: 'ctag' } }]);
     await c.call(encodeMethodFrame(2, MethodId.ChannelOpen, {}));
-    expect(await c.call(basicConsume(2, 'other-q'))).toEqual([refused(60, 20, by('limited', "read access to queue 'other-q'"), 2)]);
+    expect(await c.call(basicConsume(2, 'other-q'))).toEqual([refused(60, 20, by('limited', "access to queue 'other-q'"), 2)]);
     expect(broker.root.queueOrDie('other-q').consumerCount).toBe(0);
     expect(broker.root.queueOrDie('mine-q').consumerCount).toBe(1);
     await c.finish();
@@ -611,7 +611,7 @@ describe('Permissions: reading from queues (read on the queue)', () => {
     await c.ready();
     await c.call(...publish(1, '', 'other-q'));
     expect((await c.call(basicGet(1, 'mine-q'))).map((f) => f.method)).toEqual(['basic.get-empty']);
-    expect(await c.call(basicGet(1, 'other-q'))).toEqual([refused(60, 70, by('limited', "read access to queue 'other-q'"))]);
+    expect(await c.call(basicGet(1, 'other-q'))).toEqual([refused(60, 70, by('limited', "access to queue 'other-q'"))]);
     expect(broker.root.queueOrDie('other-q').messageCount).toBe(1);
     await c.finish();
   });
@@ -623,7 +623,7 @@ describe('Permissions: reading from queues (read on the queue)', () => {
     await c.ready();
     await c.call(...publish(1, '', 'mine-q'), ...publish(1, '', 'other-q'));
     expect(await c.call(queuePurge(1, 'mine-q'))).toEqual([{ channel: 1, method: 'queue.purge-ok', args: { messageCount: 1 } }]);
-    expect(await c.call(queuePurge(1, 'other-q'))).toEqual([refused(50, 30, by('limited', "read access to queue 'other-q'"))]);
+    expect(await c.call(queuePurge(1, 'other-q'))).toEqual([refused(50, 30, by('limited', "access to queue 'other-q'"))]);
     expect(broker.root.queueOrDie('other-q').messageCount).toBe(1);
     await c.finish();
   });
@@ -635,7 +635,7 @@ describe('Permissions: reading from queues (read on the queue)', () => {
     await c.ready();
     // A passive declare is allowed and makes 'other-q' the channel's most recent queue.
     await c.call(queueDeclare(1, 'other-q', true));
-    expect(await c.call(basicGet(1, ''))).toEqual([refused(60, 70, by('limited', "read access to queue 'other-q'"))]);
+    expect(await c.call(basicGet(1, ''))).toEqual([refused(60, 70, by('limited', "access to queue 'other-q'"))]);
     await c.finish();
   });
 });
@@ -652,7 +652,7 @@ describe('Permissions: the check comes before the lookup (403, not 404)', () => 
       [queueDelete(1, 'missing'), 50, 40, 'configure'],
     ];
     for (const [frame, classId, methodId, kind] of cases) {
-      expect(await c.call(frame)).toEqual([refused(classId, methodId, by('limited', `${kind} access to queue 'missing'`))]);
+      expect(await c.call(frame)).toEqual([refused(classId, methodId, by('limited', `access to queue 'missing'`))]);
       await c.call(encodeMethodFrame(1, MethodId.ChannelCloseOk, {}), encodeMethodFrame(1, MethodId.ChannelOpen, {}));
     }
     // With permission, the same queue is simply not there.
