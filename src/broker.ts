@@ -8,8 +8,9 @@ import { defaultSettings, type Settings } from './config/settings';
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
-import { MessageStats } from './observability/stats';
+import { ChurnStats, MessageStats } from './observability/stats';
 import { buildManagementApp, startManagement } from './management/app';
+import { loadDefinitionsFile } from './management/definitions';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
@@ -55,9 +56,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const store = options.store ?? openStore(options.dataDir, settings, logger);
 
   const access = new AccessControl(store, new Set(settings.loopbackUsers));
-  const vhosts = new VhostRegistry(store);
+  const churn = new ChurnStats();
+  const vhosts = new VhostRegistry(store, churn);
   try {
     recover(store, settings, access, vhosts, logger);
+    // The loadDefinitions file, through the same import as POST /api/definitions; a bad file stops the start.
+    if (settings.loadDefinitions !== undefined) {
+      const file = resolve(settings.loadDefinitions);
+      logger.info({ file, ...loadDefinitionsFile({ vhosts, access, store }, file) }, 'imported definitions');
+    }
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
@@ -65,7 +72,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   const connections = new Set<Connection>();
   const stats = new MessageStats();
-  const sampler = setInterval(() => sampleStats(stats, vhosts, connections), STATS_INTERVAL_MS);
+  const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
   const context: ConnectionContext = {
     limits: { frameMax: settings.frameMax, channelMax: settings.channelMax, heartbeat: settings.heartbeat },
@@ -73,6 +80,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     serverProperties: serverProperties(),
     access,
     stats,
+    churn,
     vhost: (name) => vhosts.get(name),
     connectionCount: ({ vhost, user }) => {
       let n = 0;
@@ -86,7 +94,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       for (const c of connections) if (c.isOpen && c.userName === user) n += c.channels.size;
       return n;
     },
-    connectionClosed: (connection) => connections.delete(connection as Connection),
+    connectionClosed: (connection) => {
+      if (connections.delete(connection as Connection)) churn.counts.connection_closed++;
+    },
   };
   vhosts.onDeleted((name) => {
     for (const connection of connections) connection.vhostDeleted(name);
@@ -98,6 +108,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     connections.add(new Connection(socket, context));
+    churn.counts.connection_created++;
   };
 
   let listening: Listening<Server>;
@@ -123,8 +134,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     const app = buildManagementApp({
       vhosts,
       access,
+      store,
       logger: logger.child({ component: 'management' }),
       connections: () => [...connections].map((c) => c.managementInfo),
+      stats,
+      churn,
       node: {
         name: nodeName(),
         startedAt: Date.now(),
@@ -167,9 +181,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 }
 
 /** Turns counters into rates: the broker's, and every queue's, exchange's and channel's. */
-function sampleStats(stats: MessageStats, vhosts: VhostRegistry, connections: Iterable<Connection>): void {
+function sampleStats(stats: MessageStats, churn: ChurnStats, vhosts: VhostRegistry, connections: Iterable<Connection>): void {
   const seconds = STATS_INTERVAL_MS / 1000;
   stats.sample(seconds);
+  churn.sample(seconds);
   for (const { vhost } of vhosts.list()) {
     for (const queue of vhost.queues.values()) queue.stats.sample(seconds);
     for (const exchange of vhost.exchanges.values()) exchange.stats.sample(seconds);

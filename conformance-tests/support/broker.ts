@@ -15,6 +15,8 @@ import { dirname, join } from 'node:path';
 
 export interface BrokerHandle {
   url: string;
+  /** Leveret's management API (http://host:port); absent against an external broker (see MANAGEMENT_URL). */
+  httpUrl?: string;
   close(): Promise<void>;
 }
 
@@ -26,10 +28,10 @@ export async function useBroker(): Promise<BrokerHandle> {
   // Resolved at run time so the suite can be pointed at any broker without Leveret's sources compiling.
   const brokerModulePath = '../../src/broker';
   const mod = (await import(brokerModulePath)) as {
-    startBroker(options: unknown): Promise<{ url: string; port: number; close(): Promise<void> }>;
+    startBroker(options: unknown): Promise<{ url: string; port: number; httpUrl: string; close(): Promise<void> }>;
   };
   const broker = await mod.startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, logLevel: 'silent' });
-  return { url: broker.url, close: () => broker.close() };
+  return { url: broker.url, httpUrl: broker.httpUrl, close: () => broker.close() };
 }
 
 /** A name no other test (or earlier run against the same broker) uses. */

@@ -110,6 +110,7 @@ describe('precedence: defaults < file < env < flags', () => {
       LEVERET_CHANNEL_MAX: '65535',
       LEVERET_HEARTBEAT: '0',
       LEVERET_LOG_LEVEL: 'debug',
+      LEVERET_LOAD_DEFINITIONS: '/etc/leveret/definitions.json',
     });
     expect(s).toMatchObject({
       amqp: { bind: ['0.0.0.0', '::'] },
@@ -120,6 +121,7 @@ describe('precedence: defaults < file < env < flags', () => {
       channelMax: 65535,
       heartbeat: 0,
       logLevel: 'debug',
+      loadDefinitions: '/etc/leveret/definitions.json',
     });
   });
 
@@ -138,6 +140,7 @@ describe('precedence: defaults < file < env < flags', () => {
       '--channel-max', '1',
       '--heartbeat', '65535',
       '--durability', 'relaxed',
+      '--load-definitions', 'defs/rabbit.json',
       '--log-level', 'silent',
     ]);
     expect(s).toEqual({
@@ -152,6 +155,7 @@ describe('precedence: defaults < file < env < flags', () => {
       channelMax: 1,
       heartbeat: 65535,
       durability: 'relaxed',
+      loadDefinitions: 'defs/rabbit.json',
       logLevel: 'silent',
     });
   });
@@ -159,6 +163,22 @@ describe('precedence: defaults < file < env < flags', () => {
   it('--bind is repeatable and takes comma lists; duplicates collapse; a flag replaces env and file', () => {
     const s = load(['--bind', '127.0.0.1,::1', '--bind=10.0.0.1', '--bind', '127.0.0.1'], { LEVERET_AMQP_BIND: '0.0.0.0' });
     expect(s.amqp.bind).toEqual(['127.0.0.1', '::1', '10.0.0.1']);
+  });
+
+  it('loadDefinitions: none by default; file key, env and flag in the usual order', () => {
+    expect(load().loadDefinitions).toBeUndefined();
+    expect(usage()).toMatch(/--load-definitions <file> +definitions file .*; default none\n +env LEVERET_LOAD_DEFINITIONS\n/);
+    const config = writeConfig({ loadDefinitions: 'from-file.json' });
+    expect(load(['--config', config]).loadDefinitions).toBe('from-file.json');
+    expect(load(['--config', config], { LEVERET_LOAD_DEFINITIONS: 'from-env.json' }).loadDefinitions).toBe('from-env.json');
+    expect(load(['--config', config, '--load-definitions=from-flag.json'], { LEVERET_LOAD_DEFINITIONS: 'from-env.json' }).loadDefinitions).toBe(
+      'from-flag.json',
+    );
+    expect(errorOf(() => load(['--load-definitions='])).message).toBe(
+      'invalid value "" for --load-definitions (from command line): expected a non-empty string',
+    );
+    const bad = writeConfig({ loadDefinitions: ['a.json'] }, 'bad.json');
+    expect(errorOf(() => load(['--config', bad])).message).toMatch(/for loadDefinitions \(from config file .*\): expected a non-empty string$/);
   });
 
   it('other repeated flags: the last one wins', () => {

@@ -321,6 +321,16 @@ export const FIELDS: readonly Field<unknown>[] = [
     set: (s, v) => (s.durability = v),
   }),
   field({
+    key: 'loadDefinitions',
+    flag: '--load-definitions',
+    meta: '<file>',
+    env: ['LEVERET_LOAD_DEFINITIONS'],
+    kind: text(),
+    help: 'definitions file (RabbitMQ JSON format) imported at every start',
+    get: (s) => s.loadDefinitions,
+    set: (s, v) => (s.loadDefinitions = v),
+  }),
+  field({
     key: 'logLevel',
     flag: '--log-level',
     meta: '<level>',
@@ -535,7 +545,7 @@ function checkCombination(s: Settings): void {
 export function usage(): string {
   const rows: [string, string, string | undefined][] = FIELDS.map((f) => {
     const def = f.get(DEFAULT_SETTINGS);
-    const shown = Array.isArray(def) ? showList(def as string[]) : String(def);
+    const shown = def === undefined ? 'none' : Array.isArray(def) ? showList(def as string[]) : String(def);
     return [`${f.flag} ${f.meta}`, `${f.help}; default ${shown}`, `env ${f.env.join(', ')}`];
   });
   rows.push([`${CONFIG_FLAG} <file>`, 'JSON settings file, keys nested as in the README', `env ${CONFIG_ENV}`]);

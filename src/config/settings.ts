@@ -33,6 +33,11 @@ export interface Settings {
   heartbeat: number;
   /** How hard each store commit is pushed to disk. */
   durability: Durability;
+  /**
+   * A definitions file (RabbitMQ's JSON format, as GET /api/definitions exports it) imported at every start, after
+   * the stored state is recovered; none when undefined. Relative paths resolve against the working directory.
+   */
+  loadDefinitions?: string;
   logLevel: LogLevel;
 }
 

@@ -232,7 +232,7 @@ export class Connection implements ChannelHost {
     if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'", id >>> 16, id & 0xffff);
     if (channel.closing) {
       // Only the close handshake matters on a closing channel; everything else is discarded.
-      if (id === MethodId.ChannelCloseOk) this.channels.delete(channelId);
+      if (id === MethodId.ChannelCloseOk) this.dropChannel(channelId);
       else if (id === MethodId.ChannelClose) this.writer.method(channelId, MethodId.ChannelCloseOk, {});
       return;
     }
@@ -242,7 +242,7 @@ export class Connection implements ChannelHost {
       if (info.hasContent) return;
       if (id === MethodId.ChannelClose) {
         channel.release();
-        this.channels.delete(channelId);
+        this.dropChannel(channelId);
         this.writer.method(channelId, MethodId.ChannelCloseOk, {});
         return;
       }
@@ -302,6 +302,7 @@ export class Connection implements ChannelHost {
       );
     }
     this.channels.set(channelId, new Channel(channelId, this));
+    if (this.context.churn !== undefined) this.context.churn.counts.channel_created++;
     this.writer.method(channelId, MethodId.ChannelOpenOk, { channelId: Buffer.alloc(0) });
   }
 
@@ -480,6 +481,10 @@ export class Connection implements ChannelHost {
     };
   }
 
+  private dropChannel(channelId: number): void {
+    if (this.channels.delete(channelId) && this.context.churn !== undefined) this.context.churn.counts.channel_closed++;
+  }
+
   /** True once connection.open succeeded and until the connection closes. */
   get isOpen(): boolean {
     return this.state === State.Open;
@@ -594,6 +599,7 @@ export class Connection implements ChannelHost {
     if (this.released) return;
     this.released = true;
     for (const channel of this.channels.values()) channel.release();
+    if (this.context.churn !== undefined) this.context.churn.counts.channel_closed += this.channels.size;
     this.channels.clear();
     this.currentVhost?.ownerGone(this);
   }

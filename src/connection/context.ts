@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access';
-import type { MessageStats } from '../observability/stats';
+import type { ChurnStats, MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 import type { VirtualHost } from '../vhost/vhost';
 
@@ -20,6 +20,8 @@ export interface ConnectionContext {
   readonly access: AccessControl;
   /** Broker-wide message counters. */
   readonly stats: MessageStats;
+  /** Connection, channel and queue churn for the overview (absent in tests that do not look). */
+  readonly churn?: ChurnStats;
   vhost(name: string): VirtualHost | undefined;
   /** Open connections (past connection.open) on a vhost, or of a user, for the connection limits. */
   connectionCount(filter: { vhost?: string; user?: string }): number;

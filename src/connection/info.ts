@@ -1,3 +1,4 @@
+import type { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 
 /**
@@ -33,4 +34,47 @@ export interface ConnectionInfo {
   readonly sendOct?: number;
   /** Closes the connection with 320 CONNECTION_FORCED and this text. */
   close(reason: string): void;
+  /** The open channels, read when asked (absent = none known). */
+  channels?(): ChannelInfo[];
+}
+
+/** What the management API and /metrics read about one channel (RabbitMQ's channel object). */
+export interface ChannelInfo {
+  /** The channel number on its connection. */
+  readonly number: number;
+  /** 'running', or 'closing' once the broker sent channel.close. */
+  readonly state: string;
+  /** basic.qos global=false: the prefetch applied to consumers created afterwards. */
+  readonly prefetchCount: number;
+  /** basic.qos global=true: the limit across the channel's consumers. */
+  readonly globalPrefetchCount: number;
+  /** confirm.select was used. */
+  readonly confirm: boolean;
+  /** tx.select was used. */
+  readonly transactional: boolean;
+  readonly messagesUnacknowledged: number;
+  /** Publishes not yet confirmed (0 when not counted). */
+  readonly messagesUnconfirmed: number;
+  /** Publishes held by an open transaction. */
+  readonly messagesUncommitted: number;
+  /** Acks held by an open transaction (no longer counted as unacknowledged, as in RabbitMQ). */
+  readonly acksUncommitted: number;
+  /** The channel's live counters. */
+  readonly stats: MessageStats;
+  readonly consumers: ConsumerInfo[];
+}
+
+/** One basic.consume subscription. */
+export interface ConsumerInfo {
+  readonly tag: string;
+  readonly queue: string;
+  readonly vhost: string;
+  /** Manual acknowledgement (not no-ack). */
+  readonly ackRequired: boolean;
+  readonly exclusive: boolean;
+  readonly priority: number;
+  /** Per-consumer prefetch; 0 = unlimited. */
+  readonly prefetchCount: number;
+  /** Deliveries to this consumer not yet settled. */
+  readonly unacked: number;
 }

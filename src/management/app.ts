@@ -5,13 +5,22 @@ import { authenticator } from './auth';
 import type { ManagementDeps } from './deps';
 import { Errors, toApiError } from './errors';
 import { bindingRoutes } from './routes/bindings';
+import { channelRoutes } from './routes/channels';
 import { connectionRoutes } from './routes/connections';
+import { consumerRoutes } from './routes/consumers';
+import { definitionRoutes } from './routes/definitions';
 import { exchangeRoutes } from './routes/exchanges';
 import { healthRoutes } from './routes/health';
+import { isPublicRoute, metricsRoutes } from './routes/metrics';
+import { limitRoutes } from './routes/limits';
+import { messageRoutes } from './routes/messages';
 import { nodeRoutes } from './routes/nodes';
 import { overviewRoutes } from './routes/overview';
+import { parameterRoutes } from './routes/parameters';
 import { permissionRoutes } from './routes/permissions';
+import { policyRoutes } from './routes/policies';
 import { queueRoutes } from './routes/queues';
+import { topicPermissionRoutes } from './routes/topic-permissions';
 import { userRoutes } from './routes/users';
 import { vhostRoutes } from './routes/vhosts';
 
@@ -50,7 +59,11 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
     void reply.code(api.statusCode).send(api.body);
   });
 
-  app.addHook('onRequest', authenticator(deps));
+  const authenticate = authenticator(deps);
+  // Routes registered with PUBLIC_ROUTE (Prometheus' /metrics) need no login, as in RabbitMQ.
+  app.addHook('onRequest', async (request) => {
+    if (!isPublicRoute(request.routeOptions.config)) await authenticate(request);
+  });
   // A PUT or POST without a body means {} (rabbit_mgmt_util:decode(<<>>)), before the body schemas run.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined || request.body === null) request.body = {};
@@ -71,6 +84,15 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(bindingRoutes(deps), api);
   void app.register(connectionRoutes(deps), api);
   void app.register(healthRoutes(deps), api);
+  void app.register(definitionRoutes(deps), api);
+  void app.register(policyRoutes(deps), api);
+  void app.register(parameterRoutes(deps), api);
+  void app.register(limitRoutes(deps), api);
+  void app.register(topicPermissionRoutes(deps), api);
+  void app.register(messageRoutes(deps), api);
+  void app.register(channelRoutes(deps), api);
+  void app.register(consumerRoutes(deps), api);
+  void app.register(metricsRoutes(deps));
   return app;
 }
 

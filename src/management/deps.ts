@@ -1,7 +1,9 @@
 import type { AccessControl } from '../auth/access';
+import type { ChurnStats, MessageStats } from '../observability/stats';
+import type { Store } from '../store/store';
 import type { VhostRegistry } from '../vhost/registry';
 
-export type { ConnectionInfo } from '../connection/info';
+export type { ChannelInfo, ConnectionInfo, ConsumerInfo } from '../connection/info';
 import type { ConnectionInfo } from '../connection/info';
 
 export interface NodeInfo {
@@ -16,8 +18,14 @@ export interface NodeInfo {
 export interface ManagementDeps {
   readonly vhosts: VhostRegistry;
   readonly access: AccessControl;
+  /** The broker's store: runtime parameters (policies, parameters, global parameters) are read and written here. */
+  readonly store: Store;
   connections(): Iterable<ConnectionInfo>;
   readonly node: NodeInfo;
+  /** Broker-wide message counters: the overview's message_stats, the aggregated channel metrics. */
+  readonly stats: MessageStats;
+  /** Object churn counters (overview churn_rates); zeros when absent. */
+  readonly churn?: ChurnStats;
   /** A pino logger for server errors; silent when absent. */
   readonly logger?: import('pino').Logger;
 }

@@ -106,7 +106,8 @@ export function formatExchange(exchange: Exchange): Record<string, unknown> {
 }
 
 export function formatQueue(queue: Queue, node: string): Record<string, unknown> {
-  const messages = queue.messageCount;
+  const ready = queue.messageCount;
+  const unacked = queue.unackedCount;
   return {
     name: queue.name,
     vhost: queue.vhost,
@@ -118,12 +119,16 @@ export function formatQueue(queue: Queue, node: string): Record<string, unknown>
     state: 'running',
     node,
     consumers: queue.consumerCount,
-    messages,
+    messages: ready + unacked,
     messages_details: { rate: 0 },
-    messages_ready: messages,
+    messages_ready: ready,
     messages_ready_details: { rate: 0 },
-    messages_unacknowledged: 0,
+    messages_unacknowledged: unacked,
     messages_unacknowledged_details: { rate: 0 },
+    // Message sizes are not tracked: RabbitMQ's byte counters are reported as 0.
+    message_bytes: 0,
+    message_bytes_ready: 0,
+    message_bytes_unacknowledged: 0,
     message_stats: queue.stats.toJSON(),
   };
 }

@@ -76,3 +76,47 @@ function zeroRates(): Record<Counter, number> {
 function round(rate: number): number {
   return Math.round(rate * 10) / 10;
 }
+
+/** Object churn counters, RabbitMQ's overview `churn_rates` (and the Prometheus *_opened/_closed totals). */
+export const CHURN_COUNTERS = [
+  'connection_created',
+  'connection_closed',
+  'channel_created',
+  'channel_closed',
+  'queue_declared',
+  'queue_created',
+  'queue_deleted',
+] as const;
+
+export type ChurnCounter = (typeof CHURN_COUNTERS)[number];
+
+/** Broker-wide churn counters with rates sampled like MessageStats. */
+export class ChurnStats {
+  readonly counts: Record<ChurnCounter, number> = zeroChurn();
+  readonly rates: Record<ChurnCounter, number> = zeroChurn();
+  private readonly previous: Record<ChurnCounter, number> = zeroChurn();
+
+  sample(seconds: number): void {
+    for (const name of CHURN_COUNTERS) {
+      const now = this.counts[name];
+      this.rates[name] = seconds > 0 ? (now - this.previous[name]) / seconds : 0;
+      this.previous[name] = now;
+    }
+  }
+
+  /** `{ x, x_details: { rate } }` for every counter. */
+  toJSON(): Record<string, number | { rate: number }> {
+    const out: Record<string, number | { rate: number }> = {};
+    for (const name of CHURN_COUNTERS) {
+      out[name] = this.counts[name];
+      out[`${name}_details`] = { rate: round(this.rates[name]) };
+    }
+    return out;
+  }
+}
+
+function zeroChurn(): Record<ChurnCounter, number> {
+  const out = {} as Record<ChurnCounter, number>;
+  for (const name of CHURN_COUNTERS) out[name] = 0;
+  return out;
+}

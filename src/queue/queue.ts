@@ -51,6 +51,11 @@ export class Queue {
   readonly arguments: FieldTable;
   deleted = false;
   readonly stats = new MessageStats();
+  /**
+   * Deliveries that need an ack and are not settled yet (messages_unacknowledged): counted when they leave the
+   * ready list (drain to a consumer without noAck, take(false)), uncounted by settle() or requeue().
+   */
+  unackedCount = 0;
 
   private readonly ready = new Deque<QueueEntry>();
   /** Persistent entries only in the store, all after `loadedThrough`. */
@@ -136,7 +141,10 @@ export class Queue {
       return undefined;
     }
     if (noAck) stats.get_no_ack++;
-    else stats.get++;
+    else {
+      stats.get++;
+      this.unackedCount++;
+    }
     if (entry.redelivered) stats.redeliver++;
     this.delivered(entry, noAck);
     return entry;
@@ -144,6 +152,7 @@ export class Queue {
 
   /** An entry was acked, or rejected without requeue: it leaves the store. */
   settle(entry: QueueEntry): void {
+    if (this.unackedCount > 0) this.unackedCount--;
     const persistence = this.persistence;
     if (persistence !== undefined && entry.message.id !== 0 && !this.deleted) {
       persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
@@ -180,6 +189,7 @@ export class Queue {
    * older than everything still queued, so the common case is a run of unshifts.
    */
   requeue(entries: QueueEntry[]): void {
+    this.unackedCount = Math.max(0, this.unackedCount - entries.length);
     if (this.deleted || entries.length === 0) return;
     entries.sort(bySeq);
     for (const entry of entries) entry.redelivered = true;
@@ -255,7 +265,10 @@ export class Queue {
       if (consumer === undefined) return;
       const entry = this.ready.shift() as QueueEntry;
       if (consumer.noAck) this.stats.deliver_no_ack++;
-      else this.stats.deliver++;
+      else {
+        this.stats.deliver++;
+        this.unackedCount++;
+      }
       if (entry.redelivered) this.stats.redeliver++;
       this.delivered(entry, consumer.noAck);
       consumer.deliver(this, entry);

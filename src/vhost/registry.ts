@@ -1,3 +1,4 @@
+import type { ChurnStats } from '../observability/stats';
 import type { Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
 import { VirtualHost, type VhostLimits } from './vhost';
 
@@ -12,12 +13,15 @@ export class VhostRegistry {
   private readonly vhosts = new Map<string, { record: VhostRecord; vhost: VirtualHost }>();
   private readonly deletedListeners: VhostDeleted[] = [];
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly churn?: ChurnStats,
+  ) {}
 
   /** Start-up: one VirtualHost per stored record, each with its durable definitions recovered. */
   load(records: readonly VhostRecord[], definitions: Definitions, parameters: readonly ParameterRecord[] = []): void {
     for (const record of records) {
-      const vhost = new VirtualHost(record.name, this.store);
+      const vhost = new VirtualHost(record.name, this.store, this.churn);
       vhost.recover(definitions);
       this.vhosts.set(record.name, { record, vhost });
     }
@@ -57,7 +61,7 @@ export class VhostRegistry {
       existing.record = record;
       return false;
     }
-    this.vhosts.set(record.name, { record, vhost: new VirtualHost(record.name, this.store) });
+    this.vhosts.set(record.name, { record, vhost: new VirtualHost(record.name, this.store, this.churn) });
     return true;
   }
 

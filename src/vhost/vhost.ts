@@ -6,6 +6,7 @@ import { Exchange } from '../exchange/exchange';
 import { exchangeType } from '../exchange/registry';
 import { routeMessage, type RoutingSubject } from '../exchange/router';
 import { Queue, type QueueOptions } from '../queue/queue';
+import type { ChurnStats } from '../observability/stats';
 import type { Definitions, Store } from '../store/store';
 import { BindingTable, type Binding, type Destination } from './bindings';
 import { describeValue, printValue, resourceName } from './texts';
@@ -81,6 +82,8 @@ export class VirtualHost {
   constructor(
     readonly name: string,
     readonly store: Store,
+    /** Queue churn for the management overview. */
+    private readonly churn?: ChurnStats,
   ) {
     for (const [exchangeName, type] of BUILT_IN_EXCHANGES) {
       this.addExchange(exchangeName, type, true, false, false, {});
@@ -155,6 +158,7 @@ export class VirtualHost {
     }
     const name = req.name === '' ? generateQueueName() : req.name;
     authorize?.(name);
+    if (this.churn !== undefined) this.churn.counts.queue_declared++;
     const existing = this.queues.get(name);
     if (existing === undefined) {
       const maxQueues = this.limits['max-queues'];
@@ -305,6 +309,7 @@ export class VirtualHost {
     const persistence = queueId === 0 ? undefined : { store: this.store, queueId };
     const queue = new Queue(options, this.queueHooks, persistence);
     this.queues.set(options.name, queue);
+    if (this.churn !== undefined) this.churn.counts.queue_created++;
     return queue;
   }
 
@@ -387,6 +392,7 @@ export class VirtualHost {
   private removeQueue(queue: Queue): number {
     if (queue.deleted) return 0;
     this.queues.delete(queue.name);
+    if (this.churn !== undefined) this.churn.counts.queue_deleted++;
     const count = queue.destroy();
     for (const binding of this.bindings.toDestination(queue)) this.dropBinding(binding);
     if (isPersistent(queue)) {

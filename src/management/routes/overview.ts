@@ -54,6 +54,7 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
         let exchanges = 0;
         let consumers = 0;
         let messages = 0;
+        let unacked = 0;
         for (const { record, vhost } of deps.vhosts.list()) {
           if (!canSeeVhost(deps, principal, record.name)) continue;
           exchanges += vhost.exchanges.size;
@@ -61,6 +62,7 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           for (const queue of vhost.queues.values()) {
             consumers += queue.consumerCount;
             messages += queue.messageCount;
+            unacked += queue.unackedCount;
           }
         }
         let connections = 0;
@@ -91,14 +93,14 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           is_op_policy_updating_enabled: true,
           enable_queue_totals: false,
           require_definition_json_extension: false,
-          message_stats: zeroStats(MESSAGE_STATS),
-          churn_rates: zeroStats(CHURN),
+          message_stats: deps.stats.toJSON(),
+          churn_rates: deps.churn?.toJSON() ?? zeroStats(CHURN),
           queue_totals: {
-            messages,
+            messages: messages + unacked,
             messages_details: { ...rate },
             messages_ready: messages,
             messages_ready_details: { ...rate },
-            messages_unacknowledged: 0,
+            messages_unacknowledged: unacked,
             messages_unacknowledged_details: { ...rate },
           },
           object_totals: { channels, connections, consumers, exchanges, queues },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AccessControl } from '../../auth/access';
+import { MessageStats } from '../../observability/stats';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../../auth/passwords';
 import { MemoryStore } from '../../store/memory';
 import { VhostRegistry } from '../../vhost/registry';
@@ -66,7 +67,9 @@ export function buildFixture(options: { loopbackUsers?: string[] } = {}): Fixtur
   const deps: ManagementDeps = {
     vhosts,
     access,
+    store,
     connections: () => connections,
+    stats: new MessageStats(),
     node: {
       name: NODE_NAME,
       startedAt: Date.now() - 5000,

@@ -1,0 +1,173 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { UserLimits } from '../../auth/access';
+import type { VhostLimits } from '../../vhost/vhost';
+import { canSeeVhost, principalOf, requireAdmin, vhostGate } from '../auth';
+import type { ManagementDeps } from '../deps';
+import { Errors } from '../errors';
+import { applyListing, parseListQuery } from '../listing';
+import { bodyOf, resource, vhostNameParams, vhostParams } from '../support';
+
+export const VHOST_LIMIT_NAMES = ['max-connections', 'max-queues'] as const;
+export const USER_LIMIT_NAMES = ['max-connections', 'max-channels'] as const;
+
+/** A limit value: an integer (negative means unlimited), as rabbit_parameter_validation:integer. */
+function limitValue(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw Errors.badRequest(`Validation failed\n\n${name} should be a number, actually was ${JSON.stringify(value) ?? 'undefined'}\n`);
+  }
+  return value;
+}
+
+function limitName(kind: string, allowed: readonly string[], name: string, value: unknown): void {
+  if (!allowed.includes(name)) {
+    throw Errors.badRequest(
+      `Validation failed\n\nUnrecognised terms [{${JSON.stringify(name)},${JSON.stringify(value) ?? 'undefined'}}] in limits (${kind} limits are ${allowed.join(', ')})\n`,
+    );
+  }
+}
+
+/** A whole vhost-limits value ({"max-queues": 10, ...}) validated, for PUT /api/parameters/vhost-limits/{vh}/limits. */
+export function validateVhostLimits(value: unknown): VhostLimits {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw Errors.badRequest('Validation failed\n\nvhost limits should be a JSON object\n');
+  }
+  const out: Record<string, number> = {};
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    limitName('vhost', VHOST_LIMIT_NAMES, name, v);
+    out[name] = limitValue(name, v);
+  }
+  return out as VhostLimits;
+}
+
+const userParams = {
+  type: 'object',
+  properties: { user: { type: 'string', minLength: 1 } },
+  required: ['user'],
+} as const;
+const userNameParams = {
+  type: 'object',
+  properties: { user: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } },
+  required: ['user', 'name'],
+} as const;
+
+type LimitRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
+type UserLimitRequest = FastifyRequest<{ Params: { user: string; name: string } }>;
+
+/**
+ * /api/vhost-limits and /api/user-limits, RabbitMQ's shapes: [{vhost, value: {"max-queues": 10}}] and
+ * [{user, value: {"max-channels": 5}}], only objects that have limits. Reading follows vhost visibility (any
+ * management user for user limits, as RabbitMQ); setting and clearing is for administrators.
+ */
+export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const gate = vhostGate(deps);
+  const vhostLimitsJson = (vhost: string, limits: VhostLimits) => ({ vhost, value: { ...limits } });
+  return async (app) => {
+    resource(app, '/vhost-limits', {
+      GET: async (request) => {
+        const principal = principalOf(request);
+        const items = deps.vhosts
+          .list()
+          .filter(({ record, vhost }) => Object.keys(vhost.limits).length > 0 && canSeeVhost(deps, principal, record.name))
+          .map(({ record, vhost }) => vhostLimitsJson(record.name, vhost.limits));
+        return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['vhost']);
+      },
+    });
+
+    resource(
+      app,
+      '/vhost-limits/:vhost',
+      {
+        GET: async (request) => {
+          const name = (request.params as { vhost: string }).vhost;
+          const vhost = deps.vhosts.get(name);
+          if (vhost === undefined) throw Errors.objectNotFound();
+          return Object.keys(vhost.limits).length === 0 ? [] : [vhostLimitsJson(name, vhost.limits)];
+        },
+      },
+      { all: { onRequest: gate, schema: { params: vhostParams } } },
+    );
+
+    resource(
+      app,
+      '/vhost-limits/:vhost/:name',
+      {
+        PUT: async (request, reply) => {
+          const { vhost: vhostName, name } = (request as LimitRequest).params;
+          const vhost = deps.vhosts.get(vhostName);
+          if (vhost === undefined) throw Errors.vhostNotFound();
+          const body = bodyOf(request);
+          if (!('value' in body)) throw Errors.keyMissing('value');
+          limitName('vhost', VHOST_LIMIT_NAMES, name, body.value);
+          deps.vhosts.setLimits(vhostName, { ...vhost.limits, [name]: limitValue(name, body.value) });
+          return reply.code(204).send();
+        },
+        DELETE: async (request, reply) => {
+          const { vhost: vhostName, name } = (request as LimitRequest).params;
+          const vhost = deps.vhosts.get(vhostName);
+          if (vhost === undefined) throw Errors.objectNotFound();
+          if (name in vhost.limits) {
+            const rest: Record<string, number | undefined> = { ...vhost.limits };
+            delete rest[name];
+            deps.vhosts.setLimits(vhostName, rest as VhostLimits);
+          }
+          return reply.code(204).send();
+        },
+      },
+      { all: { onRequest: requireAdmin, schema: { params: vhostNameParams } } },
+    );
+
+    resource(app, '/user-limits', {
+      GET: async (request) =>
+        applyListing(
+          deps.access
+            .listUserLimits()
+            .filter(({ limits }) => Object.keys(limits).length > 0)
+            .map(({ user, limits }) => ({ user, value: { ...limits } })),
+          parseListQuery(request.query as Record<string, unknown>),
+          ['user'],
+        ),
+    });
+
+    resource(
+      app,
+      '/user-limits/:user',
+      {
+        GET: async (request) => {
+          const { user } = request.params as { user: string };
+          if (deps.access.getUser(user) === undefined) throw Errors.objectNotFound();
+          const limits = deps.access.getUserLimits(user);
+          return Object.keys(limits).length === 0 ? [] : [{ user, value: { ...limits } }];
+        },
+      },
+      { all: { schema: { params: userParams } } },
+    );
+
+    resource(
+      app,
+      '/user-limits/:user/:name',
+      {
+        PUT: async (request, reply) => {
+          const { user, name } = (request as UserLimitRequest).params;
+          if (deps.access.getUser(user) === undefined) throw Errors.notFound('user_not_found');
+          const body = bodyOf(request);
+          if (!('value' in body)) throw Errors.keyMissing('value');
+          limitName('user', USER_LIMIT_NAMES, name, body.value);
+          const limits = { ...deps.access.getUserLimits(user), [name]: limitValue(name, body.value) };
+          deps.access.setUserLimits(user, limits as UserLimits);
+          return reply.code(204).send();
+        },
+        DELETE: async (request, reply) => {
+          const { user, name } = (request as UserLimitRequest).params;
+          if (deps.access.getUser(user) === undefined) throw Errors.objectNotFound();
+          const limits: Record<string, number | undefined> = { ...deps.access.getUserLimits(user) };
+          if (name in limits) {
+            delete limits[name];
+            deps.access.setUserLimits(user, limits as UserLimits);
+          }
+          return reply.code(204).send();
+        },
+      },
+      { all: { onRequest: requireAdmin, schema: { params: userNameParams } } },
+    );
+  };
+}

@@ -1,0 +1,247 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Exchange } from '../../exchange/exchange';
+import type { FieldTable } from '../../protocol/field-table';
+import { decodeBasicProperties, encodeBasicProperties, type BasicProperties } from '../../protocol/generated/amqp';
+import type { Message, QueueEntry } from '../../queue/message';
+import type { Queue } from '../../queue/queue';
+import { checkPermission, principalOf, vhostGate } from '../auth';
+import type { ManagementDeps } from '../deps';
+import { Errors } from '../errors';
+import { fieldTableToJson, jsonToFieldTable } from '../format';
+import { bodyOf, exchangeId, resource, vhostNameParams, vhostOr404 } from '../support';
+
+/** JSON property names (RabbitMQ's, rabbit_mgmt_format:basic_properties) and their BasicProperties fields. */
+const PROPERTIES = {
+  content_type: 'contentType',
+  content_encoding: 'contentEncoding',
+  headers: 'headers',
+  delivery_mode: 'deliveryMode',
+  priority: 'priority',
+  correlation_id: 'correlationId',
+  reply_to: 'replyTo',
+  expiration: 'expiration',
+  message_id: 'messageId',
+  timestamp: 'timestamp',
+  type: 'type',
+  user_id: 'userId',
+  app_id: 'appId',
+  cluster_id: 'clusterId',
+} as const satisfies Record<string, keyof BasicProperties>;
+
+type JsonProperty = keyof typeof PROPERTIES;
+const INTEGER_PROPERTIES = new Set<JsonProperty>(['delivery_mode', 'priority', 'timestamp']);
+
+/** RabbitMQ's rabbit_mgmt_util:parse_int: an integer, or a string of one. */
+function parseInt10(value: unknown, what: string): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value.trim());
+  throw Errors.badRequest(`{not_integer,${JSON.stringify(value) ?? 'undefined'}} (${what})`);
+}
+
+/** The publish body's `properties` as AMQP basic properties (rabbit_mgmt_format:to_basic_properties). */
+export function toBasicProperties(json: unknown): BasicProperties {
+  if (json === undefined || json === null) return {};
+  if (typeof json !== 'object' || Array.isArray(json)) throw Errors.badRequest('properties must be a JSON object');
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
+    if (!(key in PROPERTIES)) throw Errors.badRequest(`{unsupported_property,${key}}`);
+    const name = key as JsonProperty;
+    const field = PROPERTIES[name];
+    if (value === null || value === undefined) continue;
+    if (name === 'headers') {
+      if (typeof value !== 'object' || Array.isArray(value)) throw Errors.badRequest('headers must be a JSON object');
+      out[field] = jsonToFieldTable(value);
+    } else if (INTEGER_PROPERTIES.has(name)) {
+      out[field] = parseInt10(value, key);
+    } else if (typeof value === 'string' || typeof value === 'number') {
+      out[field] = String(value);
+    } else {
+      throw Errors.badRequest(`${key} must be a string`);
+    }
+  }
+  return out as BasicProperties;
+}
+
+/**
+ * Decoded properties with RabbitMQ's snake_case names; absent ones are left out. RabbitMQ answers `[]` (an empty
+ * Erlang proplist) for a message without properties, and so does this.
+ */
+export function formatProperties(bytes: Buffer): Record<string, unknown> | [] {
+  if (bytes.length < 2) return [];
+  const props = decodeBasicProperties(bytes, 0, bytes.length) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(PROPERTIES)) {
+    const value = props[field];
+    if (value === undefined) continue;
+    out[name] = name === 'headers' ? fieldTableToJson(value as FieldTable) : typeof value === 'bigint' ? Number(value) : value;
+  }
+  return Object.keys(out).length === 0 ? [] : out;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodePayload(payload: string, encoding: unknown): Buffer {
+  if (encoding === 'string') return Buffer.from(payload, 'utf8');
+  if (encoding === 'base64') {
+    const compact = payload.replace(/\s+/g, '');
+    if (compact.length % 4 === 1 || !BASE64.test(compact)) throw Errors.badRequest('not_base64');
+    return Buffer.from(compact, 'base64');
+  }
+  throw Errors.badRequest(`{unsupported_encoding,${JSON.stringify(encoding) ?? 'undefined'}}`);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    utf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'] as const;
+type AckMode = (typeof ACK_MODES)[number];
+
+type ObjectRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
+
+/**
+ * POST /api/exchanges/{vh}/{x}/publish and POST /api/queues/{vh}/{q}/get (rabbit_mgmt_wm_exchange_publish,
+ * rabbit_mgmt_wm_queue_get). Both act as a channel of the requesting user would: permissions, topic
+ * permissions, internal exchanges and user-id are checked as for basic.publish / basic.get.
+ */
+export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const gate = vhostGate(deps);
+  const routed = new Set<object>();
+  const visited = new Set<Exchange>();
+  const scratch = new Set<object>();
+
+  return async (app) => {
+    resource(
+      app,
+      '/exchanges/:vhost/:name/publish',
+      {
+        POST: async (request) => {
+          const { vhost: vhostName, name } = (request as ObjectRequest).params;
+          const vhost = vhostOr404(deps, vhostName);
+          const exchange = vhost.exchanges.get(exchangeId(name));
+          if (exchange === undefined) throw Errors.objectNotFound();
+          const body = bodyOf(request);
+          for (const key of ['routing_key', 'properties', 'payload', 'payload_encoding']) {
+            if (body[key] === undefined) throw Errors.keyMissing(key);
+          }
+          if (typeof body.payload !== 'string') throw Errors.badRequest('payload_not_string');
+          if (typeof body.routing_key !== 'string') throw Errors.badRequest('routing_key must be a string');
+          const routingKey = body.routing_key;
+          const properties = toBasicProperties(body.properties);
+          const payload = decodePayload(body.payload, body.payload_encoding);
+
+          const principal = principalOf(request);
+          checkPermission(deps, principal, vhostName, 'write', 'exchange', exchange.name);
+          if (exchange.type.name === 'topic') deps.access.checkTopic(principal.name, vhostName, exchange.name, 'write', routingKey);
+          if (exchange.internal) {
+            throw Errors.accessRefused();
+          }
+          if (properties.userId !== undefined && properties.userId !== principal.name) {
+            throw Errors.badRequest(
+              `406 PRECONDITION_FAILED - user_id property set to '${properties.userId}' but authenticated user was '${principal.name}'`,
+            );
+          }
+
+          const propertyBytes = encodeBasicProperties(properties);
+          const message: Message = {
+            id: 0,
+            persistent: properties.deliveryMode === 2,
+            exchange: exchange.name,
+            routingKey,
+            properties: propertyBytes,
+            body: payload,
+            headers: undefined,
+          };
+          let headers: FieldTable | null | undefined;
+          const subject = {
+            routingKey,
+            headers: (): FieldTable | undefined => {
+              if (headers === undefined) headers = decodeBasicProperties(propertyBytes, 0, propertyBytes.length).headers ?? null;
+              return headers ?? undefined;
+            },
+          };
+          exchange.stats.publish_in++;
+          vhost.route(exchange, subject, routed, visited, scratch);
+          const queues = [...routed] as Queue[];
+          routed.clear();
+          visited.clear();
+          scratch.clear();
+          exchange.stats.publish_out += queues.length;
+          for (const queue of queues) queue.enqueue(message);
+          // As RabbitMQ's publish waits for the confirm: a persistent message in a durable queue is on disk first.
+          if (message.id !== 0) await vhost.store.flush();
+          return { routed: queues.length > 0 };
+        },
+      },
+      { all: { onRequest: gate, schema: { params: vhostNameParams } } },
+    );
+
+    resource(
+      app,
+      '/queues/:vhost/:name/get',
+      {
+        POST: async (request) => {
+          const { vhost: vhostName, name } = (request as ObjectRequest).params;
+          const vhost = vhostOr404(deps, vhostName);
+          const queue = vhost.queues.get(name);
+          if (queue === undefined) throw Errors.objectNotFound();
+          const body = bodyOf(request);
+          for (const key of ['ackmode', 'count', 'encoding']) {
+            if (body[key] === undefined) throw Errors.keyMissing(key);
+          }
+          const ackMode = body.ackmode as AckMode;
+          if (!ACK_MODES.includes(ackMode)) {
+            throw Errors.badRequest(`Unsupported ackmode ${JSON.stringify(body.ackmode)}. Please use one of ${ACK_MODES.join(', ')}.`);
+          }
+          const count = parseInt10(body.count, 'count');
+          const encoding = body.encoding;
+          if (encoding !== 'auto' && encoding !== 'base64') {
+            throw Errors.badRequest('Unsupported encoding. Please use auto or base64.');
+          }
+          const truncate = body.truncate === undefined || body.truncate === null ? undefined : parseInt10(body.truncate, 'truncate');
+
+          checkPermission(deps, principalOf(request), vhostName, 'read', 'queue', name);
+          if (queue.exclusiveOwner !== null) {
+            throw Errors.badRequest(`cannot obtain exclusive access to locked queue '${name}' in vhost '${vhostName}'`);
+          }
+
+          const noAck = ackMode === 'ack_requeue_false';
+          const taken: QueueEntry[] = [];
+          const out: Record<string, unknown>[] = [];
+          for (let i = 0; i < count; i++) {
+            const entry = queue.take(noAck);
+            if (entry === undefined) break;
+            taken.push(entry);
+            const message = entry.message;
+            const payload =
+              truncate !== undefined && message.body.length >= truncate ? message.body.subarray(0, Math.max(0, truncate)) : message.body;
+            const asString = encoding === 'auto' && isUtf8(payload);
+            out.push({
+              payload_bytes: message.body.length,
+              redelivered: entry.redelivered,
+              exchange: message.exchange,
+              routing_key: message.routingKey,
+              message_count: queue.messageCount,
+              properties: formatProperties(message.properties),
+              payload: asString ? payload.toString('utf8') : payload.toString('base64'),
+              payload_encoding: asString ? 'string' : 'base64',
+            });
+          }
+          // The requeue happens after every get, as RabbitMQ rejects (or closes the channel) only at the end:
+          // otherwise each get would see the same message again.
+          if (ackMode === 'ack_requeue_true' || ackMode === 'reject_requeue_true') queue.requeue(taken);
+          else if (ackMode === 'reject_requeue_false') for (const entry of taken) queue.settle(entry);
+          return out;
+        },
+      },
+      { all: { onRequest: gate, schema: { params: vhostNameParams } } },
+    );
+  };
+}

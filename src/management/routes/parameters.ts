@@ -1,0 +1,215 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { TOPIC_PERMISSION_COMPONENT, USER_LIMITS_COMPONENT } from '../../auth/access';
+import type { ParameterRecord, Store } from '../../store/store';
+import { VHOST_LIMITS_COMPONENT } from '../../vhost/registry';
+import type { VhostLimits } from '../../vhost/vhost';
+import { principalOf } from '../auth';
+import type { ManagementDeps } from '../deps';
+import { Errors } from '../errors';
+import { applyListing, parseListQuery } from '../listing';
+import { bodyOf, resource } from '../support';
+import { validateVhostLimits } from './limits';
+
+export const POLICY_COMPONENT = 'policy';
+export const OPERATOR_POLICY_COMPONENT = 'operator_policy';
+export const GLOBAL_COMPONENT = 'global';
+
+/**
+ * Components the broker keeps through their own routes (and in-memory state): /api/parameters neither lists nor
+ * writes them. vhost-limits is the exception RabbitMQ makes visible: listed here and written through the
+ * VhostRegistry, so the vhost's live limits follow.
+ */
+const HIDDEN_COMPONENTS = new Set([
+  POLICY_COMPONENT,
+  OPERATOR_POLICY_COMPONENT,
+  GLOBAL_COMPONENT,
+  TOPIC_PERMISSION_COMPONENT,
+  USER_LIMITS_COMPONENT,
+]);
+
+/** One stored parameter, or undefined. */
+export function findParameter(store: Store, component: string, vhost: string, name: string): ParameterRecord | undefined {
+  return store.loadParameters().find((p) => p.component === component && p.vhost === vhost && p.name === name);
+}
+
+/** Stored parameters of a component (optionally of one vhost). */
+export function parametersOf(store: Store, component: string, vhost?: string): ParameterRecord[] {
+  return store.loadParameters().filter((p) => p.component === component && (vhost === undefined || p.vhost === vhost));
+}
+
+/**
+ * Route onRequest hook for policies and parameters (rabbit_mgmt_util:is_authorized_policies): administrators, or
+ * policymakers with access to the vhost in the path.
+ */
+export function policymakerGate(deps: ManagementDeps) {
+  return async function requirePolicymaker(request: FastifyRequest): Promise<void> {
+    const principal = principalOf(request);
+    if (principal.isAdmin) return;
+    if (!principal.isPolicymaker) throw Errors.objectForbidden();
+    const vhost = (request.params as { vhost?: string } | undefined)?.vhost;
+    if (vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
+    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.objectForbidden();
+  };
+}
+
+/** Whether the principal sees a vhost's policies and parameters in lists (rabbit_mgmt_util:filter_vhost). */
+export function policyVisible(deps: ManagementDeps, request: FastifyRequest, vhost: string): boolean {
+  const principal = principalOf(request);
+  return principal.isAdmin || deps.access.canAccessVhost(principal.name, vhost);
+}
+
+function formatParameter(p: ParameterRecord): Record<string, unknown> {
+  return { value: p.value, vhost: p.vhost, component: p.component, name: p.name };
+}
+
+const componentParams = {
+  type: 'object',
+  properties: { component: { type: 'string', minLength: 1 } },
+  required: ['component'],
+} as const;
+const componentVhostParams = {
+  type: 'object',
+  properties: { component: { type: 'string', minLength: 1 }, vhost: { type: 'string' } },
+  required: ['component', 'vhost'],
+} as const;
+const parameterParams = {
+  type: 'object',
+  properties: { component: { type: 'string', minLength: 1 }, vhost: { type: 'string' }, name: { type: 'string', minLength: 1 } },
+  required: ['component', 'vhost', 'name'],
+} as const;
+const globalParams = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1 } },
+  required: ['name'],
+} as const;
+
+type ParameterRequest = FastifyRequest<{ Params: { component: string; vhost: string; name: string } }>;
+
+/**
+ * /api/parameters (runtime parameters: federation upstreams, shovels and the like, stored as JSON and not
+ * interpreted: Leveret has no plugins that read them) and /api/global-parameters. Policymakers, as RabbitMQ.
+ */
+export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const gate = policymakerGate(deps);
+  const store = deps.store;
+  const visible = (): ParameterRecord[] =>
+    store.loadParameters().filter((p) => !HIDDEN_COMPONENTS.has(p.component) && p.vhost !== '');
+  const list = (request: FastifyRequest, items: ParameterRecord[]) =>
+    applyListing(
+      items.filter((p) => policyVisible(deps, request, p.vhost)).map(formatParameter),
+      parseListQuery(request.query as Record<string, unknown>),
+      ['vhost', 'component', 'name'],
+    );
+  const writable = (component: string): void => {
+    if (HIDDEN_COMPONENTS.has(component)) throw Errors.badRequest(`component ${component} not found`);
+  };
+
+  return async (app) => {
+    resource(app, '/parameters', { GET: async (request) => list(request, visible()) }, { all: { onRequest: gate } });
+
+    resource(
+      app,
+      '/parameters/:component',
+      {
+        GET: async (request) => {
+          const { component } = request.params as { component: string };
+          return list(request, visible().filter((p) => p.component === component));
+        },
+      },
+      { all: { onRequest: gate, schema: { params: componentParams } } },
+    );
+
+    resource(
+      app,
+      '/parameters/:component/:vhost',
+      {
+        GET: async (request) => {
+          const { component, vhost } = request.params as { component: string; vhost: string };
+          if (deps.vhosts.get(vhost) === undefined) throw Errors.objectNotFound();
+          return list(request, visible().filter((p) => p.component === component && p.vhost === vhost));
+        },
+      },
+      { all: { onRequest: gate, schema: { params: componentVhostParams } } },
+    );
+
+    resource(
+      app,
+      '/parameters/:component/:vhost/:name',
+      {
+        GET: async (request) => {
+          const { component, vhost, name } = (request as ParameterRequest).params;
+          const p = HIDDEN_COMPONENTS.has(component) ? undefined : findParameter(store, component, vhost, name);
+          if (p === undefined) throw Errors.objectNotFound();
+          return formatParameter(p);
+        },
+        PUT: async (request, reply) => {
+          const { component, vhost, name } = (request as ParameterRequest).params;
+          if (deps.vhosts.get(vhost) === undefined) throw Errors.vhostNotFound();
+          const body = bodyOf(request);
+          if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
+          writable(component);
+          const existed = findParameter(store, component, vhost, name) !== undefined;
+          if (component === VHOST_LIMITS_COMPONENT) {
+            if (name !== 'limits') throw Errors.badRequest(`vhost-limits parameters are named 'limits', not '${name}'`);
+            deps.vhosts.setLimits(vhost, validateVhostLimits(body.value));
+          } else {
+            store.putParameter({ component, vhost, name, value: body.value });
+          }
+          return reply.code(existed ? 204 : 201).send();
+        },
+        DELETE: async (request, reply) => {
+          const { component, vhost, name } = (request as ParameterRequest).params;
+          if (HIDDEN_COMPONENTS.has(component) || findParameter(store, component, vhost, name) === undefined) {
+            throw Errors.objectNotFound();
+          }
+          if (component === VHOST_LIMITS_COMPONENT) deps.vhosts.setLimits(vhost, {} as VhostLimits);
+          else store.deleteParameter(component, vhost, name);
+          return reply.code(204).send();
+        },
+      },
+      { all: { onRequest: gate, schema: { params: parameterParams } } },
+    );
+
+    resource(
+      app,
+      '/global-parameters',
+      {
+        GET: async (request) =>
+          applyListing(
+            parametersOf(store, GLOBAL_COMPONENT, '').map((p) => ({ name: p.name, value: p.value })),
+            parseListQuery(request.query as Record<string, unknown>),
+            ['name'],
+          ),
+      },
+      { all: { onRequest: gate } },
+    );
+
+    resource(
+      app,
+      '/global-parameters/:name',
+      {
+        GET: async (request) => {
+          const { name } = request.params as { name: string };
+          const p = findParameter(store, GLOBAL_COMPONENT, '', name);
+          if (p === undefined) throw Errors.objectNotFound();
+          return { name: p.name, value: p.value };
+        },
+        PUT: async (request, reply) => {
+          const { name } = request.params as { name: string };
+          const body = bodyOf(request);
+          if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
+          const existed = findParameter(store, GLOBAL_COMPONENT, '', name) !== undefined;
+          store.putParameter({ component: GLOBAL_COMPONENT, vhost: '', name, value: body.value });
+          return reply.code(existed ? 204 : 201).send();
+        },
+        DELETE: async (request, reply) => {
+          const { name } = request.params as { name: string };
+          if (findParameter(store, GLOBAL_COMPONENT, '', name) === undefined) throw Errors.objectNotFound();
+          store.deleteParameter(GLOBAL_COMPONENT, '', name);
+          return reply.code(204).send();
+        },
+      },
+      { all: { onRequest: gate, schema: { params: globalParams } } },
+    );
+  };
+}
