@@ -6,6 +6,8 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { parseJsonBody } from './app';
 import type { Page } from './listing';
 import { basic, buildFixture, fakeConnection, GUEST, NODE_NAME, type Fixture } from './test-support/fixture';
+import { MessageStats } from '../observability/stats';
+import type { ConnectionInfo } from './deps';
 
 let f: Fixture;
 let app: FastifyInstance;
@@ -438,6 +440,20 @@ describe('bindings', () => {
 });
 
 describe('connections', () => {
+  test("a connection's message_stats sum its channels' counters and rates", async () => {
+    const a = new MessageStats();
+    a.publish = 10;
+    a.ack = 3;
+    a.sample(1);
+    const b = new MessageStats();
+    b.publish = 5;
+    b.sample(5);
+    const channels = [{ stats: a }, { stats: b }] as unknown as ReturnType<NonNullable<ConnectionInfo['channels']>>;
+    f.connections.push(fakeConnection({ channels: () => channels }));
+    const [c] = (await call('GET', '/api/connections')).body;
+    expect(c.message_stats).toMatchObject({ publish: 15, publish_details: { rate: 11 }, ack: 3, ack_details: { rate: 3 } });
+  });
+
   test('list, get, close with X-Reason; 404 for unknown', async () => {
     const c = fakeConnection();
     f.connections.push(c, fakeConnection({ name: '127.0.0.1:50001 -> 127.0.0.1:5672', user: 'mgmt' }));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Exchange } from '../exchange/exchange';
+import { COUNTERS, MessageStats } from '../observability/stats';
 import { Decimal, type FieldTable, type FieldValue } from '../protocol/field-table';
 import type { Queue } from '../queue/queue';
 import type { PermissionRecord, UserRecord, VhostRecord } from '../store/store';
@@ -231,5 +232,19 @@ export function formatConnection(c: ConnectionInfo, node: string): Record<string
     recv_cnt: 0,
     send_cnt: 0,
     send_pend: 0,
+    message_stats: connectionStats(c),
   };
+}
+
+/** A connection's message_stats: the sum of its open channels' counters and rates. */
+function connectionStats(c: ConnectionInfo): Record<string, number | { rate: number }> {
+  const sum = new MessageStats();
+  for (const channel of c.channels?.() ?? []) {
+    const stats = channel.stats;
+    for (const name of COUNTERS) {
+      sum[name] += stats[name];
+      sum.rates[name] += stats.rates[name];
+    }
+  }
+  return sum.toJSON();
 }
