@@ -211,7 +211,8 @@ function recover(
   logger: Logger,
 ): void {
   let stored = store.loadAccess();
-  if (stored.vhosts.length === 0 && stored.users.length === 0) {
+  // First boot: the default vhost and user, unless a definitions file provides them (as RabbitMQ does).
+  if (stored.vhosts.length === 0 && stored.users.length === 0 && settings.loadDefinitions === undefined) {
     store.putVhost({ name: settings.defaultVhost, description: 'Default virtual host', tags: [] });
     store.putUser({
       name: settings.defaultUser,

@@ -453,6 +453,28 @@ describe('loadDefinitions (boot-time import)', () => {
     expect(() => loadDefinitionsFile(f.deps, typed)).toThrow(`cannot load definitions from ${typed}: exchanges[0].durable must be true or false, got 1`);
   });
 
+  test('with loadDefinitions the first start creates no default guest user or / vhost (as RabbitMQ)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leveret-defs-'));
+    const file = join(dir, 'defs.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        vhosts: [{ name: 'only' }],
+        users: [{ name: 'ops', password: 'ops-pw', tags: 'administrator' }],
+        permissions: [{ user: 'ops', vhost: 'only', configure: '.*', write: '.*', read: '.*' }],
+      }),
+    );
+    const broker = await startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, http: { bind: ['127.0.0.1'], port: 0 }, logLevel: 'silent', loadDefinitions: file });
+    try {
+      await expect(amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.port}/`)).rejects.toThrow(/ACCESS_REFUSED|403/);
+      const connection = await amqp.connect(`amqp://ops:ops-pw@127.0.0.1:${broker.port}/only`);
+      await connection.close();
+    } finally {
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('startBroker({ loadDefinitions }) imports at start; an imported user connects over AMQP', async () => {
     const broker = await startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, http: { bind: ['127.0.0.1'], port: 0 }, logLevel: 'silent', loadDefinitions: FIXTURE_PATH });
     try {
