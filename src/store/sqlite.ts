@@ -1,12 +1,44 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { readTableAt, encodeTable, type FieldTable } from '../protocol/field-table';
 import { StoreError } from './errors';
-import { canonicalArgumentsKey } from './keys';
 import { encodeParameterValue } from './parameter-value';
-import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { SCHEMA_VERSION } from './schema';
+import {
+  DELETE_BINDING,
+  DELETE_EXCHANGE,
+  DELETE_PARAMETER,
+  DELETE_PERMISSION,
+  DELETE_QUEUE,
+  DELETE_USER,
+  DELETE_VHOST,
+  ENQUEUE,
+  MARK,
+  PUT_BINDING,
+  PUT_EXCHANGE,
+  PUT_PARAMETER,
+  PUT_PERMISSION,
+  PUT_QUEUE,
+  PUT_USER,
+  PUT_VHOST,
+  REMOVE,
+  applyOps,
+  dropQueueEntries,
+  type EnqueueOp,
+  type EntryOp,
+  type MarkOp,
+  type Op,
+  type PendingMessage,
+  type QueueDelta,
+} from './sqlite-ops';
+import { describe, openDatabase, releaseDataDir } from './sqlite-open';
+import {
+  prepareStatements,
+  readAccess,
+  readDefinitions,
+  readEntries,
+  readParameters,
+  type Statements,
+} from './sqlite-statements';
 import type {
   AccessDefinitions,
   BindingRecord,
@@ -20,10 +52,11 @@ import type {
   QueueStats,
   Store,
   StoredEntry,
-  StoredQueue,
   UserRecord,
   VhostRecord,
 } from './store';
+
+export { DB_FILE, PID_FILE } from './sqlite-open';
 
 /*
  * SqliteStore: one SQLite file (WAL) per data directory, group commit.
@@ -52,6 +85,11 @@ import type {
  *
  * Failure: if a batch fails (disk full, I/O error), it stays buffered and is retried after a pause; its listeners
  * wait, so nothing unwritten is ever confirmed. Reads and flush() report the error as StoreError STORE_IO.
+
+ *
+ * Modules: this file holds the store and its group commit; sqlite-ops.ts the buffered ops and how a batch applies
+ * them; sqlite-statements.ts the prepared statements and reading definitions back; sqlite-open.ts opening, locking,
+ * the pid file and migration.
  */
 
 export interface SqliteStoreOptions {
@@ -76,295 +114,18 @@ export interface SqliteStoreCounters {
   largestBatch: number;
 }
 
-export const DB_FILE = 'leveret.db';
 /** How often, and how many pages at most, free space is given back (8192 pages of 4 KiB = 32 MiB). */
 const RECLAIM_INTERVAL_MS = 5_000;
 const RECLAIM_PAGES_PER_TICK = 8192;
-export const PID_FILE = 'leveret.pid';
 const DEFAULT_BATCH_LIMIT = 10_000;
 const RETRY_MS = 1000;
 
-/** Data directories held by a SqliteStore of this process (realpath). */
-const openDirs = new Set<string>();
-
-// ---- buffered ops ----
-
-const ENQUEUE = 1;
-const MARK = 2;
-const REMOVE = 3;
-const PUT_EXCHANGE = 4;
-const DELETE_EXCHANGE = 5;
-const PUT_QUEUE = 6;
-const DELETE_QUEUE = 7;
-const PUT_BINDING = 8;
-const DELETE_BINDING = 9;
-const PUT_VHOST = 10;
-const DELETE_VHOST = 11;
-const PUT_USER = 12;
-const DELETE_USER = 13;
-const PUT_PERMISSION = 14;
-const DELETE_PERMISSION = 15;
-const PUT_PARAMETER = 16;
-const DELETE_PARAMETER = 17;
-
-interface PendingMessage {
-  readonly record: MessageRecord;
-  /** Live (not cancelled) enqueues of this batch that reference it. */
-  live: number;
-  /** Written in the transaction being applied. */
-  written: boolean;
-}
-
-interface EnqueueOp {
-  readonly kind: typeof ENQUEUE;
-  readonly queueId: number;
-  readonly seq: number;
-  readonly message: PendingMessage;
-  redelivered: boolean;
-  cancelled: boolean;
-}
-
-interface MarkOp {
-  readonly kind: typeof MARK;
-  readonly queueId: number;
-  readonly seq: number;
-  cancelled: boolean;
-}
-
-type EntryOp = EnqueueOp | MarkOp;
-
-type Op =
-  | EntryOp
-  | { readonly kind: typeof REMOVE; readonly queueId: number; readonly seq: number }
-  | { readonly kind: typeof PUT_EXCHANGE; readonly record: ExchangeRecord }
-  | { readonly kind: typeof DELETE_EXCHANGE; readonly vhost: string; readonly name: string }
-  | { readonly kind: typeof PUT_QUEUE; readonly id: number; readonly record: QueueRecord }
-  | { readonly kind: typeof DELETE_QUEUE; readonly id: number; readonly vhost: string; readonly name: string }
-  | { readonly kind: typeof PUT_BINDING; readonly record: BindingRecord }
-  | { readonly kind: typeof DELETE_BINDING; readonly record: BindingRecord }
-  | { readonly kind: typeof PUT_VHOST; readonly record: VhostRecord }
-  | { readonly kind: typeof DELETE_VHOST; readonly name: string }
-  | { readonly kind: typeof PUT_USER; readonly record: UserRecord }
-  | { readonly kind: typeof DELETE_USER; readonly name: string }
-  | { readonly kind: typeof PUT_PERMISSION; readonly record: PermissionRecord }
-  | { readonly kind: typeof DELETE_PERMISSION; readonly user: string; readonly vhost: string }
-  | {
-      readonly kind: typeof PUT_PARAMETER;
-      readonly component: string;
-      readonly vhost: string;
-      readonly name: string;
-      /** The value's JSON text, made at put time (a later change to the value does not reach the store). */
-      readonly json: string;
-    }
-  | { readonly kind: typeof DELETE_PARAMETER; readonly component: string; readonly vhost: string; readonly name: string };
-
-interface QueueDelta {
-  count: number;
-  bytes: number;
-  lastSeq: number;
-}
-
 type FlushMode = 'turn' | 'limit' | 'read' | 'flush' | 'retry';
-
-// ---- statements ----
-
-function prepareStatements(db: Database.Database) {
-  return {
-    getMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
-    putMeta: db.prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    ),
-    maxMessageId: db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM messages'),
-
-    allExchanges: db.prepare('SELECT vhost, name, type, durable, auto_delete, internal, arguments FROM exchanges'),
-    putExchange: db.prepare(
-      `INSERT INTO exchanges (vhost, name, type, durable, auto_delete, internal, arguments) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (vhost, name) DO UPDATE SET type = excluded.type, durable = excluded.durable,
-         auto_delete = excluded.auto_delete, internal = excluded.internal, arguments = excluded.arguments`,
-    ),
-    deleteExchange: db.prepare('DELETE FROM exchanges WHERE vhost = ? AND name = ?'),
-    deleteBindingsOfExchange: db.prepare(
-      `DELETE FROM bindings WHERE vhost = ? AND (source = ? OR (destination_kind = 'exchange' AND destination = ?))`,
-    ),
-
-    allQueues: db.prepare('SELECT id, vhost, name, durable, auto_delete, arguments FROM queues ORDER BY id'),
-    queueIds: db.prepare<[], { id: number; vhost: string; name: string }>('SELECT id, vhost, name FROM queues'),
-    putQueue: db.prepare(
-      `INSERT INTO queues (id, vhost, name, durable, auto_delete, arguments) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET durable = excluded.durable, auto_delete = excluded.auto_delete,
-         arguments = excluded.arguments`,
-    ),
-    deleteQueue: db.prepare('DELETE FROM queues WHERE id = ?'),
-    deleteBindingsToQueue: db.prepare(
-      `DELETE FROM bindings WHERE vhost = ? AND destination_kind = 'queue' AND destination = ?`,
-    ),
-    queuesOfVhost: db.prepare<[string], { id: number }>('SELECT id FROM queues WHERE vhost = ?'),
-    queueStats: db.prepare<[number], { entry_count: number; entry_bytes: number; last_seq: number }>(
-      'SELECT entry_count, entry_bytes, last_seq FROM queues WHERE id = ?',
-    ),
-    addQueueDelta: db.prepare(
-      `UPDATE queues SET entry_count = entry_count + ?, entry_bytes = entry_bytes + ?,
-         last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END WHERE id = ?`,
-    ),
-    zeroQueueCounters: db.prepare('UPDATE queues SET entry_count = 0, entry_bytes = 0 WHERE id = ?'),
-
-    allBindings: db.prepare(
-      'SELECT vhost, source, destination_kind, destination, routing_key, arguments FROM bindings',
-    ),
-    putBinding: db.prepare(
-      `INSERT INTO bindings (vhost, source, destination_kind, destination, routing_key, arguments_key, arguments)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (vhost, source, destination_kind, destination, routing_key, arguments_key)
-       DO UPDATE SET arguments = excluded.arguments`,
-    ),
-    deleteBinding: db.prepare(
-      `DELETE FROM bindings WHERE vhost = ? AND source = ? AND destination_kind = ? AND destination = ?
-         AND routing_key = ? AND arguments_key = ?`,
-    ),
-
-    allVhosts: db.prepare('SELECT name, description, tags, default_queue_type FROM vhosts'),
-    putVhost: db.prepare(
-      `INSERT INTO vhosts (name, description, tags, default_queue_type) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET description = excluded.description, tags = excluded.tags,
-         default_queue_type = excluded.default_queue_type`,
-    ),
-    deleteVhost: db.prepare('DELETE FROM vhosts WHERE name = ?'),
-    deleteExchangesOfVhost: db.prepare('DELETE FROM exchanges WHERE vhost = ?'),
-    deleteBindingsOfVhost: db.prepare('DELETE FROM bindings WHERE vhost = ?'),
-    deletePermissionsOfVhost: db.prepare('DELETE FROM permissions WHERE vhost = ?'),
-
-    allUsers: db.prepare('SELECT name, password_hash, hashing_algorithm, tags FROM users'),
-    putUser: db.prepare(
-      `INSERT INTO users (name, password_hash, hashing_algorithm, tags) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
-         hashing_algorithm = excluded.hashing_algorithm, tags = excluded.tags`,
-    ),
-    deleteUser: db.prepare('DELETE FROM users WHERE name = ?'),
-    deletePermissionsOfUser: db.prepare('DELETE FROM permissions WHERE user_name = ?'),
-
-    allPermissions: db.prepare('SELECT user_name, vhost, configure_re, write_re, read_re FROM permissions'),
-    putPermission: db.prepare(
-      `INSERT INTO permissions (user_name, vhost, configure_re, write_re, read_re) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_name, vhost) DO UPDATE SET configure_re = excluded.configure_re,
-         write_re = excluded.write_re, read_re = excluded.read_re`,
-    ),
-    deletePermission: db.prepare('DELETE FROM permissions WHERE user_name = ? AND vhost = ?'),
-
-    allParameters: db.prepare('SELECT component, vhost, name, value FROM parameters'),
-    putParameter: db.prepare(
-      `INSERT INTO parameters (component, vhost, name, value) VALUES (?, ?, ?, ?)
-       ON CONFLICT (component, vhost, name) DO UPDATE SET value = excluded.value`,
-    ),
-    deleteParameter: db.prepare('DELETE FROM parameters WHERE component = ? AND vhost = ? AND name = ?'),
-    deleteParametersOfVhost: db.prepare('DELETE FROM parameters WHERE vhost = ?'),
-
-    upsertMessage: db.prepare(
-      `INSERT INTO messages (id, exchange, routing_key, properties, body, refcount) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET refcount = messages.refcount + excluded.refcount`,
-    ),
-    dropMessageIfLast: db.prepare('DELETE FROM messages WHERE id = ? AND refcount <= 1'),
-    decrementMessage: db.prepare('UPDATE messages SET refcount = refcount - 1 WHERE id = ?'),
-    insertEntry: db.prepare(
-      `INSERT INTO queue_entries (queue_id, seq, message_id, size, redelivered) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (queue_id, seq) DO NOTHING`,
-    ),
-    markEntry: db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?'),
-    removeEntry: db.prepare<[number, number], { message_id: number; size: number }>(
-      'DELETE FROM queue_entries WHERE queue_id = ? AND seq = ? RETURNING message_id, size',
-    ),
-    loadEntries: db
-      .prepare<[number, number, number], [number, number, number, string, string, Buffer, Buffer]>(
-        `SELECT e.seq, e.redelivered, m.id, m.exchange, m.routing_key, m.properties, m.body
-         FROM queue_entries e JOIN messages m ON m.id = e.message_id
-         WHERE e.queue_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
-      )
-      .raw(true),
-
-    // Dropping every entry of a queue: count references per message in a temp table, release them, then delete.
-    clearRefs: db.prepare('DELETE FROM temp_message_refs'),
-    collectRefs: db.prepare(
-      `INSERT INTO temp_message_refs (message_id, n)
-       SELECT message_id, COUNT(*) FROM queue_entries WHERE queue_id = ? GROUP BY message_id`,
-    ),
-    releaseRefs: db.prepare(
-      `UPDATE messages SET refcount = refcount - (SELECT n FROM temp_message_refs r WHERE r.message_id = messages.id)
-       WHERE id IN (SELECT message_id FROM temp_message_refs)`,
-    ),
-    dropReleased: db.prepare(
-      'DELETE FROM messages WHERE refcount <= 0 AND id IN (SELECT message_id FROM temp_message_refs)',
-    ),
-    deleteEntriesOfQueue: db.prepare('DELETE FROM queue_entries WHERE queue_id = ?'),
-
-    begin: db.prepare('BEGIN'),
-    commit: db.prepare('COMMIT'),
-    rollback: db.prepare('ROLLBACK'),
-  };
-}
-
-type Statements = ReturnType<typeof prepareStatements>;
 
 export class SqliteStore implements Store {
   /** Opens (creating if needed) the store in dataDir and locks the directory. Synchronous. */
   static open(options: SqliteStoreOptions): SqliteStore {
-    const dir = path.resolve(options.dataDir);
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-    } catch (err) {
-      throw new StoreError('STORE_UNREADABLE', `data directory ${dir} cannot be created: ${describe(err)}`, {
-        cause: err,
-      });
-    }
-    let realDir: string;
-    try {
-      realDir = fs.realpathSync(dir);
-      if (!fs.statSync(realDir).isDirectory()) throw new Error('not a directory');
-    } catch (err) {
-      throw new StoreError('STORE_UNREADABLE', `data directory ${dir} cannot be used: ${describe(err)}`, {
-        cause: err,
-      });
-    }
-    if (openDirs.has(realDir)) throw lockedError(realDir, process.pid);
-
-    const file = path.join(realDir, DB_FILE);
-    const fileStat = statOrNull(file);
-    if (fileStat && !fileStat.isFile()) {
-      throw new StoreError('STORE_UNREADABLE', `database file ${file} is not a regular file`);
-    }
-
-    let db: Database.Database;
-    try {
-      db = new Database(file, { timeout: 0 });
-    } catch (err) {
-      throw classifyOpenError(err, file, realDir);
-    }
-    try {
-      // EXCLUSIVE before the first access: the connection keeps its OS locks (and WAL uses no shared memory);
-      // the write transaction takes the exclusive lock now, so a second broker fails here and not on first write.
-      db.pragma('locking_mode = EXCLUSIVE');
-      // Freed pages go back to the file system a slice at a time (reclaimSpace). The mode can only be chosen before
-      // the file's first page is written (switching to WAL writes it), so only new files get it.
-      if (fileStat === null) db.pragma('auto_vacuum = INCREMENTAL');
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') {
-        throw new StoreError('STORE_UNREADABLE', `database file ${file} cannot use WAL (got ${String(mode)})`);
-      }
-      db.exec('BEGIN IMMEDIATE');
-      db.exec('COMMIT');
-      db.pragma(`synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
-      db.pragma('journal_size_limit = 67108864');
-      migrate(db, file);
-      db.exec('CREATE TEMP TABLE temp_message_refs (message_id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
-    } catch (err) {
-      db.close();
-      throw err instanceof StoreError ? err : classifyOpenError(err, file, realDir);
-    }
-
-    try {
-      fs.writeFileSync(path.join(realDir, PID_FILE), `${process.pid}\n`);
-    } catch (err) {
-      options.logger?.warn({ err, dir }, 'cannot write pid file');
-    }
-    openDirs.add(realDir);
+    const { db, realDir, file } = openDatabase(options);
     const store = new SqliteStore(db, realDir, file, options);
     options.logger?.info(
       { dataDir: realDir, schemaVersion: SCHEMA_VERSION, durability: options.durability ?? 'fsync' },
@@ -458,41 +219,7 @@ export class SqliteStore implements Store {
 
   loadDefinitions(): Definitions {
     this.flushNow('read');
-    const exchanges: ExchangeRecord[] = [];
-    for (const r of this.st.allExchanges.iterate() as Iterable<ExchangeRow>) {
-      exchanges.push({
-        vhost: r.vhost,
-        name: r.name,
-        type: r.type,
-        durable: r.durable === 1,
-        autoDelete: r.auto_delete === 1,
-        internal: r.internal === 1,
-        arguments: this.decodeTable(r.arguments, `exchange '${r.name}'`),
-      });
-    }
-    const queues: StoredQueue[] = [];
-    for (const r of this.st.allQueues.iterate() as Iterable<QueueRow>) {
-      queues.push({
-        id: r.id,
-        vhost: r.vhost,
-        name: r.name,
-        durable: r.durable === 1,
-        autoDelete: r.auto_delete === 1,
-        arguments: this.decodeTable(r.arguments, `queue '${r.name}'`),
-      });
-    }
-    const bindings: BindingRecord[] = [];
-    for (const r of this.st.allBindings.iterate() as Iterable<BindingRow>) {
-      bindings.push({
-        vhost: r.vhost,
-        source: r.source,
-        destination: r.destination,
-        destinationKind: r.destination_kind === 'exchange' ? 'exchange' : 'queue',
-        routingKey: r.routing_key,
-        arguments: this.decodeTable(r.arguments, `binding of '${r.destination}'`),
-      });
-    }
-    return { exchanges, queues, bindings };
+    return readDefinitions(this.st, this.file);
   }
 
   putExchange(record: ExchangeRecord): void {
@@ -540,31 +267,7 @@ export class SqliteStore implements Store {
 
   loadAccess(): AccessDefinitions {
     this.flushNow('read');
-    const vhosts: VhostRecord[] = [];
-    for (const r of this.st.allVhosts.iterate() as Iterable<VhostRow>) {
-      const v: VhostRecord = { name: r.name, description: r.description, tags: parseTags(r.tags) };
-      vhosts.push(r.default_queue_type === null ? v : { ...v, defaultQueueType: r.default_queue_type });
-    }
-    const users: UserRecord[] = [];
-    for (const r of this.st.allUsers.iterate() as Iterable<UserRow>) {
-      users.push({
-        name: r.name,
-        passwordHash: r.password_hash,
-        hashingAlgorithm: r.hashing_algorithm,
-        tags: parseTags(r.tags),
-      });
-    }
-    const permissions: PermissionRecord[] = [];
-    for (const r of this.st.allPermissions.iterate() as Iterable<PermissionRow>) {
-      permissions.push({
-        user: r.user_name,
-        vhost: r.vhost,
-        configure: r.configure_re,
-        write: r.write_re,
-        read: r.read_re,
-      });
-    }
-    return { vhosts, users, permissions };
+    return readAccess(this.st);
   }
 
   putVhost(record: VhostRecord): void {
@@ -602,19 +305,7 @@ export class SqliteStore implements Store {
 
   loadParameters(): ParameterRecord[] {
     this.flushNow('read');
-    const out: ParameterRecord[] = [];
-    for (const r of this.st.allParameters.iterate() as Iterable<ParameterRow>) {
-      let value: unknown;
-      try {
-        value = JSON.parse(r.value);
-      } catch (err) {
-        const text = `database file ${this.file}: value of parameter ${r.component} '${r.name}' in vhost '${r.vhost}' ` +
-          `is not JSON: ${describe(err)}`;
-        throw new StoreError('STORE_CORRUPT', text, { cause: err });
-      }
-      out.push({ component: r.component, vhost: r.vhost, name: r.name, value });
-    }
-    return out;
+    return readParameters(this.st, this.file);
   }
 
   putParameter(record: ParameterRecord): void {
@@ -691,7 +382,7 @@ export class SqliteStore implements Store {
     this.flushNow('read');
     try {
       this.st.begin.run();
-      const n = this.dropQueueEntries(queueId);
+      const n = dropQueueEntries(this.st, queueId);
       this.st.commit.run();
       return n;
     } catch (err) {
@@ -709,16 +400,7 @@ export class SqliteStore implements Store {
 
   loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[] {
     this.flushNow('read');
-    const out: StoredEntry[] = [];
-    if (limit <= 0) return out;
-    for (const r of this.st.loadEntries.iterate(queueId, afterSeq, limit)) {
-      out.push({
-        seq: r[0],
-        redelivered: r[1] === 1,
-        message: { id: r[2], exchange: r[3], routingKey: r[4], properties: r[5], body: r[6] },
-      });
-    }
-    return out;
+    return readEntries(this.st, queueId, afterSeq, limit);
   }
 
   // ---- durability ----
@@ -751,8 +433,7 @@ export class SqliteStore implements Store {
       this.immediate = undefined;
       this.retryTimer = undefined;
       this.db.close();
-      removeOwnPidFile(this.dataDir);
-      openDirs.delete(this.dataDir);
+      releaseDataDir(this.dataDir);
       this.logger?.info({ dataDir: this.dataDir }, 'store closed');
     }
   }
@@ -860,136 +541,11 @@ export class SqliteStore implements Store {
 
   private writeBatch(): void {
     const st = this.st;
-    const ops = this.ops;
     const deltas = new Map<number, QueueDelta>();
-    let written = 0;
+    let written: number;
     st.begin.run();
     try {
-      for (let i = 0; i < ops.length; i++) {
-        const op = ops[i]!;
-        switch (op.kind) {
-          case ENQUEUE: {
-            const delta = deltaFor(deltas, op.queueId);
-            if (op.seq > delta.lastSeq) delta.lastSeq = op.seq;
-            if (op.cancelled) break;
-            const pending = op.message;
-            const m = pending.record;
-            if (!pending.written) {
-              st.upsertMessage.run(m.id, m.exchange, m.routingKey, m.properties, m.body, pending.live);
-              pending.written = true;
-            }
-            if (st.insertEntry.run(op.queueId, op.seq, m.id, m.body.length, op.redelivered ? 1 : 0).changes === 1) {
-              delta.count++;
-              delta.bytes += m.body.length;
-            } else {
-              this.logger?.warn({ queueId: op.queueId, seq: op.seq }, 'store: duplicate queue entry ignored');
-              this.releaseMessage(m.id);
-            }
-            written++;
-            break;
-          }
-          case MARK:
-            if (!op.cancelled) {
-              st.markEntry.run(op.queueId, op.seq);
-              written++;
-            }
-            break;
-          case REMOVE: {
-            const row = st.removeEntry.get(op.queueId, op.seq);
-            if (row !== undefined) {
-              const delta = deltaFor(deltas, op.queueId);
-              delta.count--;
-              delta.bytes -= row.size;
-              this.releaseMessage(row.message_id);
-            }
-            written++;
-            break;
-          }
-          case PUT_EXCHANGE: {
-            const r = op.record;
-            const args = encodeTable(r.arguments);
-            st.putExchange.run(r.vhost, r.name, r.type, bit(r.durable), bit(r.autoDelete), bit(r.internal), args);
-            written++;
-            break;
-          }
-          case DELETE_EXCHANGE:
-            st.deleteExchange.run(op.vhost, op.name);
-            st.deleteBindingsOfExchange.run(op.vhost, op.name, op.name);
-            written++;
-            break;
-          case PUT_QUEUE: {
-            const r = op.record;
-            st.putQueue.run(op.id, r.vhost, r.name, bit(r.durable), bit(r.autoDelete), encodeTable(r.arguments));
-            written++;
-            break;
-          }
-          case DELETE_QUEUE:
-            if (op.id !== 0) this.dropQueue(op.id, deltas);
-            st.deleteBindingsToQueue.run(op.vhost, op.name);
-            written++;
-            break;
-          case PUT_BINDING: {
-            const r = op.record;
-            st.putBinding.run(r.vhost, r.source, r.destinationKind, r.destination, r.routingKey,
-              canonicalArgumentsKey(r.arguments), encodeTable(r.arguments));
-            written++;
-            break;
-          }
-          case DELETE_BINDING: {
-            const r = op.record;
-            st.deleteBinding.run(r.vhost, r.source, r.destinationKind, r.destination, r.routingKey,
-              canonicalArgumentsKey(r.arguments));
-            written++;
-            break;
-          }
-          case PUT_VHOST: {
-            const r = op.record;
-            st.putVhost.run(r.name, r.description, JSON.stringify(r.tags), r.defaultQueueType ?? null);
-            written++;
-            break;
-          }
-          case DELETE_VHOST: {
-            const ids = st.queuesOfVhost.all(op.name);
-            for (const { id } of ids) this.dropQueue(id, deltas);
-            st.deleteExchangesOfVhost.run(op.name);
-            st.deleteBindingsOfVhost.run(op.name);
-            st.deletePermissionsOfVhost.run(op.name);
-            if (op.name !== '') st.deleteParametersOfVhost.run(op.name); // '' holds the broker-wide ones
-            st.deleteVhost.run(op.name);
-            written++;
-            break;
-          }
-          case PUT_USER: {
-            const r = op.record;
-            st.putUser.run(r.name, r.passwordHash, r.hashingAlgorithm, JSON.stringify(r.tags));
-            written++;
-            break;
-          }
-          case DELETE_USER:
-            st.deleteUser.run(op.name);
-            st.deletePermissionsOfUser.run(op.name);
-            written++;
-            break;
-          case PUT_PERMISSION: {
-            const r = op.record;
-            st.putPermission.run(r.user, r.vhost, r.configure, r.write, r.read);
-            written++;
-            break;
-          }
-          case DELETE_PERMISSION:
-            st.deletePermission.run(op.user, op.vhost);
-            written++;
-            break;
-          case PUT_PARAMETER:
-            st.putParameter.run(op.component, op.vhost, op.name, op.json);
-            written++;
-            break;
-          case DELETE_PARAMETER:
-            st.deleteParameter.run(op.component, op.vhost, op.name);
-            written++;
-            break;
-        }
-      }
+      written = applyOps(st, this.ops, deltas, this.logger);
       for (const [queueId, d] of deltas) st.addQueueDelta.run(d.count, d.bytes, d.lastSeq, d.lastSeq, queueId);
       if (this.lastMessageId !== this.persistedMessageId) st.putMeta.run('last_message_id', this.lastMessageId);
       st.commit.run();
@@ -1004,30 +560,6 @@ export class SqliteStore implements Store {
     if (written > c.largestBatch) c.largestBatch = written;
   }
 
-  /** Inside a transaction: one reference to the message is gone; drop the body with the last one. */
-  private releaseMessage(messageId: number): void {
-    if (this.st.dropMessageIfLast.run(messageId).changes === 0) this.st.decrementMessage.run(messageId);
-  }
-
-  /** Inside a transaction: deletes a queue's entries (releasing their messages); returns how many there were. */
-  private dropQueueEntries(queueId: number): number {
-    const st = this.st;
-    st.clearRefs.run();
-    st.collectRefs.run(queueId);
-    st.releaseRefs.run();
-    st.dropReleased.run();
-    const n = st.deleteEntriesOfQueue.run(queueId).changes;
-    st.clearRefs.run();
-    st.zeroQueueCounters.run(queueId);
-    return n;
-  }
-
-  private dropQueue(queueId: number, deltas: Map<number, QueueDelta>): void {
-    this.dropQueueEntries(queueId);
-    this.st.deleteQueue.run(queueId);
-    deltas.delete(queueId);
-  }
-
   /** The queue is being deleted: its buffered enqueues and marks will not reach disk. */
   private cancelBufferedEntries(queueId: number): void {
     const bySeq = this.entryOps.get(queueId);
@@ -1039,168 +571,15 @@ export class SqliteStore implements Store {
     this.entryOps.delete(queueId);
   }
 
-  private decodeTable(blob: Buffer, what: string): FieldTable {
-    try {
-      return readTableAt(blob, 0, blob.length);
-    } catch (err) {
-      const text = `database file ${this.file}: arguments of ${what} cannot be decoded: ${describe(err)}`;
-      throw new StoreError('STORE_CORRUPT', text, { cause: err });
-    }
-  }
-
   private assertOpen(): void {
     if (this.closed) throw closedError();
   }
 }
 
-// ---- open helpers ----
-
-function migrate(db: Database.Database, file: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  const appId = db.pragma('application_id', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new StoreError(
-      'STORE_SCHEMA_TOO_NEW',
-      `database schema version ${version} is newer than this Leveret understands (${SCHEMA_VERSION}); ` +
-        `upgrade Leveret or use another data directory (${file})`,
-    );
-  }
-  if (appId !== APPLICATION_ID) {
-    const tables = db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master`).get() as { n: number };
-    if (appId !== 0 || version !== 0 || tables.n > 0) {
-      throw new StoreError('STORE_CORRUPT', `database file ${file} is an SQLite database but not a Leveret one`);
-    }
-  }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
-    const step = MIGRATIONS[v]!;
-    db.transaction(() => {
-      step(db);
-      db.pragma(`user_version = ${v + 1}`);
-      if (v === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
-    })();
-  }
-}
-
-function classifyOpenError(err: unknown, file: string, dir: string): StoreError {
-  const code = (err as { code?: unknown }).code;
-  const c = typeof code === 'string' ? code : '';
-  if (c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED')) return lockedError(dir, readPid(dir));
-  if (c.startsWith('SQLITE_NOTADB') || c.startsWith('SQLITE_CORRUPT')) {
-    return new StoreError('STORE_CORRUPT', `database file ${file} is corrupt or not a database (${c})`, { cause: err });
-  }
-  return new StoreError('STORE_UNREADABLE', `database file ${file} cannot be opened: ${describe(err)}`, { cause: err });
-}
-
-function lockedError(dir: string, pid: number | undefined): StoreError {
-  return new StoreError(
-    'STORE_LOCKED',
-    `data directory ${dir} is in use by another broker (pid ${pid === undefined ? 'unknown' : pid})`,
-  );
-}
-
-function readPid(dir: string): number | undefined {
-  try {
-    const n = Number.parseInt(fs.readFileSync(path.join(dir, PID_FILE), 'utf8').trim(), 10);
-    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function removeOwnPidFile(dir: string): void {
-  if (readPid(dir) !== process.pid) return;
-  try {
-    fs.unlinkSync(path.join(dir, PID_FILE));
-  } catch {
-    // already gone
-  }
-}
-
-function statOrNull(file: string): fs.Stats | null {
-  try {
-    return fs.statSync(file);
-  } catch {
-    return null;
-  }
-}
-
 // ---- small helpers ----
-
-interface ExchangeRow {
-  vhost: string;
-  name: string;
-  type: string;
-  durable: number;
-  auto_delete: number;
-  internal: number;
-  arguments: Buffer;
-}
-interface QueueRow {
-  id: number;
-  vhost: string;
-  name: string;
-  durable: number;
-  auto_delete: number;
-  arguments: Buffer;
-}
-interface BindingRow {
-  vhost: string;
-  source: string;
-  destination_kind: string;
-  destination: string;
-  routing_key: string;
-  arguments: Buffer;
-}
-interface VhostRow {
-  name: string;
-  description: string;
-  tags: string;
-  default_queue_type: string | null;
-}
-interface UserRow {
-  name: string;
-  password_hash: string;
-  hashing_algorithm: string;
-  tags: string;
-}
-interface ParameterRow {
-  component: string;
-  vhost: string;
-  name: string;
-  value: string;
-}
-interface PermissionRow {
-  user_name: string;
-  vhost: string;
-  configure_re: string;
-  write_re: string;
-  read_re: string;
-}
-
-function deltaFor(deltas: Map<number, QueueDelta>, queueId: number): QueueDelta {
-  let d = deltas.get(queueId);
-  if (d === undefined) {
-    d = { count: 0, bytes: 0, lastSeq: 0 };
-    deltas.set(queueId, d);
-  }
-  return d;
-}
-
-function bit(b: boolean): number {
-  return b ? 1 : 0;
-}
 
 function key(a: string, b: string): string {
   return `${a}\u0000${b}`;
-}
-
-function parseTags(text: string): string[] {
-  const parsed: unknown = JSON.parse(text);
-  return Array.isArray(parsed) ? parsed.map(String) : [];
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function closedError(): StoreError {

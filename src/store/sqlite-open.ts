@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { StoreError } from './errors';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
+
+/*
+ * Opening a SqliteStore's database: the data directory, its lock (the database file itself, held with
+ * locking_mode=EXCLUSIVE; see sqlite.ts), the pid file that names the holder in the error message, schema
+ * migration, and the StoreError an open failure becomes.
+ */
+
+export const DB_FILE = 'leveret.db';
+export const PID_FILE = 'leveret.pid';
+
+/** Data directories held by a SqliteStore of this process (realpath). */
+const openDirs = new Set<string>();
+
+/** The SqliteStoreOptions that opening uses. */
+export interface OpenOptions {
+  dataDir: string;
+  durability?: 'fsync' | 'relaxed';
+  logger?: Logger;
+}
+
+export interface OpenedDatabase {
+  db: Database.Database;
+  /** The data directory (realpath), now held by this process. */
+  realDir: string;
+  /** The database file in it. */
+  file: string;
+}
+
+/**
+ * Opens (creating if needed) the database in options.dataDir, locks the directory, migrates the schema and writes
+ * the pid file. Synchronous. The directory is held until releaseDataDir.
+ */
+export function openDatabase(options: OpenOptions): OpenedDatabase {
+  const dir = path.resolve(options.dataDir);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new StoreError('STORE_UNREADABLE', `data directory ${dir} cannot be created: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+  let realDir: string;
+  try {
+    realDir = fs.realpathSync(dir);
+    if (!fs.statSync(realDir).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw new StoreError('STORE_UNREADABLE', `data directory ${dir} cannot be used: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+  if (openDirs.has(realDir)) throw lockedError(realDir, process.pid);
+
+  const file = path.join(realDir, DB_FILE);
+  const fileStat = statOrNull(file);
+  if (fileStat && !fileStat.isFile()) {
+    throw new StoreError('STORE_UNREADABLE', `database file ${file} is not a regular file`);
+  }
+
+  let db: Database.Database;
+  try {
+    db = new Database(file, { timeout: 0 });
+  } catch (err) {
+    throw classifyOpenError(err, file, realDir);
+  }
+  try {
+    // EXCLUSIVE before the first access: the connection keeps its OS locks (and WAL uses no shared memory);
+    // the write transaction takes the exclusive lock now, so a second broker fails here and not on first write.
+    db.pragma('locking_mode = EXCLUSIVE');
+    // Freed pages go back to the file system a slice at a time (reclaimSpace). The mode can only be chosen before
+    // the file's first page is written (switching to WAL writes it), so only new files get it.
+    if (fileStat === null) db.pragma('auto_vacuum = INCREMENTAL');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') {
+      throw new StoreError('STORE_UNREADABLE', `database file ${file} cannot use WAL (got ${String(mode)})`);
+    }
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('COMMIT');
+    db.pragma(`synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('journal_size_limit = 67108864');
+    migrate(db, file);
+    db.exec('CREATE TEMP TABLE temp_message_refs (message_id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+  } catch (err) {
+    db.close();
+    throw err instanceof StoreError ? err : classifyOpenError(err, file, realDir);
+  }
+
+  try {
+    fs.writeFileSync(path.join(realDir, PID_FILE), `${process.pid}\n`);
+  } catch (err) {
+    options.logger?.warn({ err, dir }, 'cannot write pid file');
+  }
+  openDirs.add(realDir);
+  return { db, realDir, file };
+}
+
+/** After the database is closed: removes this process's pid file and lets the directory be opened again. */
+export function releaseDataDir(dir: string): void {
+  removeOwnPidFile(dir);
+  openDirs.delete(dir);
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      'STORE_SCHEMA_TOO_NEW',
+      `database schema version ${version} is newer than this Leveret understands (${SCHEMA_VERSION}); ` +
+        `upgrade Leveret or use another data directory (${file})`,
+    );
+  }
+  if (appId !== APPLICATION_ID) {
+    const tables = db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master`).get() as { n: number };
+    if (appId !== 0 || version !== 0 || tables.n > 0) {
+      throw new StoreError('STORE_CORRUPT', `database file ${file} is an SQLite database but not a Leveret one`);
+    }
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    const step = MIGRATIONS[v]!;
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${v + 1}`);
+      if (v === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+    })();
+  }
+}
+
+function classifyOpenError(err: unknown, file: string, dir: string): StoreError {
+  const code = (err as { code?: unknown }).code;
+  const c = typeof code === 'string' ? code : '';
+  if (c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED')) return lockedError(dir, readPid(dir));
+  if (c.startsWith('SQLITE_NOTADB') || c.startsWith('SQLITE_CORRUPT')) {
+    return new StoreError('STORE_CORRUPT', `database file ${file} is corrupt or not a database (${c})`, { cause: err });
+  }
+  return new StoreError('STORE_UNREADABLE', `database file ${file} cannot be opened: ${describe(err)}`, { cause: err });
+}
+
+function lockedError(dir: string, pid: number | undefined): StoreError {
+  return new StoreError(
+    'STORE_LOCKED',
+    `data directory ${dir} is in use by another broker (pid ${pid === undefined ? 'unknown' : pid})`,
+  );
+}
+
+function readPid(dir: string): number | undefined {
+  try {
+    const n = Number.parseInt(fs.readFileSync(path.join(dir, PID_FILE), 'utf8').trim(), 10);
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeOwnPidFile(dir: string): void {
+  if (readPid(dir) !== process.pid) return;
+  try {
+    fs.unlinkSync(path.join(dir, PID_FILE));
+  } catch {
+    // already gone
+  }
+}
+
+function statOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return null;
+  }
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
