@@ -16,6 +16,8 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/spec/**/*.test.ts'],
+      // light-my-request (fastify's inject) requires the ESM-only 'cookie' package, which Jest on Node 20 cannot load.
+      moduleNameMapper: { '^cookie$': '<rootDir>/src/management/test-support/cookie.cjs' },
     },
     {
       ...common,

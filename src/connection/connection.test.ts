@@ -25,9 +25,8 @@ import { VirtualHost } from '../vhost/vhost';
 import { Connection } from './connection';
 import type { ConnectionContext } from './context';
 import { duplexPair, type PairSide } from './test-support/duplex-pair';
+import { CHANNEL_MAX, FRAME_MAX, settle, tick } from './test-support/harness';
 
-const FRAME_MAX = 131072;
-const CHANNEL_MAX = 2047;
 const SERVER_PROPERTIES = { product: 'Leveret', capabilities: { publisher_confirms: true } };
 
 interface Decoded {
@@ -42,14 +41,6 @@ interface HarnessOptions {
   remoteAddress?: string;
   loopbackUsers?: string[];
   vhosts?: string[];
-}
-
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await tick();
 }
 
 /** One broker-side Connection over an in-memory pair, with a client end that records every reply byte. */

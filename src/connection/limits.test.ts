@@ -10,219 +10,31 @@
  * - topic permissions check basic.publish (write) and queue/exchange bind/unbind (read) on topic exchanges only,
  *   refusing with a 403 channel.close.
  */
-import { AccessControl } from '../auth/access';
-import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../auth/passwords';
-import { createLogger } from '../observability/logger';
-import { MessageStats } from '../observability/stats';
-import type { FieldTable } from '../protocol/field-table';
-import { FrameReader } from '../protocol/frame-reader';
-import { PROTOCOL_HEADER, encodeBodyFrame, encodeHeaderFrame } from '../protocol/frames';
-import {
-  ClassId,
-  FRAME_METHOD,
-  MethodId,
-  ReplyCode,
-  decodeMethodArgs,
-  encodeBasicProperties,
-  encodeMethodFrame,
-  methodName,
-} from '../protocol/generated/amqp';
-import { MemoryStore } from '../store/memory';
-import { VhostRegistry } from '../vhost/registry';
+import { MethodId, ReplyCode, encodeMethodFrame } from '../protocol/generated/amqp';
 import type { VirtualHost } from '../vhost/vhost';
-import { Connection } from './connection';
-import type { ConnectionContext } from './context';
-import { duplexPair, type PairSide } from './test-support/duplex-pair';
+import {
+  type Client,
+  type Decoded,
+  ELSEWHERE,
+  TestBroker,
+  basicGet,
+  channelOpen,
+  openOk,
+  publish,
+  queueDelete,
+} from './test-support/harness';
 
-const FRAME_MAX = 131072;
-const CHANNEL_MAX = 2047;
-const ELSEWHERE = { conn: 'elsewhere' };
-
-interface Decoded {
-  channel: number;
-  method?: string;
-  args?: Record<string, unknown>;
-}
-
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await tick();
-}
-
-function decodeFrames(bytes: Buffer): Decoded[] {
-  const reader = new FrameReader(0);
-  reader.push(bytes);
-  const out: Decoded[] = [];
-  while (reader.next()) {
-    const payload = Buffer.from(reader.payload);
-    if (reader.frameType === FRAME_METHOD) {
-      const id = payload.readUInt32BE(0);
-      out.push({
-        channel: reader.channel,
-        method: methodName(id),
-        args: decodeMethodArgs(id, payload, 4, payload.length) as Record<string, unknown>,
-      });
-    } else {
-      out.push({ channel: reader.channel });
-    }
-  }
-  return out;
-}
-
-/** The part of broker.ts that matters here, with its connectionCount and channelCount over the harness connections. */
-class Broker {
-  readonly store = new MemoryStore();
-  readonly access = new AccessControl(this.store, new Set());
-  readonly vhosts = new VhostRegistry(this.store);
-  readonly connections = new Set<Connection>();
-  readonly context: ConnectionContext;
-
+/** Users guest, alice and bob, each with full permissions on '/' and 'other'; ready() expects channel.open-ok. */
+class Broker extends TestBroker {
   constructor() {
-    this.vhosts.put({ name: '/', description: '', tags: [] });
-    this.vhosts.put({ name: 'other', description: '', tags: [] });
-    for (const name of ['guest', 'alice', 'bob']) {
-      this.access.putUser({ name, passwordHash: hashPassword(name), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags: [] });
+    super({ users: ['guest', 'alice', 'bob'], confirmChannelOpen: true });
+    for (const name of this.options.users) {
       for (const vhost of ['/', 'other']) this.access.setPermission({ user: name, vhost, configure: '.*', write: '.*', read: '.*' });
     }
-    this.context = {
-      limits: { frameMax: FRAME_MAX, channelMax: CHANNEL_MAX, heartbeat: 0 },
-      logger: createLogger({ level: 'silent' }),
-      serverProperties: { product: 'Leveret' },
-      access: this.access,
-      stats: new MessageStats(),
-      vhost: (name) => this.vhosts.get(name),
-      connectionCount: ({ vhost, user }) => {
-        let n = 0;
-        for (const c of this.connections) {
-          if (c.isOpen && (vhost === undefined || c.vhost.name === vhost) && (user === undefined || c.userName === user)) n++;
-        }
-        return n;
-      },
-      channelCount: (user) => {
-        let n = 0;
-        for (const c of this.connections) if (c.isOpen && c.userName === user) n += c.channels.size;
-        return n;
-      },
-      connectionClosed: (connection) => this.connections.delete(connection as Connection),
-    };
-    this.vhosts.onDeleted((name) => {
-      for (const connection of this.connections) connection.vhostDeleted(name);
-      this.access.vhostDeleted(name);
-    });
-  }
-
-  get root(): VirtualHost {
-    return this.vhosts.get('/') as VirtualHost;
-  }
-
-  connect(user: string, vhost = '/', clientProperties: FieldTable = { product: 'test' }): Client {
-    return new Client(this, user, vhost, clientProperties);
-  }
-}
-
-/** A client end speaking to one broker-side Connection; records every frame the server writes. */
-class Client {
-  readonly client: PairSide;
-  readonly connection: Connection;
-  private readonly chunks: Buffer[] = [];
-  private seen = 0;
-  ended = false;
-  closed = false;
-
-  constructor(
-    private readonly broker: Broker,
-    private readonly user: string,
-    private readonly vhost: string,
-    private readonly clientProperties: FieldTable,
-  ) {
-    const { client, server } = duplexPair('127.0.0.1', 50000);
-    this.client = client;
-    client.on('data', (chunk: Buffer) => this.chunks.push(Buffer.from(chunk)));
-    client.on('end', () => {
-      this.ended = true;
-    });
-    this.connection = new Connection(server, {
-      ...broker.context,
-      connectionClosed: (connection) => {
-        this.closed = true;
-        broker.context.connectionClosed(connection);
-      },
-    });
-    broker.connections.add(this.connection);
-  }
-
-  send(...frames: Buffer[]): void {
-    this.client.write(Buffer.concat(frames));
-  }
-
-  newFrames(): Decoded[] {
-    const all = decodeFrames(Buffer.concat(this.chunks));
-    const fresh = all.slice(this.seen);
-    this.seen = all.length;
-    return fresh;
-  }
-
-  /** Runs the handshake up to connection.open and returns what the server answered after connection.tune. */
-  async open(): Promise<Decoded[]> {
-    this.send(
-      PROTOCOL_HEADER,
-      encodeMethodFrame(0, MethodId.ConnectionStartOk, {
-        clientProperties: this.clientProperties,
-        mechanism: 'PLAIN',
-        response: Buffer.from(`\0${this.user}\0${this.user}`),
-        locale: 'en_US',
-      }),
-      encodeMethodFrame(0, MethodId.ConnectionTuneOk, { channelMax: CHANNEL_MAX, frameMax: FRAME_MAX, heartbeat: 0 }),
-      encodeMethodFrame(0, MethodId.ConnectionOpen, { virtualHost: this.vhost, capabilities: '', insist: false }),
-    );
-    await settle();
-    const frames = this.newFrames();
-    expect(frames.slice(0, 2).map((f) => f.method)).toEqual(['connection.start', 'connection.tune']);
-    return frames.slice(2);
-  }
-
-  /** Handshake that must succeed, then channel 1 opened. */
-  async ready(): Promise<void> {
-    expect((await this.open()).map((f) => f.method)).toEqual(['connection.open-ok']);
-    expect(await this.call(channelOpen(1))).toEqual([openOk(1)]);
-  }
-
-  /** Sends frames and returns the replies they caused. */
-  async call(...frames: Buffer[]): Promise<Decoded[]> {
-    this.send(...frames);
-    await settle();
-    return this.newFrames();
-  }
-
-  /** A graceful AMQP close: connection.close, expecting close-ok and the end of the stream. */
-  async close(): Promise<void> {
-    expect(await this.call(encodeMethodFrame(0, MethodId.ConnectionClose, { replyCode: 200, replyText: 'bye', classId: 0, methodId: 0 }))).toEqual([
-      { channel: 0, method: 'connection.close-ok', args: {} },
-    ]);
-    await this.finish();
-  }
-
-  /** Ends the client side and waits until the connection reported itself closed. */
-  async finish(): Promise<void> {
-    if (!this.client.writableEnded) this.client.end();
-    for (let i = 0; i < 50 && !this.closed; i++) await tick();
-    expect(this.closed).toBe(true);
-    expect(this.broker.connections.has(this.connection)).toBe(false);
   }
 }
 
 // ---- frames -----------------------------------------------------------------------------------------
-
-function channelOpen(channel: number): Buffer {
-  return encodeMethodFrame(channel, MethodId.ChannelOpen, {});
-}
-
-function openOk(channel: number): Decoded {
-  return { channel, method: 'channel.open-ok', args: { channelId: Buffer.alloc(0) } };
-}
 
 function channelClose(channel: number): Buffer {
   return encodeMethodFrame(channel, MethodId.ChannelClose, { replyCode: 200, replyText: 'bye', classId: 0, methodId: 0 });
@@ -248,10 +60,6 @@ function declareOk(queue: string, channel = 1): Decoded {
   return { channel, method: 'queue.declare-ok', args: { queue, messageCount: 0, consumerCount: 0 } };
 }
 
-function queueDelete(channel: number, queue: string): Buffer {
-  return encodeMethodFrame(channel, MethodId.QueueDelete, { queue, ifUnused: false, ifEmpty: false, noWait: false });
-}
-
 function queueBind(channel: number, queue: string, exchange: string, routingKey: string): Buffer {
   return encodeMethodFrame(channel, MethodId.QueueBind, { queue, exchange, routingKey, noWait: false, arguments: {} });
 }
@@ -263,21 +71,6 @@ function queueUnbind(channel: number, queue: string, exchange: string, routingKe
 function exchangeBind(channel: number, destination: string, source: string, routingKey: string, unbind = false): Buffer {
   const id = unbind ? MethodId.ExchangeUnbind : MethodId.ExchangeBind;
   return encodeMethodFrame(channel, id, { destination, source, routingKey, noWait: false, arguments: {} });
-}
-
-function basicGet(channel: number, queue: string): Buffer {
-  return encodeMethodFrame(channel, MethodId.BasicGet, { queue, noAck: true });
-}
-
-const PROPERTIES = encodeBasicProperties({ contentType: 'text/plain' });
-
-function publish(channel: number, exchange: string, routingKey: string, body = 'hi'): Buffer[] {
-  const bytes = Buffer.from(body);
-  return [
-    encodeMethodFrame(channel, MethodId.BasicPublish, { exchange, routingKey, mandatory: false, immediate: false }),
-    encodeHeaderFrame(channel, ClassId.Basic, bytes.length, PROPERTIES),
-    encodeBodyFrame(channel, bytes, 0, bytes.length),
-  ];
 }
 
 function connectionClose(replyCode: number, replyText: string, classId: number, methodId: number): Decoded {

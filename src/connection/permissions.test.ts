@@ -4,87 +4,19 @@
  * each channel method checks configure/write/read as RabbitMQ does and refuses with a 403 channel.close naming the
  * method; passive declares are not checked; deleting a vhost closes its connections with 320.
  */
-import { AccessControl } from '../auth/access';
-import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../auth/passwords';
-import { createLogger } from '../observability/logger';
-import { MessageStats } from '../observability/stats';
-import { FrameReader } from '../protocol/frame-reader';
-import { PROTOCOL_HEADER, encodeBodyFrame, encodeHeaderFrame } from '../protocol/frames';
-import {
-  ClassId,
-  FRAME_METHOD,
-  MethodId,
-  ReplyCode,
-  decodeMethodArgs,
-  encodeBasicProperties,
-  encodeMethodFrame,
-  methodName,
-} from '../protocol/generated/amqp';
-import { MemoryStore } from '../store/memory';
+import { MethodId, ReplyCode, encodeMethodFrame } from '../protocol/generated/amqp';
 import type { PermissionRecord } from '../store/store';
-import { VhostRegistry } from '../vhost/registry';
 import type { VirtualHost } from '../vhost/vhost';
-import { Connection } from './connection';
-import type { ConnectionContext } from './context';
-import { duplexPair, type PairSide } from './test-support/duplex-pair';
-
-const FRAME_MAX = 131072;
-const CHANNEL_MAX = 2047;
-/** An owner for resources the tests create directly on the vhost, as another connection would. */
-const ELSEWHERE = { conn: 'elsewhere' };
-
-interface Decoded {
-  channel: number;
-  method?: string;
-  args?: Record<string, unknown>;
-}
-
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await tick();
-}
-
-function decodeFrames(bytes: Buffer): Decoded[] {
-  const reader = new FrameReader(0);
-  reader.push(bytes);
-  const out: Decoded[] = [];
-  while (reader.next()) {
-    const payload = Buffer.from(reader.payload);
-    if (reader.frameType === FRAME_METHOD) {
-      const id = payload.readUInt32BE(0);
-      out.push({
-        channel: reader.channel,
-        method: methodName(id),
-        args: decodeMethodArgs(id, payload, 4, payload.length) as Record<string, unknown>,
-      });
-    } else {
-      out.push({ channel: reader.channel });
-    }
-  }
-  return out;
-}
+import { type Decoded, ELSEWHERE, TestBroker, basicGet, publish, queueDelete, settle } from './test-support/harness';
 
 function perm(user: string, vhost: string, configure: string, write: string, read: string): PermissionRecord {
   return { user, vhost, configure, write, read };
 }
 
-/** The part of broker.ts that matters here: one store, access control, vhost registry and connection set. */
-class Broker {
-  readonly store = new MemoryStore();
-  readonly access = new AccessControl(this.store, new Set());
-  readonly vhosts = new VhostRegistry(this.store);
-  readonly connections = new Set<Connection>();
-  readonly context: ConnectionContext;
-
+/** Users with the permissions the tests need; no connection or channel limits are set here. */
+class Broker extends TestBroker {
   constructor() {
-    this.vhosts.put({ name: '/', description: '', tags: [] });
-    this.vhosts.put({ name: 'other', description: '', tags: [] });
-    for (const name of ['guest', 'limited', 'nodefault', 'gen', 'empty', 'nobody']) {
-      this.access.putUser({ name, passwordHash: hashPassword(name), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags: [] });
-    }
+    super({ users: ['guest', 'limited', 'nodefault', 'gen', 'empty', 'nobody'], confirmChannelOpen: false });
     this.access.setPermission(perm('guest', '/', '.*', '.*', '.*'));
     this.access.setPermission(perm('guest', 'other', '.*', '.*', '.*'));
     this.access.setPermission(perm('limited', '/', '^mine-.*', '^mine-.*|^amq\\.default$', '^mine-.*'));
@@ -93,114 +25,6 @@ class Broker {
     this.access.setPermission(perm('empty', '/', '', '', ''));
     // 'nobody' has permissions on another vhost only.
     this.access.setPermission(perm('nobody', 'other', '.*', '.*', '.*'));
-
-    this.context = {
-      limits: { frameMax: FRAME_MAX, channelMax: CHANNEL_MAX, heartbeat: 0 },
-      logger: createLogger({ level: 'silent' }),
-      serverProperties: { product: 'Leveret' },
-      access: this.access,
-      stats: new MessageStats(),
-      vhost: (name) => this.vhosts.get(name),
-      // No connection or channel limits are set here.
-      connectionCount: () => 0,
-      channelCount: () => 0,
-      connectionClosed: (connection) => this.connections.delete(connection as Connection),
-    };
-    // As broker.ts: connections first, then the permissions.
-    this.vhosts.onDeleted((name) => {
-      for (const connection of this.connections) connection.vhostDeleted(name);
-      this.access.vhostDeleted(name);
-    });
-  }
-
-  get root(): VirtualHost {
-    return this.vhosts.get('/') as VirtualHost;
-  }
-
-  connect(user: string, vhost = '/'): Client {
-    return new Client(this, user, vhost);
-  }
-}
-
-/** A client end speaking to one broker-side Connection; records every frame the server writes. */
-class Client {
-  readonly client: PairSide;
-  readonly connection: Connection;
-  private readonly chunks: Buffer[] = [];
-  private seen = 0;
-  ended = false;
-  closed = false;
-
-  constructor(
-    private readonly broker: Broker,
-    private readonly user: string,
-    private readonly vhost: string,
-  ) {
-    const { client, server } = duplexPair('127.0.0.1', 50000);
-    this.client = client;
-    client.on('data', (chunk: Buffer) => this.chunks.push(Buffer.from(chunk)));
-    client.on('end', () => {
-      this.ended = true;
-    });
-    this.connection = new Connection(server, {
-      ...broker.context,
-      connectionClosed: (connection) => {
-        this.closed = true;
-        broker.context.connectionClosed(connection);
-      },
-    });
-    broker.connections.add(this.connection);
-  }
-
-  send(...frames: Buffer[]): void {
-    this.client.write(Buffer.concat(frames));
-  }
-
-  newFrames(): Decoded[] {
-    const all = decodeFrames(Buffer.concat(this.chunks));
-    const fresh = all.slice(this.seen);
-    this.seen = all.length;
-    return fresh;
-  }
-
-  /** Runs the handshake up to connection.open and returns what the server answered after connection.tune. */
-  async open(): Promise<Decoded[]> {
-    this.send(
-      PROTOCOL_HEADER,
-      encodeMethodFrame(0, MethodId.ConnectionStartOk, {
-        clientProperties: { product: 'test' },
-        mechanism: 'PLAIN',
-        response: Buffer.from(`\0${this.user}\0${this.user}`),
-        locale: 'en_US',
-      }),
-      encodeMethodFrame(0, MethodId.ConnectionTuneOk, { channelMax: CHANNEL_MAX, frameMax: FRAME_MAX, heartbeat: 0 }),
-      encodeMethodFrame(0, MethodId.ConnectionOpen, { virtualHost: this.vhost, capabilities: '', insist: false }),
-    );
-    await settle();
-    const frames = this.newFrames();
-    expect(frames.slice(0, 2).map((f) => f.method)).toEqual(['connection.start', 'connection.tune']);
-    return frames.slice(2);
-  }
-
-  /** Handshake that must succeed, then channel 1 opened. */
-  async ready(): Promise<void> {
-    expect((await this.open()).map((f) => f.method)).toEqual(['connection.open-ok']);
-    await this.call(encodeMethodFrame(1, MethodId.ChannelOpen, {}));
-  }
-
-  /** Sends frames and returns the replies they caused. */
-  async call(...frames: Buffer[]): Promise<Decoded[]> {
-    this.send(...frames);
-    await settle();
-    return this.newFrames();
-  }
-
-  /** Ends the client side and waits until the connection reported itself closed. */
-  async finish(): Promise<void> {
-    if (!this.client.writableEnded) this.client.end();
-    for (let i = 0; i < 50 && !this.closed; i++) await tick();
-    expect(this.closed).toBe(true);
-    expect(this.broker.connections.has(this.connection)).toBe(false);
   }
 }
 
@@ -240,10 +64,6 @@ function queueDeclare(channel: number, queue: string, passive = false): Buffer {
   });
 }
 
-function queueDelete(channel: number, queue: string): Buffer {
-  return encodeMethodFrame(channel, MethodId.QueueDelete, { queue, ifUnused: false, ifEmpty: false, noWait: false });
-}
-
 function queueBind(channel: number, queue: string, exchange: string): Buffer {
   return encodeMethodFrame(channel, MethodId.QueueBind, { queue, exchange, routingKey: 'rk', noWait: false, arguments: {} });
 }
@@ -266,21 +86,6 @@ function basicConsume(channel: number, queue: string): Buffer {
     noWait: false,
     arguments: {},
   });
-}
-
-function basicGet(channel: number, queue: string): Buffer {
-  return encodeMethodFrame(channel, MethodId.BasicGet, { queue, noAck: true });
-}
-
-const PROPERTIES = encodeBasicProperties({ contentType: 'text/plain' });
-
-function publish(channel: number, exchange: string, routingKey: string, body = 'hi'): Buffer[] {
-  const bytes = Buffer.from(body);
-  return [
-    encodeMethodFrame(channel, MethodId.BasicPublish, { exchange, routingKey, mandatory: false, immediate: false }),
-    encodeHeaderFrame(channel, ClassId.Basic, bytes.length, PROPERTIES),
-    encodeBodyFrame(channel, bytes, 0, bytes.length),
-  ];
 }
 
 /** The channel.close a refused check gives. */

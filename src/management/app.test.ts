@@ -1,11 +1,8 @@
-// light-my-request (inject) requires the ESM-only 'cookie' package, which Jest on Node 20 cannot load; inject never
-// sends cookies here.
-jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
-
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { parseJsonBody } from './app';
 import type { Page } from './listing';
 import { basic, buildFixture, fakeConnection, GUEST, NODE_NAME, type Fixture } from './test-support/fixture';
+import { as, caller } from './test-support/http';
 import { MessageStats } from '../observability/stats';
 import type { ConnectionInfo } from './deps';
 
@@ -20,19 +17,7 @@ afterEach(async () => {
   await app.close();
 });
 
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
-
-async function call(method: Method, url: string, body?: unknown, headers: Record<string, string> = GUEST) {
-  const options: InjectOptions = { method, url, headers: { ...headers } };
-  if (body !== undefined) {
-    options.payload = typeof body === 'string' ? body : JSON.stringify(body);
-    (options.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await app.inject(options);
-  return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : (JSON.parse(res.body) as any) };
-}
-
-const as = (user: string) => ({ authorization: basic(user, user) });
+const call = caller(() => app);
 
 describe('authentication', () => {
   test('no credentials -> 401 Login failed with the Basic realm', async () => {

@@ -1,16 +1,12 @@
-// light-my-request (inject) requires the ESM-only 'cookie' package, which Jest on Node 20 cannot load; inject never
-// sends cookies here.
-jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
-
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import type { InjectOptions } from 'fastify';
 import { startBroker } from '../broker';
 import { DefinitionsError, importDefinitions, loadDefinitionsFile } from './definitions';
-import { basic, buildFixture, GUEST, type Fixture } from './test-support/fixture';
+import { basic, buildFixture, type Fixture } from './test-support/fixture';
+import { request, type Method } from './test-support/http';
 
 const FIXTURE_PATH = join(__dirname, 'test-support', 'rabbitmq-3.10-definitions.json');
 /** `rabbitmqctl export_definitions` of a RabbitMQ 3.10.8 node; passwords: alice-secret, "bob pass 2", guest. */
@@ -26,17 +22,7 @@ afterEach(async () => {
   await Promise.all(fixtures.splice(0).map((f) => f.app.close()));
 });
 
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
-
-async function call(f: Fixture, method: Method, url: string, body?: unknown, headers: Record<string, string> = GUEST) {
-  const options: InjectOptions = { method, url, headers: { ...headers } };
-  if (body !== undefined) {
-    options.payload = typeof body === 'string' ? body : JSON.stringify(body);
-    (options.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await f.app.inject(options);
-  return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : (JSON.parse(res.body) as any) };
-}
+const call = (f: Fixture, method: Method, url: string, body?: unknown, headers?: Record<string, string>) => request(f.app, method, url, body, headers);
 
 const VERSION_KEYS = ['rabbit_version', 'rabbitmq_version', 'product_name', 'product_version'];
 

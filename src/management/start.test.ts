@@ -1,5 +1,3 @@
-jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
-
 import { startManagement } from './app';
 import { buildFixture, GUEST } from './test-support/fixture';
 

@@ -1,11 +1,8 @@
-// light-my-request (inject) requires the ESM-only 'cookie' package, which Jest on Node 20 cannot load; inject never
-// sends cookies here.
-jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
-
 import type { FastifyInstance } from 'fastify';
 import { MessageStats } from '../../observability/stats';
 import type { ChannelInfo, ConsumerInfo } from '../deps';
-import { basic, buildFixture, fakeConnection, GUEST, NODE_NAME, type Fixture } from '../test-support/fixture';
+import { buildFixture, fakeConnection, NODE_NAME, type Fixture } from '../test-support/fixture';
+import { as, caller } from '../test-support/http';
 
 let f: Fixture;
 let app: FastifyInstance;
@@ -18,12 +15,8 @@ afterEach(async () => {
   await app.close();
 });
 
-async function get(url: string, headers: Record<string, string> = GUEST) {
-  const res = await app.inject({ method: 'GET', url, headers });
-  return { status: res.statusCode, body: res.body === '' ? undefined : (JSON.parse(res.body) as any) };
-}
-
-const as = (user: string) => ({ authorization: basic(user, user) });
+const call = caller(() => app);
+const get = (url: string, headers?: Record<string, string>) => call('GET', url, undefined, headers);
 
 function consumer(overrides: Partial<ConsumerInfo> = {}): ConsumerInfo {
   return { tag: 'ctag-1', queue: 'q1', vhost: '/', ackRequired: true, exclusive: false, priority: 0, prefetchCount: 10, unacked: 0, ...overrides };

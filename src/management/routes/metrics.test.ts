@@ -1,7 +1,3 @@
-// light-my-request (inject) requires the ESM-only 'cookie' package, which Jest on Node 20 cannot load; inject never
-// sends cookies here.
-jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
-
 import type { FastifyInstance } from 'fastify';
 import { ChurnStats, MessageStats } from '../../observability/stats';
 import type { Message, QueueEntry } from '../../queue/message';

@@ -1,8 +1,6 @@
-// light-my-request (inject) requires the ESM-only 'cookie' package, which Jest on Node 20 cannot load.
-jest.mock('cookie', () => ({ stringifySetCookie: (): string => '' }));
-
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { basic, buildFixture, GUEST, type Fixture } from '../test-support/fixture';
+import type { FastifyInstance } from 'fastify';
+import { buildFixture, type Fixture } from '../test-support/fixture';
+import { as, caller } from '../test-support/http';
 
 let f: Fixture;
 let app: FastifyInstance;
@@ -15,19 +13,7 @@ afterEach(async () => {
   await app.close();
 });
 
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
-
-async function call(method: Method, url: string, body?: unknown, headers: Record<string, string> = GUEST) {
-  const options: InjectOptions = { method, url, headers: { ...headers } };
-  if (body !== undefined) {
-    options.payload = typeof body === 'string' ? body : JSON.stringify(body);
-    (options.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await app.inject(options);
-  return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : (JSON.parse(res.body) as any) };
-}
-
-const as = (user: string) => ({ authorization: basic(user, user) });
+const call = caller(() => app);
 
 const perm = { exchange: 'amq.topic', write: '^a\\.', read: '.*' };
 
