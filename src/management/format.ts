@@ -49,16 +49,6 @@ export function jsonToFieldTable(value: unknown): FieldTable {
 
 const RATE = { rate: 0 };
 
-/** message_stats counters with their `_details`, all zero until the broker keeps rates. */
-export function zeroStats(names: readonly string[]): Record<string, number | { rate: number }> {
-  const out: Record<string, number | { rate: number }> = {};
-  for (const name of names) {
-    out[name] = 0;
-    out[`${name}_details`] = { ...RATE };
-  }
-  return out;
-}
-
 export function formatVhost(record: VhostRecord, messages: number): Record<string, unknown> {
   const defaultQueueType = record.defaultQueueType ?? 'classic';
   return {

@@ -2,35 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { exchangeTypes as registeredTypes } from '../../exchange/registry';
 import { canSeeVhost, principalOf } from '../auth';
 import type { ManagementDeps } from '../deps';
-import { zeroStats } from '../format';
+import { ChurnStats } from '../../observability/stats';
 import { resource } from '../support';
-
-export const MESSAGE_STATS = [
-  'publish',
-  'publish_in',
-  'publish_out',
-  'confirm',
-  'deliver',
-  'deliver_no_ack',
-  'deliver_get',
-  'get',
-  'get_no_ack',
-  'get_empty',
-  'redeliver',
-  'ack',
-  'return_unroutable',
-  'drop_unroutable',
-] as const;
-
-const CHURN = [
-  'connection_created',
-  'connection_closed',
-  'channel_created',
-  'channel_closed',
-  'queue_declared',
-  'queue_created',
-  'queue_deleted',
-] as const;
 
 const EXCHANGE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   direct: 'AMQP direct exchange, as per the AMQP specification',
@@ -94,7 +67,7 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           enable_queue_totals: false,
           require_definition_json_extension: false,
           message_stats: deps.stats.toJSON(),
-          churn_rates: deps.churn?.toJSON() ?? zeroStats(CHURN),
+          churn_rates: (deps.churn ?? new ChurnStats()).toJSON(),
           queue_totals: {
             messages: messages + unacked,
             messages_details: { ...rate },
