@@ -53,6 +53,7 @@ function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S;
     check: () => undefined,
     checkPublish: () => undefined,
     checkTopic: () => undefined,
+    throttle: () => undefined,
     sendMethod: (_channel, id, args) => sent.push({ id, args: args as Record<string, unknown> }),
     sendContent: () => {},
   };

@@ -42,6 +42,8 @@ export interface ChannelHost {
   check(kind: PermissionKind, resource: ResourceKind, name: string): void;
   /** Topic authorisation of a routing key on a topic exchange. */
   checkTopic(exchange: string, kind: 'write' | 'read', routingKey: string): void;
+  /** A queue this channel published into is congested: pause reading publishes until it drains. */
+  throttle(queue: Queue): void;
   /** The write check of basic.publish (may be cached). */
   checkPublish(exchange: string): void;
   sendMethod(channel: number, id: number, args: object): void;
@@ -192,7 +194,11 @@ export class Channel implements RoutingSubject, CommitListener {
       }
     } else {
       exchange.stats.publish_out += routed.size;
-      for (const queue of routed) (queue as Queue).enqueue(message);
+      for (const destination of routed) {
+        const queue = destination as Queue;
+        queue.enqueue(message);
+        if (queue.congested) this.host.throttle(queue);
+      }
       routed.clear();
     }
     const confirm = this.confirm;

@@ -27,6 +27,7 @@ import {
   type ConnectionStartOkArgs,
   type ConnectionTuneOkArgs,
 } from '../protocol/generated/amqp';
+import type { FlowListener, Queue } from '../queue/queue';
 import type { VirtualHost } from '../vhost/vhost';
 import type { ConnectionContext } from './context';
 import { FrameWriter } from './writer';
@@ -59,6 +60,8 @@ const enum State {
 
 /** Time allowed from accept to connection.open, as RabbitMQ's handshake_timeout. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Longest a congested queue pauses a publishing connection before one more read is let through. */
+const THROTTLE_MAX_MS = 250;
 /** Exchanges whose write permission a connection remembers. */
 const PUBLISH_CACHE_SIZE = 64;
 /** Time we wait for connection.close-ok after sending connection.close. */
@@ -70,7 +73,7 @@ let nextConnectionId = 1;
  * One client connection: handshake, tune, heartbeats, the channel table and the one place where
  * errors become channel.close (soft) or connection.close (hard).
  */
-export class Connection implements ChannelHost {
+export class Connection implements ChannelHost, FlowListener {
   readonly id = nextConnectionId++;
   /** RabbitMQ's connection name: "peer:port -> local:port". */
   readonly name: string;
@@ -94,6 +97,10 @@ export class Connection implements ChannelHost {
   private missedTicks = 0;
   private released = false;
   private readonly publishAllowed = new Set<string>();
+  /** Congested queues this connection's reading is paused for. */
+  private readonly throttledBy = new Set<Queue>();
+  private throttleTimer: NodeJS.Timeout | undefined;
+  private readonly resumeAfterTimeout = (): void => this.resumeReading();
 
   constructor(
     private readonly socket: Transport,
@@ -131,6 +138,34 @@ export class Connection implements ChannelHost {
   /** Throws 403 ACCESS_REFUSED unless the connection's user has `kind` permission on the resource. */
   check(kind: PermissionKind, resource: ResourceKind, name: string): void {
     this.context.access.check(this.userName, this.vhost.name, kind, resource, name);
+  }
+
+  /**
+   * Flow control, like RabbitMQ's credit flow for publishers: reading stops while a queue this connection publishes
+   * into is congested. A connection that also consumes is never paused (its acks must flow, or the queue could never
+   * drain), and a pause lasts at most THROTTLE_MAX_MS before one more read is allowed.
+   */
+  throttle(queue: Queue): void {
+    if (this.throttledBy.has(queue) || this.state !== State.Open) return;
+    for (const channel of this.channels.values()) if (channel.consumers.size > 0) return;
+    this.throttledBy.add(queue);
+    queue.waitForRelief(this);
+    if (this.throttleTimer !== undefined) return;
+    this.socket.pause();
+    this.throttleTimer = setTimeout(this.resumeAfterTimeout, THROTTLE_MAX_MS);
+  }
+
+  queueRelieved(queue: Queue): void {
+    this.throttledBy.delete(queue);
+    if (this.throttledBy.size === 0) this.resumeReading();
+  }
+
+  private resumeReading(): void {
+    this.throttledBy.clear();
+    if (this.throttleTimer === undefined) return;
+    clearTimeout(this.throttleTimer);
+    this.throttleTimer = undefined;
+    if (this.state !== State.Closed) this.socket.resume();
   }
 
   /** Topic authorisation on a topic exchange's routing key (publish: write, bind: read). */
@@ -605,6 +640,8 @@ export class Connection implements ChannelHost {
   }
 
   private onSocketClosed(): void {
+    clearTimeout(this.throttleTimer);
+    this.throttleTimer = undefined;
     if (this.state !== State.Closed) {
       // Probes (health checks, port scans) that never finish the handshake are not worth an info line.
       const level = this.user === undefined ? 'debug' : 'info';

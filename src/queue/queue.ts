@@ -12,6 +12,18 @@ export const WINDOW = 4096;
 /** Below this many ready entries, the next stored entries are loaded. */
 const REFILL_AT = WINDOW / 2;
 
+/**
+ * Flow control: a queue with consumers holding this many entries in memory is congested; publishers routing into it
+ * are paused (FlowListener) until it is back under FLOW_LOW. Consumer-less queues only page (durable) or grow.
+ */
+export const FLOW_HIGH = 10_000;
+export const FLOW_LOW = 5_000;
+
+/** A publisher waiting for a congested queue to drain. */
+export interface FlowListener {
+  queueRelieved(queue: Queue): void;
+}
+
 /** A durable queue's link to the store: persistent messages are written there under the queue's store id. */
 export interface QueuePersistence {
   readonly store: Store;
@@ -70,6 +82,7 @@ export class Queue {
   private hadConsumer = false;
   private nextSeq = 1;
   private drainScheduled = false;
+  private readonly flowWaiters = new Set<FlowListener>();
   private readonly drainLater = (): void => {
     this.drainScheduled = false;
     this.drain();
@@ -90,6 +103,24 @@ export class Queue {
 
   get messageCount(): number {
     return this.ready.length + this.tailCount + this.overflow.length;
+  }
+
+  /** True when consumers exist but entries pile up in memory faster than they are delivered. */
+  get congested(): boolean {
+    return this.consumers.length > 0 && this.ready.length + this.overflow.length >= FLOW_HIGH;
+  }
+
+  /** Registers a paused publisher; it is told once the queue is under FLOW_LOW, loses its consumers or goes away. */
+  waitForRelief(listener: FlowListener): void {
+    this.flowWaiters.add(listener);
+  }
+
+  private relieve(): void {
+    if (this.flowWaiters.size === 0) return;
+    if (!this.deleted && this.consumers.length > 0 && this.ready.length + this.overflow.length > FLOW_LOW) return;
+    const waiters = [...this.flowWaiters];
+    this.flowWaiters.clear();
+    for (const waiter of waiters) waiter.queueRelieved(this);
   }
 
   get isPersistent(): boolean {
@@ -211,6 +242,7 @@ export class Queue {
     this.overflow.clear();
     this.tailCount = 0;
     if (this.persistence !== undefined && count > 0) this.persistence.store.purge(this.persistence.queueId);
+    this.relieve();
     return count;
   }
 
@@ -228,6 +260,7 @@ export class Queue {
     if (index < 0) return;
     this.consumers.splice(index, 1);
     if (consumer.exclusive) this.exclusiveConsumer = false;
+    if (this.consumers.length === 0) this.relieve();
     if (this.consumers.length === 0 && this.autoDelete && this.hadConsumer && !this.deleted) this.hooks.unused(this);
   }
 
@@ -241,6 +274,7 @@ export class Queue {
     this.ready.clear();
     this.overflow.clear();
     this.tailCount = 0;
+    this.relieve();
     return count;
   }
 
@@ -253,6 +287,11 @@ export class Queue {
 
   /** Delivers ready entries to consumers with capacity, up to a budget per turn. */
   drain(): void {
+    this.deliverReady();
+    if (this.flowWaiters.size > 0) this.relieve();
+  }
+
+  private deliverReady(): void {
     let budget = DRAIN_BUDGET;
     for (;;) {
       if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
