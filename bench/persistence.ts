@@ -11,40 +11,33 @@
  *
  * The same file is the worker: the orchestrator forks it with `--worker <json>`.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as amqp from 'amqplib';
+import * as proc from './process';
+import {
+  children,
+  cpuSeconds,
+  freePort,
+  killChildrenSync,
+  log,
+  nowMs,
+  removeTempDir,
+  removeTempDirsSync,
+  round,
+  rssMiB,
+  sleep,
+  stopChild,
+  tempDir,
+} from './process';
 
 const ROOT = path.resolve(__dirname, '..');
 const BROKER_MAIN = path.join(ROOT, 'dist', 'main.js');
-const REGISTER = path.join(__dirname, 'ts-register.cjs');
 const QUEUE = 'bench.persistence';
 const BODY_BYTES = 1024;
 const MIB = 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Small helpers shared by both sides
-// ---------------------------------------------------------------------------------------------------------------
-
-function nowMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-function log(text: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker processes: publishers and consumers
@@ -329,71 +322,9 @@ function runWorker(cfg: WorkerConfig): void {
 // Orchestrator: processes, /proc sampling
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Every child process started by this run, so that all of them are stopped (by pid) on any exit path. */
-const children = new Set<ChildProcess>();
-const dataDirs = new Set<string>();
-
-function alive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
 function cleanupSync(): void {
-  for (const child of children) {
-    if (alive(child) && child.pid !== undefined) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  children.clear();
-  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
-  dataDirs.clear();
-}
-
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (!alive(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/** Sends `signal` (none: the child was asked to stop another way), waits, then SIGKILL after `timeoutMs`. */
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals | null, timeoutMs: number): Promise<void> {
-  if (signal !== null && alive(child) && child.pid !== undefined) process.kill(child.pid, signal);
-  if (!(await waitExit(child, timeoutMs)) && child.pid !== undefined) {
-    log(`pid ${child.pid} did not exit (${signal ?? 'asked to stop'}) in ${timeoutMs} ms; killing it`);
-    process.kill(child.pid, 'SIGKILL');
-    await waitExit(child, 5000);
-  }
-  children.delete(child);
-}
-
-let clockTicks = 100;
-try {
-  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  // Linux default
-}
-
-/** Resident set size in MiB, from /proc/<pid>/status (VmRSS). */
-function rssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
-/** utime + stime of a process, in seconds, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at field 3; utime is 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  killChildrenSync();
+  removeTempDirsSync();
 }
 
 /** Samples a process's RSS every `everyMs`; keeps the peak. */
@@ -430,18 +361,6 @@ function dirSizeMiB(dir: string): number {
     if (st.isFile()) total += st.size;
   }
   return total / MIB;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface BrokerProcess {
@@ -518,98 +437,17 @@ async function stopBroker(broker: BrokerProcess): Promise<number> {
   return nowMs() - t0;
 }
 
-/** A worker process with a typed message channel. */
-class Worker {
-  readonly child: ChildProcess;
-  private waiters: { type: WorkerMessage['type']; resolve: (m: WorkerMessage) => void }[] = [];
-  onProgress: ((count: number) => void) | undefined;
-  failure: string | undefined;
-
-  constructor(
-    readonly name: string,
-    cfg: WorkerConfig,
-    private readonly onError: (worker: Worker, message: string) => void,
-  ) {
-    this.child = fork(__filename, ['--worker', JSON.stringify(cfg)], {
-      execArgv: ['-r', REGISTER],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.add(this.child);
-    this.child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') {
-        this.onProgress?.(m.count);
-        return;
-      }
-      if (m.type === 'error') {
-        this.failure = m.message;
-        this.onError(this, m.message);
-        return;
-      }
-      const i = this.waiters.findIndex((w) => w.type === m.type);
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
-    });
-    this.child.once('exit', (code) => {
-      if (code !== 0 && code !== null && this.failure === undefined) {
-        this.failure = `exited with code ${code}`;
-        this.onError(this, this.failure);
-      }
-    });
-  }
-
-  next<T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>> {
-    return new Promise((resolve) => {
-      this.waiters.push({ type, resolve: resolve as (m: WorkerMessage) => void });
-    });
-  }
-
-  command(c: Command): void {
-    if (alive(this.child) && this.child.connected) this.child.send(c);
-  }
-
-  async stop(): Promise<void> {
-    this.command({ cmd: 'stop' });
-    await stopChild(this.child, null, 15_000);
-  }
-}
+type Worker = proc.Worker<WorkerConfig, Command, WorkerMessage>;
 
 /** Rejects as soon as any worker reports an error, so a scenario never hangs on a dead client. */
-class WorkerGroup {
-  readonly workers: Worker[] = [];
-  private failed: ((err: Error) => void) | undefined;
-  readonly failure: Promise<never>;
-
+class WorkerGroup extends proc.WorkerGroup<WorkerConfig, Command, WorkerMessage> {
   constructor() {
-    this.failure = new Promise<never>((_, reject) => {
-      this.failed = reject;
-    });
-    this.failure.catch(() => undefined);
-  }
-
-  add(name: string, cfg: WorkerConfig): Worker {
-    const w = new Worker(name, cfg, (worker, message) => this.failed?.(new Error(`${worker.name}: ${message}`)));
-    this.workers.push(w);
-    return w;
-  }
-
-  /** Waits for `p`, or fails with the first worker error. */
-  race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.failure]);
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.stop()));
+    super(__filename);
   }
 }
 
 function newDataDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-bench-'));
-  dataDirs.add(dir);
-  return dir;
-}
-
-function removeDataDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-  dataDirs.delete(dir);
+  return tempDir('leveret-bench-');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -701,7 +539,7 @@ async function confirmsScenario(opts: Options, durability: string, run: number):
   } finally {
     await group.stopAll();
     await stopBroker(broker);
-    removeDataDir(dataDir);
+    removeTempDir(dataDir);
   }
 }
 
@@ -903,7 +741,7 @@ async function backlogScenario(opts: Options, durability: string, run: number): 
   } finally {
     await group.stopAll();
     await stopBroker(broker);
-    removeDataDir(dataDir);
+    removeTempDir(dataDir);
   }
 }
 

@@ -10,16 +10,32 @@
  * amqplib: this same file, forked with `--worker <json>`. Output: one JSON line per measurement and per summary on
  * stdout, then the table; progress on stderr. See bench/README.md.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as amqp from 'amqplib';
+import * as proc from './process';
+import {
+  alive,
+  children,
+  freePort,
+  killChildrenSync,
+  log,
+  nowMs,
+  removeTempDir,
+  removeTempDirsSync,
+  round,
+  sleep,
+  tempDir,
+  totalCpuSeconds,
+  totalRssMiB,
+  waitExit,
+} from './process';
 
 const ROOT = path.resolve(__dirname, '..');
 const BROKER_MAIN = path.join(ROOT, 'dist', 'main.js');
-const REGISTER = path.join(__dirname, 'ts-register.cjs');
 const RMQ_BIN = '/usr/lib/rabbitmq/bin';
 /** A client process using at least this share of one core is reported as saturated (the load generator limits). */
 const SATURATED_PCT = 90;
@@ -27,20 +43,6 @@ const SATURATED_PCT = 90;
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
-
-function nowMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-function log(text: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
-}
 
 interface Latency {
   samples: number;
@@ -324,14 +326,8 @@ function runWorker(cfg: WorkerConfig): void {
 // Orchestrator: processes and /proc
 // ---------------------------------------------------------------------------------------------------------------
 
-const children = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
 /** Private epmd ports of RabbitMQ nodes started by this run (the epmd daemon is not our child). */
 const epmdPorts = new Set<number>();
-
-function alive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
 
 /** pids of `pid` and all its descendants, from /proc/<pid>/stat (field 4 = ppid). */
 function processTree(pid: number): number[] {
@@ -373,35 +369,13 @@ function stopEpmd(port: number): void {
 }
 
 function cleanupSync(): void {
-  for (const child of children) {
-    if (child.pid === undefined) continue;
-    // A RabbitMQ node: its beam.smp and helpers are children of the script we spawned.
-    const pids = alive(child) ? processTree(child.pid) : [];
-    for (const pid of pids.reverse()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  }
-  children.clear();
+  // A RabbitMQ node: its beam.smp and helpers are children of the script we spawned.
+  killChildrenSync(processTree);
   for (const port of [...epmdPorts]) stopEpmd(port);
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
+  removeTempDirsSync();
 }
 
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (!alive(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
+/** Like process.ts's stopChild, but also SIGKILLs the child's leftover descendants (a RabbitMQ node). */
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals | null, timeoutMs: number): Promise<void> {
   if (child.pid === undefined) return;
   const tree = alive(child) ? processTree(child.pid) : [];
@@ -424,64 +398,6 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals | null, tim
     }
   }
   children.delete(child);
-}
-
-let clockTicks = 100;
-try {
-  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  // Linux default
-}
-
-/** VmRSS in MiB of the given processes together. */
-function rssMiB(pids: number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) kb += Number(m[1]);
-    } catch {
-      // gone
-    }
-  }
-  return kb / 1024;
-}
-
-/** utime + stime in seconds of the given processes together. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / clockTicks;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-function removeTempDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-  tempDirs.delete(dir);
 }
 
 /** Polls an AMQP connection until the broker accepts one; resolves with the time of success. */
@@ -628,76 +544,11 @@ function startBroker(name: BrokerName): Promise<Broker> {
   return name === 'leveret' ? startLeveret() : startRabbitMq();
 }
 
-class Worker {
-  readonly child: ChildProcess;
-  private waiters: { type: WorkerMessage['type']; resolve: (m: WorkerMessage) => void }[] = [];
-  failure: string | undefined;
+type Worker = proc.Worker<WorkerConfig, Command, WorkerMessage>;
 
-  constructor(
-    readonly name: string,
-    cfg: WorkerConfig,
-    private readonly onError: (w: Worker, message: string) => void,
-  ) {
-    this.child = fork(__filename, ['--worker', JSON.stringify(cfg)], {
-      execArgv: ['-r', REGISTER],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.add(this.child);
-    this.child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'error') {
-        this.failure = m.message;
-        this.onError(this, m.message);
-        return;
-      }
-      const i = this.waiters.findIndex((w) => w.type === m.type);
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
-    });
-    this.child.once('exit', (code) => {
-      if (code !== 0 && code !== null && this.failure === undefined) {
-        this.failure = `exited with code ${code}`;
-        this.onError(this, this.failure);
-      }
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid as number;
-  }
-
-  next<T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>> {
-    return new Promise((resolve) => this.waiters.push({ type, resolve: resolve as (m: WorkerMessage) => void }));
-  }
-
-  command(c: Command): void {
-    if (alive(this.child) && this.child.connected) this.child.send(c);
-  }
-
-  async stop(): Promise<void> {
-    this.command({ cmd: 'stop' });
-    await stopChild(this.child, null, 15_000);
-  }
-}
-
-class WorkerGroup {
-  readonly workers: Worker[] = [];
-  private failed: ((err: Error) => void) | undefined;
-  readonly failure: Promise<never>;
+class WorkerGroup extends proc.WorkerGroup<WorkerConfig, Command, WorkerMessage> {
   constructor() {
-    this.failure = new Promise<never>((_, reject) => {
-      this.failed = reject;
-    });
-    this.failure.catch(() => undefined);
-  }
-  add(name: string, cfg: WorkerConfig): Worker {
-    const w = new Worker(name, cfg, (worker, message) => this.failed?.(new Error(`${worker.name}: ${message}`)));
-    this.workers.push(w);
-    return w;
-  }
-  race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.failure]);
-  }
-  async stopAll(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.stop()));
+    super(__filename);
   }
 }
 
@@ -921,13 +772,13 @@ async function measureWindow(
   for (const w of [...producers, ...consumers]) w.command({ cmd: 'mark' });
   const pubPids = producers.map((w) => w.pid);
   const conPids = consumers.map((w) => w.pid);
-  const b0 = cpuSeconds(brokerPids());
-  const p0 = cpuSeconds(pubPids);
-  const c0 = cpuSeconds(conPids);
+  const b0 = totalCpuSeconds(brokerPids());
+  const p0 = totalCpuSeconds(pubPids);
+  const c0 = totalCpuSeconds(conPids);
   const t0 = nowMs();
-  let brokerPeakRss = rssMiB(brokerPids());
+  let brokerPeakRss = totalRssMiB(brokerPids());
   const sampler = setInterval(() => {
-    brokerPeakRss = Math.max(brokerPeakRss, rssMiB(brokerPids()));
+    brokerPeakRss = Math.max(brokerPeakRss, totalRssMiB(brokerPids()));
   }, 250);
   try {
     await group.race(sleep(opts.durationS * 1000));
@@ -937,10 +788,10 @@ async function measureWindow(
   const reports = [...producers, ...consumers].map((w) => w.next('report'));
   for (const w of [...producers, ...consumers]) w.command({ cmd: 'report' });
   const elapsedS = (nowMs() - t0) / 1000;
-  const brokerCpu = cpuPct(cpuSeconds(brokerPids()) - b0, elapsedS);
-  const pubCpu = cpuPct(cpuSeconds(pubPids) - p0, elapsedS);
-  const conCpu = cpuPct(cpuSeconds(conPids) - c0, elapsedS);
-  const brokerRss = round(rssMiB(brokerPids()));
+  const brokerCpu = cpuPct(totalCpuSeconds(brokerPids()) - b0, elapsedS);
+  const pubCpu = cpuPct(totalCpuSeconds(pubPids) - p0, elapsedS);
+  const conCpu = cpuPct(totalCpuSeconds(conPids) - c0, elapsedS);
+  const brokerRss = round(totalRssMiB(brokerPids()));
   const all = await group.race(Promise.all(reports));
   return { elapsedS, pub: all[0]!, con: all[1], brokerCpu, pubCpu, conCpu, brokerRss, brokerPeakRss: round(Math.max(brokerPeakRss, brokerRss)) };
 }
@@ -1036,14 +887,14 @@ async function connectionsScenario(def: ScenarioDef, broker: Broker, _opts: Opti
     const w = group.add('connections', { role: 'connections', url: broker.url, count, concurrency: 20 });
     await group.race(w.next('ready'));
     await sleep(500);
-    const before = rssMiB(broker.pids());
-    const b0 = cpuSeconds(broker.pids());
+    const before = totalRssMiB(broker.pids());
+    const b0 = totalCpuSeconds(broker.pids());
     const report = w.next('report');
     w.command({ cmd: 'start' });
     const r = await group.race(report);
-    const brokerCpuS = cpuSeconds(broker.pids()) - b0;
+    const brokerCpuS = totalCpuSeconds(broker.pids()) - b0;
     await sleep(1000);
-    const after = rssMiB(broker.pids());
+    const after = totalRssMiB(broker.pids());
     return {
       scenario: def.name,
       broker: broker.name,
@@ -1070,7 +921,7 @@ async function startupScenario(def: ScenarioDef, name: BrokerName, run: number):
       broker: name,
       run,
       startupMs: Math.round(broker.startupMs),
-      idleRssMiB: round(rssMiB(broker.pids())),
+      idleRssMiB: round(totalRssMiB(broker.pids())),
       processes: broker.pids().length,
     };
   } finally {
@@ -1112,15 +963,15 @@ async function ceilingScenario(def: ScenarioDef, opts: Options, run: number): Pr
         await group.race(con.next('ready'));
         await group.race(sleep(opts.warmupS * 1000));
         con.command({ cmd: 'mark' });
-        const c0 = cpuSeconds([con.pid]);
-        const s0 = cpuSeconds([source.pid]);
+        const c0 = totalCpuSeconds([con.pid]);
+        const s0 = totalCpuSeconds([source.pid]);
         const t0 = nowMs();
         await group.race(sleep(opts.durationS * 1000));
         const rep = con.next('report');
         con.command({ cmd: 'report' });
         const elapsedS = (nowMs() - t0) / 1000;
-        const conCpu = cpuPct(cpuSeconds([con.pid]) - c0, elapsedS);
-        const srcCpu = cpuPct(cpuSeconds([source.pid]) - s0, elapsedS);
+        const conCpu = cpuPct(totalCpuSeconds([con.pid]) - c0, elapsedS);
+        const srcCpu = cpuPct(totalCpuSeconds([source.pid]) - s0, elapsedS);
         const r = await group.race(rep);
         result[`consumer${label}PerS`] = Math.round(r.count / (r.elapsedMs / 1000));
         result[`consumer${label}CpuPct`] = conCpu;
