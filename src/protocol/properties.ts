@@ -1,3 +1,4 @@
+import { decodeBasicProperties, encodeBasicProperties, type BasicProperties } from './generated/amqp';
 /**
  * Cheap reads of single properties from content-header property bytes (flags word + property list) without
  * decoding the rest. Malformed bytes give the "absent" answer; full validation happens where properties are decoded.
@@ -32,4 +33,38 @@ export function deliveryModeOf(properties: Buffer): number {
 
 function skipShortString(buf: Buffer, offset: number): number {
   return offset < buf.length ? offset + 1 + (buf[offset] as number) : buf.length;
+}
+
+const PRIORITY = 1 << 11;
+const EXPIRATION = 1 << 8;
+
+/** The priority property, or undefined when absent (or the bytes are malformed). */
+export function priorityOf(properties: Buffer): number | undefined {
+  if (properties.length < 2 || (properties.readUInt16BE(0) & PRIORITY) === 0) return undefined;
+  return decodeOrUndefined(properties)?.priority;
+}
+
+/** The expiration property as sent (a string), or undefined when absent. */
+export function expirationOf(properties: Buffer): string | undefined {
+  if (properties.length < 2 || (properties.readUInt16BE(0) & EXPIRATION) === 0) return undefined;
+  return decodeOrUndefined(properties)?.expiration;
+}
+
+/** Decodes the properties, or undefined when they are malformed. */
+export function decodeOrUndefined(properties: Buffer): BasicProperties | undefined {
+  try {
+    return decodeBasicProperties(properties, 0, properties.length);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Re-encodes properties after `change` edited a decoded copy: for the rare paths that alter a message (x-death on
+ * dead-lettering, BCC removal, direct reply-to addresses, x-delivery-count). Everything else forwards the bytes.
+ */
+export function rewriteProperties(properties: Buffer, change: (props: BasicProperties) => void): Buffer {
+  const props = properties.length >= 2 ? decodeBasicProperties(properties, 0, properties.length) : {};
+  change(props);
+  return encodeBasicProperties(props);
 }
