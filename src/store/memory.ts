@@ -1,10 +1,12 @@
 import { canonicalArgumentsKey } from './keys';
+import { MemoryDelayed } from './memory-delayed';
 import { encodeParameterValue } from './parameter-value';
 import type {
   AccessDefinitions,
   BindingRecord,
   CommitListener,
   Definitions,
+  DelayedRecord,
   ExchangeRecord,
   MessageRecord,
   ParameterRecord,
@@ -28,6 +30,10 @@ import type {
  * listener), so a caller can register a listener in the middle of a publish without being re-entered. flush()
  * resolves at once (after any listeners registered before it, since their microtask was queued first).
  *
+ * Expiry: entries with a deadline are also kept in a per-queue array sorted by (expiresAt, seq), so nextExpiry and
+ * loadExpired look at the earliest deadlines first. Entries with a common TTL arrive in deadline order and are
+ * appended; others are inserted in place. Removed entries stay in it until compaction (like `order`).
+ *
  * Message records are kept by reference (bodies are not copied): callers must not mutate a buffer they handed over.
  * Parameter values are kept as JSON text, as SqliteStore keeps them, so both give back the same fresh values.
  */
@@ -35,6 +41,7 @@ import type {
 interface MemEntry {
   readonly seq: number;
   redelivered: boolean;
+  readonly expiresAt: number;
   readonly message: SharedMessage;
 }
 
@@ -51,6 +58,12 @@ interface MemQueue {
   /** Sorted seqs; may hold seqs no longer in `entries` (dead), compacted when they dominate. */
   order: number[];
   dead: number;
+  /**
+   * Entries with expiresAt > 0, sorted by (expiresAt, seq), from index expiringHead on (those before it were removed
+   * from the queue); may hold removed ones further on too (not in `entries`).
+   */
+  expiring: MemEntry[];
+  expiringHead: number;
   bytes: number;
   lastSeq: number;
 }
@@ -69,6 +82,7 @@ export class MemoryStore implements Store {
   private readonly parameters = new Map<string, StoredParameter>();
   private nextQueueId = 1;
   private lastMessageId = 0;
+  private readonly delayed = new MemoryDelayed();
 
   private listeners: CommitListener[] = [];
   private tokens: number[] = [];
@@ -109,6 +123,8 @@ export class MemoryStore implements Store {
       entries: new Map(),
       order: [],
       dead: 0,
+      expiring: [],
+      expiringHead: 0,
       bytes: 0,
       lastSeq: 0,
     };
@@ -160,6 +176,7 @@ export class MemoryStore implements Store {
     }
     for (const [k, b] of this.bindings) if (b.vhost === name) this.bindings.delete(k);
     for (const [k, p] of this.permissions) if (p.vhost === name) this.permissions.delete(k);
+    this.delayed.drop(name, undefined);
     if (name !== '') {
       for (const [k, p] of this.parameters) if (p.vhost === name) this.parameters.delete(k);
     }
@@ -208,7 +225,7 @@ export class MemoryStore implements Store {
     return ++this.lastMessageId;
   }
 
-  enqueue(queueId: number, seq: number, message: MessageRecord): void {
+  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0): void {
     const q = this.queuesById.get(queueId);
     if (!q) return; // the queue is gone: nothing to keep
     let shared = this.messages.get(message.id);
@@ -220,7 +237,9 @@ export class MemoryStore implements Store {
     if (previous) this.release(q, previous);
     else insertSorted(q, seq);
     shared.refs++;
-    q.entries.set(seq, { seq, redelivered: false, message: shared });
+    const entry: MemEntry = { seq, redelivered: false, expiresAt: expiresAt > 0 ? expiresAt : 0, message: shared };
+    q.entries.set(seq, entry);
+    if (entry.expiresAt > 0) insertExpiring(q, entry);
     q.bytes += message.body.length;
     if (seq > q.lastSeq) q.lastSeq = seq;
   }
@@ -239,6 +258,30 @@ export class MemoryStore implements Store {
     this.release(q, entry);
     q.dead++;
     if (q.dead > 64 && q.dead * 2 > q.order.length) compact(q);
+  }
+
+  nextExpiry(queueId: number, afterSeq: number): number {
+    const q = this.queuesById.get(queueId);
+    if (!q) return 0;
+    const list = q.expiring;
+    for (let i = skipRemovedExpiring(q); i < list.length; i++) {
+      const entry = list[i]!;
+      if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) return entry.expiresAt;
+    }
+    return 0;
+  }
+
+  loadExpired(queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[] {
+    const q = this.queuesById.get(queueId);
+    const out: StoredEntry[] = [];
+    if (!q) return out;
+    const list = q.expiring;
+    for (let i = skipRemovedExpiring(q); i < list.length; i++) {
+      const entry = list[i]!;
+      if (out.length >= limit || entry.expiresAt > now) break;
+      if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) out.push(storedEntry(entry));
+    }
+    return out;
   }
 
   purge(queueId: number): number {
@@ -262,9 +305,39 @@ export class MemoryStore implements Store {
     const order = q.order;
     for (let i = firstAbove(order, afterSeq); i < order.length && out.length < limit; i++) {
       const entry = q.entries.get(order[i]!);
-      if (entry) out.push({ seq: entry.seq, redelivered: entry.redelivered, message: entry.message.record });
+      if (entry) out.push(storedEntry(entry));
     }
     return out;
+  }
+
+  // ---- delayed messages ----
+
+  nextDelayedId(): number {
+    return this.delayed.nextId();
+  }
+
+  putDelayed(record: DelayedRecord): void {
+    this.delayed.put(record);
+  }
+
+  removeDelayed(id: number): void {
+    this.delayed.remove(id);
+  }
+
+  loadDue(now: number, limit: number): DelayedRecord[] {
+    return this.delayed.loadDue(now, limit);
+  }
+
+  nextDue(): number {
+    return this.delayed.nextDue();
+  }
+
+  deleteDelayed(vhost: string, exchange: string): void {
+    this.delayed.drop(vhost, exchange);
+  }
+
+  delayedCount(vhost: string, exchange: string): number {
+    return this.delayed.count(vhost, exchange);
   }
 
   // ---- durability ----
@@ -307,6 +380,8 @@ export class MemoryStore implements Store {
     q.entries.clear();
     q.order = [];
     q.dead = 0;
+    q.expiring = [];
+    q.expiringHead = 0;
     q.bytes = 0;
   }
 
@@ -369,4 +444,50 @@ function compact(q: MemQueue): void {
   for (const seq of q.order) if (q.entries.has(seq)) live.push(seq);
   q.order = live;
   q.dead = 0;
+  q.expiring = q.expiring.filter((entry) => q.entries.get(entry.seq) === entry);
+  q.expiringHead = 0;
+}
+
+/** Moves q.expiringHead past removed entries (dropping them when they are many); returns it. */
+function skipRemovedExpiring(q: MemQueue): number {
+  const list = q.expiring;
+  let head = q.expiringHead;
+  while (head < list.length && q.entries.get(list[head]!.seq) !== list[head]) head++;
+  if (head > 1024 && head * 2 > list.length) {
+    list.splice(0, head);
+    head = 0;
+  }
+  q.expiringHead = head;
+  return head;
+}
+
+function storedEntry(entry: MemEntry): StoredEntry {
+  return {
+    seq: entry.seq,
+    redelivered: entry.redelivered,
+    expiresAt: entry.expiresAt,
+    message: entry.message.record,
+  };
+}
+
+/** Inserts into q.expiring after every entry that expires no later (equal deadlines stay in seq order). */
+function insertExpiring(q: MemQueue, entry: MemEntry): void {
+  const list = q.expiring;
+  const last = list[list.length - 1];
+  if (last === undefined || expiresBefore(last, entry)) {
+    list.push(entry);
+    return;
+  }
+  let lo = q.expiringHead;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (expiresBefore(list[mid]!, entry)) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, entry);
+}
+
+function expiresBefore(a: MemEntry, b: MemEntry): boolean {
+  return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.seq <= b.seq);
 }

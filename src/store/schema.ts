@@ -107,6 +107,26 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       CREATE INDEX parameters_by_vhost ON parameters (vhost);
     `);
   },
+  // 3: per-entry expiry deadlines (message TTL), and messages held by delayed-message exchanges.
+  //    expires_at and due_at are ms since the epoch; expires_at 0 means never (every entry of an older file).
+  //    The expiry index is partial: entries that never expire (most) cost it nothing.
+  (db) => {
+    db.exec(`
+      ALTER TABLE queue_entries ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX queue_entries_by_expiry ON queue_entries (queue_id, expires_at) WHERE expires_at > 0;
+      CREATE TABLE delayed_messages (
+        id          INTEGER PRIMARY KEY,
+        vhost       TEXT NOT NULL,
+        exchange    TEXT NOT NULL,
+        routing_key TEXT NOT NULL,
+        properties  BLOB NOT NULL,
+        body        BLOB NOT NULL,
+        due_at      INTEGER NOT NULL
+      );
+      CREATE INDEX delayed_messages_by_due ON delayed_messages (due_at, id);
+      CREATE INDEX delayed_messages_by_exchange ON delayed_messages (vhost, exchange);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

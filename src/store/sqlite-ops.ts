@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { encodeTable } from '../protocol/field-table';
 import { canonicalArgumentsKey } from './keys';
+import { applyDelayedOp, DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp } from './sqlite-delayed';
 import type { Statements } from './sqlite-statements';
 import type {
   BindingRecord,
@@ -36,6 +37,7 @@ export const PUT_PERMISSION = 14;
 export const DELETE_PERMISSION = 15;
 export const PUT_PARAMETER = 16;
 export const DELETE_PARAMETER = 17;
+// 18-20: delayed-message ops (sqlite-delayed.ts)
 
 export interface PendingMessage {
   readonly record: MessageRecord;
@@ -50,6 +52,8 @@ export interface EnqueueOp {
   readonly queueId: number;
   readonly seq: number;
   readonly message: PendingMessage;
+  /** ms since the epoch; 0: never */
+  readonly expiresAt: number;
   redelivered: boolean;
   cancelled: boolean;
 }
@@ -65,6 +69,7 @@ export type EntryOp = EnqueueOp | MarkOp;
 
 export type Op =
   | EntryOp
+  | DelayedOp
   | { readonly kind: typeof REMOVE; readonly queueId: number; readonly seq: number }
   | { readonly kind: typeof PUT_EXCHANGE; readonly record: ExchangeRecord }
   | { readonly kind: typeof DELETE_EXCHANGE; readonly vhost: string; readonly name: string }
@@ -120,7 +125,8 @@ export function applyOps(
           st.upsertMessage.run(m.id, m.exchange, m.routingKey, m.properties, m.body, pending.live);
           pending.written = true;
         }
-        if (st.insertEntry.run(op.queueId, op.seq, m.id, m.body.length, op.redelivered ? 1 : 0).changes === 1) {
+        const inserted = st.insertEntry.run(op.queueId, op.seq, m.id, m.body.length, bit(op.redelivered), op.expiresAt);
+        if (inserted.changes === 1) {
           delta.count++;
           delta.bytes += m.body.length;
         } else {
@@ -197,6 +203,7 @@ export function applyOps(
         st.deleteBindingsOfVhost.run(op.name);
         st.deletePermissionsOfVhost.run(op.name);
         if (op.name !== '') st.deleteParametersOfVhost.run(op.name); // '' holds the broker-wide ones
+        st.delayed.deleteOfVhost.run(op.name);
         st.deleteVhost.run(op.name);
         written++;
         break;
@@ -229,6 +236,11 @@ export function applyOps(
       case DELETE_PARAMETER:
         st.deleteParameter.run(op.component, op.vhost, op.name);
         written++;
+        break;
+      case PUT_DELAYED:
+      case REMOVE_DELAYED:
+      case DELETE_DELAYED:
+        written += applyDelayedOp(st.delayed, op);
         break;
     }
   }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { readTableAt, type FieldTable } from '../protocol/field-table';
 import { StoreError } from './errors';
+import { prepareDelayedStatements, type DelayedStatements } from './sqlite-delayed';
 import { describe } from './sqlite-open';
 import type {
   AccessDefinitions,
@@ -69,7 +70,9 @@ export interface Statements {
   insertEntry: Database.Statement;
   markEntry: Database.Statement;
   removeEntry: Database.Statement<[number, number], { message_id: number; size: number }>;
-  loadEntries: Database.Statement<[number, number, number], [number, number, number, string, string, Buffer, Buffer]>;
+  loadEntries: Database.Statement<[number, number, number], EntryRow>;
+  nextExpiry: Database.Statement<[number, number], { expires_at: number }>;
+  loadExpired: Database.Statement<[number, number, number, number], EntryRow>;
   clearRefs: Database.Statement;
   collectRefs: Database.Statement;
   releaseRefs: Database.Statement;
@@ -78,7 +81,12 @@ export interface Statements {
   begin: Database.Statement;
   commit: Database.Statement;
   rollback: Database.Statement;
+  /** The delayed_messages table's (sqlite-delayed.ts). */
+  delayed: DelayedStatements;
 }
+
+/** seq, redelivered, expires_at, message id, exchange, routing key, properties, body */
+type EntryRow = [number, number, number, number, string, string, Buffer, Buffer];
 
 export function prepareStatements(db: Database.Database): Statements {
   return {
@@ -177,7 +185,7 @@ export function prepareStatements(db: Database.Database): Statements {
     dropMessageIfLast: db.prepare('DELETE FROM messages WHERE id = ? AND refcount <= 1'),
     decrementMessage: db.prepare('UPDATE messages SET refcount = refcount - 1 WHERE id = ?'),
     insertEntry: db.prepare(
-      `INSERT INTO queue_entries (queue_id, seq, message_id, size, redelivered) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO queue_entries (queue_id, seq, message_id, size, redelivered, expires_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (queue_id, seq) DO NOTHING`,
     ),
     markEntry: db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?'),
@@ -185,10 +193,24 @@ export function prepareStatements(db: Database.Database): Statements {
       'DELETE FROM queue_entries WHERE queue_id = ? AND seq = ? RETURNING message_id, size',
     ),
     loadEntries: db
-      .prepare<[number, number, number], [number, number, number, string, string, Buffer, Buffer]>(
-        `SELECT e.seq, e.redelivered, m.id, m.exchange, m.routing_key, m.properties, m.body
+      .prepare<[number, number, number], EntryRow>(
+        `SELECT e.seq, e.redelivered, e.expires_at, m.id, m.exchange, m.routing_key, m.properties, m.body
          FROM queue_entries e JOIN messages m ON m.id = e.message_id
          WHERE e.queue_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+      )
+      .raw(true),
+    // Both expiry reads walk the partial index queue_entries_by_expiry (queue_id, expires_at, then seq): the
+    // `expires_at > 0` term is what lets the planner use it.
+    nextExpiry: db.prepare<[number, number], { expires_at: number }>(
+      `SELECT expires_at FROM queue_entries
+       WHERE queue_id = ? AND expires_at > 0 AND seq > ? ORDER BY expires_at LIMIT 1`,
+    ),
+    loadExpired: db
+      .prepare<[number, number, number, number], EntryRow>(
+        `SELECT e.seq, e.redelivered, e.expires_at, m.id, m.exchange, m.routing_key, m.properties, m.body
+         FROM queue_entries e JOIN messages m ON m.id = e.message_id
+         WHERE e.queue_id = ? AND e.expires_at > 0 AND e.expires_at <= ? AND e.seq > ?
+         ORDER BY e.expires_at, e.seq LIMIT ?`,
       )
       .raw(true),
 
@@ -210,6 +232,7 @@ export function prepareStatements(db: Database.Database): Statements {
     begin: db.prepare('BEGIN'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
+    delayed: prepareDelayedStatements(db),
   };
 }
 
@@ -357,14 +380,25 @@ export function readParameters(st: Statements, file: string): ParameterRecord[] 
 export function readEntries(st: Statements, queueId: number, afterSeq: number, limit: number): StoredEntry[] {
   const out: StoredEntry[] = [];
   if (limit <= 0) return out;
-  for (const r of st.loadEntries.iterate(queueId, afterSeq, limit)) {
-    out.push({
-      seq: r[0],
-      redelivered: r[1] === 1,
-      message: { id: r[2], exchange: r[3], routingKey: r[4], properties: r[5], body: r[6] },
-    });
-  }
+  for (const r of st.loadEntries.iterate(queueId, afterSeq, limit)) out.push(entryOf(r));
   return out;
+}
+
+/** Up to `limit` entries of a queue after `afterSeq` expired at `now`, by deadline then seq, with their messages. */
+export function readExpired(st: Statements, queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[] {
+  const out: StoredEntry[] = [];
+  if (limit <= 0) return out;
+  for (const r of st.loadExpired.iterate(queueId, now, afterSeq, limit)) out.push(entryOf(r));
+  return out;
+}
+
+function entryOf(r: EntryRow): StoredEntry {
+  return {
+    seq: r[0],
+    redelivered: r[1] === 1,
+    expiresAt: r[2],
+    message: { id: r[3], exchange: r[4], routingKey: r[5], properties: r[6], body: r[7] },
+  };
 }
 
 function decodeTable(file: string, blob: Buffer, what: string): FieldTable {

@@ -97,7 +97,7 @@ describe('SqliteStore', () => {
       expect(s.pragma('journal_mode')).toBe('wal');
       expect(s.pragma('locking_mode')).toBe('exclusive');
       expect(s.pragma('synchronous')).toBe(2); // FULL
-      expect(SCHEMA_VERSION).toBe(2);
+      expect(SCHEMA_VERSION).toBe(3);
       expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
       expect(fs.readFileSync(path.join(dir, 'leveret.pid'), 'utf8').trim()).toBe(String(process.pid));
       await s.close();
@@ -140,7 +140,7 @@ describe('SqliteStore', () => {
       v1.close();
 
       const s = openStore();
-      expect(s.pragma('user_version')).toBe(2);
+      expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
       expect(s.loadDefinitions().queues).toEqual([
         { id: 7, vhost: '/', name: 'old', durable: true, autoDelete: false, arguments: { 'x-max-length': 5 } },
       ]);
@@ -153,11 +153,50 @@ describe('SqliteStore', () => {
       open.splice(open.indexOf(s), 1);
 
       const again = openStore(); // an upgraded file opens as a current one
-      expect(again.pragma('user_version')).toBe(2);
+      expect(again.pragma('user_version')).toBe(SCHEMA_VERSION);
       expect(again.loadParameters()).toEqual([
         { component: 'policy', vhost: '/', name: 'p', value: { pattern: '.*', definition: { 'max-length': 1 } } },
       ]);
       expect(again.loadDefinitions().queues.map((q) => [q.id, q.name])).toEqual([[7, 'old'], [8, 'new']]);
+    });
+
+    test('a version-2 database (before expiry deadlines and delayed messages) is upgraded; its entries never expire', async () => {
+      // What Leveret 2 left behind: migrations 1 and 2, with a queue holding two entries.
+      const file = path.join(dir, 'leveret.db');
+      const v2 = new Database(file);
+      v2.pragma('journal_mode = WAL');
+      v2.transaction(() => {
+        MIGRATIONS[0]!(v2);
+        MIGRATIONS[1]!(v2);
+        v2.pragma('user_version = 2');
+        v2.pragma(`application_id = ${APPLICATION_ID}`);
+      })();
+      v2.prepare(
+        `INSERT INTO queues (id, vhost, name, durable, auto_delete, arguments, last_seq, entry_count, entry_bytes)
+         VALUES (1, '/', 'old', 1, 0, ?, 2, 2, 6)`,
+      ).run(encodeTable({}));
+      for (const seq of [1, 2]) {
+        v2.prepare(`INSERT INTO messages (id, exchange, routing_key, properties, body, refcount) VALUES (?, '', 'old', ?, ?, 1)`)
+          .run(seq, Buffer.alloc(2), Buffer.from(`old ${seq}`));
+        v2.prepare(`INSERT INTO queue_entries (queue_id, seq, message_id, size, redelivered) VALUES (1, ?, ?, 5, ?)`)
+          .run(seq, seq, seq === 1 ? 1 : 0);
+      }
+      v2.prepare(`INSERT INTO meta (key, value) VALUES ('last_message_id', 2)`).run();
+      v2.close();
+
+      const s = openStore();
+      expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
+      expect(s.loadEntries(1, 0, 10).map((e) => [e.seq, e.redelivered, e.expiresAt, e.message.body.toString()])).toEqual([
+        [1, true, 0, 'old 1'],
+        [2, false, 0, 'old 2'],
+      ]);
+      expect(s.nextExpiry(1, 0)).toBe(0);
+      expect(s.loadExpired(1, 0, Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      expect(s.nextDue()).toBe(0);
+      expect(s.nextDelayedId()).toBe(1);
+      s.enqueue(1, 3, msg(s, 'new'), 1234);
+      expect(s.nextExpiry(1, 0)).toBe(1234);
+      expect(s.nextMessageId()).toBeGreaterThan(2);
     });
 
     test('a parameter value that is not JSON on disk is reported as corrupt, naming it', async () => {
@@ -309,6 +348,124 @@ describe('SqliteStore', () => {
       // After the close checkpoints the WAL, the database file holds only what is still used.
       expect(fs.statSync(dbFile).size).toBeLessThan(1024 * 1024);
     });
+  });
+
+  describe('expiry deadlines', () => {
+    function plan(s: SqliteStore, sql: string): string {
+      const db = (s as unknown as { db: Database.Database }).db;
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1, 0, 0, 10) as { detail: string }[]).map((r) => r.detail).join('; ');
+    }
+
+    test('nextExpiry and loadExpired read the partial expiry index, never the whole queue', () => {
+      const s = openStore();
+      const nextExpiry = plan(s, `SELECT expires_at FROM queue_entries
+        WHERE queue_id = ? AND expires_at > 0 AND seq > ? AND ? = ? ORDER BY expires_at LIMIT 1`);
+      expect(nextExpiry).toContain('queue_entries_by_expiry');
+      expect(nextExpiry).not.toContain('TEMP B-TREE');
+      const loadExpired = plan(s, `SELECT e.seq FROM queue_entries e JOIN messages m ON m.id = e.message_id
+        WHERE e.queue_id = ? AND e.expires_at > 0 AND e.expires_at <= ? AND e.seq > ? ORDER BY e.expires_at, e.seq LIMIT ?`);
+      expect(loadExpired).toContain('queue_entries_by_expiry');
+      expect(loadExpired).not.toContain('TEMP B-TREE');
+    });
+
+    test('a queue of 300,000 entries, few of them expiring, answers in a few milliseconds at most', async () => {
+      const s = openStore({ durability: 'relaxed' });
+      const q = s.putQueue({ vhost: '/', name: 'big', durable: true, autoDelete: false, arguments: {} });
+      const body = Buffer.from('x');
+      for (let seq = 1; seq <= 300_000; seq++) {
+        const expiresAt = seq % 50_000 === 0 ? 2_000_000_000_000 - seq : 0;
+        s.enqueue(q, seq, { id: s.nextMessageId(), exchange: '', routingKey: 'big', properties: Buffer.alloc(2), body }, expiresAt);
+      }
+      await s.flush();
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 100; i++) {
+        expect(s.nextExpiry(q, 0)).toBe(2_000_000_000_000 - 300_000);
+        expect(s.loadExpired(q, 0, 2_000_000_000_000, 10).map((e) => e.seq)).toEqual([300_000, 250_000, 200_000, 150_000, 100_000, 50_000]);
+      }
+      const perPair = Number(process.hrtime.bigint() - started) / 1e6 / 100;
+      expect(perPair).toBeLessThan(5); // a scan of the queue would take tens of ms
+    }, 30_000);
+  });
+
+  describe('delayed messages', () => {
+    const T = 1_700_000_000_000;
+    function record(s: SqliteStore, dueAt: number, exchange = 'dx') {
+      return { id: s.nextDelayedId(), vhost: '/', exchange, routingKey: 'k', properties: Buffer.alloc(2), body: Buffer.from('d'), dueAt };
+    }
+
+    test('loadDue and nextDue see the buffered batch without writing it; a put removed in its batch never reaches disk', async () => {
+      const s = openStore();
+      const onDisk = record(s, T + 5);
+      s.putDelayed(onDisk);
+      await s.flush();
+      const commits = s.counters().commits;
+      const calls = new Calls();
+      const buffered = record(s, T + 1);
+      s.putDelayed(buffered);
+      s.afterCommit(calls, 1);
+      expect(s.nextDue()).toBe(T + 1);
+      expect(s.loadDue(T + 10, 10).map((r) => r.id)).toEqual([buffered.id, onDisk.id]);
+      s.removeDelayed(buffered.id);
+      s.removeDelayed(onDisk.id);
+      expect(s.nextDue()).toBe(0);
+      expect(s.loadDue(T + 10, 10)).toEqual([]);
+      expect(s.counters().commits).toBe(commits); // no read wrote the batch
+      expect(s.counters().delayedCancelled).toBe(1);
+      await s.flush();
+      expect(calls.tokens).toEqual([1]);
+      expect(s.countRows('delayed_messages')).toBe(0);
+    });
+
+    test('a buffered deleteDelayed makes the reads write the batch first', () => {
+      const s = openStore();
+      s.putDelayed(record(s, T + 1, 'gone'));
+      s.putDelayed(record(s, T + 2, 'kept'));
+      const commits = s.counters().commits;
+      s.deleteDelayed('/', 'gone');
+      expect(s.nextDue()).toBe(T + 2);
+      expect(s.counters().commits).toBe(commits + 1);
+      expect(s.nextDue()).toBe(T + 2);
+      expect(s.counters().commits).toBe(commits + 1);
+    });
+
+    test('while a failed batch waits for its retry, the reads still see its records', async () => {
+      const s = openStore();
+      await s.flush();
+      const db = (s as unknown as { db: Database.Database }).db;
+      db.exec(`CREATE TRIGGER fail BEFORE INSERT ON delayed_messages BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      const a = record(s, T + 1);
+      const b = record(s, T + 2);
+      s.putDelayed(a);
+      s.putDelayed(b);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(s.loadDue(T + 10, 10).map((r) => r.id)).toEqual([a.id, b.id]);
+      s.removeDelayed(a.id); // cancels a put that never reached disk
+      expect(s.nextDue()).toBe(T + 2);
+      db.exec('DROP TRIGGER fail');
+      await new Promise<void>((resolve) => setTimeout(resolve, 1300));
+      expect(s.countRows('delayed_messages')).toBe(1);
+      expect(s.loadDue(T + 10, 10).map((r) => r.id)).toEqual([b.id]);
+    });
+
+    test('written delayed rows stay on disk only, and nextDue/loadDue stay cheap over 300,000 of them', async () => {
+      const s = openStore({ durability: 'relaxed' });
+      const body = Buffer.alloc(64, 1);
+      const properties = Buffer.alloc(2);
+      const n = 300_000;
+      for (let i = 0; i < n; i++) {
+        s.putDelayed({ id: s.nextDelayedId(), vhost: '/', exchange: 'dx', routingKey: 'k', properties, body, dueAt: T + ((i * 7919) % n) });
+      }
+      await s.flush();
+      const overlay = (s as unknown as { delayedOverlay: { puts: Map<number, unknown>; removed: Set<number> } }).delayedOverlay;
+      expect(overlay.puts.size + overlay.removed.size).toBe(0); // nothing of them is held in memory
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 100; i++) {
+        expect(s.nextDue()).toBe(T);
+        expect(s.loadDue(T + 5, 100).map((r) => r.dueAt)).toEqual([T, T + 1, T + 2, T + 3, T + 4, T + 5]);
+      }
+      expect(Number(process.hrtime.bigint() - started) / 1e6 / 100).toBeLessThan(5); // a scan would take tens of ms
+      expect(s.delayedCount('/', 'dx')).toBe(n);
+    }, 60_000);
   });
 
   describe('group commit', () => {

@@ -30,12 +30,22 @@ import {
   type PendingMessage,
   type QueueDelta,
 } from './sqlite-ops';
+import {
+  DELETE_DELAYED,
+  DelayedOverlay,
+  PUT_DELAYED,
+  REMOVE_DELAYED,
+  readDue,
+  readNextDue,
+  type PutDelayedOp,
+} from './sqlite-delayed';
 import { describe, openDatabase, releaseDataDir } from './sqlite-open';
 import {
   prepareStatements,
   readAccess,
   readDefinitions,
   readEntries,
+  readExpired,
   readParameters,
   type Statements,
 } from './sqlite-statements';
@@ -44,6 +54,7 @@ import type {
   BindingRecord,
   CommitListener,
   Definitions,
+  DelayedRecord,
   ExchangeRecord,
   MessageRecord,
   ParameterRecord,
@@ -72,8 +83,10 @@ export { DB_FILE, PID_FILE } from './sqlite-open';
  * remove came first). A markDelivered of a buffered enqueue sets the flag on the insert; one whose remove follows in
  * the same batch is dropped.
  *
- * Reads (loadDefinitions, loadAccess, loadParameters, loadEntries, queueStats, purge) flush the buffer synchronously first, so they
- * see every earlier write. They are start-up, paging and management paths, not per-message ones.
+ * Reads (loadDefinitions, loadAccess, loadParameters, loadEntries, nextExpiry, loadExpired, queueStats, purge,
+ * delayedCount) flush the buffer synchronously first, so they see every earlier write. They are start-up, paging and
+ * management paths, not per-message ones. The delayed-message scheduler's reads (loadDue, nextDue) are frequent:
+ * they see the buffered batch as an overlay instead of writing it (sqlite-delayed.ts).
  *
  * Message bodies are stored once (messages, with a refcount of the entries that point at them) however many queues
  * hold them; queue_entries holds (queue, seq) -> message. Each queue row carries its entry count, byte total and
@@ -88,8 +101,8 @@ export { DB_FILE, PID_FILE } from './sqlite-open';
 
  *
  * Modules: this file holds the store and its group commit; sqlite-ops.ts the buffered ops and how a batch applies
- * them; sqlite-statements.ts the prepared statements and reading definitions back; sqlite-open.ts opening, locking,
- * the pid file and migration.
+ * them; sqlite-statements.ts the prepared statements and reading definitions back; sqlite-delayed.ts the delayed
+ * messages' statements, ops and reads; sqlite-open.ts opening, locking, the pid file and migration.
  */
 
 export interface SqliteStoreOptions {
@@ -110,6 +123,8 @@ export interface SqliteStoreCounters {
   opsWritten: number;
   /** Enqueue+remove pairs cancelled before reaching disk. */
   cancelled: number;
+  /** putDelayed+removeDelayed pairs cancelled before reaching disk. */
+  delayedCancelled: number;
   /** Size of the largest batch committed. */
   largestBatch: number;
 }
@@ -144,6 +159,8 @@ export class SqliteStore implements Store {
   private nextQueueIdValue: number;
   private lastMessageId: number;
   private persistedMessageId: number;
+  private lastDelayedId: number;
+  private persistedDelayedId: number;
 
   // The batch being buffered.
   private ops: Op[] = [];
@@ -152,6 +169,8 @@ export class SqliteStore implements Store {
   /** queueId -> seq -> the buffered enqueue or mark of that entry */
   private entryOps = new Map<number, Map<number, EntryOp>>();
   private pendingMessages = new Map<number, PendingMessage>();
+  /** The batch's delayed-message writes, as the scheduler's reads see them. */
+  private readonly delayedOverlay = new DelayedOverlay();
 
   // Committed listeners waiting to be called.
   private committedListeners: CommitListener[] = [];
@@ -162,7 +181,13 @@ export class SqliteStore implements Store {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  private readonly counterValues: SqliteStoreCounters = { commits: 0, opsWritten: 0, cancelled: 0, largestBatch: 0 };
+  private readonly counterValues: SqliteStoreCounters = {
+    commits: 0,
+    opsWritten: 0,
+    cancelled: 0,
+    delayedCancelled: 0,
+    largestBatch: 0,
+  };
 
   private readonly onImmediate = (): void => {
     this.immediate = undefined;
@@ -199,6 +224,9 @@ export class SqliteStore implements Store {
     const maxId = this.st.maxMessageId.get()?.id ?? 0;
     this.lastMessageId = Math.max(persisted, maxId);
     this.persistedMessageId = this.lastMessageId;
+    const persistedDelayed = this.st.getMeta.get('last_delayed_id')?.value ?? 0;
+    this.lastDelayedId = Math.max(persistedDelayed, this.st.delayed.maxId.get()?.id ?? 0);
+    this.persistedDelayedId = this.lastDelayedId;
     this.reclaimTimer = setInterval(() => this.reclaimSpace(RECLAIM_PAGES_PER_TICK), RECLAIM_INTERVAL_MS);
     this.reclaimTimer.unref();
   }
@@ -282,6 +310,7 @@ export class SqliteStore implements Store {
       this.queueIdByName.delete(key(q.vhost, q.name));
       this.cancelBufferedEntries(id);
     }
+    this.delayedOverlay.drop(name, undefined);
     this.push({ kind: DELETE_VHOST, name });
   }
 
@@ -324,7 +353,7 @@ export class SqliteStore implements Store {
     return ++this.lastMessageId;
   }
 
-  enqueue(queueId: number, seq: number, message: MessageRecord): void {
+  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0): void {
     this.assertOpen();
     if (!this.queueNameById.has(queueId)) return; // the queue is gone (or never was): nothing to keep
     let pending = this.pendingMessages.get(message.id);
@@ -333,7 +362,15 @@ export class SqliteStore implements Store {
       this.pendingMessages.set(message.id, pending);
     }
     pending.live++;
-    const op: EnqueueOp = { kind: ENQUEUE, queueId, seq, message: pending, redelivered: false, cancelled: false };
+    const op: EnqueueOp = {
+      kind: ENQUEUE,
+      queueId,
+      seq,
+      message: pending,
+      expiresAt: expiresAt > 0 ? expiresAt : 0,
+      redelivered: false,
+      cancelled: false,
+    };
     let bySeq = this.entryOps.get(queueId);
     if (bySeq === undefined) {
       bySeq = new Map();
@@ -403,6 +440,59 @@ export class SqliteStore implements Store {
     return readEntries(this.st, queueId, afterSeq, limit);
   }
 
+  nextExpiry(queueId: number, afterSeq: number): number {
+    this.flushNow('read');
+    return this.st.nextExpiry.get(queueId, afterSeq)?.expires_at ?? 0;
+  }
+
+  loadExpired(queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[] {
+    this.flushNow('read');
+    return readExpired(this.st, queueId, afterSeq, now, limit);
+  }
+
+  // ---- delayed messages ----
+
+  nextDelayedId(): number {
+    return ++this.lastDelayedId;
+  }
+
+  putDelayed(record: DelayedRecord): void {
+    this.assertOpen();
+    const op: PutDelayedOp = { kind: PUT_DELAYED, record, cancelled: false };
+    this.delayedOverlay.put(op);
+    this.push(op);
+  }
+
+  removeDelayed(id: number): void {
+    this.assertOpen();
+    if (this.delayedOverlay.remove(id)) {
+      this.counterValues.delayedCancelled++;
+      return; // neither the put nor the removal reaches disk
+    }
+    this.push({ kind: REMOVE_DELAYED, id });
+  }
+
+  loadDue(now: number, limit: number): DelayedRecord[] {
+    this.readDelayed();
+    return readDue(this.st.delayed, this.delayedOverlay, now, limit);
+  }
+
+  nextDue(): number {
+    this.readDelayed();
+    return readNextDue(this.st.delayed, this.delayedOverlay);
+  }
+
+  deleteDelayed(vhost: string, exchange: string): void {
+    this.assertOpen();
+    this.delayedOverlay.drop(vhost, exchange);
+    this.push({ kind: DELETE_DELAYED, vhost, exchange });
+  }
+
+  delayedCount(vhost: string, exchange: string): number {
+    this.flushNow('read');
+    return this.st.delayed.countOfExchange.get(vhost, exchange)?.n ?? 0;
+  }
+
   // ---- durability ----
 
   afterCommit(listener: CommitListener, token: number): void {
@@ -445,7 +535,9 @@ export class SqliteStore implements Store {
   }
 
   /** Rows in a table, after flushing; for tests that check what reached disk. */
-  countRows(table: 'messages' | 'queue_entries' | 'queues' | 'exchanges' | 'bindings' | 'parameters'): number {
+  countRows(
+    table: 'messages' | 'queue_entries' | 'queues' | 'exchanges' | 'bindings' | 'parameters' | 'delayed_messages',
+  ): number {
     this.flushNow('read');
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
     return row.n;
@@ -478,7 +570,10 @@ export class SqliteStore implements Store {
       if (mode === 'read' || mode === 'flush') throw closedError();
       return;
     }
-    const hasWrites = this.ops.length > 0 || this.lastMessageId !== this.persistedMessageId;
+    const hasWrites =
+      this.ops.length > 0 ||
+      this.lastMessageId !== this.persistedMessageId ||
+      this.lastDelayedId !== this.persistedDelayedId;
     if (hasWrites) {
       if (this.retryTimer !== undefined && (mode === 'turn' || mode === 'limit')) return;
       try {
@@ -502,6 +597,7 @@ export class SqliteStore implements Store {
       this.ops = [];
       this.entryOps = new Map();
       this.pendingMessages = new Map();
+      this.delayedOverlay.clear();
     }
     if (this.listeners.length > 0) {
       if (this.committedListeners.length === 0) {
@@ -548,12 +644,14 @@ export class SqliteStore implements Store {
       written = applyOps(st, this.ops, deltas, this.logger);
       for (const [queueId, d] of deltas) st.addQueueDelta.run(d.count, d.bytes, d.lastSeq, d.lastSeq, queueId);
       if (this.lastMessageId !== this.persistedMessageId) st.putMeta.run('last_message_id', this.lastMessageId);
+      if (this.lastDelayedId !== this.persistedDelayedId) st.putMeta.run('last_delayed_id', this.lastDelayedId);
       st.commit.run();
     } catch (err) {
       if (this.db.inTransaction) st.rollback.run();
       throw err;
     }
     this.persistedMessageId = this.lastMessageId;
+    this.persistedDelayedId = this.lastDelayedId;
     const c = this.counterValues;
     c.commits++;
     c.opsWritten += written;
@@ -569,6 +667,12 @@ export class SqliteStore implements Store {
       if (op.kind === ENQUEUE) op.message.live--;
     }
     this.entryOps.delete(queueId);
+  }
+
+  /** Before a delayed read: it sees the buffered batch through the overlay, unless a buffered delete hides rows. */
+  private readDelayed(): void {
+    if (this.closed) throw closedError();
+    if (this.delayedOverlay.hidesRows) this.flushNow('read');
   }
 
   private assertOpen(): void {

@@ -61,7 +61,26 @@ export interface StoredEntry {
   readonly seq: number;
   /** True once the entry was delivered (and not settled) before, so it comes back redelivered. */
   readonly redelivered: boolean;
+  /** When the entry expires, in ms since the epoch; 0 when it never does. */
+  readonly expiresAt: number;
   readonly message: MessageRecord;
+}
+
+/**
+ * A message held back by a delayed-message exchange (x-delayed-message) until dueAt, then routed through that
+ * exchange. The broker assigns ids (nextDelayedId).
+ */
+export interface DelayedRecord {
+  readonly id: number;
+  readonly vhost: string;
+  /** The delayed exchange the message was published to, and will be routed through when due. */
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** Content-header property flags and list, as they are to be routed. */
+  readonly properties: Buffer;
+  readonly body: Buffer;
+  /** When the message is due, in ms since the epoch. */
+  readonly dueAt: number;
 }
 
 export interface QueueStats {
@@ -142,8 +161,8 @@ export interface Store {
   loadAccess(): AccessDefinitions;
   putVhost(record: VhostRecord): void;
   /**
-   * Deletes a vhost with its exchanges, queues, bindings, messages, permissions and parameters (those with this
-   * vhost; broker-wide ones, vhost '', are kept even by deleteVhost('')).
+   * Deletes a vhost with its exchanges, queues, bindings, messages, delayed messages, permissions and parameters
+   * (those with this vhost; broker-wide ones, vhost '', are kept even by deleteVhost('')).
    */
   deleteVhost(name: string): void;
   putUser(record: UserRecord): void;
@@ -168,9 +187,10 @@ export interface Store {
   nextMessageId(): number;
   /**
    * Adds `message` to queue `queueId` at position `seq`. Enqueuing the same message id to several queues stores
-   * its body once; it is removed when the last queue lets go of it.
+   * its body once; it is removed when the last queue lets go of it. `expiresAt` (ms since the epoch; 0 or absent:
+   * never) is the entry's own deadline: the same message may expire at different times in different queues.
    */
-  enqueue(queueId: number, seq: number, message: MessageRecord): void;
+  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt?: number): void;
   /** The entry was delivered: after a crash it comes back with redelivered=true. */
   markDelivered(queueId: number, seq: number): void;
   /**
@@ -183,6 +203,35 @@ export interface Store {
   queueStats(queueId: number): QueueStats;
   /** Up to `limit` entries of a queue with seq > afterSeq, in seq order. */
   loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[];
+  /**
+   * The earliest deadline (expiresAt > 0) among the queue's entries with seq > afterSeq; 0 when none of them
+   * expires. Indexed: cheap however many entries the queue holds.
+   */
+  nextExpiry(queueId: number, afterSeq: number): number;
+  /**
+   * Up to `limit` entries of the queue with seq > afterSeq and 0 < expiresAt <= now, ordered by expiresAt then
+   * seq. The store removes nothing: the caller remove()s what it drops.
+   */
+  loadExpired(queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[];
+
+  // ---- delayed messages (x-delayed-message exchanges) ----
+  /** A delayed-message id never used before in this store (survives restarts). */
+  nextDelayedId(): number;
+  /** Keeps a delayed message until removeDelayed. Batched like every write (afterCommit covers it). */
+  putDelayed(record: DelayedRecord): void;
+  /**
+   * The delayed message was routed (or dropped). If its putDelayed is still in an unwritten batch, neither
+   * reaches disk. Removing an unknown id does nothing.
+   */
+  removeDelayed(id: number): void;
+  /** Up to `limit` delayed messages with dueAt <= now, ordered by dueAt then id. Sees every earlier write. */
+  loadDue(now: number, limit: number): DelayedRecord[];
+  /** The smallest dueAt of all delayed messages; 0 when there are none. Sees every earlier write. */
+  nextDue(): number;
+  /** Drops every delayed message of one exchange (the exchange was deleted). */
+  deleteDelayed(vhost: string, exchange: string): void;
+  /** How many delayed messages one exchange holds (management; may cost a scan of that exchange's rows). */
+  delayedCount(vhost: string, exchange: string): number;
 
   // ---- durability ----
   /** Calls listener.committed(token) once every write made before this call is durable. */

@@ -11,6 +11,7 @@ import { Decimal, type FieldTable } from '../../protocol/field-table';
 import type {
   BindingRecord,
   CommitListener,
+  DelayedRecord,
   ExchangeRecord,
   MessageRecord,
   ParameterRecord,
@@ -98,6 +99,18 @@ const POLICY_VALUE = {
     unicode: 'héllo ✓ \u0000 𝄞',
   },
 };
+
+function delayed(store: Store, vhost: string, exchangeName: string, dueAt: number, body = `due ${dueAt}`): DelayedRecord {
+  return {
+    id: store.nextDelayedId(),
+    vhost,
+    exchange: exchangeName,
+    routingKey: 'rk',
+    properties: Buffer.from([0x20, 0x00, 0x00, 0x00, 0x00, 0x04, 0x05, 0x78, 0x2d, 0x6b, 0x65, 0x79]),
+    body: Buffer.from(body),
+    dueAt,
+  };
+}
 
 function bodiesOf(entries: { message: MessageRecord }[]): string[] {
   return entries.map((e) => e.message.body.toString());
@@ -599,6 +612,274 @@ export function storeContract(name: string, make: () => StoreFixture): void {
         for (let i = 0; i < 5; i++) take(store);
         await restart();
         take(store);
+      });
+    });
+
+    describe('expiry deadlines', () => {
+      const T = 1_700_000_000_000;
+
+      test('each entry keeps its own deadline (0: none), across restarts; the same message may differ per queue', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const other = store.putQueue(queue('/', 'other'));
+        const shared = message(store, 'shared');
+        store.enqueue(q, 1, shared, T + 500);
+        store.enqueue(other, 1, shared, T + 900);
+        store.enqueue(q, 2, message(store, 'forever'));
+        store.enqueue(q, 3, message(store, 'zero'), 0);
+        store.enqueue(q, 4, message(store, 'negative means none'), -5);
+        await beforeAndAfterRestart((s) => {
+          expect(s.loadEntries(q, 0, 10).map((e) => [e.seq, e.expiresAt])).toEqual([[1, T + 500], [2, 0], [3, 0], [4, 0]]);
+          expect(s.loadEntries(other, 0, 10).map((e) => [e.seq, e.expiresAt])).toEqual([[1, T + 900]]);
+        });
+      });
+
+      test('nextExpiry: the earliest deadline after afterSeq, 0 when none; removed entries do not count', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const other = store.putQueue(queue('/', 'other'));
+        expect(store.nextExpiry(q, 0)).toBe(0);
+        store.enqueue(q, 1, message(store, 'a'), T + 300);
+        store.enqueue(q, 2, message(store, 'b'));
+        store.enqueue(q, 3, message(store, 'c'), T + 100);
+        store.enqueue(q, 4, message(store, 'd'), T + 200);
+        store.enqueue(other, 1, message(store, 'elsewhere'), T + 1);
+        // reads see writes that were not flushed yet
+        expect(store.nextExpiry(q, 0)).toBe(T + 100);
+        await beforeAndAfterRestart((s) => {
+          expect(s.nextExpiry(q, 0)).toBe(T + 100);
+          expect(s.nextExpiry(q, 3)).toBe(T + 200);
+          expect(s.nextExpiry(q, 4)).toBe(0);
+          expect(s.nextExpiry(999_999, 0)).toBe(0);
+        });
+        store.remove(q, 3, 0);
+        expect(store.nextExpiry(q, 0)).toBe(T + 200);
+        await restart();
+        expect(store.nextExpiry(q, 0)).toBe(T + 200);
+        expect(store.nextExpiry(q, 1)).toBe(T + 200);
+        store.purge(q);
+        expect(store.nextExpiry(q, 0)).toBe(0);
+        expect(store.nextExpiry(other, 0)).toBe(T + 1);
+      });
+
+      test('loadExpired: entries after afterSeq due at now, by deadline then seq, up to limit; nothing is removed', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const deadlines: [number, number][] = [[1, T + 50], [2, 0], [3, T + 10], [4, T + 50], [5, T + 10], [6, T + 999], [7, T + 20]];
+        for (const [seq, at] of deadlines) store.enqueue(q, seq, message(store, `m${seq}`), at);
+        expect(store.loadExpired(q, 0, T + 50, 100).map((e) => e.seq)).toEqual([3, 5, 7, 1, 4]);
+        await beforeAndAfterRestart((s) => {
+          const all = s.loadExpired(q, 0, T + 50, 100);
+          expect(all.map((e) => [e.seq, e.expiresAt])).toEqual([[3, T + 10], [5, T + 10], [7, T + 20], [1, T + 50], [4, T + 50]]);
+          expect(all[0]!.message.body.toString()).toBe('m3');
+          expect(all[0]!.redelivered).toBe(false);
+          expect(s.loadExpired(q, 0, T + 50, 2).map((e) => e.seq)).toEqual([3, 5]);
+          expect(s.loadExpired(q, 3, T + 50, 100).map((e) => e.seq)).toEqual([5, 7, 4]);
+          expect(s.loadExpired(q, 0, T + 9, 100)).toEqual([]);
+          expect(s.loadExpired(q, 0, T + 10, 100).map((e) => e.seq)).toEqual([3, 5]);
+          expect(s.loadExpired(q, 0, T + 50, 0)).toEqual([]);
+          expect(s.loadExpired(999_999, 0, T + 50, 10)).toEqual([]);
+          expect(s.queueStats(q).messages).toBe(7);
+        });
+        store.markDelivered(q, 5);
+        store.remove(q, 3, 0);
+        await restart();
+        expect(store.loadExpired(q, 0, T + 20, 100).map((e) => [e.seq, e.redelivered])).toEqual([[5, true], [7, false]]);
+      });
+
+      test('a cancelled enqueue leaves no deadline behind, nor does a deleted queue', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const m = message(store, 'gone');
+        store.enqueue(q, 1, m, T + 5);
+        store.remove(q, 1, m.id);
+        store.enqueue(q, 2, message(store, 'kept'), T + 7);
+        expect(store.nextExpiry(q, 0)).toBe(T + 7);
+        await restart();
+        expect(store.loadExpired(q, 0, T + 10, 10).map((e) => e.seq)).toEqual([2]);
+        store.deleteQueue('/', 'q');
+        const again = store.putQueue(queue('/', 'q'));
+        expect(store.nextExpiry(again, 0)).toBe(0);
+        expect(store.loadExpired(again, 0, T + 10, 10)).toEqual([]);
+      });
+
+      test('many entries expiring in and out of order come back sorted', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const expected: [number, number][] = [];
+        for (let seq = 1; seq <= 500; seq++) {
+          const at = seq % 3 === 0 ? 0 : T + ((seq * 7919) % 1000);
+          store.enqueue(q, seq, message(store, `m${seq}`), at);
+          if (at > 0) expected.push([at, seq]);
+        }
+        for (let seq = 1; seq <= 500; seq += 10) {
+          store.remove(q, seq, 0);
+          const i = expected.findIndex(([, s]) => s === seq);
+          if (i >= 0) expected.splice(i, 1);
+        }
+        expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        await beforeAndAfterRestart((s) => {
+          expect(s.loadExpired(q, 0, T + 1000, 1000).map((e) => [e.expiresAt, e.seq])).toEqual(expected);
+          expect(s.nextExpiry(q, 0)).toBe(expected[0]![0]);
+          const after = expected.filter(([, seq]) => seq > 250);
+          expect(s.nextExpiry(q, 250)).toBe(Math.min(...after.map(([at]) => at)));
+        });
+      });
+    });
+
+    describe('delayed messages', () => {
+      const T = 1_700_000_000_000;
+
+      test('nextDelayedId never repeats, across restarts, even when nothing is stored', async () => {
+        const seen = new Set<number>();
+        let last = 0;
+        const take = (s: Store) => {
+          const id = s.nextDelayedId();
+          expect(id).toBeGreaterThan(last);
+          expect(seen.has(id)).toBe(false);
+          seen.add(id);
+          last = id;
+        };
+        for (let i = 0; i < 3; i++) take(store);
+        const r = delayed(store, '/', 'dx', T);
+        store.putDelayed(r);
+        store.removeDelayed(r.id);
+        await restart();
+        take(store);
+        await restart();
+        take(store);
+        store.putDelayed(delayed(store, '/', 'dx', T));
+        await restart();
+        take(store);
+      });
+
+      test('records round-trip; loadDue gives those due by dueAt then id, up to limit; nextDue is the earliest', async () => {
+        expect(store.nextDue()).toBe(0);
+        expect(store.loadDue(T, 10)).toEqual([]);
+        const late = delayed(store, '/', 'dx', T + 300);
+        const early = delayed(store, '/', 'dx', T + 100);
+        const tieA = delayed(store, 'v2', 'other', T + 200);
+        const tieB = delayed(store, '/', 'dx', T + 200);
+        for (const r of [late, tieB, early, tieA]) store.putDelayed(r);
+        // reads see writes that were not flushed yet
+        expect(store.nextDue()).toBe(T + 100);
+        expect(store.loadDue(T + 200, 10)).toEqual([early, tieA, tieB]);
+        await beforeAndAfterRestart((s) => {
+          expect(s.nextDue()).toBe(T + 100);
+          expect(s.loadDue(T + 99, 10)).toEqual([]);
+          expect(s.loadDue(T + 100, 10)).toEqual([early]);
+          expect(s.loadDue(T + 200, 10)).toEqual([early, tieA, tieB]);
+          expect(s.loadDue(T + 1000, 2)).toEqual([early, tieA]);
+          expect(s.loadDue(T + 1000, 0)).toEqual([]);
+          // loading removes nothing
+          expect(s.loadDue(T + 1000, 10)).toEqual([early, tieA, tieB, late]);
+          expect(s.delayedCount('/', 'dx')).toBe(3);
+        });
+        const loaded = store.loadDue(T + 1000, 10)[3]!;
+        expect(Buffer.isBuffer(loaded.body)).toBe(true);
+        expect(loaded.properties).toEqual(late.properties);
+      });
+
+      test('removeDelayed removes (before or after a flush); unknown ids are ignored; put+remove in a batch leaves nothing', async () => {
+        const a = delayed(store, '/', 'dx', T + 1);
+        const b = delayed(store, '/', 'dx', T + 2);
+        const c = delayed(store, '/', 'dx', T + 3);
+        store.putDelayed(a);
+        store.putDelayed(b);
+        await store.flush();
+        store.putDelayed(c);
+        store.removeDelayed(a.id); // on disk
+        store.removeDelayed(c.id); // in the same batch as its put
+        store.removeDelayed(999_999);
+        expect(store.nextDue()).toBe(T + 2);
+        expect(store.loadDue(T + 10, 10)).toEqual([b]);
+        expect(store.delayedCount('/', 'dx')).toBe(1);
+        await restart();
+        expect(store.loadDue(T + 10, 10)).toEqual([b]);
+        store.removeDelayed(b.id);
+        expect(store.nextDue()).toBe(0);
+        await restart();
+        expect(store.nextDue()).toBe(0);
+        expect(store.loadDue(T + 10, 10)).toEqual([]);
+        expect(store.delayedCount('/', 'dx')).toBe(0);
+      });
+
+      test('a scheduler-like loop drains everything due, in order, with reads between removals', async () => {
+        const expected: number[] = [];
+        for (let i = 0; i < 250; i++) {
+          const r = delayed(store, '/', 'dx', T + ((i * 37) % 100));
+          store.putDelayed(r);
+          expected.push(r.id);
+          if (i === 100) await store.flush();
+        }
+        const order = (id: number) => T + (((id - expected[0]!) * 37) % 100);
+        expected.sort((x, y) => order(x) - order(y) || x - y);
+        const seen: number[] = [];
+        for (let round = 0; round < 100 && store.nextDue() !== 0; round++) {
+          for (const r of store.loadDue(store.nextDue() + 10, 7)) {
+            seen.push(r.id);
+            store.removeDelayed(r.id);
+          }
+          if (round % 5 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        expect(seen).toEqual(expected);
+        await restart();
+        expect(store.nextDue()).toBe(0);
+      });
+
+      test('deleteDelayed drops one exchange’s records only; delayedCount counts per exchange', async () => {
+        store.putDelayed(delayed(store, '/', 'dx', T + 1));
+        store.putDelayed(delayed(store, '/', 'dx', T + 2));
+        const keptOtherName = delayed(store, '/', 'dy', T + 3);
+        const keptOtherVhost = delayed(store, 'v2', 'dx', T + 4);
+        store.putDelayed(keptOtherName);
+        store.putDelayed(keptOtherVhost);
+        await store.flush();
+        const buffered = delayed(store, '/', 'dx', T + 0.5);
+        store.putDelayed(buffered);
+        expect(store.delayedCount('/', 'dx')).toBe(3);
+        store.deleteDelayed('/', 'dx');
+        expect(store.delayedCount('/', 'dx')).toBe(0);
+        expect(store.nextDue()).toBe(T + 3);
+        expect(store.loadDue(T + 10, 10)).toEqual([keptOtherName, keptOtherVhost]);
+        // the exchange is declared again and takes new records
+        const fresh = delayed(store, '/', 'dx', T + 5);
+        store.putDelayed(fresh);
+        await beforeAndAfterRestart((s) => {
+          expect(s.loadDue(T + 10, 10)).toEqual([keptOtherName, keptOtherVhost, fresh]);
+          expect(s.delayedCount('/', 'dx')).toBe(1);
+          expect(s.delayedCount('/', 'dy')).toBe(1);
+          expect(s.delayedCount('v2', 'dx')).toBe(1);
+          expect(s.delayedCount('v2', 'none')).toBe(0);
+        });
+      });
+
+      test('deleteVhost drops that vhost’s delayed records, buffered or not', async () => {
+        store.putVhost({ name: 'a', description: '', tags: [] });
+        store.putVhost({ name: 'b', description: '', tags: [] });
+        store.putDelayed(delayed(store, 'a', 'dx', T + 1));
+        await store.flush();
+        store.putDelayed(delayed(store, 'a', 'dx', T + 2));
+        const kept = delayed(store, 'b', 'dx', T + 3);
+        store.putDelayed(kept);
+        store.deleteVhost('a');
+        expect(store.loadDue(T + 10, 10)).toEqual([kept]);
+        await beforeAndAfterRestart((s) => {
+          expect(s.loadDue(T + 10, 10)).toEqual([kept]);
+          expect(s.nextDue()).toBe(T + 3);
+          expect(s.delayedCount('a', 'dx')).toBe(0);
+        });
+      });
+
+      test('delayed writes share the batch: afterCommit covers them', async () => {
+        const r = new Recorder();
+        const record = delayed(store, '/', 'dx', T);
+        store.putDelayed(record);
+        store.afterCommit(r, 1);
+        expect(r.seen).toEqual([]);
+        await store.flush();
+        expect(r.seen).toEqual([1]);
+        store.removeDelayed(record.id);
+        store.afterCommit(r, 2);
+        await new Promise<void>((resolve) => setTimeout(resolve, 20));
+        expect(r.seen).toEqual([1, 2]);
+        await restart();
+        expect(store.nextDue()).toBe(0);
       });
     });
 
