@@ -75,7 +75,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
   const context: ConnectionContext = {
-    limits: { frameMax: settings.frameMax, channelMax: settings.channelMax, heartbeat: settings.heartbeat },
+    limits: {
+      frameMax: settings.frameMax,
+      channelMax: settings.channelMax,
+      heartbeat: settings.heartbeat,
+      consumerTimeout: settings.consumerTimeout,
+    },
     logger,
     serverProperties: serverProperties(),
     access,

@@ -47,6 +47,8 @@ function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S;
     frameMax: 131072,
     writeBlocked: false,
     consumerCancelNotify: true,
+    consumerTimeout: 0,
+    channelError: () => undefined,
     userName: 'guest',
     logger: createLogger({ level: 'silent' }),
     brokerStats: new MessageStats(),

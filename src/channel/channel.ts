@@ -3,12 +3,13 @@ import type { PermissionKind, ResourceKind } from '../auth/access';
 import { MessageStats } from '../observability/stats';
 import { AmqpError } from '../protocol/amqp-error';
 import { MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
-import type { FieldTable } from '../protocol/field-table';
+import type { FieldTable, FieldValue } from '../protocol/field-table';
 import type { Exchange } from '../exchange/exchange';
 import type { RoutingSubject } from '../exchange/router';
-import type { Message, QueueEntry } from '../queue/message';
+import { headersOf, type Message, type QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
-import { deliveryModeOf } from '../protocol/properties';
+import { deliveryModeOf, expirationOf, parseExpiration, rewriteProperties } from '../protocol/properties';
+import { releaseReplyTo, replyToProperties } from './reply-to';
 import type { CommitListener } from '../store/store';
 import type { VirtualHost } from '../vhost/vhost';
 import { CommandAssembler } from './command-assembler';
@@ -16,8 +17,14 @@ import { ConfirmTracker } from './confirms';
 import { ChannelConsumer } from './consumer';
 import { Unacked, UnackedTable } from './unacked';
 
-/** Bit of the user-id property in the content header's property flags. */
+/** Bits of the user-id and expiration properties in the content header's property flags. */
 const USER_ID_FLAG = 1 << 4;
+const EXPIRATION_FLAG = 1 << 8;
+const REPLY_TO_FLAG = 1 << 9;
+const HEADERS_FLAG = 1 << 13;
+/** The field-table key encodings of CC and BCC (a short string: length octet, then the name). */
+const CC_KEY = Buffer.from('\x02CC', 'latin1');
+const BCC_KEY = Buffer.from('\x03BCC', 'latin1');
 /** afterCommit token for a tx.commit waiting on the store; publish confirms use sequence numbers from 1. */
 const TX_COMMIT_TOKEN = 0;
 /** afterCommit token for a definition method's reply waiting on the store (replies queue in order). */
@@ -33,6 +40,10 @@ export interface ChannelHost {
   readonly writeBlocked: boolean;
   /** The client announced consumer_cancel_notify. */
   readonly consumerCancelNotify: boolean;
+  /** Default consumer timeout in ms (0 = none); a queue's x-consumer-timeout overrides it. */
+  readonly consumerTimeout: number;
+  /** Closes the channel with `error` from outside a method handler (a consumer timeout). */
+  channelError(channelId: number, error: AmqpError): void;
   /** The authenticated user's name, checked against the user-id property. */
   readonly userName: string;
   readonly logger: Logger;
@@ -54,6 +65,7 @@ interface PendingPublish {
   readonly args: BasicPublishArgs;
   readonly exchange: Exchange;
   readonly message: Message;
+  readonly routingKeys: readonly string[] | undefined;
 }
 
 /**
@@ -74,6 +86,8 @@ export class Channel implements RoutingSubject, CommitListener {
   confirm: ConfirmTracker | undefined;
   tx: { publishes: PendingPublish[]; acks: Unacked[] } | undefined;
   mostRecentQueue = '';
+  /** The direct reply-to queue while the channel has a reply consumer. */
+  replyQueue: Queue | undefined;
   readonly stats = new MessageStats();
   private nextDeliveryTag = 1;
 
@@ -86,6 +100,13 @@ export class Channel implements RoutingSubject, CommitListener {
   private confirmFlushScheduled = false;
   /** Replies to durable definition changes, sent in order as the store commits them. */
   private readonly pendingReplies: { readonly id: number; readonly args: object }[] = [];
+  /** The consumer-timeout timer and the deadline it is set for (one per channel, never per delivery). */
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private timeoutAt = 0;
+  private readonly checkTimeoutsLater = (): void => {
+    this.timeoutTimer = undefined;
+    this.checkTimeouts();
+  };
   private readonly flushConfirmsLater = (): void => {
     this.confirmFlushScheduled = false;
     this.flushConfirms();
@@ -144,7 +165,27 @@ export class Channel implements RoutingSubject, CommitListener {
         `cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`,
       );
     }
-    if (properties.length >= 2 && (properties.readUInt16BE(0) & USER_ID_FLAG) !== 0) this.checkUserId(properties);
+    let expiration = -1;
+    let routingKeys: string[] | undefined;
+    if (properties.length >= 2) {
+      const flags = properties.readUInt16BE(0);
+      if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(properties);
+      if ((flags & EXPIRATION_FLAG) !== 0) expiration = checkedExpiration(properties);
+      if ((flags & REPLY_TO_FLAG) !== 0) properties = replyToProperties(this, properties);
+      if ((flags & HEADERS_FLAG) !== 0 && mayCarrySenderKeys(properties)) {
+        const headers = decodeBasicProperties(properties, 0, properties.length).headers;
+        const cc = stringList(headers?.CC);
+        const bcc = stringList(headers?.BCC);
+        if (cc.length > 0 || bcc.length > 0) routingKeys = [args.routingKey, ...cc, ...bcc];
+        // BCC keys route the message but are never shown to consumers.
+        if (headers?.BCC !== undefined) {
+          properties = rewriteProperties(properties, (props) => {
+            const { BCC: _bcc, ...rest } = props.headers ?? {};
+            props.headers = rest;
+          });
+        }
+      }
+    }
     const message: Message = {
       id: 0,
       persistent: deliveryModeOf(properties) === 2,
@@ -152,13 +193,14 @@ export class Channel implements RoutingSubject, CommitListener {
       routingKey: args.routingKey,
       properties,
       body,
+      expiration,
       headers: undefined,
     };
     if (this.tx !== undefined) {
-      this.tx.publishes.push({ args, exchange, message });
+      this.tx.publishes.push({ args, exchange, message, routingKeys });
       return;
     }
-    this.route(args, exchange, message);
+    this.route(args, exchange, message, routingKeys);
   }
 
   /** RabbitMQ validates the user-id property against the connection's user. */
@@ -172,16 +214,25 @@ export class Channel implements RoutingSubject, CommitListener {
     }
   }
 
-  private route(args: BasicPublishArgs, exchange: Exchange, message: Message): void {
+  /** `routingKeys`: the routing key plus CC and BCC keys, when the message has such headers. */
+  private route(args: BasicPublishArgs, exchange: Exchange, message: Message, routingKeys?: readonly string[]): void {
     const routed = this.routed;
     const stats = this.stats;
     const brokerStats = this.host.brokerStats;
+    let refused = false;
     stats.publish++;
     brokerStats.publish++;
     exchange.stats.publish_in++;
-    this.subjectKey = message.routingKey;
     this.subjectMessage = message;
-    this.vhost.route(exchange, this, routed, this.visited, this.matched);
+    if (routingKeys === undefined) {
+      this.subjectKey = message.routingKey;
+      this.vhost.route(exchange, this, routed, this.visited, this.matched);
+    } else {
+      for (const key of routingKeys) {
+        this.subjectKey = key;
+        this.vhost.route(exchange, this, routed, this.visited, this.matched);
+      }
+    }
     this.subjectMessage = undefined;
     if (routed.size === 0) {
       if (args.mandatory) {
@@ -196,13 +247,18 @@ export class Channel implements RoutingSubject, CommitListener {
       exchange.stats.publish_out += routed.size;
       for (const destination of routed) {
         const queue = destination as Queue;
-        queue.enqueue(message);
+        if (!queue.enqueue(message)) refused = true;
         if (queue.congested) this.host.throttle(queue);
       }
       routed.clear();
     }
     const confirm = this.confirm;
     if (confirm === undefined) return;
+    // x-overflow reject-publish: a queue that refused the message turns its confirm into a nack.
+    if (refused) {
+      confirm.settle(confirm.next(), false);
+      return;
+    }
     // A message a durable queue wrote to the store is confirmed once that write is durable.
     if (message.id !== 0) {
       this.vhost.store.afterCommit(this, confirm.next());
@@ -262,8 +318,10 @@ export class Channel implements RoutingSubject, CommitListener {
   deliver(consumer: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
     if (!consumer.noAck) {
-      this.unacked.add(new Unacked(tag, queue, entry, consumer));
+      const now = Date.now();
+      this.unacked.add(new Unacked(tag, queue, entry, consumer, now));
       consumer.unacked++;
+      this.watchTimeout(queue, now);
     }
     const stats = this.stats;
     const brokerStats = this.host.brokerStats;
@@ -292,7 +350,11 @@ export class Channel implements RoutingSubject, CommitListener {
   /** basic.get: hands one entry over outside any consumer. */
   deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
     const tag = this.nextDeliveryTag++;
-    if (!noAck) this.unacked.add(new Unacked(tag, queue, entry, undefined));
+    if (!noAck) {
+      const now = Date.now();
+      this.unacked.add(new Unacked(tag, queue, entry, undefined, now));
+      this.watchTimeout(queue, now);
+    }
     const stats = this.stats;
     const brokerStats = this.host.brokerStats;
     if (noAck) {
@@ -315,6 +377,56 @@ export class Channel implements RoutingSubject, CommitListener {
       messageCount: queue.messageCount,
     });
     this.host.sendContent(this.id, message.properties, message.body);
+  }
+
+  // ---- consumer timeout ------------------------------------------------------------------------
+
+  private timeoutOf(queue: Queue): number {
+    return queue.settings.consumerTimeout ?? this.host.consumerTimeout;
+  }
+
+  /** A delivery needing an ack went out at `now`: make sure the channel's timer fires by its deadline. */
+  private watchTimeout(queue: Queue, now: number): void {
+    const timeout = this.timeoutOf(queue);
+    if (timeout === 0) return;
+    const deadline = now + timeout;
+    if (this.timeoutTimer !== undefined && this.timeoutAt <= deadline) return;
+    this.armTimeout(deadline, now);
+  }
+
+  private armTimeout(deadline: number, now: number): void {
+    clearTimeout(this.timeoutTimer);
+    this.timeoutAt = deadline;
+    this.timeoutTimer = setTimeout(this.checkTimeoutsLater, Math.min(Math.max(0, deadline - now), 2 ** 31 - 1));
+    this.timeoutTimer.unref();
+  }
+
+  /**
+   * The timer fired: a delivery unacked past its queue's timeout closes the channel with 406, as RabbitMQ's
+   * consumer_timeout does (its deliveries are requeued by the close); otherwise the timer moves to the next deadline.
+   */
+  private checkTimeouts(): void {
+    if (this.closing) return;
+    const now = Date.now();
+    let next = 0;
+    for (const u of this.unacked.values()) {
+      const timeout = this.timeoutOf(u.queue);
+      if (timeout === 0) continue;
+      const deadline = u.deliveredAt + timeout;
+      if (deadline <= now) {
+        this.host.channelError(
+          this.id,
+          new AmqpError(
+            ReplyCode.PreconditionFailed,
+            `delivery acknowledgement on channel ${this.id} timed out. Timeout value used: ${timeout} ms. ` +
+              'This timeout value can be configured, see consumers doc guide to learn more',
+          ),
+        );
+        return;
+      }
+      if (next === 0 || deadline < next) next = deadline;
+    }
+    if (next !== 0) this.armTimeout(next, now);
   }
 
   // ---- settling --------------------------------------------------------------------------------
@@ -351,7 +463,7 @@ export class Channel implements RoutingSubject, CommitListener {
         this.host.brokerStats.ack++;
         u.queue.stats.ack++;
       }
-      if (ack || !requeue) u.queue.settle(u.entry);
+      if (ack || !requeue) u.queue.settle(u.entry, !ack);
       else {
         requeued ??= new Map();
         let list = requeued.get(u.queue);
@@ -383,6 +495,7 @@ export class Channel implements RoutingSubject, CommitListener {
     if (consumer === undefined) return;
     this.consumers.delete(tag);
     consumer.queue.removeConsumer(consumer);
+    if (consumer.queue === this.replyQueue) releaseReplyTo(this);
   }
 
   consumerCancelledByBroker(consumer: ChannelConsumer): void {
@@ -403,6 +516,8 @@ export class Channel implements RoutingSubject, CommitListener {
   /** Releases everything the channel holds: consumers first, then unacked deliveries back to their queues. */
   release(): void {
     this.closing = true;
+    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = undefined;
     this.assembler.reset();
     const consumers = [...this.consumers.values()];
     this.consumers.clear();
@@ -411,6 +526,7 @@ export class Channel implements RoutingSubject, CommitListener {
       for (const u of this.tx.acks.splice(0)) this.unacked.add(u);
     }
     for (const consumer of consumers) consumer.queue.removeConsumer(consumer);
+    releaseReplyTo(this);
     this.requeueAll();
   }
 
@@ -421,7 +537,7 @@ export class Channel implements RoutingSubject, CommitListener {
     const tx = this.tx as NonNullable<Channel['tx']>;
     const publishes = tx.publishes.splice(0);
     const acks = tx.acks.splice(0);
-    for (const p of publishes) this.route(p.args, p.exchange, p.message);
+    for (const p of publishes) this.route(p.args, p.exchange, p.message, p.routingKeys);
     for (const u of acks) this.applySettlement([u], u.ack, u.requeue);
     this.vhost.store.afterCommit(this, TX_COMMIT_TOKEN);
   }
@@ -433,11 +549,32 @@ export class Channel implements RoutingSubject, CommitListener {
   }
 }
 
+/** A byte scan that rules out CC/BCC headers without decoding the table (almost every message). */
+function mayCarrySenderKeys(properties: Buffer): boolean {
+  return properties.includes(CC_KEY) || properties.includes(BCC_KEY);
+}
+
+function stringList(value: FieldValue | undefined): string[] {
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const item of value) {
+    if (typeof item === 'string') out.push(item);
+    else if (Buffer.isBuffer(item)) out.push(item.toString('utf8'));
+  }
+  return out;
+}
+
+/** The expiration property in ms; an invalid one closes the channel with RabbitMQ's 406. */
+function checkedExpiration(properties: Buffer): number {
+  const expiration = parseExpiration(properties);
+  if (typeof expiration === 'number') return expiration;
+  throw new AmqpError(
+    ReplyCode.PreconditionFailed,
+    `invalid expiration '${expirationOf(properties) ?? ''}': ${expiration}`,
+  );
+}
+
 /** Decodes a message's headers once and caches them on the message. */
 export function messageHeaders(message: Message): FieldTable | undefined {
-  if (message.headers === undefined) {
-    const props = message.properties;
-    message.headers = props.length >= 2 ? (decodeBasicProperties(props, 0, props.length).headers ?? null) : null;
-  }
-  return message.headers ?? undefined;
+  return headersOf(message);
 }

@@ -7,7 +7,7 @@ const QUEUE = {} as Queue;
 
 function unacked(tag: number): Unacked {
   const entry = { seq: tag, redelivered: false } as unknown as QueueEntry;
-  return new Unacked(tag, QUEUE, entry, undefined);
+  return new Unacked(tag, QUEUE, entry, undefined, 0);
 }
 
 function table(...tags: number[]): UnackedTable {

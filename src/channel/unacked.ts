@@ -14,6 +14,8 @@ export class Unacked {
     readonly entry: QueueEntry,
     /** Undefined for basic.get deliveries. */
     readonly consumer: ChannelConsumer | undefined,
+    /** Epoch ms of the delivery, for the consumer timeout. */
+    readonly deliveredAt: number,
   ) {}
 }
 
@@ -59,6 +61,10 @@ export class UnackedTable {
     }
     for (const u of out) this.entries.delete(u.tag);
     return out;
+  }
+
+  values(): IterableIterator<Unacked> {
+    return this.entries.values();
   }
 
   takeAll(): Unacked[] {

@@ -45,6 +45,7 @@ describe('defaults', () => {
       frameMax: 131072,
       channelMax: 2047,
       heartbeat: 60,
+      consumerTimeout: 1_800_000,
       durability: 'fsync',
       logLevel: 'info',
     });
@@ -139,6 +140,7 @@ describe('precedence: defaults < file < env < flags', () => {
       '--frame-max', '2147483647',
       '--channel-max', '1',
       '--heartbeat', '65535',
+      '--consumer-timeout', '0',
       '--durability', 'relaxed',
       '--load-definitions', 'defs/rabbit.json',
       '--log-level', 'silent',
@@ -154,6 +156,7 @@ describe('precedence: defaults < file < env < flags', () => {
       frameMax: 2147483647,
       channelMax: 1,
       heartbeat: 65535,
+      consumerTimeout: 0,
       durability: 'relaxed',
       loadDefinitions: 'defs/rabbit.json',
       logLevel: 'silent',

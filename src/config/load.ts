@@ -311,6 +311,16 @@ export const FIELDS: readonly Field<unknown>[] = [
     set: (s, v) => (s.heartbeat = v),
   }),
   field({
+    key: 'consumerTimeout',
+    flag: '--consumer-timeout',
+    meta: '<ms>',
+    env: ['LEVERET_CONSUMER_TIMEOUT'],
+    kind: integer(0, 2 ** 31 - 1),
+    help: 'close a channel whose delivery stays unacknowledged this long (0 = off)',
+    get: (s) => s.consumerTimeout,
+    set: (s, v) => (s.consumerTimeout = v),
+  }),
+  field({
     key: 'durability',
     flag: '--durability',
     meta: '<fsync|relaxed>',

@@ -31,6 +31,11 @@ export interface Settings {
   channelMax: number;
   /** Heartbeat interval proposed in connection.tune, in seconds; 0 disables heartbeats. */
   heartbeat: number;
+  /**
+   * Consumer (delivery acknowledgement) timeout in ms: a delivery unacked for longer closes its channel with 406,
+   * as RabbitMQ's consumer_timeout does; 0 disables. A queue's x-consumer-timeout overrides it.
+   */
+  consumerTimeout: number;
   /** How hard each store commit is pushed to disk. */
   durability: Durability;
   /**
@@ -62,6 +67,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   frameMax: 131072,
   channelMax: 2047,
   heartbeat: 60,
+  consumerTimeout: 1_800_000,
   durability: 'fsync',
   logLevel: 'info',
 }) as Settings;

@@ -186,6 +186,15 @@ export class Connection implements ChannelHost, FlowListener {
     return this.writer.frameMax;
   }
 
+  get consumerTimeout(): number {
+    return this.context.limits.consumerTimeout ?? 0;
+  }
+
+  /** A channel error raised outside a method handler (a consumer timeout): channel.close as usual. */
+  channelError(channelId: number, error: AmqpError): void {
+    if (this.channels.has(channelId)) this.fail(error, channelId, 0);
+  }
+
   get writeBlocked(): boolean {
     return this.writer.blocked;
   }

@@ -10,6 +10,8 @@ export interface Limits {
   readonly channelMax: number;
   /** Seconds; 0 disables. */
   readonly heartbeat: number;
+  /** Default consumer timeout in ms (0 = none); queues may set their own with x-consumer-timeout. */
+  readonly consumerTimeout?: number;
 }
 
 /** What a connection needs from the broker around it. Built once by broker.ts. */

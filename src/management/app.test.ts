@@ -297,7 +297,7 @@ describe('queues', () => {
   test('if-empty and if-unused; purge', async () => {
     await call('PUT', '/api/queues/%2F/full', {});
     const queue = f.vhosts.get('/')?.queues.get('full');
-    const message = { id: 0, persistent: false, exchange: '', routingKey: 'full', properties: Buffer.alloc(0), body: Buffer.from('hi'), headers: null };
+    const message = { id: 0, persistent: false, exchange: '', routingKey: 'full', properties: Buffer.alloc(0), body: Buffer.from('hi'), expiration: -1, headers: null };
     queue?.enqueue(message);
     queue?.enqueue({ ...message });
     expect((await call('GET', '/api/queues/%2F/full')).body).toMatchObject({ messages: 2, messages_ready: 2 });

@@ -455,3 +455,30 @@ function valuesEqual(a: FieldValue | undefined, b: FieldValue | undefined, depth
   if (Buffer.isBuffer(b) || b instanceof Date || b instanceof Decimal || Array.isArray(b)) return false;
   return tablesEqualAt(a as FieldTable, b as FieldTable, depth + 1);
 }
+
+/**
+ * RabbitMQ's name for a value's wire type, as its error texts print it. Decoded integers no longer carry their
+ * width, so they are named by the smallest signed type that holds them, which is how amqplib encodes them.
+ */
+export function fieldTypeName(value: FieldValue): string {
+  switch (typeof value) {
+    case 'string':
+      return 'longstr';
+    case 'boolean':
+      return 'bool';
+    case 'bigint':
+      return 'long';
+    case 'number':
+      if (!Number.isInteger(value)) return 'double';
+      if (value >= -128 && value <= 127) return 'byte';
+      if (value >= -32768 && value <= 32767) return 'short';
+      return value >= -0x80000000 && value <= 0x7fffffff ? 'signedint' : 'long';
+    default:
+      if (value === null) return 'void';
+      if (Buffer.isBuffer(value)) return 'binary';
+      if (value instanceof Date) return 'timestamp';
+      if (value instanceof Decimal) return 'decimal';
+      if (Array.isArray(value)) return 'array';
+      return 'table';
+  }
+}

@@ -68,3 +68,22 @@ export function rewriteProperties(properties: Buffer, change: (props: BasicPrope
   change(props);
   return encodeBasicProperties(props);
 }
+
+/** RabbitMQ's upper bound on TTLs (rabbit_misc:check_expiry), 10 years in ms. */
+export const MAX_EXPIRY_MS = 315_360_000_000;
+
+/**
+ * The expiration property as ms, checked the way RabbitMQ checks it at publish (Erlang's string:to_integer, then a
+ * range check). Returns -1 when absent, or the RabbitMQ error term (e.g. `no_integer`) as a string when invalid.
+ */
+export function parseExpiration(properties: Buffer): number | string {
+  const text = expirationOf(properties);
+  if (text === undefined) return -1;
+  const match = /^([+-]?)(\d+)(.*)$/s.exec(text);
+  if (match === null) return 'no_integer';
+  const value = Number(`${match[1] === '-' ? '-' : ''}${match[2]}`);
+  if (match[3] !== '') return `{leftover_string,${JSON.stringify(match[3])}}`;
+  if (value < 0) return `{value_negative,${value}}`;
+  if (value > MAX_EXPIRY_MS) return `{value_too_large,${value}}`;
+  return value;
+}

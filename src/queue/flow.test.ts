@@ -3,7 +3,7 @@ import type { Message, QueueEntry } from './message';
 import { FLOW_HIGH, FLOW_LOW, Queue, type FlowListener } from './queue';
 
 function message(): Message {
-  return { id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('x'), headers: undefined };
+  return { id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('x'), expiration: -1, headers: undefined };
 }
 
 /** A consumer that accepts only while `open` is set. */

@@ -1,4 +1,5 @@
 import type { FieldTable } from '../protocol/field-table';
+import { decodeBasicProperties } from '../protocol/generated/amqp';
 
 /**
  * A published message as the broker keeps it: properties and body stay the bytes the publisher sent
@@ -14,14 +15,51 @@ export interface Message {
   /** Content-header property flags and list, exactly as received. */
   readonly properties: Buffer;
   readonly body: Buffer;
+  /** The expiration property in ms (validated at publish), or -1 when the message has none. */
+  readonly expiration: number;
   /** Decoded headers table, filled on first need (headers exchange, x-... features); null when absent. */
   headers: FieldTable | null | undefined;
+  /**
+   * The routing keys a dead-lettered copy was routed with (its dead-letter routing key, or the original keys);
+   * absent for published messages, whose keys are the routing key plus the CC header.
+   */
+  readonly routingKeys?: readonly string[];
+}
+
+/** Decodes a message's headers once and caches them on the message. */
+export function headersOf(message: Message): FieldTable | undefined {
+  if (message.headers === undefined) {
+    const props = message.properties;
+    message.headers = props.length >= 2 ? (decodeBasicProperties(props, 0, props.length).headers ?? null) : null;
+  }
+  return message.headers ?? undefined;
+}
+
+/** Where an entry is: in the queue's ready list, out with a consumer (unacked), or gone for good. */
+export const enum EntryState {
+  Ready = 0,
+  Unacked = 1,
+  Gone = 2,
 }
 
 /** A message's place in one queue. */
 export interface QueueEntry {
-  readonly message: Message;
+  /** Replaced only when a redelivery must carry x-delivery-count (the stored message is not changed). */
+  message: Message;
   /** Monotonic per queue: requeued entries go back to their original position by this number. */
   readonly seq: number;
   redelivered: boolean;
+  /** Epoch ms after which the entry expires (x-message-ttl or the expiration property, the lower); 0 = never. */
+  readonly expiresAt: number;
+  /** Times the entry was returned to the queue (nack/reject with requeue, channel closed) since it was published. */
+  returns: number;
+  /** Priority level in a priority queue (0 otherwise). */
+  readonly priority: number;
+  state: EntryState;
+  /** True while the entry waits in a durable queue's overflow list (a stored tail exists ahead of it). */
+  overflowed: boolean;
+}
+
+export function newEntry(message: Message, seq: number, expiresAt: number, priority: number): QueueEntry {
+  return { message, seq, redelivered: false, expiresAt, returns: 0, priority, state: EntryState.Ready, overflowed: false };
 }

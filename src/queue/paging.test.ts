@@ -63,7 +63,7 @@ function durableQueue(store: Store, queueId?: number): { queue: Queue; queueId: 
 }
 
 function message(body: string, persistent: boolean): Message {
-  return { id: 0, persistent, exchange: 'x', routingKey: 'rk', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
+  return { id: 0, persistent, exchange: 'x', routingKey: 'rk', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
 }
 
 function publish(queue: Queue, bodies: readonly string[], persistent = true): void {

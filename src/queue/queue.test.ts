@@ -38,7 +38,7 @@ class FakeConsumer implements QueueConsumer {
 }
 
 function message(body: string): Message {
-  return { id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
+  return { id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
 }
 
 function makeQueue(options: Partial<QueueOptions> = {}, unused: (q: Queue) => void = () => {}): Queue {

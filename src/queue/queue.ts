@@ -1,9 +1,13 @@
-import { Deque } from '../util/deque';
 import { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
+import { expirationOf, priorityOf, rewriteProperties } from '../protocol/properties';
 import type { QueueStats, Store, StoredEntry } from '../store/store';
+import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
 import type { QueueConsumer } from './consumer';
-import type { Message, QueueEntry } from './message';
+import type { DeathReason } from './dead-letter';
+import { ExpiryHeap } from './expiry-heap';
+import { EntryState, newEntry, type Message, type QueueEntry } from './message';
+import { FifoReadyList, PriorityReadyList, type ReadyList } from './ready-list';
 
 /** Deliveries one drain may make before yielding the event loop to other connections. */
 const DRAIN_BUDGET = 2048;
@@ -11,6 +15,8 @@ const DRAIN_BUDGET = 2048;
 export const WINDOW = 4096;
 /** Below this many ready entries, the next stored entries are loaded. */
 const REFILL_AT = WINDOW / 2;
+/** Expired entries handled per timer turn before yielding. */
+const EXPIRY_BUDGET = 2048;
 
 /**
  * Flow control: a queue with consumers holding this many entries in memory is congested; publishers routing into it
@@ -38,21 +44,33 @@ export interface QueueOptions {
   /** The owning connection (opaque) for exclusive queues, null otherwise. */
   readonly exclusiveOwner: object | null;
   readonly arguments: FieldTable;
+  /** The arguments' meaning, checked by parseQueueArguments; defaults when absent. */
+  readonly settings?: QueueSettings;
 }
 
 export interface QueueHooks {
-  /** Called when an auto-delete queue loses its last consumer. */
+  /** An auto-delete queue lost its last consumer, or an x-expires queue went unused for its period. */
   unused(queue: Queue): void;
+  /**
+   * A message leaves the queue for its dead-letter exchange (x-dead-letter-exchange is set). Called before the
+   * queue lets go of the stored original, so a crash in between can duplicate but not lose it.
+   */
+  deadLetter?(queue: Queue, message: Message, reason: DeathReason): void;
 }
 
 /**
- * A classic queue: a FIFO of entries, consumers ordered by priority and served round-robin within one
- * priority, prefetch enforced by each consumer's canAccept().
+ * A classic queue: entries in delivery order (FIFO, or by priority with x-max-priority), consumers ordered by
+ * priority and served round-robin within one priority (or only the first with x-single-active-consumer), prefetch
+ * enforced by each consumer's canAccept().
  *
  * A durable queue writes persistent messages to the store and keeps only a window of them in memory: once
  * WINDOW entries are ready, further persistent entries live only in the store (the tail, counted but not held)
  * and are loaded in seq order as the head drains. Transient entries arriving while a tail exists wait in
- * `overflow` and are merged back by seq, so order is kept across both.
+ * `overflow` and are merged back by seq, so order is kept across both. Priority queues keep everything in memory.
+ *
+ * Expiry is by deadline: entries with one sit in a min-heap, and one timer per queue targets the earliest deadline,
+ * in memory or (a lower bound kept in memory) in the stored tail. Expired, dropped (x-max-length), rejected and
+ * over-delivered entries go to the dead-letter exchange through hooks.deadLetter when the queue has one.
  */
 export class Queue {
   readonly vhost: string;
@@ -61,6 +79,7 @@ export class Queue {
   readonly autoDelete: boolean;
   readonly exclusiveOwner: object | null;
   readonly arguments: FieldTable;
+  readonly settings: QueueSettings;
   deleted = false;
   readonly stats = new MessageStats();
   /**
@@ -68,14 +87,18 @@ export class Queue {
    * ready list (drain to a consumer without noAck, take(false)), uncounted by settle() or requeue().
    */
   unackedCount = 0;
+  /** Body bytes of the ready messages (memory and stored tail): message_bytes_ready and x-max-length-bytes. */
+  readyBytes = 0;
 
-  private readonly ready = new Deque<QueueEntry>();
+  private readonly ready: ReadyList;
   /** Persistent entries only in the store, all after `loadedThrough`. */
   private tailCount = 0;
   /** Seq of the last stored entry brought into memory; the tail starts after it. */
   private loadedThrough = 0;
-  /** Transient entries that arrived while a tail existed, in seq order. */
-  private readonly overflow = new Deque<QueueEntry>();
+  /** Transient entries that arrived while a tail exists, in seq order. */
+  private readonly overflow = new FifoReadyList();
+  /** Entries the ready list holds at most before persistent ones stay in the store. */
+  private readonly window: number;
   /** Sorted by priority, highest first; rotated within a priority after each delivery. */
   private consumers: QueueConsumer[] = [];
   private exclusiveConsumer = false;
@@ -83,9 +106,24 @@ export class Queue {
   private nextSeq = 1;
   private drainScheduled = false;
   private readonly flowWaiters = new Set<FlowListener>();
+  private readonly expiry = new ExpiryHeap();
+  /** A lower bound on the earliest deadline in the stored tail; 0 when it has none. */
+  private tailNextExpiry = 0;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimerAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   private readonly drainLater = (): void => {
     this.drainScheduled = false;
     this.drain();
+  };
+  private readonly expireLater = (): void => {
+    this.expiryTimer = undefined;
+    this.expiryTimerAt = 0;
+    this.expireDue();
+  };
+  private readonly idleExpired = (): void => {
+    this.idleTimer = undefined;
+    if (!this.deleted && this.consumers.length === 0) this.hooks.unused(this);
   };
 
   constructor(
@@ -99,6 +137,11 @@ export class Queue {
     this.autoDelete = options.autoDelete;
     this.exclusiveOwner = options.exclusiveOwner;
     this.arguments = options.arguments;
+    this.settings = options.settings ?? DEFAULT_SETTINGS;
+    const maxPriority = this.settings.maxPriority;
+    this.ready = maxPriority === undefined ? new FifoReadyList() : new PriorityReadyList(maxPriority);
+    this.window = maxPriority === undefined ? WINDOW : Number.POSITIVE_INFINITY;
+    this.touch();
   }
 
   get messageCount(): number {
@@ -131,8 +174,14 @@ export class Queue {
   recover(stats: QueueStats): void {
     this.nextSeq = stats.lastSeq + 1;
     this.tailCount = stats.messages;
+    this.readyBytes = stats.bytes;
     this.loadedThrough = 0;
     this.refill();
+    const persistence = this.persistence;
+    if (persistence !== undefined && this.tailCount > 0) {
+      this.tailNextExpiry = persistence.store.nextExpiry(persistence.queueId, this.loadedThrough);
+    }
+    this.armExpiry();
   }
 
   get consumerCount(): number {
@@ -143,34 +192,86 @@ export class Queue {
     return this.exclusiveConsumer;
   }
 
-  enqueue(message: Message): void {
+  /** The consumer that receives messages of a single-active-consumer queue. */
+  get activeConsumer(): QueueConsumer | undefined {
+    return this.settings.singleActiveConsumer ? this.consumers[0] : undefined;
+  }
+
+  /**
+   * Adds a message. Returns false when x-overflow reject-publish(-dlx) refused it because the queue is full (the
+   * publisher's confirm becomes a nack).
+   */
+  enqueue(message: Message): boolean {
+    const settings = this.settings;
+    if (settings.overflow !== 'drop-head' && this.isFull()) {
+      if (settings.overflow === 'reject-publish-dlx' && settings.deadLetterExchange !== undefined) {
+        this.hooks.deadLetter?.(this, message, 'maxlen');
+      }
+      return false;
+    }
     this.stats.publish++;
     const seq = this.nextSeq++;
+    const ttl = settings.messageTtl;
+    const expiration = message.expiration;
+    let now = 0;
+    let expiresAt = 0;
+    if (ttl !== undefined || expiration >= 0) {
+      now = Date.now();
+      expiresAt = now + (ttl === undefined || (expiration >= 0 && expiration < ttl) ? expiration : ttl);
+    }
     const persistence = this.persistence;
     const stored = persistence !== undefined && message.persistent;
     if (stored) {
       if (message.id === 0) message.id = persistence.store.nextMessageId();
-      persistence.store.enqueue(persistence.queueId, seq, message as Message & { id: number });
+      persistence.store.enqueue(persistence.queueId, seq, message as Message & { id: number }, expiresAt);
     }
-    if (this.tailCount > 0 || (stored && this.ready.length >= WINDOW)) {
-      if (stored) this.tailCount++;
-      else this.overflow.push({ message, seq, redelivered: false });
-      return;
+    this.readyBytes += message.body.length;
+    if (this.tailCount > 0 || (stored && this.ready.length >= this.window)) {
+      if (stored) {
+        this.tailCount++;
+        if (expiresAt !== 0 && (this.tailNextExpiry === 0 || expiresAt < this.tailNextExpiry)) {
+          this.tailNextExpiry = expiresAt;
+        }
+      } else {
+        const entry = newEntry(message, seq, expiresAt, 0);
+        entry.overflowed = true;
+        this.overflow.push(entry);
+        if (expiresAt !== 0) this.track(entry);
+      }
+      if (expiresAt !== 0) this.armExpiry();
+      return true;
     }
-    this.ready.push({ message, seq, redelivered: false });
+    const priority = settings.maxPriority === undefined ? 0 : this.priorityOf(message);
+    const entry = newEntry(message, seq, expiresAt, priority);
+    this.ready.push(entry);
     if (stored) this.loadedThrough = seq;
-    if (this.consumers.length > 0) this.drain();
+    if (this.consumers.length > 0) this.deliverReady(now);
+    if (expiresAt !== 0 && entry.state === EntryState.Ready) {
+      this.track(entry);
+      this.armExpiry();
+    }
+    if (settings.maxLength !== undefined || settings.maxLengthBytes !== undefined) this.dropHeadOverLimit();
+    if (this.flowWaiters.size > 0) this.relieve();
+    return true;
   }
 
   /** basic.get: the next ready entry, or undefined when empty. With noAck it is settled at once. */
   take(noAck: boolean): QueueEntry | undefined {
-    if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
-    const entry = this.ready.shift();
+    this.touch();
+    let entry: QueueEntry | undefined;
+    for (;;) {
+      if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
+      entry = this.ready.shift();
+      if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > Date.now()) break;
+      this.readyBytes -= entry.message.body.length;
+      this.drop(entry, 'expired');
+    }
     const stats = this.stats;
     if (entry === undefined) {
       stats.get_empty++;
       return undefined;
     }
+    this.readyBytes -= entry.message.body.length;
     if (noAck) stats.get_no_ack++;
     else {
       stats.get++;
@@ -181,77 +282,156 @@ export class Queue {
     return entry;
   }
 
-  /** An entry was acked, or rejected without requeue: it leaves the store. */
-  settle(entry: QueueEntry): void {
+  /**
+   * An entry was acked, or rejected/nacked without requeue (`rejected`): it leaves the store, and a rejected one
+   * goes to the dead-letter exchange.
+   */
+  settle(entry: QueueEntry, rejected = false): void {
     if (this.unackedCount > 0) this.unackedCount--;
-    const persistence = this.persistence;
-    if (persistence !== undefined && entry.message.id !== 0 && !this.deleted) {
-      persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
+    if (entry.state === EntryState.Gone) return;
+    entry.state = EntryState.Gone;
+    if (rejected && this.settings.deadLetterExchange !== undefined && !this.deleted) {
+      this.hooks.deadLetter?.(this, entry.message, 'rejected');
     }
+    this.unstore(entry);
   }
 
   /** A delivery leaves the ready list: settled now (noAck) or marked delivered for redelivery after a crash. */
   private delivered(entry: QueueEntry, noAck: boolean): void {
+    entry.state = noAck ? EntryState.Gone : EntryState.Unacked;
     const persistence = this.persistence;
     if (persistence === undefined || entry.message.id === 0) return;
     if (noAck) persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
     else if (!entry.redelivered) persistence.store.markDelivered(persistence.queueId, entry.seq);
   }
 
+  private unstore(entry: QueueEntry): void {
+    const persistence = this.persistence;
+    if (persistence !== undefined && entry.message.id !== 0 && !this.deleted) {
+      persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
+    }
+  }
+
+  /** Takes a ready entry (already out of its list, bytes uncounted) out of the queue for `reason`. */
+  private drop(entry: QueueEntry, reason: DeathReason): void {
+    entry.state = EntryState.Gone;
+    if (this.settings.deadLetterExchange !== undefined) this.hooks.deadLetter?.(this, entry.message, reason);
+    this.unstore(entry);
+  }
+
   /** Loads the next stored entries after the window, merging waiting transient entries by seq. */
   private refill(): void {
     const persistence = this.persistence;
     if (persistence === undefined || this.tailCount === 0) return;
-    const stored = persistence.store.loadEntries(persistence.queueId, this.loadedThrough, WINDOW - this.ready.length);
-    for (const entry of stored) {
-      while (this.overflow.length > 0 && (this.overflow.peek() as QueueEntry).seq < entry.seq) {
-        this.ready.push(this.overflow.shift() as QueueEntry);
+    const room = this.window === Number.POSITIVE_INFINITY ? this.tailCount : this.window - this.ready.length;
+    const stored = persistence.store.loadEntries(persistence.queueId, this.loadedThrough, room);
+    for (const record of stored) {
+      for (let next = this.overflow.peek(); next !== undefined && next.seq < record.seq; next = this.overflow.peek()) {
+        this.fromOverflow(this.overflow.shift() as QueueEntry);
       }
-      this.ready.push(fromStore(entry));
+      const entry = this.fromStore(record);
+      this.ready.push(entry);
+      if (entry.expiresAt !== 0) this.track(entry);
     }
     const last = stored[stored.length - 1];
     if (last !== undefined) this.loadedThrough = last.seq;
     this.tailCount = stored.length === 0 ? 0 : Math.max(0, this.tailCount - stored.length);
-    if (this.tailCount === 0) while (this.overflow.length > 0) this.ready.push(this.overflow.shift() as QueueEntry);
+    if (this.tailCount === 0) {
+      this.tailNextExpiry = 0;
+      for (let next = this.overflow.shift(); next !== undefined; next = this.overflow.shift()) this.fromOverflow(next);
+    }
+  }
+
+  private fromOverflow(entry: QueueEntry): void {
+    entry.overflowed = false;
+    this.ready.push(entry);
+  }
+
+  private fromStore(record: StoredEntry): QueueEntry {
+    const m = record.message;
+    const message: Message = {
+      id: m.id,
+      persistent: true,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+      properties: m.properties,
+      body: m.body,
+      expiration: -1,
+      headers: undefined,
+    };
+    const priority = this.settings.maxPriority === undefined ? 0 : this.priorityOf(message);
+    const entry = newEntry(message, record.seq, record.expiresAt, priority);
+    entry.redelivered = record.redelivered;
+    return entry;
+  }
+
+  private priorityOf(message: Message): number {
+    const max = this.settings.maxPriority as number;
+    const priority = priorityOf(message.properties) ?? 0;
+    return priority > max ? max : priority;
   }
 
   /**
-   * Puts unsettled entries back at their original positions, marked redelivered. Entries are usually
-   * older than everything still queued, so the common case is a run of unshifts.
+   * Puts unsettled entries back at their original positions, marked redelivered. Entries returned more often than
+   * x-delivery-limit allows are dead-lettered (reason delivery_limit) or dropped instead.
    */
   requeue(entries: QueueEntry[]): void {
     this.unackedCount = Math.max(0, this.unackedCount - entries.length);
     if (this.deleted || entries.length === 0) return;
     entries.sort(bySeq);
-    for (const entry of entries) entry.redelivered = true;
-    const head = this.ready.peek();
-    const last = entries[entries.length - 1] as QueueEntry;
-    if (head === undefined || last.seq < head.seq) {
-      for (let i = entries.length - 1; i >= 0; i--) this.ready.unshift(entries[i] as QueueEntry);
-    } else {
-      const merged = this.ready.toArray().concat(entries).sort(bySeq);
-      this.ready.reset(merged);
+    const { deliveryLimit, quorum } = this.settings;
+    const back: QueueEntry[] = [];
+    let deadline = false;
+    for (const entry of entries) {
+      if (entry.state === EntryState.Gone) continue;
+      entry.returns++;
+      if (deliveryLimit !== undefined && entry.returns > deliveryLimit) {
+        this.drop(entry, 'delivery_limit');
+        continue;
+      }
+      if (deliveryLimit !== undefined || quorum) entry.message = withDeliveryCount(entry.message, entry.returns);
+      entry.redelivered = true;
+      entry.state = EntryState.Ready;
+      this.readyBytes += entry.message.body.length;
+      if (entry.expiresAt !== 0) {
+        this.track(entry);
+        deadline = true;
+      }
+      back.push(entry);
     }
+    this.ready.restore(back);
+    if (deadline) this.armExpiry();
     this.scheduleDrain();
   }
 
   /** Drops every ready message (stored ones included); unacked deliveries stay with their channels. */
   purge(): number {
     const count = this.messageCount;
-    this.ready.clear();
-    this.overflow.clear();
-    this.tailCount = 0;
+    this.clearReady();
     if (this.persistence !== undefined && count > 0) this.persistence.store.purge(this.persistence.queueId);
     this.relieve();
     return count;
   }
 
+  private clearReady(): void {
+    for (const entry of this.ready.drainAll()) entry.state = EntryState.Gone;
+    for (const entry of this.overflow.drainAll()) entry.state = EntryState.Gone;
+    this.tailCount = 0;
+    this.tailNextExpiry = 0;
+    this.readyBytes = 0;
+    this.expiry.clear();
+    this.armExpiry();
+  }
+
   addConsumer(consumer: QueueConsumer): void {
     let index = this.consumers.length;
-    while (index > 0 && (this.consumers[index - 1] as QueueConsumer).priority < consumer.priority) index--;
+    if (!this.settings.singleActiveConsumer) {
+      while (index > 0 && (this.consumers[index - 1] as QueueConsumer).priority < consumer.priority) index--;
+    }
     this.consumers.splice(index, 0, consumer);
     if (consumer.exclusive) this.exclusiveConsumer = true;
     this.hadConsumer = true;
+    this.touch();
     this.scheduleDrain();
   }
 
@@ -261,19 +441,29 @@ export class Queue {
     this.consumers.splice(index, 1);
     if (consumer.exclusive) this.exclusiveConsumer = false;
     if (this.consumers.length === 0) this.relieve();
-    if (this.consumers.length === 0 && this.autoDelete && this.hadConsumer && !this.deleted) this.hooks.unused(this);
+    if (this.consumers.length === 0 && this.autoDelete && this.hadConsumer && !this.deleted) {
+      this.hooks.unused(this);
+      return;
+    }
+    this.touch();
+    if (index === 0 && this.settings.singleActiveConsumer) this.scheduleDrain();
+  }
+
+  /** A queue.declare of this queue counts as use for x-expires. */
+  declared(): void {
+    this.touch();
   }
 
   /** Called by the vhost on delete: tells every consumer, drops the messages, returns how many there were. */
   destroy(): number {
     this.deleted = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.expiryTimer);
     const consumers = this.consumers;
     this.consumers = [];
     for (const consumer of consumers) consumer.cancelledByBroker(this);
     const count = this.messageCount;
-    this.ready.clear();
-    this.overflow.clear();
-    this.tailCount = 0;
+    this.clearReady();
     this.relieve();
     return count;
   }
@@ -287,11 +477,12 @@ export class Queue {
 
   /** Delivers ready entries to consumers with capacity, up to a budget per turn. */
   drain(): void {
-    this.deliverReady();
+    this.deliverReady(0);
     if (this.flowWaiters.size > 0) this.relieve();
   }
 
-  private deliverReady(): void {
+  /** `now` is the caller's clock reading (0 when it has none): an entry expiring at `now` is still delivered. */
+  private deliverReady(now: number): void {
     let budget = DRAIN_BUDGET;
     for (;;) {
       if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
@@ -303,6 +494,14 @@ export class Queue {
       const consumer = this.nextConsumer();
       if (consumer === undefined) return;
       const entry = this.ready.shift() as QueueEntry;
+      this.readyBytes -= entry.message.body.length;
+      if (entry.expiresAt !== 0) {
+        if (now === 0) now = Date.now();
+        if (entry.expiresAt < now) {
+          this.drop(entry, 'expired');
+          continue;
+        }
+      }
       if (consumer.noAck) this.stats.deliver_no_ack++;
       else {
         this.stats.deliver++;
@@ -317,6 +516,10 @@ export class Queue {
   /** The first consumer, by priority, with capacity; it moves to the back of its priority group. */
   private nextConsumer(): QueueConsumer | undefined {
     const consumers = this.consumers;
+    if (this.settings.singleActiveConsumer) {
+      const active = consumers[0];
+      return active !== undefined && active.canAccept() ? active : undefined;
+    }
     const count = consumers.length;
     for (let i = 0; i < count; i++) {
       const consumer = consumers[i] as QueueConsumer;
@@ -331,23 +534,122 @@ export class Queue {
     }
     return undefined;
   }
+
+  // ---- length limits ---------------------------------------------------------------------------
+
+  /** reject-publish: the queue holds x-max-length messages or x-max-length-bytes bytes already. */
+  private isFull(): boolean {
+    const { maxLength, maxLengthBytes } = this.settings;
+    return (
+      (maxLength !== undefined && this.messageCount >= maxLength) ||
+      (maxLengthBytes !== undefined && this.readyBytes >= maxLengthBytes)
+    );
+  }
+
+  /** drop-head: the oldest ready messages leave (reason maxlen) until the queue is within its limits. */
+  private dropHeadOverLimit(): void {
+    const { maxLength, maxLengthBytes } = this.settings;
+    while (
+      (maxLength !== undefined && this.messageCount > maxLength) ||
+      (maxLengthBytes !== undefined && this.readyBytes > maxLengthBytes)
+    ) {
+      if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
+      const entry = this.ready.shift() ?? this.overflow.shift();
+      if (entry === undefined) return;
+      this.readyBytes -= entry.message.body.length;
+      this.drop(entry, 'maxlen');
+    }
+  }
+
+  // ---- expiry ----------------------------------------------------------------------------------
+
+  private track(entry: QueueEntry): void {
+    this.expiry.push(entry);
+    if (this.expiry.size >= 1024) this.expiry.compact(this.ready.length + this.overflow.length);
+  }
+
+  /** (Re)arms the queue's one expiry timer for the earliest deadline in memory or in the stored tail. */
+  private armExpiry(): void {
+    if (this.deleted) return;
+    const inMemory = this.expiry.nextDeadline();
+    const tail = this.tailNextExpiry;
+    const next = inMemory === 0 ? tail : tail === 0 ? inMemory : Math.min(inMemory, tail);
+    if (next === 0) {
+      if (this.expiryTimer !== undefined) {
+        clearTimeout(this.expiryTimer);
+        this.expiryTimer = undefined;
+        this.expiryTimerAt = 0;
+      }
+      return;
+    }
+    if (this.expiryTimer !== undefined && this.expiryTimerAt <= next) return;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimerAt = next;
+    this.expiryTimer = setTimeout(this.expireLater, Math.min(Math.max(0, next - Date.now()), 2 ** 31 - 1));
+    this.expiryTimer.unref();
+  }
+
+  /** Expires every entry whose deadline has passed, wherever it is, within a budget per turn. */
+  private expireDue(): void {
+    if (this.deleted) return;
+    const now = Date.now();
+    let budget = EXPIRY_BUDGET;
+    for (let entry = this.expiry.popDue(now); entry !== undefined; entry = this.expiry.popDue(now)) {
+      if (entry.state !== EntryState.Ready) continue;
+      if (entry.overflowed) this.overflow.removed(entry);
+      else this.ready.removed(entry);
+      this.readyBytes -= entry.message.body.length;
+      this.drop(entry, 'expired');
+      if (--budget === 0) break;
+    }
+    if (budget > 0 && this.tailNextExpiry !== 0 && this.tailNextExpiry <= now) budget = this.expireTail(now, budget);
+    if (budget === 0) {
+      this.expiryTimerAt = now;
+      this.expiryTimer = setTimeout(this.expireLater, 0);
+      this.expiryTimer.unref();
+    } else this.armExpiry();
+    if (this.flowWaiters.size > 0) this.relieve();
+  }
+
+  /** Expires stored tail entries past their deadline; returns the budget left. */
+  private expireTail(now: number, budget: number): number {
+    const persistence = this.persistence;
+    if (persistence === undefined) {
+      this.tailNextExpiry = 0;
+      return budget;
+    }
+    const { store, queueId } = persistence;
+    const due = store.loadExpired(queueId, this.loadedThrough, now, budget);
+    for (const record of due) {
+      const entry = this.fromStore(record);
+      this.tailCount--;
+      this.readyBytes -= entry.message.body.length;
+      this.drop(entry, 'expired');
+    }
+    if (due.length < budget) this.tailNextExpiry = this.tailCount === 0 ? 0 : store.nextExpiry(queueId, this.loadedThrough);
+    return budget - due.length;
+  }
+
+  // ---- x-expires -------------------------------------------------------------------------------
+
+  /** The queue was used: restart the x-expires period (or stop it while consumers exist). */
+  private touch(): void {
+    const expires = this.settings.expires;
+    if (expires === undefined || this.deleted) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.consumers.length > 0) return;
+    this.idleTimer = setTimeout(this.idleExpired, Math.min(expires, 2 ** 31 - 1));
+    this.idleTimer.unref();
+  }
 }
 
-function fromStore(entry: StoredEntry): QueueEntry {
-  const m = entry.message;
-  return {
-    message: {
-      id: m.id,
-      persistent: true,
-      exchange: m.exchange,
-      routingKey: m.routingKey,
-      properties: m.properties,
-      body: m.body,
-      headers: undefined,
-    },
-    seq: entry.seq,
-    redelivered: entry.redelivered,
-  };
+/** A copy of `message` whose headers carry x-delivery-count (the stored original is left as it is). */
+function withDeliveryCount(message: Message, count: number): Message {
+  const properties = rewriteProperties(message.properties, (props) => {
+    props.headers = { ...(props.headers ?? {}), 'x-delivery-count': count };
+  });
+  return { ...message, properties, headers: undefined };
 }
 
 function bySeq(a: QueueEntry, b: QueueEntry): number {

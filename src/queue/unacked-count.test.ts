@@ -13,7 +13,7 @@ import { Queue, type QueueOptions } from './queue';
 const OPTIONS: QueueOptions = { vhost: '/', name: 'q', durable: false, autoDelete: false, exclusiveOwner: null, arguments: {} };
 
 function message(body: string, persistent = false): Message {
-  return { id: 0, persistent, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
+  return { id: 0, persistent, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
 }
 
 function makeQueue(): Queue {

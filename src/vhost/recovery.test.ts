@@ -79,7 +79,7 @@ function queueReq(name: string, overrides: Partial<QueueDeclare> = {}): QueueDec
 }
 
 function message(body: string, persistent: boolean): Message {
-  return { id: 0, persistent, exchange: 'x', routingKey: 'rk', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
+  return { id: 0, persistent, exchange: 'x', routingKey: 'rk', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
 }
 
 /** Routes a message and returns the names of the queues it reaches, sorted. */

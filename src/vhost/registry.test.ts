@@ -27,7 +27,7 @@ function queueReq(name: string, overrides: Partial<QueueDeclare> = {}): QueueDec
 
 function persistentMessage(body: string): Message {
   // The queue keeps it in the store when durable: persistence is this field, not the property bytes.
-  return { id: 0, persistent: true, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
+  return { id: 0, persistent: true, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
 }
 
 /** A consumer that records what the queue told it. */

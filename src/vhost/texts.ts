@@ -1,4 +1,4 @@
-import type { FieldValue } from '../protocol/field-table';
+import { fieldTypeName, type FieldValue } from '../protocol/field-table';
 
 /** RabbitMQ-style resource names in error texts: "queue 'q' in vhost '/'". */
 export function resourceName(kind: 'queue' | 'exchange', name: string, vhost: string): string {
@@ -8,7 +8,7 @@ export function resourceName(kind: 'queue' | 'exchange', name: string, vhost: st
 /** How RabbitMQ prints a field value and its wire type in equivalence errors. */
 export function describeValue(value: FieldValue | undefined): string {
   if (value === undefined) return 'none';
-  return `the value '${printValue(value)}' of type '${typeName(value)}'`;
+  return `the value '${printValue(value)}' of type '${fieldTypeName(value)}'`;
 }
 
 export function printValue(value: FieldValue): string {
@@ -16,24 +16,4 @@ export function printValue(value: FieldValue): string {
   if (value instanceof Date) return String(Math.floor(value.getTime() / 1000));
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return String(value);
-}
-
-function typeName(value: FieldValue): string {
-  switch (typeof value) {
-    case 'string':
-      return 'longstr';
-    case 'boolean':
-      return 'bool';
-    case 'bigint':
-      return 'long';
-    case 'number':
-      if (!Number.isInteger(value)) return 'double';
-      return value >= -0x80000000 && value <= 0x7fffffff ? 'signedint' : 'long';
-    default:
-      if (value === null) return 'void';
-      if (Buffer.isBuffer(value)) return 'binary';
-      if (value instanceof Date) return 'timestamp';
-      if (Array.isArray(value)) return 'array';
-      return 'table';
-  }
 }

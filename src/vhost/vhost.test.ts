@@ -268,7 +268,7 @@ describe('VirtualHost: queue.declare', () => {
     expectError(
       () => vhost.declareQueue(queueReq('q', { arguments: {} }), CONN_A),
       ReplyCode.PreconditionFailed,
-      "PRECONDITION_FAILED - inequivalent arg 'x-max-length' for queue 'q' in vhost '/': received none but current is the value '10' of type 'signedint'",
+      "PRECONDITION_FAILED - inequivalent arg 'x-max-length' for queue 'q' in vhost '/': received none but current is the value '10' of type 'byte'",
     );
   });
 });
@@ -338,8 +338,8 @@ describe('VirtualHost: queue.delete', () => {
     const { vhost } = setup();
     const q = vhost.declareQueue(queueReq('q'), CONN_A);
     vhost.bindQueue('q', 'amq.direct', 'k', {}, CONN_A);
-    q.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('x'), headers: undefined });
-    q.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('y'), headers: undefined });
+    q.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('x'), expiration: -1, headers: undefined });
+    q.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('y'), expiration: -1, headers: undefined });
     expectError(
       () => vhost.deleteQueue('q', false, true, CONN_A),
       ReplyCode.PreconditionFailed,

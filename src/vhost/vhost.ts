@@ -5,6 +5,9 @@ import type { FieldTable } from '../protocol/field-table';
 import { Exchange } from '../exchange/exchange';
 import { exchangeType } from '../exchange/registry';
 import { routeMessage, type RoutingSubject } from '../exchange/router';
+import { ArgumentError, DEFAULT_SETTINGS, parseQueueArguments, type QueueSettings } from '../queue/arguments';
+import { deadLetterProperties, isDeadLetterCycle, publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
+import { headersOf, type Message } from '../queue/message';
 import { Queue, type QueueOptions } from '../queue/queue';
 import type { ChurnStats } from '../observability/stats';
 import type { Definitions, Store } from '../store/store';
@@ -74,9 +77,16 @@ export class VirtualHost {
    * whether its reply must wait for the store's commit (RabbitMQ answers only once a durable change is written).
    */
   definitionWrites = 0;
+  /** Direct reply-to queues of the channels with a reply consumer, by their amq.rabbitmq.reply-to.* name. */
+  readonly replyQueues = new Map<string, Queue>();
   /** RabbitMQ's vhost limits; absent or negative means unlimited. */
   limits: VhostLimits = {};
-  private readonly queueHooks = { unused: (queue: Queue): void => void this.removeQueue(queue) };
+  private readonly queueHooks = {
+    unused: (queue: Queue): void => void this.removeQueue(queue),
+    deadLetter: (queue: Queue, message: Message, reason: DeathReason): void => this.deadLetter(queue, message, reason),
+  };
+  /** Nesting of dead-letter routing (a dead-lettered copy can overflow its target, which dead-letters again). */
+  private deadLetterDepth = 0;
   private readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
 
   constructor(
@@ -158,6 +168,7 @@ export class VirtualHost {
     }
     const name = req.name === '' ? generateQueueName() : req.name;
     authorize?.(name);
+    const settings = checkedSettings(req.arguments, resourceName('queue', name, this.name));
     if (this.churn !== undefined) this.churn.counts.queue_declared++;
     const existing = this.queues.get(name);
     if (existing === undefined) {
@@ -173,7 +184,7 @@ export class VirtualHost {
       const record = { vhost: this.name, name, durable: req.durable, autoDelete: req.autoDelete, arguments: req.arguments };
       if (persistent) this.definitionWrites++;
       const queueId = persistent ? this.store.putQueue(record) : 0;
-      return this.addQueue({ ...record, exclusiveOwner }, queueId);
+      return this.addQueue({ ...record, exclusiveOwner, settings }, queueId);
     }
     const what = resourceName('queue', name, this.name);
     checkField('durable', what, req.durable, existing.durable);
@@ -181,6 +192,7 @@ export class VirtualHost {
     checkArgs(EQUIVALENCE_CHECKED_QUEUE_ARGS, what, req.arguments, existing.arguments);
     const declaredOwner = req.exclusive ? owner : null;
     if (existing.exclusiveOwner !== declaredOwner) throw lockedError(existing);
+    existing.declared();
     return existing;
   }
 
@@ -266,11 +278,56 @@ export class VirtualHost {
     scratch: Set<object>,
   ): void {
     if (exchange.name === '') {
-      const queue = this.queues.get(subject.routingKey);
+      const queue = this.queues.get(subject.routingKey) ?? this.replyQueues.get(subject.routingKey);
       if (queue !== undefined) out.add(queue);
       return;
     }
     routeMessage(exchange, subject, this.lookupExchange, out, visited, scratch);
+  }
+
+  // ---- dead lettering -------------------------------------------------------------------------
+
+  /**
+   * Publishes a copy of `message` to `queue`'s dead-letter exchange with the x-death history updated, as RabbitMQ
+   * does: routed with the dead-letter routing key, or else the keys the message was published with; copies that
+   * would close an automatic cycle (no rejection in it) are dropped; a missing exchange drops the message.
+   */
+  private deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
+    const exchangeName = queue.settings.deadLetterExchange;
+    if (exchangeName === undefined) return;
+    const exchange = this.exchanges.get(exchangeName);
+    if (exchange === undefined || this.deadLetterDepth > 16) return;
+    const keys = message.routingKeys ?? publishedRoutingKeys(message, headersOf(message));
+    const deadLetterKey = queue.settings.deadLetterRoutingKey;
+    const copy: Message = {
+      id: 0,
+      persistent: message.persistent,
+      exchange: exchangeName,
+      routingKey: deadLetterKey ?? message.routingKey,
+      properties: deadLetterProperties(message, queue.name, reason, keys, Date.now()),
+      body: message.body,
+      expiration: -1,
+      headers: undefined,
+      routingKeys: deadLetterKey === undefined ? keys : [deadLetterKey],
+    };
+    const headers = headersOf(copy);
+    const targets = new Set<object>();
+    const visited = new Set<Exchange>();
+    const scratch = new Set<object>();
+    for (const routingKey of copy.routingKeys as readonly string[]) {
+      visited.clear();
+      this.route(exchange, { routingKey, headers: () => headers }, targets, visited, scratch);
+    }
+    this.deadLetterDepth++;
+    try {
+      for (const target of targets) {
+        const targetQueue = target as Queue;
+        if (isDeadLetterCycle(headers, targetQueue.name)) continue;
+        targetQueue.enqueue(copy);
+      }
+    } finally {
+      this.deadLetterDepth--;
+    }
   }
 
   // ---- recovery --------------------------------------------------------------------------------
@@ -287,7 +344,7 @@ export class VirtualHost {
     }
     for (const q of definitions.queues) {
       if (q.vhost !== this.name || this.queues.has(q.name)) continue;
-      const queue = this.addQueue({ ...q, exclusiveOwner: null }, q.id);
+      const queue = this.addQueue({ ...q, exclusiveOwner: null, settings: recoveredSettings(q.arguments) }, q.id);
       queue.recover(this.store.queueStats(q.id));
     }
     for (const b of definitions.bindings) {
@@ -400,6 +457,25 @@ export class VirtualHost {
       this.store.deleteQueue(this.name, queue.name);
     }
     return count;
+  }
+}
+
+/** The queue's settings from its arguments; an invalid one is 406 with RabbitMQ's text. */
+function checkedSettings(args: FieldTable, what: string): QueueSettings {
+  try {
+    return parseQueueArguments(args);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new AmqpError(ReplyCode.PreconditionFailed, err.textFor(what));
+    throw err;
+  }
+}
+
+/** Stored arguments were checked when declared; a file from a more lenient version falls back to the defaults. */
+function recoveredSettings(args: FieldTable): QueueSettings {
+  try {
+    return parseQueueArguments(args);
+  } catch {
+    return DEFAULT_SETTINGS;
   }
 }
 

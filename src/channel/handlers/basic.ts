@@ -16,6 +16,8 @@ import { ChannelConsumer } from '../consumer';
 import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 import { expandQueueName } from './queue';
+import { consumeReplyTo, REPLY_TO } from '../reply-to';
+import { fieldTypeName, type FieldValue } from '../../protocol/field-table';
 
 const qos: Handler<BasicQosArgs> = (channel, args) => {
   if (args.prefetchSize !== 0) {
@@ -36,12 +38,16 @@ const consume: Handler<BasicConsumeArgs> = (channel, args) => {
   if (channel.consumers.has(tag)) {
     throw new AmqpError(ReplyCode.NotAllowed, `attempt to reuse consumer tag '${tag}'`);
   }
+  if (queueName === REPLY_TO) {
+    consumeReplyTo(channel, args, tag);
+    return;
+  }
   channel.host.check('read', 'queue', queueName);
   const queue = channel.vhost.queueFor(queueName, channel.host.owner);
   if (queue.hasExclusiveConsumer || (args.exclusive && queue.consumerCount > 0)) {
     throw new AmqpError(ReplyCode.AccessRefused, `queue '${queue.name}' in vhost '${queue.vhost}' in exclusive use`);
   }
-  const priority = consumerPriority(args.arguments['x-priority']);
+  const priority = consumerPriority(args.arguments['x-priority'], queue.name, queue.vhost);
   const consumer = new ChannelConsumer(
     channel,
     queue,
@@ -56,13 +62,13 @@ const consume: Handler<BasicConsumeArgs> = (channel, args) => {
   channel.addConsumer(consumer);
 };
 
-function consumerPriority(value: unknown): number {
+function consumerPriority(value: FieldValue | undefined, queue: string, vhost: string): number {
   if (value === undefined) return 0;
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'bigint') return Number(value);
   throw new AmqpError(
     ReplyCode.PreconditionFailed,
-    `invalid arg 'x-priority' for consumer: expected an integer, got ${JSON.stringify(String(value))}`,
+    `invalid arg 'x-priority' for queue '${queue}' in vhost '${vhost}': "expected integer, got ${fieldTypeName(value)}"`,
   );
 }
 

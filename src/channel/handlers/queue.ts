@@ -11,6 +11,7 @@ import {
 import { defaultExchangeError } from '../../vhost/vhost';
 import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
+import { REPLY_TO } from '../reply-to';
 
 /**
  * An empty queue name means the channel's most recently declared queue (a RabbitMQ convenience that
@@ -23,6 +24,10 @@ export function expandQueueName(channel: Channel, name: string): string {
 }
 
 const declare: Handler<QueueDeclareArgs> = (channel, args) => {
+  if (args.queue.startsWith(REPLY_TO)) {
+    declareReplyTo(channel, args);
+    return;
+  }
   const writes = channel.vhost.definitionWrites;
   const authorize = args.passive ? undefined : (name: string): void => channel.host.check('configure', 'queue', name);
   const queue = channel.vhost.declareQueue(
@@ -46,6 +51,14 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
     );
   }
 };
+
+/** amq.rabbitmq.reply-to and live reply addresses declare as RabbitMQ's do (one consumer, no messages). */
+function declareReplyTo(channel: Channel, args: QueueDeclareArgs): void {
+  if (args.queue !== REPLY_TO && !channel.vhost.replyQueues.has(args.queue)) {
+    throw new AmqpError(ReplyCode.NotFound, `no queue '${args.queue}' in vhost '${channel.vhost.name}'`);
+  }
+  if (!args.noWait) channel.send(MethodId.QueueDeclareOk, { queue: args.queue, messageCount: 0, consumerCount: 1 });
+}
 
 const bind: Handler<QueueBindArgs> = (channel, args) => {
   const queue = expandQueueName(channel, args.queue);

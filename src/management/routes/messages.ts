@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { parseExpiration } from '../../protocol/properties';
 import type { Exchange } from '../../exchange/exchange';
 import type { FieldTable } from '../../protocol/field-table';
 import { decodeBasicProperties, encodeBasicProperties, type BasicProperties } from '../../protocol/generated/amqp';
@@ -150,6 +151,10 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
           }
 
           const propertyBytes = encodeBasicProperties(properties);
+          const expiration = parseExpiration(propertyBytes);
+          if (typeof expiration === 'string') {
+            throw Errors.badRequest(`406 PRECONDITION_FAILED - invalid expiration '${properties.expiration ?? ''}': ${expiration}`);
+          }
           const message: Message = {
             id: 0,
             persistent: properties.deliveryMode === 2,
@@ -157,6 +162,7 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
             routingKey,
             properties: propertyBytes,
             body: payload,
+            expiration,
             headers: undefined,
           };
           let headers: FieldTable | null | undefined;

@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 function message(body: string): Message {
-  return { id: 0, persistent: false, exchange: '', routingKey: 'q1', properties: Buffer.from([0, 0]), body: Buffer.from(body), headers: undefined };
+  return { id: 0, persistent: false, exchange: '', routingKey: 'q1', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
 }
 
 function channelInfo(number: number): ChannelInfo {
