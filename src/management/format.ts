@@ -106,7 +106,7 @@ export function formatQueue(queue: Queue, node: string): Record<string, unknown>
     auto_delete: queue.autoDelete,
     exclusive: queue.exclusiveOwner !== null,
     arguments: fieldTableToJson(queue.arguments),
-    type: 'classic',
+    type: queue.settings.quorum ? 'quorum' : 'classic',
     state: 'running',
     node,
     consumers: queue.consumerCount,
@@ -116,9 +116,9 @@ export function formatQueue(queue: Queue, node: string): Record<string, unknown>
     messages_ready_details: { rate: 0 },
     messages_unacknowledged: unacked,
     messages_unacknowledged_details: { rate: 0 },
-    // Message sizes are not tracked: RabbitMQ's byte counters are reported as 0.
-    message_bytes: 0,
-    message_bytes_ready: 0,
+    // Body bytes of ready messages are tracked (x-max-length-bytes needs them); unacknowledged ones are not.
+    message_bytes: queue.readyBytes,
+    message_bytes_ready: queue.readyBytes,
     message_bytes_unacknowledged: 0,
     message_stats: queue.stats.toJSON(),
   };

@@ -216,14 +216,14 @@ describe('message_stats and unacknowledged counts in the API', () => {
       messages: 5,
       messages_ready: 3,
       messages_unacknowledged: 2,
-      message_bytes: 0,
+      message_bytes_ready: 6,
       consumers: 0,
       message_stats: expect.objectContaining({ publish: 5, get: 2, deliver_get: 2 }),
     });
     queue.settle(taken[0] as QueueEntry);
     expect(await show()).toMatchObject({ messages: 4, messages_ready: 3, messages_unacknowledged: 1 });
     queue.requeue([taken[1] as QueueEntry]);
-    expect(await show()).toMatchObject({ messages: 4, messages_ready: 4, messages_unacknowledged: 0 });
+    expect(await show()).toMatchObject({ messages: 4, messages_ready: 4, messages_unacknowledged: 0, message_bytes_ready: 8 });
     const list = (await app.inject({ method: 'GET', url: '/api/queues', headers: GUEST })).json();
     expect(list[0]).toMatchObject({ name: 'q1', messages: 4, messages_unacknowledged: 0 });
   });
