@@ -13,7 +13,7 @@ function routed(matcher: ReturnType<typeof directExchangeType.createMatcher<stri
 
 describe('direct exchange', () => {
   it('routes on exact key equality', () => {
-    const matcher = directExchangeType.createMatcher<string>();
+    const matcher = directExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a'));
     matcher.add(binding('r', 'a'));
     matcher.add(binding('s', 'b'));
@@ -27,7 +27,7 @@ describe('direct exchange', () => {
   });
 
   it('leaves out untouched on a miss', () => {
-    const matcher = directExchangeType.createMatcher<string>();
+    const matcher = directExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a'));
     const out = new Set<string>(['existing']);
     matcher.route('missing', undefined, out);
@@ -35,7 +35,7 @@ describe('direct exchange', () => {
   });
 
   it('delivers once to a destination bound twice with the same key', () => {
-    const matcher = directExchangeType.createMatcher<string>();
+    const matcher = directExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a', { x: 1 }));
     matcher.add(binding('q', 'a', { x: 2 }));
     expect(routed(matcher, 'a')).toEqual(['q']);
@@ -46,7 +46,7 @@ describe('direct exchange', () => {
   });
 
   it('remove leaves other bindings intact and ignores unknown bindings', () => {
-    const matcher = directExchangeType.createMatcher<string>();
+    const matcher = directExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a'));
     matcher.add(binding('q', 'b'));
     matcher.add(binding('r', 'a'));
@@ -58,7 +58,7 @@ describe('direct exchange', () => {
   });
 
   it('removeDestination removes every binding of that destination only', () => {
-    const matcher = directExchangeType.createMatcher<string>();
+    const matcher = directExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a'));
     matcher.add(binding('q', 'b'));
     matcher.add(binding('q', 'b', { again: true }));

@@ -68,6 +68,7 @@ class DirectMatcher<D> implements Matcher<D> {
 
 export const directExchangeType: ExchangeType = {
   name: 'direct',
+  delayed: false,
   createMatcher<D>(): Matcher<D> {
     return new DirectMatcher<D>();
   },

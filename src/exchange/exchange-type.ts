@@ -27,12 +27,30 @@ export interface Matcher<D> {
 }
 
 export interface ExchangeType {
-  /** AMQP type name: 'direct', 'fanout', 'topic', 'headers'. */
+  /** AMQP type name: 'direct', 'fanout', 'topic', 'headers', 'x-delayed-message'. */
   readonly name: string;
-  createMatcher<D>(): Matcher<D>;
+  /**
+   * True for x-delayed-message: a message published to such an exchange with a positive x-delay header is held
+   * (DelayedScheduler) and routed through the exchange's matcher once due; without one it is routed at once.
+   */
+  readonly delayed: boolean;
+  /**
+   * Creates one exchange's routing table. `args` are the exchange's declare arguments (x-delayed-message routes
+   * like the type its x-delayed-type names); the other types ignore them. Call validateDeclareArguments first.
+   */
+  createMatcher<D>(args: FieldTable): Matcher<D>;
+  /**
+   * Validates the exchange's declare arguments at declare time; returns an error text (without the reply-code
+   * prefix; the vhost replies 406 PRECONDITION_FAILED) or undefined when valid.
+   */
+  validateDeclareArguments?(args: FieldTable): string | undefined;
   /**
    * Validates binding arguments at bind time; returns an error text (without the reply-code prefix)
-   * or undefined when valid. E.g. headers: x-match must be all, any, all-with-x or any-with-x.
+   * or undefined when valid. E.g. headers: x-match must be all, any, all-with-x or any-with-x. Types whose
+   * routing depends on the exchange's own arguments (x-delayed-message) need `exchangeArguments`: call it through
+   * Exchange.validateBindingArguments, which passes them.
    */
-  validateBindingArguments?(args: FieldTable): string | undefined;
+  validateBindingArguments?(args: FieldTable, exchangeArguments?: FieldTable): string | undefined;
+  /** Whether route() reads the message's headers (so the router decodes them); absent means no. */
+  needsHeaders?(args: FieldTable): boolean;
 }

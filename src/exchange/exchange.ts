@@ -25,6 +25,8 @@ export class Exchange {
   readonly internal: boolean;
   readonly arguments: FieldTable;
   readonly matcher: Matcher<object>;
+  /** Whether routing reads the message's headers (headers, or x-delayed-message routing like headers). */
+  readonly needsHeaders: boolean;
   /** Number of bindings with this exchange as source; drives auto-delete. */
   sourceBindings = 0;
   deleted = false;
@@ -39,7 +41,18 @@ export class Exchange {
     this.autoDelete = options.autoDelete;
     this.internal = options.internal;
     this.arguments = options.arguments;
-    this.matcher = options.type.createMatcher<object>();
+    this.matcher = options.type.createMatcher<object>(options.arguments);
+    this.needsHeaders = options.type.needsHeaders?.(options.arguments) ?? false;
+  }
+
+  /** An x-delayed-message exchange: messages with a positive x-delay are held, then routed through it. */
+  get delayed(): boolean {
+    return this.type.delayed;
+  }
+
+  /** Checks binding arguments with this exchange as source: an error text, or undefined when valid. */
+  validateBindingArguments(args: FieldTable): string | undefined {
+    return this.type.validateBindingArguments?.(args, this.arguments);
   }
 
   /** The alternate-exchange argument, when it is a string. */
@@ -47,8 +60,9 @@ export class Exchange {
     const ae = this.arguments['alternate-exchange'];
     return typeof ae === 'string' ? ae : undefined;
   }
+}
 
-  get needsHeaders(): boolean {
-    return this.type.name === 'headers';
-  }
+/** Whether messages published to `exchange` with a positive x-delay are held back (x-delayed-message). */
+export function isDelayed(exchange: Exchange): boolean {
+  return exchange.type.delayed;
 }

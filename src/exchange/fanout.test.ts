@@ -13,7 +13,7 @@ function routed(matcher: ReturnType<typeof fanoutExchangeType.createMatcher<stri
 
 describe('fanout exchange', () => {
   it('routes every message to every destination, whatever the key', () => {
-    const matcher = fanoutExchangeType.createMatcher<string>();
+    const matcher = fanoutExchangeType.createMatcher<string>({});
     expect(routed(matcher, 'a')).toEqual([]);
     matcher.add(binding('q', 'a'));
     matcher.add(binding('r', ''));
@@ -23,7 +23,7 @@ describe('fanout exchange', () => {
   });
 
   it('delivers once to a destination bound with two keys, until both bindings are gone', () => {
-    const matcher = fanoutExchangeType.createMatcher<string>();
+    const matcher = fanoutExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a'));
     matcher.add(binding('q', 'b'));
     const out = new Set<string>(['existing']);
@@ -38,7 +38,7 @@ describe('fanout exchange', () => {
   });
 
   it('removeDestination removes every binding of that destination only', () => {
-    const matcher = fanoutExchangeType.createMatcher<string>();
+    const matcher = fanoutExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a'));
     matcher.add(binding('q', 'b'));
     matcher.add(binding('r', 'a'));

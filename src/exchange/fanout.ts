@@ -34,6 +34,7 @@ class FanoutMatcher<D> implements Matcher<D> {
 
 export const fanoutExchangeType: ExchangeType = {
   name: 'fanout',
+  delayed: false,
   createMatcher<D>(): Matcher<D> {
     return new FanoutMatcher<D>();
   },

@@ -3,7 +3,7 @@ import type { Matcher } from './exchange-type';
 import { fieldValuesEqual, headersExchangeType } from './headers';
 
 function matcherWith(...bindings: Array<[destination: string, args: FieldTable]>): Matcher<string> {
-  const matcher = headersExchangeType.createMatcher<string>();
+  const matcher = headersExchangeType.createMatcher<string>({});
   for (const [destination, args] of bindings) matcher.add({ destination, routingKey: '', arguments: args });
   return matcher;
 }
@@ -153,7 +153,7 @@ describe('headers exchange', () => {
   });
 
   it('remove distinguishes bindings by routing key', () => {
-    const matcher = headersExchangeType.createMatcher<string>();
+    const matcher = headersExchangeType.createMatcher<string>({});
     matcher.add({ destination: 'q', routingKey: 'k1', arguments: { a: 1 } });
     matcher.add({ destination: 'q', routingKey: 'k2', arguments: { a: 1 } });
     matcher.remove({ destination: 'q', routingKey: 'k1', arguments: { a: 1 } });

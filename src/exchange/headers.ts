@@ -122,10 +122,12 @@ function validateBindingArguments(args: FieldTable): string | undefined {
 
 export const headersExchangeType: ExchangeType = {
   name: 'headers',
+  delayed: false,
   createMatcher<D>(): Matcher<D> {
     return new HeadersMatcher<D>();
   },
   validateBindingArguments,
+  needsHeaders: () => true,
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ function routed(matcher: Matcher<string>, routingKey: string): string[] {
 }
 
 function matcherWith(...bindings: Array<[destination: string, key: string]>): Matcher<string> {
-  const matcher = topicExchangeType.createMatcher<string>();
+  const matcher = topicExchangeType.createMatcher<string>({});
   for (const [destination, key] of bindings) matcher.add(binding(destination, key));
   return matcher;
 }
@@ -120,7 +120,7 @@ describe('topic exchange', () => {
     };
     for (let round = 0; round < 200; round++) {
       const keys = Array.from({ length: 1 + random(8) }, () => randomKey(patternWords, 6));
-      const matcher = topicExchangeType.createMatcher<string>();
+      const matcher = topicExchangeType.createMatcher<string>({});
       keys.forEach((key, i) => matcher.add(binding(`q${i}`, key)));
       for (let probe = 0; probe < 20; probe++) {
         const routingKey = randomKey(subjectWords, 6);
@@ -175,7 +175,7 @@ describe('topic exchange', () => {
   });
 
   it('counts bindings with the same key and different arguments', () => {
-    const matcher = topicExchangeType.createMatcher<string>();
+    const matcher = topicExchangeType.createMatcher<string>({});
     matcher.add(binding('q', 'a.#', { x: 1 }));
     matcher.add(binding('q', 'a.#', { x: 2 }));
     matcher.remove(binding('q', 'a.#', { x: 1 }));
@@ -235,13 +235,13 @@ describe('topic exchange', () => {
   });
 
   it('routes nothing when empty', () => {
-    expect(routed(topicExchangeType.createMatcher<string>(), 'a')).toEqual([]);
+    expect(routed(topicExchangeType.createMatcher<string>({}), 'a')).toEqual([]);
   });
 
   it('uses object identity for destinations', () => {
     const q1 = { name: 'q' };
     const q2 = { name: 'q' };
-    const matcher = topicExchangeType.createMatcher<object>();
+    const matcher = topicExchangeType.createMatcher<object>({});
     matcher.add({ destination: q1, routingKey: 'a', arguments: {} });
     matcher.add({ destination: q2, routingKey: 'a', arguments: {} });
     matcher.removeDestination(q1);

@@ -195,6 +195,7 @@ function addAll<D>(bindings: Map<D, number>, out: Set<D>): void {
 
 export const topicExchangeType: ExchangeType = {
   name: 'topic',
+  delayed: false,
   createMatcher<D>(): Matcher<D> {
     return new TopicMatcher<D>();
   },
