@@ -406,3 +406,95 @@ export async function open(url: string): Promise<{ conn: amqp.ChannelModel; ch: 
   const ch = await channel(conn);
   return { conn, ch };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Queue features (TTL, dead-lettering, length limits, x-expires): helpers shared by queue-features, consumers,
+// publishing and the extensions tests.
+
+/** An AMQP timestamp as amqplib decodes it from a table: seconds since the epoch, tagged. */
+export interface AmqpTimestamp {
+  '!': 'timestamp';
+  value: number;
+}
+
+/** One entry of the x-death header (RabbitMQ dead-lettering), as amqplib decodes it. */
+export interface XDeath {
+  count: number;
+  reason: string;
+  queue: string;
+  exchange: string;
+  'routing-keys': string[];
+  time: AmqpTimestamp;
+  'original-expiration'?: string;
+}
+
+/** The headers of a message, or an empty object. */
+export function headersOf(msg: amqp.Message): Record<string, unknown> {
+  return (msg.properties.headers ?? {}) as Record<string, unknown>;
+}
+
+/** The x-death entries of a dead-lettered message, newest first; fails the test if there are none. */
+export function xDeath(msg: amqp.Message): XDeath[] {
+  const deaths = headersOf(msg)['x-death'];
+  if (!Array.isArray(deaths) || deaths.length === 0) {
+    throw new Error(`message has no x-death header: ${JSON.stringify(msg.properties.headers)}`);
+  }
+  return deaths as XDeath[];
+}
+
+/** Publishes one message on a confirm channel and resolves with the broker's answer for it. */
+export function publishOutcome(
+  ch: amqp.ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+  body: string | Buffer,
+  options: amqp.Options.Publish = {},
+): Promise<'ack' | 'nack'> {
+  return new Promise((resolve) => {
+    ch.publish(exchange, routingKey, typeof body === 'string' ? Buffer.from(body) : body, options, (err) => {
+      resolve(err === null || err === undefined ? 'ack' : 'nack');
+    });
+  });
+}
+
+/** Takes one message with basic.get (noAck) and fails the test if there is none. */
+export async function getOne(ch: amqp.Channel, queue: string, timeoutMs = 3000): Promise<amqp.GetMessage> {
+  return eventually(async () => (await ch.get(queue, { noAck: true })) || undefined, timeoutMs, `a message in ${queue}`);
+}
+
+/**
+ * Whether a mandatory publish through the default exchange reaches `queue`, on a watched confirm channel: a
+ * basic.return (which RabbitMQ sends before the ack) means the queue is gone. Unlike a passive queue.declare or a
+ * basic.get, a publish does not renew an x-expires lease. The probe message stays in the queue if it exists.
+ */
+export async function isRoutable(ch: amqp.ConfirmChannel, queue: string): Promise<boolean> {
+  const id = randomBytes(8).toString('hex');
+  let returned = false;
+  const onReturn = (m: amqp.Message): void => {
+    if (m.properties.messageId === id) returned = true;
+  };
+  ch.on('return', onReturn);
+  try {
+    ch.publish('', queue, Buffer.from('routable?'), { mandatory: true, messageId: id });
+    await withTimeout(ch.waitForConfirms(), 5000, `confirm of a probe to ${queue}`);
+    return !returned;
+  } finally {
+    ch.removeListener('return', onReturn);
+  }
+}
+
+/**
+ * Waits until `queue` no longer exists without renewing its x-expires lease (see isRoutable); resolves with the
+ * milliseconds waited.
+ */
+export async function waitUntilUnroutable(url: string, queue: string, timeoutMs = 3000): Promise<number> {
+  const started = Date.now();
+  const conn = await connect(url);
+  try {
+    const ch = await confirmChannel(conn);
+    await eventually(async () => !(await isRoutable(ch, queue)), timeoutMs, `queue ${queue} to expire`);
+    return Date.now() - started;
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
