@@ -103,7 +103,7 @@ describe('overview and nodes', () => {
     }
     expect(body.node).toBe(NODE_NAME);
     expect(body.listeners).toEqual([{ node: NODE_NAME, protocol: 'amqp', ip_address: '127.0.0.1', port: 5672, socket_opts: {} }]);
-    expect(body.exchange_types.map((t: { name: string }) => t.name).sort()).toEqual(['direct', 'fanout', 'headers', 'topic']);
+    expect(body.exchange_types.map((t: { name: string }) => t.name).sort()).toEqual(['direct', 'fanout', 'headers', 'topic', 'x-delayed-message']);
   });
   test('nodes list and one node; unknown node 404', async () => {
     const list = await call('GET', '/api/nodes');

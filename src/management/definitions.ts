@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from '../vhost/policies';
 import { TOPIC_PERMISSION_COMPONENT, USER_LIMITS_COMPONENT, type AccessControl, type UserLimits } from '../auth/access';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword, isKnownHashingAlgorithm } from '../auth/passwords';
 import { AmqpError } from '../protocol/amqp-error';
@@ -21,8 +22,6 @@ import { MANAGEMENT_OWNER, parseTags } from './support';
  * Topic permissions and user limits are runtime parameters too, but AccessControl owns them (and their cache).
  */
 
-const POLICY_COMPONENT = 'policy';
-const OPERATOR_POLICY_COMPONENT = 'operator_policy';
 const GLOBAL_PARAMETER_COMPONENT = 'global';
 /**
  * Components not listed under parameters: those with their own section in the file, AccessControl's, and operator
@@ -316,6 +315,7 @@ export function importDefinitions(target: DefinitionsTarget, document: unknown, 
     const what = `parameter '${p.name}' of component '${p.component}' in vhost '${p.vhost}'`;
     vhostOf(p.vhost, what);
     if (p.component === VHOST_LIMITS_COMPONENT) vhosts.setLimits(p.vhost, limits(p.value, VHOST_LIMIT_KEYS, p.path) as VhostLimits);
+    else if (p.component === OPERATOR_POLICY_COMPONENT) vhosts.setPolicy(p.component, p.vhost, p.name, p.value as PolicyValue);
     else store.putParameter({ component: p.component, vhost: p.vhost, name: p.name, value: p.value });
     summary.parameters++;
   }
@@ -327,7 +327,7 @@ export function importDefinitions(target: DefinitionsTarget, document: unknown, 
 
   for (const p of defs.policies) {
     vhostOf(p.vhost, `policy '${p.name}' in vhost '${p.vhost}'`);
-    store.putParameter({ component: POLICY_COMPONENT, vhost: p.vhost, name: p.name, value: p.value });
+    vhosts.setPolicy(POLICY_COMPONENT, p.vhost, p.name, p.value as unknown as PolicyValue);
     summary.policies++;
   }
 

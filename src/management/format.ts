@@ -107,6 +107,8 @@ export function formatQueue(queue: Queue, node: string): Record<string, unknown>
     exclusive: queue.exclusiveOwner !== null,
     arguments: fieldTableToJson(queue.arguments),
     type: queue.settings.quorum ? 'quorum' : 'classic',
+    policy: queue.policy ?? null,
+    operator_policy: queue.operatorPolicy ?? null,
     state: 'running',
     node,
     consumers: queue.consumerCount,

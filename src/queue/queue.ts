@@ -79,7 +79,11 @@ export class Queue {
   readonly autoDelete: boolean;
   readonly exclusiveOwner: object | null;
   readonly arguments: FieldTable;
-  readonly settings: QueueSettings;
+  /** What the queue behaves by: its arguments, completed by the policy that applies to it (see applySettings). */
+  settings: QueueSettings;
+  /** Names of the policy and operator policy in effect, for the management API. */
+  policy: string | undefined;
+  operatorPolicy: string | undefined;
   deleted = false;
   readonly stats = new MessageStats();
   /**
@@ -447,6 +451,18 @@ export class Queue {
     }
     this.touch();
     if (index === 0 && this.settings.singleActiveConsumer) this.scheduleDrain();
+  }
+
+  /**
+   * A policy changed what the queue behaves by. Limits apply at once (drop-head trims the queue); a new TTL applies
+   * to messages arriving from now on; x-max-priority cannot change (policies cannot set it).
+   */
+  applySettings(settings: QueueSettings, policy?: string, operatorPolicy?: string): void {
+    this.settings = { ...settings, maxPriority: this.settings.maxPriority };
+    this.policy = policy;
+    this.operatorPolicy = operatorPolicy;
+    this.touch();
+    if (settings.overflow === 'drop-head') this.dropHeadOverLimit();
   }
 
   /** A queue.declare of this queue counts as use for x-expires. */

@@ -1,5 +1,6 @@
 import type { ChurnStats } from '../observability/stats';
 import type { Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
+import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from './policies';
 import { VirtualHost, type VhostLimits } from './vhost';
 
 export const VHOST_LIMITS_COMPONENT = 'vhost-limits';
@@ -22,13 +23,25 @@ export class VhostRegistry {
   load(records: readonly VhostRecord[], definitions: Definitions, parameters: readonly ParameterRecord[] = []): void {
     for (const record of records) {
       const vhost = new VirtualHost(record.name, this.store, this.churn);
-      vhost.recover(definitions);
       this.vhosts.set(record.name, { record, vhost });
     }
+    // Policies first, so recovered queues start with the settings they had.
     for (const p of parameters) {
       const vhost = this.get(p.vhost);
-      if (p.component === VHOST_LIMITS_COMPONENT && vhost !== undefined) vhost.limits = p.value as VhostLimits;
+      if (vhost === undefined) continue;
+      if (p.component === VHOST_LIMITS_COMPONENT) vhost.limits = p.value as VhostLimits;
+      if (p.component === POLICY_COMPONENT || p.component === OPERATOR_POLICY_COMPONENT) {
+        vhost.setPolicy(p.component, p.name, p.value as PolicyValue);
+      }
     }
+    for (const { vhost } of this.vhosts.values()) vhost.recover(definitions);
+  }
+
+  /** Stores a policy or operator policy (value) or deletes it (undefined) and applies the change to the vhost's queues. */
+  setPolicy(component: string, vhostName: string, name: string, value: PolicyValue | undefined): void {
+    if (value === undefined) this.store.deleteParameter(component, vhostName, name);
+    else this.store.putParameter({ component, vhost: vhostName, name, value });
+    this.get(vhostName)?.setPolicy(component, name, value);
   }
 
   /** Replaces a vhost's limits (max-connections, max-queues); an empty object clears them. */

@@ -12,6 +12,14 @@ import { Queue, type QueueOptions } from '../queue/queue';
 import type { ChurnStats } from '../observability/stats';
 import type { Definitions, Store } from '../store/store';
 import { BindingTable, type Binding, type Destination } from './bindings';
+import {
+  compilePolicy,
+  effectiveArguments,
+  OPERATOR_POLICY_COMPONENT,
+  queuePolicy,
+  type Policy,
+  type PolicyValue,
+} from './policies';
 import { describeValue, printValue, resourceName } from './texts';
 
 export interface VhostLimits {
@@ -79,6 +87,9 @@ export class VirtualHost {
   definitionWrites = 0;
   /** Direct reply-to queues of the channels with a reply consumer, by their amq.rabbitmq.reply-to.* name. */
   readonly replyQueues = new Map<string, Queue>();
+  /** Policies and operator policies by name (runtime parameters 'policy' and 'operator_policy'). */
+  private readonly policies = new Map<string, Policy>();
+  private readonly operatorPolicies = new Map<string, Policy>();
   /** RabbitMQ's vhost limits; absent or negative means unlimited. */
   limits: VhostLimits = {};
   private readonly queueHooks = {
@@ -285,6 +296,31 @@ export class VirtualHost {
     routeMessage(exchange, subject, this.lookupExchange, out, visited, scratch);
   }
 
+  // ---- policies --------------------------------------------------------------------------------
+
+  /** Adds, replaces (value given) or removes (undefined) a policy, then re-applies policies to every queue. */
+  setPolicy(component: string, name: string, value: PolicyValue | undefined): void {
+    const map = component === OPERATOR_POLICY_COMPONENT ? this.operatorPolicies : this.policies;
+    const policy = value === undefined ? undefined : compilePolicy(name, value);
+    if (policy === undefined) map.delete(name);
+    else map.set(name, policy);
+    for (const queue of this.queues.values()) this.applyPolicies(queue);
+  }
+
+  private applyPolicies(queue: Queue): void {
+    const quorum = queue.settings.quorum;
+    const policy = queuePolicy(this.policies.values(), queue.name, quorum);
+    const operatorPolicy = queuePolicy(this.operatorPolicies.values(), queue.name, quorum);
+    if (policy === undefined && operatorPolicy === undefined && queue.policy === undefined && queue.operatorPolicy === undefined) return;
+    let settings: QueueSettings;
+    try {
+      settings = parseQueueArguments(effectiveArguments(queue.arguments, policy, operatorPolicy));
+    } catch {
+      settings = recoveredSettings(queue.arguments);
+    }
+    queue.applySettings(settings, policy?.name, operatorPolicy?.name);
+  }
+
   // ---- dead lettering -------------------------------------------------------------------------
 
   /**
@@ -366,6 +402,7 @@ export class VirtualHost {
     const persistence = queueId === 0 ? undefined : { store: this.store, queueId };
     const queue = new Queue(options, this.queueHooks, persistence);
     this.queues.set(options.name, queue);
+    if (this.policies.size > 0 || this.operatorPolicies.size > 0) this.applyPolicies(queue);
     if (this.churn !== undefined) this.churn.counts.queue_created++;
     return queue;
   }

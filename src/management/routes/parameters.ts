@@ -10,8 +10,9 @@ import { applyListing, parseListQuery } from '../listing';
 import { bodyOf, resource } from '../support';
 import { validateVhostLimits } from './limits';
 
-export const POLICY_COMPONENT = 'policy';
-export const OPERATOR_POLICY_COMPONENT = 'operator_policy';
+import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT } from '../../vhost/policies';
+
+export { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT };
 export const GLOBAL_COMPONENT = 'global';
 
 /**

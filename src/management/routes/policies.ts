@@ -1,5 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ParameterRecord } from '../../store/store';
+import type { PolicyValue } from '../../vhost/policies';
+
+export type { PolicyValue };
 import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
@@ -16,13 +19,6 @@ import {
 
 export const APPLY_TO = ['all', 'queues', 'exchanges', 'classic_queues', 'quorum_queues', 'streams'] as const;
 
-/** A policy as stored (the value of a 'policy' or 'operator_policy' parameter). */
-export interface PolicyValue {
-  readonly pattern: string;
-  readonly 'apply-to': string;
-  readonly definition: Record<string, unknown>;
-  readonly priority: number;
-}
 
 function formatPolicy(p: ParameterRecord): Record<string, unknown> {
   const value = p.value as PolicyValue;
@@ -69,8 +65,8 @@ export function parsePolicy(body: Record<string, unknown>): PolicyValue {
 type PolicyRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
 
 /**
- * One policy family under `/api/<path>`: lists, per-vhost lists, GET/PUT/DELETE one. Policies are stored, listed and
- * exported but do not take effect yet (see the README).
+ * One policy family under `/api/<path>`: lists, per-vhost lists, GET/PUT/DELETE one. PUT and DELETE go through the
+ * vhost registry, which stores the policy and applies it to the vhost's queues.
  */
 function policyFamily(
   deps: ManagementDeps,
@@ -117,13 +113,13 @@ function policyFamily(
           if (deps.vhosts.get(vhost) === undefined) throw Errors.vhostNotFound();
           const value = parsePolicy(bodyOf(request));
           const existed = findParameter(store, component, vhost, name) !== undefined;
-          store.putParameter({ component, vhost, name, value });
+          deps.vhosts.setPolicy(component, vhost, name, value);
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {
           const { vhost, name } = (request as PolicyRequest).params;
           if (findParameter(store, component, vhost, name) === undefined) throw Errors.objectNotFound();
-          store.deleteParameter(component, vhost, name);
+          deps.vhosts.setPolicy(component, vhost, name, undefined);
           return reply.code(204).send();
         },
       },
