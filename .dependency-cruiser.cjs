@@ -54,6 +54,20 @@ module.exports = {
       to: { path: outside('store', 'protocol', 'util') },
     },
     {
+      name: 'delayed-sees-only-the-store',
+      severity: 'error',
+      comment: 'delayed/ holds messages in the Store and hands them to a deliver callback; it may import store/, protocol/ and util/ only.',
+      from: { path: inside('delayed') },
+      to: { path: outside('delayed', 'store', 'protocol', 'util') },
+    },
+    {
+      name: 'dedup-is-a-leaf',
+      severity: 'error',
+      comment: 'dedup/ is a cache and argument parsing over field tables: it may import protocol/ and util/ only.',
+      from: { path: inside('dedup') },
+      to: { path: outside('dedup', 'protocol', 'util') },
+    },
+    {
       name: 'exchange-does-not-know-queues-or-channels',
       severity: 'error',
       comment: 'Exchange types and the router answer "which destinations match"; they never import queue/, channel/ or connection/.',
