@@ -25,6 +25,15 @@ module.exports = {
       testMatch: ['<rootDir>/conformance-tests/*.test.ts'],
       testTimeout: 20000,
     },
+    // Leveret's own extensions (deadline expiry, consumer timeout, classic x-delivery-limit, delayed messages,
+    // de-duplication): in-process Leveret only. run-against-rabbitmq.sh selects only `conformance`, so RabbitMQ never
+    // sees these.
+    {
+      ...common,
+      displayName: 'extensions',
+      testMatch: ['<rootDir>/conformance-tests/extensions/*.test.ts'],
+      testTimeout: 20000,
+    },
     // Restarts and kill -9 of child brokers on temp data dirs: Leveret only, never aimed at AMQP_URL.
     {
       ...common,
