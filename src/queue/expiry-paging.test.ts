@@ -1,0 +1,258 @@
+/**
+ * Expiry by deadline in durable queues whose persistent messages go past WINDOW into the stored tail: tail entries
+ * expire on time without being loaded first (the store's deadline index), their store entries go, and the rest keeps
+ * its order. Deadlines are stored, so after a restart (a new Queue on the same store, recover()) they are the
+ * original ones: a deadline that passed while the broker was down fires right after recovery, a later one does not
+ * fire early.
+ *
+ * Every case runs against both stores: MemoryStore, and SqliteStore on a temp dir (closed and reopened to restart).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FieldTable } from '../protocol/field-table';
+import { encodeBasicProperties } from '../protocol/generated/amqp';
+import { MemoryStore } from '../store/memory';
+import { SqliteStore } from '../store/sqlite';
+import type { Store } from '../store/store';
+import { parseQueueArguments } from './arguments';
+import type { DeathReason } from './dead-letter';
+import type { Message, QueueEntry } from './message';
+import { Queue, WINDOW, type QueueHooks } from './queue';
+
+interface Fixture {
+  store: Store;
+  /** A broker restart: the same store for memory, closed and reopened for SQLite. */
+  restart(): Store;
+  cleanup(): Promise<void>;
+}
+
+const STORES: ReadonlyArray<readonly [string, () => Fixture]> = [
+  [
+    'MemoryStore',
+    () => {
+      const store = new MemoryStore();
+      return { store, restart: () => store, cleanup: () => Promise.resolve() };
+    },
+  ],
+  [
+    'SqliteStore',
+    () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-expiry-paging-'));
+      const fixture: Fixture = {
+        store: SqliteStore.open({ dataDir }),
+        restart: () => {
+          void fixture.store.close();
+          fixture.store = SqliteStore.open({ dataDir });
+          return fixture.store;
+        },
+        cleanup: async () => {
+          await fixture.store.close();
+          fs.rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
+      return fixture;
+    },
+  ],
+];
+
+const ARGS: FieldTable = { 'x-dead-letter-exchange': 'dlx' };
+
+/** Records dead-lettering (body, reason, when). */
+class Recorder implements QueueHooks {
+  readonly deaths: Array<{ body: string; reason: DeathReason; at: number }> = [];
+
+  unused(): void {}
+
+  deadLetter(_queue: Queue, message: Message, reason: DeathReason): void {
+    this.deaths.push({ body: message.body.toString(), reason, at: Date.now() });
+  }
+}
+
+/** A durable queue with a DLX on `store`, registering it there first unless queueId is given. */
+function durableQueue(store: Store, hooks: QueueHooks, queueId?: number): { queue: Queue; queueId: number } {
+  const id = queueId ?? store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: ARGS });
+  const queue = new Queue(
+    { vhost: '/', name: 'q', durable: true, autoDelete: false, exclusiveOwner: null, arguments: ARGS, settings: parseQueueArguments(ARGS) },
+    hooks,
+    { store, queueId: id },
+  );
+  return { queue, queueId: id };
+}
+
+/** A message; `expiration` in ms, or none. */
+function message(body: string, expiration?: number, persistent = true): Message {
+  const props = encodeBasicProperties({ deliveryMode: persistent ? 2 : 1, ...(expiration === undefined ? {} : { expiration: String(expiration) }) });
+  return { id: 0, persistent, exchange: 'x', routingKey: 'rk', properties: props, body: Buffer.from(body), expiration: expiration ?? -1, headers: undefined };
+}
+
+function names(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+}
+
+/** Entries the queue holds in memory (ready list). */
+function held(queue: Queue): number {
+  return (queue as unknown as { ready: { length: number } }).ready.length;
+}
+
+function takeAllBodies(queue: Queue): string[] {
+  const out: string[] = [];
+  for (let e: QueueEntry | undefined = queue.take(true); e !== undefined; e = queue.take(true)) out.push(e.message.body.toString());
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function eventually(condition: () => boolean, ms = 1000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+describe.each(STORES)('expiry of paged durable queues on %s', (_name, make) => {
+  let fx: Fixture;
+  const queues: Queue[] = [];
+  beforeEach(() => {
+    fx = make();
+  });
+  afterEach(async () => {
+    for (const q of queues.splice(0)) if (!q.deleted) q.destroy();
+    await fx.cleanup();
+  });
+
+  function track<T extends { queue: Queue }>(made: T): T {
+    queues.push(made.queue);
+    return made;
+  }
+
+  test('short-lived messages in the stored tail expire on time; the head and the rest keep their order', async () => {
+    const hooks = new Recorder();
+    const { queue, queueId } = track(durableQueue(fx.store, hooks));
+    const head = names('h', WINDOW);
+    for (const body of head) queue.enqueue(message(body));
+    const kept: string[] = [];
+    const expiring: string[] = [];
+    const start = Date.now();
+    for (let i = 0; i < 100; i++) {
+      queue.enqueue(message(`e${i}`, 50));
+      expiring.push(`e${i}`);
+      queue.enqueue(message(`k${i}`));
+      kept.push(`k${i}`);
+    }
+    expect(held(queue)).toBe(WINDOW);
+    expect(queue.messageCount).toBe(WINDOW + 200);
+    expect(fx.store.queueStats(queueId).messages).toBe(WINDOW + 200);
+
+    expect(await eventually(() => hooks.deaths.length === 100)).toBe(true);
+    expect(hooks.deaths.every((d) => d.reason === 'expired')).toBe(true);
+    expect(hooks.deaths.map((d) => d.body)).toEqual(expiring);
+    expect(Math.min(...hooks.deaths.map((d) => d.at)) - start).toBeGreaterThanOrEqual(49);
+    expect(Math.max(...hooks.deaths.map((d) => d.at)) - start).toBeLessThan(500);
+    expect(queue.messageCount).toBe(WINDOW + 100);
+    expect(fx.store.queueStats(queueId).messages).toBe(WINDOW + 100);
+    expect(queue.readyBytes).toBe(fx.store.queueStats(queueId).bytes);
+
+    expect(takeAllBodies(queue)).toEqual([...head, ...kept]);
+    expect(fx.store.queueStats(queueId).messages).toBe(0);
+    expect(hooks.deaths).toHaveLength(100);
+  });
+
+  test('a tail entry expires on time behind a long-lived one, without loading the tail', async () => {
+    const hooks = new Recorder();
+    const { queue, queueId } = track(durableQueue(fx.store, hooks));
+    for (const body of names('h', WINDOW)) queue.enqueue(message(body));
+    queue.enqueue(message('long', 60000));
+    queue.enqueue(message('short', 30));
+    const loads = jest.spyOn(fx.store, 'loadEntries');
+    expect(await eventually(() => hooks.deaths.length === 1)).toBe(true);
+    expect(hooks.deaths.map((d) => [d.body, d.reason])).toEqual([['short', 'expired']]);
+    expect(loads).not.toHaveBeenCalled();
+    expect(queue.messageCount).toBe(WINDOW + 1);
+    expect(fx.store.queueStats(queueId).messages).toBe(WINDOW + 1);
+    expect(takeAllBodies(queue).slice(-2)).toEqual(['h4095', 'long']);
+  });
+
+  test('transient messages waiting behind the tail expire too, and order is kept', async () => {
+    const hooks = new Recorder();
+    const { queue } = track(durableQueue(fx.store, hooks));
+    for (const body of names('h', WINDOW)) queue.enqueue(message(body));
+    queue.enqueue(message('p0'));
+    queue.enqueue(message('t-exp', 30, false));
+    queue.enqueue(message('t-keep', undefined, false));
+    queue.enqueue(message('p1', 30));
+    queue.enqueue(message('p2'));
+    expect(await eventually(() => hooks.deaths.length === 2)).toBe(true);
+    expect(hooks.deaths.map((d) => d.body).sort()).toEqual(['p1', 't-exp']);
+    expect(queue.messageCount).toBe(WINDOW + 3);
+    expect(takeAllBodies(queue).slice(-3)).toEqual(['p0', 't-keep', 'p2']);
+  });
+
+  test('after a restart the stored deadlines hold: passed ones expire at once, later ones not early', async () => {
+    const before = new Recorder();
+    const first = durableQueue(fx.store, before);
+    const { queueId } = first;
+    const published = Date.now();
+    // In the window (loaded at recovery) and in the tail (left in the store), one of each kind.
+    first.queue.enqueue(message('head-soon', 60));
+    first.queue.enqueue(message('head-late', 700));
+    for (const body of names('h', WINDOW - 2)) first.queue.enqueue(message(body));
+    first.queue.enqueue(message('tail-soon', 60));
+    first.queue.enqueue(message('tail-late', 700));
+    for (const body of names('t', 10)) first.queue.enqueue(message(body));
+    // The broker goes down: the old queue's timers stop, the store keeps everything.
+    first.queue.destroy();
+    expect(fx.store.queueStats(queueId).messages).toBe(WINDOW + 12);
+    await sleep(120);
+    expect(before.deaths).toEqual([]);
+
+    const store = fx.restart();
+    const hooks = new Recorder();
+    const { queue } = track(durableQueue(store, hooks, queueId));
+    const recovered = Date.now();
+    queue.recover(store.queueStats(queueId));
+    expect(queue.messageCount).toBe(WINDOW + 12);
+
+    expect(await eventually(() => hooks.deaths.length === 2, 500)).toBe(true);
+    expect(hooks.deaths.map((d) => d.body).sort()).toEqual(['head-soon', 'tail-soon']);
+    expect(Math.max(...hooks.deaths.map((d) => d.at)) - recovered).toBeLessThan(100);
+    expect(queue.messageCount).toBe(WINDOW + 10);
+    expect(store.queueStats(queueId).messages).toBe(WINDOW + 10);
+
+    // The late ones are due 700 ms after the original publish, not 700 ms after the recovery.
+    await sleep(Math.max(0, published + 550 - Date.now()));
+    expect(hooks.deaths).toHaveLength(2);
+    expect(await eventually(() => hooks.deaths.length === 4, 1500)).toBe(true);
+    const late = hooks.deaths.slice(2);
+    expect(late.map((d) => d.body).sort()).toEqual(['head-late', 'tail-late']);
+    expect(Math.min(...late.map((d) => d.at)) - published).toBeGreaterThanOrEqual(699);
+    expect(Math.max(...late.map((d) => d.at)) - published).toBeLessThan(700 + 300);
+    expect(queue.messageCount).toBe(WINDOW + 8);
+    expect(store.queueStats(queueId).messages).toBe(WINDOW + 8);
+    expect(takeAllBodies(queue)).toEqual([...names('h', WINDOW - 2), ...names('t', 10)]);
+  });
+
+  test('a recovered queue whose whole tail is past its deadlines empties it without loading it into memory', async () => {
+    const first = durableQueue(fx.store, new Recorder());
+    const { queueId } = first;
+    for (const body of names('h', WINDOW)) first.queue.enqueue(message(body));
+    for (const body of names('e', 50)) first.queue.enqueue(message(body, 20));
+    first.queue.destroy();
+    await sleep(40);
+
+    const store = fx.restart();
+    const hooks = new Recorder();
+    const { queue } = track(durableQueue(store, hooks, queueId));
+    queue.recover(store.queueStats(queueId));
+    expect(held(queue)).toBe(WINDOW);
+    expect(await eventually(() => hooks.deaths.length === 50, 500)).toBe(true);
+    expect(hooks.deaths.map((d) => d.body)).toEqual(names('e', 50));
+    expect(queue.messageCount).toBe(WINDOW);
+    expect(store.queueStats(queueId).messages).toBe(WINDOW);
+    expect(takeAllBodies(queue)).toEqual(names('h', WINDOW));
+  });
+});
