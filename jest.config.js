@@ -1,7 +1,8 @@
 'use strict';
-// Projects: unit tests live next to the code; conformance tests talk to a broker over TCP; extensions test Leveret-only
-// features against an in-process Leveret; durability restarts and kills child brokers; interop runs other clients (pika, amqp-tools) and needs Debian packages, so it only exists
-// with LEVERET_INTEROP=1 (npm run test:interop).
+// Projects: unit tests live next to the code; conformance tests talk to a broker over TCP; extensions test
+// Leveret-only features against an in-process Leveret; durability restarts and kills child brokers; interop runs
+// other clients (pika, amqp-tools) and needs Debian packages, so it only exists with LEVERET_INTEROP=1
+// (npm run test:interop).
 const common = {
   testEnvironment: 'node',
   transform: {
