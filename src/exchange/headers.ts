@@ -1,4 +1,4 @@
-import { Decimal, type FieldTable, type FieldValue } from '../protocol/field-table';
+import { Decimal, Float32, type FieldTable, type FieldValue } from '../protocol/field-table';
 import type { BindingSpec, ExchangeType, Matcher } from './exchange-type';
 
 /**
@@ -135,7 +135,7 @@ export const headersExchangeType: ExchangeType = {
 
 function isTable(value: FieldValue): value is FieldTable {
   return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !(value instanceof Date) &&
-    !(value instanceof Decimal) && !Array.isArray(value);
+    !(value instanceof Decimal) && !(value instanceof Float32) && !Array.isArray(value);
 }
 
 function bytesEqualString(bytes: Buffer, text: string): boolean {
@@ -175,6 +175,10 @@ export function fieldValuesEqual(a: FieldValue, b: FieldValue): boolean {
   if (Buffer.isBuffer(a)) {
     if (typeof b === 'string') return bytesEqualString(a, b);
     return Buffer.isBuffer(b) && a.equals(b);
+  }
+  if (a instanceof Float32 || b instanceof Float32) {
+    // {float, V} in RabbitMQ: equal only to a float of the same value.
+    return a instanceof Float32 && b instanceof Float32 && a.value === b.value;
   }
   if (a instanceof Decimal || b instanceof Decimal) {
     // {decimal, {Scale, Value}} in RabbitMQ: equal only to a decimal with the same scale and digits.
@@ -243,6 +247,7 @@ function erlangTypeName(value: FieldValue): string {
       if (Buffer.isBuffer(value)) return 'binary';
       if (value instanceof Date) return 'timestamp';
       if (value instanceof Decimal) return 'decimal';
+      if (value instanceof Float32) return 'float';
       if (Array.isArray(value)) return 'array';
       return 'table';
   }
@@ -272,6 +277,7 @@ function formatErlangTerm(value: FieldValue): string {
   if (Buffer.isBuffer(value)) return formatErlangBinary(value);
   if (value instanceof Date) return String(Math.floor(value.getTime() / 1000));
   if (value instanceof Decimal) return `{${value.places},${value.digits}}`;
+  if (value instanceof Float32) return erlangFloat(value.value);
   if (Array.isArray(value)) return `[${value.map((v) => `{${erlangTypeName(v)},${formatErlangTerm(v)}}`).join(',')}]`;
   return `[${Object.keys(value)
     .map((k) => {

@@ -1,5 +1,6 @@
 import {
   Decimal,
+  Float32,
   encodeTable,
   encodedTableSize,
   readFieldValue,
@@ -46,7 +47,7 @@ describe('field table golden vectors: decoding every type octet', () => {
     ['l int64 negative', '6c ff ff ff ff ff ff ff fe', -2],
     ['l int64 unsafe -> bigint', '6c 7f ff ff ff ff ff ff ff', 9223372036854775807n],
     ['l int64 min -> bigint', '6c 80 00 00 00 00 00 00 00', -9223372036854775808n],
-    ['f float', '66 3f c0 00 00', 1.5],
+    ['f float (kept as Float32)', '66 3f c0 00 00', new Float32(1.5)],
     ['d double', '64 40 09 21 fb 54 44 2d 18', Math.PI],
     ['D decimal', '44 02 00 00 30 39', new Decimal(2, 12345)],
     ['S longstr', '53 00 00 00 03 e6 97 a5'.replace('e6 97 a5', 'e6 97 a5'), '日'],
@@ -63,6 +64,7 @@ describe('field table golden vectors: decoding every type octet', () => {
     expect(t['key']).toEqual(expected);
     if (typeof expected === 'bigint') expect(typeof t['key']).toBe('bigint');
     if (expected instanceof Decimal) expect(t['key']).toBeInstanceOf(Decimal);
+    if (expected instanceof Float32) expect(t['key']).toBeInstanceOf(Float32);
   });
 
   it('decodes an empty table and several entries in order', () => {
@@ -95,6 +97,7 @@ describe('field table golden vectors: encoding infers types', () => {
     ['beyond int32 -> l', 2147483648, '6c 00 00 00 00 80 00 00 00'],
     ['negative beyond int32 -> l', -2147483649, '6c ff ff ff ff 7f ff ff ff'],
     ['non-integer -> d', 1.5, '64 3f f8 00 00 00 00 00 00'],
+    ['Float32 -> f', new Float32(1.5), '66 3f c0 00 00'],
     ['huge integer beyond int64 -> d', 1e300, '64' + Buffer.from(new Float64Array([1e300]).buffer).reverse().toString('hex')],
     ['bigint -> l', -3n, '6c ff ff ff ff ff ff ff fd'],
     ['Buffer -> x', Buffer.from([1, 2]), '78 00 00 00 02 01 02'],

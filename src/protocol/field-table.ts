@@ -5,10 +5,10 @@
  * nesting deeper than MAX_NESTING all throw FrameSyntaxError.
  *
  * Type octets read:  t bool, b int8, B uint8, s int16, u uint16, I int32, i uint32, l int64 (number when a safe
- * integer, else bigint), f float, d double, D decimal, S longstr (utf8 string), x byte array (Buffer), A array,
+ * integer, else bigint), f float (Float32), d double, D decimal, S longstr (utf8 string), x byte array (Buffer), A array,
  * T timestamp (Date, seconds), F table, V void (null).
  * Type octets written: string S, boolean t, integer in int32 range I, other integer in int64 range l, any other
- * number d, bigint l, Buffer x, Date T, Decimal D, array A, null/undefined V, other object F.
+ * number d, bigint l, Buffer x, Date T, Decimal D, Float32 f, array A, null/undefined V, other object F.
  */
 import { FrameSyntaxError } from './errors';
 
@@ -21,6 +21,7 @@ export type FieldValue =
   | Buffer
   | Date
   | Decimal
+  | Float32
   | FieldValue[]
   | FieldTable;
 
@@ -34,6 +35,15 @@ export class Decimal {
     readonly places: number,
     readonly digits: number,
   ) {}
+}
+
+/**
+ * A single-precision float (type octet f). Kept apart from JS numbers, which decode from doubles (d) and integers,
+ * so the wire type survives: RabbitMQ names it in error texts ("expected integer, got float") and re-encoding a
+ * table keeps it a float.
+ */
+export class Float32 {
+  constructor(readonly value: number) {}
 }
 
 /** Deepest table/array nesting accepted on decode and produced on encode (guards the stack and cyclic input). */
@@ -148,7 +158,7 @@ function readValue(buf: Buffer, stop: number, depth: number): FieldValue {
     }
     case 0x66: // f
       need(4, stop, 'float');
-      v = buf.readFloatBE(pos);
+      v = new Float32(buf.readFloatBE(pos));
       pos += 4;
       return v;
     case 0x64: // d
@@ -275,6 +285,7 @@ function valueSize(v: FieldValue | undefined, depth: number): number {
       if (Buffer.isBuffer(v)) return 5 + v.length;
       if (v instanceof Date) return 9;
       if (v instanceof Decimal) return 6;
+      if (v instanceof Float32) return 5;
       if (Array.isArray(v)) {
         if (depth + 1 > MAX_NESTING) throw tooDeep();
         let size = 5;
@@ -363,6 +374,11 @@ function writeValue(buf: Buffer, o: number, v: FieldValue | undefined, depth: nu
         buf.writeUInt32BE(secs % TWO_32, o + 5);
         return o + 9;
       }
+      if (v instanceof Float32) {
+        buf[o] = 0x66; // f
+        buf.writeFloatBE(v.value, o + 1);
+        return o + 5;
+      }
       if (v instanceof Decimal) {
         buf[o] = 0x44; // D
         buf.writeUInt8(v.places, o + 1);
@@ -447,12 +463,13 @@ function valuesEqual(a: FieldValue | undefined, b: FieldValue | undefined, depth
   if (Buffer.isBuffer(a)) return Buffer.isBuffer(b) && a.equals(b);
   if (a instanceof Date) return b instanceof Date && a.getTime() === b.getTime();
   if (a instanceof Decimal) return b instanceof Decimal && a.places === b.places && a.digits === b.digits;
+  if (a instanceof Float32) return b instanceof Float32 && (a.value === b.value || (Number.isNaN(a.value) && Number.isNaN(b.value)));
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!valuesEqual(a[i], b[i], depth + 1)) return false;
     return true;
   }
-  if (Buffer.isBuffer(b) || b instanceof Date || b instanceof Decimal || Array.isArray(b)) return false;
+  if (Buffer.isBuffer(b) || b instanceof Date || b instanceof Decimal || b instanceof Float32 || Array.isArray(b)) return false;
   return tablesEqualAt(a as FieldTable, b as FieldTable, depth + 1);
 }
 
@@ -478,6 +495,7 @@ export function fieldTypeName(value: FieldValue): string {
       if (Buffer.isBuffer(value)) return 'binary';
       if (value instanceof Date) return 'timestamp';
       if (value instanceof Decimal) return 'decimal';
+      if (value instanceof Float32) return 'float';
       if (Array.isArray(value)) return 'array';
       return 'table';
   }

@@ -5,6 +5,7 @@ export {
   type FieldValue,
   type FieldTable,
   Decimal,
+  Float32,
   MAX_NESTING,
   encodedTableSize,
   encodedFieldValueSize,

@@ -1,4 +1,4 @@
-import type { FieldTable, FieldValue } from '../protocol/field-table';
+import { Decimal, Float32, type FieldTable, type FieldValue } from '../protocol/field-table';
 import { rewriteProperties } from '../protocol/properties';
 import type { Message } from './message';
 
@@ -84,5 +84,5 @@ function countOf(death: FieldTable): number {
 }
 
 function isTable(value: FieldValue | undefined): value is FieldTable {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date) && !('places' in value && 'digits' in value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date) && !(value instanceof Decimal) && !(value instanceof Float32);
 }

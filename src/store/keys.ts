@@ -1,4 +1,4 @@
-import { Decimal, encodeTable, type FieldTable, type FieldValue } from '../protocol/field-table';
+import { Decimal, Float32, encodeTable, type FieldTable, type FieldValue } from '../protocol/field-table';
 
 /*
  * Identity of a binding's arguments. Two argument tables that tablesEqual() calls equal (key order ignored,
@@ -28,7 +28,7 @@ function canonicalValue(value: FieldValue): FieldValue {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
   if (value === null || typeof value !== 'object') return value;
-  if (Buffer.isBuffer(value) || value instanceof Date || value instanceof Decimal) return value;
+  if (Buffer.isBuffer(value) || value instanceof Date || value instanceof Decimal || value instanceof Float32) return value;
   if (Array.isArray(value)) return value.map(canonicalValue);
   return canonicalTable(value);
 }
