@@ -386,7 +386,7 @@ describe('dead-lettering', () => {
     expect(headers['x-first-death-queue']).toBe(work.queue);
   });
 
-  test('the x-death entry: count, reason, queue, exchange, routing-keys and time as an AMQP timestamp; x-first-death-*; no x-last-death-* (RabbitMQ 3.10)', async () => {
+  test('the x-death entry: count, reason, queue, exchange, routing-keys and time as an AMQP timestamp; x-first-death-* (RabbitMQ: DLX)', async () => {
     const { ch } = await open(broker.url);
     const { dlx, dlq } = await deadLetterSink(ch);
     const work = cleanup.queue(uniqueName('work'));
@@ -415,7 +415,16 @@ describe('dead-lettering', () => {
     expect(headers['x-first-death-reason']).toBe('rejected');
     expect(headers['x-first-death-queue']).toBe(work);
     expect(headers['x-first-death-exchange']).toBe('amq.direct');
-    expect(Object.keys(headers).filter((k) => k.startsWith('x-last-death'))).toEqual([]);
+    // x-last-death-* came with RabbitMQ 3.13 (3.10 has none; Leveret sets them, see spec/errata.md): when present,
+    // they name this death.
+    const last = Object.keys(headers).filter((k) => k.startsWith('x-last-death'));
+    if (last.length > 0) {
+      expect({
+        reason: headers['x-last-death-reason'],
+        queue: headers['x-last-death-queue'],
+        exchange: headers['x-last-death-exchange'],
+      }).toEqual({ reason: 'rejected', queue: work, exchange: 'amq.direct' });
+    }
   });
 
   test('without x-dead-letter-routing-key the original routing key is used; with it, that key (RabbitMQ: DLX routing)', async () => {

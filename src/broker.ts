@@ -1,4 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { DelayedScheduler } from './delayed/scheduler';
+import { deliveryModeOf, parseExpiration } from './protocol/properties';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +16,7 @@ import { loadDefinitionsFile } from './management/definitions';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
-import type { Store } from './store/store';
+import type { DelayedRecord, Store } from './store/store';
 import { closeServer, listenAll, type Listening } from './util/listen';
 import { VhostRegistry } from './vhost/registry';
 
@@ -57,7 +59,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   const access = new AccessControl(store, new Set(settings.loopbackUsers));
   const churn = new ChurnStats();
-  const vhosts = new VhostRegistry(store, churn);
+  const delayedLogger = logger.child({ component: 'delayed' });
+  const delayed = new DelayedScheduler(store, (record) => deliverDelayed(vhosts, record), {
+    onError: (err, record) => delayedLogger.error({ err, id: record?.id }, 'delayed message delivery failed'),
+  });
+  const vhosts = new VhostRegistry(store, churn, delayed);
   try {
     recover(store, settings, access, vhosts, logger);
     // The loadDefinitions file, through the same import as POST /api/definitions; a bad file stops the start.
@@ -69,6 +75,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await store.close().catch(() => undefined);
     throw err;
   }
+  delayed.start();
 
   const connections = new Set<Connection>();
   const stats = new MessageStats();
@@ -126,6 +133,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     );
   } catch (err) {
     clearInterval(sampler);
+    delayed.close();
     await store.close().catch(() => undefined);
     throw err;
   }
@@ -155,6 +163,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     http = await startManagement(app, { bind: settings.http.bind, port: httpPort });
   } catch (err) {
     clearInterval(sampler);
+    delayed.close();
     await Promise.all(servers.map(closeServer));
     await store.close().catch(() => undefined);
     throw err;
@@ -178,11 +187,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       for (const socket of sockets) socket.destroy();
       await stopped;
       await http.close();
+      delayed.close();
       await store.close();
       logger.info('broker stopped');
     })());
 
   return { url, port, addresses, httpUrl, httpPort: http.port, httpAddresses: http.addresses, close };
+}
+
+/** A delayed message fell due: it is routed through its exchange, if that still exists. */
+function deliverDelayed(vhosts: VhostRegistry, record: DelayedRecord): void {
+  const expiration = parseExpiration(record.properties);
+  vhosts.get(record.vhost)?.routeDelayed(record.exchange, {
+    id: 0,
+    persistent: deliveryModeOf(record.properties) === 2,
+    exchange: record.exchange,
+    routingKey: record.routingKey,
+    properties: record.properties,
+    body: record.body,
+    expiration: typeof expiration === 'number' ? expiration : -1,
+    headers: undefined,
+  });
 }
 
 /** Turns counters into rates: the broker's, and every queue's, exchange's and channel's. */

@@ -3,13 +3,14 @@ import type { PermissionKind, ResourceKind } from '../auth/access';
 import { MessageStats } from '../observability/stats';
 import { AmqpError } from '../protocol/amqp-error';
 import { MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
-import type { FieldTable, FieldValue } from '../protocol/field-table';
+import { fieldTypeName, type FieldTable } from '../protocol/field-table';
 import type { Exchange } from '../exchange/exchange';
 import type { RoutingSubject } from '../exchange/router';
 import { headersOf, type Message, type QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
 import { deliveryModeOf, expirationOf, parseExpiration, rewriteProperties } from '../protocol/properties';
 import { releaseReplyTo, replyToProperties } from './reply-to';
+import { delayOf } from '../delayed/scheduler';
 import type { CommitListener } from '../store/store';
 import type { VirtualHost } from '../vhost/vhost';
 import { CommandAssembler } from './command-assembler';
@@ -174,8 +175,8 @@ export class Channel implements RoutingSubject, CommitListener {
       if ((flags & REPLY_TO_FLAG) !== 0) properties = replyToProperties(this, properties);
       if ((flags & HEADERS_FLAG) !== 0 && mayCarrySenderKeys(properties)) {
         const headers = decodeBasicProperties(properties, 0, properties.length).headers;
-        const cc = stringList(headers?.CC);
-        const bcc = stringList(headers?.BCC);
+        const cc = senderKeys(headers, 'CC');
+        const bcc = senderKeys(headers, 'BCC');
         if (cc.length > 0 || bcc.length > 0) routingKeys = [args.routingKey, ...cc, ...bcc];
         // BCC keys route the message but are never shown to consumers.
         if (headers?.BCC !== undefined) {
@@ -223,6 +224,12 @@ export class Channel implements RoutingSubject, CommitListener {
     stats.publish++;
     brokerStats.publish++;
     exchange.stats.publish_in++;
+    // x-message-deduplication on the exchange: a repeat is dropped (and confirmed) without routing.
+    if (exchange.dedup !== undefined && exchange.dedup.isDuplicate(message)) {
+      this.confirmAtOnce();
+      return;
+    }
+    if (exchange.delayed && this.hold(exchange, message)) return;
     this.subjectMessage = message;
     if (routingKeys === undefined) {
       this.subjectKey = message.routingKey;
@@ -267,6 +274,33 @@ export class Channel implements RoutingSubject, CommitListener {
     confirm.settle(confirm.next(), true);
     stats.confirm++;
     brokerStats.confirm++;
+  }
+
+  /** A publish that reached no store write: its confirm (if any) is an ack at once. */
+  private confirmAtOnce(): void {
+    const confirm = this.confirm;
+    if (confirm === undefined) return;
+    confirm.settle(confirm.next(), true);
+    this.stats.confirm++;
+    this.host.brokerStats.confirm++;
+  }
+
+  /**
+   * x-delayed-message: a message with a positive x-delay is held by the scheduler (in the store) and routed when due;
+   * its confirm waits for that write. The held copy's x-delay is negated, as the plugin does, so it is not delayed
+   * twice. Returns false when the message routes now. Mandatory is not honoured for held messages (nor by the plugin).
+   */
+  private hold(exchange: Exchange, message: Message): boolean {
+    const scheduler = this.vhost.delayed;
+    const delay = scheduler === undefined ? 0 : delayOf(headersOf(message));
+    if (delay <= 0 || scheduler === undefined) return false;
+    const properties = rewriteProperties(message.properties, (props) => {
+      props.headers = { ...(props.headers ?? {}), 'x-delay': -delay };
+    });
+    scheduler.schedule(this.vhost.name, exchange.name, message.routingKey, properties, message.body, delay);
+    const confirm = this.confirm;
+    if (confirm !== undefined) this.vhost.store.afterCommit(this, confirm.next());
+    return true;
   }
 
   /** The store made a publish (token = confirm sequence number) or a tx.commit durable. */
@@ -554,13 +588,18 @@ function mayCarrySenderKeys(properties: Buffer): boolean {
   return properties.includes(CC_KEY) || properties.includes(BCC_KEY);
 }
 
-function stringList(value: FieldValue | undefined): string[] {
-  if (!Array.isArray(value)) return [];
-  const out: string[] = [];
-  for (const item of value) {
-    if (typeof item === 'string') out.push(item);
-    else if (Buffer.isBuffer(item)) out.push(item.toString('utf8'));
+/** The CC or BCC header's routing keys (longstr items); any other type of header is 406, as in RabbitMQ. */
+function senderKeys(headers: FieldTable | undefined, name: 'CC' | 'BCC'): string[] {
+  const value = headers?.[name];
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new AmqpError(
+      ReplyCode.PreconditionFailed,
+      `invalid message: {unacceptable_type_in_header,"${name}",${fieldTypeName(value)}}`,
+    );
   }
+  const out: string[] = [];
+  for (const item of value) if (typeof item === 'string') out.push(item);
   return out;
 }
 

@@ -48,7 +48,7 @@ export function createDelayedExchangeType(lookup: ExchangeTypeLookup): ExchangeT
       if (name === undefined) return INVALID_DELAYED_TYPE_TEXT;
       const type = lookup(name);
       if (type === undefined) return `unknown exchange type '${name}'`;
-      if (type.delayed) return INVALID_DELAYED_TYPE_TEXT;
+      if (type.delayed) return `Invalid argument, '${DELAYED_EXCHANGE_TYPE}' can't be used for '${DELAYED_TYPE_ARGUMENT}'`;
       return type.validateDeclareArguments?.(args);
     },
     validateBindingArguments(args: FieldTable, exchangeArguments?: FieldTable): string | undefined {

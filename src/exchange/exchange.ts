@@ -32,6 +32,11 @@ export class Exchange {
   deleted = false;
   /** publish_in / publish_out, counted by the channel that routes through this exchange. */
   readonly stats = new MessageStats();
+  /**
+   * x-message-deduplication on the exchange: says whether a message repeats a recent one (then it is not routed).
+   * Set by the vhost, which knows messages; undefined when the exchange does not de-duplicate.
+   */
+  dedup: { isDuplicate(message: object): boolean } | undefined;
 
   constructor(options: ExchangeOptions) {
     this.vhost = options.vhost;

@@ -1,3 +1,4 @@
+import { parseDedupArguments } from '../dedup/dedup';
 import { fieldTypeName, type FieldTable, type FieldValue } from '../protocol/field-table';
 
 /** What a queue does when a publish would take it past x-max-length or x-max-length-bytes. */
@@ -62,12 +63,15 @@ export class ArgumentError extends Error {
     readonly key: string,
     readonly reason: string,
     readonly typeOnly = false,
+    /** The reason is the whole text (LavinMQ's de-duplication arguments). */
+    readonly verbatim = false,
   ) {
     super(`invalid arg '${key}': ${reason}`);
   }
 
   /** The full text for the queue described by `what` ("queue 'q' in vhost '/'"). */
   textFor(what: string): string {
+    if (this.verbatim) return this.reason;
     if (this.typeOnly) return `invalid type '${this.reason}' for arg '${this.key}' in ${what}`;
     return `invalid arg '${this.key}' for ${what}: ${this.reason}`;
   }
@@ -88,7 +92,7 @@ export function parseQueueArguments(args: FieldTable): QueueSettings {
   }
   const overflow = enumArg(args, 'x-overflow', OVERFLOW_MODES, () => 'invalid_overflow') ?? 'drop-head';
   const dlx = args['x-dead-letter-exchange'];
-  if (dlx !== undefined && typeof dlx !== 'string' && !Buffer.isBuffer(dlx)) {
+  if (dlx !== undefined && typeof dlx !== 'string') {
     throw new ArgumentError('x-dead-letter-exchange', fieldTypeName(dlx), true);
   }
   const deadLetterExchange = stringArg(args, 'x-dead-letter-exchange');
@@ -102,8 +106,13 @@ export function parseQueueArguments(args: FieldTable): QueueSettings {
   }
   const queueType = enumArg(args, 'x-queue-type', QUEUE_TYPES, (v) => `"unsupported queue type '${v}'"`);
   enumArg(args, 'x-queue-mode', QUEUE_MODES, (v) => `"unsupported queue mode '${v}'"`);
-  const deliveryLimit = nonNegativeIntArg(args, 'x-delivery-limit');
+  // RabbitMQ 3.10's quorum queues take any x-delivery-limit without checking it; a value that is not a
+  // non-negative integer then sets no limit.
+  const deliveryLimit =
+    queueType === 'quorum' ? lenient(() => nonNegativeIntArg(args, 'x-delivery-limit')) : nonNegativeIntArg(args, 'x-delivery-limit');
   const consumerTimeout = nonNegativeIntArg(args, 'x-consumer-timeout');
+  const dedup = parseDedupArguments(args);
+  if (typeof dedup === 'string') throw new ArgumentError('x-message-deduplication', dedup, false, true);
   return {
     messageTtl,
     expires,
@@ -118,6 +127,14 @@ export function parseQueueArguments(args: FieldTable): QueueSettings {
     consumerTimeout,
     quorum: queueType === 'quorum',
   };
+}
+
+function lenient(parse: () => number | undefined): number | undefined {
+  try {
+    return parse();
+  } catch {
+    return undefined;
+  }
 }
 
 function integerOf(key: string, value: FieldValue): number {
@@ -148,7 +165,6 @@ function stringArg(args: FieldTable, key: string): string | undefined {
   const value = args[key];
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
   throw new ArgumentError(key, `{unacceptable_type,${fieldTypeName(value)}}`);
 }
 

@@ -18,7 +18,7 @@ export class ExpiryHeap {
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if ((heap[parent] as QueueEntry).expiresAt <= entry.expiresAt) break;
+      if (!before(entry, heap[parent] as QueueEntry)) break;
       heap[i] = heap[parent] as QueueEntry;
       i = parent;
     }
@@ -62,12 +62,17 @@ export class ExpiryHeap {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && (heap[right] as QueueEntry).expiresAt < (heap[left] as QueueEntry).expiresAt ? right : left;
-      if ((heap[child] as QueueEntry).expiresAt >= last.expiresAt) break;
+      const child = right < n && before(heap[right] as QueueEntry, heap[left] as QueueEntry) ? right : left;
+      if (!before(heap[child] as QueueEntry, last)) break;
       heap[i] = heap[child] as QueueEntry;
       i = child;
     }
     heap[i] = last;
     return top;
   }
+}
+
+/** Heap order: by deadline, then by seq, so entries due in the same millisecond expire in publish order. */
+function before(a: QueueEntry, b: QueueEntry): boolean {
+  return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.seq < b.seq);
 }

@@ -5,6 +5,7 @@ import type { QueueStats, Store, StoredEntry } from '../store/store';
 import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
 import type { QueueConsumer } from './consumer';
 import type { DeathReason } from './dead-letter';
+import { Deduplicator } from './deduplicate';
 import { ExpiryHeap } from './expiry-heap';
 import { EntryState, newEntry, type Message, type QueueEntry } from './message';
 import { FifoReadyList, PriorityReadyList, type ReadyList } from './ready-list';
@@ -116,6 +117,8 @@ export class Queue {
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiryTimerAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** x-message-deduplication: repeated messages are dropped at enqueue. */
+  private readonly dedup: Deduplicator | undefined;
   private readonly drainLater = (): void => {
     this.drainScheduled = false;
     this.drain();
@@ -145,6 +148,8 @@ export class Queue {
     const maxPriority = this.settings.maxPriority;
     this.ready = maxPriority === undefined ? new FifoReadyList() : new PriorityReadyList(maxPriority);
     this.window = maxPriority === undefined ? WINDOW : Number.POSITIVE_INFINITY;
+    const dedup = Deduplicator.from(options.arguments);
+    this.dedup = typeof dedup === 'string' ? undefined : dedup;
     this.touch();
   }
 
@@ -207,7 +212,8 @@ export class Queue {
    */
   enqueue(message: Message): boolean {
     const settings = this.settings;
-    if (settings.overflow !== 'drop-head' && this.isFull()) {
+    if (this.dedup !== undefined && this.dedup.isDuplicate(message)) return true;
+    if (settings.overflow !== 'drop-head' && this.wouldOverflow(message.body.length)) {
       if (settings.overflow === 'reject-publish-dlx' && settings.deadLetterExchange !== undefined) {
         this.hooks.deadLetter?.(this, message, 'maxlen');
       }
@@ -251,8 +257,15 @@ export class Queue {
     if (stored) this.loadedThrough = seq;
     if (this.consumers.length > 0) this.deliverReady(now);
     if (expiresAt !== 0 && entry.state === EntryState.Ready) {
-      this.track(entry);
-      this.armExpiry();
+      if (expiresAt <= now) {
+        // x-message-ttl 0 (or expiration 0) and no consumer took it at once: it expires now, as in RabbitMQ.
+        this.ready.removed(entry);
+        this.readyBytes -= message.body.length;
+        this.drop(entry, 'expired');
+      } else {
+        this.track(entry);
+        this.armExpiry();
+      }
     }
     if (settings.maxLength !== undefined || settings.maxLengthBytes !== undefined) this.dropHeadOverLimit();
     if (this.flowWaiters.size > 0) this.relieve();
@@ -405,6 +418,8 @@ export class Queue {
     }
     this.ready.restore(back);
     if (deadline) this.armExpiry();
+    const { maxLength, maxLengthBytes, overflow } = this.settings;
+    if (overflow === 'drop-head' && (maxLength !== undefined || maxLengthBytes !== undefined)) this.dropHeadOverLimit();
     this.scheduleDrain();
   }
 
@@ -553,12 +568,12 @@ export class Queue {
 
   // ---- length limits ---------------------------------------------------------------------------
 
-  /** reject-publish: the queue holds x-max-length messages or x-max-length-bytes bytes already. */
-  private isFull(): boolean {
+  /** reject-publish: one more message of `size` bytes would take the queue past x-max-length or x-max-length-bytes. */
+  private wouldOverflow(size: number): boolean {
     const { maxLength, maxLengthBytes } = this.settings;
     return (
       (maxLength !== undefined && this.messageCount >= maxLength) ||
-      (maxLengthBytes !== undefined && this.readyBytes >= maxLengthBytes)
+      (maxLengthBytes !== undefined && this.readyBytes + size > maxLengthBytes)
     );
   }
 

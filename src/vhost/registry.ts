@@ -1,3 +1,4 @@
+import type { DelayedScheduler } from '../delayed/scheduler';
 import type { ChurnStats } from '../observability/stats';
 import type { Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
 import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from './policies';
@@ -17,12 +18,13 @@ export class VhostRegistry {
   constructor(
     private readonly store: Store,
     private readonly churn?: ChurnStats,
+    private readonly delayed?: DelayedScheduler,
   ) {}
 
   /** Start-up: one VirtualHost per stored record, each with its durable definitions recovered. */
   load(records: readonly VhostRecord[], definitions: Definitions, parameters: readonly ParameterRecord[] = []): void {
     for (const record of records) {
-      const vhost = new VirtualHost(record.name, this.store, this.churn);
+      const vhost = new VirtualHost(record.name, this.store, this.churn, this.delayed);
       this.vhosts.set(record.name, { record, vhost });
     }
     // Policies first, so recovered queues start with the settings they had.
@@ -74,7 +76,7 @@ export class VhostRegistry {
       existing.record = record;
       return false;
     }
-    this.vhosts.set(record.name, { record, vhost: new VirtualHost(record.name, this.store, this.churn) });
+    this.vhosts.set(record.name, { record, vhost: new VirtualHost(record.name, this.store, this.churn, this.delayed) });
     return true;
   }
 

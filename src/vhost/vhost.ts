@@ -7,9 +7,11 @@ import { exchangeType } from '../exchange/registry';
 import { routeMessage, type RoutingSubject } from '../exchange/router';
 import { ArgumentError, DEFAULT_SETTINGS, parseQueueArguments, type QueueSettings } from '../queue/arguments';
 import { deadLetterProperties, isDeadLetterCycle, publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
+import { Deduplicator } from '../queue/deduplicate';
 import { headersOf, type Message } from '../queue/message';
 import { Queue, type QueueOptions } from '../queue/queue';
 import type { ChurnStats } from '../observability/stats';
+import type { DelayedScheduler } from '../delayed/scheduler';
 import type { Definitions, Store } from '../store/store';
 import { BindingTable, type Binding, type Destination } from './bindings';
 import {
@@ -62,6 +64,9 @@ const EQUIVALENCE_CHECKED_QUEUE_ARGS = [
   'x-delivery-limit',
 ];
 
+/** Classic-queue arguments RabbitMQ 3.10 refuses on quorum queues. */
+const QUORUM_UNSUPPORTED_ARGS = ['x-max-priority', 'x-queue-mode', 'x-queue-master-locator'];
+
 const BUILT_IN_EXCHANGES: ReadonlyArray<readonly [string, string]> = [
   ['', 'direct'],
   ['amq.direct', 'direct'],
@@ -105,6 +110,8 @@ export class VirtualHost {
     readonly store: Store,
     /** Queue churn for the management overview. */
     private readonly churn?: ChurnStats,
+    /** Holds messages published to x-delayed-message exchanges until they are due; absent: delays are ignored. */
+    readonly delayed?: DelayedScheduler,
   ) {
     for (const [exchangeName, type] of BUILT_IN_EXCHANGES) {
       this.addExchange(exchangeName, type, true, false, false, {});
@@ -123,6 +130,14 @@ export class VirtualHost {
       if (req.name.startsWith('amq.')) {
         throw new AmqpError(ReplyCode.AccessRefused, `exchange name '${req.name}' contains reserved prefix 'amq.*'`);
       }
+      const invalid = type.validateDeclareArguments?.(req.arguments);
+      if (invalid !== undefined) {
+        // An x-delayed-type naming no type fails RabbitMQ's own type check: a connection error, like a bad type.
+        const code = invalid.startsWith('unknown exchange type') ? ReplyCode.CommandInvalid : ReplyCode.PreconditionFailed;
+        throw new AmqpError(code, invalid);
+      }
+      const dedup = Deduplicator.from(req.arguments);
+      if (typeof dedup === 'string') throw new AmqpError(ReplyCode.PreconditionFailed, dedup);
       const exchange = this.addExchange(req.name, req.type, req.durable, req.autoDelete, req.internal, req.arguments);
       if (exchange.durable) {
         this.definitionWrites++;
@@ -170,6 +185,7 @@ export class VirtualHost {
     if (req.passive) {
       const queue = this.queueOrDie(req.name);
       this.checkExclusiveAccess(queue, owner);
+      queue.declared();
       return queue;
     }
     // Names the client chose may not use the reserved prefix, even for a queue that exists (RabbitMQ's order:
@@ -179,7 +195,9 @@ export class VirtualHost {
     }
     const name = req.name === '' ? generateQueueName() : req.name;
     authorize?.(name);
-    const settings = checkedSettings(req.arguments, resourceName('queue', name, this.name));
+    const what = resourceName('queue', name, this.name);
+    const settings = checkedSettings(req.arguments, what);
+    if (settings.quorum) checkQuorumDeclare(req, what);
     if (this.churn !== undefined) this.churn.counts.queue_declared++;
     const existing = this.queues.get(name);
     if (existing === undefined) {
@@ -197,7 +215,6 @@ export class VirtualHost {
       const queueId = persistent ? this.store.putQueue(record) : 0;
       return this.addQueue({ ...record, exclusiveOwner, settings }, queueId);
     }
-    const what = resourceName('queue', name, this.name);
     checkField('durable', what, req.durable, existing.durable);
     checkField('auto_delete', what, req.autoDelete, existing.autoDelete);
     checkArgs(EQUIVALENCE_CHECKED_QUEUE_ARGS, what, req.arguments, existing.arguments);
@@ -321,6 +338,27 @@ export class VirtualHost {
     queue.applySettings(settings, policy?.name, operatorPolicy?.name);
   }
 
+  // ---- delayed messages ------------------------------------------------------------------------
+
+  /**
+   * A delayed message fell due: it is routed through its exchange now (with its routing key and CC keys), as if just
+   * published without mandatory. Returns how many queues took it; 0 when the exchange is gone.
+   */
+  routeDelayed(exchangeName: string, message: Message): number {
+    const exchange = this.exchanges.get(exchangeName);
+    if (exchange === undefined) return 0;
+    const headers = headersOf(message);
+    const targets = new Set<object>();
+    const visited = new Set<Exchange>();
+    const scratch = new Set<object>();
+    for (const routingKey of publishedRoutingKeys(message, headers)) {
+      this.route(exchange, { routingKey, headers: () => headers }, targets, visited, scratch);
+    }
+    exchange.stats.publish_out += targets.size;
+    for (const target of targets) (target as Queue).enqueue(message);
+    return targets.size;
+  }
+
   // ---- dead lettering -------------------------------------------------------------------------
 
   /**
@@ -418,6 +456,8 @@ export class VirtualHost {
     const type = exchangeType(typeName);
     if (type === undefined) throw new AmqpError(ReplyCode.CommandInvalid, `unknown exchange type '${typeName}'`);
     const exchange = new Exchange({ vhost: this.name, name, type, durable, autoDelete, internal, arguments: args });
+    const dedup = Deduplicator.from(args);
+    if (typeof dedup !== 'string') exchange.dedup = dedup;
     this.exchanges.set(name, exchange);
     return exchange;
   }
@@ -433,7 +473,7 @@ export class VirtualHost {
     routingKey: string,
     args: FieldTable,
   ): void {
-    const invalid = source.type.validateBindingArguments?.(args);
+    const invalid = source.validateBindingArguments(args);
     if (invalid !== undefined) throw new AmqpError(ReplyCode.PreconditionFailed, invalid);
     const key = BindingTable.key(kind, destination.name, routingKey, args);
     if (this.bindings.get(source, key) !== undefined) return;
@@ -473,6 +513,7 @@ export class VirtualHost {
 
   private removeExchange(exchange: Exchange): void {
     exchange.deleted = true;
+    if (exchange.delayed) this.store.deleteDelayed(this.name, exchange.name);
     this.exchanges.delete(exchange.name);
     for (const binding of this.bindings.fromSource(exchange)) this.bindings.remove(binding);
     exchange.sourceBindings = 0;
@@ -504,6 +545,17 @@ function checkedSettings(args: FieldTable, what: string): QueueSettings {
   } catch (err) {
     if (err instanceof ArgumentError) throw new AmqpError(ReplyCode.PreconditionFailed, err.textFor(what));
     throw err;
+  }
+}
+
+/** RabbitMQ's rules for quorum queues (Leveret runs them as classic queues, but declares them the same way). */
+function checkQuorumDeclare(req: QueueDeclare, what: string): void {
+  const invalid = !req.durable ? 'non-durable' : req.exclusive ? 'exclusive-owner' : req.autoDelete ? 'auto-delete' : undefined;
+  if (invalid !== undefined) throw new AmqpError(ReplyCode.PreconditionFailed, `invalid property '${invalid}' for ${what}`);
+  for (const key of QUORUM_UNSUPPORTED_ARGS) {
+    if (req.arguments[key] !== undefined) {
+      throw new AmqpError(ReplyCode.PreconditionFailed, `invalid arg '${key}' for ${what} of queue type rabbit_quorum_queue`);
+    }
   }
 }
 
