@@ -8,7 +8,7 @@ import type { Exchange } from '../exchange/exchange';
 import type { RoutingSubject } from '../exchange/router';
 import { headersOf, type Message, type QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
-import { deliveryModeOf, expirationOf, parseExpiration, rewriteProperties } from '../protocol/properties';
+import { deliveryModeOf, expirationOf, headersLengthOf, parseExpiration, rewriteProperties } from '../protocol/properties';
 import { releaseReplyTo, replyToProperties } from './reply-to';
 import { delayOf } from '../delayed/scheduler';
 import type { CommitListener } from '../store/store';
@@ -583,8 +583,12 @@ export class Channel implements RoutingSubject, CommitListener {
   }
 }
 
-/** A byte scan that rules out CC/BCC headers without decoding the table (almost every message). */
+/**
+ * Rules out CC/BCC headers without decoding the table: most messages have an empty one (amqplib always sends
+ * headers), and a byte scan settles the rest.
+ */
 function mayCarrySenderKeys(properties: Buffer): boolean {
+  if (headersLengthOf(properties) === 0) return false;
   return properties.includes(CC_KEY) || properties.includes(BCC_KEY);
 }
 

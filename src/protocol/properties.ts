@@ -31,6 +31,23 @@ export function deliveryModeOf(properties: Buffer): number {
   return offset < properties.length ? (properties[offset] as number) : 0;
 }
 
+/** Byte length of the headers table (0 when absent or empty), read without decoding it. */
+export function headersLengthOf(properties: Buffer): number {
+  if (properties.length < 2) return 0;
+  const flags = properties.readUInt16BE(0);
+  if ((flags & HEADERS) === 0) return 0;
+  let offset = 2;
+  let word = flags;
+  while ((word & 1) !== 0) {
+    if (offset + 2 > properties.length) return 0;
+    word = properties.readUInt16BE(offset);
+    offset += 2;
+  }
+  if ((flags & CONTENT_TYPE) !== 0) offset = skipShortString(properties, offset);
+  if ((flags & CONTENT_ENCODING) !== 0) offset = skipShortString(properties, offset);
+  return offset + 4 <= properties.length ? properties.readUInt32BE(offset) : 0;
+}
+
 function skipShortString(buf: Buffer, offset: number): number {
   return offset < buf.length ? offset + 1 + (buf[offset] as number) : buf.length;
 }
