@@ -188,6 +188,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       await stopped;
       await http.close();
       delayed.close();
+      for (const { vhost } of vhosts.list()) vhost.stop();
       await store.close();
       logger.info('broker stopped');
     })());

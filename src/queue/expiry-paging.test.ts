@@ -256,3 +256,39 @@ describe.each(STORES)('expiry of paged durable queues on %s', (_name, make) => {
     expect(takeAllBodies(queue)).toEqual(names('h', WINDOW));
   });
 });
+
+describe('timers after the store is closed', () => {
+  test('an expiry timer that fires after its SQLite store closed stops quietly instead of throwing', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-expiry-closed-'));
+    const store = SqliteStore.open({ dataDir });
+    const queueId = store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    const dead: string[] = [];
+    const queue = new Queue(
+      {
+        vhost: '/',
+        name: 'q',
+        durable: true,
+        autoDelete: false,
+        exclusiveOwner: null,
+        arguments: { 'x-message-ttl': 30, 'x-dead-letter-exchange': 'dlx' },
+        settings: parseQueueArguments({ 'x-message-ttl': 30, 'x-dead-letter-exchange': 'dlx' }),
+      },
+      { unused: () => undefined, deadLetter: (_q, m) => void dead.push(m.body.toString()) },
+      { store, queueId },
+    );
+    queue.enqueue(message('a'));
+    await store.close();
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(uncaught).toEqual([]);
+    // The timer did fire (the message reached the dead-letter hook) before the closed store stopped it.
+    expect(dead).toEqual(['a']);
+  });
+});

@@ -1,6 +1,7 @@
 import { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 import { expirationOf, priorityOf, rewriteProperties } from '../protocol/properties';
+import { StoreError } from '../store/errors';
 import type { QueueStats, Store, StoredEntry } from '../store/store';
 import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
 import type { QueueConsumer } from './consumer';
@@ -86,6 +87,8 @@ export class Queue {
   policy: string | undefined;
   operatorPolicy: string | undefined;
   deleted = false;
+  /** Set by stop(): no timer is armed again. */
+  private stopped = false;
   readonly stats = new MessageStats();
   /**
    * Deliveries that need an ack and are not settled yet (messages_unacknowledged): counted when they leave the
@@ -126,11 +129,23 @@ export class Queue {
   private readonly expireLater = (): void => {
     this.expiryTimer = undefined;
     this.expiryTimerAt = 0;
-    this.expireDue();
+    try {
+      this.expireDue();
+    } catch (err) {
+      // The broker shut its store while this timer was pending: nothing is left to expire into.
+      if (err instanceof StoreError && err.code === 'STORE_CLOSED') this.stop();
+      else throw err;
+    }
   };
   private readonly idleExpired = (): void => {
     this.idleTimer = undefined;
-    if (!this.deleted && this.consumers.length === 0) this.hooks.unused(this);
+    if (this.deleted || this.consumers.length > 0) return;
+    try {
+      this.hooks.unused(this);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'STORE_CLOSED') this.stop();
+      else throw err;
+    }
   };
 
   constructor(
@@ -480,6 +495,15 @@ export class Queue {
     if (settings.overflow === 'drop-head') this.dropHeadOverLimit();
   }
 
+  /** Broker shutdown: the queue's timers stop for good (its store is about to close). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.expiryTimer);
+    this.idleTimer = undefined;
+    this.expiryTimer = undefined;
+  }
+
   /** A queue.declare of this queue counts as use for x-expires. */
   declared(): void {
     this.touch();
@@ -601,7 +625,7 @@ export class Queue {
 
   /** (Re)arms the queue's one expiry timer for the earliest deadline in memory or in the stored tail. */
   private armExpiry(): void {
-    if (this.deleted) return;
+    if (this.deleted || this.stopped) return;
     const inMemory = this.expiry.nextDeadline();
     const tail = this.tailNextExpiry;
     const next = inMemory === 0 ? tail : tail === 0 ? inMemory : Math.min(inMemory, tail);
@@ -666,7 +690,7 @@ export class Queue {
   /** The queue was used: restart the x-expires period (or stop it while consumers exist). */
   private touch(): void {
     const expires = this.settings.expires;
-    if (expires === undefined || this.deleted) return;
+    if (expires === undefined || this.deleted || this.stopped) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     if (this.consumers.length > 0) return;

@@ -258,6 +258,11 @@ export class VirtualHost {
     this.exchanges.clear();
   }
 
+  /** Broker shutdown: every queue's timers stop before the store closes. */
+  stop(): void {
+    for (const queue of this.queues.values()) queue.stop();
+  }
+
   /** Deletes the exclusive queues of a connection that went away. */
   ownerGone(owner: object): void {
     for (const queue of [...this.queues.values()]) {
