@@ -58,6 +58,8 @@ function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S;
     throttle: () => undefined,
     sendMethod: (_channel, id, args) => sent.push({ id, args: args as Record<string, unknown> }),
     sendContent: () => {},
+    sendDelivery: (_channel, consumerTag, deliveryTag, redelivered, exchange, routingKey) =>
+      void sent.push({ id: MethodId.BasicDeliver, args: { consumerTag, deliveryTag, redelivered, exchange, routingKey } }),
   };
   const channel = new Channel(1, host);
   declare(vhost, 'durable-q', true);

@@ -60,6 +60,17 @@ export interface ChannelHost {
   checkPublish(exchange: string): void;
   sendMethod(channel: number, id: number, args: object): void;
   sendContent(channel: number, properties: Buffer, body: Buffer): void;
+  /** basic.deliver and its content in one call (the consumer hot path). */
+  sendDelivery(
+    channel: number,
+    consumerTag: string,
+    deliveryTag: number,
+    redelivered: boolean,
+    exchange: string,
+    routingKey: string,
+    properties: Buffer,
+    body: Buffer,
+  ): void;
 }
 
 interface PendingPublish {
@@ -371,14 +382,16 @@ export class Channel implements RoutingSubject, CommitListener {
       brokerStats.redeliver++;
     }
     const message = entry.message;
-    this.send(MethodId.BasicDeliver, {
-      consumerTag: consumer.tag,
-      deliveryTag: tag,
-      redelivered: entry.redelivered,
-      exchange: message.exchange,
-      routingKey: message.routingKey,
-    });
-    this.host.sendContent(this.id, message.properties, message.body);
+    this.host.sendDelivery(
+      this.id,
+      consumer.tag,
+      tag,
+      entry.redelivered,
+      message.exchange,
+      message.routingKey,
+      message.properties,
+      message.body,
+    );
   }
 
   /** basic.get: hands one entry over outside any consumer. */

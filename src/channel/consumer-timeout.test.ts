@@ -59,6 +59,7 @@ function setup(consumerTimeout: number, channelId = 1): Setup {
       if (id === MethodId.BasicDeliver || id === MethodId.BasicGetOk) tags.push((args as { deliveryTag: number }).deliveryTag);
     },
     sendContent: () => {},
+    sendDelivery: (_channel, _consumerTag, deliveryTag) => void tags.push(deliveryTag),
   };
   const channel = new Channel(channelId, host);
   channels.push(channel);

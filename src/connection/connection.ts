@@ -207,6 +207,19 @@ export class Connection implements ChannelHost, FlowListener {
     this.writer.content(channel, properties, body);
   }
 
+  sendDelivery(
+    channel: number,
+    consumerTag: string,
+    deliveryTag: number,
+    redelivered: boolean,
+    exchange: string,
+    routingKey: string,
+    properties: Buffer,
+    body: Buffer,
+  ): void {
+    this.writer.deliver(channel, consumerTag, deliveryTag, redelivered, exchange, routingKey, properties, body);
+  }
+
   // ---- reading -----------------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
