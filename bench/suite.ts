@@ -449,7 +449,9 @@ async function startLeveret(): Promise<Broker> {
   const args = [BROKER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--http-port', '0', '--data-dir', dir];
   args.push('--log-level', 'warn');
   const t0 = nowMs();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  // LEVERET_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the broker under load.
+  const nodeArgs = (process.env.LEVERET_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   children.add(child);
   const tail = outputTail(child);
   const url = `amqp://guest:guest@127.0.0.1:${port}`;

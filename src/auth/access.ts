@@ -113,6 +113,11 @@ export class AccessControl {
 
   // ---- topic permissions -------------------------------------------------------------------------
 
+  /** False while no topic permission exists anywhere: the per-publish topic check is then skipped. */
+  get hasTopicPermissions(): boolean {
+    return this.topicPermissions.size > 0;
+  }
+
   listTopicPermissions(): TopicPermissionRecord[] {
     return [...this.topicPermissions.values()];
   }

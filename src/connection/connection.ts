@@ -97,6 +97,7 @@ export class Connection implements ChannelHost, FlowListener {
   private missedTicks = 0;
   private released = false;
   private readonly publishAllowed = new Set<string>();
+  private lastPublishExchange: string | undefined;
   /** Congested queues this connection's reading is paused for. */
   private readonly throttledBy = new Set<Queue>();
   private throttleTimer: NodeJS.Timeout | undefined;
@@ -170,13 +171,18 @@ export class Connection implements ChannelHost, FlowListener {
 
   /** Topic authorisation on a topic exchange's routing key (publish: write, bind: read). */
   checkTopic(exchange: string, kind: 'write' | 'read', routingKey: string): void {
+    if (!this.context.access.hasTopicPermissions) return;
     const clientId = this.clientProperties['connection_name'];
     this.context.access.checkTopic(this.userName, this.vhost.name, exchange, kind, routingKey, typeof clientId === 'string' ? clientId : '');
   }
 
   /** basic.publish's write check, cached per exchange name for the connection's life (RabbitMQ caches too). */
   checkPublish(exchange: string): void {
-    if (this.publishAllowed.has(exchange)) return;
+    // Publishers mostly use one exchange: comparing with the last one spares hashing a freshly decoded name.
+    if (exchange === this.lastPublishExchange || this.publishAllowed.has(exchange)) {
+      this.lastPublishExchange = exchange;
+      return;
+    }
     this.check('write', 'exchange', exchange);
     if (this.publishAllowed.size >= PUBLISH_CACHE_SIZE) this.publishAllowed.clear();
     this.publishAllowed.add(exchange);

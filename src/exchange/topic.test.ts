@@ -251,3 +251,29 @@ describe('topic exchange', () => {
     expect([...out][0]).toBe(q2);
   });
 });
+
+describe('topic route memo', () => {
+  test('a remembered routing key sees bindings added, removed and dropped with their destination', () => {
+    const matcher = matcherWith(['q1', 'a.*']);
+    expect(routed(matcher, 'a.b')).toEqual(['q1']);
+    expect(routed(matcher, 'a.b')).toEqual(['q1']);
+    matcher.add(binding('q2', '#.b'));
+    expect(routed(matcher, 'a.b')).toEqual(['q1', 'q2']);
+    matcher.remove(binding('q1', 'a.*'));
+    expect(routed(matcher, 'a.b')).toEqual(['q2']);
+    matcher.removeDestination('q2');
+    expect(routed(matcher, 'a.b')).toEqual([]);
+  });
+
+  test('remembered results add to what the caller already collected, and many distinct keys stay correct', () => {
+    const matcher = matcherWith(['q1', 'k.*'], ['q2', '#']);
+    const out = new Set<string>(['earlier']);
+    matcher.route('k.1', undefined, out);
+    matcher.route('k.1', undefined, out);
+    expect([...out].sort()).toEqual(['earlier', 'q1', 'q2']);
+    for (let i = 0; i < 10_000; i++) {
+      const key = i % 2 === 0 ? `k.${i}` : `x.${i}`;
+      expect(routed(matcher, key)).toEqual(i % 2 === 0 ? ['q1', 'q2'] : ['q2']);
+    }
+  });
+});

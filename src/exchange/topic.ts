@@ -81,13 +81,23 @@ class TopicNode<D> {
   }
 }
 
+/** Routing keys whose result a topic exchange remembers; the memo is dropped when full or when bindings change. */
+const ROUTE_MEMO_SIZE = 4096;
+
 class TopicMatcher<D> implements Matcher<D> {
   private readonly root = new TopicNode<D>(false, false, 0);
+  /**
+   * routing key -> destinations, for keys routed since the bindings last changed. Publishers reuse a limited set of
+   * keys, so most messages skip splitting the key and walking the trie.
+   */
+  private memo = new Map<string, readonly D[]>();
+  private readonly scratch = new Set<D>();
   /** destination -> binding keys it currently has at least one binding with, for removeDestination. */
   private readonly keysByDestination = new Map<D, Set<string>>();
   private epoch = 0;
 
   add(binding: BindingSpec<D>): void {
+    this.forget();
     const { destination, routingKey } = binding;
     let node = this.root;
     for (const word of splitTopicKey(routingKey)) node = node.childOrCreate(word);
@@ -101,16 +111,37 @@ class TopicMatcher<D> implements Matcher<D> {
   }
 
   remove(binding: BindingSpec<D>): void {
+    this.forget();
     this.removeKey(binding.destination, binding.routingKey, false);
   }
 
   removeDestination(destination: D): void {
+    this.forget();
     const keys = this.keysByDestination.get(destination);
     if (keys === undefined) return;
     for (const key of [...keys]) this.removeKey(destination, key, true);
   }
 
   route(routingKey: string, _headers: FieldTable | undefined, out: Set<D>): void {
+    const known = this.memo.get(routingKey);
+    if (known !== undefined) {
+      for (let i = 0; i < known.length; i++) out.add(known[i] as D);
+      return;
+    }
+    const found = this.scratch;
+    found.clear();
+    this.match(routingKey, found);
+    if (this.memo.size >= ROUTE_MEMO_SIZE) this.memo = new Map();
+    this.memo.set(routingKey, [...found]);
+    for (const destination of found) out.add(destination);
+  }
+
+  private forget(): void {
+    if (this.memo.size > 0) this.memo = new Map();
+  }
+
+  /** Walks the trie for `routingKey`. */
+  private match(routingKey: string, out: Set<D>): void {
     const root = this.root;
     const hash = root.hash;
     if (hash !== undefined && root.children.size === 0 && root.star === undefined && hash.children.size === 0 &&
