@@ -11,7 +11,7 @@ import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
 import { ChurnStats, MessageStats } from './observability/stats';
-import { buildManagementApp, startManagement } from './management/app';
+import { startLazyManagement, type ManagementServer } from './management/server';
 import { loadDefinitionsFile } from './management/definitions';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
@@ -142,9 +142,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   // The management API. A library user who asked for an ephemeral AMQP port gets an ephemeral HTTP port too,
   // so test suites can run brokers side by side.
   const httpPort = options.http?.port ?? (options.port === 0 || options.amqp?.port === 0 ? 0 : settings.http.port);
-  let http: Awaited<ReturnType<typeof startManagement>>;
+  let http: ManagementServer;
   try {
-    const app = buildManagementApp({
+    const deps = {
       vhosts,
       access,
       store,
@@ -159,8 +159,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         version: packageVersion(),
         amqpListeners: addresses.map(parseAddress),
       },
-    });
-    http = await startManagement(app, { bind: settings.http.bind, port: httpPort });
+    };
+    // Fastify is loaded with the first HTTP request (server.ts says why).
+    const build = async () => (await import('./management/app')).buildManagementApp(deps);
+    http = await startLazyManagement(build, { bind: settings.http.bind, port: httpPort }, deps.logger);
   } catch (err) {
     clearInterval(sampler);
     delayed.close();

@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { closeServer, listenAll } from '../util/listen';
 import { authenticator } from './auth';
+import { startLazyManagement, type ManagementServer } from './server';
 import type { ManagementDeps } from './deps';
 import { Errors, toApiError } from './errors';
 import { bindingRoutes } from './routes/bindings';
@@ -120,27 +119,11 @@ export function parseJsonBody(text: string): Record<string, unknown> {
  * Serves the app on each bind address (IPv6-only for ':' addresses, so '0.0.0.0' and '::' can share a port). A missing
  * address family is skipped when other addresses work. Port 0 picks one ephemeral port, reused for every address.
  */
+/** Serves an already built app on every address (tests; the broker starts it lazily, see server.ts). */
 export async function startManagement(
   app: FastifyInstance,
   options: { bind: readonly string[]; port: number },
-): Promise<{ addresses: string[]; port: number; close(): Promise<void> }> {
+): Promise<ManagementServer> {
   await app.ready();
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    app.routing(req, res);
-  };
-  const { servers, addresses, port } = await listenAll(
-    () => createServer(handler),
-    options.bind,
-    options.port,
-    (address, code) => app.log.warn({ address, code }, 'cannot listen on this address; skipping it'),
-  );
-  return {
-    addresses,
-    port,
-    close: async () => {
-      for (const server of servers) server.closeAllConnections();
-      await Promise.all(servers.map(closeServer));
-      await app.close();
-    },
-  };
+  return startLazyManagement(async () => app, options, app.log);
 }
