@@ -58,7 +58,8 @@ export class CommandAssembler<M> {
     if (classId !== ClassId.Basic) {
       throw unexpected(`expected content header for class ${ClassId.Basic}, got one for class ${classId} instead`);
     }
-    const size = Number(payload.readBigUInt64BE(4));
+    // Two 32-bit reads: a BigInt per message for a size that is always a safe integer would be garbage.
+    const size = payload.readUInt32BE(4) * 0x100000000 + payload.readUInt32BE(8);
     this.properties = Buffer.from(payload.subarray(12));
     if (size > MAX_MESSAGE_SIZE) {
       this.reset();

@@ -200,7 +200,21 @@ export class FrameWriter {
 
 /** Writes a short string (length octet, UTF-8 bytes) at `offset`; returns the offset after it. */
 function shortString(buf: Buffer, offset: number, value: string): number {
-  const length = value.length === 0 ? 0 : buf.write(value, offset + 1, 'utf8');
+  const n = value.length;
+  if (n <= 48) {
+    // Names are short and ASCII: storing the char codes beats a native UTF-8 write call.
+    let i = 0;
+    for (; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[offset + 1 + i] = c;
+    }
+    if (i === n) {
+      buf[offset] = n;
+      return offset + 1 + n;
+    }
+  }
+  const length = n === 0 ? 0 : buf.write(value, offset + 1, 'utf8');
   if (length > 255 || (length === 255 && Buffer.byteLength(value, 'utf8') > 255)) {
     throw new RangeError(`short string longer than 255 bytes: ${JSON.stringify(value.slice(0, 40))}...`);
   }
