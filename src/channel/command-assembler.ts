@@ -49,18 +49,21 @@ export class CommandAssembler<M> {
     }
   }
 
-  /** Returns true when the header completed a command (empty body). `payload` is only valid during the call. */
-  onHeader(payload: Buffer): boolean {
+  /**
+   * Returns true when the header completed a command (empty body). The payload is buf[start, end) (default: all of
+   * buf), valid only during the call: what is kept is copied.
+   */
+  onHeader(buf: Buffer, start = 0, end = buf.length): boolean {
     if (this.state === State.Idle) throw unexpected('expected method frame, got non method frame instead');
     if (this.state === State.ExpectBody) throw unexpected('expected content body, got non content body frame instead');
-    if (payload.length < 14) throw new AmqpError(ReplyCode.FrameError, 'content header frame too short');
-    const classId = payload.readUInt16BE(0);
+    if (end - start < 14) throw new AmqpError(ReplyCode.FrameError, 'content header frame too short');
+    const classId = buf.readUInt16BE(start);
     if (classId !== ClassId.Basic) {
       throw unexpected(`expected content header for class ${ClassId.Basic}, got one for class ${classId} instead`);
     }
     // Two 32-bit reads: a BigInt per message for a size that is always a safe integer would be garbage.
-    const size = payload.readUInt32BE(4) * 0x100000000 + payload.readUInt32BE(8);
-    this.properties = Buffer.from(payload.subarray(12));
+    const size = buf.readUInt32BE(start + 4) * 0x100000000 + buf.readUInt32BE(start + 8);
+    this.properties = copyOf(buf, start + 12, end);
     if (size > MAX_MESSAGE_SIZE) {
       this.reset();
       throw new AmqpError(
@@ -79,26 +82,27 @@ export class CommandAssembler<M> {
     return false;
   }
 
-  /** Returns true when this body frame completed the command. `payload` is only valid during the call. */
-  onBody(payload: Buffer): boolean {
+  /** Returns true when this body frame, buf[start, end) (valid only during the call), completed the command. */
+  onBody(buf: Buffer, start = 0, end = buf.length): boolean {
     if (this.state === State.Idle) throw unexpected('expected method frame, got non method frame instead');
     if (this.state === State.ExpectHeader) {
       throw unexpected(`expected content header for class ${ClassId.Basic}, got non content header frame instead`);
     }
+    const length = end - start;
     const remaining = this.bodySize - this.received;
-    if (payload.length > remaining) {
+    if (length > remaining) {
       throw new AmqpError(
         ReplyCode.FrameError,
-        `content body of ${this.received + payload.length} bytes exceeds the ${this.bodySize} bytes announced in its header`,
+        `content body of ${this.received + length} bytes exceeds the ${this.bodySize} bytes announced in its header`,
       );
     }
-    if (this.received === 0 && payload.length === this.bodySize) {
-      this.complete(Buffer.from(payload));
+    if (this.received === 0 && length === this.bodySize) {
+      this.complete(copyOf(buf, start, end));
       return true;
     }
     const body = (this.body ??= Buffer.allocUnsafe(this.bodySize));
-    payload.copy(body, this.received);
-    this.received += payload.length;
+    buf.copy(body, this.received, start, end);
+    this.received += length;
     if (this.received < this.bodySize) return false;
     this.complete(body);
     return true;
@@ -118,6 +122,13 @@ export class CommandAssembler<M> {
     this.completedBody = body;
     this.reset();
   }
+}
+
+/** A copy of buf[start, end) that does not keep the socket chunk alive (small ones come from Node's pool). */
+function copyOf(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
 }
 
 function unexpected(text: string, blamePublish = false): AmqpError {

@@ -236,7 +236,7 @@ export class Connection implements ChannelHost, FlowListener {
     try {
       if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
       while ((this.state as State) !== State.Closed && reader.next()) {
-        this.handleFrame(reader.frameType, reader.channel, reader.payload);
+        this.handleFrame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
       }
     } catch (err) {
       this.fail(err, 0, 0);
@@ -264,23 +264,24 @@ export class Connection implements ChannelHost, FlowListener {
     return true;
   }
 
-  private handleFrame(type: number, channelId: number, payload: Buffer): void {
+  /** One frame, its payload being buf[start, end) (a view of the socket's chunk: valid during the call only). */
+  private handleFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
     if (type === FRAME_METHOD) {
-      this.handleMethodFrame(channelId, payload);
+      this.handleMethodFrame(channelId, buf, start, end);
     } else if (type === FRAME_HEARTBEAT) {
       if (channelId !== 0) throw new AmqpError(ReplyCode.UnexpectedFrame, `heartbeat frame on channel ${channelId}`);
     } else if (type === FRAME_HEADER || type === FRAME_BODY) {
-      this.handleContentFrame(type, channelId, payload);
+      this.handleContentFrame(type, channelId, buf, start, end);
     }
   }
 
-  private handleMethodFrame(channelId: number, payload: Buffer): void {
-    if (payload.length < 4) throw new AmqpError(ReplyCode.FrameError, 'method frame too short');
-    const id = payload.readUInt32BE(0);
+  private handleMethodFrame(channelId: number, buf: Buffer, start: number, end: number): void {
+    if (end - start < 4) throw new AmqpError(ReplyCode.FrameError, 'method frame too short');
+    const id = buf.readUInt32BE(start);
     const info = methodInfo(id);
     if (info === undefined) throw new UnknownMethodError(id >>> 16, id & 0xffff);
     if (channelId === 0) {
-      this.handleConnectionMethod(id, payload);
+      this.handleConnectionMethod(id, buf.subarray(start, end));
       return;
     }
     if (this.state !== State.Open) {
@@ -300,7 +301,7 @@ export class Connection implements ChannelHost, FlowListener {
       return;
     }
     try {
-      const args = decodeArgs(id, payload);
+      const args = decodeArgs(id, buf, start + 4, end);
       channel.assembler.onMethod(args as BasicPublishArgs, info.hasContent);
       if (info.hasContent) return;
       if (id === MethodId.ChannelClose) {
@@ -317,7 +318,7 @@ export class Connection implements ChannelHost, FlowListener {
     }
   }
 
-  private handleContentFrame(type: number, channelId: number, payload: Buffer): void {
+  private handleContentFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
     if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
     if (this.state !== State.Open) {
       if (this.state === State.Closing) return;
@@ -330,7 +331,7 @@ export class Connection implements ChannelHost, FlowListener {
     // Content with no method before it is blamed on no method (0, 0); otherwise on the pending basic.publish.
     const blamed = assembler.idle ? 0 : MethodId.BasicPublish;
     try {
-      const complete = type === FRAME_HEADER ? assembler.onHeader(payload) : assembler.onBody(payload);
+      const complete = type === FRAME_HEADER ? assembler.onHeader(buf, start, end) : assembler.onBody(buf, start, end);
       if (complete) {
         channel.publish(
           assembler.completedMethod as BasicPublishArgs,
@@ -372,7 +373,7 @@ export class Connection implements ChannelHost, FlowListener {
   // ---- connection class --------------------------------------------------------------------------
 
   private handleConnectionMethod(id: number, payload: Buffer): void {
-    const args = decodeArgs(id, payload);
+    const args = decodeArgs(id, payload, 4, payload.length);
     switch (this.state) {
       case State.AwaitingStartOk:
         if (id !== MethodId.ConnectionStartOk) throw handshakeError(id, 'connection.start-ok');
@@ -719,9 +720,9 @@ function capability(clientProperties: FieldTable, name: string): boolean {
 }
 
 /** Decodes method arguments; malformed arguments are a FRAME_ERROR blamed on the method, as in RabbitMQ. */
-function decodeArgs(id: number, payload: Buffer): object {
+function decodeArgs(id: number, buf: Buffer, start: number, end: number): object {
   try {
-    return decodeMethodArgs(id, payload, 4, payload.length);
+    return decodeMethodArgs(id, buf, start, end);
   } catch (err) {
     if (err instanceof FrameSyntaxError) {
       throw new AmqpError(ReplyCode.FrameError, `cannot decode method arguments: ${err.message}`, id >>> 16, id & 0xffff);

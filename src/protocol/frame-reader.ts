@@ -19,8 +19,13 @@ export class FrameReader {
   frameType = 0;
   /** Channel of the current frame. */
   channel = 0;
-  /** Payload of the current frame: a view, valid until the next push() or next(). */
-  payload: Buffer = EMPTY;
+  /**
+   * Payload of the current frame as buffer[start, end): valid until the next push() or next(). Hot paths read these
+   * directly; `payload` makes a view when one is needed.
+   */
+  buffer: Buffer = EMPTY;
+  start = 0;
+  end = 0;
 
   private chunks: Buffer[] = [];
   /** Index of the first chunk with unread bytes. */
@@ -37,6 +42,11 @@ export class FrameReader {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+  }
+
+  /** Payload of the current frame as a view of `buffer` (valid until the next push() or next()). */
+  get payload(): Buffer {
+    return this.start === 0 && this.end === this.buffer.length ? this.buffer : this.buffer.subarray(this.start, this.end);
   }
 
   /** Bytes received but not yet consumed (includes a partially received frame). */
@@ -84,15 +94,18 @@ export class FrameReader {
     const total = size + FRAME_OVERHEAD;
     if (this.buffered < total) return false;
 
-    let payload: Buffer;
+    let buffer: Buffer;
+    let start: number;
     let endOctet: number;
     if (first.length - off >= total) {
-      payload = first.subarray(off + FRAME_HEADER_SIZE, off + FRAME_HEADER_SIZE + size);
-      endOctet = first[off + FRAME_HEADER_SIZE + size]!;
+      buffer = first;
+      start = off + FRAME_HEADER_SIZE;
+      endOctet = first[start + size]!;
       this.skip(total);
     } else {
       this.skip(FRAME_HEADER_SIZE);
-      payload = this.take(size);
+      buffer = this.take(size);
+      start = 0;
       endOctet = this.peek(0);
       this.skip(1);
     }
@@ -104,7 +117,9 @@ export class FrameReader {
     }
     this.frameType = type;
     this.channel = channel;
-    this.payload = payload;
+    this.buffer = buffer;
+    this.start = start;
+    this.end = start + size;
     return true;
   }
 
