@@ -14,16 +14,7 @@ export function deliveryModeOf(properties: Buffer): number {
   if (properties.length < 2) return 0;
   const flags = properties.readUInt16BE(0);
   if ((flags & DELIVERY_MODE) === 0) return 0;
-  let offset = 2;
-  // Continuation flag words (bit 0) precede the list; basic has none in practice but they are legal.
-  let word = flags;
-  while ((word & 1) !== 0) {
-    if (offset + 2 > properties.length) return 0;
-    word = properties.readUInt16BE(offset);
-    offset += 2;
-  }
-  if ((flags & CONTENT_TYPE) !== 0) offset = skipShortString(properties, offset);
-  if ((flags & CONTENT_ENCODING) !== 0) offset = skipShortString(properties, offset);
+  let offset = headersOffset(properties, flags);
   if ((flags & HEADERS) !== 0) {
     if (offset + 4 > properties.length) return 0;
     offset += 4 + properties.readUInt32BE(offset);
@@ -36,16 +27,25 @@ export function headersLengthOf(properties: Buffer): number {
   if (properties.length < 2) return 0;
   const flags = properties.readUInt16BE(0);
   if ((flags & HEADERS) === 0) return 0;
+  const offset = headersOffset(properties, flags);
+  return offset + 4 <= properties.length ? properties.readUInt32BE(offset) : 0;
+}
+
+/**
+ * Where the headers property would start: past the flag words (continuation words, bit 0, are legal though basic
+ * has none in practice) and the content-type and content-encoding short strings. Past the end when truncated.
+ */
+function headersOffset(properties: Buffer, flags: number): number {
   let offset = 2;
   let word = flags;
   while ((word & 1) !== 0) {
-    if (offset + 2 > properties.length) return 0;
+    if (offset + 2 > properties.length) return properties.length;
     word = properties.readUInt16BE(offset);
     offset += 2;
   }
   if ((flags & CONTENT_TYPE) !== 0) offset = skipShortString(properties, offset);
   if ((flags & CONTENT_ENCODING) !== 0) offset = skipShortString(properties, offset);
-  return offset + 4 <= properties.length ? properties.readUInt32BE(offset) : 0;
+  return offset;
 }
 
 function skipShortString(buf: Buffer, offset: number): number {

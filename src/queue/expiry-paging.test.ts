@@ -12,49 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FieldTable } from '../protocol/field-table';
 import { encodeBasicProperties } from '../protocol/generated/amqp';
-import { MemoryStore } from '../store/memory';
 import { SqliteStore } from '../store/sqlite';
+import { RESTARTABLE_STORES, type RestartableStore } from '../store/test-support/restartable';
 import type { Store } from '../store/store';
 import { parseQueueArguments } from './arguments';
 import type { DeathReason } from './dead-letter';
 import type { Message, QueueEntry } from './message';
 import { Queue, WINDOW, type QueueHooks } from './queue';
 
-interface Fixture {
-  store: Store;
-  /** A broker restart: the same store for memory, closed and reopened for SQLite. */
-  restart(): Store;
-  cleanup(): Promise<void>;
-}
-
-const STORES: ReadonlyArray<readonly [string, () => Fixture]> = [
-  [
-    'MemoryStore',
-    () => {
-      const store = new MemoryStore();
-      return { store, restart: () => store, cleanup: () => Promise.resolve() };
-    },
-  ],
-  [
-    'SqliteStore',
-    () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-expiry-paging-'));
-      const fixture: Fixture = {
-        store: SqliteStore.open({ dataDir }),
-        restart: () => {
-          void fixture.store.close();
-          fixture.store = SqliteStore.open({ dataDir });
-          return fixture.store;
-        },
-        cleanup: async () => {
-          await fixture.store.close();
-          fs.rmSync(dataDir, { recursive: true, force: true });
-        },
-      };
-      return fixture;
-    },
-  ],
-];
 
 const ARGS: FieldTable = { 'x-dead-letter-exchange': 'dlx' };
 
@@ -114,11 +79,11 @@ async function eventually(condition: () => boolean, ms = 1000): Promise<boolean>
   return true;
 }
 
-describe.each(STORES)('expiry of paged durable queues on %s', (_name, make) => {
-  let fx: Fixture;
+describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name, make) => {
+  let fx: RestartableStore;
   const queues: Queue[] = [];
   beforeEach(() => {
-    fx = make();
+    fx = make('leveret-expiry-paging-');
   });
   afterEach(async () => {
     for (const q of queues.splice(0)) if (!q.deleted) q.destroy();

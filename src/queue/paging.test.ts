@@ -5,11 +5,8 @@
  *
  * Most cases run against both stores: MemoryStore, and SqliteStore on a temp dir (closed and reopened to restart).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { MemoryStore } from '../store/memory';
-import { SqliteStore } from '../store/sqlite';
+import { RESTARTABLE_STORES, type RestartableStore } from '../store/test-support/restartable';
 import type { Store } from '../store/store';
 import type { QueueConsumer } from './consumer';
 import type { Message, QueueEntry } from './message';
@@ -18,41 +15,6 @@ import { Queue, WINDOW, type QueueOptions } from './queue';
 /** More than three windows, and not a multiple of anything the queue uses. */
 const MANY = 3 * WINDOW + 17;
 
-interface Fixture {
-  store: Store;
-  /** A broker restart: the same store for memory, closed and reopened for SQLite. */
-  restart(): Store;
-  cleanup(): Promise<void>;
-}
-
-const STORES: ReadonlyArray<readonly [string, () => Fixture]> = [
-  [
-    'MemoryStore',
-    () => {
-      const store = new MemoryStore();
-      return { store, restart: () => store, cleanup: () => Promise.resolve() };
-    },
-  ],
-  [
-    'SqliteStore',
-    () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-paging-'));
-      const fixture: Fixture = {
-        store: SqliteStore.open({ dataDir }),
-        restart: () => {
-          void fixture.store.close();
-          fixture.store = SqliteStore.open({ dataDir });
-          return fixture.store;
-        },
-        cleanup: async () => {
-          await fixture.store.close();
-          fs.rmSync(dataDir, { recursive: true, force: true });
-        },
-      };
-      return fixture;
-    },
-  ],
-];
 
 const OPTIONS: QueueOptions = { vhost: '/', name: 'q', durable: true, autoDelete: false, exclusiveOwner: null, arguments: {} };
 
@@ -127,10 +89,10 @@ async function until(condition: () => boolean, turns = 200): Promise<void> {
   for (let i = 0; i < turns && !condition(); i++) await nextTurn();
 }
 
-describe.each(STORES)('durable queue paging on %s', (_name, make) => {
-  let fx: Fixture;
+describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) => {
+  let fx: RestartableStore;
   beforeEach(() => {
-    fx = make();
+    fx = make('leveret-paging-');
   });
   afterEach(async () => {
     await fx.cleanup();
