@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { StoreError } from './errors';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 
+/** Page size of newly created database files (existing files keep theirs). */
+export const PAGE_SIZE = 16384;
+
 /*
  * Opening a SqliteStore's database: the data directory, its lock (the database file itself, held with
  * locking_mode=EXCLUSIVE; see sqlite.ts), the pid file that names the holder in the error message, schema
@@ -74,7 +77,13 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
     db.pragma('locking_mode = EXCLUSIVE');
     // Freed pages go back to the file system a slice at a time (reclaimSpace). The mode can only be chosen before
     // the file's first page is written (switching to WAL writes it), so only new files get it.
-    if (fileStat === null) db.pragma('auto_vacuum = INCREMENTAL');
+    if (fileStat === null) {
+      // 16 KiB pages: a batch of persistent messages commits in about 60 % of the time 4 KiB pages take (fewer WAL
+      // frames per message). Like auto_vacuum it can only be chosen before the first page is written, and it must
+      // come first: setting auto_vacuum fixes the page size.
+      db.pragma(`page_size = ${PAGE_SIZE}`);
+      db.pragma('auto_vacuum = INCREMENTAL');
+    }
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') {
       throw new StoreError('STORE_UNREADABLE', `database file ${file} cannot use WAL (got ${String(mode)})`);
