@@ -568,7 +568,7 @@ class Progress {
     private readonly label: string,
     private readonly target: number,
     workers: Worker[],
-    private readonly rss: RssSampler,
+    rss: RssSampler,
     stallS = 120,
   ) {
     this.stall = new Promise<never>((_, reject) => {

@@ -140,7 +140,7 @@ export class Channel implements RoutingSubject, CommitListener {
   }
 
   headers(): FieldTable | undefined {
-    return messageHeaders(this.subjectMessage as Message);
+    return headersOf(this.subjectMessage as Message);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
@@ -628,9 +628,4 @@ function checkedExpiration(properties: Buffer): number {
     ReplyCode.PreconditionFailed,
     `invalid expiration '${expirationOf(properties) ?? ''}': ${expiration}`,
   );
-}
-
-/** Decodes a message's headers once and caches them on the message. */
-export function messageHeaders(message: Message): FieldTable | undefined {
-  return headersOf(message);
 }

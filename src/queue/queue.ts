@@ -1,6 +1,6 @@
 import { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
-import { expirationOf, priorityOf, rewriteProperties } from '../protocol/properties';
+import { priorityOf, rewriteProperties } from '../protocol/properties';
 import { StoreError } from '../store/errors';
 import type { QueueStats, Store, StoredEntry } from '../store/store';
 import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
