@@ -454,6 +454,13 @@ async function startLeveret(): Promise<Broker> {
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   children.add(child);
   const tail = outputTail(child);
+  // LEVERET_BENCH_BROKER_OUTPUT=file keeps all of the broker's output (with --trace-gc, say) rather than its tail.
+  const keepAll = process.env.LEVERET_BENCH_BROKER_OUTPUT;
+  if (keepAll) {
+    const out = fs.createWriteStream(keepAll);
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+  }
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   const ready = await awaitAmqp(url, child, 30_000, tail);
   const pid = child.pid as number;

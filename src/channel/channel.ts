@@ -8,7 +8,13 @@ import type { Exchange } from '../exchange/exchange';
 import type { RoutingSubject } from '../exchange/router';
 import { headersOf, type Message, type QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
-import { deliveryModeOf, expirationOf, headersLengthOf, parseExpiration, rewriteProperties } from '../protocol/properties';
+import {
+  deliveryModeOf,
+  expirationOf,
+  hasSenderKeyHeader,
+  parseExpiration,
+  rewriteProperties,
+} from '../protocol/properties';
 import { releaseReplyTo, replyToProperties } from './reply-to';
 import { delayOf } from '../delayed/scheduler';
 import type { CommitListener } from '../store/store';
@@ -24,8 +30,6 @@ const EXPIRATION_FLAG = 1 << 8;
 const REPLY_TO_FLAG = 1 << 9;
 const HEADERS_FLAG = 1 << 13;
 /** The field-table key encodings of CC and BCC (a short string: length octet, then the name). */
-const CC_KEY = Buffer.from('\x02CC', 'latin1');
-const BCC_KEY = Buffer.from('\x03BCC', 'latin1');
 /** afterCommit token for a tx.commit waiting on the store; publish confirms use sequence numbers from 1. */
 const TX_COMMIT_TOKEN = 0;
 /** afterCommit token for a definition method's reply waiting on the store (replies queue in order). */
@@ -112,9 +116,13 @@ export class Channel implements RoutingSubject, CommitListener {
   private confirmFlushScheduled = false;
   /** Replies to durable definition changes, sent in order as the store commits them. */
   private readonly pendingReplies: { readonly id: number; readonly args: object }[] = [];
-  /** The consumer-timeout timer and the deadline it is set for (one per channel, never per delivery). */
+  /**
+   * The consumer timeout's ticker (one per channel, never per delivery) and its coarse clock: the time of its last
+   * tick, which stamps the deliveries until the next one, so a delivery does not read the clock.
+   */
   private timeoutTimer: NodeJS.Timeout | undefined;
-  private timeoutAt = 0;
+  private timeoutTickMs = 0;
+  private timeoutClock = 0;
   private readonly checkTimeoutsLater = (): void => {
     this.timeoutTimer = undefined;
     this.checkTimeouts();
@@ -184,7 +192,7 @@ export class Channel implements RoutingSubject, CommitListener {
       if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(properties);
       if ((flags & EXPIRATION_FLAG) !== 0) expiration = checkedExpiration(properties);
       if ((flags & REPLY_TO_FLAG) !== 0) properties = replyToProperties(this, properties);
-      if ((flags & HEADERS_FLAG) !== 0 && mayCarrySenderKeys(properties)) {
+      if ((flags & HEADERS_FLAG) !== 0 && hasSenderKeyHeader(properties)) {
         const headers = decodeBasicProperties(properties, 0, properties.length).headers;
         const cc = senderKeys(headers, 'CC');
         const bcc = senderKeys(headers, 'BCC');
@@ -363,10 +371,8 @@ export class Channel implements RoutingSubject, CommitListener {
   deliver(consumer: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
     if (!consumer.noAck) {
-      const now = Date.now();
-      this.unacked.add(new Unacked(tag, queue, entry, consumer, now));
+      this.unacked.add(new Unacked(tag, queue, entry, consumer, this.watchTimeout(queue)));
       consumer.unacked++;
-      this.watchTimeout(queue, now);
     }
     const stats = this.stats;
     const brokerStats = this.host.brokerStats;
@@ -397,11 +403,7 @@ export class Channel implements RoutingSubject, CommitListener {
   /** basic.get: hands one entry over outside any consumer. */
   deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
     const tag = this.nextDeliveryTag++;
-    if (!noAck) {
-      const now = Date.now();
-      this.unacked.add(new Unacked(tag, queue, entry, undefined, now));
-      this.watchTimeout(queue, now);
-    }
+    if (!noAck) this.unacked.add(new Unacked(tag, queue, entry, undefined, this.watchTimeout(queue)));
     const stats = this.stats;
     const brokerStats = this.host.brokerStats;
     if (noAck) {
@@ -432,35 +434,44 @@ export class Channel implements RoutingSubject, CommitListener {
     return queue.settings.consumerTimeout ?? this.host.consumerTimeout;
   }
 
-  /** A delivery needing an ack went out at `now`: make sure the channel's timer fires by its deadline. */
-  private watchTimeout(queue: Queue, now: number): void {
+  /**
+   * A delivery needing an ack is going out: makes sure the ticker runs often enough for its queue's timeout, and
+   * returns the time to stamp it with, the coarse clock (at most one tick before now).
+   */
+  private watchTimeout(queue: Queue): number {
     const timeout = this.timeoutOf(queue);
-    if (timeout === 0) return;
-    const deadline = now + timeout;
-    if (this.timeoutTimer !== undefined && this.timeoutAt <= deadline) return;
-    this.armTimeout(deadline, now);
+    if (timeout === 0) return Date.now(); // unwatched (rare: the default is 30 min); a policy may add a timeout later
+    const tick = tickFor(timeout);
+    if (this.timeoutTimer === undefined || tick < this.timeoutTickMs) {
+      this.timeoutClock = Date.now();
+      this.armTimeout(tick);
+    }
+    return this.timeoutClock;
   }
 
-  private armTimeout(deadline: number, now: number): void {
+  private armTimeout(tick: number): void {
     clearTimeout(this.timeoutTimer);
-    this.timeoutAt = deadline;
-    this.timeoutTimer = setTimeout(this.checkTimeoutsLater, Math.min(Math.max(0, deadline - now), 2 ** 31 - 1));
+    this.timeoutTickMs = tick;
+    this.timeoutTimer = setTimeout(this.checkTimeoutsLater, tick);
     this.timeoutTimer.unref();
   }
 
   /**
-   * The timer fired: a delivery unacked past its queue's timeout closes the channel with 406, as RabbitMQ's
-   * consumer_timeout does (its deliveries are requeued by the close); otherwise the timer moves to the next deadline.
+   * A tick: a delivery unacked past its queue's timeout closes the channel with 406, as RabbitMQ's consumer_timeout
+   * does (its deliveries are requeued by the close); otherwise the ticker goes on while deliveries are watched.
+   * A delivery is stamped with the clock of the tick before it, so its deadline gets one tick's margin: a timeout
+   * fires between one and two ticks late (a tick is a quarter of the timeout, at most a minute), never early.
    */
   private checkTimeouts(): void {
     if (this.closing) return;
     const now = Date.now();
-    let next = 0;
+    this.timeoutClock = now;
+    let tick = 0;
     for (const u of this.unacked.values()) {
       const timeout = this.timeoutOf(u.queue);
       if (timeout === 0) continue;
-      const deadline = u.deliveredAt + timeout;
-      if (deadline <= now) {
+      const uTick = tickFor(timeout);
+      if (u.deliveredAt + timeout + uTick <= now) {
         this.host.channelError(
           this.id,
           new AmqpError(
@@ -471,9 +482,9 @@ export class Channel implements RoutingSubject, CommitListener {
         );
         return;
       }
-      if (next === 0 || deadline < next) next = deadline;
+      if (tick === 0 || uTick < tick) tick = uTick;
     }
-    if (next !== 0) this.armTimeout(next, now);
+    if (tick !== 0) this.armTimeout(tick);
   }
 
   // ---- settling --------------------------------------------------------------------------------
@@ -596,13 +607,9 @@ export class Channel implements RoutingSubject, CommitListener {
   }
 }
 
-/**
- * Rules out CC/BCC headers without decoding the table: most messages have an empty one (amqplib always sends
- * headers), and a byte scan settles the rest.
- */
-function mayCarrySenderKeys(properties: Buffer): boolean {
-  if (headersLengthOf(properties) === 0) return false;
-  return properties.includes(CC_KEY) || properties.includes(BCC_KEY);
+/** The consumer timeout's tick for a timeout: a quarter of it, between 1 ms and a minute. */
+function tickFor(timeout: number): number {
+  return Math.min(Math.max(1, Math.floor(timeout / 4)), 60_000);
 }
 
 /** The CC or BCC header's routing keys (longstr items); any other type of header is 406, as in RabbitMQ. */

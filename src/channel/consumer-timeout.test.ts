@@ -160,6 +160,36 @@ describe('consumer timeout', () => {
     expect((errors[0] as ChannelErrorCall).at - redelivered).toBeGreaterThanOrEqual(90);
   });
 
+  test('a delivery made between ticks is timed from its own delivery, never earlier', async () => {
+    const { channel, vhost, errors, tags } = setup(0);
+    const queue = declare(vhost, 'q', { 'x-consumer-timeout': 100 });
+    consume(channel, queue);
+    publish(channel, 'q', 'first');
+    await sleep(60); // two ticks of 25 ms have passed, a third is due
+    publish(channel, 'q', 'second');
+    const secondAt = Date.now();
+    expect(tags).toEqual([1, 2]);
+    channel.settle(1, false, true, false);
+    expect(await eventually(() => errors.length > 0)).toBe(true);
+    const at = (errors[0] as ChannelErrorCall).at;
+    expect(at - secondAt).toBeGreaterThanOrEqual(99);
+    expect(at - secondAt).toBeLessThan(400);
+  });
+
+  test('once every watched delivery is settled, no tick closes the channel later', async () => {
+    const { channel, vhost, errors, tags } = setup(0);
+    const queue = declare(vhost, 'q', { 'x-consumer-timeout': 40 });
+    consume(channel, queue);
+    for (let i = 0; i < 3; i++) {
+      publish(channel, 'q');
+      await sleep(15);
+      channel.settle(tags[i] as number, false, true, false);
+    }
+    await sleep(200);
+    expect(tags).toEqual([1, 2, 3]);
+    expect(errors).toEqual([]);
+  });
+
   test("the host's default applies when the queue has no x-consumer-timeout", async () => {
     const { channel, vhost, errors } = setup(80);
     const queue = declare(vhost, 'q');

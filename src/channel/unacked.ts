@@ -14,7 +14,7 @@ export class Unacked {
     readonly entry: QueueEntry,
     /** Undefined for basic.get deliveries. */
     readonly consumer: ChannelConsumer | undefined,
-    /** Epoch ms of the delivery, for the consumer timeout. */
+    /** Epoch ms of the delivery for the consumer timeout, from the channel's coarse clock (up to a tick early). */
     readonly deliveredAt: number,
   ) {}
 }

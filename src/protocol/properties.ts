@@ -32,6 +32,83 @@ export function headersLengthOf(properties: Buffer): number {
 }
 
 /**
+ * Whether the headers table has a top-level CC or BCC key, found by walking the keys and skipping each value by its
+ * type: no decoding, no allocation, a step per entry rather than a scan of the bytes. Answers true when it cannot
+ * tell (an unknown type or truncated bytes), so that the caller decodes the table and reports what is wrong.
+ */
+export function hasSenderKeyHeader(properties: Buffer): boolean {
+  if (properties.length < 2) return false;
+  const flags = properties.readUInt16BE(0);
+  if ((flags & HEADERS) === 0) return false;
+  let offset = headersOffset(properties, flags);
+  if (offset + 4 > properties.length) return true;
+  const end = offset + 4 + properties.readUInt32BE(offset);
+  if (end > properties.length) return true;
+  offset += 4;
+  while (offset < end) {
+    const keyLength = properties[offset] as number;
+    const keyStart = offset + 1;
+    offset = keyStart + keyLength;
+    if (offset >= end) return true;
+    if (
+      (keyLength === 2 && properties[keyStart] === 0x43 && properties[keyStart + 1] === 0x43) ||
+      (keyLength === 3 &&
+        properties[keyStart] === 0x42 &&
+        properties[keyStart + 1] === 0x43 &&
+        properties[keyStart + 2] === 0x43)
+    ) {
+      return true;
+    }
+    offset = skipFieldValue(properties, offset, end);
+    if (offset < 0) return true;
+  }
+  return false;
+}
+
+/** Past the field value (type octet and value) at offset; -1 for an unknown type or one running past end. */
+function skipFieldValue(buf: Buffer, offset: number, end: number): number {
+  const type = buf[offset] as number;
+  let at = offset + 1;
+  switch (type) {
+    case 0x56: // V void
+      break;
+    case 0x74: // t boolean
+    case 0x62: // b
+    case 0x42: // B
+      at += 1;
+      break;
+    case 0x73: // s
+    case 0x75: // u
+      at += 2;
+      break;
+    case 0x49: // I
+    case 0x69: // i
+    case 0x66: // f
+      at += 4;
+      break;
+    case 0x44: // D decimal
+      at += 5;
+      break;
+    case 0x6c: // l
+    case 0x4c: // L
+    case 0x64: // d
+    case 0x54: // T timestamp
+      at += 8;
+      break;
+    case 0x53: // S long string
+    case 0x78: // x byte array
+    case 0x41: // A array
+    case 0x46: // F table
+      if (at + 4 > end) return -1;
+      at += 4 + buf.readUInt32BE(at);
+      break;
+    default:
+      return -1;
+  }
+  return at <= end ? at : -1;
+}
+
+/**
  * Where the headers property would start: past the flag words (continuation words, bit 0, are legal though basic
  * has none in practice) and the content-type and content-encoding short strings. Past the end when truncated.
  */
