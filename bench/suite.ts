@@ -448,6 +448,8 @@ async function startLeveret(): Promise<Broker> {
   const port = await freePort();
   const args = [BROKER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--http-port', '0', '--data-dir', dir];
   args.push('--log-level', 'warn');
+  // LEVERET_BENCH_ARGS="--durability relaxed" adds broker options, for experiments.
+  if (process.env.LEVERET_BENCH_ARGS) args.push(...process.env.LEVERET_BENCH_ARGS.split(' ').filter((a) => a !== ''));
   const t0 = nowMs();
   // LEVERET_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the broker under load.
   const nodeArgs = (process.env.LEVERET_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');

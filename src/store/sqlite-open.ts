@@ -9,16 +9,19 @@ import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 export const PAGE_SIZE = 16384;
 
 /*
- * Opening a SqliteStore's database: the data directory, its lock (the database file itself, held with
- * locking_mode=EXCLUSIVE; see sqlite.ts), the pid file that names the holder in the error message, schema
- * migration, and the StoreError an open failure becomes.
+ * Opening a SqliteStore's database: the data directory, its lock (LOCK_FILE, see lockDataDir), the pid file that
+ * names the holder in the error message, schema migration, and the StoreError an open failure becomes.
  */
 
 export const DB_FILE = 'leveret.db';
 export const PID_FILE = 'leveret.pid';
+export const LOCK_FILE = 'leveret.lock';
 
-/** Data directories held by a SqliteStore of this process (realpath). */
-const openDirs = new Set<string>();
+/** Data directories held by a SqliteStore of this process (realpath), with the connection that holds the lock. */
+const openDirs = new Map<string, Database.Database>();
+
+/** How long a connection waits for another's lock on the database: only the two of this process share it. */
+const BUSY_TIMEOUT_MS = 5000;
 
 /** The SqliteStoreOptions that opening uses. */
 export interface OpenOptions {
@@ -65,16 +68,15 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
     throw new StoreError('STORE_UNREADABLE', `database file ${file} is not a regular file`);
   }
 
+  const lock = lockDataDir(realDir);
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: 0 });
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
+    lock.close();
     throw classifyOpenError(err, file, realDir);
   }
   try {
-    // EXCLUSIVE before the first access: the connection keeps its OS locks (and WAL uses no shared memory);
-    // the write transaction takes the exclusive lock now, so a second broker fails here and not on first write.
-    db.pragma('locking_mode = EXCLUSIVE');
     // Freed pages go back to the file system a slice at a time (reclaimSpace). The mode can only be chosen before
     // the file's first page is written (switching to WAL writes it), so only new files get it.
     if (fileStat === null) {
@@ -88,14 +90,11 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
     if (mode !== 'wal') {
       throw new StoreError('STORE_UNREADABLE', `database file ${file} cannot use WAL (got ${String(mode)})`);
     }
-    db.exec('BEGIN IMMEDIATE');
-    db.exec('COMMIT');
-    db.pragma(`synchronous = ${options.durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
-    db.pragma('journal_size_limit = 67108864');
+    configureConnection(db, options.durability);
     migrate(db, file);
-    db.exec('CREATE TEMP TABLE temp_message_refs (message_id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
   } catch (err) {
     db.close();
+    lock.close();
     throw err instanceof StoreError ? err : classifyOpenError(err, file, realDir);
   }
 
@@ -104,14 +103,62 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
   } catch (err) {
     options.logger?.warn({ err, dir }, 'cannot write pid file');
   }
-  openDirs.add(realDir);
+  openDirs.set(realDir, lock);
   return { db, realDir, file };
+}
+
+/**
+ * A second connection to an opened store's database, for the writer thread (sqlite-writer.ts). The directory lock
+ * is the opener's; WAL lets this connection write while the other reads.
+ */
+export function openWriterConnection(file: string, durability: OpenOptions['durability']): Database.Database {
+  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    configureConnection(db, durability);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
 }
 
 /** After the database is closed: removes this process's pid file and lets the directory be opened again. */
 export function releaseDataDir(dir: string): void {
   removeOwnPidFile(dir);
+  openDirs.get(dir)?.close();
   openDirs.delete(dir);
+}
+
+/** Per-connection settings (the journal mode and page size belong to the file). */
+function configureConnection(db: Database.Database, durability: OpenOptions['durability']): void {
+  db.pragma(`synchronous = ${durability === 'relaxed' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('journal_size_limit = 67108864');
+  db.exec('CREATE TEMP TABLE temp_message_refs (message_id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+}
+
+/**
+ * Locks the data directory for this process: LOCK_FILE, a tiny SQLite database held by a connection in
+ * locking_mode=EXCLUSIVE that has written once, keeps an OS lock on it for the life of that connection (the kernel
+ * drops it on kill -9). A second broker's attempt fails at once (SQLITE_BUSY), which names the holder from the pid
+ * file. The lock is a file of its own so that the database itself can have two connections in this process: the
+ * broker's, and the writer thread's.
+ */
+function lockDataDir(realDir: string): Database.Database {
+  let lock: Database.Database;
+  try {
+    lock = new Database(path.join(realDir, LOCK_FILE), { timeout: 0 });
+  } catch (err) {
+    throw classifyOpenError(err, path.join(realDir, LOCK_FILE), realDir);
+  }
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.exec('COMMIT');
+  } catch (err) {
+    lock.close();
+    throw classifyOpenError(err, path.join(realDir, LOCK_FILE), realDir);
+  }
+  return lock;
 }
 
 function migrate(db: Database.Database, file: string): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { encodeTable } from '../protocol/field-table';
+import { encodeTable, type FieldTable } from '../protocol/field-table';
 import { canonicalArgumentsKey } from './keys';
 import { applyDelayedOp, DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp } from './sqlite-delayed';
 import type { Statements } from './sqlite-statements';
@@ -71,12 +71,12 @@ export type Op =
   | EntryOp
   | DelayedOp
   | { readonly kind: typeof REMOVE; readonly queueId: number; readonly seq: number }
-  | { readonly kind: typeof PUT_EXCHANGE; readonly record: ExchangeRecord }
+  | { readonly kind: typeof PUT_EXCHANGE; readonly record: StoredRecord<ExchangeRecord> }
   | { readonly kind: typeof DELETE_EXCHANGE; readonly vhost: string; readonly name: string }
-  | { readonly kind: typeof PUT_QUEUE; readonly id: number; readonly record: QueueRecord }
+  | { readonly kind: typeof PUT_QUEUE; readonly id: number; readonly record: StoredRecord<QueueRecord> }
   | { readonly kind: typeof DELETE_QUEUE; readonly id: number; readonly vhost: string; readonly name: string }
-  | { readonly kind: typeof PUT_BINDING; readonly record: BindingRecord }
-  | { readonly kind: typeof DELETE_BINDING; readonly record: BindingRecord }
+  | { readonly kind: typeof PUT_BINDING; readonly record: StoredRecord<BindingRecord> }
+  | { readonly kind: typeof DELETE_BINDING; readonly record: StoredRecord<BindingRecord> }
   | { readonly kind: typeof PUT_VHOST; readonly record: VhostRecord }
   | { readonly kind: typeof DELETE_VHOST; readonly name: string }
   | { readonly kind: typeof PUT_USER; readonly record: UserRecord }
@@ -92,6 +92,25 @@ export type Op =
       readonly json: string;
     }
   | { readonly kind: typeof DELETE_PARAMETER; readonly component: string; readonly vhost: string; readonly name: string };
+
+/**
+ * A definition record as an op carries it: its arguments table already encoded (args) and keyed (argsKey), so
+ * that the op is plain data (strings, numbers, booleans, bytes) that can cross to the writer thread.
+ */
+export type StoredRecord<R extends { readonly arguments: FieldTable }> = Omit<R, 'arguments'> & {
+  readonly args: Buffer;
+  readonly argsKey: Buffer;
+};
+
+export function storedRecord<R extends { readonly arguments: FieldTable }>(record: R): StoredRecord<R> {
+  const { arguments: table, ...rest } = record;
+  return { ...rest, args: encodeTable(table), argsKey: canonicalArgumentsKey(table) };
+}
+
+/** What applyOps logs with: the broker's logger, or the writer thread's stand-in that posts to it. */
+export interface WarnLogger {
+  warn(obj: object, msg: string): void;
+}
 
 export interface QueueDelta {
   count: number;
@@ -109,7 +128,7 @@ export function applyOps(
   st: Statements,
   ops: readonly Op[],
   deltas: Map<number, QueueDelta>,
-  logger: Logger | undefined,
+  logger: WarnLogger | undefined,
 ): number {
   let written = 0;
   for (let i = 0; i < ops.length; i++) {
@@ -155,8 +174,7 @@ export function applyOps(
       }
       case PUT_EXCHANGE: {
         const r = op.record;
-        const args = encodeTable(r.arguments);
-        st.putExchange.run(r.vhost, r.name, r.type, bit(r.durable), bit(r.autoDelete), bit(r.internal), args);
+        st.putExchange.run(r.vhost, r.name, r.type, bit(r.durable), bit(r.autoDelete), bit(r.internal), r.args);
         written++;
         break;
       }
@@ -167,7 +185,7 @@ export function applyOps(
         break;
       case PUT_QUEUE: {
         const r = op.record;
-        st.putQueue.run(op.id, r.vhost, r.name, bit(r.durable), bit(r.autoDelete), encodeTable(r.arguments));
+        st.putQueue.run(op.id, r.vhost, r.name, bit(r.durable), bit(r.autoDelete), r.args);
         written++;
         break;
       }
@@ -178,15 +196,13 @@ export function applyOps(
         break;
       case PUT_BINDING: {
         const r = op.record;
-        st.putBinding.run(r.vhost, r.source, r.destinationKind, r.destination, r.routingKey,
-          canonicalArgumentsKey(r.arguments), encodeTable(r.arguments));
+        st.putBinding.run(r.vhost, r.source, r.destinationKind, r.destination, r.routingKey, r.argsKey, r.args);
         written++;
         break;
       }
       case DELETE_BINDING: {
         const r = op.record;
-        st.deleteBinding.run(r.vhost, r.source, r.destinationKind, r.destination, r.routingKey,
-          canonicalArgumentsKey(r.arguments));
+        st.deleteBinding.run(r.vhost, r.source, r.destinationKind, r.destination, r.routingKey, r.argsKey);
         written++;
         break;
       }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { CommitListeners } from './commit-listeners';
 import { StoreError } from './errors';
 import { encodeParameterValue } from './parameter-value';
 import { SCHEMA_VERSION } from './schema';
@@ -22,6 +23,7 @@ import {
   PUT_VHOST,
   REMOVE,
   applyOps,
+  storedRecord,
   dropQueueEntries,
   type EnqueueOp,
   type EntryOp,
@@ -40,6 +42,8 @@ import {
   type PutDelayedOp,
 } from './sqlite-delayed';
 import { describe, openDatabase, releaseDataDir } from './sqlite-open';
+import { RECLAIM_INTERVAL_MS, reclaimFreePages, reclaimPagesPerTick } from './sqlite-reclaim';
+import { WriterThread, type WriterEvents } from './sqlite-writer-thread';
 import {
   prepareStatements,
   readAccess,
@@ -92,17 +96,24 @@ export { DB_FILE, PID_FILE } from './sqlite-open';
  * hold them; queue_entries holds (queue, seq) -> message. Each queue row carries its entry count, byte total and
  * last seq, updated once per queue per batch, so queueStats is one row read even with millions of entries.
  *
- * The data directory is locked by the database file itself: locking_mode=EXCLUSIVE plus a write transaction at open
- * keeps an OS lock on leveret.db for the life of the connection (released by the kernel on kill -9). A pid file
- * next to it only serves the error message; an in-process registry catches a second open in the same process.
+ * The writer thread: with the first persistent message (writerThread 'auto'), batches stop being written on the
+ * event loop and go to a worker thread with its own connection (sqlite-writer-thread.ts). One batch is in flight at
+ * a time; the next gathers here meanwhile, which widens the window in which an enqueue and its removal cancel out.
+ * Listeners of a batch run when the thread reports its commit. Reads stay here and first wait for every batch sent.
+ * The delayed-message reads wait only when a batch in flight holds delayed-message writes.
  *
- * Failure: if a batch fails (disk full, I/O error), it stays buffered and is retried after a pause; its listeners
- * wait, so nothing unwritten is ever confirmed. Reads and flush() report the error as StoreError STORE_IO.
-
+ * The data directory is locked by LOCK_FILE (sqlite-open.ts), held for the life of the store and released by the
+ * kernel on kill -9. A pid file next to it only serves the error message; an in-process registry catches a second
+ * open in the same process.
+ *
+ * Failure: if a batch fails (disk full, I/O error), it stays buffered (here, or queued in the thread with every
+ * later batch) and is retried after a pause; its listeners wait, so nothing unwritten is ever confirmed. Reads and
+ * flush() report the error as StoreError STORE_IO.
  *
  * Modules: this file holds the store and its group commit; sqlite-ops.ts the buffered ops and how a batch applies
  * them; sqlite-statements.ts the prepared statements and reading definitions back; sqlite-delayed.ts the delayed
- * messages' statements, ops and reads; sqlite-open.ts opening, locking, the pid file and migration.
+ * messages' statements, ops and reads; sqlite-open.ts opening, locking, the pid file and migration; sqlite-batch.ts,
+ * sqlite-writer-thread.ts and sqlite-writer.ts the writer thread; sqlite-reclaim.ts giving free pages back.
  */
 
 export interface SqliteStoreOptions {
@@ -113,6 +124,12 @@ export interface SqliteStoreOptions {
   logger?: Logger;
   /** Buffered ops that trigger an immediate batch (default 10,000). */
   batchLimit?: number;
+  /**
+   * Where batches are written: 'auto' (default) moves the writing to a writer thread with the first persistent
+   * message (definitions alone never start it, so an idle broker does not pay its memory); 'always' starts it at
+   * open; 'never' writes on the caller's thread.
+   */
+  writerThread?: 'auto' | 'always' | 'never';
 }
 
 /** Counters about group commit, for tests and metrics. */
@@ -129,14 +146,6 @@ export interface SqliteStoreCounters {
   largestBatch: number;
 }
 
-/**
- * How often, and how many bytes of pages at most, free space is given back: 256 KiB every 32 ms (8 MiB/s), about
- * 0.1 ms of event loop each. Larger steps stalled the loop long enough to show as every connection's p99 latency
- * while a deleted backlog's space was being returned (32 MiB every 5 s: ~40 ms stalls; 1 MiB every 125 ms: p99 of
- * scenario g 1.2 ms against 0.3 ms without).
- */
-const RECLAIM_INTERVAL_MS = 32;
-const RECLAIM_BYTES_PER_TICK = 256 * 1024;
 const DEFAULT_BATCH_LIMIT = 10_000;
 const RETRY_MS = 1000;
 
@@ -156,6 +165,13 @@ export class SqliteStore implements Store {
 
   private readonly st: Statements;
   private readonly logger: Logger | undefined;
+  private readonly durability: 'fsync' | 'relaxed' | undefined;
+  private readonly writerMode: 'auto' | 'always' | 'never';
+  /** The writer thread once it runs, and while it starts. */
+  private thread: WriterThread | undefined;
+  private threadStarting: WriterThread | undefined;
+  /** The last batch sent to the thread with delayed-message writes (the scheduler's reads wait for it). */
+  private delayedSeq = 0;
   private readonly batchLimit: number;
   /** synchronous=FULL (durability fsync): reclaimSpace lowers it for its own commits only. */
   private readonly fsync: boolean;
@@ -171,17 +187,14 @@ export class SqliteStore implements Store {
 
   // The batch being buffered.
   private ops: Op[] = [];
-  private listeners: CommitListener[] = [];
-  private tokens: number[] = [];
+  private readonly listeners = new CommitListeners();
   /** queueId -> seq -> the buffered enqueue or mark of that entry */
   private entryOps = new Map<number, Map<number, EntryOp>>();
   private pendingMessages = new Map<number, PendingMessage>();
   /** The batch's delayed-message writes, as the scheduler's reads see them. */
   private readonly delayedOverlay = new DelayedOverlay();
 
-  // Committed listeners waiting to be called.
-  private committedListeners: CommitListener[] = [];
-  private committedTokens: number[] = [];
+  /** Committed listeners are to be called on a microtask. */
   private drainQueued = false;
 
   private immediate: NodeJS.Immediate | undefined;
@@ -211,6 +224,18 @@ export class SqliteStore implements Store {
 
   private readonly reclaimTimer: NodeJS.Timeout;
 
+  private readonly threadEvents: WriterEvents = {
+    ready: (thread) => {
+      this.threadStarting = undefined;
+      this.thread = thread;
+    },
+    committed: (seq, written, sync) => this.threadCommitted(seq, written, sync),
+    failed: (error) => this.logger?.error({ err: error }, 'store batch failed; it will be retried'),
+    recovered: () => this.logger?.info({}, 'store batch written after a failure'),
+    warn: (obj, msg) => this.logger?.warn(obj, msg),
+    crashed: (err) => this.logger?.error({ err }, 'store writer thread failed'),
+  };
+
   private constructor(
     private readonly db: Database.Database,
     readonly dataDir: string,
@@ -235,9 +260,24 @@ export class SqliteStore implements Store {
     const persistedDelayed = this.st.getMeta.get('last_delayed_id')?.value ?? 0;
     this.lastDelayedId = Math.max(persistedDelayed, this.st.delayed.maxId.get()?.id ?? 0);
     this.persistedDelayedId = this.lastDelayedId;
-    const pagesPerTick = Math.max(1, Math.floor(RECLAIM_BYTES_PER_TICK / (db.pragma('page_size', { simple: true }) as number)));
-    this.reclaimTimer = setInterval(() => this.reclaimSpace(pagesPerTick), RECLAIM_INTERVAL_MS);
+    const pagesPerTick = reclaimPagesPerTick(db);
+    this.reclaimTimer = setInterval(() => {
+      if (this.thread === undefined) this.reclaimSpace(pagesPerTick);
+    }, RECLAIM_INTERVAL_MS);
     this.reclaimTimer.unref();
+    this.durability = options.durability;
+    this.writerMode = options.writerThread ?? 'auto';
+    if (this.writerMode === 'always') {
+      const thread = this.startThread();
+      try {
+        thread.waitReady();
+      } catch (err) {
+        thread.close();
+        this.db.close();
+        releaseDataDir(this.dataDir);
+        throw ioError('writer thread start', err);
+      }
+    }
   }
 
   /**
@@ -247,19 +287,8 @@ export class SqliteStore implements Store {
    */
   reclaimSpace(maxPages: number): number {
     if (this.closed) return 0;
-    const free = this.db.pragma('freelist_count', { simple: true }) as number;
-    if (free === 0 || maxPages <= 0) return free;
-    // Moving free pages loses nothing if a crash undoes it, so its commit skips the fsync (WAL with synchronous
-    // NORMAL stays consistent); the next regular commit syncs the WAL anyway. incremental_vacuum(0) would clear the
-    // whole freelist at once, hence the maxPages guard above.
-    const sync = this.fsync;
-    if (sync) this.db.pragma('synchronous = NORMAL');
-    try {
-      this.db.pragma(`incremental_vacuum(${Math.min(free, maxPages)})`);
-    } finally {
-      if (sync) this.db.pragma('synchronous = FULL');
-    }
-    return free;
+    if (this.thread !== undefined) return this.thread.reclaim(maxPages);
+    return reclaimFreePages(this.db, maxPages, this.fsync);
   }
 
   // ---- definitions ----
@@ -270,7 +299,7 @@ export class SqliteStore implements Store {
   }
 
   putExchange(record: ExchangeRecord): void {
-    this.push({ kind: PUT_EXCHANGE, record });
+    this.push({ kind: PUT_EXCHANGE, record: storedRecord(record) });
   }
 
   deleteExchange(vhost: string, name: string): void {
@@ -286,7 +315,7 @@ export class SqliteStore implements Store {
       this.queueIdByName.set(k, id);
       this.queueNameById.set(id, { vhost: record.vhost, name: record.name });
     }
-    this.push({ kind: PUT_QUEUE, id, record });
+    this.push({ kind: PUT_QUEUE, id, record: storedRecord(record) });
     return id;
   }
 
@@ -303,11 +332,11 @@ export class SqliteStore implements Store {
   }
 
   putBinding(record: BindingRecord): void {
-    this.push({ kind: PUT_BINDING, record });
+    this.push({ kind: PUT_BINDING, record: storedRecord(record) });
   }
 
   deleteBinding(record: BindingRecord): void {
-    this.push({ kind: DELETE_BINDING, record });
+    this.push({ kind: DELETE_BINDING, record: storedRecord(record) });
   }
 
   // ---- users, vhosts, permissions ----
@@ -375,6 +404,7 @@ export class SqliteStore implements Store {
   enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0): void {
     this.assertOpen();
     if (!this.queueNameById.has(queueId)) return; // the queue is gone (or never was): nothing to keep
+    if (this.thread === undefined && this.threadStarting === undefined && this.writerMode === 'auto') this.startThread();
     let pending = this.pendingMessages.get(message.id);
     if (pending === undefined) {
       pending = { record: message, live: 0, written: false };
@@ -436,6 +466,7 @@ export class SqliteStore implements Store {
 
   purge(queueId: number): number {
     this.flushNow('read');
+    if (this.thread !== undefined) return this.thread.purge(queueId);
     try {
       this.st.begin.run();
       const n = dropQueueEntries(this.st, queueId);
@@ -516,8 +547,7 @@ export class SqliteStore implements Store {
 
   afterCommit(listener: CommitListener, token: number): void {
     this.assertOpen();
-    this.listeners.push(listener);
-    this.tokens.push(token);
+    this.listeners.add(listener, token);
     this.schedule();
   }
 
@@ -541,6 +571,7 @@ export class SqliteStore implements Store {
       clearInterval(this.reclaimTimer);
       this.immediate = undefined;
       this.retryTimer = undefined;
+      (this.thread ?? this.threadStarting)?.close();
       this.db.close();
       releaseDataDir(this.dataDir);
       this.logger?.info({ dataDir: this.dataDir }, 'store closed');
@@ -560,6 +591,12 @@ export class SqliteStore implements Store {
     this.flushNow('read');
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
     return row.n;
+  }
+
+  /** Whether batches are written by the writer thread ('running'), for tests and metrics. */
+  writerThreadState(): 'none' | 'starting' | 'running' {
+    if (this.thread !== undefined) return 'running';
+    return this.threadStarting !== undefined ? 'starting' : 'none';
   }
 
   /** A PRAGMA's current value, for tests. */
@@ -593,6 +630,24 @@ export class SqliteStore implements Store {
       this.ops.length > 0 ||
       this.lastMessageId !== this.persistedMessageId ||
       this.lastDelayedId !== this.persistedDelayedId;
+    const thread = this.thread;
+    if (thread !== undefined) {
+      // One batch in flight at a time: while the thread commits, the next batch gathers here, where an enqueue
+      // whose ack arrives meanwhile cancels out and never reaches the disk. The thread's report sends it.
+      let unsent = hasWrites;
+      if (hasWrites && (mode === 'read' || mode === 'flush' || !thread.behind)) {
+        this.sendBatch(thread);
+        unsent = false;
+      }
+      // Listeners wait for the batch they were registered in; with nothing unsent, for the last one sent.
+      if (!unsent) {
+        if (thread.behind) this.listeners.holdPending(thread.lastSent);
+        else this.listeners.commitPending();
+      }
+      if (mode === 'read' || mode === 'flush') thread.waitCommitted();
+      this.scheduleCommitted(mode);
+      return;
+    }
     if (hasWrites) {
       if (this.retryTimer !== undefined && (mode === 'turn' || mode === 'limit')) return;
       try {
@@ -613,45 +668,66 @@ export class SqliteStore implements Store {
         this.retryTimer = undefined;
         this.logger?.info({}, 'store batch written after a failure');
       }
-      this.ops = [];
-      this.entryOps = new Map();
-      this.pendingMessages = new Map();
-      this.delayedOverlay.clear();
+      this.clearBatch();
     }
-    if (this.listeners.length > 0) {
-      if (this.committedListeners.length === 0) {
-        this.committedListeners = this.listeners;
-        this.committedTokens = this.tokens;
-      } else {
-        for (let i = 0; i < this.listeners.length; i++) {
-          this.committedListeners.push(this.listeners[i]!);
-          this.committedTokens.push(this.tokens[i]!);
-        }
-      }
-      this.listeners = [];
-      this.tokens = [];
-    }
-    if (this.committedListeners.length > 0) {
-      if (mode === 'turn' || mode === 'retry') this.callCommitted();
-      else if (!this.drainQueued) {
-        this.drainQueued = true;
-        queueMicrotask(this.drainCommitted);
-      }
+    this.listeners.commitPending();
+    this.scheduleCommitted(mode);
+  }
+
+  /** Calls committed listeners now ('turn', 'retry'), or on a microtask when inside a store call. */
+  private scheduleCommitted(mode: FlushMode): void {
+    if (!this.listeners.hasCommitted) return;
+    if (mode === 'turn' || mode === 'retry') this.callCommitted();
+    else if (!this.drainQueued) {
+      this.drainQueued = true;
+      queueMicrotask(this.drainCommitted);
     }
   }
 
-  private callCommitted(): void {
-    const listeners = this.committedListeners;
-    const tokens = this.committedTokens;
-    this.committedListeners = [];
-    this.committedTokens = [];
-    for (let i = 0; i < listeners.length; i++) {
-      try {
-        listeners[i]!.committed(tokens[i]!);
-      } catch (err) {
-        this.logger?.error({ err }, 'commit listener threw');
-      }
+  private clearBatch(): void {
+    this.ops = [];
+    this.entryOps = new Map();
+    this.pendingMessages = new Map();
+    this.delayedOverlay.clear();
+  }
+
+  /** The buffered batch goes to the writer thread; its listeners wait for the thread's report. */
+  private sendBatch(thread: WriterThread): void {
+    const lastMessageId = this.lastMessageId !== this.persistedMessageId ? this.lastMessageId : 0;
+    const lastDelayedId = this.lastDelayedId !== this.persistedDelayedId ? this.lastDelayedId : 0;
+    const seq = thread.send(this.ops, lastMessageId, lastDelayedId);
+    if (this.delayedOverlay.puts.size > 0 || this.delayedOverlay.removed.size > 0 || this.delayedOverlay.hidesRows) {
+      this.delayedSeq = seq;
     }
+    this.persistedMessageId = this.lastMessageId;
+    this.persistedDelayedId = this.lastDelayedId;
+    this.clearBatch();
+  }
+
+  /** The writer thread committed batches up to seq: their listeners are called, in order. */
+  private threadCommitted(seq: number, written: number, sync: boolean): void {
+    const c = this.counterValues;
+    c.commits++;
+    c.opsWritten += written;
+    if (written > c.largestBatch) c.largestBatch = written;
+    this.listeners.commitThrough(seq);
+    if (sync || this.closed) {
+      this.scheduleCommitted('read');
+      return;
+    }
+    this.callCommitted();
+    // What gathered during that commit goes now (the listeners just called may have added to it).
+    if (this.immediate === undefined) this.flushNow('turn');
+  }
+
+  private startThread(): WriterThread {
+    const thread = new WriterThread(this.file, this.durability, this.threadEvents);
+    this.threadStarting = thread;
+    return thread;
+  }
+
+  private callCommitted(): void {
+    this.listeners.callCommitted((err) => this.logger?.error({ err }, 'commit listener threw'));
   }
 
   private writeBatch(): void {
@@ -691,7 +767,9 @@ export class SqliteStore implements Store {
   /** Before a delayed read: it sees the buffered batch through the overlay, unless a buffered delete hides rows. */
   private readDelayed(): void {
     if (this.closed) throw closedError();
-    if (this.delayedOverlay.hidesRows) this.flushNow('read');
+    // The overlay holds the batch being buffered; batches already sent to the writer thread are seen once committed.
+    const sentDelayed = this.thread !== undefined && this.thread.lastCommitted < this.delayedSeq;
+    if (this.delayedOverlay.hidesRows || sentDelayed) this.flushNow('read');
   }
 
   private assertOpen(): void {

@@ -1,0 +1,224 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { StoreError } from './errors';
+import { encodeBatch, type BatchMessage } from './sqlite-batch';
+import type { Op } from './sqlite-ops';
+
+/*
+ * The broker's side of a SqliteStore's writer thread (sqlite-writer.ts). Under a stream of persistent messages most
+ * of the broker's time went to SQLite: the statements of a batch and its COMMIT (WAL pages, fsync) ran on the event
+ * loop, so every connection waited for them, confirms came a batch late, and consumers were refilled once per long
+ * turn. With the thread, a turn's batch is encoded and posted, and the loop goes on; the thread commits what arrived
+ * while it was busy in one transaction and reports the last batch it holds. Listeners of a batch are called when
+ * that report arrives, so nothing is confirmed before it is on disk, as before.
+ *
+ * Reads stay on the broker's connection (WAL lets it read while the thread writes): a read first waits, blocking,
+ * until every batch sent is committed, so it sees every earlier write. The wait is Atomics.wait on a shared word the
+ * thread bumps after each message it posts; the messages themselves are taken with receiveMessageOnPort. The two
+ * writes that return a value (purge, reclaim) are synchronous calls to the thread, in order after the batches.
+ */
+
+export interface WriterData {
+  readonly file: string;
+  readonly durability: 'fsync' | 'relaxed' | undefined;
+  readonly port: MessagePort;
+  readonly signal: SharedArrayBuffer;
+}
+
+export type WriterRequest =
+  | BatchMessage
+  | { readonly type: 'purge'; readonly queueId: number }
+  | { readonly type: 'reclaim'; readonly maxPages: number }
+  | { readonly type: 'close' };
+
+export type WriterReply =
+  | { readonly type: 'ready'; readonly error?: string }
+  | { readonly type: 'committed'; readonly seq: number; readonly written: number }
+  | { readonly type: 'failed'; readonly error: string }
+  | { readonly type: 'warn'; readonly obj: object; readonly msg: string }
+  | { readonly type: 'reply'; readonly value?: number; readonly error?: string }
+  | { readonly type: 'closed'; readonly error?: string };
+
+export interface WriterEvents {
+  ready(thread: WriterThread): void;
+  /** Batches up to seq are on disk; `sync` when the report was taken during a blocking wait. */
+  committed(seq: number, written: number, sync: boolean): void;
+  failed(error: string): void;
+  recovered(): void;
+  warn(obj: object, msg: string): void;
+  crashed(err: Error): void;
+}
+
+/** How long a blocking wait may take before the store reports the thread as stuck. */
+const WAIT_LIMIT_MS = 60_000;
+
+export class WriterThread {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private sentSeq = 0;
+  private committedSeq = 0;
+  /** The last failure, while batches wait for their retry. */
+  private error: string | undefined;
+  private replies: WriterReply[] = [];
+  private dead: Error | undefined;
+  /** The port keeps the process alive while batches are in flight, as a pending setImmediate did inline. */
+  private refed = false;
+  isReady = false;
+
+  constructor(
+    file: string,
+    durability: 'fsync' | 'relaxed' | undefined,
+    private readonly events: WriterEvents,
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const data: WriterData = { file, durability, port: port2, signal: this.signal.buffer as SharedArrayBuffer };
+    this.worker = spawnWriter(data, port2);
+    this.worker.on('error', (err) => this.die(err));
+    this.worker.unref();
+    port1.on('message', (reply: WriterReply) => this.handle(reply, false));
+    port1.unref();
+  }
+
+  /** Batches sent and not yet committed. */
+  get behind(): boolean {
+    return this.committedSeq < this.sentSeq;
+  }
+
+  get lastSent(): number {
+    return this.sentSeq;
+  }
+
+  get lastCommitted(): number {
+    return this.committedSeq;
+  }
+
+  /** Posts ops as the next batch; returns its number. */
+  send(ops: readonly Op[], lastMessageId: number, lastDelayedId: number): number {
+    const seq = ++this.sentSeq;
+    const { message, transfer } = encodeBatch(seq, ops, lastMessageId, lastDelayedId);
+    this.port.postMessage(message, transfer);
+    if (!this.refed) {
+      this.refed = true;
+      this.port.ref();
+    }
+    return seq;
+  }
+
+  /** Blocks until the thread has started (or could not). */
+  waitReady(): void {
+    this.waitFor(() => this.isReady || this.dead !== undefined);
+    if (this.dead) throw this.dead;
+  }
+
+  /** Blocks until every batch sent is committed; a StoreError STORE_IO while they wait for a retry. */
+  waitCommitted(): void {
+    this.waitFor(() => this.committedSeq >= this.sentSeq || this.error !== undefined || this.dead !== undefined);
+    if (this.dead) throw ioError(this.dead.message);
+    if (this.committedSeq < this.sentSeq) throw ioError(this.error ?? 'unknown');
+  }
+
+  purge(queueId: number): number {
+    return this.call({ type: 'purge', queueId });
+  }
+
+  reclaim(maxPages: number): number {
+    return this.call({ type: 'reclaim', maxPages });
+  }
+
+  /** Commits what is queued, closes the thread's connection and ends the thread. */
+  close(): void {
+    if (this.dead === undefined) {
+      this.port.postMessage({ type: 'close' } satisfies WriterRequest);
+      this.waitFor(() => this.replies.some((r) => r.type === 'closed') || this.dead !== undefined);
+    }
+    this.port.close();
+    void this.worker.terminate();
+  }
+
+  private call(request: WriterRequest): number {
+    if (this.dead) throw ioError(this.dead.message);
+    this.replies = [];
+    this.port.postMessage(request);
+    this.waitFor(() => this.replies.length > 0 || this.dead !== undefined);
+    const reply = this.replies.shift();
+    if (reply === undefined || reply.type !== 'reply') throw ioError((this.dead as Error | undefined)?.message ?? 'no reply');
+    if (reply.error !== undefined) throw ioError(reply.error);
+    return reply.value ?? 0;
+  }
+
+  private waitFor(done: () => boolean): void {
+    const until = Date.now() + WAIT_LIMIT_MS;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
+        this.handle(m.message as WriterReply, true);
+      }
+      if (done()) return;
+      const left = until - Date.now();
+      if (left <= 0) throw ioError('the writer thread did not answer within a minute');
+      Atomics.wait(this.signal, 0, seen, Math.min(left, 1000));
+    }
+  }
+
+  private handle(reply: WriterReply, sync: boolean): void {
+    switch (reply.type) {
+      case 'ready':
+        if (reply.error !== undefined) {
+          this.die(new Error(reply.error));
+          return;
+        }
+        this.isReady = true;
+        this.events.ready(this);
+        break;
+      case 'committed':
+        this.committedSeq = reply.seq;
+        if (this.refed && this.committedSeq >= this.sentSeq) {
+          this.refed = false;
+          this.port.unref();
+        }
+        if (this.error !== undefined) {
+          this.error = undefined;
+          this.events.recovered();
+        }
+        this.events.committed(reply.seq, reply.written, sync);
+        break;
+      case 'failed':
+        this.error = reply.error;
+        this.events.failed(reply.error);
+        break;
+      case 'warn':
+        this.events.warn(reply.obj, reply.msg);
+        break;
+      case 'reply':
+      case 'closed':
+        this.replies.push(reply);
+        break;
+    }
+  }
+
+  private die(err: Error): void {
+    if (this.dead !== undefined) return;
+    this.dead = err;
+    this.events.crashed(err);
+  }
+}
+
+function ioError(detail: string): StoreError {
+  return new StoreError('STORE_IO', `store write failed: ${detail}`);
+}
+
+/**
+ * Starts sqlite-writer: the compiled .js next to this file, or, when this file runs as TypeScript (jest, the
+ * benchmark's hook), the .ts through the same swc transform the tests use.
+ */
+function spawnWriter(data: WriterData, port: MessagePort): Worker {
+  const js = path.join(__dirname, 'sqlite-writer.js');
+  const options = { workerData: data, transferList: [port] };
+  if (fs.existsSync(js)) return new Worker(js, options);
+  const ts = path.join(__dirname, 'sqlite-writer.ts');
+  const hook = path.join(__dirname, 'test-support', 'run-ts.cjs');
+  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(ts)});`, { ...options, eval: true });
+}

@@ -1,0 +1,215 @@
+/**
+ * The SqliteStore's writer thread: the whole store contract with every batch written by the thread, and what is
+ * particular to it (when it starts, listeners waiting for its commits, reads waiting for its batches, failure and
+ * retry, the synchronous calls).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors';
+import { SqliteStore } from './sqlite';
+import type { CommitListener, MessageRecord, Store } from './store';
+import { storeContract } from './test-support/contract';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-writer-'));
+}
+
+storeContract('SqliteStore with its writer thread', () => {
+  const dataDir = tempDir();
+  let current = SqliteStore.open({ dataDir, writerThread: 'always' });
+  return {
+    store: current,
+    reopen: () => {
+      void current.close();
+      current = SqliteStore.open({ dataDir, writerThread: 'always' });
+      return current;
+    },
+    cleanup: () => {
+      void current.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    bodies: () => current.countRows('messages'),
+  };
+});
+
+function msg(store: Store, body: string): MessageRecord {
+  return { id: store.nextMessageId(), exchange: 'ex', routingKey: 'rk', properties: Buffer.from([0x80, 0x00, 1, 0x61]), body: Buffer.from(body) };
+}
+
+class Calls implements CommitListener {
+  readonly tokens: number[] = [];
+  committed(token: number): void {
+    this.tokens.push(token);
+  }
+}
+
+function storeError(fn: () => unknown): StoreError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(StoreError);
+    return err as StoreError;
+  }
+  throw new Error('expected a StoreError');
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function eventually(condition: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
+describe('SqliteStore writer thread', () => {
+  let dir: string;
+  const stores: SqliteStore[] = [];
+
+  function openStore(writerThread: 'auto' | 'always' | 'never' = 'always'): SqliteStore {
+    const s = SqliteStore.open({ dataDir: dir, writerThread });
+    stores.push(s);
+    return s;
+  }
+
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("'auto' starts the thread with the first persistent message, not for definitions; later batches go through it", async () => {
+    const s = openStore('auto');
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    s.putExchange({ vhost: '/', name: 'x', type: 'direct', durable: true, autoDelete: false, internal: false, arguments: {} });
+    await s.flush();
+    expect(s.writerThreadState()).toBe('none');
+    s.enqueue(q, 1, msg(s, 'first'));
+    expect(s.writerThreadState()).toBe('starting');
+    await eventually(() => s.writerThreadState() === 'running');
+    const commits = s.counters().commits;
+    const calls = new Calls();
+    s.enqueue(q, 2, msg(s, 'second'));
+    s.afterCommit(calls, 2);
+    await eventually(() => calls.tokens.length === 1);
+    expect(s.counters().commits).toBeGreaterThan(commits);
+    expect(s.loadEntries(q, 0, 10).map((e) => e.message.body.toString())).toEqual(['first', 'second']);
+  });
+
+  test("'never' keeps every write on the caller's thread", async () => {
+    const s = openStore('never');
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    s.enqueue(q, 1, msg(s, 'm'));
+    await sleep(100);
+    expect(s.writerThreadState()).toBe('none');
+    expect(s.loadEntries(q, 0, 10)).toHaveLength(1);
+  });
+
+  test('listeners run only after the thread reports the commit of their batch, in registration order', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    const calls = new Calls();
+    for (let seq = 1; seq <= 300; seq++) {
+      s.enqueue(q, seq, msg(s, `m${seq}`));
+      s.afterCommit(calls, seq);
+      if (seq % 100 === 0) await turn(); // three turns: the later batches gather while the first commits
+    }
+    expect(calls.tokens.length).toBeLessThan(300);
+    await eventually(() => calls.tokens.length === 300);
+    expect(calls.tokens).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(s.queueStats(q)).toEqual({ messages: 300, bytes: expect.any(Number), lastSeq: 300 });
+  });
+
+  test('a read waits for every batch sent, and sees them; its listeners are called on a microtask', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    const calls = new Calls();
+    for (let seq = 1; seq <= 50; seq++) s.enqueue(q, seq, msg(s, `m${seq}`));
+    s.afterCommit(calls, 1);
+    const entries = s.loadEntries(q, 0, 100);
+    expect(entries.map((e) => e.message.body.toString())).toEqual(Array.from({ length: 50 }, (_, i) => `m${i + 1}`));
+    expect(entries[0]!.message).toEqual({ ...msg(s, 'm1'), id: entries[0]!.message.id });
+    expect(calls.tokens).toEqual([]);
+    await Promise.resolve();
+    expect(calls.tokens).toEqual([1]);
+  });
+
+  test('an enqueue removed before its batch is sent never reaches the disk, even while another batch is in flight', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    await s.flush();
+    const cancelled = s.counters().cancelled;
+    const m1 = msg(s, 'kept');
+    s.enqueue(q, 1, m1);
+    await turn(); // sent
+    const m2 = msg(s, 'gone');
+    s.enqueue(q, 2, m2);
+    s.markDelivered(q, 2);
+    s.remove(q, 2, m2.id);
+    await s.flush();
+    expect(s.counters().cancelled).toBe(cancelled + 1);
+    expect(s.countRows('messages')).toBe(1);
+    expect(s.queueStats(q)).toEqual({ messages: 1, bytes: 4, lastSeq: 2 });
+  });
+
+  test('a failed batch waits with everything after it; reads report STORE_IO; it is retried and its listeners run', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    await s.flush();
+    // The trigger is made on the broker's connection; the schema is the file's, so the thread's writes hit it too.
+    const db = (s as unknown as { db: Database.Database }).db;
+    db.exec(`CREATE TRIGGER fail BEFORE INSERT ON queue_entries BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    const calls = new Calls();
+    s.enqueue(q, 1, msg(s, 'precious'));
+    s.afterCommit(calls, 1);
+    await sleep(50);
+    s.enqueue(q, 2, msg(s, 'after'));
+    s.afterCommit(calls, 2);
+    await sleep(50);
+    expect(calls.tokens).toEqual([]);
+    const err = storeError(() => s.queueStats(q));
+    expect(err.code).toBe('STORE_IO');
+    expect(err.message).toContain('disk on fire');
+    db.exec('DROP TRIGGER fail');
+    await eventually(() => calls.tokens.length === 2, 3000);
+    expect(calls.tokens).toEqual([1, 2]);
+    expect(s.loadEntries(q, 0, 10).map((e) => e.message.body.toString())).toEqual(['precious', 'after']);
+    expect(s.countRows('messages')).toBe(2);
+  });
+
+  test('purge runs on the thread after the batches before it, and returns the count', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    for (let seq = 1; seq <= 20; seq++) s.enqueue(q, seq, msg(s, 'x'));
+    expect(s.purge(q)).toBe(20);
+    expect(s.countRows('messages')).toBe(0);
+    expect(s.queueStats(q).messages).toBe(0);
+  });
+
+  test('space reclamation runs on the thread', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    const body = Buffer.alloc(4096, 1);
+    for (let seq = 1; seq <= 2000; seq++) s.enqueue(q, seq, { ...msg(s, ''), body });
+    await s.flush();
+    s.purge(q);
+    expect(s.reclaimSpace(0)).toBeGreaterThan(100);
+    s.reclaimSpace(1_000_000);
+    expect(s.reclaimSpace(0)).toBe(0);
+  });
+
+  test('close commits what is buffered and ends the thread; the directory opens again at once', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    for (let seq = 1; seq <= 10; seq++) s.enqueue(q, seq, msg(s, `m${seq}`));
+    await s.close();
+    const again = openStore('never');
+    expect(again.loadEntries(q, 0, 100)).toHaveLength(10);
+  });
+});
