@@ -2,7 +2,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { decodeBatch, type BatchMessage } from './sqlite-batch';
 import { ENQUEUE, applyOps, dropQueueEntries, type Op, type QueueDelta } from './sqlite-ops';
 import { openWriterConnection } from './sqlite-open';
-import { RECLAIM_INTERVAL_MS, reclaimFreePages, reclaimPagesPerTick } from './sqlite-reclaim';
+import { RECLAIM_INTERVAL_MS, reclaimFreePages, reclaimTick, reclaimTickFor } from './sqlite-reclaim';
 import { prepareStatements } from './sqlite-statements';
 import type { WriterData, WriterReply, WriterRequest } from './sqlite-writer-thread';
 
@@ -48,7 +48,7 @@ try {
 }
 const fsync = data.durability !== 'relaxed';
 const st = prepareStatements(db);
-const pagesPerTick = reclaimPagesPerTick(db);
+const tick = reclaimTickFor(db);
 const warn = {
   warn: (obj: object, msg: string): void => post({ type: 'warn', obj, msg }),
 } as const;
@@ -69,7 +69,7 @@ const retry = (): void => {
   commit();
 };
 const reclaimTimer = setInterval(() => {
-  if (!failed) reclaimFreePages(db, pagesPerTick, fsync);
+  if (!failed) reclaimTick(db, tick, fsync);
 }, RECLAIM_INTERVAL_MS);
 
 /** Commits every queued batch in one transaction; false (and a retry later) when that fails. */

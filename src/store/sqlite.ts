@@ -42,7 +42,7 @@ import {
   type PutDelayedOp,
 } from './sqlite-delayed';
 import { describe, openDatabase, releaseDataDir } from './sqlite-open';
-import { RECLAIM_INTERVAL_MS, reclaimFreePages, reclaimPagesPerTick } from './sqlite-reclaim';
+import { RECLAIM_INTERVAL_MS, reclaimFreePages, reclaimTick, reclaimTickFor } from './sqlite-reclaim';
 import { WriterThread, type WriterEvents } from './sqlite-writer-thread';
 import {
   prepareStatements,
@@ -260,9 +260,9 @@ export class SqliteStore implements Store {
     const persistedDelayed = this.st.getMeta.get('last_delayed_id')?.value ?? 0;
     this.lastDelayedId = Math.max(persistedDelayed, this.st.delayed.maxId.get()?.id ?? 0);
     this.persistedDelayedId = this.lastDelayedId;
-    const pagesPerTick = reclaimPagesPerTick(db);
+    const tick = reclaimTickFor(db);
     this.reclaimTimer = setInterval(() => {
-      if (this.thread === undefined) this.reclaimSpace(pagesPerTick);
+      if (this.thread === undefined && !this.closed) reclaimTick(db, tick, this.fsync);
     }, RECLAIM_INTERVAL_MS);
     this.reclaimTimer.unref();
     this.durability = options.durability;
