@@ -82,8 +82,15 @@ export function encodeBatch(
         w.u32(op.queueId);
         w.f64(op.seq);
         break;
+      case PUT_DELAYED: {
+        if (op.cancelled) break;
+        // Cloning a Buffer clones all of the memory it views (a pooled slab, a socket chunk): send exact copies.
+        const r = op.record;
+        w.u8(OTHER);
+        others.push({ ...op, record: { ...r, properties: exactCopy(r.properties), body: exactCopy(r.body) } });
+        break;
+      }
       default:
-        if (op.kind === PUT_DELAYED && op.cancelled) break;
         w.u8(OTHER);
         others.push(op);
     }
@@ -146,6 +153,13 @@ export function decodeBatch(message: BatchMessage): Op[] {
     }
   }
   return ops;
+}
+
+/** A copy with a backing store of its own size. */
+function exactCopy(b: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(b.length);
+  b.copy(copy);
+  return copy;
 }
 
 const NO_MESSAGE: PendingMessage = {

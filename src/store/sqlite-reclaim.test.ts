@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { reclaimTick, reclaimTickFor } from './sqlite-reclaim';
+import { Reclaimer, reclaimTick, reclaimTickFor } from './sqlite-reclaim';
 
 /** An in-memory database with incremental auto-vacuum and `freeMiB` of free pages. */
 function withFreePages(freeMiB: number): Database.Database {
@@ -22,10 +22,10 @@ describe('reclaimTick', () => {
   test('gives back at most a step per tick of what lies beyond the 8 MiB reserve, and stops at the reserve', () => {
     const db = withFreePages(12);
     const tick = reclaimTickFor(db);
-    expect(tick).toEqual({ pagesPerTick: 16, reservePages: 512 });
+    expect(tick).toMatchObject({ pagesPerTick: 16, reservePages: 512 });
     const before = freePages(db);
     expect(before).toBeGreaterThan(700);
-    reclaimTick(db, tick, false);
+    expect(reclaimTick(db, tick, false)).toBe(true);
     expect(freePages(db)).toBe(before - 16);
     for (let i = 0; i < 100; i++) reclaimTick(db, tick, false);
     expect(freePages(db)).toBe(512);
@@ -36,7 +36,42 @@ describe('reclaimTick', () => {
     const db = withFreePages(4);
     const before = freePages(db);
     expect(before).toBeGreaterThan(200);
-    reclaimTick(db, reclaimTickFor(db), false);
+    expect(reclaimTick(db, reclaimTickFor(db), false)).toBe(false);
+    expect(freePages(db)).toBe(before);
+    db.close();
+  });
+});
+
+describe('Reclaimer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('looks once a second; while there is space beyond the reserve, steps every 32 ms until it is gone', () => {
+    const db = withFreePages(12);
+    const before = freePages(db);
+    const reclaimer = new Reclaimer(db, false, () => true);
+    jest.advanceTimersByTime(999);
+    expect(freePages(db)).toBe(before);
+    jest.advanceTimersByTime(1);
+    expect(freePages(db)).toBe(before - 16);
+    jest.advanceTimersByTime(32);
+    expect(freePages(db)).toBe(before - 32);
+    jest.advanceTimersByTime(32 * 100);
+    expect(freePages(db)).toBe(512);
+    reclaimer.stop();
+    db.close();
+  });
+
+  test('does nothing while another thread writes, and nothing after stop()', () => {
+    const db = withFreePages(12);
+    const before = freePages(db);
+    let active = false;
+    const reclaimer = new Reclaimer(db, false, () => active);
+    jest.advanceTimersByTime(5000);
+    expect(freePages(db)).toBe(before);
+    reclaimer.stop();
+    active = true;
+    jest.advanceTimersByTime(5000);
     expect(freePages(db)).toBe(before);
     db.close();
   });

@@ -2,7 +2,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { decodeBatch, type BatchMessage } from './sqlite-batch';
 import { ENQUEUE, applyOps, dropQueueEntries, type Op, type QueueDelta } from './sqlite-ops';
 import { openWriterConnection } from './sqlite-open';
-import { RECLAIM_INTERVAL_MS, reclaimFreePages, reclaimTick, reclaimTickFor } from './sqlite-reclaim';
+import { Reclaimer, reclaimFreePages } from './sqlite-reclaim';
 import { prepareStatements } from './sqlite-statements';
 import type { WriterData, WriterReply, WriterRequest } from './sqlite-writer-thread';
 
@@ -48,7 +48,6 @@ try {
 }
 const fsync = data.durability !== 'relaxed';
 const st = prepareStatements(db);
-const tick = reclaimTickFor(db);
 const warn = {
   warn: (obj: object, msg: string): void => post({ type: 'warn', obj, msg }),
 } as const;
@@ -68,9 +67,7 @@ const retry = (): void => {
   retryTimer = undefined;
   commit();
 };
-const reclaimTimer = setInterval(() => {
-  if (!failed) reclaimTick(db, tick, fsync);
-}, RECLAIM_INTERVAL_MS);
+const reclaimer = new Reclaimer(db, fsync, () => !failed);
 
 /** Commits every queued batch in one transaction; false (and a retry later) when that fails. */
 function commit(): boolean {
@@ -138,7 +135,7 @@ port.on('message', (request: WriterRequest) => {
       post({ type: 'reply', value: reclaimFreePages(db, request.maxPages, fsync) });
       break;
     case 'close': {
-      clearInterval(reclaimTimer);
+      reclaimer.stop();
       if (retryTimer !== undefined) clearTimeout(retryTimer);
       const ok = commit();
       db.close();

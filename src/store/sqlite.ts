@@ -42,7 +42,7 @@ import {
   type PutDelayedOp,
 } from './sqlite-delayed';
 import { describe, openDatabase, releaseDataDir } from './sqlite-open';
-import { RECLAIM_INTERVAL_MS, reclaimFreePages, reclaimTick, reclaimTickFor } from './sqlite-reclaim';
+import { Reclaimer, reclaimFreePages } from './sqlite-reclaim';
 import { WriterThread, type WriterEvents } from './sqlite-writer-thread';
 import {
   prepareStatements,
@@ -222,7 +222,8 @@ export class SqliteStore implements Store {
     this.callCommitted();
   };
 
-  private readonly reclaimTimer: NodeJS.Timeout;
+  /** Gives free space back while writes happen here (the writer thread has its own). */
+  private readonly reclaimer: Reclaimer;
 
   private readonly threadEvents: WriterEvents = {
     ready: (thread) => {
@@ -260,11 +261,7 @@ export class SqliteStore implements Store {
     const persistedDelayed = this.st.getMeta.get('last_delayed_id')?.value ?? 0;
     this.lastDelayedId = Math.max(persistedDelayed, this.st.delayed.maxId.get()?.id ?? 0);
     this.persistedDelayedId = this.lastDelayedId;
-    const tick = reclaimTickFor(db);
-    this.reclaimTimer = setInterval(() => {
-      if (this.thread === undefined && !this.closed) reclaimTick(db, tick, this.fsync);
-    }, RECLAIM_INTERVAL_MS);
-    this.reclaimTimer.unref();
+    this.reclaimer = new Reclaimer(db, this.fsync, () => this.thread === undefined && !this.closed);
     this.durability = options.durability;
     this.writerMode = options.writerThread ?? 'auto';
     if (this.writerMode === 'always') {
@@ -273,6 +270,7 @@ export class SqliteStore implements Store {
         thread.waitReady();
       } catch (err) {
         thread.close();
+        this.reclaimer.stop();
         this.db.close();
         releaseDataDir(this.dataDir);
         throw ioError('writer thread start', err);
@@ -568,7 +566,7 @@ export class SqliteStore implements Store {
       this.closed = true;
       if (this.immediate) clearImmediate(this.immediate);
       if (this.retryTimer) clearTimeout(this.retryTimer);
-      clearInterval(this.reclaimTimer);
+      this.reclaimer.stop();
       this.immediate = undefined;
       this.retryTimer = undefined;
       (this.thread ?? this.threadStarting)?.close();
