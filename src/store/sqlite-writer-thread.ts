@@ -37,6 +37,7 @@ export type WriterReply =
   | { readonly type: 'committed'; readonly seq: number; readonly written: number }
   | { readonly type: 'failed'; readonly error: string }
   | { readonly type: 'warn'; readonly obj: object; readonly msg: string }
+  | { readonly type: 'crashed'; readonly error: string }
   | { readonly type: 'reply'; readonly value?: number; readonly error?: string }
   | { readonly type: 'closed'; readonly error?: string };
 
@@ -63,6 +64,7 @@ export class WriterThread {
   private error: string | undefined;
   private replies: WriterReply[] = [];
   private dead: Error | undefined;
+  private closing = false;
   /** The port keeps the process alive while batches are in flight, as a pending setImmediate did inline. */
   private refed = false;
   isReady = false;
@@ -77,6 +79,9 @@ export class WriterThread {
     const data: WriterData = { file, durability, port: port2, signal: this.signal.buffer as SharedArrayBuffer };
     this.worker = spawnWriter(data, port2);
     this.worker.on('error', (err) => this.die(err));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.die(new Error(`the writer thread exited (code ${code})`));
+    });
     this.worker.unref();
     port1.on('message', (reply: WriterReply) => this.handle(reply, false));
     port1.unref();
@@ -130,6 +135,7 @@ export class WriterThread {
 
   /** Commits what is queued, closes the thread's connection and ends the thread. */
   close(): void {
+    this.closing = true;
     if (this.dead === undefined) {
       this.port.postMessage({ type: 'close' } satisfies WriterRequest);
       this.waitFor(() => this.replies.some((r) => r.type === 'closed') || this.dead !== undefined);
@@ -191,6 +197,9 @@ export class WriterThread {
         break;
       case 'warn':
         this.events.warn(reply.obj, reply.msg);
+        break;
+      case 'crashed':
+        this.die(new Error(reply.error));
         break;
       case 'reply':
       case 'closed':

@@ -183,6 +183,36 @@ describe('SqliteStore writer thread', () => {
     expect(s.countRows('messages')).toBe(2);
   });
 
+  test('a thread that fails outside SQLite is reported at once: reads say STORE_IO, nothing more is confirmed', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    await s.flush();
+    // A batch the thread cannot decode (a bug's stand-in), sent the way SqliteStore sends batches.
+    const thread = (s as unknown as { thread: { port: { postMessage(m: object): void } } }).thread;
+    thread.port.postMessage({ type: 'batch', seq: 99, bytes: new Uint8Array([99]).buffer, length: 1, others: [], lastMessageId: 0, lastDelayedId: 0 });
+    const calls = new Calls();
+    s.enqueue(q, 1, msg(s, 'm'));
+    s.afterCommit(calls, 1);
+    const started = Date.now();
+    await eventually(() => {
+      try {
+        s.queueStats(q);
+        return false;
+      } catch (err) {
+        expect((err as StoreError).code).toBe('STORE_IO');
+        expect((err as StoreError).message).toContain('unknown record 99');
+        return true;
+      }
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await sleep(50);
+    expect(calls.tokens).toEqual([]);
+    // close cannot write what was buffered, says so, and still lets go of the directory
+    await expect(s.close()).rejects.toMatchObject({ code: 'STORE_IO' });
+    const again = openStore('never');
+    expect(again.queueStats(q).messages).toBe(0);
+  });
+
   test('purge runs on the thread after the batches before it, and returns the count', async () => {
     const s = openStore();
     const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });

@@ -39,6 +39,12 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+// A bug that throws here would leave the broker waiting for commits that never come: say so, then end the thread.
+process.on('uncaughtException', (err) => {
+  post({ type: 'crashed', error: describe(err) });
+  process.exit(1);
+});
+
 let db: ReturnType<typeof openWriterConnection>;
 try {
   db = openWriterConnection(data.file, data.durability);

@@ -234,7 +234,8 @@ export class SqliteStore implements Store {
     failed: (error) => this.logger?.error({ err: error }, 'store batch failed; it will be retried'),
     recovered: () => this.logger?.info({}, 'store batch written after a failure'),
     warn: (obj, msg) => this.logger?.warn(obj, msg),
-    crashed: (err) => this.logger?.error({ err }, 'store writer thread failed'),
+    // Batches it held are lost, unconfirmed: nothing more is confirmed, and reads report STORE_IO from now on.
+    crashed: (err) => this.logger?.fatal({ err }, 'store writer thread failed; persistent messages are no longer written'),
   };
 
   private constructor(
