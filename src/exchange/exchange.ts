@@ -29,6 +29,10 @@ export class Exchange {
   readonly needsHeaders: boolean;
   /** Number of bindings with this exchange as source; drives auto-delete. */
   sourceBindings = 0;
+  /** How many of those lead to other exchanges: with none (and no alternate exchange) routing is one lookup. */
+  exchangeBindings = 0;
+  /** The alternate-exchange argument, when it is a string. */
+  readonly alternateExchange: string | undefined;
   deleted = false;
   /** publish_in / publish_out, counted by the channel that routes through this exchange. */
   readonly stats = new MessageStats();
@@ -48,6 +52,8 @@ export class Exchange {
     this.arguments = options.arguments;
     this.matcher = options.type.createMatcher<object>(options.arguments);
     this.needsHeaders = options.type.needsHeaders?.(options.arguments) ?? false;
+    const ae = options.arguments['alternate-exchange'];
+    this.alternateExchange = typeof ae === 'string' ? ae : undefined;
   }
 
   /** An x-delayed-message exchange: messages with a positive x-delay are held, then routed through it. */
@@ -58,12 +64,6 @@ export class Exchange {
   /** Checks binding arguments with this exchange as source: an error text, or undefined when valid. */
   validateBindingArguments(args: FieldTable): string | undefined {
     return this.type.validateBindingArguments?.(args, this.arguments);
-  }
-
-  /** The alternate-exchange argument, when it is a string. */
-  get alternateExchange(): string | undefined {
-    const ae = this.arguments['alternate-exchange'];
-    return typeof ae === 'string' ? ae : undefined;
   }
 }
 

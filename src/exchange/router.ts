@@ -22,6 +22,11 @@ export function routeMessage(
   visited: Set<Exchange>,
   scratch: Set<object>,
 ): void {
+  if (source.exchangeBindings === 0 && source.alternateExchange === undefined) {
+    // Only queues can match and nothing follows a miss: the type's lookup fills `out` directly.
+    source.matcher.route(subject.routingKey, source.needsHeaders ? subject.headers() : undefined, out);
+    return;
+  }
   visited.clear();
   walk(source, subject, lookup, out, visited, scratch);
 }

@@ -455,6 +455,30 @@ describe('VirtualHost: bindings and routing', () => {
     expect(routeNames(vhost, 'amq.match', '')).toEqual([]);
   });
 
+  test('an exchange routes through other exchanges only while it has bindings to them (the count follows every path)', () => {
+    const { vhost } = setup();
+    vhost.declareExchange(exchangeReq('src', { type: 'topic' }));
+    vhost.declareExchange(exchangeReq('dst', { type: 'fanout' }));
+    vhost.declareQueue(queueReq('direct-q'), CONN_A);
+    vhost.declareQueue(queueReq('via-q'), CONN_A);
+    vhost.bindQueue('direct-q', 'src', 'a.*', {}, CONN_A);
+    vhost.bindQueue('via-q', 'dst', '', {}, CONN_A);
+    const src = vhost.exchangeOrDie('src');
+    expect(routeNames(vhost, 'src', 'a.b')).toEqual(['direct-q']);
+    vhost.bindExchange('dst', 'src', '#', {});
+    vhost.bindExchange('dst', 'src', '#', {}); // a duplicate counts once
+    expect(src.exchangeBindings).toBe(1);
+    expect(routeNames(vhost, 'src', 'a.b').sort()).toEqual(['direct-q', 'via-q']);
+    expect(routeNames(vhost, 'src', 'z')).toEqual(['via-q']);
+    vhost.unbindExchange('dst', 'src', '#', {});
+    expect(src.exchangeBindings).toBe(0);
+    expect(routeNames(vhost, 'src', 'z')).toEqual([]);
+    vhost.bindExchange('dst', 'src', '#', {});
+    vhost.deleteExchange('dst', false); // the binding to it goes with it
+    expect(src.exchangeBindings).toBe(0);
+    expect(routeNames(vhost, 'src', 'a.b')).toEqual(['direct-q']);
+  });
+
   test('exchange-to-exchange bindings route through, a cycle terminates, queues are de-duplicated', () => {
     const { vhost } = setup();
     vhost.declareExchange(exchangeReq('e1', { type: 'fanout' }));

@@ -436,6 +436,7 @@ export class VirtualHost {
       this.bindings.add({ source, destination, destinationKind: b.destinationKind, routingKey: b.routingKey, arguments: b.arguments, key });
       source.matcher.add({ destination, routingKey: b.routingKey, arguments: b.arguments });
       source.sourceBindings++;
+      if (b.destinationKind === 'exchange') source.exchangeBindings++;
     }
   }
 
@@ -486,6 +487,7 @@ export class VirtualHost {
     this.bindings.add(binding);
     source.matcher.add({ destination, routingKey, arguments: args });
     source.sourceBindings++;
+    if (kind === 'exchange') source.exchangeBindings++;
     if (isPersistent(source) && isPersistent(destination)) {
       this.definitionWrites++;
       this.store.putBinding(bindingRecord(this.name, binding));
@@ -509,6 +511,7 @@ export class VirtualHost {
     this.bindings.remove(binding);
     source.matcher.remove({ destination: binding.destination, routingKey: binding.routingKey, arguments: binding.arguments });
     source.sourceBindings--;
+    if (binding.destinationKind === 'exchange') source.exchangeBindings--;
     if (isPersistent(source) && isPersistent(binding.destination)) {
       this.definitionWrites++;
       this.store.deleteBinding(bindingRecord(this.name, binding));
@@ -522,6 +525,7 @@ export class VirtualHost {
     this.exchanges.delete(exchange.name);
     for (const binding of this.bindings.fromSource(exchange)) this.bindings.remove(binding);
     exchange.sourceBindings = 0;
+    exchange.exchangeBindings = 0;
     for (const binding of this.bindings.toDestination(exchange)) this.dropBinding(binding);
     if (exchange.durable) {
       this.definitionWrites++;
