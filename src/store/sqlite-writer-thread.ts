@@ -125,6 +125,11 @@ export class WriterThread {
     if (this.committedSeq < this.sentSeq) throw ioError(this.error ?? 'unknown');
   }
 
+  /** Blocks while batches sent are being committed; returns at once when they wait for a retry, or the thread is gone. */
+  waitWhileWriting(): void {
+    this.waitFor(() => this.committedSeq >= this.sentSeq || this.error !== undefined || this.dead !== undefined);
+  }
+
   purge(queueId: number): number {
     return this.call({ type: 'purge', queueId });
   }

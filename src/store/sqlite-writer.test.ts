@@ -158,6 +158,19 @@ describe('SqliteStore writer thread', () => {
     expect(s.queueStats(q)).toEqual({ messages: 1, bytes: 4, lastSeq: 2 });
   });
 
+  test('back-pressure: a batch that fills up while another is in flight waits for it, so the loop stops reading ahead', async () => {
+    const s = openStore();
+    const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    await s.flush();
+    const before = s.counters().commits;
+    // One turn: at 2,000 ops a batch goes to the thread; at 4,000 the next must first wait for that one's commit,
+    // whose report is taken during the wait, inside this loop.
+    for (let seq = 1; seq <= 4500; seq++) s.enqueue(q, seq, msg(s, 'x'));
+    expect(s.counters().commits).toBeGreaterThan(before);
+    await s.flush();
+    expect(s.queueStats(q).messages).toBe(4500);
+  });
+
   test('a failed batch waits with everything after it; reads report STORE_IO; it is retried and its listeners run', async () => {
     const s = openStore();
     const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
