@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { encodeTable, type FieldTable } from '../protocol/field-table';
 import { canonicalArgumentsKey } from './keys';
 import { applyDelayedOp, DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp } from './sqlite-delayed';

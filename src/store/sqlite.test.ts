@@ -459,7 +459,7 @@ describe('SqliteStore', () => {
         s.putDelayed({ id: s.nextDelayedId(), vhost: '/', exchange: 'dx', routingKey: 'k', properties, body, dueAt: T + ((i * 7919) % n) });
       }
       await s.flush();
-      const overlay = (s as unknown as { delayedOverlay: { puts: Map<number, unknown>; removed: Set<number> } }).delayedOverlay;
+      const overlay = (s as unknown as { batch: { delayed: { puts: Map<number, unknown>; removed: Set<number> } } }).batch.delayed;
       expect(overlay.puts.size + overlay.removed.size).toBe(0); // nothing of them is held in memory
       const started = process.hrtime.bigint();
       for (let i = 0; i < 100; i++) {

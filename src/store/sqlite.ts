@@ -12,8 +12,6 @@ import {
   DELETE_QUEUE,
   DELETE_USER,
   DELETE_VHOST,
-  ENQUEUE,
-  MARK,
   PUT_BINDING,
   PUT_EXCHANGE,
   PUT_PARAMETER,
@@ -21,27 +19,15 @@ import {
   PUT_QUEUE,
   PUT_USER,
   PUT_VHOST,
-  REMOVE,
   applyOps,
-  storedRecord,
   dropQueueEntries,
-  type EnqueueOp,
-  type EntryOp,
-  type MarkOp,
+  storedRecord,
   type Op,
-  type PendingMessage,
   type QueueDelta,
 } from './sqlite-ops';
-import {
-  DELETE_DELAYED,
-  DelayedOverlay,
-  PUT_DELAYED,
-  REMOVE_DELAYED,
-  readDue,
-  readNextDue,
-  type PutDelayedOp,
-} from './sqlite-delayed';
+import { DELETE_DELAYED, REMOVE_DELAYED, readDue, readNextDue } from './sqlite-delayed';
 import { describe, openDatabase, releaseDataDir } from './sqlite-open';
+import { PendingBatch } from './sqlite-pending';
 import { Reclaimer, reclaimFreePages } from './sqlite-reclaim';
 import { WriterThread, type WriterEvents } from './sqlite-writer-thread';
 import {
@@ -82,10 +68,8 @@ export { DB_FILE, PID_FILE } from './sqlite-open';
  * called in order: directly when the batch ran from setImmediate, on a microtask when it ran inside a store call
  * (batchLimit reached, or a read that had to flush first), so a caller is never re-entered.
  *
- * An enqueue whose remove arrives while both are still buffered is cancelled: neither reaches disk, and a body that
- * no live enqueue of the batch references is not written (RabbitMQ's msg_store does the same for a write whose
- * remove came first). A markDelivered of a buffered enqueue sets the flag on the insert; one whose remove follows in
- * the same batch is dropped.
+ * An enqueue whose remove arrives while both are still buffered is cancelled: neither reaches disk (the batch and
+ * its cancellation rules: sqlite-pending.ts).
  *
  * Reads (loadDefinitions, loadAccess, loadParameters, loadEntries, nextExpiry, loadExpired, queueStats, purge,
  * delayedCount) flush the buffer synchronously first, so they see every earlier write. They are start-up, paging and
@@ -112,8 +96,9 @@ export { DB_FILE, PID_FILE } from './sqlite-open';
  *
  * Modules: this file holds the store and its group commit; sqlite-ops.ts the buffered ops and how a batch applies
  * them; sqlite-statements.ts the prepared statements and reading definitions back; sqlite-delayed.ts the delayed
- * messages' statements, ops and reads; sqlite-open.ts opening, locking, the pid file and migration; sqlite-batch.ts,
- * sqlite-writer-thread.ts and sqlite-writer.ts the writer thread; sqlite-reclaim.ts giving free pages back.
+ * messages' statements, ops and reads; sqlite-open.ts opening, locking, the pid file and migration; sqlite-pending.ts
+ * the batch being buffered; commit-listeners.ts the afterCommit listeners; sqlite-batch.ts, sqlite-writer-thread.ts
+ * and sqlite-writer.ts the writer thread; sqlite-reclaim.ts giving free pages back.
  */
 
 export interface SqliteStoreOptions {
@@ -191,14 +176,9 @@ export class SqliteStore implements Store {
   private lastDelayedId: number;
   private persistedDelayedId: number;
 
-  // The batch being buffered.
-  private ops: Op[] = [];
+  /** The batch being buffered, and the listeners of it and of the batches before. */
+  private readonly batch = new PendingBatch();
   private readonly listeners = new CommitListeners();
-  /** queueId -> seq -> the buffered enqueue or mark of that entry */
-  private entryOps = new Map<number, Map<number, EntryOp>>();
-  private pendingMessages = new Map<number, PendingMessage>();
-  /** The batch's delayed-message writes, as the scheduler's reads see them. */
-  private readonly delayedOverlay = new DelayedOverlay();
 
   /** Committed listeners are to be called on a microtask. */
   private drainQueued = false;
@@ -331,7 +311,7 @@ export class SqliteStore implements Store {
     if (id !== undefined) {
       this.queueIdByName.delete(k);
       this.queueNameById.delete(id);
-      this.cancelBufferedEntries(id);
+      this.batch.cancelQueue(id);
     }
     this.push({ kind: DELETE_QUEUE, id: id ?? 0, vhost, name });
   }
@@ -361,9 +341,9 @@ export class SqliteStore implements Store {
       if (q.vhost !== name) continue;
       this.queueNameById.delete(id);
       this.queueIdByName.delete(key(q.vhost, q.name));
-      this.cancelBufferedEntries(id);
+      this.batch.cancelQueue(id);
     }
-    this.delayedOverlay.drop(name, undefined);
+    this.batch.delayed.drop(name, undefined);
     this.push({ kind: DELETE_VHOST, name });
   }
 
@@ -410,63 +390,23 @@ export class SqliteStore implements Store {
     this.assertOpen();
     if (!this.queueNameById.has(queueId)) return; // the queue is gone (or never was): nothing to keep
     if (this.thread === undefined && this.threadStarting === undefined && this.writerMode === 'auto') this.startThread();
-    let pending = this.pendingMessages.get(message.id);
-    if (pending === undefined) {
-      pending = { record: message, live: 0, written: false };
-      this.pendingMessages.set(message.id, pending);
-    }
-    pending.live++;
-    const op: EnqueueOp = {
-      kind: ENQUEUE,
-      queueId,
-      seq,
-      message: pending,
-      expiresAt: expiresAt > 0 ? expiresAt : 0,
-      redelivered: false,
-      cancelled: false,
-    };
-    let bySeq = this.entryOps.get(queueId);
-    if (bySeq === undefined) {
-      bySeq = new Map();
-      this.entryOps.set(queueId, bySeq);
-    }
-    bySeq.set(seq, op);
-    this.push(op);
+    this.batch.enqueue(queueId, seq, message, expiresAt);
+    this.afterPush();
   }
 
   markDelivered(queueId: number, seq: number): void {
     this.assertOpen();
     if (!this.queueNameById.has(queueId)) return;
-    let bySeq = this.entryOps.get(queueId);
-    const buffered = bySeq?.get(seq);
-    if (buffered !== undefined) {
-      if (buffered.kind === ENQUEUE) buffered.redelivered = true;
-      return; // enqueue carries the flag, or a mark is already buffered
-    }
-    const op: MarkOp = { kind: MARK, queueId, seq, cancelled: false };
-    if (bySeq === undefined) {
-      bySeq = new Map();
-      this.entryOps.set(queueId, bySeq);
-    }
-    bySeq.set(seq, op);
-    this.push(op);
+    const before = this.batch.size;
+    this.batch.markDelivered(queueId, seq);
+    if (this.batch.size !== before) this.afterPush();
   }
 
   remove(queueId: number, seq: number, _messageId: number): void {
     this.assertOpen();
     if (!this.queueNameById.has(queueId)) return; // deleted with its entries
-    const bySeq = this.entryOps.get(queueId);
-    const buffered = bySeq?.get(seq);
-    if (buffered !== undefined) {
-      bySeq!.delete(seq);
-      buffered.cancelled = true;
-      if (buffered.kind === ENQUEUE) {
-        buffered.message.live--;
-        this.counterValues.cancelled++;
-        return; // neither the enqueue nor the removal reaches disk
-      }
-    }
-    this.push({ kind: REMOVE, queueId, seq });
+    if (this.batch.remove(queueId, seq)) this.counterValues.cancelled++; // neither reaches disk
+    else this.afterPush();
   }
 
   purge(queueId: number): number {
@@ -513,14 +453,13 @@ export class SqliteStore implements Store {
 
   putDelayed(record: DelayedRecord): void {
     this.assertOpen();
-    const op: PutDelayedOp = { kind: PUT_DELAYED, record, cancelled: false };
-    this.delayedOverlay.put(op);
-    this.push(op);
+    this.batch.putDelayed(record);
+    this.afterPush();
   }
 
   removeDelayed(id: number): void {
     this.assertOpen();
-    if (this.delayedOverlay.remove(id)) {
+    if (this.batch.delayed.remove(id)) {
       this.counterValues.delayedCancelled++;
       return; // neither the put nor the removal reaches disk
     }
@@ -529,17 +468,17 @@ export class SqliteStore implements Store {
 
   loadDue(now: number, limit: number): DelayedRecord[] {
     this.readDelayed();
-    return readDue(this.st.delayed, this.delayedOverlay, now, limit);
+    return readDue(this.st.delayed, this.batch.delayed, now, limit);
   }
 
   nextDue(): number {
     this.readDelayed();
-    return readNextDue(this.st.delayed, this.delayedOverlay);
+    return readNextDue(this.st.delayed, this.batch.delayed);
   }
 
   deleteDelayed(vhost: string, exchange: string): void {
     this.assertOpen();
-    this.delayedOverlay.drop(vhost, exchange);
+    this.batch.delayed.drop(vhost, exchange);
     this.push({ kind: DELETE_DELAYED, vhost, exchange });
   }
 
@@ -613,9 +552,14 @@ export class SqliteStore implements Store {
 
   private push(op: Op): void {
     this.assertOpen();
-    this.ops.push(op);
+    this.batch.push(op);
+    this.afterPush();
+  }
+
+  /** An op joined the batch: it is written on the next turn, or now when the batch is full. */
+  private afterPush(): void {
     const limit = this.thread === undefined ? this.batchLimit : Math.min(this.batchLimit, THREAD_BATCH_LIMIT);
-    if (this.ops.length >= limit && this.retryTimer === undefined) this.flushNow('limit');
+    if (this.batch.size >= limit && this.retryTimer === undefined) this.flushNow('limit');
     else this.schedule();
   }
 
@@ -633,7 +577,7 @@ export class SqliteStore implements Store {
       return;
     }
     const hasWrites =
-      this.ops.length > 0 ||
+      this.batch.size > 0 ||
       this.lastMessageId !== this.persistedMessageId ||
       this.lastDelayedId !== this.persistedDelayedId;
     const thread = this.thread;
@@ -663,8 +607,8 @@ export class SqliteStore implements Store {
       try {
         this.writeBatch();
       } catch (err) {
-        for (const m of this.pendingMessages.values()) m.written = false;
-        this.logger?.error({ err, ops: this.ops.length }, 'store batch failed; it will be retried');
+        this.batch.unwrite();
+        this.logger?.error({ err, ops: this.batch.size }, 'store batch failed; it will be retried');
         if (this.retryTimer === undefined) {
           if (this.immediate !== undefined) clearImmediate(this.immediate);
           this.immediate = undefined;
@@ -678,7 +622,7 @@ export class SqliteStore implements Store {
         this.retryTimer = undefined;
         this.logger?.info({}, 'store batch written after a failure');
       }
-      this.clearBatch();
+      this.batch.clear();
     }
     this.listeners.commitPending();
     this.scheduleCommitted(mode);
@@ -694,24 +638,15 @@ export class SqliteStore implements Store {
     }
   }
 
-  private clearBatch(): void {
-    this.ops = [];
-    this.entryOps = new Map();
-    this.pendingMessages = new Map();
-    this.delayedOverlay.clear();
-  }
-
   /** The buffered batch goes to the writer thread; its listeners wait for the thread's report. */
   private sendBatch(thread: WriterThread): void {
     const lastMessageId = this.lastMessageId !== this.persistedMessageId ? this.lastMessageId : 0;
     const lastDelayedId = this.lastDelayedId !== this.persistedDelayedId ? this.lastDelayedId : 0;
-    const seq = thread.send(this.ops, lastMessageId, lastDelayedId);
-    if (this.delayedOverlay.puts.size > 0 || this.delayedOverlay.removed.size > 0 || this.delayedOverlay.hidesRows) {
-      this.delayedSeq = seq;
-    }
+    const seq = thread.send(this.batch.ops, lastMessageId, lastDelayedId);
+    if (this.batch.hasDelayedWrites) this.delayedSeq = seq;
     this.persistedMessageId = this.lastMessageId;
     this.persistedDelayedId = this.lastDelayedId;
-    this.clearBatch();
+    this.batch.clear();
   }
 
   /** The writer thread committed batches up to seq: their listeners are called, in order. */
@@ -746,7 +681,7 @@ export class SqliteStore implements Store {
     let written: number;
     st.begin.run();
     try {
-      written = applyOps(st, this.ops, deltas, this.logger);
+      written = applyOps(st, this.batch.ops, deltas, this.logger);
       for (const [queueId, d] of deltas) st.addQueueDelta.run(d.count, d.bytes, d.lastSeq, d.lastSeq, queueId);
       if (this.lastMessageId !== this.persistedMessageId) st.putMeta.run('last_message_id', this.lastMessageId);
       if (this.lastDelayedId !== this.persistedDelayedId) st.putMeta.run('last_delayed_id', this.lastDelayedId);
@@ -763,23 +698,12 @@ export class SqliteStore implements Store {
     if (written > c.largestBatch) c.largestBatch = written;
   }
 
-  /** The queue is being deleted: its buffered enqueues and marks will not reach disk. */
-  private cancelBufferedEntries(queueId: number): void {
-    const bySeq = this.entryOps.get(queueId);
-    if (bySeq === undefined) return;
-    for (const op of bySeq.values()) {
-      op.cancelled = true;
-      if (op.kind === ENQUEUE) op.message.live--;
-    }
-    this.entryOps.delete(queueId);
-  }
-
   /** Before a delayed read: it sees the buffered batch through the overlay, unless a buffered delete hides rows. */
   private readDelayed(): void {
     if (this.closed) throw closedError();
     // The overlay holds the batch being buffered; batches already sent to the writer thread are seen once committed.
     const sentDelayed = this.thread !== undefined && this.thread.lastCommitted < this.delayedSeq;
-    if (this.delayedOverlay.hidesRows || sentDelayed) this.flushNow('read');
+    if (this.batch.delayed.hidesRows || sentDelayed) this.flushNow('read');
   }
 
   private assertOpen(): void {
