@@ -28,10 +28,12 @@ interface Options {
   bodyBytes: number;
   durability: 'fsync' | 'relaxed';
   batch: number;
+  /** The store's writer thread: 'never' (as for a broker without persistent messages) or 'always'. */
+  writer: 'never' | 'always';
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rate: 10_000, duration: 10, delay: 1000, spread: 1000, bodyBytes: 256, durability: 'fsync', batch: 1000 };
+  const o: Options = { rate: 10_000, duration: 10, delay: 1000, spread: 1000, bodyBytes: 256, durability: 'fsync', batch: 1000, writer: 'never' };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i];
     const value = argv[i + 1];
@@ -43,6 +45,10 @@ function parseArgs(argv: string[]): Options {
       case '--spread': o.spread = Number(value); break;
       case '--body': o.bodyBytes = Number(value); break;
       case '--batch': o.batch = Number(value); break;
+      case '--writer-thread':
+        if (value !== 'never' && value !== 'always') throw new Error('--writer-thread is never or always');
+        o.writer = value;
+        break;
       case '--durability':
         if (value !== 'fsync' && value !== 'relaxed') throw new Error('--durability is fsync or relaxed');
         o.durability = value;
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const total = Math.round(o.rate * o.duration);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-bench-delayed-'));
-  const store = SqliteStore.open({ dataDir: dir, durability: o.durability });
+  const store = SqliteStore.open({ dataDir: dir, durability: o.durability, writerThread: o.writer });
   const lateness = new Float64Array(total);
   let delivered = 0;
   let done!: () => void;
