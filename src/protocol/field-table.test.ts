@@ -5,6 +5,7 @@ import {
   encodedTableSize,
   readFieldValue,
   readTable,
+  skipFieldValue,
   tablesEqual,
   writeFieldValue,
   encodedFieldValueSize,
@@ -262,5 +263,31 @@ describe('tablesEqual', () => {
     expect(tablesEqual({ a: {} }, { a: [] })).toBe(false);
     expect(tablesEqual({ a: '1' }, { a: 1 })).toBe(false);
     expect(tablesEqual({ a: true }, { a: 1 })).toBe(false);
+  });
+});
+
+describe('skipFieldValue', () => {
+  test('ends where the decoder ends, for every value of random tables and for the types only other clients send', () => {
+    const rng = new Rng(7);
+    for (let n = 0; n < 200; n++) {
+      const buf = encodeTable(randomTable(rng));
+      let at = 4;
+      while (at < buf.length) {
+        at += 1 + buf[at]!; // key
+        const skipped = skipFieldValue(buf, at, buf.length);
+        expect(skipped).toBe(readFieldValue(buf, at, buf.length).offset);
+        at = skipped;
+      }
+    }
+    for (const bytes of [[0x62, 1], [0x42, 1], [0x73, 0, 1], [0x75, 0, 1], [0x69, 0, 0, 0, 1]]) {
+      const buf = Buffer.from(bytes);
+      expect(skipFieldValue(buf, 0, buf.length)).toBe(readFieldValue(buf, 0, buf.length).offset);
+    }
+  });
+
+  test('a type the decoder refuses, or a value past the end, gives -1', () => {
+    expect(skipFieldValue(Buffer.from([0x4c, 0, 0, 0, 0, 0, 0, 0, 1]), 0, 9)).toBe(-1);
+    expect(skipFieldValue(Buffer.from([0x49, 0, 0]), 0, 3)).toBe(-1);
+    expect(skipFieldValue(Buffer.from([0x53, 0, 0, 0, 9, 0x61]), 0, 6)).toBe(-1);
   });
 });

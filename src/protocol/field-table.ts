@@ -208,6 +208,50 @@ function readValue(buf: Buffer, stop: number, depth: number): FieldValue {
 }
 
 /**
+ * Past the field value (type octet and value) at offset, without decoding it: the types readValue knows, with the
+ * same sizes. -1 for a type readValue would refuse, or a value running past end.
+ */
+export function skipFieldValue(buf: Buffer, offset: number, end: number): number {
+  let at = offset + 1;
+  switch (buf[offset]) {
+    case 0x56: // V
+      break;
+    case 0x74: // t
+    case 0x62: // b
+    case 0x42: // B
+      at += 1;
+      break;
+    case 0x73: // s
+    case 0x75: // u
+      at += 2;
+      break;
+    case 0x49: // I
+    case 0x69: // i
+    case 0x66: // f
+      at += 4;
+      break;
+    case 0x44: // D
+      at += 5;
+      break;
+    case 0x6c: // l
+    case 0x64: // d
+    case 0x54: // T
+      at += 8;
+      break;
+    case 0x53: // S
+    case 0x78: // x
+    case 0x41: // A
+    case 0x46: // F
+      if (at + 4 > end) return -1;
+      at += 4 + buf.readUInt32BE(at);
+      break;
+    default:
+      return -1;
+  }
+  return at <= end ? at : -1;
+}
+
+/**
  * Reads a field table (4-byte length prefix, then the entries) starting at offset; the table must end at or before
  * end. Returns the table and the offset just past it.
  */

@@ -1,3 +1,4 @@
+import { skipFieldValue } from './field-table';
 import { decodeBasicProperties, encodeBasicProperties, type BasicProperties } from './generated/amqp';
 /**
  * Cheap reads of single properties from content-header property bytes (flags word + property list) without
@@ -20,15 +21,6 @@ export function deliveryModeOf(properties: Buffer): number {
     offset += 4 + properties.readUInt32BE(offset);
   }
   return offset < properties.length ? (properties[offset] as number) : 0;
-}
-
-/** Byte length of the headers table (0 when absent or empty), read without decoding it. */
-export function headersLengthOf(properties: Buffer): number {
-  if (properties.length < 2) return 0;
-  const flags = properties.readUInt16BE(0);
-  if ((flags & HEADERS) === 0) return 0;
-  const offset = headersOffset(properties, flags);
-  return offset + 4 <= properties.length ? properties.readUInt32BE(offset) : 0;
 }
 
 /**
@@ -63,49 +55,6 @@ export function hasSenderKeyHeader(properties: Buffer): boolean {
     if (offset < 0) return true;
   }
   return false;
-}
-
-/** Past the field value (type octet and value) at offset; -1 for an unknown type or one running past end. */
-function skipFieldValue(buf: Buffer, offset: number, end: number): number {
-  const type = buf[offset] as number;
-  let at = offset + 1;
-  switch (type) {
-    case 0x56: // V void
-      break;
-    case 0x74: // t boolean
-    case 0x62: // b
-    case 0x42: // B
-      at += 1;
-      break;
-    case 0x73: // s
-    case 0x75: // u
-      at += 2;
-      break;
-    case 0x49: // I
-    case 0x69: // i
-    case 0x66: // f
-      at += 4;
-      break;
-    case 0x44: // D decimal
-      at += 5;
-      break;
-    case 0x6c: // l
-    case 0x4c: // L
-    case 0x64: // d
-    case 0x54: // T timestamp
-      at += 8;
-      break;
-    case 0x53: // S long string
-    case 0x78: // x byte array
-    case 0x41: // A array
-    case 0x46: // F table
-      if (at + 4 > end) return -1;
-      at += 4 + buf.readUInt32BE(at);
-      break;
-    default:
-      return -1;
-  }
-  return at <= end ? at : -1;
 }
 
 /**

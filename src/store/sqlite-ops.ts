@@ -120,6 +120,36 @@ export interface QueueDelta {
 // ---- applying a batch ----
 
 /**
+ * One group-commit transaction, on the broker's thread or the writer thread: the batches' ops in order, each queue's
+ * counters updated once, and the last message and delayed-message ids handed out (0: unchanged). Returns how many ops
+ * were written. On failure it rolls back, marks the bodies as unwritten (the retry writes them again) and throws.
+ */
+export function writeBatches(
+  st: Statements,
+  inTransaction: () => boolean,
+  batches: readonly (readonly Op[])[],
+  lastMessageId: number,
+  lastDelayedId: number,
+  logger: WarnLogger | undefined,
+): number {
+  const deltas = new Map<number, QueueDelta>();
+  let written = 0;
+  st.begin.run();
+  try {
+    for (const ops of batches) written += applyOps(st, ops, deltas, logger);
+    for (const [queueId, d] of deltas) st.addQueueDelta.run(d.count, d.bytes, d.lastSeq, d.lastSeq, queueId);
+    if (lastMessageId > 0) st.putMeta.run('last_message_id', lastMessageId);
+    if (lastDelayedId > 0) st.putMeta.run('last_delayed_id', lastDelayedId);
+    st.commit.run();
+  } catch (err) {
+    if (inTransaction()) st.rollback.run();
+    for (const ops of batches) for (const op of ops) if (op.kind === ENQUEUE) op.message.written = false;
+    throw err;
+  }
+  return written;
+}
+
+/**
  * Inside a transaction: applies the ops in order, adding each queue's entry count, byte and last-seq changes to
  * `deltas`. Returns how many ops were written (cancelled ones not included).
  */

@@ -57,16 +57,18 @@ export class PendingBatch {
     this.ops.push(op);
   }
 
-  markDelivered(queueId: number, seq: number): void {
+  /** Returns true when a mark op joined the batch (false: the buffered enqueue or mark already carries it). */
+  markDelivered(queueId: number, seq: number): boolean {
     const bySeq = this.entriesOf(queueId);
     const buffered = bySeq.get(seq);
     if (buffered !== undefined) {
       if (buffered.kind === ENQUEUE) buffered.redelivered = true;
-      return; // the enqueue carries the flag, or a mark is already buffered
+      return false;
     }
     const op: MarkOp = { kind: MARK, queueId, seq, cancelled: false };
     bySeq.set(seq, op);
     this.ops.push(op);
+    return true;
   }
 
   /** Returns true when the removal cancelled a buffered enqueue, so that nothing is to be written. */
@@ -106,11 +108,6 @@ export class PendingBatch {
   get hasDelayedWrites(): boolean {
     const d = this.delayed;
     return d.puts.size > 0 || d.removed.size > 0 || d.hidesRows;
-  }
-
-  /** After a failed write: the bodies are to be written again with the retry. */
-  unwrite(): void {
-    for (const m of this.messages.values()) m.written = false;
   }
 
   /** The batch was written or sent: the next one starts empty. */

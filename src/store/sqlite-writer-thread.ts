@@ -120,7 +120,7 @@ export class WriterThread {
 
   /** Blocks until every batch sent is committed; a StoreError STORE_IO while they wait for a retry. */
   waitCommitted(): void {
-    this.waitFor(() => this.committedSeq >= this.sentSeq || this.error !== undefined || this.dead !== undefined);
+    this.waitWhileWriting();
     if (this.dead) throw ioError(this.dead.message);
     if (this.committedSeq < this.sentSeq) throw ioError(this.error ?? 'unknown');
   }

@@ -1,6 +1,6 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { decodeBatch, type BatchMessage } from './sqlite-batch';
-import { ENQUEUE, applyOps, dropQueueEntries, type Op, type QueueDelta } from './sqlite-ops';
+import { dropQueueEntries, writeBatches, type Op } from './sqlite-ops';
 import { openWriterConnection } from './sqlite-open';
 import { Reclaimer, reclaimFreePages } from './sqlite-reclaim';
 import { prepareStatements } from './sqlite-statements';
@@ -78,24 +78,15 @@ const reclaimer = new Reclaimer(db, fsync, () => !failed);
 /** Commits every queued batch in one transaction; false (and a retry later) when that fails. */
 function commit(): boolean {
   if (queued.length === 0) return true;
-  const deltas = new Map<number, QueueDelta>();
-  let written = 0;
-  st.begin.run();
+  let written: number;
   try {
     for (const batch of queued) {
-      written += applyOps(st, batch.ops, deltas, warn);
       if (batch.lastMessageId > lastMessageId) lastMessageId = batch.lastMessageId;
       if (batch.lastDelayedId > lastDelayedId) lastDelayedId = batch.lastDelayedId;
     }
-    for (const [queueId, d] of deltas) st.addQueueDelta.run(d.count, d.bytes, d.lastSeq, d.lastSeq, queueId);
-    if (lastMessageId > 0) st.putMeta.run('last_message_id', lastMessageId);
-    if (lastDelayedId > 0) st.putMeta.run('last_delayed_id', lastDelayedId);
-    st.commit.run();
+    const inTransaction = (): boolean => db.inTransaction;
+    written = writeBatches(st, inTransaction, queued.map((b) => b.ops), lastMessageId, lastDelayedId, warn);
   } catch (err) {
-    if (db.inTransaction) st.rollback.run();
-    for (const batch of queued) {
-      for (const op of batch.ops) if (op.kind === ENQUEUE) op.message.written = false;
-    }
     failed = true;
     post({ type: 'failed', error: describe(err) });
     if (retryTimer === undefined) retryTimer = setTimeout(retry, RETRY_MS);

@@ -19,11 +19,10 @@ import {
   PUT_QUEUE,
   PUT_USER,
   PUT_VHOST,
-  applyOps,
   dropQueueEntries,
   storedRecord,
+  writeBatches,
   type Op,
-  type QueueDelta,
 } from './sqlite-ops';
 import { DELETE_DELAYED, REMOVE_DELAYED, readDue, readNextDue } from './sqlite-delayed';
 import { describe, openDatabase, releaseDataDir } from './sqlite-open';
@@ -397,9 +396,7 @@ export class SqliteStore implements Store {
   markDelivered(queueId: number, seq: number): void {
     this.assertOpen();
     if (!this.queueNameById.has(queueId)) return;
-    const before = this.batch.size;
-    this.batch.markDelivered(queueId, seq);
-    if (this.batch.size !== before) this.afterPush();
+    if (this.batch.markDelivered(queueId, seq)) this.afterPush();
   }
 
   remove(queueId: number, seq: number, _messageId: number): void {
@@ -607,7 +604,6 @@ export class SqliteStore implements Store {
       try {
         this.writeBatch();
       } catch (err) {
-        this.batch.unwrite();
         this.logger?.error({ err, ops: this.batch.size }, 'store batch failed; it will be retried');
         if (this.retryTimer === undefined) {
           if (this.immediate !== undefined) clearImmediate(this.immediate);
@@ -676,20 +672,14 @@ export class SqliteStore implements Store {
   }
 
   private writeBatch(): void {
-    const st = this.st;
-    const deltas = new Map<number, QueueDelta>();
-    let written: number;
-    st.begin.run();
-    try {
-      written = applyOps(st, this.batch.ops, deltas, this.logger);
-      for (const [queueId, d] of deltas) st.addQueueDelta.run(d.count, d.bytes, d.lastSeq, d.lastSeq, queueId);
-      if (this.lastMessageId !== this.persistedMessageId) st.putMeta.run('last_message_id', this.lastMessageId);
-      if (this.lastDelayedId !== this.persistedDelayedId) st.putMeta.run('last_delayed_id', this.lastDelayedId);
-      st.commit.run();
-    } catch (err) {
-      if (this.db.inTransaction) st.rollback.run();
-      throw err;
-    }
+    const written = writeBatches(
+      this.st,
+      () => this.db.inTransaction,
+      [this.batch.ops],
+      this.lastMessageId !== this.persistedMessageId ? this.lastMessageId : 0,
+      this.lastDelayedId !== this.persistedDelayedId ? this.lastDelayedId : 0,
+      this.logger,
+    );
     this.persistedMessageId = this.lastMessageId;
     this.persistedDelayedId = this.lastDelayedId;
     const c = this.counterValues;
