@@ -1,3 +1,5 @@
+// The module object itself (not an import-star copy of it), so that the spies below see passwords.ts's calls.
+import crypto = require('node:crypto');
 import { isLoopback, UserRegistry } from './users';
 
 describe('isLoopback', () => {
@@ -58,5 +60,40 @@ describe('UserRegistry', () => {
 
   test('allowedFrom with no loopback users allows everyone from anywhere', () => {
     expect(registry().allowedFrom('guest', '203.0.113.9')).toBe(true);
+  });
+
+  describe('a refusal costs the same whether or not the user exists (no user-existence oracle)', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    /** The hashing and comparing one authenticate() call does. */
+    function work(users: UserRegistry, name: string, password: string): { hashes: string[]; compares: number } {
+      const createHash = jest.spyOn(crypto, 'createHash');
+      const timingSafeEqual = jest.spyOn(crypto, 'timingSafeEqual');
+      expect(users.authenticate(name, password)).toBeUndefined();
+      const result = { hashes: createHash.mock.calls.map(([algorithm]) => String(algorithm)), compares: timingSafeEqual.mock.calls.length };
+      jest.restoreAllMocks();
+      return result;
+    }
+
+    test('a missing user is checked against a decoy hash: one SHA-256 and one constant-time compare, as a wrong password', () => {
+      const users = registry();
+      const wrongPassword = work(users, 'app', 'not-it');
+      expect(wrongPassword).toEqual({ hashes: ['sha256'], compares: 1 });
+      expect(work(users, 'nobody', 'not-it')).toEqual(wrongPassword);
+      expect(work(users, '', '')).toEqual(wrongPassword);
+    });
+
+    test('a user whose password login is disabled (empty hash) or whose algorithm is unknown costs the same too', () => {
+      const users = registry();
+      users.addRecord({ name: 'no-password', passwordHash: '', hashingAlgorithm: 'rabbit_password_hashing_sha256', tags: [] });
+      users.addRecord({ name: 'odd', passwordHash: 'AAAAAAAA', hashingAlgorithm: 'rabbit_password_hashing_unknown', tags: [] });
+      expect(work(users, 'no-password', '')).toEqual({ hashes: ['sha256'], compares: 1 });
+      expect(work(users, 'odd', 'x')).toEqual({ hashes: ['sha256'], compares: 1 });
+    });
+
+    test('the decoy matches no password', () => {
+      const users = registry();
+      for (const password of ['', 'guest', 'decoy', 'x'.repeat(100)]) expect(users.authenticate('nobody', password)).toBeUndefined();
+    });
   });
 });

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { UserRecord } from '../store/store';
-import { DEFAULT_HASHING_ALGORITHM, hashPassword, verifyPassword } from './passwords';
+import { DEFAULT_HASHING_ALGORITHM, hashPassword, isKnownHashingAlgorithm, verifyPassword } from './passwords';
 
 export interface User {
   readonly name: string;
@@ -11,6 +12,12 @@ export interface User {
  */
 export class UserRegistry {
   private readonly users = new Map<string, UserRecord>();
+  /**
+   * Checked against when the user does not exist, so that a missing user costs a hash and a constant-time compare
+   * like a wrong password does: the time of a refusal does not tell whether the name exists. Its password is
+   * random and thrown away, so nothing matches it.
+   */
+  private readonly decoy = hashPassword(randomBytes(16).toString('base64'));
 
   constructor(private readonly loopbackOnly: ReadonlySet<string>) {}
 
@@ -34,10 +41,18 @@ export class UserRegistry {
     this.users.delete(name);
   }
 
-  /** The user when the password matches, else undefined. */
+  /**
+   * The user when the password matches, else undefined. A user that does not exist, or has no usable hash (password
+   * login disabled), is checked against the decoy hash (the default algorithm, as new users get), so every refusal
+   * does the same work.
+   */
   authenticate(name: string, password: string): User | undefined {
     const user = this.users.get(name);
-    if (user === undefined || !verifyPassword(user.passwordHash, user.hashingAlgorithm, password)) return undefined;
+    if (user === undefined || user.passwordHash === '' || !isKnownHashingAlgorithm(user.hashingAlgorithm)) {
+      verifyPassword(this.decoy, DEFAULT_HASHING_ALGORITHM, password);
+      return undefined;
+    }
+    if (!verifyPassword(user.passwordHash, user.hashingAlgorithm, password)) return undefined;
     return { name: user.name, tags: user.tags };
   }
 
