@@ -50,7 +50,9 @@ function loadSpec() {
     const domain = f.domain ?? f.type;
     const type = domains[domain];
     if (!type) fail(`${where}.${f.name}: unknown domain ${domain}`);
-    return { name: f.name, camel: camel(f.name), domain, type, reserved: !!f.reserved };
+    // "any-bytes": a shortstr RabbitMQ does not check for UTF-8 (basic.publish's exchange and routing key); it is read
+    // so that any bytes survive (src/protocol/utf8.ts) instead of being refused.
+    return { name: f.name, camel: camel(f.name), domain, type, reserved: !!f.reserved, anyBytes: !!f['any-bytes'] };
   };
   const classIds = new Set();
   const classes = spec.classes.map((c) => {
@@ -188,7 +190,7 @@ function emitDecoder(m, L) {
         L.push(`  const ${v} = readLonglong(b, o);`, `  o += 8;`);
         break;
       case 'shortstr':
-        L.push(`  const ${v} = readShortstr(b, o, e, ${what});`, `  o += 1 + b[o]!;`);
+        L.push(`  const ${v} = ${f.anyBytes ? 'readAnyShortstr' : 'readShortstr'}(b, o, e, ${what});`, `  o += 1 + b[o]!;`);
         break;
       case 'longstr':
         L.push(`  const ${v} = readLongstr(b, o, e, ${what});`, `  o = skipLong(b, o);`);
@@ -350,7 +352,7 @@ function emitProperties(c, L) {
         L.push(`      need(o, 8, e, ${what});`, `      ${v} = readLonglong(b, o);`, `      o += 8;`);
         break;
       case 'shortstr':
-        L.push(`      ${v} = readShortstr(b, o, e, ${what});`, `      o += 1 + b[o]!;`);
+        L.push(`      ${v} = readPropertyShortstr(b, o, e, ${what});`, `      o += 1 + b[o]!;`);
         break;
       case 'longstr':
         L.push(`      ${v} = readLongstr(b, o, e, ${what}).toString('utf8');`, `      o = skipLong(b, o);`);
@@ -444,6 +446,8 @@ function generate() {
     'import {',
     '  need,',
     '  readShortstr,',
+    '  readAnyShortstr,',
+    '  readPropertyShortstr,',
     '  readLongstr,',
     '  readLonglong,',
     '  skipLong,',

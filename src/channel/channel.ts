@@ -8,13 +8,8 @@ import type { Exchange } from '../exchange/exchange';
 import type { RoutingSubject } from '../exchange/router';
 import { headersOf, type Message, type QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
-import {
-  deliveryModeOf,
-  expirationOf,
-  hasSenderKeyHeader,
-  parseExpiration,
-  rewriteProperties,
-} from '../protocol/properties';
+import { deliveryModeOf, expirationOf, hasSenderKeyHeader, parseExpiration } from '../protocol/properties';
+import { editHeaders, encodeValue } from '../protocol/property-list';
 import { releaseReplyTo, replyToProperties } from './reply-to';
 import { delayOf } from '../delayed/scheduler';
 import type { CommitListener } from '../store/store';
@@ -198,12 +193,7 @@ export class Channel implements RoutingSubject, CommitListener {
         const bcc = senderKeys(headers, 'BCC');
         if (cc.length > 0 || bcc.length > 0) routingKeys = [args.routingKey, ...cc, ...bcc];
         // BCC keys route the message but are never shown to consumers.
-        if (headers?.BCC !== undefined) {
-          properties = rewriteProperties(properties, (props) => {
-            const { BCC: _bcc, ...rest } = props.headers ?? {};
-            props.headers = rest;
-          });
-        }
+        if (headers?.BCC !== undefined) properties = editHeaders(properties, [['BCC', null]]);
       }
     }
     const message: Message = {
@@ -313,9 +303,7 @@ export class Channel implements RoutingSubject, CommitListener {
     const scheduler = this.vhost.delayed;
     const delay = scheduler === undefined ? 0 : delayOf(headersOf(message));
     if (delay <= 0 || scheduler === undefined) return false;
-    const properties = rewriteProperties(message.properties, (props) => {
-      props.headers = { ...(props.headers ?? {}), 'x-delay': -delay };
-    });
+    const properties = editHeaders(message.properties, [['x-delay', encodeValue(-delay)]]);
     scheduler.schedule(this.vhost.name, exchange.name, message.routingKey, properties, message.body, delay);
     const confirm = this.confirm;
     if (confirm !== undefined) this.vhost.store.afterCommit(this, confirm.next());

@@ -1,5 +1,6 @@
 import { AmqpError } from '../protocol/amqp-error';
 import { ClassId, MethodId, ReplyCode } from '../protocol/generated/amqp';
+import { checkProperties } from '../protocol/property-list';
 
 const PUBLISH_CLASS = MethodId.BasicPublish >>> 16;
 const PUBLISH_METHOD = MethodId.BasicPublish & 0xffff;
@@ -64,6 +65,13 @@ export class CommandAssembler<M> {
     // Two 32-bit reads: a BigInt per message for a size that is always a safe integer would be garbage.
     const size = buf.readUInt32BE(start + 4) * 0x100000000 + buf.readUInt32BE(start + 8);
     this.properties = copyOf(buf, start + 12, end);
+    // Properties RabbitMQ cannot decode close the connection with 541 (its channel fails to decode them at publish).
+    // Checked here, at the door, so that no later path (expiry, dead-lettering, requeue, a restart) meets them.
+    const invalid = checkProperties(this.properties);
+    if (invalid !== undefined) {
+      this.reset();
+      throw AmqpError.unblamed(ReplyCode.InternalError, `cannot decode the content header's properties: ${invalid}`);
+    }
     if (size > MAX_MESSAGE_SIZE) {
       this.reset();
       throw new AmqpError(

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AmqpError } from '../protocol/amqp-error';
 import { MethodId, ReplyCode, type BasicConsumeArgs } from '../protocol/generated/amqp';
-import { decodeOrUndefined, rewriteProperties } from '../protocol/properties';
+import { decodeOrUndefined } from '../protocol/properties';
+import { editProperties } from '../protocol/property-list';
 import { Queue } from '../queue/queue';
 import type { Channel } from './channel';
 import { ChannelConsumer } from './consumer';
@@ -56,7 +57,5 @@ export function replyToProperties(channel: Channel, properties: Buffer): Buffer 
   if (decodeOrUndefined(properties)?.replyTo !== REPLY_TO) return properties;
   const queue = channel.replyQueue;
   if (queue === undefined) throw new AmqpError(ReplyCode.PreconditionFailed, 'fast reply consumer does not exist');
-  return rewriteProperties(properties, (props) => {
-    props.replyTo = queue.name;
-  });
+  return editProperties(properties, { replyTo: queue.name });
 }

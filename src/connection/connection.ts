@@ -8,7 +8,7 @@ import type { ChannelInfo, ConnectionInfo } from './info';
 import { Channel, type ChannelHost } from '../channel/channel';
 import { dispatchTable } from '../channel/dispatch';
 import { AmqpError } from '../protocol/amqp-error';
-import { FrameError, FrameSyntaxError, UnknownMethodError } from '../protocol/errors';
+import { FrameError, FrameSyntaxError, MalformedShortstrError, UnknownMethodError } from '../protocol/errors';
 import type { FieldTable } from '../protocol/field-table';
 import { FrameReader } from '../protocol/frame-reader';
 import { HEARTBEAT_FRAME, PROTOCOL_HEADER } from '../protocol/frames';
@@ -580,7 +580,7 @@ export class Connection implements ChannelHost, FlowListener {
   /** The one place errors become channel.close or connection.close. */
   private fail(err: unknown, channelId: number, methodId: number): void {
     const error = toAmqpError(err, this.logger);
-    if (error.classId === 0 && methodId !== 0) {
+    if (error.classId === 0 && methodId !== 0 && error.blame) {
       error.classId = methodId >>> 16;
       error.methodId = methodId & 0xffff;
     }
@@ -741,6 +741,7 @@ function toAmqpError(err: unknown, logger: Logger): AmqpError {
   if (err instanceof FrameSyntaxError) return new AmqpError(ReplyCode.SyntaxError, err.message);
   if (err instanceof UnknownMethodError) {
     return new AmqpError(ReplyCode.NotImplemented, 'unknown method', err.classId, err.methodId);
+    if (err instanceof MalformedShortstrError) throw AmqpError.unblamed(ReplyCode.FrameError, err.message);
   }
   logger.error({ err }, 'internal error while handling a frame');
   return new AmqpError(ReplyCode.InternalError, 'internal error');

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { FRAME_OVERHEAD } from '../protocol/frames';
+import { encodedLength, writeString } from '../protocol/utf8';
 import {
   ClassId,
   FRAME_BODY,
@@ -214,10 +215,10 @@ function shortString(buf: Buffer, offset: number, value: string): number {
       return offset + 1 + n;
     }
   }
-  const length = n === 0 ? 0 : buf.write(value, offset + 1, 'utf8');
-  if (length > 255 || (length === 255 && Buffer.byteLength(value, 'utf8') > 255)) {
-    throw new RangeError(`short string longer than 255 bytes: ${JSON.stringify(value.slice(0, 40))}...`);
-  }
+  // Names that arrived as short strings fit 255 bytes when written back (utf8.ts keeps even non-UTF-8 bytes).
+  const length = encodedLength(value);
+  if (length > 255) throw new RangeError(`short string longer than 255 bytes: ${JSON.stringify(value.slice(0, 40))}...`);
+  writeString(buf, offset + 1, value);
   buf[offset] = length;
   return offset + 1 + length;
 }

@@ -5,6 +5,12 @@ import { isHardError, replyCodeName } from './generated/amqp';
  * channel.close (soft) or connection.close (hard), filling in the failing method's ids when not given.
  */
 export class AmqpError extends Error {
+  /**
+   * Whether the connection fills in the failing method's ids when none were given. RabbitMQ names no method for
+   * errors found while parsing (malformed UTF-8, undecodable properties): those set this to false.
+   */
+  blame = true;
+
   constructor(
     readonly replyCode: number,
     /** Text after the code name, e.g. "no queue 'q' in vhost '/'". */
@@ -20,6 +26,13 @@ export class AmqpError extends Error {
   get replyText(): string {
     const text = this.message;
     return Buffer.byteLength(text) <= 255 ? text : Buffer.from(text).subarray(0, 255).toString('utf8');
+  }
+
+  /** An error RabbitMQ reports with class and method 0, whatever frame carried it. */
+  static unblamed(replyCode: number, detail: string): AmqpError {
+    const error = new AmqpError(replyCode, detail);
+    error.blame = false;
+    return error;
   }
 
   get isHard(): boolean {

@@ -3,7 +3,9 @@
  * code. Readers take (buf, offset, end) and throw FrameSyntaxError rather than reading past end; fixed-size fields are
  * bounds-checked by the caller with need(). Writers assume the caller sized the buffer first.
  */
-import { FrameSyntaxError } from './errors';
+import { isUtf8 } from 'node:buffer';
+import { FrameSyntaxError, MalformedShortstrError } from './errors';
+import { decodeBytes, encodedLength, writeString } from './utf8';
 
 export { readTableAt, encodedTableSize, writeTable } from './field-table';
 
@@ -16,7 +18,11 @@ export function need(offset: number, n: number, end: number, what: string): void
   if (offset + n > end) throw new FrameSyntaxError(`${what}: truncated arguments`);
 }
 
-/** shortstr: length octet then that many bytes of UTF-8. */
+/**
+ * A method's shortstr: length octet then that many bytes of UTF-8. Bytes that are not UTF-8 throw
+ * MalformedShortstrError, as RabbitMQ's parser refuses them: a name is then the same string in every layer (the
+ * store, the management API, the wire when echoed), never a lossy copy that no longer fits 255 bytes.
+ */
 export function readShortstr(buf: Buffer, offset: number, end: number, what: string): string {
   if (offset >= end) throw new FrameSyntaxError(`${what}: truncated arguments`);
   const len = buf[offset]!;
@@ -25,7 +31,33 @@ export function readShortstr(buf: Buffer, offset: number, end: number, what: str
   // One native decode gives a flat string. Building short names a character at a time looked cheaper, but made
   // cons strings that every later hash (permission cache, route memo) or split had to flatten first: 260 vs 80 ns
   // for decode plus one Set lookup of a 26-byte name.
-  return buf.toString('utf8', offset + 1, offset + 1 + len);
+  const s = buf.toString('utf8', offset + 1, offset + 1 + len);
+  // The decoder puts U+FFFD where bytes are not UTF-8; only then (or for a real U+FFFD) are the bytes checked.
+  if (s.indexOf('\uFFFD') !== -1 && !isUtf8(buf.subarray(offset + 1, offset + 1 + len))) throw new MalformedShortstrError();
+  return s;
+}
+
+/**
+ * basic.publish's exchange and routing key, which RabbitMQ takes as any bytes and echoes unchanged: bytes that are
+ * not UTF-8 are kept as escapes (utf8.ts), so that writing the string back gives what the client sent.
+ */
+export function readAnyShortstr(buf: Buffer, offset: number, end: number, what: string): string {
+  if (offset >= end) throw new FrameSyntaxError(`${what}: truncated arguments`);
+  const len = buf[offset]!;
+  if (offset + 1 + len > end) throw new FrameSyntaxError(`${what}: short string runs past the end of the frame`);
+  return len === 0 ? '' : decodeBytes(buf, offset + 1, offset + 1 + len);
+}
+
+/**
+ * A property's shortstr (content-type, message-id, ...), decoded for reading only: invalid UTF-8 becomes U+FFFD,
+ * as RabbitMQ passes such properties through untouched. Messages keep their property bytes, so nothing decoded
+ * here is ever written back.
+ */
+export function readPropertyShortstr(buf: Buffer, offset: number, end: number, what: string): string {
+  if (offset >= end) throw new FrameSyntaxError(`${what}: truncated arguments`);
+  const len = buf[offset]!;
+  if (offset + 1 + len > end) throw new FrameSyntaxError(`${what}: short string runs past the end of the frame`);
+  return len === 0 ? '' : buf.toString('utf8', offset + 1, offset + 1 + len);
 }
 
 /** longstr: 4-byte length then bytes; returned as a copy (method longstrs are rare and must not pin frame memory). */
@@ -46,16 +78,18 @@ export function readLonglong(buf: Buffer, offset: number): number {
   return buf.readUInt32BE(offset) * TWO_32 + buf.readUInt32BE(offset + 4);
 }
 
-/** Writes a non-negative integer number as an unsigned 64-bit integer. */
+/** Writes a non-negative integer number (below 2^64) as an unsigned 64-bit integer. */
 export function writeLonglong(buf: Buffer, offset: number, n: number): void {
-  if (!(n >= 0) || !Number.isInteger(n)) throw new RangeError(`longlong must be a non-negative integer, got ${n}`);
+  if (!(n >= 0) || !Number.isInteger(n) || n >= 2 ** 64) {
+    throw new RangeError(`longlong must be a non-negative integer below 2^64, got ${n}`);
+  }
   buf.writeUInt32BE(Math.floor(n / TWO_32), offset);
   buf.writeUInt32BE(n % TWO_32, offset + 4);
 }
 
 /** Byte length of a shortstr's text; throws RangeError above 255 bytes. */
 export function shortstrLength(s: string, what: string): number {
-  const n = isShortAscii(s) ? s.length : Buffer.byteLength(s, 'utf8');
+  const n = isShortAscii(s) ? s.length : encodedLength(s);
   if (n > 255) throw new RangeError(`${what}: short string longer than 255 bytes`);
   return n;
 }
@@ -87,7 +121,7 @@ export function writeShortstr(buf: Buffer, offset: number, s: string, len: numbe
     // UTF-8 length equals UTF-16 length only when every character is ASCII: copy the char codes directly.
     for (let i = 0; i < len; i++) buf[offset + 1 + i] = s.charCodeAt(i);
   } else if (len !== 0) {
-    buf.write(s, offset + 1, len, 'utf8');
+    writeString(buf, offset + 1, s);
   }
   return offset + 1 + len;
 }

@@ -10,6 +10,14 @@ export class FrameSyntaxError extends Error {
   override name = 'FrameSyntaxError';
 }
 
+/** A method's short string that is not valid UTF-8: RabbitMQ's parser refuses it (501, "Malformed UTF-8 in shortstr"). */
+export class MalformedShortstrError extends FrameSyntaxError {
+  override name = 'MalformedShortstrError';
+  constructor() {
+    super('Malformed UTF-8 in shortstr');
+  }
+}
+
 /** Framing problem: bad frame end, oversized frame, unknown frame type. replyCode is the AMQP reply code to send. */
 export class FrameError extends Error {
   override name = 'FrameError';

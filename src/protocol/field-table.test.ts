@@ -11,6 +11,8 @@ import {
   encodedFieldValueSize,
   writeTable,
   MAX_NESTING,
+  WideTimestamp,
+  checkTable,
   type FieldTable,
   type FieldValue,
 } from './field-table';
@@ -289,5 +291,100 @@ describe('skipFieldValue', () => {
     expect(skipFieldValue(Buffer.from([0x4c, 0, 0, 0, 0, 0, 0, 0, 1]), 0, 9)).toBe(-1);
     expect(skipFieldValue(Buffer.from([0x49, 0, 0]), 0, 3)).toBe(-1);
     expect(skipFieldValue(Buffer.from([0x53, 0, 0, 0, 9, 0x61]), 0, 6)).toBe(-1);
+  });
+});
+
+describe('checkTable agrees with the decoder', () => {
+  /** undefined when readTable accepts buf[0, end), else the message it throws. */
+  function decoderVerdict(buf: Buffer, end = buf.length): string | undefined {
+    try {
+      readTable(buf, 0, end);
+      return undefined;
+    } catch (e) {
+      expect(e).toBeInstanceOf(FrameSyntaxError);
+      return (e as Error).message;
+    }
+  }
+
+  it('accepts every random table the encoder writes, and each of their truncations exactly when the decoder does', () => {
+    const rng = new Rng(11);
+    for (let n = 0; n < 100; n++) {
+      const buf = encodeTable(randomTable(rng));
+      expect(checkTable(buf, 0, buf.length)).toBeUndefined();
+      for (let cut = 0; cut < buf.length; cut++) {
+        expect(checkTable(buf, 0, cut) === undefined).toBe(decoderVerdict(buf, cut) === undefined);
+      }
+    }
+  });
+
+  it('names the same fault as the decoder for the malformed vectors', () => {
+    const cases = [
+      hex('0000'),
+      hex('00000010 01 61 74 01'),
+      hex('00000002 05 61'),
+      hex('00000002 01 61'),
+      table(entry('a', '5a 00')),
+      table(entry('a', '49 00 00')),
+      table(entry('a', '53 00 00 00 09 61')),
+      table(entry('a', '46 00 00 00 09 01 62 74 01')),
+      table(entry('a', '41 00 00 00 02 49 00')),
+    ];
+    for (const buf of cases) {
+      const verdict = checkTable(buf, 0, buf.length);
+      expect(verdict).toBeDefined();
+      expect(decoderVerdict(buf)).toBeDefined();
+    }
+    expect(checkTable(table(entry('a', '5a 00')), 0, 9)).toBe('field table: unknown field type 0x5a');
+  });
+
+  it('refuses nesting one level deeper than the decoder accepts, and accepts the deepest the decoder does', () => {
+    const nested = (levels: number): Buffer => {
+      let inner = hex('49 00 00 00 01');
+      for (let i = 0; i < levels; i++) {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(inner.length);
+        inner = Buffer.concat([hex('41'), len, inner]);
+      }
+      return table(entry('a', inner.toString('hex')));
+    };
+    for (const levels of [MAX_NESTING - 1, MAX_NESTING, MAX_NESTING + 1, 5000]) {
+      const buf = nested(levels);
+      expect(checkTable(buf, 0, buf.length) === undefined).toBe(decoderVerdict(buf) === undefined);
+    }
+    expect(checkTable(nested(MAX_NESTING), 0, Infinity)).toBeUndefined();
+    expect(checkTable(nested(MAX_NESTING + 1), 0, Infinity)).toBe(`field table: nested deeper than ${MAX_NESTING}`);
+  });
+
+  it('random garbage: checkTable says undefined exactly when readTable accepts', () => {
+    const rng = new Rng(1234);
+    for (let i = 0; i < 5000; i++) {
+      const body = Buffer.alloc(rng.int(40));
+      for (let j = 0; j < body.length; j++) body[j] = rng.int(256);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(rng.int(4) === 0 ? rng.int(2 ** 32) : body.length);
+      const buf = Buffer.concat([len, body]);
+      expect(checkTable(buf, 0, buf.length) === undefined).toBe(decoderVerdict(buf) === undefined);
+    }
+  });
+});
+
+describe('timestamps beyond a Date', () => {
+  it.each([
+    ['the largest a Date holds', '000007dba8218000', false],
+    ['one second more', '000007dba8218001', true],
+    ['0x00ffffffffffffff', '00ffffffffffffff', true],
+    ['2^64 - 1', 'ffffffffffffffff', true],
+  ])('%s decodes to a value that encodes back to the same bytes', (_name, seconds, wide) => {
+    const buf = table(entry('t', `54 ${seconds}`));
+    const t = decode(buf);
+    expect(t.t).toBeInstanceOf(Date);
+    expect(t.t instanceof WideTimestamp).toBe(wide);
+    if (wide) expect((t.t as WideTimestamp).seconds).toBe(BigInt(`0x${seconds}`));
+    expect(encodeTable(t).equals(buf)).toBe(true);
+  });
+
+  it('two wide timestamps are equal when their seconds are', () => {
+    expect(tablesEqual({ t: new WideTimestamp(2n ** 60n) }, { t: new WideTimestamp(2n ** 60n) })).toBe(true);
+    expect(tablesEqual({ t: new WideTimestamp(2n ** 60n) }, { t: new WideTimestamp(2n ** 60n + 1n) })).toBe(false);
   });
 });

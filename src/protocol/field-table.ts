@@ -5,12 +5,17 @@
  * nesting deeper than MAX_NESTING all throw FrameSyntaxError.
  *
  * Type octets read:  t bool, b int8, B uint8, s int16, u uint16, I int32, i uint32, l int64 (number when a safe
- * integer, else bigint), f float (Float32), d double, D decimal, S longstr (utf8 string), x byte array (Buffer), A array,
- * T timestamp (Date, seconds), F table, V void (null).
+ * integer, else bigint), f float (Float32), d double, D decimal, S longstr (string; bytes that are not UTF-8 are kept
+ * as escapes, see utf8.ts; keys likewise), x byte array (Buffer), A array,
+ * T timestamp (Date, seconds; a WideTimestamp when a Date cannot hold it), F table, V void (null).
  * Type octets written: string S, boolean t, integer in int32 range I, other integer in int64 range l, any other
  * number d, bigint l, Buffer x, Date T, Decimal D, Float32 f, array A, null/undefined V, other object F.
+ *
+ * Every value decoding can produce encodes again without an error: a stored or routed table never makes a later
+ * path throw. checkTable tells, without allocating, whether readTable would accept bytes.
  */
 import { FrameSyntaxError } from './errors';
+import { decodeBytes, encodedLength, writeString } from './utf8';
 
 export type FieldValue =
   | string
@@ -44,6 +49,20 @@ export class Decimal {
  */
 export class Float32 {
   constructor(readonly value: number) {}
+}
+
+/** Seconds since the epoch a Date holds exactly: its range is +-8.64e15 ms. */
+const DATE_MAX_SECONDS = 8_640_000_000_000;
+
+/**
+ * A timestamp (type octet T) beyond what a Date can hold: the wire allows any unsigned 64-bit count of seconds.
+ * It is a Date (an invalid one), so code that handles timestamps as Dates keeps working, and it keeps the exact
+ * seconds, so writing it back gives the bytes that were read.
+ */
+export class WideTimestamp extends Date {
+  constructor(readonly seconds: bigint) {
+    super(Number.NaN);
+  }
 }
 
 /** Deepest table/array nesting accepted on decode and produced on encode (guards the stack and cyclic input). */
@@ -89,7 +108,7 @@ function readTableBody(buf: Buffer, stop: number, depth: number): FieldTable {
     const keyLen = buf[pos]!;
     pos += 1;
     if (keyLen > stop - pos) throw truncated('key');
-    const key = buf.toString('utf8', pos, pos + keyLen);
+    const key = decodeBytes(buf, pos, pos + keyLen);
     pos += keyLen;
     setKey(table, key, readValue(buf, stop, depth));
   }
@@ -174,7 +193,7 @@ function readValue(buf: Buffer, stop: number, depth: number): FieldValue {
     case 0x53: {
       // S
       const len = readLength(buf, stop, 'long string');
-      v = buf.toString('utf8', pos, pos + len);
+      v = decodeBytes(buf, pos, pos + len);
       pos += len;
       return v;
     }
@@ -190,11 +209,14 @@ function readValue(buf: Buffer, stop: number, depth: number): FieldValue {
       const len = readLength(buf, stop, 'array');
       return readArrayBody(buf, pos + len, depth + 1);
     }
-    case 0x54: // T
+    case 0x54: {
+      // T
       need(8, stop, 'timestamp');
-      v = new Date((buf.readUInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4)) * 1000);
+      const seconds = buf.readUInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
+      v = seconds <= DATE_MAX_SECONDS ? new Date(seconds * 1000) : new WideTimestamp(buf.readBigUInt64BE(pos));
       pos += 8;
       return v;
+    }
     case 0x46: {
       // F
       const len = readLength(buf, stop, 'table');
@@ -252,6 +274,53 @@ export function skipFieldValue(buf: Buffer, offset: number, end: number): number
 }
 
 /**
+ * Whether readTable would accept the table whose 4-byte length prefix is at offset and which must end at or before
+ * end: undefined when it would, else what is wrong (the same words readTable's error would use). Walks the entries
+ * without decoding or allocating; nesting is bounded by MAX_NESTING, so the recursion is too.
+ */
+export function checkTable(buf: Buffer, offset: number, end: number): string | undefined {
+  if (end > buf.length) end = buf.length;
+  if (offset + 4 > end) return 'field table: truncated table length';
+  const length = buf.readUInt32BE(offset);
+  if (length > end - offset - 4) return `field table: table length ${length} exceeds the available data`;
+  return checkEntries(buf, offset + 4, offset + 4 + length, 0, true);
+}
+
+/** The type octets readValue knows. */
+const KNOWN_TYPES: readonly number[] = [...'tbBsuIilfdDSxATFV'].map((c) => c.charCodeAt(0));
+
+function checkEntries(buf: Buffer, at: number, stop: number, depth: number, keyed: boolean): string | undefined {
+  if (depth > MAX_NESTING) return `field table: nested deeper than ${MAX_NESTING}`;
+  while (at < stop) {
+    if (keyed) {
+      at += 1 + (buf[at] as number);
+      if (at > stop) return 'field table: truncated key';
+    }
+    if (at >= stop) return 'field table: truncated value type';
+    const type = buf[at] as number;
+    if (type === 0x46 || type === 0x41) {
+      // F, A
+      if (at + 5 > stop) return `field table: truncated ${type === 0x46 ? 'table' : 'array'} length`;
+      const length = buf.readUInt32BE(at + 1);
+      const start = at + 5;
+      if (length > stop - start) return `field table: ${type === 0x46 ? 'table' : 'array'} length ${length} exceeds the available data`;
+      const inner = checkEntries(buf, start, start + length, depth + 1, type === 0x46);
+      if (inner !== undefined) return inner;
+      at = start + length;
+      continue;
+    }
+    const next = skipFieldValue(buf, at, stop);
+    if (next < 0) {
+      return KNOWN_TYPES.includes(type)
+        ? 'field table: truncated value'
+        : `field table: unknown field type 0x${type.toString(16).padStart(2, '0')}`;
+    }
+    at = next;
+  }
+  return undefined;
+}
+
+/**
  * Reads a field table (4-byte length prefix, then the entries) starting at offset; the table must end at or before
  * end. Returns the table and the offset just past it.
  */
@@ -296,7 +365,7 @@ function tooDeep(): RangeError {
 }
 
 function keySize(key: string): number {
-  const n = Buffer.byteLength(key, 'utf8');
+  const n = encodedLength(key);
   if (n > 255) throw new RangeError(`field table key longer than 255 bytes: ${key.slice(0, 40)}...`);
   return 1 + n;
 }
@@ -314,7 +383,7 @@ function tableBodySize(t: FieldTable, depth: number): number {
 function valueSize(v: FieldValue | undefined, depth: number): number {
   switch (typeof v) {
     case 'string':
-      return 5 + Buffer.byteLength(v, 'utf8');
+      return 5 + encodedLength(v);
     case 'boolean':
       return 2;
     case 'number':
@@ -358,7 +427,7 @@ function writeTableBody(buf: Buffer, o: number, t: FieldTable, depth: number): n
   o += 4;
   for (const key in t) {
     if (!Object.prototype.hasOwnProperty.call(t, key)) continue;
-    const keyLen = buf.write(key, o + 1, 'utf8');
+    const keyLen = writeString(buf, o + 1, key);
     buf[o] = keyLen;
     o = writeValue(buf, o + 1 + keyLen, t[key], depth);
   }
@@ -370,7 +439,7 @@ function writeValue(buf: Buffer, o: number, v: FieldValue | undefined, depth: nu
   switch (typeof v) {
     case 'string': {
       buf[o] = 0x53; // S
-      const n = buf.write(v, o + 5, 'utf8');
+      const n = writeString(buf, o + 5, v);
       buf.writeUInt32BE(n, o + 1);
       return o + 5 + n;
     }
@@ -409,6 +478,11 @@ function writeValue(buf: Buffer, o: number, v: FieldValue | undefined, depth: nu
         buf.writeUInt32BE(v.length, o + 1);
         v.copy(buf, o + 5);
         return o + 5 + v.length;
+      }
+      if (v instanceof WideTimestamp) {
+        buf[o] = 0x54; // T
+        buf.writeBigUInt64BE(v.seconds, o + 1);
+        return o + 9;
       }
       if (v instanceof Date) {
         buf[o] = 0x54; // T
@@ -505,7 +579,8 @@ function valuesEqual(a: FieldValue | undefined, b: FieldValue | undefined, depth
   if (ta === 'number' && tb === 'bigint') return Number.isInteger(a) && BigInt(a as number) === (b as bigint);
   if (ta !== 'object' || tb !== 'object' || a === null || b === null) return false;
   if (Buffer.isBuffer(a)) return Buffer.isBuffer(b) && a.equals(b);
-  if (a instanceof Date) return b instanceof Date && a.getTime() === b.getTime();
+  if (a instanceof WideTimestamp) return b instanceof WideTimestamp && a.seconds === b.seconds;
+  if (a instanceof Date) return b instanceof Date && !(b instanceof WideTimestamp) && a.getTime() === b.getTime();
   if (a instanceof Decimal) return b instanceof Decimal && a.places === b.places && a.digits === b.digits;
   if (a instanceof Float32) return b instanceof Float32 && (a.value === b.value || (Number.isNaN(a.value) && Number.isNaN(b.value)));
   if (Array.isArray(a)) {

@@ -1,5 +1,5 @@
 import { skipFieldValue } from './field-table';
-import { decodeBasicProperties, encodeBasicProperties, type BasicProperties } from './generated/amqp';
+import { decodeBasicProperties, type BasicProperties } from './generated/amqp';
 /**
  * Cheap reads of single properties from content-header property bytes (flags word + property list) without
  * decoding the rest. Malformed bytes give the "absent" answer; full validation happens where properties are decoded.
@@ -100,16 +100,6 @@ export function decodeOrUndefined(properties: Buffer): BasicProperties | undefin
   } catch {
     return undefined;
   }
-}
-
-/**
- * Re-encodes properties after `change` edited a decoded copy: for the rare paths that alter a message (x-death on
- * dead-lettering, BCC removal, direct reply-to addresses, x-delivery-count). Everything else forwards the bytes.
- */
-export function rewriteProperties(properties: Buffer, change: (props: BasicProperties) => void): Buffer {
-  const props = properties.length >= 2 ? decodeBasicProperties(properties, 0, properties.length) : {};
-  change(props);
-  return encodeBasicProperties(props);
 }
 
 /** RabbitMQ's upper bound on TTLs (rabbit_misc:check_expiry), 10 years in ms. */

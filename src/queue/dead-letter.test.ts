@@ -309,3 +309,45 @@ describe('publishedRoutingKeys', () => {
     expect(publishedRoutingKeys(msg, { CC: ['k2'] })).toEqual(['k1', 'k2']);
   });
 });
+
+describe('deadLetterProperties keeps what it does not change byte for byte', () => {
+  const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+  // Headers as other clients write them: a 'b' integer, a timestamp beyond a Date, a key and a value of invalid
+  // UTF-8. Decoding and re-encoding would change each of them (or fail); the edit must not.
+  const oddEntries = hex('01 62 62 ff' + '01 74 54 00ffffffffffffff' + '02 fffe 53 00000002 c3 28');
+  const properties = (() => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(oddEntries.length);
+    // content-type of invalid UTF-8, then the headers, then a timestamp property of 2^64-1
+    return Buffer.concat([hex('a040 02 fffe'), length, oddEntries, hex('ffffffffffffffff')]);
+  })();
+  const msg: Message = {
+    id: 0, persistent: false, exchange: 'x', routingKey: 'k', properties, body: Buffer.from('b'), expiration: -1, headers: undefined,
+  };
+
+  test('the odd headers, content-type and timestamp reach the dead-letter copy unchanged, twice over', () => {
+    const once = deadLetterProperties(msg, 'q1', 'expired', ['k'], NOW);
+    const twice = deadLetterProperties({ ...msg, properties: once }, 'q1', 'expired', ['k'], NOW + 1000);
+    for (const copy of [once, twice]) {
+      expect(copy.includes(oddEntries)).toBe(true);
+      expect(copy.subarray(0, 5).equals(hex('a040 02 fffe'))).toBe(true);
+      expect(copy.subarray(copy.length - 8).equals(hex('ffffffffffffffff'))).toBe(true);
+    }
+    const d = decode(twice);
+    expect(deaths(d)).toHaveLength(1);
+    expect(deaths(d)[0]).toMatchObject({ count: 2, reason: 'expired', queue: 'q1' });
+  });
+
+  test('a forged x-death entry of odd values is moved to the front with its count raised, its other bytes kept', () => {
+    // x-death: [ {queue: 'q1', reason: 'rejected', count: (b) 5, junk: (x) ff} ]
+    const entry = hex('05 7175657565 53 00000002 7131' + '06 726561736f6e 53 00000008 72656a6563746564' + '05 636f756e74 62 05' + '04 6a756e6b 78 00000001 ff');
+    const table = Buffer.concat([Buffer.from([0x46, 0, 0, 0, entry.length]), entry]);
+    const array = Buffer.concat([Buffer.from([0x41, 0, 0, 0, table.length]), table]);
+    const headers = Buffer.concat([hex('07'), Buffer.from('x-death'), array]);
+    const props = Buffer.concat([hex('2000'), Buffer.from([0, 0, 0, headers.length]), headers]);
+    const copy = deadLetterProperties({ ...msg, properties: props }, 'q1', 'rejected', ['k'], NOW);
+    const d = decode(copy);
+    expect(deaths(d)[0]).toMatchObject({ queue: 'q1', reason: 'rejected', count: 6, junk: Buffer.from([0xff]) });
+    expect(copy.includes(hex('04 6a756e6b 78 00000001 ff'))).toBe(true);
+  });
+});

@@ -1,6 +1,19 @@
-import { Decimal, Float32, type FieldTable, type FieldValue } from '../protocol/field-table';
-import { rewriteProperties } from '../protocol/properties';
+import { Decimal, Float32, readFieldValue, type FieldTable, type FieldValue } from '../protocol/field-table';
+import { expirationOf } from '../protocol/properties';
+import {
+  arrayValue,
+  editProperties,
+  editTable,
+  encodeValue,
+  forEachEntry,
+  headersBytes,
+  tableAsValue,
+  tableValue,
+} from '../protocol/property-list';
 import type { Message } from './message';
+
+const ARRAY = 0x41;
+const TABLE = 0x46;
 
 /** Why a message left a queue for its dead-letter exchange (the x-death reason). */
 export type DeathReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
@@ -18,6 +31,9 @@ export function publishedRoutingKeys(message: Message, headers: FieldTable | und
  * front, or its count raised and moved to the front when the message died there for that reason before;
  * x-first-death-* are set once and x-last-death-* every time; a per-message expiration moves to
  * original-expiration so the copy does not expire again for the same reason.
+ *
+ * The edit is made on the property bytes: every header and property it does not change reaches the dead-letter
+ * queue exactly as published, and nothing here can throw on a message that passed validation.
  */
 export function deadLetterProperties(
   message: Message,
@@ -26,38 +42,79 @@ export function deadLetterProperties(
   routingKeys: readonly string[],
   now: number,
 ): Buffer {
-  return rewriteProperties(message.properties, (props) => {
-    const headers: FieldTable = { ...(props.headers ?? {}) };
-    const deaths = Array.isArray(headers['x-death']) ? [...(headers['x-death'] as FieldValue[])] : [];
-    const index = deaths.findIndex((d) => isTable(d) && d.queue === queue && d.reason === reason);
-    if (index >= 0) {
-      const previous = deaths[index] as FieldTable;
-      deaths.splice(index, 1);
-      deaths.unshift({ ...previous, count: countOf(previous) + 1 });
-    } else {
-      const death: FieldTable = {
-        count: 1,
-        reason,
-        queue,
-        time: new Date(Math.floor(now / 1000) * 1000),
-        exchange: message.exchange,
-        'routing-keys': [...routingKeys],
-      };
-      if (props.expiration !== undefined) death['original-expiration'] = props.expiration;
-      deaths.unshift(death);
-    }
-    headers['x-death'] = deaths;
-    if (headers['x-first-death-reason'] === undefined) {
-      headers['x-first-death-reason'] = reason;
-      headers['x-first-death-queue'] = queue;
-      headers['x-first-death-exchange'] = message.exchange;
-    }
-    headers['x-last-death-reason'] = reason;
-    headers['x-last-death-queue'] = queue;
-    headers['x-last-death-exchange'] = message.exchange;
-    props.headers = headers;
-    props.expiration = undefined;
-  });
+  const properties = message.properties;
+  const headers = headersBytes(properties);
+  const death: FieldTable = {
+    count: 1,
+    reason,
+    queue,
+    time: new Date(Math.floor(now / 1000) * 1000),
+    exchange: message.exchange,
+    'routing-keys': [...routingKeys],
+  };
+  const expiration = expirationOf(properties);
+  if (expiration !== undefined) death['original-expiration'] = expiration;
+  const changes: [string, Buffer | null][] = [['x-death', deaths(tableValue(headers, 'x-death'), queue, reason, death)]];
+  if (tableValue(headers, 'x-first-death-reason') === undefined) {
+    changes.push(
+      ['x-first-death-reason', encodeValue(reason)],
+      ['x-first-death-queue', encodeValue(queue)],
+      ['x-first-death-exchange', encodeValue(message.exchange)],
+    );
+  }
+  changes.push(
+    ['x-last-death-reason', encodeValue(reason)],
+    ['x-last-death-queue', encodeValue(queue)],
+    ['x-last-death-exchange', encodeValue(message.exchange)],
+  );
+  return editProperties(properties, { headers: editTable(headers, changes), dropExpiration: true });
+}
+
+/**
+ * The new x-death array: the existing entry for (queue, reason), with its count raised, moved to the front; or
+ * `death` in front of the existing entries. Entries are compared and copied as bytes.
+ */
+function deaths(existing: Buffer | undefined, queue: string, reason: DeathReason, death: FieldTable): Buffer {
+  const elements: Buffer[] = [];
+  let matched: Buffer | undefined;
+  if (existing !== undefined && existing[0] === ARRAY) {
+    const queueValue = encodeValue(queue);
+    const reasonValue = encodeValue(reason);
+    forEachEntry(existing, 5, existing.length, false, (_k, _e, start, end) => {
+      const element = existing.subarray(start, end);
+      if (
+        matched === undefined &&
+        element[0] === TABLE &&
+        bytesEqual(tableValue(element.subarray(1), 'queue'), queueValue) &&
+        bytesEqual(tableValue(element.subarray(1), 'reason'), reasonValue)
+      ) {
+        matched = element;
+      } else {
+        elements.push(element);
+      }
+    });
+  }
+  if (matched === undefined) return arrayValue([encodeValue(death), ...elements]);
+  const entry = matched.subarray(1);
+  const counted = editTable(entry, [['count', encodeValue(countOf(tableValue(entry, 'count')) + 1)]]);
+  return arrayValue([tableAsValue(counted), ...elements]);
+}
+
+function bytesEqual(a: Buffer | undefined, b: Buffer): boolean {
+  return a !== undefined && a.equals(b);
+}
+
+/** An x-death count (any integer type) as a number; 0 when it is not one. */
+function countOf(value: Buffer | undefined): number {
+  if (value === undefined) return 0;
+  try {
+    const { value: count } = readFieldValue(value, 0, value.length);
+    if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) return count;
+    if (typeof count === 'bigint' && count >= 0n && count < 2n ** 53n) return Number(count);
+  } catch {
+    // not a value the decoder accepts: counted as none
+  }
+  return 0;
 }
 
 /**
@@ -74,13 +131,6 @@ export function isDeadLetterCycle(headers: FieldTable | undefined, target: strin
     if (death.queue === target) return true;
   }
   return false;
-}
-
-function countOf(death: FieldTable): number {
-  const count = death.count;
-  if (typeof count === 'number') return count;
-  if (typeof count === 'bigint') return Number(count);
-  return 0;
 }
 
 function isTable(value: FieldValue | undefined): value is FieldTable {

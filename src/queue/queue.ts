@@ -1,6 +1,7 @@
 import { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
-import { priorityOf, rewriteProperties } from '../protocol/properties';
+import { priorityOf } from '../protocol/properties';
+import { editHeaders, encodeValue } from '../protocol/property-list';
 import { StoreError } from '../store/errors';
 import type { QueueStats, Store, StoredEntry } from '../store/store';
 import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
@@ -701,9 +702,7 @@ export class Queue {
 
 /** A copy of `message` whose headers carry x-delivery-count (the stored original is left as it is). */
 function withDeliveryCount(message: Message, count: number): Message {
-  const properties = rewriteProperties(message.properties, (props) => {
-    props.headers = { ...(props.headers ?? {}), 'x-delivery-count': count };
-  });
+  const properties = editHeaders(message.properties, [['x-delivery-count', encodeValue(count)]]);
   return { ...message, properties, headers: undefined };
 }
 

@@ -1,5 +1,6 @@
 import { ENQUEUE, MARK, REMOVE, type EnqueueOp, type Op, type PendingMessage } from './sqlite-ops';
 import { PUT_DELAYED } from './sqlite-delayed';
+import { decodeBytes, writeString } from '../protocol/utf8';
 
 /*
  * A group-commit batch on its way to the writer thread (sqlite-writer.ts): the buffered ops of one or more turns,
@@ -207,10 +208,11 @@ class Writer {
     this.offset += 8;
   }
 
+  /** Any string, escapes of non-UTF-8 bytes included (protocol/utf8.ts), so a routing key crosses unchanged. */
   str(s: string): void {
     const max = s.length * 3;
     this.ensure(4 + max);
-    const n = this.buffer.write(s, this.offset + 4, 'utf8');
+    const n = writeString(this.buffer, this.offset + 4, s);
     this.buffer.writeUInt32LE(n, this.offset);
     this.offset += 4 + n;
   }
@@ -253,7 +255,7 @@ class Reader {
 
   str(): string {
     const n = this.u32();
-    const s = this.buffer.toString('utf8', this.offset, this.offset + n);
+    const s = decodeBytes(this.buffer, this.offset, this.offset + n);
     this.offset += n;
     return s;
   }

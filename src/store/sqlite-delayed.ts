@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DelayedRecord } from './store';
+import { nameColumn, nameOf } from './text';
 
 /*
  * Delayed messages (x-delayed-message exchanges) in the SqliteStore: the statements of the delayed_messages table,
@@ -37,7 +38,7 @@ export type DelayedOp =
 
 // ---- statements ----
 
-type DelayedRow = [number, string, string, string, Buffer, Buffer, number];
+type DelayedRow = [number, string, string, string | Buffer, Buffer, Buffer, number];
 
 export interface DelayedStatements {
   maxId: Database.Statement<[], { id: number | null }>;
@@ -83,7 +84,7 @@ export function applyDelayedOp(st: DelayedStatements, op: DelayedOp): number {
     case PUT_DELAYED: {
       if (op.cancelled) return 0;
       const r = op.record;
-      st.put.run(r.id, r.vhost, r.exchange, r.routingKey, r.properties, r.body, r.dueAt);
+      st.put.run(r.id, r.vhost, r.exchange, nameColumn(r.routingKey), r.properties, r.body, r.dueAt);
       return 1;
     }
     case REMOVE_DELAYED:
@@ -148,7 +149,7 @@ export function readDue(st: DelayedStatements, overlay: DelayedOverlay, now: num
   const stored: DelayedRecord[] = [];
   for (const r of st.due.all(now, limit + removed.size)) {
     if (removed.has(r[0])) continue;
-    stored.push({ id: r[0], vhost: r[1], exchange: r[2], routingKey: r[3], properties: r[4], body: r[5], dueAt: r[6] });
+    stored.push({ id: r[0], vhost: r[1], exchange: r[2], routingKey: nameOf(r[3]), properties: r[4], body: r[5], dueAt: r[6] });
     if (stored.length === limit) break;
   }
   if (overlay.puts.size === 0) return stored;

@@ -1,5 +1,6 @@
 import { encodeTable, type FieldTable } from '../protocol/field-table';
 import { canonicalArgumentsKey } from './keys';
+import { nameColumn } from './text';
 import { applyDelayedOp, DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp } from './sqlite-delayed';
 import type { Statements } from './sqlite-statements';
 import type {
@@ -170,7 +171,7 @@ export function applyOps(
         const pending = op.message;
         const m = pending.record;
         if (!pending.written) {
-          st.upsertMessage.run(m.id, m.exchange, m.routingKey, m.properties, m.body, pending.live);
+          st.upsertMessage.run(m.id, nameColumn(m.exchange), nameColumn(m.routingKey), m.properties, m.body, pending.live);
           pending.written = true;
         }
         const inserted = st.insertEntry.run(op.queueId, op.seq, m.id, m.body.length, bit(op.redelivered), op.expiresAt);

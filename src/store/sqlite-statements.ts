@@ -3,6 +3,7 @@ import { readTableAt, type FieldTable } from '../protocol/field-table';
 import { StoreError } from './errors';
 import { prepareDelayedStatements, type DelayedStatements } from './sqlite-delayed';
 import { describe } from './sqlite-open';
+import { nameOf } from './text';
 import type {
   AccessDefinitions,
   BindingRecord,
@@ -86,7 +87,7 @@ export interface Statements {
 }
 
 /** seq, redelivered, expires_at, message id, exchange, routing key, properties, body */
-type EntryRow = [number, number, number, number, string, string, Buffer, Buffer];
+type EntryRow = [number, number, number, number, string | Buffer, string | Buffer, Buffer, Buffer];
 
 export function prepareStatements(db: Database.Database): Statements {
   return {
@@ -397,7 +398,7 @@ function entryOf(r: EntryRow): StoredEntry {
     seq: r[0],
     redelivered: r[1] === 1,
     expiresAt: r[2],
-    message: { id: r[3], exchange: r[4], routingKey: r[5], properties: r[6], body: r[7] },
+    message: { id: r[3], exchange: nameOf(r[4]), routingKey: nameOf(r[5]), properties: r[6], body: r[7] },
   };
 }
 

@@ -7,6 +7,8 @@ import { type FieldTable, readTableAt, encodedTableSize, writeTable } from '../f
 import {
   need,
   readShortstr,
+  readAnyShortstr,
+  readPropertyShortstr,
   readLongstr,
   readLonglong,
   skipLong,
@@ -1906,9 +1908,9 @@ function decodeBasicPublish(b: Buffer, o: number, e: number): BasicPublishArgs {
   need(o, 2, e, 'basic.publish');
   const v0 = b.readUInt16BE(o);
   o += 2;
-  const v1 = readShortstr(b, o, e, 'basic.publish');
+  const v1 = readAnyShortstr(b, o, e, 'basic.publish');
   o += 1 + b[o]!;
-  const v2 = readShortstr(b, o, e, 'basic.publish');
+  const v2 = readAnyShortstr(b, o, e, 'basic.publish');
   o += 1 + b[o]!;
   need(o, 1, e, 'basic.publish');
   const bits3 = b[o]!;
@@ -3543,11 +3545,11 @@ export function decodeBasicProperties(b: Buffer, o: number, e: number): BasicPro
   let v13: string | undefined;
   if (flags !== 0) {
     if ((flags & 0x8000) !== 0) {
-      v0 = readShortstr(b, o, e, 'basic properties');
+      v0 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x4000) !== 0) {
-      v1 = readShortstr(b, o, e, 'basic properties');
+      v1 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x2000) !== 0) {
@@ -3565,19 +3567,19 @@ export function decodeBasicProperties(b: Buffer, o: number, e: number): BasicPro
       o += 1;
     }
     if ((flags & 0x0400) !== 0) {
-      v5 = readShortstr(b, o, e, 'basic properties');
+      v5 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x0200) !== 0) {
-      v6 = readShortstr(b, o, e, 'basic properties');
+      v6 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x0100) !== 0) {
-      v7 = readShortstr(b, o, e, 'basic properties');
+      v7 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x0080) !== 0) {
-      v8 = readShortstr(b, o, e, 'basic properties');
+      v8 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x0040) !== 0) {
@@ -3586,19 +3588,19 @@ export function decodeBasicProperties(b: Buffer, o: number, e: number): BasicPro
       o += 8;
     }
     if ((flags & 0x0020) !== 0) {
-      v10 = readShortstr(b, o, e, 'basic properties');
+      v10 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x0010) !== 0) {
-      v11 = readShortstr(b, o, e, 'basic properties');
+      v11 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x0008) !== 0) {
-      v12 = readShortstr(b, o, e, 'basic properties');
+      v12 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
     if ((flags & 0x0004) !== 0) {
-      v13 = readShortstr(b, o, e, 'basic properties');
+      v13 = readPropertyShortstr(b, o, e, 'basic properties');
       o += 1 + b[o]!;
     }
   }

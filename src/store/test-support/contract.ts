@@ -8,6 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { Decimal, type FieldTable } from '../../protocol/field-table';
+import { decodeBytes } from '../../protocol/utf8';
 import type {
   BindingRecord,
   CommitListener,
@@ -467,6 +468,23 @@ export function storeContract(name: string, make: () => StoreFixture): void {
           expect(first.message.exchange).toBe('x');
           expect(first.message.routingKey).toBe('rk');
           expect(first.message.properties).toEqual(message(s, '').properties);
+        });
+      });
+
+      test('an exchange and routing key of any bytes (escapes of non-UTF-8, protocol/utf8.ts) come back exactly', async () => {
+        const q = store.putQueue(queue('/', 'q'));
+        const rk = decodeBytes(Buffer.from('71fffe80c3a9', 'hex'), 0, 6);
+        const x = decodeBytes(Buffer.from('78ff', 'hex'), 0, 2);
+        store.enqueue(q, 1, message(store, 'odd', x, rk));
+        store.enqueue(q, 2, message(store, 'plain', 'x', 'k\u00e9'));
+        const due = 1_700_000_000_000;
+        store.putDelayed({ ...delayed(store, '/', 'dx', due), routingKey: rk });
+        await beforeAndAfterRestart((s) => {
+          const [odd, plain] = s.loadEntries(q, 0, 10);
+          expect(odd?.message.routingKey).toBe(rk);
+          expect(odd?.message.exchange).toBe(x);
+          expect(plain?.message.routingKey).toBe('k\u00e9');
+          expect(s.loadDue(due, 10)[0]?.routingKey).toBe(rk);
         });
       });
 
