@@ -1,0 +1,124 @@
+/**
+ * Probe 11: failed logins.
+ *   - AMQP: failed logins per second one client process achieves (16 at a time, --rate-seconds long; 4 at a time
+ *     for 1 s against RabbitMQ), and the broker's log lines per failure (its stdout; RabbitMQ: its log files).
+ *   - HTTP: the same with GET /api/whoami and a wrong password (keep-alive, 16 sockets).
+ *   - Timing: median time to the refusal for a wrong password of an existing user (guest) against a user that does
+ *     not exist, attempts alternating (200 of each; 100 against RabbitMQ), AMQP (start-ok -> refusal) and HTTP.
+ */
+import * as http from 'node:http';
+import { AmqpClient } from './client';
+import { median, r1, request } from './http';
+import type { Probe, ProbeContext, ProbeOutcome } from './types';
+import { Args, M, PROTOCOL_HEADER } from './wire';
+
+/** One failed AMQP login; resolves with ms from start-ok to the refusal, or a text when something else happened. */
+async function amqpFail(ctx: ProbeContext, user: string): Promise<number | string> {
+  let c: AmqpClient;
+  try {
+    c = await AmqpClient.open(ctx.target.host, ctx.target.amqpPort, 3000);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  try {
+    const start = c.waitMethod(0, M.ConnectionStart, 3000);
+    c.write(PROTOCOL_HEADER);
+    await start;
+    const answer = c.waitMethod(0, M.ConnectionTune, 5000);
+    const t0 = performance.now();
+    c.send(
+      0,
+      M.ConnectionStartOk,
+      new Args()
+        .table({ product: 'leveret-probes', capabilities: { authentication_failure_close: true } })
+        .shortstr('PLAIN')
+        .longstr(Buffer.from(`\0${user}\0wrong-password`))
+        .shortstr('en_US'),
+    );
+    try {
+      await answer;
+      return 'LOGGED IN';
+    } catch (e) {
+      const ms = performance.now() - t0;
+      return c.closed?.code === 403 || c.closed?.scope === 'socket' ? ms : (e as Error).message;
+    }
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    c.destroy();
+  }
+}
+
+async function rate(seconds: number, concurrency: number, attempt: () => Promise<boolean>): Promise<{ failures: number; other: number; perSecond: number }> {
+  const end = performance.now() + seconds * 1000;
+  let failures = 0;
+  let other = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        if (await attempt()) failures++;
+        else other++;
+      }
+    }),
+  );
+  return { failures, other, perSecond: Math.round(failures / ((performance.now() - t0) / 1000)) };
+}
+
+async function linesPer<T extends { failures: number }>(ctx: ProbeContext, f: () => Promise<T>): Promise<T & { logLinesPerFailure: number }> {
+  const before = ctx.target.stdoutLines();
+  const r = await f();
+  await new Promise((res) => setTimeout(res, 300));
+  const after = ctx.target.stdoutLines();
+  return { ...r, logLinesPerFailure: before < 0 || after < 0 || r.failures === 0 ? -1 : r1((after - before) / r.failures, 2) };
+}
+
+function stats(xs: number[]): { median: number; n: number } {
+  return { median: r1(median(xs), 3), n: xs.length };
+}
+
+export const loginsProbe: Probe = {
+  id: 11,
+  name: 'failed logins',
+  rabbitmq: true,
+  budgetS: 120,
+  async run(ctx): Promise<ProbeOutcome> {
+    const rabbit = ctx.target.kind === 'rabbitmq';
+    const seconds = rabbit ? 1 : ctx.options.rateSeconds;
+    const concurrency = rabbit ? 4 : 16;
+    const base = ctx.target.httpBase;
+    await request(base, 'GET', '/api/overview', { user: 'guest', password: 'guest' }); // build the API first
+    const amqp = await linesPer(ctx, () => rate(seconds, concurrency, async () => typeof (await amqpFail(ctx, 'guest')) === 'number'));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const httpRate = await linesPer(ctx, () =>
+      rate(seconds, concurrency, async () => (await request(base, 'GET', '/api/whoami', { user: 'guest', password: 'wrong-password', agent })).status === 401),
+    );
+    agent.destroy();
+
+    // Timing: alternate existing and missing users, sequentially.
+    const n = Math.round((rabbit ? 100 : 200) * Math.min(1, ctx.options.scale));
+    const t = { amqpExisting: [] as number[], amqpMissing: [] as number[], httpExisting: [] as number[], httpMissing: [] as number[] };
+    const one = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < n; i++) {
+      for (const [user, key] of [['guest', 'Existing'], ['no-such-user-p11', 'Missing']] as const) {
+        const a = await amqpFail(ctx, user);
+        if (typeof a === 'number') t[`amqp${key}`].push(a);
+        const h = await request(base, 'GET', '/api/whoami', { user, password: 'wrong-password', agent: one });
+        if (h.status === 401) t[`http${key}`].push(h.ms);
+      }
+    }
+    one.destroy();
+    const timing = {
+      amqpExistingMs: stats(t.amqpExisting),
+      amqpMissingMs: stats(t.amqpMissing),
+      httpExistingMs: stats(t.httpExisting),
+      httpMissingMs: stats(t.httpMissing),
+      amqpDiffUs: Math.round((median(t.amqpExisting) - median(t.amqpMissing)) * 1000),
+      httpDiffUs: Math.round((median(t.httpExisting) - median(t.httpMissing)) * 1000),
+    };
+    const figure =
+      `AMQP ${amqp.perSecond}/s failed logins, ${amqp.logLinesPerFailure} log lines each; HTTP ${httpRate.perSecond}/s, ${httpRate.logLinesPerFailure} lines each; ` +
+      `existing-user minus missing-user median: AMQP ${timing.amqpDiffUs} us, HTTP ${timing.httpDiffUs} us (${concurrency} at a time for ${seconds} s; ${n} timed pairs)`;
+    return { figure, details: { seconds, concurrency, amqp, http: httpRate, timing } };
+  },
+};
