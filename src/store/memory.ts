@@ -11,9 +11,11 @@ import type {
   MessageRecord,
   ParameterRecord,
   PermissionRecord,
+  QuarantineRecord,
   QueueRecord,
   QueueStats,
   Store,
+  StoredQuarantine,
   StoredEntry,
   StoredQueue,
   UserRecord,
@@ -83,6 +85,8 @@ export class MemoryStore implements Store {
   private nextQueueId = 1;
   private lastMessageId = 0;
   private readonly delayed = new MemoryDelayed();
+  private readonly quarantined: StoredQuarantine[] = [];
+  private lastQuarantineId = 0;
 
   private listeners: CommitListener[] = [];
   private tokens: number[] = [];
@@ -177,6 +181,7 @@ export class MemoryStore implements Store {
     for (const [k, b] of this.bindings) if (b.vhost === name) this.bindings.delete(k);
     for (const [k, p] of this.permissions) if (p.vhost === name) this.permissions.delete(k);
     this.delayed.drop(name, undefined);
+    for (let i = this.quarantined.length - 1; i >= 0; i--) if (this.quarantined[i]!.vhost === name) this.quarantined.splice(i, 1);
     if (name !== '') {
       for (const [k, p] of this.parameters) if (p.vhost === name) this.parameters.delete(k);
     }
@@ -338,6 +343,28 @@ export class MemoryStore implements Store {
 
   delayedCount(vhost: string, exchange: string): number {
     return this.delayed.count(vhost, exchange);
+  }
+
+  // ---- quarantine ----
+
+  quarantine(record: QuarantineRecord): void {
+    this.quarantined.push({ ...record, id: ++this.lastQuarantineId });
+  }
+
+  loadQuarantine(limit: number, vhost?: string): StoredQuarantine[] {
+    const out: StoredQuarantine[] = [];
+    for (const record of this.quarantined) {
+      if (out.length >= limit) break;
+      if (vhost === undefined || record.vhost === vhost) out.push(record);
+    }
+    return out;
+  }
+
+  quarantineCount(vhost?: string): number {
+    if (vhost === undefined) return this.quarantined.length;
+    let n = 0;
+    for (const record of this.quarantined) if (record.vhost === vhost) n++;
+    return n;
   }
 
   // ---- durability ----

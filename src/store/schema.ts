@@ -127,6 +127,24 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       CREATE INDEX delayed_messages_by_exchange ON delayed_messages (vhost, exchange);
     `);
   },
+  // 4: messages set aside (quarantined) because they could not be read back or delivered; kept for operators.
+  //    exchange and routing_key hold a BLOB instead of TEXT when the name is not UTF-8 (store/text.ts).
+  (db) => {
+    db.exec(`
+      CREATE TABLE quarantined_messages (
+        id          INTEGER PRIMARY KEY,
+        vhost       TEXT NOT NULL,
+        queue       TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        exchange    TEXT NOT NULL,
+        routing_key TEXT NOT NULL,
+        properties  BLOB NOT NULL,
+        body        BLOB NOT NULL
+      );
+      CREATE INDEX quarantined_messages_by_vhost ON quarantined_messages (vhost, id);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,4 @@
-import { ENQUEUE, MARK, REMOVE, type EnqueueOp, type Op, type PendingMessage } from './sqlite-ops';
+import { ENQUEUE, MARK, QUARANTINE, REMOVE, type EnqueueOp, type Op, type PendingMessage } from './sqlite-ops';
 import { PUT_DELAYED } from './sqlite-delayed';
 import { decodeBytes, writeString } from '../protocol/utf8';
 
@@ -83,6 +83,12 @@ export function encodeBatch(
         w.u32(op.queueId);
         w.f64(op.seq);
         break;
+      case QUARANTINE: {
+        const r = op.record;
+        w.u8(OTHER);
+        others.push({ ...op, record: { ...r, properties: exactCopy(r.properties), body: exactCopy(r.body) } });
+        break;
+      }
       case PUT_DELAYED: {
         if (op.cancelled) break;
         // Cloning a Buffer clones all of the memory it views (a pooled slab, a socket chunk): send exact copies.

@@ -8,6 +8,7 @@ import type {
   ExchangeRecord,
   MessageRecord,
   PermissionRecord,
+  QuarantineRecord,
   QueueRecord,
   UserRecord,
   VhostRecord,
@@ -38,6 +39,7 @@ export const DELETE_PERMISSION = 15;
 export const PUT_PARAMETER = 16;
 export const DELETE_PARAMETER = 17;
 // 18-20: delayed-message ops (sqlite-delayed.ts)
+export const QUARANTINE = 21;
 
 export interface PendingMessage {
   readonly record: MessageRecord;
@@ -91,7 +93,8 @@ export type Op =
       /** The value's JSON text, made at put time (a later change to the value does not reach the store). */
       readonly json: string;
     }
-  | { readonly kind: typeof DELETE_PARAMETER; readonly component: string; readonly vhost: string; readonly name: string };
+  | { readonly kind: typeof DELETE_PARAMETER; readonly component: string; readonly vhost: string; readonly name: string }
+  | { readonly kind: typeof QUARANTINE; readonly record: QuarantineRecord };
 
 /**
  * A definition record as an op carries it: its arguments table already encoded (args) and keyed (argsKey), so
@@ -250,6 +253,7 @@ export function applyOps(
         st.deletePermissionsOfVhost.run(op.name);
         if (op.name !== '') st.deleteParametersOfVhost.run(op.name); // '' holds the broker-wide ones
         st.delayed.deleteOfVhost.run(op.name);
+        st.deleteQuarantineOfVhost.run(op.name);
         st.deleteVhost.run(op.name);
         written++;
         break;
@@ -283,6 +287,12 @@ export function applyOps(
         st.deleteParameter.run(op.component, op.vhost, op.name);
         written++;
         break;
+      case QUARANTINE: {
+        const r = op.record;
+        st.quarantine.run(r.vhost, r.queue, r.reason, r.at, nameColumn(r.exchange), nameColumn(r.routingKey), r.properties, r.body);
+        written++;
+        break;
+      }
       case PUT_DELAYED:
       case REMOVE_DELAYED:
       case DELETE_DELAYED:

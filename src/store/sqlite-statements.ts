@@ -12,6 +12,7 @@ import type {
   ParameterRecord,
   PermissionRecord,
   StoredEntry,
+  StoredQuarantine,
   StoredQueue,
   UserRecord,
   VhostRecord,
@@ -79,12 +80,21 @@ export interface Statements {
   releaseRefs: Database.Statement;
   dropReleased: Database.Statement;
   deleteEntriesOfQueue: Database.Statement;
+  quarantine: Database.Statement;
+  allQuarantine: Database.Statement<[number], QuarantineRow>;
+  quarantineOfVhost: Database.Statement<[string, number], QuarantineRow>;
+  countQuarantine: Database.Statement<[], { n: number }>;
+  countQuarantineOfVhost: Database.Statement<[string], { n: number }>;
+  deleteQuarantineOfVhost: Database.Statement;
   begin: Database.Statement;
   commit: Database.Statement;
   rollback: Database.Statement;
   /** The delayed_messages table's (sqlite-delayed.ts). */
   delayed: DelayedStatements;
 }
+
+/** id, vhost, queue, reason, at, exchange, routing key, properties, body */
+type QuarantineRow = [number, string, string, string, number, string | Buffer, string | Buffer, Buffer, Buffer];
 
 /** seq, redelivered, expires_at, message id, exchange, routing key, properties, body */
 type EntryRow = [number, number, number, number, string | Buffer, string | Buffer, Buffer, Buffer];
@@ -229,6 +239,26 @@ export function prepareStatements(db: Database.Database): Statements {
       'DELETE FROM messages WHERE refcount <= 0 AND id IN (SELECT message_id FROM temp_message_refs)',
     ),
     deleteEntriesOfQueue: db.prepare('DELETE FROM queue_entries WHERE queue_id = ?'),
+
+    quarantine: db.prepare(
+      `INSERT INTO quarantined_messages (vhost, queue, reason, at, exchange, routing_key, properties, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    allQuarantine: db
+      .prepare<[number], QuarantineRow>(
+        `SELECT id, vhost, queue, reason, at, exchange, routing_key, properties, body FROM quarantined_messages
+         ORDER BY id LIMIT ?`,
+      )
+      .raw(true),
+    quarantineOfVhost: db
+      .prepare<[string, number], QuarantineRow>(
+        `SELECT id, vhost, queue, reason, at, exchange, routing_key, properties, body FROM quarantined_messages
+         WHERE vhost = ? ORDER BY id LIMIT ?`,
+      )
+      .raw(true),
+    countQuarantine: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM quarantined_messages'),
+    countQuarantineOfVhost: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM quarantined_messages WHERE vhost = ?'),
+    deleteQuarantineOfVhost: db.prepare('DELETE FROM quarantined_messages WHERE vhost = ?'),
 
     begin: db.prepare('BEGIN'),
     commit: db.prepare('COMMIT'),
@@ -391,6 +421,22 @@ export function readExpired(st: Statements, queueId: number, afterSeq: number, n
   if (limit <= 0) return out;
   for (const r of st.loadExpired.iterate(queueId, now, afterSeq, limit)) out.push(entryOf(r));
   return out;
+}
+
+/** Up to `limit` quarantined messages, oldest first, of one vhost when given. */
+export function readQuarantine(st: Statements, limit: number, vhost: string | undefined): StoredQuarantine[] {
+  const rows = vhost === undefined ? st.allQuarantine.all(limit) : st.quarantineOfVhost.all(vhost, limit);
+  return rows.map((r) => ({
+    id: r[0],
+    vhost: r[1],
+    queue: r[2],
+    reason: r[3],
+    at: r[4],
+    exchange: nameOf(r[5]),
+    routingKey: nameOf(r[6]),
+    properties: r[7],
+    body: r[8],
+  }));
 }
 
 function entryOf(r: EntryRow): StoredEntry {

@@ -19,6 +19,7 @@ import {
   PUT_QUEUE,
   PUT_USER,
   PUT_VHOST,
+  QUARANTINE,
   dropQueueEntries,
   storedRecord,
   writeBatches,
@@ -36,6 +37,7 @@ import {
   readEntries,
   readExpired,
   readParameters,
+  readQuarantine,
   type Statements,
 } from './sqlite-statements';
 import type {
@@ -48,10 +50,12 @@ import type {
   MessageRecord,
   ParameterRecord,
   PermissionRecord,
+  QuarantineRecord,
   QueueRecord,
   QueueStats,
   Store,
   StoredEntry,
+  StoredQuarantine,
   UserRecord,
   VhostRecord,
 } from './store';
@@ -484,6 +488,22 @@ export class SqliteStore implements Store {
     return this.st.delayed.countOfExchange.get(vhost, exchange)?.n ?? 0;
   }
 
+  // ---- quarantine ----
+
+  quarantine(record: QuarantineRecord): void {
+    this.push({ kind: QUARANTINE, record });
+  }
+
+  loadQuarantine(limit: number, vhost?: string): StoredQuarantine[] {
+    this.flushNow('read');
+    return readQuarantine(this.st, Math.max(0, limit), vhost);
+  }
+
+  quarantineCount(vhost?: string): number {
+    this.flushNow('read');
+    return (vhost === undefined ? this.st.countQuarantine.get() : this.st.countQuarantineOfVhost.get(vhost))?.n ?? 0;
+  }
+
   // ---- durability ----
 
   afterCommit(listener: CommitListener, token: number): void {
@@ -527,7 +547,15 @@ export class SqliteStore implements Store {
 
   /** Rows in a table, after flushing; for tests that check what reached disk. */
   countRows(
-    table: 'messages' | 'queue_entries' | 'queues' | 'exchanges' | 'bindings' | 'parameters' | 'delayed_messages',
+    table:
+      | 'messages'
+      | 'queue_entries'
+      | 'queues'
+      | 'exchanges'
+      | 'bindings'
+      | 'parameters'
+      | 'delayed_messages'
+      | 'quarantined_messages',
   ): number {
     this.flushNow('read');
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };

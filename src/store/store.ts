@@ -83,6 +83,29 @@ export interface DelayedRecord {
   readonly dueAt: number;
 }
 
+/**
+ * A message set aside: it could not be read back from the store, or its delivery failed twice. It is kept, with
+ * where it was and why, so an operator can look at it (GET /api/leveret/quarantine); nothing routes or delivers it.
+ */
+export interface QuarantineRecord {
+  readonly vhost: string;
+  /** The queue it was taken from; '' for a delayed message that was not in a queue yet. */
+  readonly queue: string;
+  readonly reason: string;
+  /** When it was set aside, ms since the epoch. */
+  readonly at: number;
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** As stored: possibly not a well-formed property list (that may be why it is here). */
+  readonly properties: Buffer;
+  readonly body: Buffer;
+}
+
+/** A quarantined message as read back: its record and the store's id for it. */
+export interface StoredQuarantine extends QuarantineRecord {
+  readonly id: number;
+}
+
 export interface QueueStats {
   /** Entries stored for the queue. */
   readonly messages: number;
@@ -232,6 +255,14 @@ export interface Store {
   deleteDelayed(vhost: string, exchange: string): void;
   /** How many delayed messages one exchange holds (management; may cost a scan of that exchange's rows). */
   delayedCount(vhost: string, exchange: string): number;
+
+  // ---- quarantine ----
+  /** Keeps a message set aside. Batched like every write: an entry removed in the same turn goes in one commit. */
+  quarantine(record: QuarantineRecord): void;
+  /** Up to `limit` quarantined messages, oldest first; of one vhost when given. Sees every earlier write. */
+  loadQuarantine(limit: number, vhost?: string): StoredQuarantine[];
+  /** How many messages are quarantined (of one vhost when given). */
+  quarantineCount(vhost?: string): number;
 
   // ---- durability ----
   /** Calls listener.committed(token) once every write made before this call is durable. */
