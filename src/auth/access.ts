@@ -1,5 +1,6 @@
 import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
+import { compileSafeRegExp, type SafeRegExp } from '../util/safe-regex';
 import type { AccessDefinitions, ParameterRecord, PermissionRecord, Store, UserRecord } from '../store/store';
 import { UserRegistry, type User } from './users';
 
@@ -26,10 +27,13 @@ export const USER_LIMITS_COMPONENT = 'user-limits';
 
 interface CompiledPermission {
   readonly record: PermissionRecord;
-  readonly configure: RegExp | null;
-  readonly write: RegExp | null;
-  readonly read: RegExp | null;
+  readonly configure: SafeRegExp | null;
+  readonly write: SafeRegExp | null;
+  readonly read: SafeRegExp | null;
 }
+
+/** Compiled topic-permission expressions kept (by source, after {username}... expansion) before starting afresh. */
+const TOPIC_MATCHERS_LIMIT = 1024;
 
 /**
  * Users and their per-vhost permissions (configure/write/read regular expressions, RabbitMQ's model), kept in the
@@ -40,6 +44,8 @@ export class AccessControl {
   private readonly userRecords = new Map<string, UserRecord>();
   private readonly permissions = new Map<string, CompiledPermission>();
   private readonly topicPermissions = new Map<string, TopicPermissionRecord>();
+  /** Topic-permission expressions by expanded source: checkTopic runs on every publish to a topic exchange. */
+  private readonly topicMatchers = new Map<string, SafeRegExp>();
   private readonly userLimits = new Map<string, UserLimits>();
 
   constructor(
@@ -125,6 +131,7 @@ export class AccessControl {
   setTopicPermission(record: TopicPermissionRecord): void {
     pattern(record.write, 'write');
     pattern(record.read, 'read');
+    this.topicMatchers.clear();
     this.topicPermissions.set(topicKey(record.user, record.vhost, record.exchange), record);
     this.store.putParameter({
       component: TOPIC_PERMISSION_COMPONENT,
@@ -136,6 +143,7 @@ export class AccessControl {
 
   deleteTopicPermission(user: string, vhost: string, exchange: string): boolean {
     if (!this.topicPermissions.delete(topicKey(user, vhost, exchange))) return false;
+    this.topicMatchers.clear();
     this.store.deleteParameter(TOPIC_PERMISSION_COMPONENT, vhost, JSON.stringify([user, exchange]));
     return true;
   }
@@ -149,11 +157,21 @@ export class AccessControl {
     const record = this.topicPermissions.get(topicKey(user, vhost, exchange));
     if (record === undefined) return;
     const source = record[kind] === '' ? '^$' : expand(record[kind], user, vhost, clientId);
-    if (new RegExp(source).test(routingKey)) return;
+    if (this.topicMatcher(source).test(routingKey)) return;
     throw new AmqpError(
       ReplyCode.AccessRefused,
       `access to topic '${routingKey}' in exchange '${exchange}' in vhost '${vhost}' refused for user '${user}'`,
     );
+  }
+
+  private topicMatcher(source: string): SafeRegExp {
+    let matcher = this.topicMatchers.get(source);
+    if (matcher === undefined) {
+      matcher = compileSafeRegExp(source);
+      if (this.topicMatchers.size >= TOPIC_MATCHERS_LIMIT) this.topicMatchers.clear();
+      this.topicMatchers.set(source, matcher);
+    }
+    return matcher;
   }
 
   authenticate(name: string, password: string): User | undefined {
@@ -251,10 +269,11 @@ function compile(record: PermissionRecord): CompiledPermission {
   };
 }
 
-function pattern(source: string, kind: string): RegExp | null {
+/** A permission expression, matched in bounded time (util/safe-regex); throws on an invalid one. */
+function pattern(source: string, kind: string): SafeRegExp | null {
   if (source === '') return null;
   try {
-    return new RegExp(source);
+    return compileSafeRegExp(source);
   } catch (err) {
     throw new Error(`invalid ${kind} permission expression ${JSON.stringify(source)}: ${(err as Error).message}`);
   }

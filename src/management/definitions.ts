@@ -3,6 +3,7 @@ import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from '.
 import { TOPIC_PERMISSION_COMPONENT, USER_LIMITS_COMPONENT, type AccessControl, type UserLimits } from '../auth/access';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword, isKnownHashingAlgorithm } from '../auth/passwords';
 import { AmqpError } from '../protocol/amqp-error';
+import { compileSafeRegExp } from '../util/safe-regex';
 import type { ParameterRecord, Store, UserRecord, VhostRecord } from '../store/store';
 import type { Binding } from '../vhost/bindings';
 import { VHOST_LIMITS_COMPONENT, type VhostRegistry } from '../vhost/registry';
@@ -597,7 +598,7 @@ function parseDocument(document: unknown, scopedVhost: string | undefined): Pars
   out.policies = list('policies').map((item) => {
     const pattern = item.string('pattern');
     try {
-      new RegExp(pattern);
+      compileSafeRegExp(pattern);
     } catch (err) {
       throw new DefinitionsError(`${item.path}.pattern is not a valid regular expression: ${(err as Error).message}`);
     }

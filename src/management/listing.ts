@@ -1,3 +1,4 @@
+import { compileSafeRegExp } from '../util/safe-regex';
 import { ApiError, Errors } from './errors';
 
 /** RabbitMQ's list query parameters (rabbit_mgmt_util: sort, sort_reverse, columns, page, page_size, name, use_regex). */
@@ -148,15 +149,20 @@ export function project(item: unknown, columns: ReadonlyArray<readonly string[]>
   return out;
 }
 
-function nameFilter(query: ListQuery): ((item: unknown) => boolean) | undefined {
+/**
+ * The items whose name matches `name`: a case-insensitive regular expression with use_regex=true (matched in bounded
+ * time, util/safe-regex: the pattern comes from the request), else a case-insensitive substring.
+ */
+function filterByName<T>(items: T[], query: ListQuery): T[] {
   const { name } = query;
-  if (name === undefined) return undefined;
+  if (name === undefined) return items;
+  const names = items.map((item) => String(dotted(item, ['name']) ?? ''));
   if (query.useRegex) {
-    const re = new RegExp(name, 'i');
-    return (item) => re.test(String(dotted(item, ['name']) ?? ''));
+    const matches = compileSafeRegExp(name, { ignoreCase: true }).testAll(names);
+    return items.filter((_item, i) => matches[i] === true);
   }
   const needle = name.toLowerCase();
-  return (item) => String(dotted(item, ['name']) ?? '').toLowerCase().includes(needle);
+  return items.filter((_item, i) => (names[i] as string).toLowerCase().includes(needle));
 }
 
 /**
@@ -174,8 +180,7 @@ export function applyListing<T extends object>(
     list = sortItems(list, fields.map((f) => f.split('.')));
     if (query.sortReverse) list.reverse();
   }
-  const filter = nameFilter(query);
-  const filtered = filter === undefined ? list : list.filter(filter);
+  const filtered = filterByName(list, query);
   const columns = query.columns;
   const shape = (xs: T[]): unknown[] => (columns === undefined ? xs : xs.map((x) => project(x, columns)));
   const { pagination } = query;

@@ -1,4 +1,5 @@
 import type { FieldTable, FieldValue } from '../protocol/field-table';
+import { compileSafeRegExp, type SafeRegExp } from '../util/safe-regex';
 
 export const POLICY_COMPONENT = 'policy';
 export const OPERATOR_POLICY_COMPONENT = 'operator_policy';
@@ -11,10 +12,10 @@ export interface PolicyValue {
   readonly priority: number;
 }
 
-/** A policy ready to match names. */
+/** A policy ready to match names (in bounded time: patterns are user input, see util/safe-regex). */
 export interface Policy {
   readonly name: string;
-  readonly pattern: RegExp;
+  readonly pattern: SafeRegExp;
   readonly applyTo: string;
   readonly definition: Record<string, unknown>;
   readonly priority: number;
@@ -22,7 +23,7 @@ export interface Policy {
 
 export function compilePolicy(name: string, value: PolicyValue): Policy | undefined {
   try {
-    return { name, pattern: new RegExp(value.pattern), applyTo: value['apply-to'] ?? 'all', definition: value.definition ?? {}, priority: value.priority ?? 0 };
+    return { name, pattern: compileSafeRegExp(value.pattern), applyTo: value['apply-to'] ?? 'all', definition: value.definition ?? {}, priority: value.priority ?? 0 };
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ParameterRecord } from '../../store/store';
 import type { PolicyValue } from '../../vhost/policies';
+import { compileSafeRegExp } from '../../util/safe-regex';
 
 export type { PolicyValue };
 import { requireAdmin } from '../auth';
@@ -39,7 +40,7 @@ export function parsePolicy(body: Record<string, unknown>): PolicyValue {
   const { pattern, definition } = body;
   if (typeof pattern !== 'string') throw Errors.badRequest(`Validation failed\n\npattern should be a string, actually was ${JSON.stringify(pattern)}\n`);
   try {
-    new RegExp(pattern);
+    compileSafeRegExp(pattern);
   } catch (err) {
     throw Errors.badRequest(`Validation failed\n\npattern should be regular expression but is invalid: ${(err as Error).message}\n`);
   }
