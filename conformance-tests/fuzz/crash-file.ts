@@ -1,0 +1,66 @@
+/**
+ * The crash file: what a crash left behind, enough to replay it. The seed and options; the broker's fatal record
+ * (with the stack) and its last log lines; and, for every attacker connection that was open at the crash or ended
+ * just before it, every frame it wrote (hex, label, time), most recently active first.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConnectionRecord } from './attacker';
+import type { FuzzOptions } from './options';
+import { hex } from './wire';
+
+export interface CrashFile {
+  seed: number;
+  rich: boolean;
+  /** Command line that reproduces the run. */
+  rerun: string;
+  phase: string;
+  at: { frames: number; mutated: number; connections: number; elapsedMs: number };
+  broker: { exit: string; description: string; fatal: unknown[]; lastLines: string[] };
+  connections: Array<{
+    index: number;
+    kind: string;
+    localPort: number | undefined;
+    outcome: string;
+    /** ms between this connection's last frame and the crash being noticed (smaller = more suspect). */
+    lastFrameBeforeCrashMs: number | undefined;
+    frames: Array<{ t: number; label: string; mutated: boolean; hex: string }>;
+  }>;
+}
+
+/** The records worth keeping for a crash noticed at `crashAt`: still open, or ended within `windowMs` before. */
+export function suspects(records: Iterable<ConnectionRecord>, crashAt: number, windowMs = 3000): ConnectionRecord[] {
+  const lastActivity = (r: ConnectionRecord): number => r.startedAt + (r.frames[r.frames.length - 1]?.t ?? 0);
+  return [...records]
+    .filter((r) => r.frames.length > 0 && (r.endedAt === undefined || r.endedAt >= crashAt - windowMs))
+    .sort((a, b) => lastActivity(b) - lastActivity(a));
+}
+
+export function rerunCommand(o: FuzzOptions): string {
+  const parts = ['npm run fuzz --', `--seed ${o.seed}`, `--frames ${o.frames}`, `--concurrency ${o.concurrency}`];
+  if (o.rich) parts.push('--rich');
+  if (!o.restart) parts.push('--no-restart');
+  return parts.join(' ');
+}
+
+export function writeCrashFile(dir: string, name: string, c: Omit<CrashFile, 'connections'>, records: ConnectionRecord[], crashAt: number): string {
+  mkdirSync(dir, { recursive: true });
+  const file: CrashFile = {
+    ...c,
+    connections: records.map((r) => ({
+      index: r.index,
+      kind: r.kind,
+      localPort: r.localPort,
+      outcome: r.outcome,
+      lastFrameBeforeCrashMs: r.frames.length > 0 ? crashAt - (r.startedAt + r.frames[r.frames.length - 1]!.t) : undefined,
+      frames: r.frames.map((f) => ({ t: f.t, label: f.label, mutated: f.mutated, hex: hex(f.bytes, 1 << 20) })),
+    })),
+  };
+  const path = join(dir, name);
+  writeFileSync(path, `${JSON.stringify(file, null, 1)}\n`);
+  return path;
+}
+
+export function readCrashFile(path: string): CrashFile {
+  return JSON.parse(readFileSync(path, 'utf8')) as CrashFile;
+}

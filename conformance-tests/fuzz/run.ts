@@ -1,0 +1,457 @@
+/**
+ * One fuzz run: start Leveret as a child process on a temp data directory (or aim at --url), start the
+ * well-behaved client, run attacker connections (bounded concurrency) until the mutated-frame target, with a
+ * stop/start of the broker on the same data directory between two attack phases; then drain the good client, check
+ * liveness, restart once more, and report. On a crash: a crash file with the seed, the broker's stack and every
+ * suspect connection's frames; then stop, or with --keep-going restart and go on.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { attack, newRecord, newStats, type AttackControl, type AttackStats, type ConnectionRecord, type Target } from './attacker';
+import { BrokerProcess, crashDescription } from './broker-process';
+import { rerunCommand, suspects, writeCrashFile } from './crash-file';
+import { GoodClient, type GoodReport } from './good-client';
+import { checkAmqp, checkLiveness, httpGet, type Liveness } from './liveness';
+import type { FuzzOptions } from './options';
+import { buildScript, type Credentials } from './script';
+import { makePools, type Pools } from './vocabulary';
+
+const RECENT_RECORDS = 256;
+const PROGRESS_MS = 5000;
+const POLL_MS = 2000;
+const GOOD_DRAIN_MS = 30_000;
+const RECONNECT_WAIT_MS = 15_000;
+/** Client-side fallout (drops, failed logins) this long before a crash's fatal record is put down to the crash. */
+const CRASH_SLACK_MS = 2000;
+
+export interface CrashInfo {
+  phase: string;
+  frames: number;
+  mutated: number;
+  connections: number;
+  elapsedMs: number;
+  description: string;
+  file: string;
+}
+
+export interface RestartInfo {
+  why: string;
+  stop: string;
+  start: string;
+  ok: boolean;
+}
+
+export interface FuzzReport {
+  seed: number;
+  rich: boolean;
+  durationMs: number;
+  attackMs: number;
+  target: string;
+  stats: AttackStats;
+  crashes: CrashInfo[];
+  restarts: RestartInfo[];
+  good: GoodReport | undefined;
+  liveness: Liveness | undefined;
+  finalRestart: string | undefined;
+  peakRssMb: number | undefined;
+  maxRssMb: number;
+  management: { polls: number; failures: number; samples: string[] };
+  brokerErrors: Array<{ message: string; count: number; stack: string }>;
+  failures: string[];
+  warnings: string[];
+  outDir: string;
+  dataDir: string | undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function credentialsOf(url: string): Credentials {
+  const u = new URL(url);
+  const vhost = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : '/';
+  return { user: decodeURIComponent(u.username || 'guest'), password: decodeURIComponent(u.password || 'guest'), vhost };
+}
+
+function targetOf(url: string): Target {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 5672 : Number(u.port) };
+}
+
+function canConnect(t: Target): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: t.host, port: t.port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+    s.setTimeout(3000, () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** State of a run, shared by its phases. */
+class Run {
+  readonly stats = newStats();
+  readonly started = Date.now();
+  readonly pools: Pools;
+  readonly dataDir: string | undefined;
+  broker: BrokerProcess | undefined;
+  url: string;
+  httpUrl: string | undefined;
+  good: GoodClient | undefined;
+  nextIndex = 0;
+  brokerCount = 0;
+  readonly inFlight = new Set<ConnectionRecord>();
+  readonly recent: ConnectionRecord[] = [];
+  readonly crashes: CrashInfo[] = [];
+  readonly crashTimes: number[] = [];
+  readonly restarts: RestartInfo[] = [];
+  readonly failures: string[] = [];
+  readonly warnings: string[] = [];
+  readonly management = { polls: 0, failures: 0, samples: [] as string[] };
+  peakRssBytes = 0;
+  /** Wall time spent in attack phases. */
+  attackMs = 0;
+  /** Resolves when the current broker is found dead (crash), with the time it was noticed. */
+  crashed: Promise<number> = new Promise<number>(() => undefined);
+  isCrashed = false;
+  /** Set while the runner itself stops the broker. */
+  stopping = false;
+  aborted = false;
+  phase = '';
+
+  constructor(
+    readonly o: FuzzOptions,
+    readonly log: (line: string) => void,
+  ) {
+    this.pools = makePools(o.seed);
+    this.url = o.url ?? '';
+    this.httpUrl = o.httpUrl;
+    this.dataDir = o.url === undefined ? mkdtempSync(join(tmpdir(), 'leveret-fuzz-')) : undefined;
+    if (o.url !== undefined && o.httpUrl === undefined) this.httpUrl = `http://${new URL(o.url).hostname}:15672`;
+  }
+
+  /** Error records of every broker process of the run, by message. */
+  readonly brokerErrors = new Map<string, { count: number; stack: string }>();
+
+  mergeBrokerErrors(): void {
+    const b = this.broker;
+    if (b === undefined) return;
+    for (const [k, v] of b.internalErrors) {
+      const e = this.brokerErrors.get(k);
+      if (e !== undefined) e.count += v.count;
+      else this.brokerErrors.set(k, { ...v });
+    }
+    b.internalErrors.clear();
+  }
+
+  async startBroker(): Promise<void> {
+    this.mergeBrokerErrors();
+    this.brokerCount++;
+    const b = await BrokerProcess.start(this.dataDir!, join(this.o.outDir, `broker-${this.o.seed}-${this.brokerCount}.log`), [], this.o.sources);
+    this.broker = b;
+    this.url = b.url;
+    this.httpUrl = b.httpUrl;
+    this.isCrashed = false;
+    this.crashed = b.exited.then(() => {
+      if (this.stopping) return new Promise<number>(() => undefined);
+      this.isCrashed = true;
+      return Date.now();
+    });
+  }
+
+  /** For --url: a crash is the port refusing connections twice in a row. */
+  watchExternal(): void {
+    let misses = 0;
+    this.crashed = new Promise<number>((resolve) => {
+      const timer = setInterval(() => {
+        void canConnect(targetOf(this.url)).then((ok) => {
+          misses = ok ? 0 : misses + 1;
+          if (misses >= 2) {
+            clearInterval(timer);
+            this.isCrashed = true;
+            resolve(Date.now());
+          }
+        });
+      }, POLL_MS);
+      timer.unref();
+    });
+  }
+
+  remember(r: ConnectionRecord): void {
+    this.inFlight.delete(r);
+    this.recent.push(r);
+    if (this.recent.length > RECENT_RECORDS) this.recent.splice(0, this.recent.length - RECENT_RECORDS);
+  }
+
+  sampleRss(): void {
+    if (this.broker !== undefined && this.broker.peakRssBytes > this.peakRssBytes) this.peakRssBytes = this.broker.peakRssBytes;
+  }
+
+  progress(target: number): string {
+    const s = this.stats;
+    const rss = this.broker !== undefined ? ` rss ${(this.broker.lastRssBytes / 2 ** 20).toFixed(0)} MiB` : '';
+    return `[${((Date.now() - this.started) / 1000).toFixed(0)}s] ${this.phase}: mutated ${s.mutated}/${target} frames ${s.frames} connections ${s.connections}${rss} closes ${[...s.closes.values()].reduce((a, b) => a + b, 0)} deliveries ${s.deliveries}`;
+  }
+
+  /** Runs attackers until the mutated-frame target, the deadline, a crash, or an abort. */
+  async attackUntil(mutatedTarget: number, deadline: number): Promise<'target' | 'crash' | 'deadline' | 'aborted'> {
+    const control: AttackControl = { stopped: false };
+    const t0 = Date.now();
+    const running = new Set<Promise<void>>();
+    const creds = credentialsOf(this.url);
+    const target = targetOf(this.url);
+    let lastProgress = Date.now();
+    let why: 'target' | 'crash' | 'deadline' | 'aborted' = 'target';
+    let crashAt = 0;
+    void this.crashed.then((t) => (crashAt = t));
+    for (;;) {
+      if (this.isCrashed) why = 'crash';
+      else if (this.aborted) why = 'aborted';
+      else if (Date.now() >= deadline) why = 'deadline';
+      else if (this.stats.mutated >= mutatedTarget) why = 'target';
+      else {
+        while (running.size < this.o.concurrency && this.stats.mutated < mutatedTarget) {
+          const script = buildScript(this.o.seed, this.nextIndex++, this.pools, this.o.rich, creds);
+          const record = newRecord(script);
+          this.inFlight.add(record);
+          const p: Promise<void> = attack(target, script, this.stats, control, record).then(() => {
+            this.remember(record);
+            running.delete(p);
+          });
+          running.add(p);
+        }
+        await Promise.race([...running, this.crashed, sleep(200)]);
+        this.sampleRss();
+        if (this.o.progress && Date.now() - lastProgress >= PROGRESS_MS) {
+          lastProgress = Date.now();
+          this.log(this.progress(mutatedTarget));
+        }
+        continue;
+      }
+      break;
+    }
+    if (why === 'crash') {
+      // Snapshot before the attackers that are still running finish and fall out of the in-flight set.
+      await this.onCrash(crashAt === 0 ? Date.now() : crashAt);
+    }
+    control.stopped = true;
+    await Promise.race([Promise.all(running), sleep(15_000)]);
+    this.attackMs += Date.now() - t0;
+    return why;
+  }
+
+  private async onCrash(noticedAt: number): Promise<void> {
+    this.good?.setOutage(true);
+    const b = this.broker;
+    if (b !== undefined) await b.exited;
+    const fatal = b?.errors.find((r) => (r.level ?? 0) >= 60);
+    const crashAt = typeof fatal?.time === 'number' ? fatal.time : noticedAt;
+    this.good?.excuseSince(crashAt - CRASH_SLACK_MS);
+    this.crashTimes.push(crashAt);
+    const description = b !== undefined ? crashDescription(b) : 'the broker at --url stopped accepting connections';
+    const n = this.crashes.length + 1;
+    const file = writeCrashFile(
+      this.o.outDir,
+      `crash-seed${this.o.seed}-${n}.json`,
+      {
+        seed: this.o.seed,
+        rich: this.o.rich,
+        rerun: rerunCommand(this.o),
+        phase: this.phase,
+        at: { frames: this.stats.frames, mutated: this.stats.mutated, connections: this.stats.connections, elapsedMs: Date.now() - this.started },
+        broker: { exit: `${b?.exitCode ?? '?'}${b?.exitSignal !== undefined ? ` ${b.exitSignal}` : ''}`, description, fatal: b?.errors.filter((r) => (r.level ?? 0) >= 60) ?? [], lastLines: b?.lastLines(200) ?? [] },
+      },
+      suspects([...this.inFlight, ...this.recent], crashAt),
+      crashAt,
+    );
+    this.crashes.push({ phase: this.phase, frames: this.stats.frames, mutated: this.stats.mutated, connections: this.stats.connections, elapsedMs: Date.now() - this.started, description, file });
+    this.log(`\nBROKER CRASHED after ${this.stats.mutated} mutated frames (${this.stats.frames} frames, ${this.stats.connections} connections):\n${description}\ncrash file: ${file}\n`);
+  }
+
+  /** Stops the broker (SIGTERM) and starts it again on the same data directory; the good client follows. */
+  async restart(why: string, afterCrash: boolean): Promise<boolean> {
+    const info: RestartInfo = { why, stop: '', start: '', ok: false };
+    this.restarts.push(info);
+    this.good?.setOutage(true);
+    if (!afterCrash && this.broker !== undefined) {
+      this.stopping = true;
+      const t0 = Date.now();
+      const r = await this.broker.stop(10_000);
+      this.sampleRss();
+      info.stop = `${r.graceful ? 'exited' : 'KILLED after 10 s without exiting'} with ${r.code} in ${Date.now() - t0} ms`;
+      if (!r.graceful) this.failures.push(`broker did not exit within 10 s of SIGTERM (${why})`);
+      this.stopping = false;
+    } else {
+      info.stop = 'crashed';
+    }
+    const t1 = Date.now();
+    try {
+      await this.startBroker();
+    } catch (err) {
+      info.start = `FAILED: ${(err as Error).message}`;
+      this.failures.push(`broker did not start again on its data directory (${why}): ${(err as Error).message.split('\n').slice(0, 12).join('\n')}`);
+      return false;
+    }
+    info.start = `started in ${Date.now() - t1} ms`;
+    if (this.good !== undefined && !this.good.finished) {
+      this.good.setOutage(true, this.url);
+      const until = Date.now() + RECONNECT_WAIT_MS;
+      while (!this.good.connected && Date.now() < until) await sleep(50);
+      if (!this.good.connected) this.warnings.push(`the good client did not reconnect within ${RECONNECT_WAIT_MS} ms after ${why}`);
+      this.good.setOutage(false);
+    }
+    info.ok = true;
+    return true;
+  }
+
+  /** Polls management listings during the attack: rendering what attackers left must not fail. */
+  pollManagement(): () => void {
+    let busy = false;
+    let i = 0;
+    const paths = ['/api/queues', '/api/connections', '/api/overview', '/api/channels', '/api/exchanges'];
+    const timer = setInterval(() => {
+      if (busy || this.httpUrl === undefined || this.httpUrl === '' || this.isCrashed || this.stopping) return;
+      busy = true;
+      const path = paths[i++ % paths.length]!;
+      void httpGet(this.httpUrl, path, this.url)
+        .then((r) => {
+          this.management.polls++;
+          if (r !== 'ok' && !this.isCrashed && !this.stopping) {
+            this.management.failures++;
+            if (this.management.samples.length < 10) this.management.samples.push(`${path}: ${r}`);
+          }
+        })
+        .finally(() => (busy = false));
+    }, POLL_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}
+
+export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`), abort?: { aborted: boolean }): Promise<FuzzReport> {
+  mkdirSync(o.outDir, { recursive: true });
+  const run = new Run(o, log);
+  if (abort !== undefined) {
+    const t = setInterval(() => {
+      if (abort.aborted) run.aborted = true;
+    }, 100);
+    t.unref();
+  }
+  let stopPolling = (): void => undefined;
+  let good: GoodReport | undefined;
+  let liveness: Liveness | undefined;
+  let finalRestart: string | undefined;
+  try {
+    if (o.url === undefined) await run.startBroker();
+    else run.watchExternal();
+    log(`fuzzing ${run.url.replace(/\/\/[^@]*@/, '//')} seed ${o.seed}${o.rich ? ' (rich)' : ''}: ${o.frames} mutated frames, concurrency ${o.concurrency}${run.dataDir !== undefined ? `, data dir ${run.dataDir}` : ''}`);
+    run.good = new GoodClient(run.url, `fuzz.good.${o.seed}.${randomBytes(3).toString('hex')}`);
+    run.good.start();
+    stopPolling = run.pollManagement();
+    const deadline = Date.now() + o.durationMs;
+    const phases = o.restart && o.url === undefined ? [['phase 1', 0.6], ['phase 2', 1]] as const : [['attack', 1]] as const;
+    for (let p = 0; p < phases.length; p++) {
+      const [name, share] = phases[p]!;
+      run.phase = name;
+      const target = Math.ceil(o.frames * share);
+      let why = await run.attackUntil(target, deadline);
+      while (why === 'crash' && o.keepGoing && o.url === undefined && !run.aborted) {
+        if (!(await run.restart(`crash ${run.crashes.length}`, true))) break;
+        why = await run.attackUntil(target, deadline);
+      }
+      if (why === 'crash' || why === 'aborted' || run.failures.length > 0) break;
+      if (why === 'deadline') {
+        run.warnings.push(`duration cap reached after ${run.stats.mutated} of ${o.frames} mutated frames`);
+        break;
+      }
+      if (p < phases.length - 1 && !(await run.restart('restart phase', false))) break;
+    }
+    stopPolling();
+    if (!run.aborted) {
+      // After a crash the broker is started once more on its data directory, so that the good client can still
+      // check that nothing it had confirmed was lost (a crash must not lose confirmed messages either).
+      if (run.isCrashed && o.url === undefined && run.failures.length === 0) await run.restart('after the crash, to drain the good client', true);
+      if (!run.isCrashed && run.failures.length === 0) {
+        log(`draining the good client (up to ${GOOD_DRAIN_MS / 1000} s)...`);
+        good = await run.good.finish(GOOD_DRAIN_MS);
+        liveness = await checkLiveness(run.url, run.httpUrl);
+        run.sampleRss();
+        if (o.url === undefined && run.broker?.running === true && run.failures.length === 0) {
+          finalRestart = (await run.restart('final restart check', false)) ? await checkAmqp(run.url) : 'did not start';
+        }
+      } else {
+        await run.good.abort();
+        run.warnings.push('the good client was not checked: the broker was not up to drain it');
+      }
+    } else {
+      await run.good.abort();
+    }
+  } finally {
+    stopPolling();
+    run.sampleRss();
+    run.stopping = true;
+    if (run.broker?.running === true) {
+      const r = await run.broker.stop(10_000);
+      if (!r.graceful) run.failures.push('broker did not exit within 10 s of SIGTERM at the end of the run');
+    }
+    run.broker?.kill();
+  }
+  const r = report(run, good, liveness, finalRestart);
+  if (r.failures.length === 0 && run.dataDir !== undefined) rmSync(run.dataDir, { recursive: true, force: true });
+  return r;
+}
+
+function report(run: Run, good: GoodReport | undefined, liveness: Liveness | undefined, finalRestart: string | undefined): FuzzReport {
+  const o = run.o;
+  const failures = [...run.failures];
+  const warnings = [...run.warnings];
+  if (run.crashes.length > 0) failures.push(`${run.crashes.length} broker crash(es)`);
+  if (good !== undefined) {
+    if (good.lost > 0) failures.push(`${good.lost} confirmed message(s) never delivered to the good client (e.g. ${good.lostSample.join(', ')})`);
+    if (good.foreign > 0) failures.push(`${good.foreign} message(s) on the good client's queue that it never published`);
+    if (good.unexpectedDisconnects > 0) failures.push(`the good client lost its connection ${good.unexpectedDisconnects} time(s) outside restarts: ${good.disconnectSamples.join('; ')}`);
+    if (good.confirmed === 0) failures.push('the good client got no confirm at all');
+  }
+  if (liveness !== undefined && !liveness.ok) failures.push(`liveness: amqp ${liveness.amqp}; overview ${liveness.overview}`);
+  if (liveness === undefined && run.crashes.length === 0 && !run.aborted) failures.push('liveness was not checked');
+  if (liveness !== undefined && Object.keys(liveness.management).length > 0) warnings.push(`management endpoints failing at the end: ${JSON.stringify(liveness.management)}`);
+  if (finalRestart !== undefined && finalRestart !== 'ok') failures.push(`final restart check: ${finalRestart}`);
+  const peakRssMb = run.dataDir !== undefined ? run.peakRssBytes / 2 ** 20 : undefined;
+  if (peakRssMb !== undefined && peakRssMb > o.maxRssMb) failures.push(`broker RSS peaked at ${peakRssMb.toFixed(0)} MiB, above the ${o.maxRssMb} MiB bound`);
+  const failedLogins = run.stats.handshakeFailures.filter((h) => !run.crashTimes.some((t) => h.at >= t - CRASH_SLACK_MS && h.at <= t + 30_000));
+  if (failedLogins.length > 0) warnings.push(`${failedLogins.length} valid login(s) not completed: ${failedLogins.slice(0, 5).map((h) => h.what).join('; ')}`);
+  if (run.stats.garbage.length > 0) warnings.push(`the broker sent ${run.stats.garbage.length} undecodable frame(s): ${run.stats.garbage.slice(0, 3).map((g) => g.error).join('; ')}`);
+  if (run.management.failures > 0) warnings.push(`${run.management.failures} management API poll(s) failed during the attack: ${run.management.samples.slice(0, 3).join('; ')}`);
+  if (run.stats.internalErrors.length > 0) warnings.push(`${run.stats.internalErrors.length}+ 541 INTERNAL_ERROR close(s): the broker threw on an input it should have refused cleanly`);
+  if (run.aborted) failures.push('interrupted');
+  run.mergeBrokerErrors();
+  const brokerErrors = [...run.brokerErrors.entries()].map(([message, v]) => ({ message, count: v.count, stack: v.stack }));
+  return {
+    seed: o.seed,
+    rich: o.rich,
+    durationMs: Date.now() - run.started,
+    attackMs: run.attackMs,
+    target: o.url ?? 'child broker',
+    stats: run.stats,
+    crashes: run.crashes,
+    restarts: run.restarts,
+    good,
+    liveness,
+    finalRestart,
+    peakRssMb,
+    maxRssMb: o.maxRssMb,
+    management: run.management,
+    brokerErrors,
+    failures,
+    warnings,
+    outDir: o.outDir,
+    dataDir: failures.length > 0 ? run.dataDir : undefined,
+  };
+}
