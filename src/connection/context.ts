@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access';
+import type { LoginThrottle } from '../auth/login-throttle';
 import type { ChurnStats, MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 import type { VirtualHost } from '../vhost/vhost';
@@ -20,6 +21,8 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly serverProperties: FieldTable;
   readonly access: AccessControl;
+  /** Holds back the refusal of repeated failed logins from one peer; refusals go out at once without it. */
+  readonly logins?: LoginThrottle;
   /** Broker-wide message counters. */
   readonly stats: MessageStats;
   /** Connection, channel and queue churn for the overview (absent in tests that do not look). */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PermissionKind, ResourceKind } from '../auth/access';
+import { logLoginRefused } from '../auth/login-throttle';
 import type { ManagementDeps } from './deps';
 import { Errors } from './errors';
 
@@ -34,14 +35,26 @@ export function basicCredentials(header: string | undefined): { user: string; pa
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** onRequest hook for every /api route: HTTP Basic against the broker's users, then the management tag gate. */
+/**
+ * onRequest hook for every /api route: HTTP Basic against the broker's users, then the management tag gate. A
+ * refused login (bad credentials, or a loopback-only user from elsewhere) logs one line and its 401 is held back
+ * when the peer failed recently (deps.logins, shared with AMQP). A request without credentials is not a login
+ * attempt: browsers send one first to be asked for them.
+ */
 export function authenticator(deps: ManagementDeps) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
     const credentials = basicCredentials(request.headers.authorization);
     if (credentials === undefined) throw Errors.loginFailed();
+    const peer = request.socket.remoteAddress ?? request.ip;
     const user = deps.access.authenticate(credentials.user, credentials.password);
-    if (user === undefined) throw Errors.loginFailed();
-    if (!deps.access.users.allowedFrom(user.name, request.socket.remoteAddress ?? request.ip)) throw Errors.loopbackOnly();
+    if (user === undefined) {
+      await refuse(deps, peer, credentials.user, 'invalid credentials');
+      throw Errors.loginFailed();
+    }
+    if (!deps.access.users.allowedFrom(user.name, peer)) {
+      await refuse(deps, peer, user.name, 'user may connect only via localhost');
+      throw Errors.loopbackOnly();
+    }
     const tags = user.tags;
     if (!tags.some((t) => MANAGEMENT_TAGS.has(t))) throw Errors.notManagementUser();
     const isAdmin = tags.includes('administrator');
@@ -53,6 +66,13 @@ export function authenticator(deps: ManagementDeps) {
       isPolicymaker: isAdmin || tags.includes('policymaker'),
     });
   };
+}
+
+/** One log line for a refused login, then the throttle's delay, if any, before the caller answers 401. */
+async function refuse(deps: ManagementDeps, peer: string | undefined, user: string, reason: string): Promise<void> {
+  const delayMs = deps.logins?.failed(peer) ?? 0;
+  if (deps.logger !== undefined) logLoginRefused(deps.logger, { protocol: 'http', mechanism: 'basic', peer, user, reason, delayMs });
+  if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
 }
 
 /** Route onRequest hook: administrator only. */

@@ -1,4 +1,5 @@
 import type { AccessControl } from '../auth/access';
+import type { LoginThrottle } from '../auth/login-throttle';
 import type { ChurnStats, MessageStats } from '../observability/stats';
 import type { Store } from '../store/store';
 import type { VhostRegistry } from '../vhost/registry';
@@ -26,6 +27,8 @@ export interface ManagementDeps {
   readonly stats: MessageStats;
   /** Object churn counters (overview churn_rates); zeros when absent. */
   readonly churn?: ChurnStats;
-  /** A pino logger for server errors; silent when absent. */
+  /** A pino logger for server errors and refused logins; silent when absent. */
   readonly logger?: import('pino').Logger;
+  /** Holds back the 401 of repeated failed logins from one peer (shared with AMQP); 401s go out at once without it. */
+  readonly logins?: LoginThrottle;
 }
