@@ -46,6 +46,7 @@ describe('defaults', () => {
       channelMax: 2047,
       heartbeat: 60,
       consumerTimeout: 1_800_000,
+      connectionMax: 'infinity',
       durability: 'fsync',
       logLevel: 'info',
     });
@@ -141,6 +142,7 @@ describe('precedence: defaults < file < env < flags', () => {
       '--channel-max', '1',
       '--heartbeat', '65535',
       '--consumer-timeout', '0',
+      '--connection-max', '500',
       '--durability', 'relaxed',
       '--load-definitions', 'defs/rabbit.json',
       '--log-level', 'silent',
@@ -157,6 +159,7 @@ describe('precedence: defaults < file < env < flags', () => {
       channelMax: 1,
       heartbeat: 65535,
       consumerTimeout: 0,
+      connectionMax: 500,
       durability: 'relaxed',
       loadDefinitions: 'defs/rabbit.json',
       logLevel: 'silent',
@@ -182,6 +185,22 @@ describe('precedence: defaults < file < env < flags', () => {
     );
     const bad = writeConfig({ loadDefinitions: ['a.json'] }, 'bad.json');
     expect(errorOf(() => load(['--config', bad])).message).toMatch(/for loadDefinitions \(from config file .*\): expected a non-empty string$/);
+  });
+
+  it('connectionMax: "infinity" by default; a count or "infinity" from file, env and flag', () => {
+    expect(usage()).toMatch(/--connection-max <n\|infinity> +most AMQP connections .*; default infinity\n +env LEVERET_CONNECTION_MAX\n/);
+    const config = writeConfig({ connectionMax: 100 });
+    expect(load(['--config', config]).connectionMax).toBe(100);
+    expect(load(['--config', config], { LEVERET_CONNECTION_MAX: 'infinity' }).connectionMax).toBe('infinity');
+    expect(load(['--config', config, '--connection-max', '0'], { LEVERET_CONNECTION_MAX: '7' }).connectionMax).toBe(0);
+    expect(load(['--connection-max', 'Infinity']).connectionMax).toBe('infinity');
+    expect(load(['--config', writeConfig({ connectionMax: 'infinity' }, 'inf.json')]).connectionMax).toBe('infinity');
+    expect(errorOf(() => load(['--connection-max=-1'])).message).toBe(
+      'invalid value "-1" for --connection-max (from command line): expected an integer 0-2147483647 or "infinity"',
+    );
+    expect(errorOf(() => load([], { LEVERET_CONNECTION_MAX: 'lots' })).message).toMatch(/for LEVERET_CONNECTION_MAX .*or "infinity"$/);
+    const bad = writeConfig({ connectionMax: 1.5 }, 'bad.json');
+    expect(errorOf(() => load(['--config', bad])).message).toMatch(/invalid value 1.5 for connectionMax .*or "infinity"$/);
   });
 
   it('other repeated flags: the last one wins', () => {

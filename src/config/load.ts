@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import {
   CHANNEL_MAX_MAX,
   CHANNEL_MAX_MIN,
+  CONNECTION_MAX_MAX,
   DEFAULT_SETTINGS,
   FRAME_MAX_MAX,
   FRAME_MAX_MIN,
@@ -21,6 +22,7 @@ import {
   LOG_LEVELS,
   PORT_MAX,
   defaultSettings,
+  type ConnectionMax,
   type Durability,
   type LogLevel,
   type Settings,
@@ -156,6 +158,18 @@ const durability: Kind<Durability> = {
       ? ok(value as Durability)
       : fail(`one of ${DURABILITIES.join(', ')}`),
 };
+
+/** A connection count, or "infinity" (any case) for none, as rabbitmq.conf writes connection_max. */
+const connectionMax: Kind<ConnectionMax> = (() => {
+  const count = integer(0, CONNECTION_MAX_MAX);
+  const expected = `an integer 0-${CONNECTION_MAX_MAX} or "infinity"`;
+  const infinity = (value: unknown): boolean => typeof value === 'string' && value.trim().toLowerCase() === 'infinity';
+  const either = (parsed: Parsed<number>): Parsed<ConnectionMax> => (parsed.ok ? parsed : fail(expected));
+  return {
+    fromString: (raw) => (infinity(raw) ? ok('infinity') : either(count.fromString(raw))),
+    fromJson: (value) => (infinity(value) ? ok('infinity') : either(count.fromJson(value))),
+  };
+})();
 
 // ---------------------------------------------------------------------------------------------------------------
 // The settings table.
@@ -319,6 +333,16 @@ export const FIELDS: readonly Field<unknown>[] = [
     help: 'close a channel whose delivery stays unacknowledged this long (0 = off)',
     get: (s) => s.consumerTimeout,
     set: (s, v) => (s.consumerTimeout = v),
+  }),
+  field({
+    key: 'connectionMax',
+    flag: '--connection-max',
+    meta: '<n|infinity>',
+    env: ['LEVERET_CONNECTION_MAX'],
+    kind: connectionMax,
+    help: 'most AMQP connections at once; more are closed at accept (infinity: up to what file descriptors allow)',
+    get: (s) => s.connectionMax,
+    set: (s, v) => (s.connectionMax = v),
   }),
   field({
     key: 'durability',

@@ -12,6 +12,9 @@ export type Durability = 'fsync' | 'relaxed';
 
 export const DURABILITIES: readonly Durability[] = ['fsync', 'relaxed'];
 
+/** A number of connections, or 'infinity' for no limit of its own (RabbitMQ's spelling in rabbitmq.conf). */
+export type ConnectionMax = number | 'infinity';
+
 export interface Settings {
   /** AMQP listeners: every address in `bind` on `port` (0 = ephemeral). */
   amqp: { bind: string[]; port: number };
@@ -36,6 +39,11 @@ export interface Settings {
    * as RabbitMQ's consumer_timeout does; 0 disables. A queue's x-consumer-timeout overrides it.
    */
   consumerTimeout: number;
+  /**
+   * Most AMQP connections at once (RabbitMQ's `connection_max`); one more is closed at accept. 'infinity' (the
+   * default) still stops short of the process's file-descriptor limit, keeping room for the store and HTTP.
+   */
+  connectionMax: ConnectionMax;
   /** How hard each store commit is pushed to disk. */
   durability: Durability;
   /**
@@ -55,6 +63,7 @@ export const CHANNEL_MAX_MAX = 65535;
 /** connection.tune carries the heartbeat as a short. */
 export const HEARTBEAT_MAX = 65535;
 export const PORT_MAX = 65535;
+export const CONNECTION_MAX_MAX = 2 ** 31 - 1;
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   amqp: Object.freeze({ bind: Object.freeze(['127.0.0.1', '::1']) as string[], port: 5672 }),
@@ -68,6 +77,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   channelMax: 2047,
   heartbeat: 60,
   consumerTimeout: 1_800_000,
+  connectionMax: 'infinity',
   durability: 'fsync',
   logLevel: 'info',
 }) as Settings;
