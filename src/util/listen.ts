@@ -14,12 +14,16 @@ export interface Listening<S extends Server> {
  * Listens on every address with servers from `create`. IPv6 addresses listen IPv6-only, so '0.0.0.0' and '::' can
  * share a port; port 0 picks one ephemeral port, reused for the other addresses. An address whose family the host
  * lacks is skipped (reported through `skipped`) when several are given; any other failure closes what was opened.
+ *
+ * Once listening, a server's errors go to `failed` and the server keeps listening: an accept that fails (EMFILE when
+ * the process is out of file descriptors) would otherwise be an unhandled 'error' event and end the process.
  */
 export async function listenAll<S extends Server>(
   create: () => S,
   bind: readonly string[],
   port: number,
   skipped: (address: string, code: string) => void,
+  failed: (address: string, err: NodeJS.ErrnoException) => void,
 ): Promise<Listening<S>> {
   const servers: S[] = [];
   const addresses: string[] = [];
@@ -44,8 +48,10 @@ export async function listenAll<S extends Server>(
     }
     const bound = server.address();
     if (bound !== null && typeof bound === 'object') port = bound.port;
+    const shown = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+    server.on('error', (err: NodeJS.ErrnoException) => failed(shown, err));
     servers.push(server);
-    addresses.push(address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+    addresses.push(shown);
   }
   if (servers.length === 0) throw new Error(`none of ${bind.join(', ')} could be listened on`);
   return { servers, addresses, port };
