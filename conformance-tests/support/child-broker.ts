@@ -25,6 +25,8 @@ export interface ChildBrokerOptions {
   extraArgs?: string[];
   /** How long to wait for 'leveret started' (or, for startFailingBroker, for the exit). */
   timeoutMs?: number;
+  /** Runs the child under `prlimit --nofile=N` (Linux, util-linux): a process with few file descriptors. */
+  openFiles?: number;
 }
 
 export interface ChildBroker {
@@ -103,7 +105,10 @@ function spawnBroker(options: ChildBrokerOptions): Spawned {
     'info',
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const command = options.openFiles === undefined ? process.execPath : 'prlimit';
+  const argv = options.openFiles === undefined ? args : [`--nofile=${options.openFiles}`, '--', process.execPath, ...args];
+  // prlimit execs the broker, so the pid is the broker's either way.
+  const child = spawn(command, argv, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Keep the child away from anything the test runner's environment would tell a broker.
