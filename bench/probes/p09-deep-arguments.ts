@@ -1,7 +1,7 @@
 /**
  * Probe 9: queue arguments nested 5,000 deep through the management API. PUT /api/queues/{vhost}/p9-deep with
- * {"arguments": {"x-deep": {"a": {"a": ...}}}}, then: does GET /api/queues answer (for everyone), does the queue
- * answer on AMQP, and (durable) does the broker start again with it.
+ * {"arguments": {"x-deep": {"a": {"a": ...}}}}, durable (and, if that is refused, transient), then: does GET
+ * /api/queues answer (for everyone), does the queue answer on AMQP, and does the broker start again afterwards.
  */
 import { seen } from './common';
 import { vh } from './http';
@@ -9,10 +9,9 @@ import type { Probe, ProbeContext, ProbeOutcome } from './types';
 
 const DEPTH = 5000;
 
-function nested(depth: number): Record<string, unknown> {
-  let v: Record<string, unknown> = {};
-  for (let i = 1; i < depth; i++) v = { a: v };
-  return v;
+/** The PUT body as text, `{"a":{"a":...{}}}` nested `depth` objects deep under x-deep (built without recursion). */
+function body(depth: number, durable: boolean): string {
+  return `{"durable":${durable},"auto_delete":false,"arguments":{"x-deep":${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}}}`;
 }
 
 interface Listings {
@@ -37,8 +36,13 @@ export const deepArgumentsProbe: Probe = {
   budgetS: 40,
   async run(ctx): Promise<ProbeOutcome> {
     const api = ctx.api();
-    const put = await api.put(`/api/queues/${vh}/p9-deep`, { durable: true, auto_delete: false, arguments: { 'x-deep': nested(DEPTH) } }, { timeoutMs: 20_000 });
-    const crashedAtPut = !ctx.target.alive();
+    const exits0 = ctx.target.exits.length;
+    const json = { timeoutMs: 20_000, headers: { 'content-type': 'application/json' } };
+    // Durable first (the store encodes the arguments at once), then transient (nothing encodes them at the PUT).
+    const putDurable = await api.put(`/api/queues/${vh}/p9-deep`, body(DEPTH, true), json);
+    await ctx.recover();
+    const put = putDurable.status < 300 ? putDurable : await api.put(`/api/queues/${vh}/p9-deep`, body(DEPTH, false), json);
+    const crashedAtPut = ctx.target.exits.length > exits0 || !ctx.target.alive();
     await ctx.recover();
     const before = await listings(ctx);
     const c = await ctx.connect();
@@ -56,12 +60,12 @@ export const deepArgumentsProbe: Probe = {
     } catch (err) {
       restart = `does not start: ${(err as Error).message}`.slice(0, 160);
     }
-    const figure = `PUT (depth ${DEPTH}): HTTP ${put.status}${crashedAtPut ? ' (CRASHED)' : ''}; then GET /api/queues ${before.getQueues}, GET the queue ${before.getQueue}, definitions ${before.getDefinitions}; AMQP passive declare: ${passive.ok ? 'ok' : passive.what}; restart: ${restart}${after ? `, then GET /api/queues ${after.getQueues}` : ''}`;
+    const figure = `PUT (depth ${DEPTH}): durable HTTP ${putDurable.status}${put === putDurable ? '' : `, transient HTTP ${put.status}`}${crashedAtPut ? ' (CRASHED)' : ''}; then GET /api/queues ${before.getQueues}, GET the queue ${before.getQueue}, definitions ${before.getDefinitions}; AMQP passive declare: ${passive.ok ? 'ok' : passive.what}; restart: ${restart}${after ? `, then GET /api/queues ${after.getQueues}` : ''}`;
     const broken = before.getQueues >= 500 || (after?.getQueues ?? 0) >= 500 || crashedAtPut || !restart.startsWith('starts');
     return {
       figure,
       verdict: crashedAtPut ? 'CRASHED' : broken ? 'survived, listing broken' : 'survived',
-      details: { depth: DEPTH, put: { status: put.status, body: put.body.slice(0, 300) }, before, passive: passive.ok ? 'ok' : passive.what, restart, after },
+      details: { depth: DEPTH, putDurable: { status: putDurable.status, body: putDurable.body.slice(0, 300) }, put: { status: put.status, body: put.body.slice(0, 300) }, before, passive: passive.ok ? 'ok' : passive.what, restart, after },
     };
   },
 };

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { destroyAllClients } from './client';
+import { AmqpClient, destroyAllClients } from './client';
 import { procStatus, r1 } from './http';
 import { PROBES } from './probes';
 import { LeveretTarget, pickMode, RabbitMqTarget, type ExitInfo, type Target } from './target';
@@ -245,6 +245,26 @@ async function runLeveret(probe: Probe, options: Options, mode: 'src' | 'dist', 
   }
 }
 
+/**
+ * Waits (up to 60 s) until a round trip on the RabbitMQ node takes under 50 ms: a probe must not start while the
+ * node is still busy with the previous one (closing thousands of consumers takes it seconds).
+ */
+async function settle(target: Target): Promise<void> {
+  const end = performance.now() + 60_000;
+  while (performance.now() < end) {
+    try {
+      const c = await AmqpClient.connect(target.host, target.amqpPort, { timeoutMs: 30_000 });
+      const ch = await c.openChannel(30_000);
+      const ms = await c.ping(ch, 30_000);
+      c.destroy();
+      if (ms < 50) return;
+    } catch {
+      // busy or refusing: try again
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 function line(r: Result): string {
   return `P${String(r.id).padEnd(2)} ${r.target.padEnd(8)} ${r.name.padEnd(34).slice(0, 34)} | ${r.verdict} | ${r.figure}`;
 }
@@ -274,6 +294,7 @@ async function main(): Promise<void> {
     if (options.rabbitmq && probe.rabbitmq) {
       const target = new RabbitMqTarget(options.rabbitAmqp, options.rabbitHttp);
       log(`P${probe.id} ${probe.name}: RabbitMQ beam.smp pid ${target.pid ?? '?'} (amqp ${target.amqpPort})`);
+      await settle(target);
       const r = await runOne(probe, target, options, () => undefined);
       results.push(r);
       process.stdout.write(`${line(r)}\n`);
