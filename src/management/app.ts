@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { authenticator } from './auth';
+import { refuseForgedRequests } from './csrf';
 import { startLazyManagement, type ManagementServer } from './server';
 import type { ManagementDeps } from './deps';
 import { Errors, toApiError } from './errors';
@@ -38,7 +39,8 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }) as unknown as FastifyInstance;
 
-  // RabbitMQ accepts any content type and decodes the body as JSON: "", "null" and "undefined" mean {}.
+  // Bodies are decoded as JSON: "", "null" and "undefined" mean {}. RabbitMQ does this whatever the content type; the
+  // onRequest hook below has already refused a body of any other type than application/json (csrf.ts).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {
@@ -61,6 +63,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   const authenticate = authenticator(deps);
   // Routes registered with PUBLIC_ROUTE (Prometheus' /metrics) need no login, as in RabbitMQ.
   app.addHook('onRequest', async (request) => {
+    await refuseForgedRequests(request);
     if (!isPublicRoute(request.routeOptions.config)) await authenticate(request);
   });
   // A PUT or POST without a body means {} (rabbit_mgmt_util:decode(<<>>)), before the body schemas run.

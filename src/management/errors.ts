@@ -10,6 +10,8 @@ export const ERROR_TYPES = {
   invalid_pagination_parameters: 400,
   page_out_of_range: 400,
   not_authorised: 401,
+  /** Leveret: a cross-site request that would change state (see csrf.ts). */
+  forbidden: 403,
   /** RabbitMQ's cowboy_rest 404 for a missing object says "Object Not Found". */
   'Object Not Found': 404,
   not_found: 404,
@@ -61,6 +63,8 @@ export const Errors = {
   methodNotAllowed: (): ApiError => new ApiError('method_not_allowed', 'Method Not Allowed'),
   preconditionFailed: (reason: string): ApiError => new ApiError('precondition_failed', reason),
   keyMissing: (key: string): ApiError => new ApiError('bad_request', `[{key_missing,${key}}]`),
+  forbidden: (reason: string): ApiError => new ApiError('forbidden', reason),
+  unsupportedMediaType: (reason: string): ApiError => new ApiError('unsupported_media_type', reason),
   internal: (): ApiError => new ApiError('internal_server_error', 'Internal Server Error'),
 };
 
