@@ -5,8 +5,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AccessControl } from './auth/access';
+import { LoginThrottle } from './auth/login-throttle';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from './auth/passwords';
 import { defaultSettings, type Settings } from './config/settings';
+import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admission';
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
@@ -18,6 +20,8 @@ import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
 import type { DelayedRecord, Store } from './store/store';
 import { closeServer, listenAll, type Listening } from './util/listen';
+import { openFilesLimit } from './util/open-files';
+import { RateLimitedReport } from './util/rate-limited-report';
 import { VhostRegistry } from './vhost/registry';
 
 export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> {
@@ -58,12 +62,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const store = options.store ?? openStore(options.dataDir, settings, logger);
 
   const access = new AccessControl(store, new Set(settings.loopbackUsers));
+  // One for AMQP and HTTP: failed logins over either hold back the next refusals to that peer over both.
+  const logins = new LoginThrottle();
   const churn = new ChurnStats();
   const delayedLogger = logger.child({ component: 'delayed' });
   const delayed = new DelayedScheduler(store, (record) => deliverDelayed(vhosts, record), {
     onError: (err, record) => delayedLogger.error({ err, id: record?.id }, 'delayed message delivery failed'),
   });
-  const vhosts = new VhostRegistry(store, churn, delayed);
+  const queueLogger = logger.child({ component: 'queue' });
+  const vhosts = new VhostRegistry(store, churn, delayed, {
+    internalError: (err, where) => queueLogger.error({ err, ...where }, 'internal error contained'),
+    setAside: (where) => queueLogger.warn(where, 'message moved to the quarantine'),
+  });
   try {
     recover(store, settings, access, vhosts, logger);
     // The loadDefinitions file, through the same import as POST /api/definitions; a bad file stops the start.
@@ -91,6 +101,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     logger,
     serverProperties: serverProperties(),
     access,
+    logins,
     stats,
     churn,
     vhost: (name) => vhosts.get(name),
@@ -115,8 +126,25 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     access.vhostDeleted(name);
   });
 
+  // connection_max, capped by the file descriptors (connection/admission.ts): one more is closed at accept.
+  const fileDescriptors = openFilesLimit();
+  const budget = descriptorBudget(fileDescriptors, settings.http.bind.length);
+  const gate = new AcceptGate(connectionLimit(settings.connectionMax, budget), (refused, peer) =>
+    logger.warn({ peer, connectionMax: gate.limit, refused }, 'AMQP connection refused: connection_max reached'),
+  );
+  if (gate.limit !== Infinity) {
+    const level = settings.connectionMax !== 'infinity' && settings.connectionMax > gate.limit ? 'warn' : 'info';
+    logger[level]({ connectionMax: gate.limit, setting: settings.connectionMax, fileDescriptors }, 'AMQP connection limit');
+  }
+  const listenerErrors = new RateLimitedReport<{ address: string; err: NodeJS.ErrnoException }>((count, { address, err }) =>
+    logger.error({ address, code: err.code, err, count }, 'AMQP listener error; still listening'),
+  );
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket): void => {
+    if (!gate.admit(sockets.size, socket.remoteAddress)) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     connections.add(new Connection(socket, context));
@@ -130,6 +158,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       settings.amqp.bind,
       settings.amqp.port,
       (address, code) => logger.warn({ address, code }, 'cannot listen on this address; skipping it'),
+      (address, err) => listenerErrors.add({ address, err }),
     );
   } catch (err) {
     clearInterval(sampler);
@@ -147,6 +176,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     const deps = {
       vhosts,
       access,
+      logins,
       store,
       logger: logger.child({ component: 'management' }),
       connections: () => [...connections].map((c) => c.managementInfo),
@@ -162,7 +192,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     };
     // Fastify is loaded with the first HTTP request (server.ts says why).
     const build = async () => (await import('./management/app')).buildManagementApp(deps);
-    http = await startLazyManagement(build, { bind: settings.http.bind, port: httpPort }, deps.logger);
+    http = await startLazyManagement(
+      build,
+      { bind: settings.http.bind, port: httpPort, maxConnections: budget.httpPerListener },
+      deps.logger,
+    );
   } catch (err) {
     clearInterval(sampler);
     delayed.close();
@@ -189,6 +223,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       for (const socket of sockets) socket.destroy();
       await stopped;
       await http.close();
+      gate.close();
+      listenerErrors.close();
       delayed.close();
       for (const { vhost } of vhosts.list()) vhost.stop();
       await store.close();

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
+import { logLoginRefused } from '../auth/login-throttle';
 import type { PermissionKind, ResourceKind } from '../auth/access';
 import type { MessageStats } from '../observability/stats';
 import type { User } from '../auth/users';
@@ -101,7 +102,7 @@ export class Connection implements ChannelHost, FlowListener {
   /** Congested queues this connection's reading is paused for. */
   private readonly throttledBy = new Set<Queue>();
   private throttleTimer: NodeJS.Timeout | undefined;
-  private readonly resumeAfterTimeout = (): void => this.resumeReading();
+  private readonly resumeAfterTimeout = (): void => this.guarded(() => this.resumeReading());
 
   constructor(
     private readonly socket: Transport,
@@ -115,10 +116,10 @@ export class Connection implements ChannelHost, FlowListener {
     this.logger = context.logger.child({ connection: this.id, client: `${socket.remoteAddress}:${socket.remotePort}` });
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
+    socket.on('drain', () => this.guarded(() => this.onDrain()));
     socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug({ err: err.code ?? err.message }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
-    this.timer = setTimeout(() => this.handshakeTimedOut(), HANDSHAKE_TIMEOUT_MS);
+    this.timer = setTimeout(() => this.guarded(() => this.handshakeTimedOut()), HANDSHAKE_TIMEOUT_MS);
     this.logger.debug('connection accepted');
   }
 
@@ -201,6 +202,26 @@ export class Connection implements ChannelHost, FlowListener {
     if (this.channels.has(channelId)) this.fail(error, channelId, 0);
   }
 
+  internalError(err: unknown): void {
+    this.logger.error({ err }, 'internal error outside a frame handler');
+    try {
+      this.closeWithError(new AmqpError(ReplyCode.InternalError, 'internal error'));
+    } catch (closeErr) {
+      // Even the close could not be sent: the socket goes, the process stays.
+      this.logger.error({ err: closeErr }, 'cannot send connection.close; dropping the socket');
+      this.socket.destroy();
+    }
+  }
+
+  /** Runs `work` (a socket event, a timer) so that what it throws closes this connection instead of the process. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.internalError(err);
+    }
+  }
+
   get writeBlocked(): boolean {
     return this.writer.blocked;
   }
@@ -230,18 +251,23 @@ export class Connection implements ChannelHost, FlowListener {
 
   private onData(chunk: Buffer): void {
     if (this.state === State.Closed) return;
-    this.receivedSinceTick = true;
-    const reader = this.reader;
-    reader.push(chunk);
     try {
-      if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
-      while ((this.state as State) !== State.Closed && reader.next()) {
-        this.handleFrame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
+      this.receivedSinceTick = true;
+      const reader = this.reader;
+      reader.push(chunk);
+      try {
+        if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
+        while ((this.state as State) !== State.Closed && reader.next()) {
+          this.handleFrame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
+        }
+      } catch (err) {
+        this.fail(err, 0, 0);
       }
+      for (const channel of this.channels.values()) channel.flushConfirms();
     } catch (err) {
-      this.fail(err, 0, 0);
+      // fail() itself, or a confirm flush, threw: a bug, contained to this connection.
+      this.internalError(err);
     }
-    for (const channel of this.channels.values()) channel.flushConfirms();
   }
 
   private readProtocolHeader(): boolean {
@@ -428,30 +454,46 @@ export class Connection implements ChannelHost, FlowListener {
     if (credentials === undefined) {
       throw new AmqpError(ReplyCode.AccessRefused, `unsupported authentication mechanism '${args.mechanism}'`);
     }
-    const failureClose = capability(args.clientProperties, 'authentication_failure_close');
     const users = this.context.access.users;
+    const peer = this.socket.remoteAddress;
     const user = credentials === null ? undefined : users.authenticate(credentials.username, credentials.password);
-    if (user === undefined || !users.allowedFrom(user.name, this.socket.remoteAddress)) {
-      this.logger.warn(
-        { user: credentials?.username, mechanism: args.mechanism },
-        user === undefined ? 'login refused: invalid credentials' : 'login refused: user may connect only via localhost',
-      );
-      const error = new AmqpError(
-        ReplyCode.AccessRefused,
-        `Login was refused using authentication mechanism ${args.mechanism}. For details see the broker logfile.`,
-      );
+    if (user !== undefined && users.allowedFrom(user.name, peer)) {
+      this.user = user;
+      this.state = State.AwaitingTuneOk;
+      const { limits } = this.context;
+      this.writer.method(0, MethodId.ConnectionTune, {
+        channelMax: limits.channelMax,
+        frameMax: limits.frameMax,
+        heartbeat: limits.heartbeat,
+      });
+      return;
+    }
+    // Refused: one log line, then the refusal, held back when this peer failed recently (auth/login-throttle.ts).
+    const delayMs = this.context.logins?.failed(peer) ?? 0;
+    logLoginRefused(this.logger, {
+      protocol: 'amqp',
+      mechanism: args.mechanism,
+      peer,
+      user: credentials?.username,
+      reason: user === undefined ? 'invalid credentials' : 'user may connect only via localhost',
+      delayMs,
+    });
+    const error = new AmqpError(
+      ReplyCode.AccessRefused,
+      `Login was refused using authentication mechanism ${args.mechanism}. For details see the broker logfile.`,
+    );
+    const failureClose = capability(args.clientProperties, 'authentication_failure_close');
+    // Nothing more is read from this client; the socket stays open until the refusal goes out.
+    this.releaseResources();
+    this.state = State.Closed;
+    const refuse = (): void => {
+      if (this.socket.destroyed) return;
       // Only clients that announce authentication_failure_close are told why; others see the socket close.
       if (failureClose) this.sendClose(error);
-      throw error;
-    }
-    this.user = user;
-    this.state = State.AwaitingTuneOk;
-    const { limits } = this.context;
-    this.writer.method(0, MethodId.ConnectionTune, {
-      channelMax: limits.channelMax,
-      frameMax: limits.frameMax,
-      heartbeat: limits.heartbeat,
-    });
+      this.endSocket();
+    };
+    if (delayMs === 0) refuse();
+    else setTimeout(refuse, delayMs).unref();
   }
 
   private tuneOk(args: ConnectionTuneOkArgs): void {
@@ -491,7 +533,7 @@ export class Connection implements ChannelHost, FlowListener {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.heartbeat > 0) {
-      this.timer = setInterval(() => this.heartbeatTick(), (this.heartbeat * 1000) / 2);
+      this.timer = setInterval(() => this.guarded(() => this.heartbeatTick()), (this.heartbeat * 1000) / 2);
       this.timer.unref();
     }
     this.writer.method(0, MethodId.ConnectionOpenOk, { knownHosts: '' });
@@ -669,6 +711,17 @@ export class Connection implements ChannelHost, FlowListener {
   }
 
   private onSocketClosed(): void {
+    try {
+      this.socketClosed();
+    } catch (err) {
+      // Releasing what the connection held failed part way (a bug): logged; the broker goes on.
+      this.logger.error({ err }, 'internal error while releasing a closed connection');
+    } finally {
+      this.context.connectionClosed(this);
+    }
+  }
+
+  private socketClosed(): void {
     clearTimeout(this.throttleTimer);
     this.throttleTimer = undefined;
     if (this.state !== State.Closed) {
@@ -682,7 +735,6 @@ export class Connection implements ChannelHost, FlowListener {
     clearInterval(this.timer);
     this.timer = undefined;
     this.releaseResources();
-    this.context.connectionClosed(this);
   }
 }
 
@@ -724,6 +776,7 @@ function decodeArgs(id: number, buf: Buffer, start: number, end: number): object
   try {
     return decodeMethodArgs(id, buf, start, end);
   } catch (err) {
+    if (err instanceof MalformedShortstrError) throw AmqpError.unblamed(ReplyCode.FrameError, err.message);
     if (err instanceof FrameSyntaxError) {
       throw new AmqpError(ReplyCode.FrameError, `cannot decode method arguments: ${err.message}`, id >>> 16, id & 0xffff);
     }
@@ -741,7 +794,6 @@ function toAmqpError(err: unknown, logger: Logger): AmqpError {
   if (err instanceof FrameSyntaxError) return new AmqpError(ReplyCode.SyntaxError, err.message);
   if (err instanceof UnknownMethodError) {
     return new AmqpError(ReplyCode.NotImplemented, 'unknown method', err.classId, err.methodId);
-    if (err instanceof MalformedShortstrError) throw AmqpError.unblamed(ReplyCode.FrameError, err.message);
   }
   logger.error({ err }, 'internal error while handling a frame');
   return new AmqpError(ReplyCode.InternalError, 'internal error');
