@@ -44,6 +44,9 @@ function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S;
   const host: ChannelHost = {
     vhost,
     owner: OWNER,
+    internalError: (err: unknown) => {
+      throw err;
+    },
     frameMax: 131072,
     writeBlocked: false,
     consumerCancelNotify: true,

@@ -44,6 +44,11 @@ export interface ChannelHost {
   readonly consumerTimeout: number;
   /** Closes the channel with `error` from outside a method handler (a consumer timeout). */
   channelError(channelId: number, error: AmqpError): void;
+  /**
+   * An unexpected exception in this connection's work outside its frame handlers (a delivery, a timer, a commit
+   * callback): logged with its stack, and the connection is closed with 541. Never the process.
+   */
+  internalError(err: unknown): void;
   /** The authenticated user's name, checked against the user-id property. */
   readonly userName: string;
   readonly logger: Logger;
@@ -120,11 +125,19 @@ export class Channel implements RoutingSubject, CommitListener {
   private timeoutClock = 0;
   private readonly checkTimeoutsLater = (): void => {
     this.timeoutTimer = undefined;
-    this.checkTimeouts();
+    try {
+      this.checkTimeouts();
+    } catch (err) {
+      this.host.internalError(err);
+    }
   };
   private readonly flushConfirmsLater = (): void => {
     this.confirmFlushScheduled = false;
-    this.flushConfirms();
+    try {
+      this.flushConfirms();
+    } catch (err) {
+      this.host.internalError(err);
+    }
   };
 
   constructor(
@@ -312,6 +325,14 @@ export class Channel implements RoutingSubject, CommitListener {
 
   /** The store made a publish (token = confirm sequence number) or a tx.commit durable. */
   committed(token: number): void {
+    try {
+      this.onCommitted(token);
+    } catch (err) {
+      this.host.internalError(err);
+    }
+  }
+
+  private onCommitted(token: number): void {
     if (this.closing) return;
     if (token === TX_COMMIT_TOKEN) {
       this.send(MethodId.TxCommitOk, {});
@@ -356,8 +377,23 @@ export class Channel implements RoutingSubject, CommitListener {
     return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
   }
 
+  /**
+   * Sends one delivery, then records it. The send comes first so that a throw (a bug) leaves nothing recorded: the
+   * queue takes the entry back and this channel's connection is closed (Queue.deliveryFailed).
+   */
   deliver(consumer: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
+    const message = entry.message;
+    this.host.sendDelivery(
+      this.id,
+      consumer.tag,
+      tag,
+      entry.redelivered,
+      message.exchange,
+      message.routingKey,
+      message.properties,
+      message.body,
+    );
     if (!consumer.noAck) {
       this.unacked.add(new Unacked(tag, queue, entry, consumer, this.watchTimeout(queue)));
       consumer.unacked++;
@@ -375,22 +411,20 @@ export class Channel implements RoutingSubject, CommitListener {
       stats.redeliver++;
       brokerStats.redeliver++;
     }
-    const message = entry.message;
-    this.host.sendDelivery(
-      this.id,
-      consumer.tag,
-      tag,
-      entry.redelivered,
-      message.exchange,
-      message.routingKey,
-      message.properties,
-      message.body,
-    );
   }
 
-  /** basic.get: hands one entry over outside any consumer. */
+  /** basic.get: hands one entry over outside any consumer (sent first, then recorded, as deliver does). */
   deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
     const tag = this.nextDeliveryTag++;
+    const message = entry.message;
+    this.send(MethodId.BasicGetOk, {
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+      messageCount: queue.messageCount,
+    });
+    this.host.sendContent(this.id, message.properties, message.body);
     if (!noAck) this.unacked.add(new Unacked(tag, queue, entry, undefined, this.watchTimeout(queue)));
     const stats = this.stats;
     const brokerStats = this.host.brokerStats;
@@ -405,15 +439,6 @@ export class Channel implements RoutingSubject, CommitListener {
       stats.redeliver++;
       brokerStats.redeliver++;
     }
-    const message = entry.message;
-    this.send(MethodId.BasicGetOk, {
-      deliveryTag: tag,
-      redelivered: entry.redelivered,
-      exchange: message.exchange,
-      routingKey: message.routingKey,
-      messageCount: queue.messageCount,
-    });
-    this.host.sendContent(this.id, message.properties, message.body);
   }
 
   // ---- consumer timeout ------------------------------------------------------------------------

@@ -43,6 +43,9 @@ function setup(consumerTimeout: number, channelId = 1): Setup {
   const host: ChannelHost = {
     vhost,
     owner: OWNER,
+    internalError: (err: unknown) => {
+      throw err;
+    },
     frameMax: 131072,
     writeBlocked: false,
     consumerCancelNotify: true,

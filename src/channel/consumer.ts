@@ -34,4 +34,8 @@ export class ChannelConsumer implements QueueConsumer {
   cancelledByBroker(): void {
     this.channel.consumerCancelledByBroker(this);
   }
+
+  failed(err: unknown): void {
+    this.channel.host.internalError(err);
+  }
 }

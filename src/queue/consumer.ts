@@ -15,4 +15,9 @@ export interface QueueConsumer {
   deliver(queue: Queue, entry: QueueEntry): void;
   /** The queue was deleted or the consumer was otherwise removed by the broker. */
   cancelledByBroker(queue: Queue): void;
+  /**
+   * deliver() threw: a bug, never client input. The consumer's connection is to be closed (541); the queue has
+   * taken the entry back.
+   */
+  failed?(err: unknown): void;
 }

@@ -1,5 +1,7 @@
 import type { FieldTable } from '../protocol/field-table';
 import { decodeBasicProperties } from '../protocol/generated/amqp';
+import { checkProperties } from '../protocol/property-list';
+import { encodedLength } from '../protocol/utf8';
 
 /**
  * A published message as the broker keeps it: properties and body stay the bytes the publisher sent
@@ -24,6 +26,28 @@ export interface Message {
    * absent for published messages, whose keys are the routing key plus the CC header.
    */
   readonly routingKeys?: readonly string[];
+}
+
+/** The parts of a message the store gives back. */
+export interface StoredMessageParts {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly properties: Buffer;
+  readonly body: Buffer;
+}
+
+/**
+ * What makes a message read back from the store unfit to deliver, or undefined when it is fine: the checks made at
+ * publish (a file written by an older version, or edited, may hold what they would have refused). A delivery of it
+ * could not be encoded, or a client could not decode it.
+ */
+export function storedMessageProblem(m: StoredMessageParts): string | undefined {
+  if (!Buffer.isBuffer(m.properties) || !Buffer.isBuffer(m.body)) return 'stored record: properties or body is not bytes';
+  if (typeof m.exchange !== 'string' || encodedLength(m.exchange) > 255) return 'stored record: exchange name does not fit a short string';
+  if (typeof m.routingKey !== 'string' || encodedLength(m.routingKey) > 255) {
+    return 'stored record: routing key does not fit a short string';
+  }
+  return checkProperties(m.properties);
 }
 
 /** Decodes a message's headers once and caches them on the message. */

@@ -9,7 +9,7 @@ import type { QueueConsumer } from './consumer';
 import type { DeathReason } from './dead-letter';
 import { Deduplicator } from './deduplicate';
 import { ExpiryHeap } from './expiry-heap';
-import { EntryState, newEntry, type Message, type QueueEntry } from './message';
+import { EntryState, newEntry, storedMessageProblem, type Message, type QueueEntry, type StoredMessageParts } from './message';
 import { FifoReadyList, PriorityReadyList, type ReadyList } from './ready-list';
 
 /** Deliveries one drain may make before yielding the event loop to other connections. */
@@ -59,7 +59,17 @@ export interface QueueHooks {
    * queue lets go of the stored original, so a crash in between can duplicate but not lose it.
    */
   deadLetter?(queue: Queue, message: Message, reason: DeathReason): void;
+  /**
+   * A message leaves the queue without being delivered, to be kept aside (quarantined): it could not be read back
+   * from the store, or delivering it failed twice. Called before the queue lets go of the stored entry.
+   */
+  setAside?(queue: Queue, message: StoredMessageParts, reason: string): void;
+  /** An unexpected exception in one of the queue's timers or callbacks; it was contained and the queue goes on. */
+  error?(queue: Queue, err: unknown, during: string): void;
 }
+
+/** How long a timer whose work threw waits before it tries again (no busy loop on a persistent fault). */
+const RETRY_AFTER_ERROR_MS = 1000;
 
 /**
  * A classic queue: entries in delivery order (FIFO, or by priority with x-max-priority), consumers ordered by
@@ -123,9 +133,16 @@ export class Queue {
   private idleTimer: NodeJS.Timeout | undefined;
   /** x-message-deduplication: repeated messages are dropped at enqueue. */
   private readonly dedup: Deduplicator | undefined;
+  /** Entries whose delivery threw once: a second failure sets them aside instead of retrying forever. */
+  private faulted: WeakSet<QueueEntry> | undefined;
+  // Timers and deferred callbacks run outside any connection's handler: what they throw is contained here.
   private readonly drainLater = (): void => {
     this.drainScheduled = false;
-    this.drain();
+    try {
+      this.drain();
+    } catch (err) {
+      if (this.contained(err, 'drain')) setTimeout(() => this.scheduleDrain(), RETRY_AFTER_ERROR_MS).unref();
+    }
   };
   private readonly expireLater = (): void => {
     this.expiryTimer = undefined;
@@ -133,9 +150,11 @@ export class Queue {
     try {
       this.expireDue();
     } catch (err) {
-      // The broker shut its store while this timer was pending: nothing is left to expire into.
-      if (err instanceof StoreError && err.code === 'STORE_CLOSED') this.stop();
-      else throw err;
+      if (this.contained(err, 'expiry') && !this.deleted && !this.stopped) {
+        this.expiryTimerAt = Date.now() + RETRY_AFTER_ERROR_MS;
+        this.expiryTimer = setTimeout(this.expireLater, RETRY_AFTER_ERROR_MS);
+        this.expiryTimer.unref();
+      }
     }
   };
   private readonly idleExpired = (): void => {
@@ -144,8 +163,7 @@ export class Queue {
     try {
       this.hooks.unused(this);
     } catch (err) {
-      if (err instanceof StoreError && err.code === 'STORE_CLOSED') this.stop();
-      else throw err;
+      this.contained(err, 'x-expires');
     }
   };
 
@@ -288,8 +306,11 @@ export class Queue {
     return true;
   }
 
-  /** basic.get: the next ready entry, or undefined when empty. With noAck it is settled at once. */
-  take(noAck: boolean): QueueEntry | undefined {
+  /**
+   * basic.get: the next ready entry, or undefined when empty. With noAck it is settled at once. `handOver` sends it
+   * first: if that throws, the entry goes back where it was, unchanged, and the error propagates.
+   */
+  take(noAck: boolean, handOver?: (entry: QueueEntry) => void): QueueEntry | undefined {
     this.touch();
     let entry: QueueEntry | undefined;
     for (;;) {
@@ -303,6 +324,14 @@ export class Queue {
     if (entry === undefined) {
       stats.get_empty++;
       return undefined;
+    }
+    if (handOver !== undefined) {
+      try {
+        handOver(entry);
+      } catch (err) {
+        this.ready.restore([entry]);
+        throw err;
+      }
     }
     this.readyBytes -= entry.message.body.length;
     if (noAck) stats.get_no_ack++;
@@ -348,8 +377,61 @@ export class Queue {
   /** Takes a ready entry (already out of its list, bytes uncounted) out of the queue for `reason`. */
   private drop(entry: QueueEntry, reason: DeathReason): void {
     entry.state = EntryState.Gone;
-    if (this.settings.deadLetterExchange !== undefined) this.hooks.deadLetter?.(this, entry.message, reason);
+    if (this.settings.deadLetterExchange !== undefined) {
+      try {
+        this.hooks.deadLetter?.(this, entry.message, reason);
+      } catch (err) {
+        // A fault in dead-lettering one message must not stop the expiry or the delivery it happened in.
+        this.contained(err, 'dead-lettering');
+      }
+    }
     this.unstore(entry);
+  }
+
+  /**
+   * Reports an exception from a timer or callback; true when the work should be tried again later. A closed store
+   * (the broker is shutting down) stops the queue's timers instead.
+   */
+  private contained(err: unknown, during: string): boolean {
+    if (err instanceof StoreError && err.code === 'STORE_CLOSED') {
+      this.stop();
+      return false;
+    }
+    this.hooks.error?.(this, err, during);
+    return true;
+  }
+
+  /** A ready entry (out of its list, bytes uncounted) leaves the queue for the quarantine. */
+  private setAside(entry: QueueEntry, reason: string): void {
+    entry.state = EntryState.Gone;
+    this.hooks.setAside?.(this, entry.message, reason);
+    this.unstore(entry);
+  }
+
+  /** A stored entry that cannot be delivered (storedMessageProblem) leaves the store for the quarantine. */
+  private setAsideStored(record: StoredEntry, reason: string): void {
+    this.readyBytes -= Buffer.isBuffer(record.message.body) ? record.message.body.length : 0;
+    this.hooks.setAside?.(this, record.message, reason);
+    const persistence = this.persistence;
+    if (persistence !== undefined) persistence.store.remove(persistence.queueId, record.seq, record.message.id);
+  }
+
+  /**
+   * consumer.deliver threw (a bug: nothing a client sends can make it). The entry goes back where it was, unchanged,
+   * and the consumer's connection is closed; an entry whose delivery fails a second time is set aside, so one
+   * message cannot take down every consumer in turn.
+   */
+  private deliveryFailed(consumer: QueueConsumer, entry: QueueEntry, err: unknown): void {
+    const faulted = (this.faulted ??= new WeakSet());
+    if (faulted.has(entry)) {
+      this.setAside(entry, `delivery failed twice: ${err instanceof Error ? err.message : String(err)}`);
+    } else {
+      faulted.add(entry);
+      this.readyBytes += entry.message.body.length;
+      this.ready.restore([entry]);
+    }
+    this.hooks.error?.(this, err, 'delivery');
+    consumer.failed?.(err);
   }
 
   /** Loads the next stored entries after the window, merging waiting transient entries by seq. */
@@ -361,6 +443,11 @@ export class Queue {
     for (const record of stored) {
       for (let next = this.overflow.peek(); next !== undefined && next.seq < record.seq; next = this.overflow.peek()) {
         this.fromOverflow(this.overflow.shift() as QueueEntry);
+      }
+      const problem = storedMessageProblem(record.message);
+      if (problem !== undefined) {
+        this.setAsideStored(record, problem);
+        continue;
       }
       const entry = this.fromStore(record);
       this.ready.push(entry);
@@ -558,6 +645,12 @@ export class Queue {
           continue;
         }
       }
+      try {
+        consumer.deliver(this, entry);
+      } catch (err) {
+        this.deliveryFailed(consumer, entry, err);
+        continue;
+      }
       if (consumer.noAck) this.stats.deliver_no_ack++;
       else {
         this.stats.deliver++;
@@ -565,7 +658,6 @@ export class Queue {
       }
       if (entry.redelivered) this.stats.redeliver++;
       this.delivered(entry, consumer.noAck);
-      consumer.deliver(this, entry);
     }
   }
 
@@ -677,8 +769,13 @@ export class Queue {
     const { store, queueId } = persistence;
     const due = store.loadExpired(queueId, this.loadedThrough, now, budget);
     for (const record of due) {
-      const entry = this.fromStore(record);
       this.tailCount--;
+      const problem = storedMessageProblem(record.message);
+      if (problem !== undefined) {
+        this.setAsideStored(record, problem);
+        continue;
+      }
+      const entry = this.fromStore(record);
       this.readyBytes -= entry.message.body.length;
       this.drop(entry, 'expired');
     }

@@ -2,7 +2,7 @@ import type { DelayedScheduler } from '../delayed/scheduler';
 import type { ChurnStats } from '../observability/stats';
 import type { Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
 import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from './policies';
-import { VirtualHost, type VhostLimits } from './vhost';
+import { VirtualHost, type VhostEvents, type VhostLimits } from './vhost';
 
 export const VHOST_LIMITS_COMPONENT = 'vhost-limits';
 const LIMITS_NAME = 'limits';
@@ -19,12 +19,13 @@ export class VhostRegistry {
     private readonly store: Store,
     private readonly churn?: ChurnStats,
     private readonly delayed?: DelayedScheduler,
+    private readonly events?: VhostEvents,
   ) {}
 
   /** Start-up: one VirtualHost per stored record, each with its durable definitions recovered. */
   load(records: readonly VhostRecord[], definitions: Definitions, parameters: readonly ParameterRecord[] = []): void {
     for (const record of records) {
-      const vhost = new VirtualHost(record.name, this.store, this.churn, this.delayed);
+      const vhost = new VirtualHost(record.name, this.store, this.churn, this.delayed, this.events);
       this.vhosts.set(record.name, { record, vhost });
     }
     // Policies first, so recovered queues start with the settings they had.
@@ -76,7 +77,10 @@ export class VhostRegistry {
       existing.record = record;
       return false;
     }
-    this.vhosts.set(record.name, { record, vhost: new VirtualHost(record.name, this.store, this.churn, this.delayed) });
+    this.vhosts.set(record.name, {
+      record,
+      vhost: new VirtualHost(record.name, this.store, this.churn, this.delayed, this.events),
+    });
     return true;
   }
 

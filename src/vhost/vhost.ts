@@ -8,7 +8,7 @@ import { routeMessage, type RoutingSubject } from '../exchange/router';
 import { ArgumentError, DEFAULT_SETTINGS, parseQueueArguments, type QueueSettings } from '../queue/arguments';
 import { deadLetterProperties, isDeadLetterCycle, publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
 import { Deduplicator } from '../queue/deduplicate';
-import { headersOf, type Message } from '../queue/message';
+import { headersOf, storedMessageProblem, type Message, type StoredMessageParts } from '../queue/message';
 import { Queue, type QueueOptions } from '../queue/queue';
 import type { ChurnStats } from '../observability/stats';
 import type { DelayedScheduler } from '../delayed/scheduler';
@@ -46,6 +46,17 @@ export interface QueueDeclare {
   readonly exclusive: boolean;
   readonly autoDelete: boolean;
   readonly arguments: FieldTable;
+}
+
+/**
+ * What a vhost tells the broker about failures it contained. Optional: a vhost without them (unit tests) still
+ * contains the failure, it just reports it nowhere.
+ */
+export interface VhostEvents {
+  /** An unexpected exception in a queue's timer or callback (`during`: 'expiry', 'delivery', ...), contained. */
+  internalError(err: unknown, where: { vhost: string; queue?: string; during: string }): void;
+  /** A message was moved to the quarantine (it could not be read back or delivered). */
+  setAside(where: { vhost: string; queue: string; reason: string }): void;
 }
 
 /** Queue arguments RabbitMQ compares when a queue is re-declared; others are accepted as they come. */
@@ -100,6 +111,9 @@ export class VirtualHost {
   private readonly queueHooks = {
     unused: (queue: Queue): void => void this.removeQueue(queue),
     deadLetter: (queue: Queue, message: Message, reason: DeathReason): void => this.deadLetter(queue, message, reason),
+    setAside: (queue: Queue, message: StoredMessageParts, reason: string): void => this.setAside(queue.name, message, reason),
+    error: (queue: Queue, err: unknown, during: string): void =>
+      this.events?.internalError(err, { vhost: this.name, queue: queue.name, during }),
   };
   /** Nesting of dead-letter routing (a dead-lettered copy can overflow its target, which dead-letters again). */
   private deadLetterDepth = 0;
@@ -112,6 +126,7 @@ export class VirtualHost {
     private readonly churn?: ChurnStats,
     /** Holds messages published to x-delayed-message exchanges until they are due; absent: delays are ignored. */
     readonly delayed?: DelayedScheduler,
+    private readonly events?: VhostEvents,
   ) {
     for (const [exchangeName, type] of BUILT_IN_EXCHANGES) {
       this.addExchange(exchangeName, type, true, false, false, {});
@@ -352,6 +367,12 @@ export class VirtualHost {
   routeDelayed(exchangeName: string, message: Message): number {
     const exchange = this.exchanges.get(exchangeName);
     if (exchange === undefined) return 0;
+    // Held in the store since it was published, possibly by an older version that did not check it.
+    const problem = storedMessageProblem(message);
+    if (problem !== undefined) {
+      this.setAside('', message, problem);
+      return 0;
+    }
     const headers = headersOf(message);
     const targets = new Set<object>();
     const visited = new Set<Exchange>();
@@ -407,6 +428,23 @@ export class VirtualHost {
     } finally {
       this.deadLetterDepth--;
     }
+  }
+
+  // ---- quarantine ------------------------------------------------------------------------------
+
+  /** Moves a message to the store's quarantine ('' queue: a delayed message not routed yet) and reports it. */
+  private setAside(queue: string, message: StoredMessageParts, reason: string): void {
+    this.store.quarantine({
+      vhost: this.name,
+      queue,
+      reason,
+      at: Date.now(),
+      exchange: typeof message.exchange === 'string' ? message.exchange : '',
+      routingKey: typeof message.routingKey === 'string' ? message.routingKey : '',
+      properties: Buffer.isBuffer(message.properties) ? message.properties : Buffer.alloc(0),
+      body: Buffer.isBuffer(message.body) ? message.body : Buffer.alloc(0),
+    });
+    this.events?.setAside({ vhost: this.name, queue, reason });
   }
 
   // ---- recovery --------------------------------------------------------------------------------

@@ -81,14 +81,12 @@ const get: Handler<BasicGetArgs> = (channel, args) => {
   const name = expandQueueName(channel, args.queue);
   channel.host.check('read', 'queue', name);
   const queue = channel.vhost.queueFor(name, channel.host.owner);
-  const entry = queue.take(args.noAck);
+  const entry = queue.take(args.noAck, (taken) => channel.deliverGet(queue, taken, args.noAck));
   if (entry === undefined) {
     channel.stats.get_empty++;
     channel.host.brokerStats.get_empty++;
     channel.send(MethodId.BasicGetEmpty, { clusterId: '' });
-    return;
   }
-  channel.deliverGet(queue, entry, args.noAck);
 };
 
 const ack: Handler<BasicAckArgs> = (channel, args) => {
