@@ -4,6 +4,7 @@ import { refuseForgedRequests } from './csrf';
 import { startLazyManagement, type ManagementServer } from './server';
 import type { ManagementDeps } from './deps';
 import { Errors, toApiError } from './errors';
+import { nestedDeeperThan } from './format';
 import { bindingRoutes } from './routes/bindings';
 import { channelRoutes } from './routes/channels';
 import { connectionRoutes } from './routes/connections';
@@ -19,12 +20,19 @@ import { overviewRoutes } from './routes/overview';
 import { parameterRoutes } from './routes/parameters';
 import { permissionRoutes } from './routes/permissions';
 import { policyRoutes } from './routes/policies';
+import { quarantineRoutes } from './routes/quarantine';
 import { queueRoutes } from './routes/queues';
 import { topicPermissionRoutes } from './routes/topic-permissions';
 import { userRoutes } from './routes/users';
 import { vhostRoutes } from './routes/vhosts';
 
 const BODY_LIMIT = 16 * 1024 * 1024;
+/**
+ * The deepest request body accepted. The deepest legitimate one is a definitions file: the document, its queues
+ * array, a queue, its arguments, and 64 levels in those (format.ts checks each of those at 64). Anything deeper is
+ * refused before a route, a schema or an error message walks it.
+ */
+export const MAX_BODY_NESTING = 100;
 
 /**
  * The RabbitMQ-compatible management API as a Fastify app (not listening; see startManagement). Every /api route
