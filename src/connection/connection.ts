@@ -31,7 +31,7 @@ import {
 import type { FlowListener, Queue } from '../queue/queue';
 import type { VirtualHost } from '../vhost/vhost';
 import type { ConnectionContext } from './context';
-import { FrameWriter } from './writer';
+import { FrameWriter, WRITE_BUFFER_LIMIT } from './writer';
 
 /**
  * The byte stream a connection runs over: a net.Socket in production, any Duplex (an in-memory pair)
@@ -67,6 +67,8 @@ const THROTTLE_MAX_MS = 250;
 const PUBLISH_CACHE_SIZE = 64;
 /** Time we wait for connection.close-ok after sending connection.close. */
 const CLOSE_OK_TIMEOUT_MS = 3_000;
+/** RabbitMQ's send_timeout: output over the limit with no byte taken by the peer for this long closes the socket. */
+const SEND_TIMEOUT_MS = 15_000;
 
 let nextConnectionId = 1;
 
@@ -103,6 +105,21 @@ export class Connection implements ChannelHost, FlowListener {
   private readonly throttledBy = new Set<Queue>();
   private throttleTimer: NodeJS.Timeout | undefined;
   private readonly resumeAfterTimeout = (): void => this.guarded(() => this.resumeReading());
+  /**
+   * True while output is over WRITE_BUFFER_LIMIT: no more frames are handled (the rest stay buffered in the reader)
+   * and the socket is not read, so a client that does not read cannot make its requests (basic.get, publishes that
+   * come back as basic.return, ...) pile replies up in the broker. Released on 'drain'.
+   */
+  private inputHeld = false;
+  private sendTimer: NodeJS.Timeout | undefined;
+  /** The socket's queued bytes when the send watch started: fewer at its end is progress. */
+  private sendMark = 0;
+  private readonly checkHeldInput = (): void =>
+    this.guarded(() => {
+      if (this.inputHeld && this.writer.queuedBytes <= WRITE_BUFFER_LIMIT) this.releaseInput();
+      else if (this.inputHeld) this.watchSend();
+    });
+  private readonly checkSendProgress = (): void => this.guarded(() => this.sendProgressDue());
 
   constructor(
     private readonly socket: Transport,
@@ -112,6 +129,7 @@ export class Connection implements ChannelHost, FlowListener {
     this.channelMax = limits.channelMax;
     this.reader = new FrameReader(limits.frameMax);
     this.writer = new FrameWriter(socket, limits.frameMax);
+    this.writer.onBlocked = () => this.watchSend();
     this.name = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} -> ${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     this.logger = context.logger.child({ connection: this.id, client: `${socket.remoteAddress}:${socket.remotePort}` });
     socket.setNoDelay?.(true);
@@ -153,8 +171,8 @@ export class Connection implements ChannelHost, FlowListener {
     this.throttledBy.add(queue);
     queue.waitForRelief(this);
     if (this.throttleTimer !== undefined) return;
-    this.socket.pause();
     this.throttleTimer = setTimeout(this.resumeAfterTimeout, THROTTLE_MAX_MS);
+    this.updateReading();
   }
 
   queueRelieved(queue: Queue): void {
@@ -167,7 +185,51 @@ export class Connection implements ChannelHost, FlowListener {
     if (this.throttleTimer === undefined) return;
     clearTimeout(this.throttleTimer);
     this.throttleTimer = undefined;
-    if (this.state !== State.Closed) this.socket.resume();
+    this.updateReading();
+  }
+
+  /** The socket is read unless a congested queue throttles this publisher or its output is over the limit. */
+  private updateReading(): void {
+    if (this.state === State.Closed) return;
+    if (this.inputHeld || this.throttleTimer !== undefined) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /** Output went over the limit while frames were handled: stop handling them until it drains. */
+  private holdInput(): void {
+    this.inputHeld = true;
+    this.updateReading();
+    // What this turn wrote reaches the socket at the end of the turn; if the socket takes it all there is no 'drain'.
+    setImmediate(this.checkHeldInput);
+  }
+
+  private releaseInput(): void {
+    this.inputHeld = false;
+    this.updateReading();
+    this.readFrames();
+  }
+
+  /** Output is over the limit: the peer must take some of it within SEND_TIMEOUT_MS. */
+  private watchSend(): void {
+    if (this.sendTimer !== undefined) return;
+    this.sendMark = this.socket.writableLength;
+    this.sendTimer = setTimeout(this.checkSendProgress, this.context.limits.sendTimeoutMs ?? SEND_TIMEOUT_MS);
+    this.sendTimer.unref();
+  }
+
+  private sendProgressDue(): void {
+    this.sendTimer = undefined;
+    if (this.state === State.Closed || (!this.writer.blocked && !this.inputHeld)) return;
+    const queued = this.socket.writableLength;
+    if (queued < this.sendMark) {
+      this.watchSend();
+      return;
+    }
+    this.logger.warn(
+      { queuedBytes: queued, sendTimeoutMs: this.context.limits.sendTimeoutMs ?? SEND_TIMEOUT_MS },
+      'closing connection: the client has not read its socket',
+    );
+    this.socket.destroy();
   }
 
   /** Topic authorisation on a topic exchange's routing key (publish: write, bind: read). */
@@ -253,21 +315,27 @@ export class Connection implements ChannelHost, FlowListener {
     if (this.state === State.Closed) return;
     try {
       this.receivedSinceTick = true;
-      const reader = this.reader;
-      reader.push(chunk);
-      try {
-        if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
-        while ((this.state as State) !== State.Closed && reader.next()) {
-          this.handleFrame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
-        }
-      } catch (err) {
-        this.fail(err, 0, 0);
-      }
-      for (const channel of this.channels.values()) channel.flushConfirms();
+      this.reader.push(chunk);
+      this.readFrames();
     } catch (err) {
       // fail() itself, or a confirm flush, threw: a bug, contained to this connection.
       this.internalError(err);
     }
+  }
+
+  /** Handles the frames received so far, stopping (the rest stay buffered) once output is over its limit. */
+  private readFrames(): void {
+    const reader = this.reader;
+    try {
+      if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
+      while ((this.state as State) !== State.Closed && !this.inputHeld && reader.next()) {
+        this.handleFrame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
+        if (this.writer.queuedBytes > WRITE_BUFFER_LIMIT) this.holdInput();
+      }
+    } catch (err) {
+      this.fail(err, 0, 0);
+    }
+    for (const channel of this.channels.values()) channel.flushConfirms();
   }
 
   private readProtocolHeader(): boolean {
@@ -600,7 +668,8 @@ export class Connection implements ChannelHost, FlowListener {
 
   /** Runs twice per heartbeat interval: sends a heartbeat when idle, closes after two silent intervals. */
   private heartbeatTick(): void {
-    if (this.receivedSinceTick) {
+    // While output is over its limit the socket is not read: the silence is ours, not the client's.
+    if (this.receivedSinceTick || this.inputHeld) {
       this.missedTicks = 0;
     } else if (++this.missedTicks >= 4) {
       this.logger.warn({ timeout: this.heartbeat }, 'missed heartbeats from client; closing connection');
@@ -695,9 +764,13 @@ export class Connection implements ChannelHost, FlowListener {
   }
 
   private onDrain(): void {
-    if (!this.writer.blocked) return;
-    this.writer.blocked = false;
-    for (const channel of this.channels.values()) channel.resumeDeliveries();
+    clearTimeout(this.sendTimer);
+    this.sendTimer = undefined;
+    if (this.writer.blocked) {
+      this.writer.blocked = false;
+      for (const channel of this.channels.values()) channel.resumeDeliveries();
+    }
+    if (this.inputHeld && this.state !== State.Closed) this.releaseInput();
   }
 
   /** Channels give their unacked deliveries back; exclusive queues go away. Runs once. */
@@ -724,6 +797,8 @@ export class Connection implements ChannelHost, FlowListener {
   private socketClosed(): void {
     clearTimeout(this.throttleTimer);
     this.throttleTimer = undefined;
+    clearTimeout(this.sendTimer);
+    this.sendTimer = undefined;
     if (this.state !== State.Closed) {
       // Probes (health checks, port scans) that never finish the handshake are not worth an info line.
       const level = this.user === undefined ? 'debug' : 'info';

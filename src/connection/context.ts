@@ -13,6 +13,11 @@ export interface Limits {
   readonly heartbeat: number;
   /** Default consumer timeout in ms (0 = none); queues may set their own with x-consumer-timeout. */
   readonly consumerTimeout?: number;
+  /**
+   * How long output may sit over the write limit without the peer taking any of it before the connection is closed
+   * (RabbitMQ's tcp_listen_options send_timeout, 15 s, with send_timeout_close). Tests shorten it.
+   */
+  readonly sendTimeoutMs?: number;
 }
 
 /** What a connection needs from the broker around it. Built once by broker.ts. */

@@ -11,8 +11,11 @@ import {
   encodeMethodFrame,
 } from '../protocol/generated/amqp';
 
-/** Bytes queued in the socket beyond which deliveries pause until 'drain'. */
-const WRITE_BUFFER_LIMIT = 1024 * 1024;
+/**
+ * Bytes queued for the socket beyond which deliveries pause and the connection stops reading (so its requests stop
+ * producing replies) until 'drain': what one client that does not read can make the broker hold.
+ */
+export const WRITE_BUFFER_LIMIT = 1024 * 1024;
 /** Frames are encoded into slabs of this size; one socket.write per slab region per turn. */
 const SLAB_SIZE = 64 * 1024;
 /** Bodies up to this size are copied into the slab; larger ones are written as views of the message's buffer. */
@@ -30,6 +33,8 @@ export class FrameWriter {
   frameMax: number;
   /** True while the socket buffer is over WRITE_BUFFER_LIMIT; cleared on 'drain'. */
   blocked = false;
+  /** Called when `blocked` turns true. */
+  onBlocked: (() => void) | undefined;
   /** Set on every write; the heartbeat timer clears it. */
   wroteSinceTick = false;
   private slab = Buffer.allocUnsafe(SLAB_SIZE);
@@ -108,13 +113,18 @@ export class FrameWriter {
     this.bodyFrames(channel, body);
   }
 
+  /** Bytes written and not yet taken by the socket's peer: those in the socket's buffer and those in the slab. */
+  get queuedBytes(): number {
+    return this.socket.writableLength + this.pos - this.start;
+  }
+
   /** Hands what the slab holds to the socket (one write) and updates `blocked`. */
   flush(): void {
     if (this.pos > this.start) {
       const socket = this.socket;
       socket.write(this.slab.subarray(this.start, this.pos));
       this.start = this.pos;
-      if (socket.writableLength > WRITE_BUFFER_LIMIT) this.blocked = true;
+      if (socket.writableLength > WRITE_BUFFER_LIMIT) this.block();
     }
     if (SLAB_SIZE - this.pos < SLAB_SIZE / 8) {
       this.slab = Buffer.allocUnsafe(SLAB_SIZE);
@@ -175,7 +185,13 @@ export class FrameWriter {
     this.touch();
     this.flush();
     this.socket.write(buffer);
-    if (this.socket.writableLength > WRITE_BUFFER_LIMIT) this.blocked = true;
+    if (this.socket.writableLength > WRITE_BUFFER_LIMIT) this.block();
+  }
+
+  private block(): void {
+    if (this.blocked) return;
+    this.blocked = true;
+    this.onBlocked?.();
   }
 
   /** Makes room for `bytes` in the slab (flushing and starting a new one when needed). */
