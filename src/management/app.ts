@@ -123,6 +123,7 @@ export function parseJsonBody(text: string): Record<string, unknown> {
   }
   if (typeof value === 'boolean') return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw Errors.notJson();
+  if (nestedDeeperThan(value, MAX_BODY_NESTING)) throw Errors.badRequest(`the request body is nested deeper than ${MAX_BODY_NESTING} levels`);
   return value as Record<string, unknown>;
 }
 

@@ -8,7 +8,8 @@ import type { ParameterRecord, Store, UserRecord, VhostRecord } from '../store/s
 import type { Binding } from '../vhost/bindings';
 import { VHOST_LIMITS_COMPONENT, type VhostRegistry } from '../vhost/registry';
 import type { VhostLimits, VirtualHost } from '../vhost/vhost';
-import { fieldTableToJson, jsonToFieldTable, type Json } from './format';
+import { MAX_NESTING } from '../protocol/field-table';
+import { boundedJson, fieldTableToJson, jsonToFieldTable, nestedDeeperThan, type Json } from './format';
 import { MANAGEMENT_OWNER, parseTags } from './support';
 
 /*
@@ -87,7 +88,7 @@ export function exportDefinitions(target: DefinitionsTarget, product: ProductInf
     parameters: parameters.filter(isPlainParameter).map((p) => exportParameter(p, true)),
     global_parameters: parameters
       .filter((p) => p.component === GLOBAL_PARAMETER_COMPONENT)
-      .map((p) => ({ name: p.name, value: p.value as Json })),
+      .map((p) => ({ name: p.name, value: boundedJson(p.value) })),
     policies: parameters.filter((p) => p.component === POLICY_COMPONENT).map((p) => exportPolicy(p, true)),
     ...entities(vhosts.map(({ vhost }) => vhost), true),
   };
@@ -139,7 +140,7 @@ function isPlainParameter(p: ParameterRecord): boolean {
 }
 
 function exportParameter(p: ParameterRecord, withVhost: boolean): JsonObject {
-  return { ...(withVhost ? { vhost: p.vhost } : {}), component: p.component, name: p.name, value: p.value as Json };
+  return { ...(withVhost ? { vhost: p.vhost } : {}), component: p.component, name: p.name, value: boundedJson(p.value) };
 }
 
 function exportPolicy(p: ParameterRecord, withVhost: boolean): JsonObject {
@@ -149,7 +150,7 @@ function exportPolicy(p: ParameterRecord, withVhost: boolean): JsonObject {
     name: p.name,
     pattern: value.pattern ?? '',
     'apply-to': value['apply-to'] ?? 'all',
-    definition: value.definition ?? {},
+    definition: boundedJson(value.definition ?? {}),
     priority: value.priority ?? 0,
   };
 }
@@ -516,7 +517,11 @@ function parseDocument(document: unknown, scopedVhost: string | undefined): Pars
   const scoped = scopedVhost !== undefined;
   // In the vhost-scoped form every item goes to the vhost of the URL, whatever its own vhost key says.
   const vhostOf = (item: Item): string => scopedVhost ?? item.string('vhost');
-  const args = (item: Item): ReturnType<typeof jsonToFieldTable> => jsonToFieldTable(item.object('arguments') ?? {});
+  const args = (item: Item): ReturnType<typeof jsonToFieldTable> => {
+    const value = item.object('arguments') ?? {};
+    tooDeep(value, `${item.path}.arguments`);
+    return jsonToFieldTable(value);
+  };
 
   const version = typeof document.rabbit_version === 'string' ? document.rabbit_version : undefined;
   const out: ParsedDocument = {
@@ -582,7 +587,11 @@ function parseDocument(document: unknown, scopedVhost: string | undefined): Pars
       write: item.string('write'),
       read: item.string('read'),
     }));
-    out.globalParameters = list('global_parameters').map((item) => ({ name: item.string('name'), value: item.any('value') }));
+    out.globalParameters = list('global_parameters').map((item) => {
+      const value = item.any('value');
+      tooDeep(value, `${item.path}.value`);
+      return { name: item.string('name'), value };
+    });
   }
 
   out.parameters = list('parameters').map((item) => {
@@ -591,6 +600,7 @@ function parseDocument(document: unknown, scopedVhost: string | undefined): Pars
       throw new DefinitionsError(`${item.path}.component '${component}' is not a runtime parameter component`);
     }
     const value = item.any('value');
+    tooDeep(value, `${item.path}.value`);
     if (component === VHOST_LIMITS_COMPONENT) limits(value, VHOST_LIMIT_KEYS, `${item.path}.value`);
     return { vhost: vhostOf(item), component, name: item.string('name'), value, path: `${item.path}.value` };
   });
@@ -608,6 +618,7 @@ function parseDocument(document: unknown, scopedVhost: string | undefined): Pars
     }
     const definition = item.object('definition');
     if (definition === undefined) throw new DefinitionsError(`${item.path}.definition is missing`);
+    tooDeep(definition, `${item.path}.definition`);
     const value: JsonObject = { pattern, 'apply-to': applyTo, definition: definition as JsonObject, priority: item.integer('priority', 0) };
     return { vhost: vhostOf(item), name: item.string('name'), value };
   });
@@ -666,6 +677,11 @@ function limits(value: unknown, keys: readonly string[], path: string): Record<s
     out[key] = limit;
   }
   return out;
+}
+
+/** Arguments, policy definitions and parameter values nest at most as deep as an AMQP field table (format.ts). */
+function tooDeep(value: unknown, path: string): void {
+  if (nestedDeeperThan(value, MAX_NESTING)) throw new DefinitionsError(`${path} is nested deeper than ${MAX_NESTING} levels`);
 }
 
 function olderThan36(version: string): boolean {

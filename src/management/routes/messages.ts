@@ -51,7 +51,7 @@ export function toBasicProperties(json: unknown): BasicProperties {
     if (value === null || value === undefined) continue;
     if (name === 'headers') {
       if (typeof value !== 'object' || Array.isArray(value)) throw Errors.badRequest('headers must be a JSON object');
-      out[field] = jsonToFieldTable(value);
+      out[field] = jsonToFieldTable(value, 'properties.headers');
     } else if (INTEGER_PROPERTIES.has(name)) {
       out[field] = parseInt10(value, key);
     } else if (typeof value === 'string' || typeof value === 'number') {

@@ -6,6 +6,7 @@ import type { VhostLimits } from '../../vhost/vhost';
 import { principalOf } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
+import { boundedJson, checkNesting } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import { bodyOf, resource } from '../support';
 import { validateVhostLimits } from './limits';
@@ -60,7 +61,7 @@ export function policyVisible(deps: ManagementDeps, request: FastifyRequest, vho
 }
 
 function formatParameter(p: ParameterRecord): Record<string, unknown> {
-  return { value: p.value, vhost: p.vhost, component: p.component, name: p.name };
+  return { value: boundedJson(p.value), vhost: p.vhost, component: p.component, name: p.name };
 }
 
 const componentParams = {
@@ -148,6 +149,7 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
           if (deps.vhosts.get(vhost) === undefined) throw Errors.vhostNotFound();
           const body = bodyOf(request);
           if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
+          checkNesting(body.value, 'value');
           writable(component);
           const existed = findParameter(store, component, vhost, name) !== undefined;
           if (component === VHOST_LIMITS_COMPONENT) {
@@ -177,7 +179,7 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) =>
           applyListing(
-            parametersOf(store, GLOBAL_COMPONENT, '').map((p) => ({ name: p.name, value: p.value })),
+            parametersOf(store, GLOBAL_COMPONENT, '').map((p) => ({ name: p.name, value: boundedJson(p.value) })),
             parseListQuery(request.query as Record<string, unknown>),
             ['name'],
           ),
@@ -193,12 +195,13 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
           const { name } = request.params as { name: string };
           const p = findParameter(store, GLOBAL_COMPONENT, '', name);
           if (p === undefined) throw Errors.objectNotFound();
-          return { name: p.name, value: p.value };
+          return { name: p.name, value: boundedJson(p.value) };
         },
         PUT: async (request, reply) => {
           const { name } = request.params as { name: string };
           const body = bodyOf(request);
           if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
+          checkNesting(body.value, 'value');
           const existed = findParameter(store, GLOBAL_COMPONENT, '', name) !== undefined;
           store.putParameter({ component: GLOBAL_COMPONENT, vhost: '', name, value: body.value });
           return reply.code(existed ? 204 : 201).send();

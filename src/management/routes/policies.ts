@@ -7,6 +7,7 @@ export type { PolicyValue };
 import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
+import { boundedJson, checkNesting } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import { bodyOf, resource, vhostNameParams, vhostParams } from '../support';
 import {
@@ -28,7 +29,7 @@ function formatPolicy(p: ParameterRecord): Record<string, unknown> {
     name: p.name,
     pattern: value.pattern,
     'apply-to': value['apply-to'],
-    definition: value.definition,
+    definition: boundedJson(value.definition),
     priority: value.priority,
   };
 }
@@ -48,6 +49,7 @@ export function parsePolicy(body: Record<string, unknown>): PolicyValue {
     throw Errors.badRequest('Validation failed\n\ndefinition must be a JSON object\n');
   }
   if (Object.keys(definition).length === 0) throw Errors.badRequest('Validation failed\n\nno policy provided\n');
+  checkNesting(definition, 'definition');
   let priority = body.priority ?? 0;
   // rabbitmqadmin and older clients send the priority as a string.
   if (typeof priority === 'string' && /^-?\d+$/.test(priority.trim())) priority = Number(priority.trim());
