@@ -4,7 +4,8 @@
  *     RabbitMQ), and the broker's log lines per failure (its stdout; RabbitMQ: its log files).
  *   - HTTP: the same with GET /api/whoami and a wrong password (keep-alive, 16 sockets).
  *   - Timing: median time to the refusal for a wrong password of an existing user (guest) against a user that does
- *     not exist, attempts alternating (200 of each; 100 against RabbitMQ), AMQP (start-ok -> refusal) and HTTP.
+ *     not exist, attempts alternating (1000 of each; 200 against RabbitMQ), AMQP (start-ok -> refusal) and HTTP.
+ *     "noise" is the same difference between the odd and even attempts of one group, for scale.
  */
 import * as http from 'node:http';
 import { AmqpClient } from './client';
@@ -74,6 +75,10 @@ async function linesPer<T extends { failures: number }>(ctx: ProbeContext, f: ()
   return { ...r, logLinesPerFailure: before < 0 || after < 0 || r.failures === 0 ? -1 : r1((after - before) / r.failures, 2) };
 }
 
+function diffUs(a: number[], b: number[]): number {
+  return Math.round((median(a) - median(b)) * 1000);
+}
+
 /** Median and quartiles in ms. */
 function stats(xs: number[]): { median: number; p25: number; p75: number; n: number } {
   const s = [...xs].sort((a, b) => a - b);
@@ -100,7 +105,7 @@ export const loginsProbe: Probe = {
     agent.destroy();
 
     // Timing: alternate existing and missing users, sequentially.
-    const n = Math.round((rabbit ? 100 : 200) * Math.min(1, ctx.options.scale));
+    const n = Math.round((rabbit ? 200 : 1000) * Math.min(1, ctx.options.scale));
     const t = { amqpExisting: [] as number[], amqpMissing: [] as number[], httpExisting: [] as number[], httpMissing: [] as number[] };
     const one = new http.Agent({ keepAlive: true, maxSockets: 1 });
     for (let i = 0; i < n; i++) {
@@ -117,12 +122,15 @@ export const loginsProbe: Probe = {
       amqpMissingMs: stats(t.amqpMissing),
       httpExistingMs: stats(t.httpExisting),
       httpMissingMs: stats(t.httpMissing),
-      amqpDiffUs: Math.round((median(t.amqpExisting) - median(t.amqpMissing)) * 1000),
-      httpDiffUs: Math.round((median(t.httpExisting) - median(t.httpMissing)) * 1000),
+      amqpDiffUs: diffUs(t.amqpExisting, t.amqpMissing),
+      httpDiffUs: diffUs(t.httpExisting, t.httpMissing),
+      // The same difference between two halves of one group (odd and even attempts): what noise alone gives.
+      amqpNoiseUs: diffUs(t.amqpExisting.filter((_, i) => i % 2 === 0), t.amqpExisting.filter((_, i) => i % 2 === 1)),
+      httpNoiseUs: diffUs(t.httpExisting.filter((_, i) => i % 2 === 0), t.httpExisting.filter((_, i) => i % 2 === 1)),
     };
     const figure =
       `AMQP ${amqp.perSecond}/s failed logins, ${amqp.logLinesPerFailure} log lines each; HTTP ${httpRate.perSecond}/s, ${httpRate.logLinesPerFailure} lines each; ` +
-      `existing-user minus missing-user median: AMQP ${timing.amqpDiffUs} us, HTTP ${timing.httpDiffUs} us (${concurrency} at a time for ${seconds} s; ${n} timed pairs)`;
+      `existing-user minus missing-user median: AMQP ${timing.amqpDiffUs} us (noise ${timing.amqpNoiseUs}), HTTP ${timing.httpDiffUs} us (noise ${timing.httpNoiseUs}) (${concurrency} at a time for ${seconds} s; ${n} timed pairs)`;
     return { figure, details: { seconds, concurrency, amqp, http: httpRate, timing } };
   },
 };
