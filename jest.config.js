@@ -42,6 +42,13 @@ module.exports = {
       testMatch: ['<rootDir>/conformance-tests/durability/*.test.ts'],
       testTimeout: 60000,
     },
+    // The fuzzer's short form (issue 11): a child broker under 10,000 mutated frames in rich mode, with a restart.
+    {
+      ...common,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/conformance-tests/fuzz/*.test.ts'],
+      testTimeout: 180000,
+    },
     ...(process.env.LEVERET_INTEROP === '1'
       ? [
           {

@@ -9,6 +9,7 @@
  * take a well-behaved client's connection down.
  */
 import * as amqp from 'amqplib';
+import { sleep, within } from './time';
 
 const IN_FLIGHT_MAX = 200;
 const BATCH = 10;
@@ -34,9 +35,6 @@ export interface GoodReport {
   maxConfirmLatencyMs: number;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export class GoodClient {
   private stopping = false;
@@ -211,7 +209,7 @@ export class GoodClient {
     while (Date.now() < deadline && [...this.confirmed].some((n) => !this.delivered.has(n))) await sleep(50);
     this.stopping = true;
     await Promise.all([this.publisherConn?.close().catch(() => undefined), this.consumerConn?.close().catch(() => undefined)]);
-    await Promise.race([Promise.all([this.publisherLoop, this.consumerLoop]), sleep(3000)]);
+    await within(Promise.all([this.publisherLoop, this.consumerLoop]), 3000);
     const lost = [...this.confirmed].filter((n) => !this.delivered.has(n));
     return {
       queue: this.queue,

@@ -14,13 +14,11 @@ import { readCrashFile, type CrashFile } from './crash-file';
 import type { FuzzOptions } from './options';
 import { buildScript } from './script';
 import { makePools } from './vocabulary';
+import { sleep } from './time';
 
 const SETTLE_MS = 400;
 const MAX_GAP_MS = 50;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 type Recorded = CrashFile['connections'][number];
 

@@ -19,8 +19,11 @@ export function formatReport(r: FuzzReport): string {
   out(`frames sent        ${n(s.frames)} (${n(s.mutated)} mutated) in ${secs.toFixed(1)} s of attack: ${n(Math.round(s.frames / secs))} frames/s, ${n(Math.round(s.mutated / secs))} mutated/s, ${n(Math.round(s.connections / secs))} connections/s`);
   out(`connections        ${n(s.connections)} (${n(s.connectErrors)} connect errors, ${n(s.handshakeFailures.length)} valid logins not completed)`);
   out(`deliveries seen    ${n(s.deliveries)} by attackers`);
-  out(`broker crashes     ${r.crashes.length}`);
-  for (const c of r.crashes) {
+  const bySignature = new Map<string, number>();
+  for (const c of r.crashes) bySignature.set(c.signature, (bySignature.get(c.signature) ?? 0) + 1);
+  out(`broker crashes     ${r.crashes.length}${r.crashes.length > 0 ? ` (${bySignature.size} distinct)` : ''}`);
+  for (const [sig, count] of bySignature) out(`  ${String(count).padStart(4)} x ${sig}`);
+  for (const c of r.crashes.slice(0, 10)) {
     out(`  - ${c.phase}, after ${n(c.mutated)} mutated / ${n(c.frames)} frames / ${n(c.connections)} connections (${(c.elapsedMs / 1000).toFixed(1)} s)`);
     out(`    ${c.description.split('\n').slice(0, 8).join('\n    ')}`);
     out(`    crash file: ${c.file}`);

@@ -18,16 +18,21 @@ import { checkAmqp, checkLiveness, httpGet, type Liveness } from './liveness';
 import type { FuzzOptions } from './options';
 import { buildScript, type Credentials } from './script';
 import { makePools, type Pools } from './vocabulary';
+import { sleep, within } from './time';
 
 const RECENT_RECORDS = 256;
 const PROGRESS_MS = 5000;
 const POLL_MS = 2000;
 const GOOD_DRAIN_MS = 30_000;
 const RECONNECT_WAIT_MS = 15_000;
+/** How long a restarted broker is watched before attacks resume. */
+const RECOVERY_WATCH_MS = 1500;
 /** Client-side fallout (drops, failed logins) this long before a crash's fatal record is put down to the crash. */
 const CRASH_SLACK_MS = 2000;
 
 export interface CrashInfo {
+  /** Error and the first broker source frame: crashes with the same signature are the same bug. */
+  signature: string;
   phase: string;
   frames: number;
   mutated: number;
@@ -66,9 +71,18 @@ export interface FuzzReport {
   dataDir: string | undefined;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** 'TypeError: x is not a function @ src/queue/queue.ts:350', from a crashed broker's fatal record. */
+export function crashSignature(b: BrokerProcess | undefined): string {
+  const fatal = b?.errors.find((r) => (r.level ?? 0) >= 60);
+  if (fatal === undefined) return b !== undefined ? `exit ${b.exitCode}${b.exitSignal !== undefined ? ` ${b.exitSignal}` : ''}: ${b.stderr[0] ?? 'no fatal record'}` : 'external broker down';
+  // The first frame in the broker's sources outside the codec says which path crashed (the codec frames say only
+  // that a decode or an encode failed).
+  const frames = [...(fatal.err?.stack ?? '').matchAll(/\/(src\/[^\s():]+\.ts):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`);
+  const where = frames.find((f) => !f.startsWith('src/protocol/')) ?? frames[0] ?? '?';
+  const message = (fatal.err?.message ?? fatal.msg ?? '').replace(/"[^"]*"|'[^']*'/g, '"..."').replace(/\d{3,}/g, 'N').slice(0, 120);
+  return `${fatal.err?.type ?? 'Error'}: ${message} @ ${where}`;
 }
+
 
 function credentialsOf(url: string): Credentials {
   const u = new URL(url);
@@ -100,7 +114,8 @@ class Run {
   readonly stats = newStats();
   readonly started = Date.now();
   readonly pools: Pools;
-  readonly dataDir: string | undefined;
+  dataDir: string | undefined;
+  readonly dataDirs: string[] = [];
   broker: BrokerProcess | undefined;
   url: string;
   httpUrl: string | undefined;
@@ -134,6 +149,7 @@ class Run {
     this.url = o.url ?? '';
     this.httpUrl = o.httpUrl;
     this.dataDir = o.url === undefined ? mkdtempSync(join(tmpdir(), 'leveret-fuzz-')) : undefined;
+    if (this.dataDir !== undefined) this.dataDirs.push(this.dataDir);
     if (o.url !== undefined && o.httpUrl === undefined) this.httpUrl = `http://${new URL(o.url).hostname}:15672`;
   }
 
@@ -227,7 +243,7 @@ class Run {
           });
           running.add(p);
         }
-        await Promise.race([...running, this.crashed, sleep(200)]);
+        await within(Promise.race([...running, this.crashed]), 200);
         this.sampleRss();
         if (this.o.progress && Date.now() - lastProgress >= PROGRESS_MS) {
           lastProgress = Date.now();
@@ -242,7 +258,7 @@ class Run {
       await this.onCrash(crashAt === 0 ? Date.now() : crashAt);
     }
     control.stopped = true;
-    await Promise.race([Promise.all(running), sleep(15_000)]);
+    await within(Promise.all(running), 15_000);
     this.attackMs += Date.now() - t0;
     return why;
   }
@@ -271,7 +287,7 @@ class Run {
       suspects([...this.inFlight, ...this.recent], crashAt),
       crashAt,
     );
-    this.crashes.push({ phase: this.phase, frames: this.stats.frames, mutated: this.stats.mutated, connections: this.stats.connections, elapsedMs: Date.now() - this.started, description, file });
+    this.crashes.push({ signature: crashSignature(b), phase: this.phase, frames: this.stats.frames, mutated: this.stats.mutated, connections: this.stats.connections, elapsedMs: Date.now() - this.started, description, file });
     this.log(`\nBROKER CRASHED after ${this.stats.mutated} mutated frames (${this.stats.frames} frames, ${this.stats.connections} connections):\n${description}\ncrash file: ${file}\n`);
   }
 
@@ -300,14 +316,50 @@ class Run {
       return false;
     }
     info.start = `started in ${Date.now() - t1} ms`;
+    const b = this.broker!;
+    const startedAt = Date.now();
     if (this.good !== undefined && !this.good.finished) {
       this.good.setOutage(true, this.url);
       const until = Date.now() + RECONNECT_WAIT_MS;
-      while (!this.good.connected && Date.now() < until) await sleep(50);
-      if (!this.good.connected) this.warnings.push(`the good client did not reconnect within ${RECONNECT_WAIT_MS} ms after ${why}`);
-      this.good.setOutage(false);
+      while (!this.good.connected && b.running && Date.now() < until) await sleep(50);
+      if (!this.good.connected && b.running) this.warnings.push(`the good client did not reconnect within ${RECONNECT_WAIT_MS} ms after ${why}`);
     }
+    // Recovery work (expiring, dead-lettering and redelivering recovered messages) runs just after the start: a
+    // poisoned durable message shows here, and would show at every start.
+    await within(b.exited, RECOVERY_WATCH_MS);
+    if (!b.running) {
+      const description = crashDescription(b);
+      this.crashes.push({ signature: crashSignature(b), phase: `start after ${why}`, frames: this.stats.frames, mutated: this.stats.mutated, connections: this.stats.connections, elapsedMs: Date.now() - this.started, description, file: '(crashed while recovering its data directory)' });
+      info.start += `, then CRASHED ${Date.now() - startedAt} ms later`;
+      this.failures.push(`broker crashed again within ${Date.now() - startedAt} ms of starting on its data directory (${why}); poisoned durable state?\n${description.split('\n').slice(0, 14).join('\n')}`);
+      this.log(`\nBROKER CRASHED AGAIN after restarting on its data directory (${why}):\n${description}\n`);
+      return false;
+    }
+    this.good?.setOutage(false);
     info.ok = true;
+    return true;
+  }
+
+  /**
+   * --keep-going, when the data directory will not start any more: a new broker on a new directory, and a new good
+   * client (the old one's queue stays behind in the poisoned directory, so its figures are not checked).
+   */
+  async freshStart(): Promise<boolean> {
+    this.dataDir = mkdtempSync(join(tmpdir(), 'leveret-fuzz-'));
+    this.dataDirs.push(this.dataDir);
+    try {
+      await this.startBroker();
+    } catch (err) {
+      this.failures.push(`broker did not start on a fresh data directory: ${(err as Error).message.split('\n')[0]}`);
+      return false;
+    }
+    this.log(`(keep-going: a fresh data directory, ${this.dataDir})`);
+    if (this.good !== undefined) {
+      await this.good.abort();
+      this.warnings.push(`the good client's queue ${this.good.queue} was left in a data directory that no longer starts; a new one took over`);
+      this.good = new GoodClient(this.url, `fuzz.good.${this.o.seed}.${randomBytes(3).toString('hex')}`);
+      this.good.start();
+    }
     return true;
   }
 
@@ -363,27 +415,29 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
       const target = Math.ceil(o.frames * share);
       let why = await run.attackUntil(target, deadline);
       while (why === 'crash' && o.keepGoing && o.url === undefined && !run.aborted) {
-        if (!(await run.restart(`crash ${run.crashes.length}`, true))) break;
+        if (!(await run.restart(`crash ${run.crashes.length}`, true)) && !(await run.freshStart())) break;
         why = await run.attackUntil(target, deadline);
       }
-      if (why === 'crash' || why === 'aborted' || run.failures.length > 0) break;
+      if (why === 'crash' || why === 'aborted' || (run.failures.length > 0 && !o.keepGoing)) break;
       if (why === 'deadline') {
         run.warnings.push(`duration cap reached after ${run.stats.mutated} of ${o.frames} mutated frames`);
         break;
       }
-      if (p < phases.length - 1 && !(await run.restart('restart phase', false))) break;
+      if (p < phases.length - 1 && !(await run.restart('restart phase', false))) {
+        if (!o.keepGoing || !(await run.freshStart())) break;
+      }
     }
     stopPolling();
     if (!run.aborted) {
       // After a crash the broker is started once more on its data directory, so that the good client can still
       // check that nothing it had confirmed was lost (a crash must not lose confirmed messages either).
-      if (run.isCrashed && o.url === undefined && run.failures.length === 0) await run.restart('after the crash, to drain the good client', true);
-      if (!run.isCrashed && run.failures.length === 0) {
+      if (run.isCrashed && o.url === undefined && (run.failures.length === 0 || o.keepGoing)) await run.restart('after the crash, to drain the good client', true);
+      if (!run.isCrashed && run.broker?.running !== false) {
         log(`draining the good client (up to ${GOOD_DRAIN_MS / 1000} s)...`);
         good = await run.good.finish(GOOD_DRAIN_MS);
         liveness = await checkLiveness(run.url, run.httpUrl);
         run.sampleRss();
-        if (o.url === undefined && run.broker?.running === true && run.failures.length === 0) {
+        if (o.url === undefined && run.broker?.running === true) {
           finalRestart = (await run.restart('final restart check', false)) ? await checkAmqp(run.url) : 'did not start';
         }
       } else {
@@ -404,7 +458,7 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
     run.broker?.kill();
   }
   const r = report(run, good, liveness, finalRestart);
-  if (r.failures.length === 0 && run.dataDir !== undefined) rmSync(run.dataDir, { recursive: true, force: true });
+  if (r.failures.length === 0) for (const d of run.dataDirs) rmSync(d, { recursive: true, force: true });
   return r;
 }
 
@@ -452,6 +506,6 @@ function report(run: Run, good: GoodReport | undefined, liveness: Liveness | und
     failures,
     warnings,
     outDir: o.outDir,
-    dataDir: failures.length > 0 ? run.dataDir : undefined,
+    dataDir: failures.length > 0 && run.dataDirs.length > 0 ? run.dataDirs.join(' ') : undefined,
   };
 }
