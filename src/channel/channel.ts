@@ -14,7 +14,7 @@ import { releaseReplyTo, replyToProperties } from './reply-to';
 import { delayOf } from '../delayed/scheduler';
 import type { CommitListener } from '../store/store';
 import type { VirtualHost } from '../vhost/vhost';
-import { CommandAssembler } from './command-assembler';
+import { CommandAssembler, type ContentBudget } from './command-assembler';
 import { ConfirmTracker } from './confirms';
 import { ChannelConsumer } from './consumer';
 import { Unacked, UnackedTable } from './unacked';
@@ -49,6 +49,8 @@ export interface ChannelHost {
    * callback): logged with its stack, and the connection is closed with 541. Never the process.
    */
   internalError(err: unknown): void;
+  /** Partly received bodies, counted across the connection's channels; each channel counts alone without it. */
+  readonly contentBudget?: ContentBudget;
   /** The authenticated user's name, checked against the user-id property. */
   readonly userName: string;
   readonly logger: Logger;
@@ -90,7 +92,7 @@ interface PendingPublish {
  * to channel.close or connection.close by the connection.
  */
 export class Channel implements RoutingSubject, CommitListener {
-  readonly assembler = new CommandAssembler<BasicPublishArgs>();
+  readonly assembler: CommandAssembler<BasicPublishArgs>;
   readonly consumers = new Map<string, ChannelConsumer>();
   readonly unacked = new UnackedTable();
   /** Set when the broker sent channel.close and waits for close-ok. */
@@ -143,7 +145,9 @@ export class Channel implements RoutingSubject, CommitListener {
   constructor(
     readonly id: number,
     readonly host: ChannelHost,
-  ) {}
+  ) {
+    this.assembler = new CommandAssembler<BasicPublishArgs>(host.contentBudget);
+  }
 
   get vhost(): VirtualHost {
     return this.host.vhost;

@@ -1,6 +1,6 @@
 import { AmqpError } from '../protocol/amqp-error';
 import { ClassId, MethodId, ReplyCode, encodeBasicProperties } from '../protocol/generated/amqp';
-import { CommandAssembler, MAX_MESSAGE_SIZE } from './command-assembler';
+import { CommandAssembler, ContentBudget, MAX_MESSAGE_SIZE } from './command-assembler';
 
 interface FakeMethod {
   readonly name: string;
@@ -271,5 +271,54 @@ describe('CommandAssembler.reset', () => {
     expect(caught(() => a.onHeader(header(0))).replyText).toBe(
       'UNEXPECTED_FRAME - expected method frame, got non method frame instead',
     );
+  });
+});
+
+describe('CommandAssembler: memory follows the bytes received, within a budget per connection', () => {
+  test('a header announcing MAX_MESSAGE_SIZE allocates nothing like it: the body grows with what arrives', () => {
+    const a = new CommandAssembler<FakeMethod>();
+    a.onMethod(PUBLISH, true);
+    a.onHeader(header(MAX_MESSAGE_SIZE));
+    const allocate = jest.spyOn(Buffer, 'allocUnsafe');
+    expect(a.onBody(Buffer.alloc(100, 1))).toBe(false);
+    const sizes = allocate.mock.calls.map(([n]) => n);
+    allocate.mockRestore();
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(200);
+  });
+
+  test('a body sent in many frames comes out whole and in order', () => {
+    const a = new CommandAssembler<FakeMethod>();
+    a.onMethod(PUBLISH, true);
+    const total = 300_001;
+    a.onHeader(header(total));
+    const expected = Buffer.alloc(total);
+    for (let i = 0; i < total; i++) expected[i] = (i * 7) & 0xff;
+    let done = false;
+    for (let from = 0; from < total; from += 4093) done = a.onBody(expected.subarray(from, Math.min(total, from + 4093)));
+    expect(done).toBe(true);
+    expect(a.completedBody.equals(expected)).toBe(true);
+  });
+
+  test('the budget is shared by the channels of a connection; crossing it is 406 on that channel, which frees its share', () => {
+    const budget = new ContentBudget(1000);
+    const one = new CommandAssembler<FakeMethod>(budget);
+    const two = new CommandAssembler<FakeMethod>(budget);
+    for (const a of [one, two]) {
+      a.onMethod(PUBLISH, true);
+      a.onHeader(header(10_000));
+    }
+    one.onBody(Buffer.alloc(600));
+    expect(budget.used).toBe(600);
+    const err = caught(() => two.onBody(Buffer.alloc(500)));
+    expect(err).toMatchObject({ replyCode: 406, classId: 60, methodId: 40 });
+    expect(budget.used).toBe(600);
+    two.onMethod(PUBLISH, true);
+    two.onHeader(header(300));
+    expect(two.onBody(Buffer.alloc(150))).toBe(false);
+    expect(budget.used).toBe(750);
+    expect(two.onBody(Buffer.alloc(150))).toBe(true);
+    expect(budget.used).toBe(600);
+    one.reset();
+    expect(budget.used).toBe(0);
   });
 });

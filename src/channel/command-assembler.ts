@@ -8,6 +8,18 @@ const PUBLISH_METHOD = MethodId.BasicPublish & 0xffff;
 /** Largest message body accepted, as RabbitMQ's default max_message_size (128 MiB). */
 export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
+/** Most bytes of partly received bodies one connection may hold across its channels. */
+export const CONTENT_IN_FLIGHT_LIMIT = 2 * MAX_MESSAGE_SIZE;
+
+/**
+ * The bytes of partly received bodies, counted across the channels of one connection: a client that announces
+ * large bodies on many channels and sends them slowly holds what it sent, never more than `limit`.
+ */
+export class ContentBudget {
+  used = 0;
+  constructor(readonly limit = CONTENT_IN_FLIGHT_LIMIT) {}
+}
+
 const enum State {
   Idle,
   ExpectHeader,
@@ -23,8 +35,14 @@ export class CommandAssembler<M> {
   private method: M | undefined;
   private bodySize = 0;
   private received = 0;
+  /**
+   * The body so far: grown as bytes arrive (doubling, capped at the announced size), never allocated up front, so a
+   * header announcing 128 MiB costs what was actually sent.
+   */
   private body: Buffer | undefined;
   private properties: Buffer | undefined;
+
+  constructor(private readonly budget: ContentBudget = new ContentBudget()) {}
 
   /** Completed command, valid after onHeader/onBody returned true. */
   completedMethod: M | undefined;
@@ -108,10 +126,27 @@ export class CommandAssembler<M> {
       this.complete(copyOf(buf, start, end));
       return true;
     }
-    const body = (this.body ??= Buffer.allocUnsafe(this.bodySize));
+    const budget = this.budget;
+    if (budget.used + length > budget.limit) {
+      this.reset();
+      throw new AmqpError(
+        ReplyCode.PreconditionFailed,
+        `content in flight on this connection would exceed ${budget.limit} bytes`,
+        PUBLISH_CLASS,
+        PUBLISH_METHOD,
+      );
+    }
+    const needed = this.received + length;
+    let body = this.body;
+    if (body === undefined || body.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.min(this.bodySize, Math.max(needed, 2 * (body?.length ?? 0))));
+      if (body !== undefined) body.copy(grown, 0, 0, this.received);
+      this.body = body = grown;
+    }
     buf.copy(body, this.received, start, end);
-    this.received += length;
-    if (this.received < this.bodySize) return false;
+    this.received = needed;
+    budget.used += length;
+    if (needed < this.bodySize) return false;
     this.complete(body);
     return true;
   }
@@ -122,6 +157,8 @@ export class CommandAssembler<M> {
     this.method = undefined;
     this.body = undefined;
     this.properties = undefined;
+    this.budget.used -= this.received;
+    this.received = 0;
   }
 
   private complete(body: Buffer): void {

@@ -8,6 +8,7 @@ import type { User } from '../auth/users';
 import type { ChannelInfo, ConnectionInfo } from './info';
 import { Channel, type ChannelHost } from '../channel/channel';
 import { dispatchTable } from '../channel/dispatch';
+import { ContentBudget } from '../channel/command-assembler';
 import { AmqpError } from '../protocol/amqp-error';
 import { FrameError, FrameSyntaxError, MalformedShortstrError, UnknownMethodError } from '../protocol/errors';
 import type { FieldTable } from '../protocol/field-table';
@@ -85,6 +86,8 @@ export class Connection implements ChannelHost, FlowListener {
   readonly logger: Logger;
   readonly owner: object = this;
   readonly channels = new Map<number, Channel>();
+  /** Bytes of partly received bodies across this connection's channels (channel/command-assembler.ts). */
+  readonly contentBudget = new ContentBudget();
   user: User | undefined;
   clientProperties: FieldTable = {};
   consumerCancelNotify = false;

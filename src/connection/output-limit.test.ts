@@ -34,7 +34,7 @@ class StallableSide extends PairSide {
     this.stalled = false;
     const held = this.held;
     this.held = [];
-    for (const { chunk, callback } of held) super._write(chunk, 'buffer', callback);
+    for (const { chunk, callback } of held) super._write(chunk, 'binary', callback);
   }
 }
 
