@@ -146,7 +146,11 @@ async function persistentCase(ctx: ProbeContext, out: Record<string, unknown>): 
     if (ctx.target.alive()) break;
   }
   const crashes = attempts.filter((a) => a.startsWith('CRASHED')).length;
-  out.persistent = `${crashes} crash(es) in ${attempts.length} start(s): ${attempts[attempts.length - 1]}`;
+  const last = attempts[attempts.length - 1] ?? '?';
+  out.persistent =
+    crashes === attempts.length
+      ? `CRASHED at every consumer attach (${crashes} starts in a row)`
+      : `${crashes} crash(es) in ${attempts.length} start(s), then ${last.startsWith('CRASHED') ? 'CRASHED' : last}`;
   out.persistentAttempts = attempts;
   await cleanup(ctx, [q], [x]);
 }

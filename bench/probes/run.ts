@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AmqpClient, destroyAllClients } from './client';
+import { compareTable } from './compare';
 import { procStatus, r1 } from './http';
 import { PROBES } from './probes';
 import { LeveretTarget, pickMode, RabbitMqTarget, type ExitInfo, type Target } from './target';
@@ -30,6 +31,7 @@ interface Options {
   rabbitHttp: string;
   out: string | undefined;
   label: string | undefined;
+  compare: string | undefined;
   probe: ProbeOptions;
 }
 
@@ -57,6 +59,7 @@ const USAGE = `usage: node -r ./bench/ts-register.cjs bench/probes/run.ts [optio
   --rabbitmq-port <n>   its AMQP port (5673); --rabbitmq-http <url> its management API (http://127.0.0.1:15673)
   --out <dir>           results.json and broker logs (default: a new dir under ${os.tmpdir()}/leveret-probes)
   --label <text>        names the run in the output (default: the checkout's dir and commit)
+  --compare <json>      after the run, print a before/after table against that earlier results.json
   --mem-cap <MiB>       stop memory-growing attacks at this broker RSS growth (2048)
   --scale <f>           multiplies counts such as consumers and attempts (1 = the issue's figures)
   --rate-seconds <s>    length of each login-rate measurement (3)
@@ -73,6 +76,7 @@ function parseArgs(argv: string[]): Options {
     rabbitHttp: 'http://127.0.0.1:15673',
     out: undefined,
     label: undefined,
+    compare: undefined,
     probe: { memCapMiB: 2048, scale: 1, rateSeconds: 3 },
   };
   for (let i = 0; i < argv.length; i++) {
@@ -119,6 +123,10 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--label':
         o.label = v();
+        break;
+      case '--compare':
+        o.compare = path.resolve(v());
+        if (!fs.existsSync(o.compare)) throw new Error(`--compare: no ${o.compare}`);
         break;
       case '--mem-cap':
         o.probe.memCapMiB = num();
@@ -280,9 +288,14 @@ async function main(): Promise<void> {
   fs.mkdirSync(out, { recursive: true });
   log(`${label}: probes ${selected.map((p) => p.id).join(',')}${options.leveret ? `, Leveret from ${mode === 'src' ? 'src/main.ts' : 'dist/main.js'}` : ''}${options.rabbitmq ? ', RabbitMQ' : ''}; output in ${out}`);
   const results: Result[] = [];
+  // Other work on the machine moves the timing figures (probes 4, 8, 11): the load is kept with them.
+  const loadAtStart = os.loadavg().map((l) => r1(l, 2));
+  const doc = () => {
+    const load = { atStart: loadAtStart, atEnd: os.loadavg().map((l) => r1(l, 2)), cpus: os.cpus().length };
+    return { label, repo: options.repo, commit, mode, node: process.version, date: new Date().toISOString(), load, options: options.probe, results };
+  };
   const write = (): void => {
-    const doc = { label, repo: options.repo, commit, mode, node: process.version, date: new Date().toISOString(), options: options.probe, results };
-    fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
+    fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(doc(), null, 2)}\n`);
   };
   for (const probe of selected) {
     if (options.leveret) {
@@ -302,7 +315,9 @@ async function main(): Promise<void> {
     }
   }
   write();
-  process.stdout.write(`\nresults: ${path.join(out, 'results.json')}\n`);
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  process.stdout.write(`\nload average ${loadAtStart.join(' ')} at start, ${load} at end (${os.cpus().length} CPUs)\nresults: ${path.join(out, 'results.json')}\n`);
+  if (options.compare !== undefined) process.stdout.write(`\n${compareTable(options.compare, doc())}`);
 }
 
 function stopAllSync(): void {
