@@ -200,5 +200,5 @@ export const utf8Probe: Probe = {
 
 function short(s: string | undefined): string {
   if (s === undefined) return '?';
-  return s.startsWith('CRASHED') ? 'CRASHED' : s.slice(0, 60);
+  return s.startsWith('CRASHED (') ? 'CRASHED' : s.slice(0, 60);
 }
