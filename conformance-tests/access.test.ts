@@ -227,6 +227,85 @@ describe('access control over AMQP', () => {
     );
   });
 
+  test('a new queue with a dead-letter exchange needs write on that exchange and read on the queue (RabbitMQ: queue.declare DLX check)', async () => {
+    const name = await user('.*', '^mine-', '^mine-');
+    const q = uniq('mine-dlx');
+    const ch = await channel(await connect(urlFor(name)));
+    await expectChannelClose(
+      ch,
+      () => ch.assertQueue(q, { autoDelete: true, arguments: { 'x-dead-letter-exchange': 'amq.fanout' } }),
+      Reply.ACCESS_REFUSED,
+      `ACCESS_REFUSED - access to exchange 'amq.fanout' in vhost '/' refused for user '${name}'`,
+    );
+    // Nothing was created: the queue does not exist.
+    const check = await channel(await connect(t.amqpUrl));
+    await expectChannelClose(check, () => check.checkQueue(q), Reply.NOT_FOUND, `NOT_FOUND - no queue '${q}' in vhost '/'`);
+    // The default exchange as dead-letter exchange is checked as amq.default.
+    const ch2 = await channel(await connect(urlFor(name)));
+    await expectChannelClose(
+      ch2,
+      () => ch2.assertQueue(uniq('mine-dlx'), { autoDelete: true, arguments: { 'x-dead-letter-exchange': '' } }),
+      Reply.ACCESS_REFUSED,
+      `ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user '${name}'`,
+    );
+    const ch3 = await channel(await connect(urlFor(name)));
+    await ch3.assertQueue(uniq('mine-dlx'), { autoDelete: true, arguments: { 'x-dead-letter-exchange': 'mine-x' } });
+  });
+
+  test('...and read on the queue itself, checked before the write on the dead-letter exchange', async () => {
+    const name = await user('.*', '.*', '^nothing$');
+    const q = uniq('dlx-unreadable');
+    const ch = await channel(await connect(urlFor(name)));
+    await expectChannelClose(
+      ch,
+      () => ch.assertQueue(q, { autoDelete: true, arguments: { 'x-dead-letter-exchange': 'amq.fanout' } }),
+      Reply.ACCESS_REFUSED,
+      `ACCESS_REFUSED - access to queue '${q}' in vhost '/' refused for user '${name}'`,
+    );
+  });
+
+  test('a new exchange with an alternate exchange needs write on it (RabbitMQ: exchange.declare alternate-exchange check)', async () => {
+    const name = await user('.*', '^mine-', '.*');
+    const x = uniq('mine-ae');
+    const ch = await channel(await connect(urlFor(name)));
+    await expectChannelClose(
+      ch,
+      () => ch.assertExchange(x, 'fanout', { autoDelete: true, alternateExchange: 'amq.direct' }),
+      Reply.ACCESS_REFUSED,
+      `ACCESS_REFUSED - access to exchange 'amq.direct' in vhost '/' refused for user '${name}'`,
+    );
+    const check = await channel(await connect(t.amqpUrl));
+    await expectChannelClose(check, () => check.checkExchange(x), Reply.NOT_FOUND, `NOT_FOUND - no exchange '${x}' in vhost '/'`);
+    const ch2 = await channel(await connect(urlFor(name)));
+    await ch2.assertExchange(uniq('mine-ae'), 'fanout', { autoDelete: true, alternateExchange: 'mine-other' });
+  });
+
+  test('deleting a user closes its connections with 320 CONNECTION_FORCED (RabbitMQ: user deletion)', async () => {
+    const name = await user('.*', '.*', '.*');
+    const conn = await connect(urlFor(name));
+    await channel(conn);
+    await api('DELETE', `/api/users/${name}`);
+    const err = (await whenClosed(conn, 10000)) as (Error & { code?: number }) | undefined;
+    expect(err?.code).toBe(Reply.CONNECTION_FORCED);
+    expect(err?.message).toContain(`CONNECTION_FORCED - user '${name}' is deleted`);
+  });
+
+  test('narrowing a permission reaches channels already open (RabbitMQ: once the channel has idled; Leveret: at once)', async () => {
+    const name = await user('.*', '.*', '.*');
+    const ch = await channel(await connect(urlFor(name)));
+    ch.publish('amq.direct', 'k', Buffer.from('granted'));
+    await ch.assertQueue('', { exclusive: true }); // a round trip: the publish was handled
+    await api('PUT', `/api/permissions/%2F/${name}`, { configure: '.*', write: '^mine-', read: '.*' });
+    // RabbitMQ's channel forgets its permission cache when it hibernates, after about a second without work.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await expectChannelClose(
+      ch,
+      () => ch.publish('amq.direct', 'k', Buffer.from('refused now')),
+      Reply.ACCESS_REFUSED,
+      `ACCESS_REFUSED - access to exchange 'amq.direct' in vhost '/' refused for user '${name}'`,
+    );
+  });
+
   test('deleting a vhost closes its connections with 320 CONNECTION_FORCED (RabbitMQ: vhost deletion)', async () => {
     const vh = await vhost();
     const name = await user('.*', '.*', '.*', vh);

@@ -125,6 +125,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     for (const connection of connections) connection.vhostDeleted(name);
     access.vhostDeleted(name);
   });
+  access.onUserDeleted((name) => {
+    for (const connection of connections) connection.userDeleted(name);
+  });
 
   // connection_max, capped by the file descriptors (connection/admission.ts): one more is closed at accept.
   const fileDescriptors = openFilesLimit();

@@ -47,6 +47,8 @@ export class AccessControl {
   /** Topic-permission expressions by expanded source: checkTopic runs on every publish to a topic exchange. */
   private readonly topicMatchers = new Map<string, SafeRegExp>();
   private readonly userLimits = new Map<string, UserLimits>();
+  private readonly userDeletedListeners: ((name: string) => void)[] = [];
+  private generationValue = 0;
 
   constructor(
     private readonly store: Store,
@@ -55,7 +57,22 @@ export class AccessControl {
     this.users = new UserRegistry(loopbackOnly);
   }
 
+  /**
+   * Moves with every change that can take a permission away (permissions set or deleted, a user or vhost deleted):
+   * what a connection remembers of earlier checks (the publish cache) is stale once it moved, so permission changes
+   * reach open connections at once, as in RabbitMQ.
+   */
+  get generation(): number {
+    return this.generationValue;
+  }
+
+  /** Called with the name of each deleted user (its connections are closed, as RabbitMQ does). */
+  onUserDeleted(listener: (name: string) => void): void {
+    this.userDeletedListeners.push(listener);
+  }
+
   load(access: AccessDefinitions, parameters: readonly ParameterRecord[] = []): void {
+    this.generationValue++;
     for (const user of access.users) this.addUser(user);
     for (const permission of access.permissions) this.permissions.set(key(permission.user, permission.vhost), compile(permission));
     for (const p of parameters) {
@@ -93,6 +110,8 @@ export class AccessControl {
     for (const t of [...this.topicPermissions.values()]) if (t.user === name) this.deleteTopicPermission(t.user, t.vhost, t.exchange);
     if (this.userLimits.has(name)) this.setUserLimits(name, {});
     this.store.deleteUser(name);
+    this.generationValue++;
+    for (const listener of this.userDeletedListeners) listener(name);
     return true;
   }
 
@@ -195,17 +214,20 @@ export class AccessControl {
     const created = !this.permissions.has(k);
     this.permissions.set(k, compiled);
     this.store.putPermission(record);
+    this.generationValue++;
     return created;
   }
 
   deletePermission(user: string, vhost: string): boolean {
     if (!this.permissions.delete(key(user, vhost))) return false;
     this.store.deletePermission(user, vhost);
+    this.generationValue++;
     return true;
   }
 
   /** The vhost is gone: its permissions go with it (the store cascades on its own). */
   vhostDeleted(vhost: string): void {
+    this.generationValue++;
     for (const [k, p] of this.permissions) if (p.record.vhost === vhost) this.permissions.delete(k);
     for (const [k, t] of this.topicPermissions) if (t.vhost === vhost) this.topicPermissions.delete(k);
   }

@@ -104,6 +104,8 @@ export class Connection implements ChannelHost, FlowListener {
   private released = false;
   private readonly publishAllowed = new Set<string>();
   private lastPublishExchange: string | undefined;
+  /** AccessControl.generation when publishAllowed was last valid. */
+  private permissionGeneration = 0;
   /** Congested queues this connection's reading is paused for. */
   private readonly throttledBy = new Set<Queue>();
   private throttleTimer: NodeJS.Timeout | undefined;
@@ -244,6 +246,13 @@ export class Connection implements ChannelHost, FlowListener {
 
   /** basic.publish's write check, cached per exchange name for the connection's life (RabbitMQ caches too). */
   checkPublish(exchange: string): void {
+    const generation = this.context.access.generation;
+    if (generation !== this.permissionGeneration) {
+      // Permissions changed somewhere: forget what was granted (RabbitMQ applies changes to open channels too).
+      this.permissionGeneration = generation;
+      this.publishAllowed.clear();
+      this.lastPublishExchange = undefined;
+    }
     // Publishers mostly use one exchange: comparing with the last one spares hashing a freshly decoded name.
     if (exchange === this.lastPublishExchange || this.publishAllowed.has(exchange)) {
       this.lastPublishExchange = exchange;
@@ -749,6 +758,12 @@ export class Connection implements ChannelHost, FlowListener {
     this.closeWithError(
       new AmqpError(ReplyCode.ConnectionForced, `broker forced connection closure with reason '${reason}'`),
     );
+  }
+
+  /** A user was deleted: its connections are closed, as RabbitMQ does (320 "user 'u' is deleted"). */
+  userDeleted(name: string): void {
+    if (this.user?.name !== name) return;
+    this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, `user '${name}' is deleted`));
   }
 
   /** The connection's vhost is being deleted. */

@@ -373,6 +373,23 @@ describe('Permissions: basic.publish (write on the exchange)', () => {
     await c.finish();
   });
 
+  test('a write permission narrowed while a channel publishes applies to its very next publish; a deleted user is disconnected', async () => {
+    const broker = new Broker();
+    seed(broker.root);
+    broker.root.bindQueue('mine-q', 'mine-x', 'rk', {}, ELSEWHERE);
+    const c = broker.connect('limited');
+    await c.ready();
+    expect(await c.call(...publish(1, 'mine-x', 'rk'))).toEqual([]);
+    broker.access.setPermission(perm('limited', '/', '.*', '^nothing$', '.*'));
+    expect(await c.call(...publish(1, 'mine-x', 'rk'))).toEqual([refused(60, 40, by('limited', "access to exchange 'mine-x'"))]);
+    expect(broker.root.queueOrDie('mine-q').messageCount).toBe(1);
+    broker.access.deleteUser('limited');
+    await settle();
+    expect(c.newFrames()).toEqual([
+      { channel: 0, method: 'connection.close', args: { replyCode: 320, replyText: "CONNECTION_FORCED - user 'limited' is deleted", classId: 0, methodId: 0 } },
+    ]);
+  });
+
   test("the default exchange is checked as 'amq.default': allowed when write matches it", async () => {
     const broker = new Broker();
     seed(broker.root);

@@ -102,6 +102,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(messageRoutes(deps), api);
   void app.register(channelRoutes(deps), api);
   void app.register(consumerRoutes(deps), api);
+  void app.register(quarantineRoutes(deps), api);
   void app.register(metricsRoutes(deps));
   return app;
 }

@@ -59,6 +59,12 @@ export interface VhostEvents {
   setAside(where: { vhost: string; queue: string; reason: string }): void;
 }
 
+/**
+ * A permission check of the caller (an AMQP channel, an HTTP request): throws ACCESS_REFUSED unless its user has
+ * `kind` permission on the resource. Declares call it for what RabbitMQ checks beyond the caller's own checks.
+ */
+export type PermissionCheck = (kind: 'configure' | 'write' | 'read', resource: 'queue' | 'exchange', name: string) => void;
+
 /** Queue arguments RabbitMQ compares when a queue is re-declared; others are accepted as they come. */
 const EQUIVALENCE_CHECKED_QUEUE_ARGS = [
   'x-expires',
@@ -135,7 +141,11 @@ export class VirtualHost {
 
   // ---- exchanges -------------------------------------------------------------------------------
 
-  declareExchange(req: ExchangeDeclare): Exchange {
+  /**
+   * `check`: a new exchange with an alternate-exchange needs read permission on itself and write permission on the
+   * alternate exchange, as RabbitMQ's channel checks (else a user could route into an exchange it may not write to).
+   */
+  declareExchange(req: ExchangeDeclare, check?: PermissionCheck): Exchange {
     if (req.passive) return this.exchangeOrDie(req.name);
     const type = exchangeType(req.type);
     if (type === undefined) throw new AmqpError(ReplyCode.CommandInvalid, `unknown exchange type '${req.type}'`);
@@ -144,6 +154,11 @@ export class VirtualHost {
     if (existing === undefined) {
       if (req.name.startsWith('amq.')) {
         throw new AmqpError(ReplyCode.AccessRefused, `exchange name '${req.name}' contains reserved prefix 'amq.*'`);
+      }
+      const alternate = req.arguments['alternate-exchange'];
+      if (check !== undefined && alternate !== undefined) {
+        check('read', 'exchange', req.name);
+        check('write', 'exchange', typeof alternate === 'string' ? alternate : String(alternate));
       }
       const invalid = type.validateDeclareArguments?.(req.arguments);
       if (invalid !== undefined) {
@@ -195,8 +210,12 @@ export class VirtualHost {
 
   // ---- queues ----------------------------------------------------------------------------------
 
-  /** `authorize` is called with the final name (server-named queues included) before a new queue is created. */
-  declareQueue(req: QueueDeclare, owner: object, authorize?: (name: string) => void): Queue {
+  /**
+   * `check` (absent: no checks) is asked for configure permission on the final name (server-named queues included)
+   * before anything else, and, for a new queue with a dead-letter exchange, for read permission on the queue and write
+   * permission on that exchange, as RabbitMQ's channel checks.
+   */
+  declareQueue(req: QueueDeclare, owner: object, check?: PermissionCheck): Queue {
     if (req.passive) {
       const queue = this.queueOrDie(req.name);
       this.checkExclusiveAccess(queue, owner);
@@ -209,7 +228,7 @@ export class VirtualHost {
       throw new AmqpError(ReplyCode.AccessRefused, `queue name '${req.name}' contains reserved prefix 'amq.*'`);
     }
     const name = req.name === '' ? generateQueueName() : req.name;
-    authorize?.(name);
+    check?.('configure', 'queue', name);
     const what = resourceName('queue', name, this.name);
     const settings = checkedSettings(req.arguments, what);
     if (settings.quorum) checkQuorumDeclare(req, what);
@@ -222,6 +241,10 @@ export class VirtualHost {
           ReplyCode.PreconditionFailed,
           `cannot declare queue '${name}': queue limit in vhost '${this.name}' (${maxQueues}) is reached`,
         );
+      }
+      if (check !== undefined && settings.deadLetterExchange !== undefined) {
+        check('read', 'queue', name);
+        check('write', 'exchange', settings.deadLetterExchange);
       }
       const exclusiveOwner = req.exclusive ? owner : null;
       const persistent = req.durable && exclusiveOwner === null;

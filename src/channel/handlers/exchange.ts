@@ -20,7 +20,7 @@ const declare: Handler<ExchangeDeclareArgs> = (channel, args) => {
     autoDelete: args.autoDelete,
     internal: args.internal,
     arguments: args.arguments,
-  });
+  }, (kind, resource, name) => channel.host.check(kind, resource, name));
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeDeclareOk, {}, writes);
 };
 

@@ -8,7 +8,7 @@ import {
   type QueuePurgeArgs,
   type QueueUnbindArgs,
 } from '../../protocol/generated/amqp';
-import { defaultExchangeError } from '../../vhost/vhost';
+import { defaultExchangeError, type PermissionCheck } from '../../vhost/vhost';
 import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 import { REPLY_TO } from '../reply-to';
@@ -29,7 +29,7 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
     return;
   }
   const writes = channel.vhost.definitionWrites;
-  const authorize = args.passive ? undefined : (name: string): void => channel.host.check('configure', 'queue', name);
+  const check: PermissionCheck | undefined = args.passive ? undefined : (kind, resource, name) => channel.host.check(kind, resource, name);
   const queue = channel.vhost.declareQueue(
     {
       name: args.queue,
@@ -40,7 +40,7 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
       arguments: args.arguments,
     },
     channel.host.owner,
-    authorize,
+    check,
   );
   channel.mostRecentQueue = queue.name;
   if (!args.noWait) {

@@ -115,6 +115,9 @@ export class TestBroker {
       for (const connection of this.connections) connection.vhostDeleted(name);
       this.access.vhostDeleted(name);
     });
+    this.access.onUserDeleted((name) => {
+      for (const connection of this.connections) connection.userDeleted(name);
+    });
   }
 
   get root(): VirtualHost {

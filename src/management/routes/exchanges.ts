@@ -89,7 +89,7 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
             autoDelete: bool(body.auto_delete, false),
             internal: bool(body.internal, false),
             arguments: jsonToFieldTable(body.arguments),
-          });
+          }, (kind, resource, n) => checkPermission(deps, principalOf(request), vhostName, kind, resource, n));
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {

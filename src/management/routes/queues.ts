@@ -89,6 +89,7 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
               arguments: jsonToFieldTable(body.arguments),
             },
             MANAGEMENT_OWNER,
+            (kind, resource, n) => checkPermission(deps, principalOf(request), vhostName, kind, resource, n),
           );
           return reply.code(existed ? 204 : 201).send();
         },
