@@ -6,6 +6,7 @@ import { StoreError } from '../store/errors';
 import type { QueueStats, Store, StoredEntry } from '../store/store';
 import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
 import type { QueueConsumer } from './consumer';
+import { ConsumerList } from './consumer-list';
 import type { DeathReason } from './dead-letter';
 import { Deduplicator } from './deduplicate';
 import { ExpiryHeap } from './expiry-heap';
@@ -118,8 +119,8 @@ export class Queue {
   private readonly overflow = new FifoReadyList();
   /** Entries the ready list holds at most before persistent ones stay in the store. */
   private readonly window: number;
-  /** Sorted by priority, highest first; rotated within a priority after each delivery. */
-  private consumers: QueueConsumer[] = [];
+  /** By priority, highest first, round-robin within one; and in arrival order (the active one of x-single-active-consumer). */
+  private readonly consumers = new ConsumerList();
   private exclusiveConsumer = false;
   private hadConsumer = false;
   private nextSeq = 1;
@@ -159,7 +160,7 @@ export class Queue {
   };
   private readonly idleExpired = (): void => {
     this.idleTimer = undefined;
-    if (this.deleted || this.consumers.length > 0) return;
+    if (this.deleted || this.consumers.size > 0) return;
     try {
       this.hooks.unused(this);
     } catch (err) {
@@ -193,7 +194,7 @@ export class Queue {
 
   /** True when consumers exist but entries pile up in memory faster than they are delivered. */
   get congested(): boolean {
-    return this.consumers.length > 0 && this.ready.length + this.overflow.length >= FLOW_HIGH;
+    return this.consumers.size > 0 && this.ready.length + this.overflow.length >= FLOW_HIGH;
   }
 
   /** Registers a paused publisher; it is told once the queue is under FLOW_LOW, loses its consumers or goes away. */
@@ -203,7 +204,7 @@ export class Queue {
 
   private relieve(): void {
     if (this.flowWaiters.size === 0) return;
-    if (!this.deleted && this.consumers.length > 0 && this.ready.length + this.overflow.length > FLOW_LOW) return;
+    if (!this.deleted && this.consumers.size > 0 && this.ready.length + this.overflow.length > FLOW_LOW) return;
     const waiters = [...this.flowWaiters];
     this.flowWaiters.clear();
     for (const waiter of waiters) waiter.queueRelieved(this);
@@ -228,7 +229,7 @@ export class Queue {
   }
 
   get consumerCount(): number {
-    return this.consumers.length;
+    return this.consumers.size;
   }
 
   get hasExclusiveConsumer(): boolean {
@@ -237,7 +238,7 @@ export class Queue {
 
   /** The consumer that receives messages of a single-active-consumer queue. */
   get activeConsumer(): QueueConsumer | undefined {
-    return this.settings.singleActiveConsumer ? this.consumers[0] : undefined;
+    return this.settings.singleActiveConsumer ? this.consumers.first : undefined;
   }
 
   /**
@@ -289,7 +290,7 @@ export class Queue {
     const entry = newEntry(message, seq, expiresAt, priority);
     this.ready.push(entry);
     if (stored) this.loadedThrough = seq;
-    if (this.consumers.length > 0) this.deliverReady(now);
+    if (this.consumers.size > 0) this.deliverReady(now);
     if (expiresAt !== 0 && entry.state === EntryState.Ready) {
       if (expiresAt <= now) {
         // x-message-ttl 0 (or expiration 0) and no consumer took it at once: it expires now, as in RabbitMQ.
@@ -546,11 +547,7 @@ export class Queue {
   }
 
   addConsumer(consumer: QueueConsumer): void {
-    let index = this.consumers.length;
-    if (!this.settings.singleActiveConsumer) {
-      while (index > 0 && (this.consumers[index - 1] as QueueConsumer).priority < consumer.priority) index--;
-    }
-    this.consumers.splice(index, 0, consumer);
+    this.consumers.add(consumer);
     if (consumer.exclusive) this.exclusiveConsumer = true;
     this.hadConsumer = true;
     this.touch();
@@ -558,17 +555,16 @@ export class Queue {
   }
 
   removeConsumer(consumer: QueueConsumer): void {
-    const index = this.consumers.indexOf(consumer);
-    if (index < 0) return;
-    this.consumers.splice(index, 1);
+    const wasActive = this.settings.singleActiveConsumer && this.consumers.first === consumer;
+    if (!this.consumers.remove(consumer)) return;
     if (consumer.exclusive) this.exclusiveConsumer = false;
-    if (this.consumers.length === 0) this.relieve();
-    if (this.consumers.length === 0 && this.autoDelete && this.hadConsumer && !this.deleted) {
+    if (this.consumers.size === 0) this.relieve();
+    if (this.consumers.size === 0 && this.autoDelete && this.hadConsumer && !this.deleted) {
       this.hooks.unused(this);
       return;
     }
     this.touch();
-    if (index === 0 && this.settings.singleActiveConsumer) this.scheduleDrain();
+    if (wasActive) this.scheduleDrain();
   }
 
   /**
@@ -602,9 +598,7 @@ export class Queue {
     this.deleted = true;
     clearTimeout(this.idleTimer);
     clearTimeout(this.expiryTimer);
-    const consumers = this.consumers;
-    this.consumers = [];
-    for (const consumer of consumers) consumer.cancelledByBroker(this);
+    for (const consumer of this.consumers.clear()) consumer.cancelledByBroker(this);
     const count = this.messageCount;
     this.clearReady();
     this.relieve();
@@ -663,24 +657,11 @@ export class Queue {
 
   /** The first consumer, by priority, with capacity; it moves to the back of its priority group. */
   private nextConsumer(): QueueConsumer | undefined {
-    const consumers = this.consumers;
     if (this.settings.singleActiveConsumer) {
-      const active = consumers[0];
+      const active = this.consumers.first;
       return active !== undefined && active.canAccept() ? active : undefined;
     }
-    const count = consumers.length;
-    for (let i = 0; i < count; i++) {
-      const consumer = consumers[i] as QueueConsumer;
-      if (!consumer.canAccept()) continue;
-      let j = i;
-      while (j + 1 < count && (consumers[j + 1] as QueueConsumer).priority === consumer.priority) {
-        consumers[j] = consumers[j + 1] as QueueConsumer;
-        j++;
-      }
-      consumers[j] = consumer;
-      return consumer;
-    }
-    return undefined;
+    return this.consumers.next();
   }
 
   // ---- length limits ---------------------------------------------------------------------------
@@ -791,7 +772,7 @@ export class Queue {
     if (expires === undefined || this.deleted || this.stopped) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    if (this.consumers.length > 0) return;
+    if (this.consumers.size > 0) return;
     this.idleTimer = setTimeout(this.idleExpired, Math.min(expires, 2 ** 31 - 1));
     this.idleTimer.unref();
   }
