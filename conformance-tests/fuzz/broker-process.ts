@@ -6,8 +6,8 @@
  * resident memory is sampled from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 /** The require hook that compiles TypeScript on load: this checkout's, whichever sources the broker runs from. */
@@ -55,7 +55,11 @@ export class BrokerProcess {
 
   private constructor(dataDir: string, logPath: string, extraArgs: string[], sources: string) {
     const args = ['-r', TS_REGISTER, join(sources, 'src', 'main.ts'), '--port', '0', '--bind', '127.0.0.1', '--http-port', '0', '--http-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs];
+    mkdirSync(dirname(logPath), { recursive: true });
     this.logFile = createWriteStream(logPath, { flags: 'a' });
+    this.logFile.on('error', () => {
+      // a log file we cannot write is not worth stopping the run for
+    });
     this.child = spawn(process.execPath, args, { cwd: sources, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', AMQP_URL: '' } });
     if (this.child.pid === undefined) throw new Error('could not spawn the broker');
     this.pid = this.child.pid;

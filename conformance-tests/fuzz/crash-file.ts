@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionRecord } from './attacker';
+import type { BrokerProcess } from './broker-process';
 import type { FuzzOptions } from './options';
 import { hex } from './wire';
 
@@ -63,4 +64,16 @@ export function writeCrashFile(dir: string, name: string, c: Omit<CrashFile, 'co
 
 export function readCrashFile(path: string): CrashFile {
   return JSON.parse(readFileSync(path, 'utf8')) as CrashFile;
+}
+
+/** 'TypeError: x is not a function @ src/queue/queue.ts:350', from a crashed broker's fatal record. */
+export function crashSignature(b: BrokerProcess | undefined): string {
+  const fatal = b?.errors.find((r) => (r.level ?? 0) >= 60);
+  if (fatal === undefined) return b !== undefined ? `exit ${b.exitCode}${b.exitSignal !== undefined ? ` ${b.exitSignal}` : ''}: ${b.stderr[0] ?? 'no fatal record'}` : 'external broker down';
+  // The first frame in the broker's sources outside the codec says which path crashed (the codec frames say only
+  // that a decode or an encode failed).
+  const frames = [...(fatal.err?.stack ?? '').matchAll(/\/(src\/[^\s():]+\.ts):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`);
+  const where = frames.find((f) => !f.startsWith('src/protocol/')) ?? frames[0] ?? '?';
+  const message = (fatal.err?.message ?? fatal.msg ?? '').replace(/"[^"]*"|'[^']*'/g, '"..."').replace(/\d{3,}/g, 'N').slice(0, 120);
+  return `${fatal.err?.type ?? 'Error'}: ${message} @ ${where}`;
 }

@@ -5,20 +5,23 @@
  * connection and GET /api/overview, and the good client must have every confirmed message delivered.
  *
  * The seed is fixed so that CI is repeatable; FUZZ_SEED and FUZZ_FRAMES change it for a longer or different run
- * (`npm run fuzz` is the full tool). On failure the report, with the crash file's path, is in the message.
+ * (`npm run fuzz` is the full tool), FUZZ_SOURCES runs the broker from another checkout. On failure the report,
+ * with the crash file's path, is printed.
  */
 import { defaultOptions } from './options';
 import { formatReport } from './report';
 import { runFuzz } from './run';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 11);
+/** Another checkout to run the broker from (e.g. an older commit, to see the test fail for the right reason). */
+const SOURCES = process.env.FUZZ_SOURCES;
 const FRAMES = Number(process.env.FUZZ_FRAMES ?? 10_000);
 /** The run caps its own attack time at 90 s; starting, two restarts and the drain come on top. */
 const TIMEOUT_MS = 170_000;
 
 test(`${FRAMES} mutated frames in rich mode (seed ${SEED}) leave the broker alive and lose nothing confirmed`, async () => {
   const report = await runFuzz(
-    { ...defaultOptions(), seed: SEED, frames: FRAMES, rich: true, concurrency: 24, durationMs: 90_000, progress: false },
+    { ...defaultOptions(), seed: SEED, frames: FRAMES, rich: true, concurrency: 24, durationMs: 90_000, progress: false, ...(SOURCES ? { sources: SOURCES } : {}) },
     () => undefined,
   );
   const verdict = {

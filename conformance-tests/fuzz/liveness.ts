@@ -68,3 +68,48 @@ export async function checkLiveness(amqpUrl: string, httpUrl: string | undefined
   }
   return { amqp: amqpResult, overview, management, ok: amqpResult === 'ok' && (overview === 'ok' || overview.startsWith('skipped')) };
 }
+
+export interface PollStats {
+  polls: number;
+  failures: number;
+  samples: string[];
+}
+
+/**
+ * Polls management listings during the attack, one request at a time: rendering what the attackers leave behind
+ * (odd queue arguments, hostile client properties) must not fail. `target` returns undefined while the broker is
+ * down on purpose or crashed.
+ */
+export class ManagementPoller {
+  private readonly timer: NodeJS.Timeout;
+  private busy = false;
+  private i = 0;
+
+  constructor(
+    target: () => { httpUrl: string | undefined; amqpUrl: string } | undefined,
+    stats: PollStats,
+    everyMs = 2000,
+  ) {
+    const paths = ['/api/queues', '/api/connections', '/api/overview', '/api/channels', '/api/exchanges'];
+    this.timer = setInterval(() => {
+      const t = target();
+      if (this.busy || t === undefined || t.httpUrl === undefined || t.httpUrl === '') return;
+      this.busy = true;
+      const path = paths[this.i++ % paths.length]!;
+      void httpGet(t.httpUrl, path, t.amqpUrl)
+        .then((r) => {
+          stats.polls++;
+          if (r !== 'ok' && target() !== undefined) {
+            stats.failures++;
+            if (stats.samples.length < 10) stats.samples.push(`${path}: ${r}`);
+          }
+        })
+        .finally(() => (this.busy = false));
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

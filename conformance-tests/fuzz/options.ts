@@ -24,6 +24,8 @@ export interface FuzzOptions {
   outDir: string;
   /** Replay the connections of a crash file against a fresh broker, one by one. */
   replay: string | undefined;
+  /** With --replay: cut the reproducing connection down to the frames that still crash a fresh broker. */
+  minimize: boolean;
   /** Play only these connection indices (regenerated from the seed), one at a time. */
   only: number[] | undefined;
   /** Print a progress line every few seconds. */
@@ -48,6 +50,7 @@ export function defaultOptions(): FuzzOptions {
     maxRssMb: 1024,
     outDir: join(REPO_ROOT, '.tmp', 'fuzz'),
     replay: undefined,
+    minimize: false,
     only: undefined,
     progress: true,
     sources: REPO_ROOT,
@@ -74,6 +77,7 @@ liveness checks; exits non-zero on a broker crash, a lost confirmed message, or 
   --out DIR          crash files and broker logs (default .tmp/fuzz)
   --replay FILE      replay the connections recorded in a crash file against a fresh broker, one at a time,
                      then all together, and say which reproduces the crash
+  --minimize         with --replay: cut the connection that reproduces down to the frames that still crash it
   --only I,J-K,...   play only these connection indices of --seed (regenerated), one at a time, in order, on
                      one fresh broker (a range rebuilds the queue state a crash at delivery time needs)
   --quiet            no progress lines
@@ -157,6 +161,9 @@ export function parseArgs(argv: string[]): FuzzOptions | 'help' {
         break;
       case '--replay':
         o.replay = take();
+        break;
+      case '--minimize':
+        o.minimize = true;
         break;
       case '--only':
         o.only = take()

@@ -4,7 +4,7 @@
  * another fresh broker); if none does alone, all of them together. `--only I,J` regenerates connections of a seed
  * from their scripts and plays them one at a time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,10 @@ import { buildScript } from './script';
 import { makePools } from './vocabulary';
 import { sleep } from './time';
 
-const SETTLE_MS = 400;
+/** How long a broker is watched after a replay: long enough for the rich topologies' TTLs to fire. */
+const SETTLE_MS = 1000;
+/** Most replays a minimization may take (each starts a fresh broker). */
+const MAX_MINIMIZE_TRIES = 150;
 const MAX_GAP_MS = 50;
 
 
@@ -88,6 +91,7 @@ export async function replayCrashFile(o: FuzzOptions, path: string): Promise<boo
       await play(b, c);
       if (await crashedAfter(b)) {
         out(`REPRODUCED: connection #${c.index} alone crashes a fresh broker.\n${describe(c)}\nbroker: ${crashDescription(b)}`);
+        if (o.minimize) await minimize(brokers, c, path, out);
         return true;
       }
       out(`  not alone; it needs state left by earlier connections.`);
@@ -105,6 +109,49 @@ export async function replayCrashFile(o: FuzzOptions, path: string): Promise<boo
   } finally {
     await brokers.done();
   }
+}
+
+/** Handshake frames stay; everything after is cut into units: a method with its content frames, or one frame. */
+function units(frames: Recorded['frames']): { fixed: Recorded['frames']; units: Array<Recorded['frames']> } {
+  const handshake = /^(protocol-header|connection\.(start-ok|tune-ok|open))\b/;
+  let n = 0;
+  while (n < frames.length && handshake.test(frames[n]!.label)) n++;
+  const out: Array<Recorded['frames']> = [];
+  for (const f of frames.slice(n)) {
+    const content = / (header|body)[#(]/.test(f.label) && !f.label.includes('~');
+    if (content && out.length > 0) out[out.length - 1]!.push(f);
+    else out.push([f]);
+  }
+  return { fixed: frames.slice(0, n), units: out };
+}
+
+/**
+ * Greedy delta debugging: drops chunks of units (halving the chunk size when nothing can go) while the rest
+ * still crashes a fresh broker, and writes what is left next to the crash file.
+ */
+async function minimize(brokers: Brokers, c: Recorded, crashPath: string, out: (l: string) => boolean): Promise<void> {
+  const { fixed, units: all } = units(c.frames);
+  let kept = all;
+  let tries = 0;
+  const crashes = async (candidate: Array<Recorded['frames']>): Promise<boolean> => {
+    tries++;
+    const b = await brokers.fresh();
+    await play(b, { ...c, frames: [...fixed, ...candidate.flat()] });
+    return crashedAfter(b);
+  };
+  out(`minimizing ${all.length} units (at most ${MAX_MINIMIZE_TRIES} replays)...`);
+  for (let chunk = Math.ceil(kept.length / 2); chunk >= 1 && tries < MAX_MINIMIZE_TRIES; chunk = Math.floor(chunk / 2)) {
+    for (let i = 0; i < kept.length && tries < MAX_MINIMIZE_TRIES; ) {
+      const candidate = [...kept.slice(0, i), ...kept.slice(i + chunk)];
+      if (candidate.length < kept.length && (await crashes(candidate))) kept = candidate;
+      else i += chunk;
+    }
+  }
+  const frames = [...fixed, ...kept.flat()];
+  const file = crashPath.replace(/\.json$/, `.min-${c.index}.json`);
+  writeFileSync(file, `${JSON.stringify({ from: crashPath, connection: c.index, tries, frames }, null, 1)}\n`);
+  out(`minimal input after ${tries} replays: ${kept.length} of ${all.length} units, ${frames.length} frames (${file}):`);
+  out(frames.map((f) => `    ${f.mutated ? '*' : ' '} ${f.label}\n        ${f.hex.length > 400 ? `${f.hex.slice(0, 400)}...` : f.hex}`).join('\n'));
 }
 
 export async function replayIndices(o: FuzzOptions, indices: number[]): Promise<boolean> {

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attack, newRecord, newStats, type AttackControl, type AttackStats, type ConnectionRecord, type Target } from './attacker';
 import { BrokerProcess, crashDescription } from './broker-process';
-import { rerunCommand, suspects, writeCrashFile } from './crash-file';
+import { crashSignature, rerunCommand, suspects, writeCrashFile } from './crash-file';
 import { GoodClient, type GoodReport } from './good-client';
-import { checkAmqp, checkLiveness, httpGet, type Liveness } from './liveness';
+import { checkAmqp, checkLiveness, ManagementPoller, type Liveness, type PollStats } from './liveness';
 import type { FuzzOptions } from './options';
 import { buildScript, type Credentials } from './script';
 import { makePools, type Pools } from './vocabulary';
@@ -63,26 +63,13 @@ export interface FuzzReport {
   finalRestart: string | undefined;
   peakRssMb: number | undefined;
   maxRssMb: number;
-  management: { polls: number; failures: number; samples: string[] };
+  management: PollStats;
   brokerErrors: Array<{ message: string; count: number; stack: string }>;
   failures: string[];
   warnings: string[];
   outDir: string;
   dataDir: string | undefined;
 }
-
-/** 'TypeError: x is not a function @ src/queue/queue.ts:350', from a crashed broker's fatal record. */
-export function crashSignature(b: BrokerProcess | undefined): string {
-  const fatal = b?.errors.find((r) => (r.level ?? 0) >= 60);
-  if (fatal === undefined) return b !== undefined ? `exit ${b.exitCode}${b.exitSignal !== undefined ? ` ${b.exitSignal}` : ''}: ${b.stderr[0] ?? 'no fatal record'}` : 'external broker down';
-  // The first frame in the broker's sources outside the codec says which path crashed (the codec frames say only
-  // that a decode or an encode failed).
-  const frames = [...(fatal.err?.stack ?? '').matchAll(/\/(src\/[^\s():]+\.ts):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`);
-  const where = frames.find((f) => !f.startsWith('src/protocol/')) ?? frames[0] ?? '?';
-  const message = (fatal.err?.message ?? fatal.msg ?? '').replace(/"[^"]*"|'[^']*'/g, '"..."').replace(/\d{3,}/g, 'N').slice(0, 120);
-  return `${fatal.err?.type ?? 'Error'}: ${message} @ ${where}`;
-}
-
 
 function credentialsOf(url: string): Credentials {
   const u = new URL(url);
@@ -129,7 +116,7 @@ class Run {
   readonly restarts: RestartInfo[] = [];
   readonly failures: string[] = [];
   readonly warnings: string[] = [];
-  readonly management = { polls: 0, failures: 0, samples: [] as string[] };
+  readonly management: PollStats = { polls: 0, failures: 0, samples: [] };
   peakRssBytes = 0;
   /** Wall time spent in attack phases. */
   attackMs = 0;
@@ -362,29 +349,6 @@ class Run {
     }
     return true;
   }
-
-  /** Polls management listings during the attack: rendering what attackers left must not fail. */
-  pollManagement(): () => void {
-    let busy = false;
-    let i = 0;
-    const paths = ['/api/queues', '/api/connections', '/api/overview', '/api/channels', '/api/exchanges'];
-    const timer = setInterval(() => {
-      if (busy || this.httpUrl === undefined || this.httpUrl === '' || this.isCrashed || this.stopping) return;
-      busy = true;
-      const path = paths[i++ % paths.length]!;
-      void httpGet(this.httpUrl, path, this.url)
-        .then((r) => {
-          this.management.polls++;
-          if (r !== 'ok' && !this.isCrashed && !this.stopping) {
-            this.management.failures++;
-            if (this.management.samples.length < 10) this.management.samples.push(`${path}: ${r}`);
-          }
-        })
-        .finally(() => (busy = false));
-    }, POLL_MS);
-    timer.unref();
-    return () => clearInterval(timer);
-  }
 }
 
 export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`), abort?: { aborted: boolean }): Promise<FuzzReport> {
@@ -406,7 +370,8 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
     log(`fuzzing ${run.url.replace(/\/\/[^@]*@/, '//')} seed ${o.seed}${o.rich ? ' (rich)' : ''}: ${o.frames} mutated frames, concurrency ${o.concurrency}${run.dataDir !== undefined ? `, data dir ${run.dataDir}` : ''}`);
     run.good = new GoodClient(run.url, `fuzz.good.${o.seed}.${randomBytes(3).toString('hex')}`);
     run.good.start();
-    stopPolling = run.pollManagement();
+    const poller = new ManagementPoller(() => (run.isCrashed || run.stopping ? undefined : { httpUrl: run.httpUrl, amqpUrl: run.url }), run.management);
+    stopPolling = () => poller.stop();
     const deadline = Date.now() + o.durationMs;
     const phases = o.restart && o.url === undefined ? [['phase 1', 0.6], ['phase 2', 1]] as const : [['attack', 1]] as const;
     for (let p = 0; p < phases.length; p++) {
