@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import { FrameReader } from '../../src/protocol/frame-reader';
-import { decodeMethodArgs, encodeMethodFrame, FRAME_METHOD, MethodId, methodName, replyCodeName } from '../../src/protocol/generated/amqp';
+import { decodeMethodArgs, encodeMethodFrame, FRAME_METHOD, MethodId, methodName, ReplyCode, replyCodeName } from '../../src/protocol/generated/amqp';
 import { Rng } from '../../src/protocol/test-support/random';
 import type { Frame } from './mutate';
 import { DELIVERY_METHODS, type ConsumerPolicy, type Pause, type Script } from './script';
@@ -275,7 +275,7 @@ class Attacker {
     const key = `${what} ${code} ${replyCodeName(code)}`;
     bump(this.stats.closes, key);
     if (what === 'connection.close') this.record.outcome = `closed by broker ${code} ${replyCodeName(code)}: ${text}`;
-    if (code === 541 && this.stats.internalErrors.length < 50) {
+    if (code === ReplyCode.InternalError && this.stats.internalErrors.length < 50) {
       this.stats.internalErrors.push({ text, connection: this.script.index, lastFrames: this.record.frames.slice(-5).map((f) => f.label) });
     }
   }

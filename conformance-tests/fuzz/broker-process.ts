@@ -56,11 +56,13 @@ export class BrokerProcess {
   private constructor(dataDir: string, logPath: string, extraArgs: string[], sources: string) {
     const args = ['-r', TS_REGISTER, join(sources, 'src', 'main.ts'), '--port', '0', '--bind', '127.0.0.1', '--http-port', '0', '--http-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs];
     mkdirSync(dirname(logPath), { recursive: true });
-    this.logFile = createWriteStream(logPath, { flags: 'a' });
+    this.logFile = createWriteStream(logPath);
     this.logFile.on('error', () => {
       // a log file we cannot write is not worth stopping the run for
     });
-    this.child = spawn(process.execPath, args, { cwd: sources, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', AMQP_URL: '' } });
+    // Its own process group: a Ctrl-C in the terminal reaches the fuzzer only, which then stops the broker itself
+    // (a broker shutting down on the terminal's SIGINT would look like a crash).
+    this.child = spawn(process.execPath, args, { cwd: sources, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', AMQP_URL: '' } });
     if (this.child.pid === undefined) throw new Error('could not spawn the broker');
     this.pid = this.child.pid;
     liveChildren.add(this.pid);

@@ -33,6 +33,8 @@ async function main(): Promise<number> {
     // A second Ctrl-C exits at once; the exit handler still kills the child broker by pid.
     else process.exit(130);
   });
+  // Terminated or hung up: exit through process.exit, so that the exit handler kills the child broker by pid.
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => process.exit(128 + (signal === 'SIGTERM' ? 15 : 1)));
   if (o.replay !== undefined) return (await replayCrashFile(o, o.replay)) ? 1 : 0;
   if (o.only !== undefined) return (await replayIndices(o, o.only)) ? 1 : 0;
   const report = await runFuzz(o, (line) => process.stdout.write(`${line}\n`), abort);

@@ -25,6 +25,8 @@ const PROGRESS_MS = 5000;
 const POLL_MS = 2000;
 const GOOD_DRAIN_MS = 30_000;
 const RECONNECT_WAIT_MS = 15_000;
+/** A phase ends as a failure when the attackers cannot get one mutated frame out for this long. */
+const STALL_MS = 60_000;
 /** How long a restarted broker is watched before attacks resume. */
 const RECOVERY_WATCH_MS = 1500;
 /** Client-side fallout (drops, failed logins) this long before a crash's fatal record is put down to the crash. */
@@ -204,14 +206,16 @@ class Run {
   }
 
   /** Runs attackers until the mutated-frame target, the deadline, a crash, or an abort. */
-  async attackUntil(mutatedTarget: number, deadline: number): Promise<'target' | 'crash' | 'deadline' | 'aborted'> {
+  async attackUntil(mutatedTarget: number, deadline: number): Promise<'target' | 'crash' | 'deadline' | 'aborted' | 'stalled'> {
     const control: AttackControl = { stopped: false };
     const t0 = Date.now();
     const running = new Set<Promise<void>>();
     const creds = credentialsOf(this.url);
     const target = targetOf(this.url);
     let lastProgress = Date.now();
-    let why: 'target' | 'crash' | 'deadline' | 'aborted' = 'target';
+    let lastMutated = this.stats.mutated;
+    let movedAt = Date.now();
+    let why: 'target' | 'crash' | 'deadline' | 'aborted' | 'stalled' = 'target';
     let crashAt = 0;
     void this.crashed.then((t) => (crashAt = t));
     for (;;) {
@@ -219,7 +223,12 @@ class Run {
       else if (this.aborted) why = 'aborted';
       else if (Date.now() >= deadline) why = 'deadline';
       else if (this.stats.mutated >= mutatedTarget) why = 'target';
+      else if (Date.now() - movedAt > STALL_MS) why = 'stalled';
       else {
+        if (this.stats.mutated !== lastMutated) {
+          lastMutated = this.stats.mutated;
+          movedAt = Date.now();
+        }
         while (running.size < this.o.concurrency && this.stats.mutated < mutatedTarget) {
           const script = buildScript(this.o.seed, this.nextIndex++, this.pools, this.o.rich, creds);
           const record = newRecord(script);
@@ -239,6 +248,10 @@ class Run {
         continue;
       }
       break;
+    }
+    if (why === 'stalled') {
+      this.failures.push(`no mutated frame could be sent for ${STALL_MS / 1000} s (${this.stats.mutated} so far): the broker stopped serving while its process ran`);
+      this.log(`\nSTALLED: ${this.progress(mutatedTarget)}\n`);
     }
     if (why === 'crash') {
       // Snapshot before the attackers that are still running finish and fall out of the in-flight set.
@@ -383,7 +396,7 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
         if (!(await run.restart(`crash ${run.crashes.length}`, true)) && !(await run.freshStart())) break;
         why = await run.attackUntil(target, deadline);
       }
-      if (why === 'crash' || why === 'aborted' || (run.failures.length > 0 && !o.keepGoing)) break;
+      if (why === 'crash' || why === 'aborted' || why === 'stalled' || (run.failures.length > 0 && !o.keepGoing)) break;
       if (why === 'deadline') {
         run.warnings.push(`duration cap reached after ${run.stats.mutated} of ${o.frames} mutated frames`);
         break;
