@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Exchange } from '../exchange/exchange';
 import { COUNTERS, MessageStats } from '../observability/stats';
-import { Decimal, Float32, MAX_NESTING, type FieldTable, type FieldValue } from '../protocol/field-table';
+import { Decimal, Float32, MAX_NESTING, WideTimestamp, type FieldTable, type FieldValue } from '../protocol/field-table';
 import type { Queue } from '../queue/queue';
 import type { PermissionRecord, UserRecord, VhostRecord } from '../store/store';
 import type { Binding } from '../vhost/bindings';
@@ -40,6 +40,7 @@ export function fieldValueToJson(value: FieldValue, depth = 0): Json {
       break;
   }
   if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (value instanceof WideTimestamp) return fieldValueToJson(value.seconds, depth);
   if (value instanceof Date) return Math.floor(value.getTime() / 1000);
   if (value instanceof Decimal) return value.digits / 10 ** value.places;
   if (value instanceof Float32) return Number.isFinite(value.value) ? value.value : String(value.value);

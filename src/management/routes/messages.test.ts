@@ -194,3 +194,40 @@ describe('POST /api/queues/{vh}/{q}/get', () => {
     expect((await call('GET', '/api/queues/%2F/q/get')).status).toBe(405);
   });
 });
+
+describe('POST /api/queues/{vh}/{q}/get never strands a message', () => {
+  const enqueue = (properties: Buffer, body = 'm') =>
+    f.vhosts.get('/')!.queues.get('q')!.enqueue({
+      id: 0, persistent: false, exchange: '', routingKey: 'q', properties, body: Buffer.from(body), expiration: -1, headers: undefined,
+    });
+
+  test('a timestamp beyond a Date is shown exactly (as a string past 2^53), not as null', async () => {
+    // headers { t: T 0x00ffffffffffffff }, timestamp property 2^40
+    enqueue(Buffer.from('2040' + '0000000b' + '0174' + '54' + '00ffffffffffffff' + '0000010000000000', 'hex'));
+    const res = await get('q', { ackmode: 'ack_requeue_true' });
+    expect(res.status).toBe(200);
+    expect(res.body[0].properties).toEqual({ headers: { t: '72057594037927935' }, timestamp: 2 ** 40 });
+  });
+
+  test('a message whose properties cannot be shown (what an older store may hold) is answered 500 and stays in its queue', async () => {
+    enqueue(Buffer.from('8000', 'hex'), 'stuck?');
+    enqueue(Buffer.alloc(0), 'fine');
+    const queue = f.vhosts.get('/')!.queues.get('q')!;
+    const res = await get('q', { ackmode: 'ack_requeue_true', count: 2 });
+    expect(res.status).toBe(500);
+    expect(queue.messageCount).toBe(2);
+    expect(queue.unackedCount).toBe(0);
+  });
+});
+
+describe('POST /api/exchanges/{vh}/{x}/publish: properties out of their wire range', () => {
+  test.each([
+    ['a timestamp past 2^64', { timestamp: 2 ** 65 }],
+    ['a priority over 255', { priority: 300 }],
+    ['a message-id over 255 bytes', { message_id: 'x'.repeat(256) }],
+  ])('%s is 400 and nothing is routed', async (_name, properties) => {
+    const res = await publish('q', 'p', { properties });
+    expect(res.status).toBe(400);
+    expect(f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(0);
+  });
+});

@@ -102,6 +102,36 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
+/** The publish body's properties as bytes; a value out of its wire range (a priority of 300, a short string of 256 bytes, a timestamp past 2^64) is 400. */
+function encodedProperties(properties: BasicProperties): Buffer {
+  try {
+    return encodeBasicProperties(properties);
+  } catch (err) {
+    // By name: Node's own range errors (Buffer writes) come from another realm under test runners.
+    const { name, message } = (err ?? {}) as { name?: unknown; message?: unknown };
+    if (name === 'RangeError' || name === 'TypeError') throw Errors.badRequest(`invalid properties: ${String(message)}`);
+    throw err;
+  }
+}
+
+/** One message of POST .../get, as RabbitMQ's rabbit_mgmt_wm_queue_get shows it. */
+function describeEntry(entry: QueueEntry, queue: Queue, truncate: number | undefined, auto: boolean): Record<string, unknown> {
+  const message = entry.message;
+  const payload =
+    truncate !== undefined && message.body.length >= truncate ? message.body.subarray(0, Math.max(0, truncate)) : message.body;
+  const asString = auto && isUtf8(payload);
+  return {
+    payload_bytes: message.body.length,
+    redelivered: entry.redelivered,
+    exchange: message.exchange,
+    routing_key: message.routingKey,
+    message_count: queue.messageCount,
+    properties: formatProperties(message.properties),
+    payload: asString ? payload.toString('utf8') : payload.toString('base64'),
+    payload_encoding: asString ? 'string' : 'base64',
+  };
+}
+
 const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'] as const;
 type AckMode = (typeof ACK_MODES)[number];
 
@@ -150,7 +180,7 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
             );
           }
 
-          const propertyBytes = encodeBasicProperties(properties);
+          const propertyBytes = encodedProperties(properties);
           const expiration = parseExpiration(propertyBytes);
           if (typeof expiration === 'string') {
             throw Errors.badRequest(`406 PRECONDITION_FAILED - invalid expiration '${properties.expiration ?? ''}': ${expiration}`);
@@ -221,29 +251,19 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
           const noAck = ackMode === 'ack_requeue_false';
           const taken: QueueEntry[] = [];
           const out: Record<string, unknown>[] = [];
-          for (let i = 0; i < count; i++) {
-            const entry = queue.take(noAck);
-            if (entry === undefined) break;
-            taken.push(entry);
-            const message = entry.message;
-            const payload =
-              truncate !== undefined && message.body.length >= truncate ? message.body.subarray(0, Math.max(0, truncate)) : message.body;
-            const asString = encoding === 'auto' && isUtf8(payload);
-            out.push({
-              payload_bytes: message.body.length,
-              redelivered: entry.redelivered,
-              exchange: message.exchange,
-              routing_key: message.routingKey,
-              message_count: queue.messageCount,
-              properties: formatProperties(message.properties),
-              payload: asString ? payload.toString('utf8') : payload.toString('base64'),
-              payload_encoding: asString ? 'string' : 'base64',
-            });
+          try {
+            for (let i = 0; i < count; i++) {
+              const entry = queue.take(noAck, (next) => out.push(describeEntry(next, queue, truncate, encoding === 'auto')));
+              if (entry === undefined) break;
+              taken.push(entry);
+            }
+          } finally {
+            // The requeue happens after every get, as RabbitMQ rejects (or closes the channel) only at the end:
+            // otherwise each get would see the same message again. It happens even when describing one failed, so
+            // no message is left out of its queue.
+            if (ackMode === 'ack_requeue_true' || ackMode === 'reject_requeue_true') queue.requeue(taken);
+            else if (ackMode === 'reject_requeue_false') for (const entry of taken) queue.settle(entry);
           }
-          // The requeue happens after every get, as RabbitMQ rejects (or closes the channel) only at the end:
-          // otherwise each get would see the same message again.
-          if (ackMode === 'ack_requeue_true' || ackMode === 'reject_requeue_true') queue.requeue(taken);
-          else if (ackMode === 'reject_requeue_false') for (const entry of taken) queue.settle(entry);
           return out;
         },
       },
