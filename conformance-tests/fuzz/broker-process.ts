@@ -137,6 +137,40 @@ export class BrokerProcess {
     return { code: this.exitCode!, graceful: true };
   }
 
+  /**
+   * The JavaScript stack of a broker whose event loop is stuck, through Node's own inspector: `node inspect -p`
+   * (SIGUSR1, then the debugger on 127.0.0.1:9229), pause, backtrace. Best effort: '' when it cannot attach.
+   */
+  stack(timeoutMs = 20_000): Promise<string> {
+    if (!this.running) return Promise.resolve('');
+    return new Promise((resolve) => {
+      const dbg = spawn(process.execPath, ['inspect', '-p', String(this.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      const collect = (d: Buffer): void => {
+        if (out.length < 1_000_000) out += d.toString('utf8');
+      };
+      dbg.stdout.on('data', collect);
+      dbg.stderr.on('data', collect);
+      dbg.stdin.on('error', () => {
+        // the debugger went away first
+      });
+      const steps = [
+        setTimeout(() => dbg.stdin.write('pause\n'), 1500),
+        setTimeout(() => dbg.stdin.write('backtrace\n'), 6000),
+        setTimeout(() => dbg.stdin.end('.exit\n'), 10_000),
+        setTimeout(() => dbg.kill('SIGKILL'), timeoutMs),
+      ];
+      dbg.on('close', () => {
+        for (const t of steps) clearTimeout(t);
+        const frames = out
+          .split('\n')
+          .map((l) => l.replace(/^(debug> )+/, ''))
+          .filter((l) => /^#\d+ /.test(l));
+        resolve(frames.join('\n'));
+      });
+    });
+  }
+
   /** SIGKILL by pid; safe to call at any time. */
   kill(): void {
     if (!this.running) return;

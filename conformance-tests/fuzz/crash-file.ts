@@ -29,11 +29,12 @@ export interface CrashFile {
   }>;
 }
 
-/** The records worth keeping for a crash noticed at `crashAt`: still open, or ended within `windowMs` before. */
+/** The records worth keeping for a crash at `crashAt`: open then, or ended within `windowMs` before. */
 export function suspects(records: Iterable<ConnectionRecord>, crashAt: number, windowMs = 3000): ConnectionRecord[] {
   const lastActivity = (r: ConnectionRecord): number => r.startedAt + (r.frames[r.frames.length - 1]?.t ?? 0);
+  // A connection opened after the crash (or after a hang began) cannot have caused it.
   return [...records]
-    .filter((r) => r.frames.length > 0 && (r.endedAt === undefined || r.endedAt >= crashAt - windowMs))
+    .filter((r) => r.frames.length > 0 && r.startedAt <= crashAt && (r.endedAt === undefined || r.endedAt >= crashAt - windowMs))
     .sort((a, b) => lastActivity(b) - lastActivity(a));
 }
 
@@ -70,10 +71,21 @@ export function readCrashFile(path: string): CrashFile {
 export function crashSignature(b: BrokerProcess | undefined): string {
   const fatal = b?.errors.find((r) => (r.level ?? 0) >= 60);
   if (fatal === undefined) return b !== undefined ? `exit ${b.exitCode}${b.exitSignal !== undefined ? ` ${b.exitSignal}` : ''}: ${b.stderr[0] ?? 'no fatal record'}` : 'external broker down';
-  // The first frame in the broker's sources outside the codec says which path crashed (the codec frames say only
-  // that a decode or an encode failed).
-  const frames = [...(fatal.err?.stack ?? '').matchAll(/\/(src\/[^\s():]+\.ts):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`);
-  const where = frames.find((f) => !f.startsWith('src/protocol/')) ?? frames[0] ?? '?';
+  const where = brokerFrame(fatal.err?.stack ?? '');
   const message = (fatal.err?.message ?? fatal.msg ?? '').replace(/"[^"]*"|'[^']*'/g, '"..."').replace(/\d{3,}/g, 'N').slice(0, 120);
   return `${fatal.err?.type ?? 'Error'}: ${message} @ ${where}`;
+}
+
+/**
+ * The first frame in the broker's sources outside the codec, 'src/queue/queue.ts:350': it says which path failed
+ * (the codec frames say only that a decode or an encode failed). Reads Error stacks and inspector backtraces.
+ */
+export function brokerFrame(stack: string): string {
+  const frames = [...stack.matchAll(/(?:^|[\s/(])(src\/[^\s():]+\.ts):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`);
+  return frames.find((f) => !f.startsWith('src/protocol/')) ?? frames[0] ?? '?';
+}
+
+/** The signature of a broker that stopped serving without exiting, from its inspector backtrace. */
+export function hangSignature(kind: 'hang' | 'memory', stack: string): string {
+  return `${kind === 'hang' ? 'HANG (event loop stuck)' : 'RSS over the bound'} @ ${stack === '' ? 'no stack' : brokerFrame(stack)}`;
 }

@@ -16,6 +16,7 @@ const BATCH = 10;
 const TICK_MS = 10;
 const PREFETCH = 100;
 const RECONNECT_MS = 200;
+const CLOSE_WAIT_MS = 3000;
 
 export interface GoodReport {
   queue: string;
@@ -144,7 +145,7 @@ export class GoodClient {
       this.unconfirmed += pending.size;
       pending.clear();
       this.publisherConn = undefined;
-      if (this.stopping) await conn.close().catch(() => undefined);
+      if (this.stopping) await within(conn.close().catch(() => undefined), CLOSE_WAIT_MS);
     }
   }
 
@@ -194,7 +195,7 @@ export class GoodClient {
       await closed;
     } finally {
       this.consumerConn = undefined;
-      if (this.stopping) await conn.close().catch(() => undefined);
+      if (this.stopping) await within(conn.close().catch(() => undefined), CLOSE_WAIT_MS);
     }
   }
 
@@ -208,8 +209,8 @@ export class GoodClient {
     while (this.inFlight > 0 && Date.now() < deadline && this.publisherConn !== undefined) await sleep(20);
     while (Date.now() < deadline && [...this.confirmed].some((n) => !this.delivered.has(n))) await sleep(50);
     this.stopping = true;
-    await Promise.all([this.publisherConn?.close().catch(() => undefined), this.consumerConn?.close().catch(() => undefined)]);
-    await within(Promise.all([this.publisherLoop, this.consumerLoop]), 3000);
+    await this.closeBoth();
+    await within(Promise.all([this.publisherLoop, this.consumerLoop]), CLOSE_WAIT_MS);
     const lost = [...this.confirmed].filter((n) => !this.delivered.has(n));
     return {
       queue: this.queue,
@@ -231,6 +232,11 @@ export class GoodClient {
   /** Stops without checking (Ctrl-C, aborted runs). */
   async abort(): Promise<void> {
     this.stopping = true;
-    await Promise.all([this.publisherConn?.close().catch(() => undefined), this.consumerConn?.close().catch(() => undefined)]);
+    await this.closeBoth();
+  }
+
+  /** connection.close on both, bounded: a hung broker never sends close-ok. */
+  private async closeBoth(): Promise<void> {
+    await within(Promise.all([this.publisherConn?.close().catch(() => undefined), this.consumerConn?.close().catch(() => undefined)]), CLOSE_WAIT_MS);
   }
 }

@@ -1,5 +1,70 @@
-/** The fuzz run's report as text: what was sent, what came back, what the good client saw, and the verdict. */
-import type { FuzzReport } from './run';
+/** The fuzz run's report: the verdict (what failed, what deserves a warning) and its text. */
+import type { AttackStats } from './attacker';
+import type { GoodReport } from './good-client';
+import type { Liveness, PollStats } from './liveness';
+import type { FuzzOptions } from './options';
+
+/** Client-side fallout (drops, failed logins) this long before a crash's fatal record is put down to the crash. */
+export const CRASH_SLACK_MS = 2000;
+
+export interface CrashInfo {
+  /** Error and the first broker source frame: crashes with the same signature are the same bug. */
+  signature: string;
+  phase: string;
+  frames: number;
+  mutated: number;
+  connections: number;
+  elapsedMs: number;
+  description: string;
+  file: string;
+}
+
+export interface RestartInfo {
+  why: string;
+  stop: string;
+  start: string;
+  ok: boolean;
+}
+
+export interface FuzzReport {
+  seed: number;
+  rich: boolean;
+  durationMs: number;
+  attackMs: number;
+  target: string;
+  stats: AttackStats;
+  crashes: CrashInfo[];
+  restarts: RestartInfo[];
+  good: GoodReport | undefined;
+  liveness: Liveness | undefined;
+  finalRestart: string | undefined;
+  peakRssMb: number | undefined;
+  maxRssMb: number;
+  management: PollStats;
+  brokerErrors: Array<{ message: string; count: number; stack: string }>;
+  failures: string[];
+  warnings: string[];
+  outDir: string;
+  dataDir: string | undefined;
+}
+
+/** What the verdict reads from a run. */
+export interface RunState {
+  o: FuzzOptions;
+  stats: AttackStats;
+  started: number;
+  attackMs: number;
+  crashes: CrashInfo[];
+  crashTimes: number[];
+  restarts: RestartInfo[];
+  failures: string[];
+  warnings: string[];
+  management: PollStats;
+  peakRssBytes: number;
+  aborted: boolean;
+  dataDirs: string[];
+  brokerErrors: Map<string, { count: number; stack: string }>;
+}
 
 function n(x: number): string {
   return x.toLocaleString('en-US');
@@ -62,4 +127,52 @@ export function formatReport(r: FuzzReport): string {
   if (r.dataDir !== undefined) out(`data directory kept for inspection: ${r.dataDir}`);
   out(r.failures.length === 0 ? 'RESULT: PASS (broker alive, nothing lost)' : `RESULT: FAIL\n  - ${r.failures.join('\n  - ')}`);
   return lines.join('\n');
+}
+
+/** The run's figures, and what failed or deserves a warning. */
+export function verdict(run: RunState, good: GoodReport | undefined, liveness: Liveness | undefined, finalRestart: string | undefined): FuzzReport {
+  const o = run.o;
+  const failures = [...run.failures];
+  const warnings = [...run.warnings];
+  if (run.crashes.length > 0) failures.push(`${run.crashes.length} broker crash(es) or hang(s)`);
+  if (good !== undefined) {
+    if (good.lost > 0) failures.push(`${good.lost} confirmed message(s) never delivered to the good client (e.g. ${good.lostSample.join(', ')})`);
+    if (good.foreign > 0) failures.push(`${good.foreign} message(s) on the good client's queue that it never published`);
+    if (good.unexpectedDisconnects > 0) failures.push(`the good client lost its connection ${good.unexpectedDisconnects} time(s) outside restarts: ${good.disconnectSamples.join('; ')}`);
+    if (good.confirmed === 0) failures.push('the good client got no confirm at all');
+  }
+  if (liveness !== undefined && !liveness.ok) failures.push(`liveness: amqp ${liveness.amqp}; overview ${liveness.overview}`);
+  if (liveness === undefined && run.crashes.length === 0 && !run.aborted) failures.push('liveness was not checked');
+  if (liveness !== undefined && Object.keys(liveness.management).length > 0) warnings.push(`management endpoints failing at the end: ${JSON.stringify(liveness.management)}`);
+  if (finalRestart !== undefined && finalRestart !== 'ok') failures.push(`final restart check: ${finalRestart}`);
+  const peakRssMb = run.dataDirs.length > 0 ? run.peakRssBytes / 2 ** 20 : undefined;
+  if (peakRssMb !== undefined && peakRssMb > o.maxRssMb) failures.push(`broker RSS peaked at ${peakRssMb.toFixed(0)} MiB, above the ${o.maxRssMb} MiB bound`);
+  const failedLogins = run.stats.handshakeFailures.filter((h) => !run.crashTimes.some((t) => h.at >= t - CRASH_SLACK_MS && h.at <= t + 30_000));
+  if (failedLogins.length > 0) warnings.push(`${failedLogins.length} valid login(s) not completed: ${failedLogins.slice(0, 5).map((h) => h.what).join('; ')}`);
+  if (run.stats.garbage.length > 0) warnings.push(`the broker sent ${run.stats.garbage.length} undecodable frame(s): ${run.stats.garbage.slice(0, 3).map((g) => g.error).join('; ')}`);
+  if (run.management.failures > 0) warnings.push(`${run.management.failures} management API poll(s) failed during the attack: ${run.management.samples.slice(0, 3).join('; ')}`);
+  if (run.stats.internalErrors.length > 0) warnings.push(`${run.stats.internalErrors.length}+ 541 INTERNAL_ERROR close(s): the broker threw on an input it should have refused cleanly`);
+  if (run.aborted) failures.push('interrupted');
+  const brokerErrors = [...run.brokerErrors.entries()].map(([message, v]) => ({ message, count: v.count, stack: v.stack }));
+  return {
+    seed: o.seed,
+    rich: o.rich,
+    durationMs: Date.now() - run.started,
+    attackMs: run.attackMs,
+    target: o.url ?? 'child broker',
+    stats: run.stats,
+    crashes: run.crashes,
+    restarts: run.restarts,
+    good,
+    liveness,
+    finalRestart,
+    peakRssMb,
+    maxRssMb: o.maxRssMb,
+    management: run.management,
+    brokerErrors,
+    failures,
+    warnings,
+    outDir: o.outDir,
+    dataDir: failures.length > 0 && run.dataDirs.length > 0 ? run.dataDirs.join(' ') : undefined,
+  };
 }

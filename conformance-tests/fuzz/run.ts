@@ -7,71 +7,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attack, newRecord, newStats, type AttackControl, type AttackStats, type ConnectionRecord, type Target } from './attacker';
 import { BrokerProcess, crashDescription } from './broker-process';
-import { crashSignature, rerunCommand, suspects, writeCrashFile } from './crash-file';
+import { crashSignature, hangSignature, rerunCommand, suspects, writeCrashFile } from './crash-file';
 import { GoodClient, type GoodReport } from './good-client';
 import { checkAmqp, checkLiveness, ManagementPoller, type Liveness, type PollStats } from './liveness';
 import type { FuzzOptions } from './options';
 import { buildScript, type Credentials } from './script';
+import { CRASH_SLACK_MS, verdict, type CrashInfo, type FuzzReport, type RestartInfo } from './report';
 import { makePools, type Pools } from './vocabulary';
+import { PROBE_TIMEOUT_MS, Watchdog, type DownKind } from './watchdog';
 import { sleep, within } from './time';
 
 const RECENT_RECORDS = 256;
 const PROGRESS_MS = 5000;
-const POLL_MS = 2000;
 const GOOD_DRAIN_MS = 30_000;
 const RECONNECT_WAIT_MS = 15_000;
 /** A phase ends as a failure when the attackers cannot get one mutated frame out for this long. */
 const STALL_MS = 60_000;
 /** How long a restarted broker is watched before attacks resume. */
 const RECOVERY_WATCH_MS = 1500;
-/** Client-side fallout (drops, failed logins) this long before a crash's fatal record is put down to the crash. */
-const CRASH_SLACK_MS = 2000;
-
-export interface CrashInfo {
-  /** Error and the first broker source frame: crashes with the same signature are the same bug. */
-  signature: string;
-  phase: string;
-  frames: number;
-  mutated: number;
-  connections: number;
-  elapsedMs: number;
-  description: string;
-  file: string;
-}
-
-export interface RestartInfo {
-  why: string;
-  stop: string;
-  start: string;
-  ok: boolean;
-}
-
-export interface FuzzReport {
-  seed: number;
-  rich: boolean;
-  durationMs: number;
-  attackMs: number;
-  target: string;
-  stats: AttackStats;
-  crashes: CrashInfo[];
-  restarts: RestartInfo[];
-  good: GoodReport | undefined;
-  liveness: Liveness | undefined;
-  finalRestart: string | undefined;
-  peakRssMb: number | undefined;
-  maxRssMb: number;
-  management: PollStats;
-  brokerErrors: Array<{ message: string; count: number; stack: string }>;
-  failures: string[];
-  warnings: string[];
-  outDir: string;
-  dataDir: string | undefined;
-}
 
 function credentialsOf(url: string): Credentials {
   const u = new URL(url);
@@ -82,20 +39,6 @@ function credentialsOf(url: string): Credentials {
 function targetOf(url: string): Target {
   const u = new URL(url);
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 5672 : Number(u.port) };
-}
-
-function canConnect(t: Target): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: t.host, port: t.port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-    s.setTimeout(3000, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /** State of a run, shared by its phases. */
@@ -122,9 +65,15 @@ class Run {
   peakRssBytes = 0;
   /** Wall time spent in attack phases. */
   attackMs = 0;
-  /** Resolves when the current broker is found dead (crash), with the time it was noticed. */
-  crashed: Promise<number> = new Promise<number>(() => undefined);
+  /** Resolves when the current broker is found down (crashed, hung, or over the RSS bound). */
+  crashed: Promise<void> = new Promise<void>(() => undefined);
+  private resolveDown: () => void = () => undefined;
   isCrashed = false;
+  downKind: DownKind = 'crash';
+  downAt = 0;
+  watchdog: Watchdog | undefined;
+  /** The last restart on the data directory did not come up (poisoned durable state). */
+  lastRestartFailed = false;
   /** Set while the runner itself stops the broker. */
   stopping = false;
   aborted = false;
@@ -163,30 +112,34 @@ class Run {
     this.broker = b;
     this.url = b.url;
     this.httpUrl = b.httpUrl;
-    this.isCrashed = false;
-    this.crashed = b.exited.then(() => {
-      if (this.stopping) return new Promise<number>(() => undefined);
-      this.isCrashed = true;
-      return Date.now();
+    this.armDown();
+    void b.exited.then(() => {
+      if (!this.stopping && this.broker === b) this.markDown('crash');
     });
   }
 
-  /** For --url: a crash is the port refusing connections twice in a row. */
-  watchExternal(): void {
-    let misses = 0;
-    this.crashed = new Promise<number>((resolve) => {
-      const timer = setInterval(() => {
-        void canConnect(targetOf(this.url)).then((ok) => {
-          misses = ok ? 0 : misses + 1;
-          if (misses >= 2) {
-            clearInterval(timer);
-            this.isCrashed = true;
-            resolve(Date.now());
-          }
-        });
-      }, POLL_MS);
-      timer.unref();
-    });
+  /** A fresh "down" signal for the broker now running. */
+  armDown(): void {
+    this.isCrashed = false;
+    this.crashed = new Promise<void>((resolve) => (this.resolveDown = resolve));
+    this.watchdog?.reset();
+  }
+
+  markDown(kind: DownKind): void {
+    if (this.isCrashed || this.stopping) return;
+    this.isCrashed = true;
+    this.downKind = kind;
+    this.downAt = Date.now();
+    this.resolveDown();
+  }
+
+  /** Probes the broker every 2 s while the attack runs (see watchdog.ts). */
+  startWatchdog(): void {
+    this.watchdog = new Watchdog(
+      () => (this.stopping || this.isCrashed || this.url === '' ? undefined : { target: targetOf(this.url), broker: this.broker }),
+      this.o.maxRssMb * 2 ** 20,
+      (kind) => this.markDown(kind),
+    );
   }
 
   remember(r: ConnectionRecord): void {
@@ -216,8 +169,6 @@ class Run {
     let lastMutated = this.stats.mutated;
     let movedAt = Date.now();
     let why: 'target' | 'crash' | 'deadline' | 'aborted' | 'stalled' = 'target';
-    let crashAt = 0;
-    void this.crashed.then((t) => (crashAt = t));
     for (;;) {
       if (this.isCrashed) why = 'crash';
       else if (this.aborted) why = 'aborted';
@@ -255,7 +206,7 @@ class Run {
     }
     if (why === 'crash') {
       // Snapshot before the attackers that are still running finish and fall out of the in-flight set.
-      await this.onCrash(crashAt === 0 ? Date.now() : crashAt);
+      await this.onDown();
     }
     control.stopped = true;
     await within(Promise.all(running), 15_000);
@@ -263,19 +214,40 @@ class Run {
     return why;
   }
 
-  private async onCrash(noticedAt: number): Promise<void> {
+  /** The broker is down: find out how, keep the evidence (crash file), and make sure the process is gone. */
+  private async onDown(): Promise<void> {
     this.good?.setOutage(true);
     const b = this.broker;
-    if (b !== undefined) await b.exited;
-    const fatal = b?.errors.find((r) => (r.level ?? 0) >= 60);
-    const crashAt = typeof fatal?.time === 'number' ? fatal.time : noticedAt;
+    const kind = this.downKind;
+    let description: string;
+    let signature: string;
+    let crashAt: number;
+    if (kind === 'crash') {
+      if (b !== undefined) await b.exited;
+      const fatal = b?.errors.find((r) => (r.level ?? 0) >= 60);
+      crashAt = typeof fatal?.time === 'number' ? fatal.time : this.downAt;
+      description = b !== undefined ? crashDescription(b) : 'the broker at --url refuses connections';
+      signature = crashSignature(b);
+    } else {
+      // Still running but not serving: take its stack before killing it.
+      crashAt = this.watchdog?.lastAnswerAt ?? this.downAt;
+      const stack = b !== undefined ? await b.stack() : '';
+      const rss = b !== undefined ? `${(b.lastRssBytes / 2 ** 20).toFixed(0)} MiB` : 'unknown';
+      description =
+        (kind === 'memory'
+          ? `RSS ${rss}, over the ${this.o.maxRssMb} MiB bound`
+          : `HANG: the process runs (RSS ${rss}) but new connections got no answer to their protocol header for ${(2 * PROBE_TIMEOUT_MS) / 1000} s`) +
+        (stack !== '' ? `\nits stack (inspector), innermost first:\n${stack}` : b !== undefined ? '\n(no stack: the inspector could not attach)' : '');
+      signature = hangSignature(kind, stack);
+      b?.kill();
+      if (b !== undefined) await b.exited;
+    }
     this.good?.excuseSince(crashAt - CRASH_SLACK_MS);
     this.crashTimes.push(crashAt);
-    const description = b !== undefined ? crashDescription(b) : 'the broker at --url stopped accepting connections';
     const n = this.crashes.length + 1;
     const file = writeCrashFile(
       this.o.outDir,
-      `crash-seed${this.o.seed}-${n}.json`,
+      `${kind === 'crash' ? 'crash' : 'hang'}-seed${this.o.seed}-${n}.json`,
       {
         seed: this.o.seed,
         rich: this.o.rich,
@@ -287,12 +259,15 @@ class Run {
       suspects([...this.inFlight, ...this.recent], crashAt),
       crashAt,
     );
-    this.crashes.push({ signature: crashSignature(b), phase: this.phase, frames: this.stats.frames, mutated: this.stats.mutated, connections: this.stats.connections, elapsedMs: Date.now() - this.started, description, file });
-    this.log(`\nBROKER CRASHED after ${this.stats.mutated} mutated frames (${this.stats.frames} frames, ${this.stats.connections} connections):\n${description}\ncrash file: ${file}\n`);
+    this.crashes.push({ signature, phase: this.phase, frames: this.stats.frames, mutated: this.stats.mutated, connections: this.stats.connections, elapsedMs: Date.now() - this.started, description, file });
+    const shown = description.split('\n');
+    const brief = shown.length > 30 ? [...shown.slice(0, 16), `    ... ${shown.length - 30} more frames ...`, ...shown.slice(-14)] : shown;
+    this.log(`\nBROKER ${kind === 'crash' ? 'CRASHED' : 'DOWN'} after ${this.stats.mutated} mutated frames (${this.stats.frames} frames, ${this.stats.connections} connections):\n${brief.join('\n')}\nfile: ${file}\n`);
   }
 
   /** Stops the broker (SIGTERM) and starts it again on the same data directory; the good client follows. */
   async restart(why: string, afterCrash: boolean): Promise<boolean> {
+    this.lastRestartFailed = true;
     const info: RestartInfo = { why, stop: '', start: '', ok: false };
     this.restarts.push(info);
     this.good?.setOutage(true);
@@ -337,6 +312,7 @@ class Run {
     }
     this.good?.setOutage(false);
     info.ok = true;
+    this.lastRestartFailed = false;
     return true;
   }
 
@@ -379,7 +355,7 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
   let finalRestart: string | undefined;
   try {
     if (o.url === undefined) await run.startBroker();
-    else run.watchExternal();
+    run.startWatchdog();
     log(`fuzzing ${run.url.replace(/\/\/[^@]*@/, '//')} seed ${o.seed}${o.rich ? ' (rich)' : ''}: ${o.frames} mutated frames, concurrency ${o.concurrency}${run.dataDir !== undefined ? `, data dir ${run.dataDir}` : ''}`);
     run.good = new GoodClient(run.url, `fuzz.good.${o.seed}.${randomBytes(3).toString('hex')}`);
     run.good.start();
@@ -409,7 +385,9 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
     if (!run.aborted) {
       // After a crash the broker is started once more on its data directory, so that the good client can still
       // check that nothing it had confirmed was lost (a crash must not lose confirmed messages either).
-      if (run.isCrashed && o.url === undefined && (run.failures.length === 0 || o.keepGoing)) await run.restart('after the crash, to drain the good client', true);
+      if (run.isCrashed && o.url === undefined && !run.lastRestartFailed && (run.failures.length === 0 || o.keepGoing)) {
+        await run.restart('after the crash, to drain the good client', true);
+      }
       if (!run.isCrashed && run.broker?.running !== false) {
         log(`draining the good client (up to ${GOOD_DRAIN_MS / 1000} s)...`);
         good = await run.good.finish(GOOD_DRAIN_MS);
@@ -427,6 +405,7 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
     }
   } finally {
     stopPolling();
+    run.watchdog?.stop();
     run.sampleRss();
     run.stopping = true;
     if (run.broker?.running === true) {
@@ -435,55 +414,8 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
     }
     run.broker?.kill();
   }
-  const r = report(run, good, liveness, finalRestart);
+  run.mergeBrokerErrors();
+  const r = verdict(run, good, liveness, finalRestart);
   if (r.failures.length === 0) for (const d of run.dataDirs) rmSync(d, { recursive: true, force: true });
   return r;
-}
-
-function report(run: Run, good: GoodReport | undefined, liveness: Liveness | undefined, finalRestart: string | undefined): FuzzReport {
-  const o = run.o;
-  const failures = [...run.failures];
-  const warnings = [...run.warnings];
-  if (run.crashes.length > 0) failures.push(`${run.crashes.length} broker crash(es)`);
-  if (good !== undefined) {
-    if (good.lost > 0) failures.push(`${good.lost} confirmed message(s) never delivered to the good client (e.g. ${good.lostSample.join(', ')})`);
-    if (good.foreign > 0) failures.push(`${good.foreign} message(s) on the good client's queue that it never published`);
-    if (good.unexpectedDisconnects > 0) failures.push(`the good client lost its connection ${good.unexpectedDisconnects} time(s) outside restarts: ${good.disconnectSamples.join('; ')}`);
-    if (good.confirmed === 0) failures.push('the good client got no confirm at all');
-  }
-  if (liveness !== undefined && !liveness.ok) failures.push(`liveness: amqp ${liveness.amqp}; overview ${liveness.overview}`);
-  if (liveness === undefined && run.crashes.length === 0 && !run.aborted) failures.push('liveness was not checked');
-  if (liveness !== undefined && Object.keys(liveness.management).length > 0) warnings.push(`management endpoints failing at the end: ${JSON.stringify(liveness.management)}`);
-  if (finalRestart !== undefined && finalRestart !== 'ok') failures.push(`final restart check: ${finalRestart}`);
-  const peakRssMb = run.dataDir !== undefined ? run.peakRssBytes / 2 ** 20 : undefined;
-  if (peakRssMb !== undefined && peakRssMb > o.maxRssMb) failures.push(`broker RSS peaked at ${peakRssMb.toFixed(0)} MiB, above the ${o.maxRssMb} MiB bound`);
-  const failedLogins = run.stats.handshakeFailures.filter((h) => !run.crashTimes.some((t) => h.at >= t - CRASH_SLACK_MS && h.at <= t + 30_000));
-  if (failedLogins.length > 0) warnings.push(`${failedLogins.length} valid login(s) not completed: ${failedLogins.slice(0, 5).map((h) => h.what).join('; ')}`);
-  if (run.stats.garbage.length > 0) warnings.push(`the broker sent ${run.stats.garbage.length} undecodable frame(s): ${run.stats.garbage.slice(0, 3).map((g) => g.error).join('; ')}`);
-  if (run.management.failures > 0) warnings.push(`${run.management.failures} management API poll(s) failed during the attack: ${run.management.samples.slice(0, 3).join('; ')}`);
-  if (run.stats.internalErrors.length > 0) warnings.push(`${run.stats.internalErrors.length}+ 541 INTERNAL_ERROR close(s): the broker threw on an input it should have refused cleanly`);
-  if (run.aborted) failures.push('interrupted');
-  run.mergeBrokerErrors();
-  const brokerErrors = [...run.brokerErrors.entries()].map(([message, v]) => ({ message, count: v.count, stack: v.stack }));
-  return {
-    seed: o.seed,
-    rich: o.rich,
-    durationMs: Date.now() - run.started,
-    attackMs: run.attackMs,
-    target: o.url ?? 'child broker',
-    stats: run.stats,
-    crashes: run.crashes,
-    restarts: run.restarts,
-    good,
-    liveness,
-    finalRestart,
-    peakRssMb,
-    maxRssMb: o.maxRssMb,
-    management: run.management,
-    brokerErrors,
-    failures,
-    warnings,
-    outDir: o.outDir,
-    dataDir: failures.length > 0 && run.dataDirs.length > 0 ? run.dataDirs.join(' ') : undefined,
-  };
 }
