@@ -91,9 +91,10 @@ async function filtered(pattern: string): Promise<{ names: string[]; ms: number;
 }
 
 /** Polls a queue's `policy` until it is `expected` (RabbitMQ applies policies asynchronously), or gives up. */
+/** The queue's policy once it is `expected`: RabbitMQ's management shows it with its stats, up to 5 s late. */
 async function policyOf(name: string, expected: string | undefined): Promise<unknown> {
   let policy: unknown;
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 100; i++) {
     policy = (await api('GET', queuePath(name))).body?.policy;
     if ((policy || undefined) === expected) break;
     await new Promise((r) => setTimeout(r, 100));
