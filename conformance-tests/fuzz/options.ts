@@ -60,8 +60,9 @@ export function defaultOptions(): FuzzOptions {
 export const USAGE = `Usage: npm run fuzz -- [options]
 
 Black-box fuzzing of Leveret's AMQP port: attacker connections log in and send valid and mutated frames of every
-class and method, while a well-behaved amqplib client publishes with confirms and consumes beside them. Ends with
-liveness checks; exits non-zero on a broker crash, a lost confirmed message, or a failed liveness check.
+class and method, while a well-behaved amqplib client publishes with confirms and consumes beside them. A watchdog
+opens a connection every 2 s: a broker that stops answering is a hang (its stack is taken with Node's inspector).
+Exits non-zero on a crash or hang, a lost confirmed message, or a failed liveness check.
 
   --frames N         mutated frames to send (default 200000)
   --seed S           seed (default: from the clock); the same seed gives the same frames per connection
@@ -72,8 +73,8 @@ liveness checks; exits non-zero on a broker crash, a lost confirmed message, or 
   --url URL          fuzz a running broker (amqp://user:pass@host:port); no restart phase
   --http-url URL     its management API (default http://<host>:15672)
   --no-restart       skip the stop/start phase of the child broker
-  --keep-going       after a crash, restart the broker and continue (counts every crash)
-  --max-rss-mb N     fail if the broker's RSS goes above N MiB (default 1024)
+  --keep-going       after a crash or hang, restart the broker and continue (lists every distinct one)
+  --max-rss-mb N     the broker is down when its RSS goes above N MiB (default 1024)
   --out DIR          crash files and broker logs (default .tmp/fuzz)
   --replay FILE      replay the connections recorded in a crash file against a fresh broker, one at a time,
                      then all together, and say which reproduces the crash

@@ -14,6 +14,7 @@ import { readCrashFile, type CrashFile } from './crash-file';
 import type { FuzzOptions } from './options';
 import { buildScript } from './script';
 import { makePools } from './vocabulary';
+import { Watchdog, type DownKind } from './watchdog';
 import { sleep } from './time';
 
 /** How long a broker is watched after a replay: long enough for the rich topologies' TTLs to fire. */
@@ -158,24 +159,33 @@ export async function replayIndices(o: FuzzOptions, indices: number[]): Promise<
   const out = (l: string): boolean => process.stdout.write(`${l}\n`);
   const brokers = new Brokers(o);
   const pools = makePools(o.seed);
+  let down: DownKind | undefined;
+  let watchdog: Watchdog | undefined;
   try {
     const b = await brokers.fresh();
+    const target = { host: '127.0.0.1', port: Number(new URL(b.url).port) };
+    watchdog = new Watchdog(() => (down === undefined ? { target, broker: b } : undefined), o.maxRssMb * 2 ** 20, (kind) => (down = kind));
     const creds = { user: 'guest', password: 'guest', vhost: '/' };
-    for (const index of indices) {
+    const stats = newStats();
+    for (let i = 0; i < indices.length; i++) {
+      const index = indices[i]!;
       const script = buildScript(o.seed, index, pools, o.rich, creds);
       const record = newRecord(script);
-      await attack({ host: '127.0.0.1', port: Number(new URL(b.url).port) }, script, newStats(), { stopped: false }, record);
-      const crashed = await crashedAfter(b);
-      out(`#${index} (${script.kind}): ${record.frames.length} frames, ${record.outcome}${crashed ? ' -> BROKER CRASHED' : ''}`);
-      if (crashed) {
+      await attack(target, script, stats, { stopped: false }, record);
+      if (i === indices.length - 1) await sleep(SETTLE_MS);
+      const failed = !b.running ? 'BROKER CRASHED' : down !== undefined ? `BROKER DOWN (${down})` : undefined;
+      if (indices.length <= 50 || failed !== undefined || i % 100 === 99) out(`#${index} (${script.kind}): ${record.frames.length} frames, ${record.outcome}${failed !== undefined ? ` -> ${failed}` : ''}`);
+      if (failed !== undefined) {
         out(record.frames.map((f) => `    ${f.mutated ? '*' : ' '} +${f.t}ms ${f.label}`).join('\n'));
-        out(`broker: ${crashDescription(b)}`);
+        out(`broker: ${b.running ? `still running; its stack:\n${await b.stack()}` : crashDescription(b)}`);
+        out(`after ${i + 1} of ${indices.length} connections (${stats.mutated} mutated frames)`);
         return true;
       }
     }
-    out('no crash');
+    out(`no crash or hang after ${indices.length} connections (${stats.mutated} mutated frames)`);
     return false;
   } finally {
+    watchdog?.stop();
     await brokers.done();
   }
 }

@@ -239,6 +239,7 @@ class Run {
           : `HANG: the process runs (RSS ${rss}) but new connections got no answer to their protocol header for ${(2 * PROBE_TIMEOUT_MS) / 1000} s`) +
         (stack !== '' ? `\nits stack (inspector), innermost first:\n${stack}` : b !== undefined ? '\n(no stack: the inspector could not attach)' : '');
       signature = hangSignature(kind, stack);
+      this.sampleRss();
       b?.kill();
       if (b !== undefined) await b.exited;
     }
