@@ -15,6 +15,7 @@ import { chance, weighted } from './vocabulary';
 /** Most frames kept per connection for the crash file and replay (a script is far shorter). */
 const MAX_RECORDED_FRAMES = 2000;
 const HANDSHAKE_WAIT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 const DRAIN_WAIT_MS = 3000;
 const SHORT_PAUSE_MS = 2;
 const REPLY_PAUSE_MS = 150;
@@ -439,11 +440,20 @@ export async function attack(target: Target, script: Script, stats: AttackStats,
   let socket: net.Socket;
   try {
     socket = await new Promise<net.Socket>((resolve, reject) => {
+      // A stuck broker's listen backlog fills up, and then the kernel drops SYNs for minutes: give up sooner.
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+      }, CONNECT_TIMEOUT_MS);
       const s = net.connect({ host: target.host, port: target.port }, () => {
+        clearTimeout(timer);
         s.off('error', reject);
         resolve(s);
       });
-      s.once('error', reject);
+      s.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
     });
   } catch (err) {
     stats.connectErrors++;

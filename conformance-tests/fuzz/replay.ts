@@ -167,11 +167,20 @@ export async function replayIndices(o: FuzzOptions, indices: number[]): Promise<
     watchdog = new Watchdog(() => (down === undefined ? { target, broker: b } : undefined), o.maxRssMb * 2 ** 20, (kind) => (down = kind));
     const creds = { user: 'guest', password: 'guest', vhost: '/' };
     const stats = newStats();
+    const played: string[] = [];
     for (let i = 0; i < indices.length; i++) {
       const index = indices[i]!;
+      if (down !== undefined) {
+        out(`BROKER DOWN (${down}) before connection #${index}, after ${i} of ${indices.length} connections (${stats.mutated} mutated frames); the last ones played:`);
+        out(played.slice(-5).join('\n'));
+        out(`broker: ${b.running ? `still running; its stack:\n${await b.stack()}` : crashDescription(b)}`);
+        return true;
+      }
       const script = buildScript(o.seed, index, pools, o.rich, creds);
       const record = newRecord(script);
       await attack(target, script, stats, { stopped: false }, record);
+      played.push(`  #${index} (${script.kind}): ${record.frames.length} frames, ${record.outcome}`);
+      if (played.length > 20) played.shift();
       if (i === indices.length - 1) await sleep(SETTLE_MS);
       const failed = !b.running ? 'BROKER CRASHED' : down !== undefined ? `BROKER DOWN (${down})` : undefined;
       if (indices.length <= 50 || failed !== undefined || i % 100 === 99) out(`#${index} (${script.kind}): ${record.frames.length} frames, ${record.outcome}${failed !== undefined ? ` -> ${failed}` : ''}`);
