@@ -20,6 +20,8 @@ const MAX_LOG_FILE_BYTES = 64 * 1024 * 1024;
 const RSS_SAMPLE_MS = 200;
 /** pino levels. */
 const WARN = 40;
+/** What Node prints on stderr when its inspector opens and closes: not the broker's output. */
+const INSPECTOR_CHATTER = /^(Debugger listening on |For help, see: https:\/\/nodejs\.org|Debugger attached\.|Debugger ending on |Waiting for the debugger to disconnect)/;
 const ERROR = 50;
 
 export interface BrokerRecord {
@@ -52,9 +54,13 @@ export class BrokerProcess {
   peakRssBytes = 0;
   lastRssBytes = 0;
   private onStarted: ((rec: BrokerRecord) => void) | undefined;
+  /** host:port of the inspector, once SIGUSR1 has opened it. */
+  private inspector: string | undefined;
 
   private constructor(dataDir: string, logPath: string, extraArgs: string[], sources: string) {
-    const args = ['-r', TS_REGISTER, join(sources, 'src', 'main.ts'), '--port', '0', '--bind', '127.0.0.1', '--http-port', '0', '--http-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs];
+    // --inspect-port=0: if the broker ever has to be looked into (stack()), its inspector takes a free port
+    // rather than 9229, which another process may hold.
+    const args = ['--inspect-port=0', '-r', TS_REGISTER, join(sources, 'src', 'main.ts'), '--port', '0', '--bind', '127.0.0.1', '--http-port', '0', '--http-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs];
     mkdirSync(dirname(logPath), { recursive: true });
     this.logFile = createWriteStream(logPath);
     this.logFile.on('error', () => {
@@ -78,6 +84,9 @@ export class BrokerProcess {
     });
     this.lines(this.child.stdout!, (line) => this.onStdout(line));
     this.lines(this.child.stderr!, (line) => {
+      const inspector = /^Debugger listening on ws:\/\/([^/]+)\//.exec(line);
+      if (inspector !== null) this.inspector = inspector[1];
+      if (INSPECTOR_CHATTER.test(line)) return;
       if (this.stderr.length < 2000) this.stderr.push(line);
       this.keep(`[stderr] ${line}`, true);
     });
@@ -138,13 +147,22 @@ export class BrokerProcess {
   }
 
   /**
-   * The JavaScript stack of a broker whose event loop is stuck, through Node's own inspector: `node inspect -p`
-   * (SIGUSR1, then the debugger on 127.0.0.1:9229), pause, backtrace. Best effort: '' when it cannot attach.
+   * The JavaScript stack of a broker whose event loop is stuck, through Node's own inspector: SIGUSR1 opens it
+   * (on the free port chosen at spawn), then `node inspect host:port`, pause, backtrace. Best effort: '' when it
+   * cannot attach.
    */
-  stack(timeoutMs = 20_000): Promise<string> {
-    if (!this.running) return Promise.resolve('');
+  async stack(timeoutMs = 20_000): Promise<string> {
+    if (!this.running) return '';
+    try {
+      process.kill(this.pid, 'SIGUSR1');
+    } catch {
+      return '';
+    }
+    for (let waited = 0; this.inspector === undefined && waited < 3000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    const address = this.inspector;
+    if (address === undefined || !this.running) return '';
     return new Promise((resolve) => {
-      const dbg = spawn(process.execPath, ['inspect', '-p', String(this.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const dbg = spawn(process.execPath, ['inspect', address], { stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
       const collect = (d: Buffer): void => {
         if (out.length < 1_000_000) out += d.toString('utf8');
