@@ -2,8 +2,10 @@
  * One fuzz run: start Leveret as a child process on a temp data directory (or aim at --url), start the
  * well-behaved client, run attacker connections (bounded concurrency) until the mutated-frame target, with a
  * stop/start of the broker on the same data directory between two attack phases; then drain the good client, check
- * liveness, restart once more, and report. On a crash: a crash file with the seed, the broker's stack and every
- * suspect connection's frames; then stop, or with --keep-going restart and go on.
+ * liveness, restart once more, and report. The broker is down when it exits (a crash) or, watched every 2 s, stops
+ * answering new connections or outgrows the RSS bound (a hang: its stack is taken through the inspector, then it is
+ * killed). Either way: a file with the seed, the broker's stack and every suspect connection's frames; then stop,
+ * or with --keep-going restart and go on.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
