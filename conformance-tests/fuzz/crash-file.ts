@@ -85,7 +85,20 @@ export function brokerFrame(stack: string): string {
   return frames.find((f) => !f.startsWith('src/protocol/')) ?? frames[0] ?? '?';
 }
 
-/** The signature of a broker that stopped serving without exiting, from its inspector backtrace. */
+/**
+ * The signature of a broker that stopped serving without exiting, from its inspector backtrace: the broker frame
+ * that repeats most (the loop it is stuck in), else the first broker frame; where the stack was caught inside the
+ * loop varies from one sample to the next, the loop does not.
+ */
 export function hangSignature(kind: 'hang' | 'memory', stack: string): string {
-  return `${kind === 'hang' ? 'HANG (event loop stuck)' : 'RSS over the bound'} @ ${stack === '' ? 'no stack' : brokerFrame(stack)}`;
+  const what = kind === 'hang' ? 'HANG (event loop stuck)' : 'RSS over the bound';
+  if (stack === '') return `${what} @ no stack`;
+  const counts = new Map<string, number>();
+  for (const m of stack.matchAll(/^#\d+ (\S+) (src\/[^\s:]+\.ts):(\d+)/gm)) {
+    if (m[2]!.startsWith('src/protocol/')) continue;
+    const key = `${m[1]} ${m[2]}:${m[3]}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const [loop, n] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  return n > 2 ? `${what} in a loop through ${loop} (x${n} in the sampled stack)` : `${what} @ ${brokerFrame(stack)}`;
 }
