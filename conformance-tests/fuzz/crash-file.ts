@@ -100,5 +100,5 @@ export function hangSignature(kind: 'hang' | 'memory', stack: string): string {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const [loop, n] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
-  return n > 2 ? `${what} in a loop through ${loop} (x${n} in the sampled stack)` : `${what} @ ${brokerFrame(stack)}`;
+  return n > 2 ? `${what} in a loop through ${loop}` : `${what} @ ${brokerFrame(stack)}`;
 }

@@ -29,6 +29,8 @@ const GOOD_DRAIN_MS = 30_000;
 const RECONNECT_WAIT_MS = 15_000;
 /** A phase ends as a failure when the attackers cannot get one mutated frame out for this long. */
 const STALL_MS = 60_000;
+/** --keep-going: down again this soon after a restart, twice, means the data directory itself is poisoned. */
+const POISONED_WITHIN_MS = 60_000;
 /** How long a restarted broker is watched before attacks resume. */
 const RECOVERY_WATCH_MS = 1500;
 
@@ -76,6 +78,8 @@ class Run {
   watchdog: Watchdog | undefined;
   /** The last restart on the data directory did not come up (poisoned durable state). */
   lastRestartFailed = false;
+  /** When the broker last came back up on an existing data directory (0: never restarted, or a fresh one). */
+  upSince = 0;
   /** Set while the runner itself stops the broker. */
   stopping = false;
   aborted = false;
@@ -316,6 +320,7 @@ class Run {
     this.good?.setOutage(false);
     info.ok = true;
     this.lastRestartFailed = false;
+    this.upSince = Date.now();
     return true;
   }
 
@@ -332,6 +337,7 @@ class Run {
       this.failures.push(`broker did not start on a fresh data directory: ${(err as Error).message.split('\n')[0]}`);
       return false;
     }
+    this.upSince = 0;
     this.log(`(keep-going: a fresh data directory, ${this.dataDir})`);
     if (this.good !== undefined) {
       await this.good.abort();
@@ -371,8 +377,15 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
       run.phase = name;
       const target = Math.ceil(o.frames * share);
       let why = await run.attackUntil(target, deadline);
+      let quickDowns = 0;
       while (why === 'crash' && o.keepGoing && o.url === undefined && !run.aborted) {
-        if (!(await run.restart(`crash ${run.crashes.length}`, true)) && !(await run.freshStart())) break;
+        // Down again soon after coming back on the same directory: the durable state itself brings it down.
+        quickDowns = run.upSince !== 0 && run.downAt - run.upSince < POISONED_WITHIN_MS ? quickDowns + 1 : 0;
+        if (quickDowns >= 2) {
+          run.failures.push(`the broker went down again within ${POISONED_WITHIN_MS / 1000} s of each restart on its data directory (${run.crashes[run.crashes.length - 1]?.signature ?? '?'}): poisoned durable state`);
+          quickDowns = 0;
+          if (!(await run.freshStart())) break;
+        } else if (!(await run.restart(`crash ${run.crashes.length}`, true)) && !(await run.freshStart())) break;
         why = await run.attackUntil(target, deadline);
       }
       if (why === 'crash' || why === 'aborted' || why === 'stalled' || (run.failures.length > 0 && !o.keepGoing)) break;
