@@ -29,8 +29,9 @@ class Recorder implements QueueHooks {
 
   unused(): void {}
 
-  deadLetter(_queue: Queue, message: Message, reason: DeathReason): void {
+  deadLetter(_queue: Queue, message: Message, reason: DeathReason, release?: () => void): void {
     this.deaths.push({ body: message.body.toString(), reason, at: Date.now() });
+    release?.();
   }
 }
 
@@ -238,7 +239,10 @@ describe('timers after the store is closed', () => {
         arguments: { 'x-message-ttl': 30, 'x-dead-letter-exchange': 'dlx' },
         settings: parseQueueArguments({ 'x-message-ttl': 30, 'x-dead-letter-exchange': 'dlx' }),
       },
-      { unused: () => undefined, deadLetter: (_q, m) => void dead.push(m.body.toString()) },
+      { unused: () => undefined, deadLetter: (_q, m, _r, release) => {
+        dead.push(m.body.toString());
+        release?.();
+      } },
       { store, queueId },
     );
     queue.enqueue(message('a'));

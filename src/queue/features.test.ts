@@ -62,8 +62,9 @@ class Recorder implements QueueHooks {
     this.unusedAt.push(Date.now());
   }
 
-  deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
+  deadLetter(queue: Queue, message: Message, reason: DeathReason, release?: () => void): void {
     this.deaths.push({ body: message.body.toString(), reason, queue: queue.name, at: Date.now(), message });
+    release?.();
   }
 
   get summary(): Array<[string, DeathReason]> {

@@ -57,9 +57,10 @@ export interface QueueHooks {
   unused(queue: Queue): void;
   /**
    * A message leaves the queue for its dead-letter exchange (x-dead-letter-exchange is set). Called before the
-   * queue lets go of the stored original, so a crash in between can duplicate but not lose it.
+   * queue lets go of the stored original, which `release` (given when there is one) does once the copy is safely
+   * in its targets: a crash in between can duplicate the message but not lose it.
    */
-  deadLetter?(queue: Queue, message: Message, reason: DeathReason): void;
+  deadLetter?(queue: Queue, message: Message, reason: DeathReason, release?: () => void): void;
   /**
    * A message leaves the queue without being delivered, to be kept aside (quarantined): it could not be read back
    * from the store, or delivering it failed twice. Called before the queue lets go of the stored entry.
@@ -353,8 +354,9 @@ export class Queue {
     if (this.unackedCount > 0) this.unackedCount--;
     if (entry.state === EntryState.Gone) return;
     entry.state = EntryState.Gone;
-    if (rejected && this.settings.deadLetterExchange !== undefined && !this.deleted) {
-      this.hooks.deadLetter?.(this, entry.message, 'rejected');
+    if (rejected && this.settings.deadLetterExchange !== undefined && !this.deleted && this.hooks.deadLetter !== undefined) {
+      this.hooks.deadLetter(this, entry.message, 'rejected', () => this.unstore(entry));
+      return;
     }
     this.unstore(entry);
   }
@@ -378,9 +380,10 @@ export class Queue {
   /** Takes a ready entry (already out of its list, bytes uncounted) out of the queue for `reason`. */
   private drop(entry: QueueEntry, reason: DeathReason): void {
     entry.state = EntryState.Gone;
-    if (this.settings.deadLetterExchange !== undefined) {
+    if (this.settings.deadLetterExchange !== undefined && this.hooks.deadLetter !== undefined) {
       try {
-        this.hooks.deadLetter?.(this, entry.message, reason);
+        this.hooks.deadLetter(this, entry.message, reason, () => this.unstore(entry));
+        return;
       } catch (err) {
         // A fault in dead-lettering one message must not stop the expiry or the delivery it happened in.
         this.contained(err, 'dead-lettering');

@@ -96,7 +96,10 @@ describe.each(RESTARTABLE_STORES)('poisoned stored entries are set aside (%s)', 
     await store.flush();
     const reported: Reported = { setAside: [], errors: [] };
     const deadLettered: string[] = [];
-    const hooks = { ...hooksFor(reported, store), deadLetter: (_q: Queue, m: { body: Buffer }) => void deadLettered.push(m.body.toString()) };
+    const hooks = { ...hooksFor(reported, store), deadLetter: (_q: Queue, m: { body: Buffer }, _r: unknown, release?: () => void) => {
+      deadLettered.push(m.body.toString());
+      release?.();
+    } };
     const queue = new Queue({ ...OPTIONS, settings: { ...queueSettings(), deadLetterExchange: 'dlx' } }, hooks, { store, queueId });
     queue.recover(store.queueStats(queueId));
     await new Promise((resolve) => setTimeout(resolve, 30));

@@ -6,7 +6,8 @@ import { Exchange } from '../exchange/exchange';
 import { exchangeType } from '../exchange/registry';
 import { routeMessage, type RoutingSubject } from '../exchange/router';
 import { ArgumentError, DEFAULT_SETTINGS, parseQueueArguments, type QueueSettings } from '../queue/arguments';
-import { deadLetterProperties, isDeadLetterCycle, publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
+import { publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
+import { DeadLetters, MAX_PENDING_DEAD_LETTERS } from './dead-letters';
 import { Deduplicator } from '../queue/deduplicate';
 import { headersOf, storedMessageProblem, type Message, type StoredMessageParts } from '../queue/message';
 import { Queue, type QueueOptions } from '../queue/queue';
@@ -116,13 +117,23 @@ export class VirtualHost {
   limits: VhostLimits = {};
   private readonly queueHooks = {
     unused: (queue: Queue): void => void this.removeQueue(queue),
-    deadLetter: (queue: Queue, message: Message, reason: DeathReason): void => this.deadLetter(queue, message, reason),
+    deadLetter: (queue: Queue, message: Message, reason: DeathReason, release?: () => void): void =>
+      this.deadLetters.deadLetter(queue, message, reason, release),
     setAside: (queue: Queue, message: StoredMessageParts, reason: string): void => this.setAside(queue.name, message, reason),
     error: (queue: Queue, err: unknown, during: string): void =>
       this.events?.internalError(err, { vhost: this.name, queue: queue.name, during }),
   };
-  /** Nesting of dead-letter routing (a dead-lettered copy can overflow its target, which dead-letters again). */
-  private deadLetterDepth = 0;
+  /** Dead-lettering, as a work list (dead-letters.ts): a copy can overflow its target, which dead-letters again. */
+  private readonly deadLetters = new DeadLetters({
+    exchange: (name) => this.exchanges.get(name),
+    route: (exchange, subject, out, visited, scratch) => this.route(exchange, subject, out, visited, scratch),
+    error: (err, queue) => this.events?.internalError(err, { vhost: this.name, queue, during: 'dead-lettering' }),
+    overflowed: (dropped) =>
+      this.events?.internalError(new Error(`${dropped} dead-letter copies dropped: ${MAX_PENDING_DEAD_LETTERS} were waiting`), {
+        vhost: this.name,
+        during: 'dead-lettering',
+      }),
+  });
   private readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
 
   constructor(
@@ -406,51 +417,6 @@ export class VirtualHost {
     exchange.stats.publish_out += targets.size;
     for (const target of targets) (target as Queue).enqueue(message);
     return targets.size;
-  }
-
-  // ---- dead lettering -------------------------------------------------------------------------
-
-  /**
-   * Publishes a copy of `message` to `queue`'s dead-letter exchange with the x-death history updated, as RabbitMQ
-   * does: routed with the dead-letter routing key, or else the keys the message was published with; copies that
-   * would close an automatic cycle (no rejection in it) are dropped; a missing exchange drops the message.
-   */
-  private deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
-    const exchangeName = queue.settings.deadLetterExchange;
-    if (exchangeName === undefined) return;
-    const exchange = this.exchanges.get(exchangeName);
-    if (exchange === undefined || this.deadLetterDepth > 16) return;
-    const keys = message.routingKeys ?? publishedRoutingKeys(message, headersOf(message));
-    const deadLetterKey = queue.settings.deadLetterRoutingKey;
-    const copy: Message = {
-      id: 0,
-      persistent: message.persistent,
-      exchange: exchangeName,
-      routingKey: deadLetterKey ?? message.routingKey,
-      properties: deadLetterProperties(message, queue.name, reason, keys, Date.now()),
-      body: message.body,
-      expiration: -1,
-      headers: undefined,
-      routingKeys: deadLetterKey === undefined ? keys : [deadLetterKey],
-    };
-    const headers = headersOf(copy);
-    const targets = new Set<object>();
-    const visited = new Set<Exchange>();
-    const scratch = new Set<object>();
-    for (const routingKey of copy.routingKeys as readonly string[]) {
-      visited.clear();
-      this.route(exchange, { routingKey, headers: () => headers }, targets, visited, scratch);
-    }
-    this.deadLetterDepth++;
-    try {
-      for (const target of targets) {
-        const targetQueue = target as Queue;
-        if (isDeadLetterCycle(headers, targetQueue.name)) continue;
-        targetQueue.enqueue(copy);
-      }
-    } finally {
-      this.deadLetterDepth--;
-    }
   }
 
   // ---- quarantine ------------------------------------------------------------------------------

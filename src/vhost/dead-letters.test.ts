@@ -1,0 +1,92 @@
+/**
+ * Dead-letter cascades run as a work list with a budget per turn: queues that overflow into each other (x-max-length
+ * with a dead-letter exchange they are all bound to) used to recurse through enqueue -> drop-head -> dead-letter ->
+ * enqueue in one event-loop turn, fanning out until the broker stopped answering (found by npm run fuzz -- --rich).
+ */
+import { MemoryStore } from '../store/memory';
+import type { QueueEntry } from '../queue/message';
+import { VirtualHost } from './vhost';
+import { MAX_PENDING_DEAD_LETTERS } from './dead-letters';
+
+const OWNER = {};
+
+function publish(vhost: VirtualHost, exchange: string, body: string): void {
+  const x = vhost.exchangeOrDie(exchange);
+  const out = new Set<object>();
+  const message = { id: 0, persistent: false, exchange, routingKey: '', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
+  vhost.route(x, { routingKey: '', headers: () => undefined }, out, new Set(), new Set());
+  for (const q of out) (q as { enqueue(m: typeof message): boolean }).enqueue(message);
+}
+
+function meshOf(vhost: VirtualHost, n: number): string[] {
+  vhost.declareExchange({ name: 'fx', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
+  const names = Array.from({ length: n }, (_, i) => `q${i}`);
+  for (const name of names) {
+    vhost.declareQueue(
+      { name, passive: false, durable: false, exclusive: false, autoDelete: false, arguments: { 'x-max-length': 1, 'x-dead-letter-exchange': 'fx' } },
+      OWNER,
+    );
+    vhost.bindQueue(name, 'fx', '', {}, OWNER);
+  }
+  return names;
+}
+
+async function settled(vhost: VirtualHost): Promise<void> {
+  const pending = (): number => (vhost as unknown as { deadLetters: { pending: number } }).deadLetters.pending;
+  for (let i = 0; i < 10_000 && pending() > 0; i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(pending()).toBe(0);
+}
+
+test('queues overflowing into each other through one fanout exchange: every turn stays short, and the cascade ends', async () => {
+  const vhost = new VirtualHost('/', new MemoryStore());
+  const names = meshOf(vhost, 6);
+  let longest = 0;
+  for (let i = 0; i < 20; i++) {
+    const started = performance.now();
+    publish(vhost, 'fx', `m${i}`);
+    longest = Math.max(longest, performance.now() - started);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await settled(vhost);
+  // The budget bounds a turn: 2,048 copies of a few hundred bytes each, far under this.
+  expect(longest).toBeLessThan(1000);
+  // Each queue holds its one newest message; every copy carries the deaths that brought it there, no queue twice.
+  for (const name of names) {
+    const q = vhost.queueOrDie(name);
+    expect(q.messageCount).toBe(1);
+  }
+});
+
+test('a single dead-lettering is still delivered before the call returns (a reject, an expiry)', () => {
+  const vhost = new VirtualHost('/', new MemoryStore());
+  vhost.declareExchange({ name: 'dlx', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
+  vhost.declareQueue({ name: 'dlq', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, OWNER);
+  vhost.bindQueue('dlq', 'dlx', '', {}, OWNER);
+  vhost.declareQueue(
+    { name: 'src', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: { 'x-dead-letter-exchange': 'dlx' } },
+    OWNER,
+  );
+  vhost.declareExchange({ name: 'in', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
+  vhost.bindQueue('src', 'in', '', {}, OWNER);
+  publish(vhost, 'in', 'rejected');
+  const src = vhost.queueOrDie('src');
+  const entry = src.take(false) as QueueEntry;
+  src.settle(entry, true);
+  expect(vhost.queueOrDie('dlq').messageCount).toBe(1);
+});
+
+test(`more than ${MAX_PENDING_DEAD_LETTERS} copies waiting: further ones are dropped and reported, never queued without bound`, async () => {
+  const errors: string[] = [];
+  const vhost = new VirtualHost('/', new MemoryStore(), undefined, undefined, {
+    internalError: (err) => errors.push((err as Error).message),
+    setAside: () => {},
+  });
+  const names = meshOf(vhost, 8);
+  for (let i = 0; i < 3; i++) publish(vhost, 'fx', `m${i}`);
+  const pending = (vhost as unknown as { deadLetters: { pending: number } }).deadLetters.pending;
+  expect(pending).toBeLessThanOrEqual(MAX_PENDING_DEAD_LETTERS);
+  await settled(vhost);
+  for (const name of names) expect(vhost.queueOrDie(name).messageCount).toBe(1);
+  expect(errors.length).toBeGreaterThan(0);
+  expect(errors.every((e) => /dead-letter copies dropped/.test(e))).toBe(true);
+}, 60_000);
