@@ -119,8 +119,9 @@ export function formatReport(r: FuzzReport): string {
       if (frame !== '') out(`           at ${frame.slice(0, 220)}`);
     }
   }
+  if (s.echoedBytes > 0) out(`echoed bytes       ${n(s.echoedBytes)} method(s) carried back non-UTF-8 bytes a client sent (as RabbitMQ does)`);
   if (s.internalErrors.length > 0) {
-    out('541 INTERNAL_ERROR closes (last frames of the connection):');
+    out('541 INTERNAL_ERROR - internal error closes (last frames of the connection):');
     for (const e of s.internalErrors.slice(0, 5)) out(`  #${e.connection}: ${e.text.slice(0, 160)} <- ${e.lastFrames.join(' | ').slice(0, 300)}`);
   }
   for (const w of r.warnings) out(`WARNING: ${w}`);
