@@ -90,3 +90,26 @@ test(`more than ${MAX_PENDING_DEAD_LETTERS} copies waiting: further ones are dro
   expect(errors.length).toBeGreaterThan(0);
   expect(errors.every((e) => /dead-letter copies dropped/.test(e))).toBe(true);
 }, 60_000);
+
+test('the budget is per turn, shared by every dead-lettering in it: an expiry pass of thousands spreads over turns, nothing lost', async () => {
+  const vhost = new VirtualHost('/', new MemoryStore());
+  vhost.declareExchange({ name: 'dlx', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
+  vhost.declareQueue({ name: 'dlq', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, OWNER);
+  vhost.bindQueue('dlq', 'dlx', '', {}, OWNER);
+  vhost.declareQueue(
+    { name: 'src', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: { 'x-dead-letter-exchange': 'dlx' } },
+    OWNER,
+  );
+  vhost.declareExchange({ name: 'in', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
+  vhost.bindQueue('src', 'in', '', {}, OWNER);
+  for (let i = 0; i < 3000; i++) publish(vhost, 'in', `m${i}`);
+  const src = vhost.queueOrDie('src');
+  const taken: QueueEntry[] = [];
+  for (let e = src.take(false); e !== undefined; e = src.take(false)) taken.push(e);
+  for (const entry of taken) src.settle(entry, true);
+  const dlq = vhost.queueOrDie('dlq');
+  expect(dlq.messageCount).toBeLessThan(3000);
+  expect(dlq.messageCount).toBeGreaterThan(0);
+  await settled(vhost);
+  expect(dlq.messageCount).toBe(3000);
+});

@@ -46,15 +46,18 @@ interface Job {
 export class DeadLetters {
   private readonly jobs = new Deque<Job>();
   private running = false;
-  private scheduled = false;
+  /** Jobs run in this event-loop turn; set back to 0 by nextTurn. */
+  private spent = 0;
+  private turnScheduled = false;
   private droppedThisTurn = 0;
   // Per-copy scratch for routing, reused.
   private readonly targets = new Set<object>();
   private readonly visited = new Set<Exchange>();
   private readonly scratch = new Set<object>();
-  private readonly runLater = (): void => {
-    this.scheduled = false;
-    this.run();
+  private readonly nextTurn = (): void => {
+    this.turnScheduled = false;
+    this.spent = 0;
+    if (this.jobs.length > 0) this.run();
   };
 
   constructor(private readonly host: DeadLetterHost) {}
@@ -96,12 +99,21 @@ export class DeadLetters {
     if (!this.running) this.run();
   }
 
-  /** Runs jobs, the ones they add included, up to the budget; the rest on the next turn. */
+  /**
+   * Runs jobs, the ones they add included, while this turn's budget lasts (it is shared by every caller in the turn:
+   * an expiry pass dead-letters thousands of entries, each of which calls here); the rest run on the next turns.
+   */
   private run(): void {
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      setImmediate(this.nextTurn);
+    }
     this.running = true;
-    let budget = BUDGET_PER_TURN;
     try {
-      for (let job = this.jobs.shift(); job !== undefined; job = this.jobs.shift()) {
+      while (this.spent < BUDGET_PER_TURN) {
+        const job = this.jobs.shift();
+        if (job === undefined) break;
+        this.spent++;
         try {
           this.deliver(job);
         } catch (err) {
@@ -109,14 +121,9 @@ export class DeadLetters {
         } finally {
           job.release?.();
         }
-        if (--budget === 0) break;
       }
     } finally {
       this.running = false;
-    }
-    if (this.jobs.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.runLater);
     }
   }
 
