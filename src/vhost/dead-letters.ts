@@ -13,6 +13,8 @@ const BUDGET_PER_TURN = 512;
  * exchange multiplies them at every hop, and this bound is what keeps its total work finite in practice.
  */
 export const MAX_PENDING_DEAD_LETTERS = 10_000;
+/** ...and at most this many bytes of them (properties and bodies): copies of large messages weigh more than 10,000. */
+export const MAX_PENDING_DEAD_LETTER_BYTES = 64 * 1024 * 1024;
 
 /** What the pipeline needs from its vhost. */
 export interface DeadLetterHost {
@@ -45,6 +47,8 @@ interface Job {
  */
 export class DeadLetters {
   private readonly jobs = new Deque<Job>();
+  /** Properties and body bytes of the waiting jobs. */
+  private pendingBytes = 0;
   private running = false;
   /** Jobs run in this event-loop turn; set back to 0 by nextTurn. */
   private spent = 0;
@@ -77,7 +81,8 @@ export class DeadLetters {
       release?.();
       return;
     }
-    if (this.jobs.length >= MAX_PENDING_DEAD_LETTERS) {
+    const size = message.properties.length + message.body.length;
+    if (this.jobs.length >= MAX_PENDING_DEAD_LETTERS || this.pendingBytes + size > MAX_PENDING_DEAD_LETTER_BYTES) {
       release?.();
       if (this.droppedThisTurn++ === 0) queueMicrotask(() => this.reportDropped());
       return;
@@ -96,6 +101,7 @@ export class DeadLetters {
       routingKeys: deadLetterKey === undefined ? keys : [deadLetterKey],
     };
     this.jobs.push({ copy, exchange: exchangeName, from: queue.name, release });
+    this.pendingBytes += copy.properties.length + copy.body.length;
     if (!this.running) this.run();
   }
 
@@ -114,6 +120,7 @@ export class DeadLetters {
         const job = this.jobs.shift();
         if (job === undefined) break;
         this.spent++;
+        this.pendingBytes -= job.copy.properties.length + job.copy.body.length;
         try {
           this.deliver(job);
         } catch (err) {

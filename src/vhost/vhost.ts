@@ -129,7 +129,7 @@ export class VirtualHost {
     route: (exchange, subject, out, visited, scratch) => this.route(exchange, subject, out, visited, scratch),
     error: (err, queue) => this.events?.internalError(err, { vhost: this.name, queue, during: 'dead-lettering' }),
     overflowed: (dropped) =>
-      this.events?.internalError(new Error(`${dropped} dead-letter copies dropped: ${MAX_PENDING_DEAD_LETTERS} were waiting`), {
+      this.events?.internalError(new Error(`${dropped} dead-letter copies dropped: the most that may wait (${MAX_PENDING_DEAD_LETTERS} copies, 64 MiB) were waiting`), {
         vhost: this.name,
         during: 'dead-lettering',
       }),
