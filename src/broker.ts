@@ -73,6 +73,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const vhosts = new VhostRegistry(store, churn, delayed, {
     internalError: (err, where) => queueLogger.error({ err, ...where }, 'internal error contained'),
     setAside: (where) => queueLogger.warn(where, 'message moved to the quarantine'),
+    deadLettersDropped: (vhost, dropped) =>
+      queueLogger.warn({ vhost, dropped }, 'dead-letter copies dropped: a cascade of dead-lettering queues went past its bounds'),
   });
   try {
     recover(store, settings, access, vhosts, logger);

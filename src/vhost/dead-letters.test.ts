@@ -6,7 +6,7 @@
 import { MemoryStore } from '../store/memory';
 import type { QueueEntry } from '../queue/message';
 import { VirtualHost } from './vhost';
-import { MAX_PENDING_DEAD_LETTERS } from './dead-letters';
+import { MAX_COPIES_PER_CASCADE, MAX_PENDING_DEAD_LETTERS } from './dead-letters';
 
 const OWNER = {};
 
@@ -75,11 +75,12 @@ test('a single dead-lettering is still delivered before the call returns (a reje
   expect(vhost.queueOrDie('dlq').messageCount).toBe(1);
 });
 
-test(`more than ${MAX_PENDING_DEAD_LETTERS} copies waiting: further ones are dropped and reported, never queued without bound`, async () => {
+test(`a cascade past ${MAX_COPIES_PER_CASCADE} copies, or past ${MAX_PENDING_DEAD_LETTERS} waiting, drops further ones and reports it`, async () => {
   const errors: string[] = [];
   const vhost = new VirtualHost('/', new MemoryStore(), undefined, undefined, {
     internalError: (err) => errors.push((err as Error).message),
     setAside: () => {},
+    deadLettersDropped: (_vhost, dropped) => errors.push(`${dropped} dead-letter copies dropped`),
   });
   const names = meshOf(vhost, 8);
   for (let i = 0; i < 3; i++) publish(vhost, 'fx', `m${i}`);
@@ -112,4 +113,24 @@ test('the budget is per turn, shared by every dead-lettering in it: an expiry pa
   expect(dlq.messageCount).toBeGreaterThan(0);
   await settled(vhost);
   expect(dlq.messageCount).toBe(3000);
+});
+
+test(`one dead-lettering causes at most ${MAX_COPIES_PER_CASCADE} copies, its cascade included`, async () => {
+  const dropped: number[] = [];
+  const vhost = new VirtualHost('/', new MemoryStore(), undefined, undefined, {
+    internalError: () => {},
+    setAside: () => {},
+    deadLettersDropped: (_vhost, n) => dropped.push(n),
+  });
+  meshOf(vhost, 7);
+  vhost.declareQueue({ name: 'sink', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, OWNER);
+  vhost.bindQueue('sink', 'fx', '', {}, OWNER);
+  publish(vhost, 'fx', 'first'); // fills the mesh: nothing dead-letters yet
+  await settled(vhost);
+  publish(vhost, 'fx', 'second'); // each of the 7 mesh queues drops 'first': 7 dead-letterings, 7 cascades
+  await settled(vhost);
+  const sink = vhost.queueOrDie('sink').messageCount;
+  expect(sink).toBeGreaterThan(2);
+  expect(sink).toBeLessThanOrEqual(2 + 7 * MAX_COPIES_PER_CASCADE);
+  expect(dropped.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 });

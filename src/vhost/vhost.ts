@@ -7,7 +7,7 @@ import { exchangeType } from '../exchange/registry';
 import { routeMessage, type RoutingSubject } from '../exchange/router';
 import { ArgumentError, DEFAULT_SETTINGS, parseQueueArguments, type QueueSettings } from '../queue/arguments';
 import { publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
-import { DeadLetters, MAX_PENDING_DEAD_LETTERS } from './dead-letters';
+import { DeadLetters } from './dead-letters';
 import { Deduplicator } from '../queue/deduplicate';
 import { headersOf, storedMessageProblem, type Message, type StoredMessageParts } from '../queue/message';
 import { Queue, type QueueOptions } from '../queue/queue';
@@ -58,6 +58,11 @@ export interface VhostEvents {
   internalError(err: unknown, where: { vhost: string; queue?: string; during: string }): void;
   /** A message was moved to the quarantine (it could not be read back or delivered). */
   setAside(where: { vhost: string; queue: string; reason: string }): void;
+  /**
+   * Dead-letter copies were dropped (reported at most once a turn): a cascade reached MAX_COPIES_PER_CASCADE, or the
+   * copies waiting reached their bound (vhost/dead-letters.ts).
+   */
+  deadLettersDropped?(vhost: string, dropped: number): void;
 }
 
 /**
@@ -128,11 +133,7 @@ export class VirtualHost {
     exchange: (name) => this.exchanges.get(name),
     route: (exchange, subject, out, visited, scratch) => this.route(exchange, subject, out, visited, scratch),
     error: (err, queue) => this.events?.internalError(err, { vhost: this.name, queue, during: 'dead-lettering' }),
-    overflowed: (dropped) =>
-      this.events?.internalError(new Error(`${dropped} dead-letter copies dropped: the most that may wait (${MAX_PENDING_DEAD_LETTERS} copies, 64 MiB) were waiting`), {
-        vhost: this.name,
-        during: 'dead-lettering',
-      }),
+    overflowed: (dropped) => this.events?.deadLettersDropped?.(this.name, dropped),
   });
   private readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
 
