@@ -322,3 +322,30 @@ describe('CommandAssembler: memory follows the bytes received, within a budget p
     expect(budget.used).toBe(0);
   });
 });
+
+describe('CommandAssembler: a completed message owns its memory', () => {
+  test('small properties and body share one allocation of their own, never a slice of a shared pool', () => {
+    const a = new CommandAssembler<FakeMethod>();
+    a.onMethod(PUBLISH, true);
+    a.onHeader(header(8));
+    expect(a.onBody(Buffer.from('12345678'))).toBe(true);
+    const { completedProperties: p, completedBody: b } = a;
+    expect(b.toString()).toBe('12345678');
+    expect(p.equals(PROPS)).toBe(true);
+    expect(b.buffer).toBe(p.buffer);
+    expect(b.buffer.byteLength).toBe(PROPS.length + 8);
+  });
+
+  test('a body in several frames, or none, keeps its properties in an allocation of their own too', () => {
+    const a = new CommandAssembler<FakeMethod>();
+    a.onMethod(PUBLISH, true);
+    a.onHeader(header(0));
+    expect(a.completedProperties.buffer.byteLength).toBe(PROPS.length);
+    a.onMethod(PUBLISH, true);
+    a.onHeader(header(6));
+    a.onBody(Buffer.from('abc'));
+    expect(a.onBody(Buffer.from('def'))).toBe(true);
+    expect(a.completedProperties.buffer.byteLength).toBe(PROPS.length);
+    expect(a.completedBody.buffer.byteLength).toBe(6);
+  });
+});

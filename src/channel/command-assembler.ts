@@ -100,7 +100,7 @@ export class CommandAssembler<M> {
     this.bodySize = size;
     this.received = 0;
     if (size === 0) {
-      this.complete(Buffer.alloc(0));
+      this.complete(EMPTY, ownCopy(this.properties, 0, this.properties.length));
       return true;
     }
     this.body = undefined;
@@ -123,7 +123,13 @@ export class CommandAssembler<M> {
       );
     }
     if (this.received === 0 && length === this.bodySize) {
-      this.complete(copyOf(buf, start, end));
+      // The common case: the whole body in one frame. Properties and body share one allocation of their own.
+      const properties = this.properties as Buffer;
+      const p = properties.length;
+      const whole = Buffer.allocUnsafeSlow(p + length);
+      properties.copy(whole, 0);
+      buf.copy(whole, p, start, end);
+      this.complete(whole.subarray(p), whole.subarray(0, p));
       return true;
     }
     const budget = this.budget;
@@ -139,7 +145,7 @@ export class CommandAssembler<M> {
     const needed = this.received + length;
     let body = this.body;
     if (body === undefined || body.length < needed) {
-      const grown = Buffer.allocUnsafe(Math.min(this.bodySize, Math.max(needed, 2 * (body?.length ?? 0))));
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.bodySize, Math.max(needed, 2 * (body?.length ?? 0))));
       if (body !== undefined) body.copy(grown, 0, 0, this.received);
       this.body = body = grown;
     }
@@ -147,7 +153,8 @@ export class CommandAssembler<M> {
     this.received = needed;
     budget.used += length;
     if (needed < this.bodySize) return false;
-    this.complete(body);
+    const properties = this.properties as Buffer;
+    this.complete(body, ownCopy(properties, 0, properties.length));
     return true;
   }
 
@@ -161,17 +168,33 @@ export class CommandAssembler<M> {
     this.received = 0;
   }
 
-  private complete(body: Buffer): void {
+  private complete(body: Buffer, properties: Buffer): void {
     this.completedMethod = this.method;
-    this.completedProperties = this.properties as Buffer;
+    this.completedProperties = properties;
     this.completedBody = body;
     this.reset();
   }
 }
 
-/** A copy of buf[start, end) that does not keep the socket chunk alive (small ones come from Node's pool). */
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A copy of buf[start, end) that does not keep the socket chunk alive: the properties between their header frame and
+ * the body. Small ones come from Node's pool; they are dropped when the command completes.
+ */
 function copyOf(buf: Buffer, start: number, end: number): Buffer {
   const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
+}
+
+/**
+ * A copy in an allocation of its own, for what a queue may keep: a small copy from Node's 8 KiB pool keeps the whole
+ * pool alive as long as it lives, so a queue of tiny messages, each the last survivor of its pool, held 8 KiB per
+ * message (the rich fuzz run: 85,000 8-byte messages, 700 MB).
+ */
+function ownCopy(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(end - start);
   buf.copy(out, 0, start, end);
   return out;
 }

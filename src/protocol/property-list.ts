@@ -130,7 +130,8 @@ export function editProperties(properties: Buffer, edit: PropertyEdit): Buffer {
     if ((flags & flagOf(i)) === 0) continue;
     size += replacement != null ? replacement.length : (spans[2 * i + 1] as number) - (spans[2 * i] as number);
   }
-  const out = Buffer.allocUnsafe(size);
+  // Its own allocation: an edited message is kept by queues (a pooled one would keep a whole pool alive).
+  const out = Buffer.allocUnsafeSlow(size);
   out.writeUInt16BE(flags, 0);
   let o = 2;
   for (let i = 0; i < KINDS.length; i++) {
@@ -251,7 +252,7 @@ function withLength(parts: readonly Buffer[], type: number): Buffer {
   let length = 0;
   for (const part of parts) length += part.length;
   const head = type === 0 ? 4 : 5;
-  const out = Buffer.allocUnsafe(head + length);
+  const out = Buffer.allocUnsafeSlow(head + length);
   if (type !== 0) out[0] = type;
   out.writeUInt32BE(length, head - 4);
   let o = head;

@@ -68,6 +68,8 @@ export interface QueueHooks {
   setAside?(queue: Queue, message: StoredMessageParts, reason: string): void;
   /** An unexpected exception in one of the queue's timers or callbacks; it was contained and the queue goes on. */
   error?(queue: Queue, err: unknown, during: string): void;
+  /** Enough dead-letter copies wait that expiry should let them go first (it resumes on a later turn). */
+  deadLetterCongested?(): boolean;
 }
 
 /** How long a timer whose work threw waits before it tries again (no busy loop on a persistent fault). */
@@ -726,7 +728,16 @@ export class Queue {
     if (this.deleted) return;
     const now = Date.now();
     let budget = EXPIRY_BUDGET;
-    for (let entry = this.expiry.popDue(now); entry !== undefined; entry = this.expiry.popDue(now)) {
+    // Expired entries go to the dead-letter exchange as fast as it takes them, not faster: a million expiring at
+    // once must not pile up as copies waiting (dead-letters.ts), nor be loaded from the store all at once.
+    const congested = this.settings.deadLetterExchange !== undefined ? this.hooks.deadLetterCongested : undefined;
+    for (;;) {
+      if (congested?.() === true) {
+        budget = 0;
+        break;
+      }
+      const entry = this.expiry.popDue(now);
+      if (entry === undefined) break;
       if (entry.state !== EntryState.Ready) continue;
       if (entry.overflowed) this.overflow.removed(entry);
       else this.ready.removed(entry);
@@ -734,6 +745,7 @@ export class Queue {
       this.drop(entry, 'expired');
       if (--budget === 0) break;
     }
+    if (budget > 0 && congested?.() === true) budget = 0;
     if (budget > 0 && this.tailNextExpiry !== 0 && this.tailNextExpiry <= now) budget = this.expireTail(now, budget);
     if (budget === 0) {
       this.expiryTimerAt = now;

@@ -134,3 +134,47 @@ test(`one dead-lettering causes at most ${MAX_COPIES_PER_CASCADE} copies, its ca
   expect(sink).toBeLessThanOrEqual(2 + 7 * MAX_COPIES_PER_CASCADE);
   expect(dropped.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 });
+
+describe('deaths a client or a timer causes are never dropped, only paced', () => {
+  function topology(vhost: VirtualHost, srcArgs: Record<string, unknown>): void {
+    vhost.declareExchange({ name: 'dlx', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
+    vhost.declareQueue({ name: 'dlq', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, OWNER);
+    vhost.bindQueue('dlq', 'dlx', '', {}, OWNER);
+    vhost.declareQueue(
+      { name: 'src', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: { 'x-dead-letter-exchange': 'dlx', ...srcArgs } },
+      OWNER,
+    );
+    vhost.declareExchange({ name: 'in', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
+    vhost.bindQueue('src', 'in', '', {}, OWNER);
+  }
+  const pendingOf = (vhost: VirtualHost): number => (vhost as unknown as { deadLetters: { pending: number } }).deadLetters.pending;
+
+  test(`${MAX_PENDING_DEAD_LETTERS * 2} rejected in one turn (a nack with multiple) all reach the dead-letter queue`, async () => {
+    const vhost = new VirtualHost('/', new MemoryStore());
+    topology(vhost, {});
+    const n = MAX_PENDING_DEAD_LETTERS * 2;
+    for (let i = 0; i < n; i++) publish(vhost, 'in', `m${i}`);
+    const src = vhost.queueOrDie('src');
+    const taken: QueueEntry[] = [];
+    for (let e = src.take(false); e !== undefined; e = src.take(false)) taken.push(e);
+    for (const entry of taken) src.settle(entry, true);
+    await settled(vhost);
+    expect(vhost.queueOrDie('dlq').messageCount).toBe(n);
+  });
+
+  test('20,000 expiring at once reach the dead-letter queue, expiry pacing itself on the copies waiting', async () => {
+    const vhost = new VirtualHost('/', new MemoryStore());
+    topology(vhost, { 'x-message-ttl': 20 });
+    const n = 20_000;
+    for (let i = 0; i < n; i++) publish(vhost, 'in', `m${i}`);
+    let most = 0;
+    const dlq = vhost.queueOrDie('dlq');
+    for (let i = 0; i < 5000 && dlq.messageCount < n; i++) {
+      most = Math.max(most, pendingOf(vhost));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(dlq.messageCount).toBe(n);
+    expect(vhost.queueOrDie('src').messageCount).toBe(0);
+    expect(most).toBeLessThan(4096);
+  });
+});

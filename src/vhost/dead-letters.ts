@@ -1,18 +1,26 @@
 import type { Exchange } from '../exchange/exchange';
 import type { RoutingSubject } from '../exchange/router';
-import { deadLetterProperties, isDeadLetterCycle, publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
-import { Deque } from '../util/deque';
+import type { FieldTable, FieldValue } from '../protocol/field-table';
+import { readFieldValue } from '../protocol/field-table';
+import { headersBytes, tableValue } from '../protocol/property-list';
+import { deadLetterProperties, isDeadLetterCycle, type DeathReason } from '../queue/dead-letter';
 import { headersOf, type Message } from '../queue/message';
 import type { Queue } from '../queue/queue';
+import { Deque } from '../util/deque';
 
-/** Dead-letter copies delivered per event-loop turn before the rest wait for the next one (a few ms of work). */
-const BUDGET_PER_TURN = 512;
 /**
- * Copies waiting beyond which further ones are dropped. Only a cascade (copies whose enqueue makes their targets
- * dead-letter again) makes copies wait at all; a mesh of queues overflowing into each other through one fanout
- * exchange multiplies them at every hop, and this bound is what keeps its total work finite in practice.
+ * Work a turn may do: a copy costs one unit, plus one per 4 KiB of properties (they are copied, edited and partly
+ * decoded), so a turn of copies with 128 KiB of headers each stays as short as a turn of small ones.
+ */
+const BUDGET_PER_TURN = 512;
+const BYTES_PER_UNIT = 4096;
+/**
+ * Copies waiting beyond which a cascade's further ones (copies whose enqueue made their targets dead-letter again) are
+ * dropped. A death a client or a timer caused is never dropped: it only waits, holding a message its queue held.
  */
 export const MAX_PENDING_DEAD_LETTERS = 10_000;
+/** Waiting copies from which expiry holds back (Queue.expireDue), so it does not outrun dead-lettering. */
+const CONGESTED_AT = 2 * BUDGET_PER_TURN;
 /** ...and at most this many bytes of them (properties and bodies): copies of large messages weigh more than 10,000. */
 export const MAX_PENDING_DEAD_LETTER_BYTES = 64 * 1024 * 1024;
 /**
@@ -28,7 +36,7 @@ export interface DeadLetterHost {
   route(exchange: Exchange, subject: RoutingSubject, out: Set<object>, visited: Set<Exchange>, scratch: Set<object>): void;
   /** An exception while dead-lettering one copy (a bug), contained. */
   error(err: unknown, queue: string): void;
-  /** Copies were dropped because MAX_PENDING_DEAD_LETTERS were waiting (reported at most once a turn). */
+  /** Copies were dropped because a bound was reached (reported at most once a turn). */
   overflowed(dropped: number): void;
 }
 
@@ -37,11 +45,16 @@ interface Cascade {
   remaining: number;
 }
 
+/** One death: everything needed to make and route its copy later, as it was when the message died. */
 interface Job {
   readonly cascade: Cascade;
-  readonly copy: Message;
+  readonly message: Message;
+  readonly queue: string;
+  readonly reason: DeathReason;
+  /** When it died (the x-death time). */
+  readonly at: number;
   readonly exchange: string;
-  readonly from: string;
+  readonly deadLetterKey: string | undefined;
   /** Lets the dead queue forget its stored original, once the copy is in its targets (or dropped). */
   readonly release: (() => void) | undefined;
 }
@@ -50,9 +63,10 @@ interface Job {
  * Dead-lettering as a work list instead of recursion. A copy enqueued into its targets can make them overflow and
  * dead-letter in turn (queues with x-max-length dead-lettering into each other, through fanout exchanges): done
  * recursively, that cascade ran in one event-loop turn and could fan out far enough to stall the broker. Here each
- * copy is a job: a dead-lettering that happens while jobs run only adds a job, jobs run first in, first out, at most
- * BUDGET_PER_TURN per turn, and the rest wait for the next turn (other connections run between). RabbitMQ's cycle rule
- * still ends every cycle. A single dead-lettering (a reject, an expiry) is delivered at once, as before.
+ * death is a job, made into its copy and routed when it runs: a dead-lettering that happens while jobs run only adds
+ * a job, jobs run first in, first out, within a budget per event-loop turn shared by everything that dead-letters in
+ * that turn, and the rest wait for the next turn (other connections run between). RabbitMQ's cycle rule still ends
+ * every cycle. A single dead-lettering (a reject, an expiry) is delivered at once, as before.
  *
  * The dead queue lets go of its stored original only when the job is done (release), so a crash in between
  * duplicates a dead-lettered message rather than losing it, even when its job waited for a later turn.
@@ -64,11 +78,11 @@ export class DeadLetters {
   /** Properties and body bytes of the waiting jobs. */
   private pendingBytes = 0;
   private running = false;
-  /** Jobs run in this event-loop turn; set back to 0 by nextTurn. */
+  /** Work done in this event-loop turn (BUDGET_PER_TURN units); set back to 0 by nextTurn. */
   private spent = 0;
   private turnScheduled = false;
   private droppedThisTurn = 0;
-  // Per-copy scratch for routing, reused.
+  // Routing scratch, reused by every job.
   private readonly targets = new Set<object>();
   private readonly visited = new Set<Exchange>();
   private readonly scratch = new Set<object>();
@@ -84,51 +98,51 @@ export class DeadLetters {
     return this.jobs.length;
   }
 
+  /** Enough copies wait that a timer which dead-letters in bulk (expiry) should let them go first. */
+  get congested(): boolean {
+    return this.jobs.length >= CONGESTED_AT;
+  }
+
   /**
    * `message` left `queue` for `reason`: its copy, with the x-death history updated, goes to the queue's dead-letter
    * exchange, routed with the dead-letter routing key or else the keys it was published with. Called before the
    * queue lets go of the stored original; `release` does that once the copy is delivered.
    */
   deadLetter(queue: Queue, message: Message, reason: DeathReason, release?: () => void): void {
-    const exchangeName = queue.settings.deadLetterExchange;
-    if (exchangeName === undefined || this.host.exchange(exchangeName) === undefined) {
+    const exchange = queue.settings.deadLetterExchange;
+    if (exchange === undefined || this.host.exchange(exchange) === undefined) {
       release?.();
       return;
     }
-    const cascade = this.current?.cascade ?? { remaining: MAX_COPIES_PER_CASCADE };
-    const size = message.properties.length + message.body.length;
+    const parent = this.current;
+    const cascade = parent?.cascade ?? { remaining: MAX_COPIES_PER_CASCADE };
+    const size = weight(message);
     if (
-      cascade.remaining <= 0 ||
-      this.jobs.length >= MAX_PENDING_DEAD_LETTERS ||
-      this.pendingBytes + size > MAX_PENDING_DEAD_LETTER_BYTES
+      parent !== undefined &&
+      (cascade.remaining <= 0 ||
+        this.jobs.length >= MAX_PENDING_DEAD_LETTERS ||
+        this.pendingBytes + size > MAX_PENDING_DEAD_LETTER_BYTES)
     ) {
       release?.();
       if (this.droppedThisTurn++ === 0) queueMicrotask(() => this.reportDropped());
       return;
     }
-    const keys = message.routingKeys ?? publishedRoutingKeys(message, headersOf(message));
-    const deadLetterKey = queue.settings.deadLetterRoutingKey;
-    const copy: Message = {
-      id: 0,
-      persistent: message.persistent,
-      exchange: exchangeName,
-      routingKey: deadLetterKey ?? message.routingKey,
-      properties: deadLetterProperties(message, queue.name, reason, keys, Date.now()),
-      body: message.body,
-      expiration: -1,
-      headers: undefined,
-      routingKeys: deadLetterKey === undefined ? keys : [deadLetterKey],
-    };
     cascade.remaining--;
-    this.jobs.push({ cascade, copy, exchange: exchangeName, from: queue.name, release });
-    this.pendingBytes += copy.properties.length + copy.body.length;
+    this.jobs.push({
+      cascade,
+      message,
+      queue: queue.name,
+      reason,
+      at: Date.now(),
+      exchange,
+      deadLetterKey: queue.settings.deadLetterRoutingKey,
+      release,
+    });
+    this.pendingBytes += size;
     if (!this.running) this.run();
   }
 
-  /**
-   * Runs jobs, the ones they add included, while this turn's budget lasts (it is shared by every caller in the turn:
-   * an expiry pass dead-letters thousands of entries, each of which calls here); the rest run on the next turns.
-   */
+  /** Runs jobs, the ones they add included, while this turn's budget lasts; the rest run on the next turns. */
   private run(): void {
     if (!this.turnScheduled) {
       this.turnScheduled = true;
@@ -139,13 +153,13 @@ export class DeadLetters {
       while (this.spent < BUDGET_PER_TURN) {
         const job = this.jobs.shift();
         if (job === undefined) break;
-        this.spent++;
-        this.pendingBytes -= job.copy.properties.length + job.copy.body.length;
+        this.pendingBytes -= weight(job.message);
+        this.spent += 1 + Math.floor(job.message.properties.length / BYTES_PER_UNIT);
         this.current = job;
         try {
           this.deliver(job);
         } catch (err) {
-          this.host.error(err, job.from);
+          this.host.error(err, job.queue);
         } finally {
           this.current = undefined;
           job.release?.();
@@ -159,9 +173,21 @@ export class DeadLetters {
   private deliver(job: Job): void {
     const exchange = this.host.exchange(job.exchange);
     if (exchange === undefined) return;
-    const copy = job.copy;
-    const headers = headersOf(copy);
-    const subject: { routingKey: string; headers(): typeof headers } = { routingKey: '', headers: () => headers };
+    const message = job.message;
+    const keys = message.routingKeys ?? [message.routingKey, ...senderKeys(message.properties)];
+    const copy: Message = {
+      id: 0,
+      persistent: message.persistent,
+      exchange: job.exchange,
+      routingKey: job.deadLetterKey ?? message.routingKey,
+      properties: deadLetterProperties(message, job.queue, job.reason, keys, job.at),
+      body: message.body,
+      expiration: -1,
+      headers: undefined,
+      routingKeys: job.deadLetterKey === undefined ? keys : [job.deadLetterKey],
+    };
+    // Only a headers exchange needs the whole headers table decoded; the cycle rule reads x-death alone.
+    const subject: { routingKey: string; headers(): FieldTable | undefined } = { routingKey: '', headers: () => headersOf(copy) };
     const { targets, visited, scratch } = this;
     targets.clear();
     for (const routingKey of copy.routingKeys as readonly string[]) {
@@ -169,11 +195,13 @@ export class DeadLetters {
       subject.routingKey = routingKey;
       this.host.route(exchange, subject, targets, visited, scratch);
     }
-    // Copied first: enqueueing can add jobs, and a job that runs later reuses this set.
+    // Copied first: a job that runs later reuses the set.
     const queues = [...targets] as Queue[];
     targets.clear();
+    if (queues.length === 0) return;
+    const deaths: FieldTable = { 'x-death': headerValue(copy.properties, 'x-death') ?? null };
     for (const target of queues) {
-      if (isDeadLetterCycle(headers, target.name)) continue;
+      if (isDeadLetterCycle(deaths, target.name)) continue;
       target.enqueue(copy);
     }
   }
@@ -183,4 +211,27 @@ export class DeadLetters {
     this.droppedThisTurn = 0;
     if (dropped > 0) this.host.overflowed(dropped);
   }
+}
+
+function weight(message: Message): number {
+  return message.properties.length + message.body.length;
+}
+
+/** One top-level header decoded on its own (the properties were checked at publish), or undefined. */
+function headerValue(properties: Buffer, key: string): FieldValue | undefined {
+  const value = tableValue(headersBytes(properties), key);
+  if (value === undefined) return undefined;
+  try {
+    return readFieldValue(value, 0, value.length).value;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CC header's keys (longstr items), the routing keys a message was published with besides its own. */
+function senderKeys(properties: Buffer): string[] {
+  const cc = headerValue(properties, 'CC');
+  const out: string[] = [];
+  if (Array.isArray(cc)) for (const key of cc) if (typeof key === 'string') out.push(key);
+  return out;
 }

@@ -127,6 +127,7 @@ export class VirtualHost {
     setAside: (queue: Queue, message: StoredMessageParts, reason: string): void => this.setAside(queue.name, message, reason),
     error: (queue: Queue, err: unknown, during: string): void =>
       this.events?.internalError(err, { vhost: this.name, queue: queue.name, during }),
+    deadLetterCongested: (): boolean => this.deadLetters.congested,
   };
   /** Dead-lettering, as a work list (dead-letters.ts): a copy can overflow its target, which dead-letters again. */
   private readonly deadLetters = new DeadLetters({
