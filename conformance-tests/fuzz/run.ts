@@ -15,6 +15,7 @@ import { attack, newRecord, newStats, type AttackControl, type AttackStats, type
 import { BrokerProcess, crashDescription } from './broker-process';
 import { crashSignature, hangSignature, rerunCommand, suspects, writeCrashFile } from './crash-file';
 import { GoodClient, type GoodReport } from './good-client';
+import { Janitor } from './janitor';
 import { checkAmqp, checkLiveness, ManagementPoller, type Liveness, type PollStats } from './liveness';
 import type { FuzzOptions } from './options';
 import { buildScript, type Credentials } from './script';
@@ -369,7 +370,12 @@ export async function runFuzz(o: FuzzOptions, log: (line: string) => void = (l) 
     run.good = new GoodClient(run.url, `fuzz.good.${o.seed}.${randomBytes(3).toString('hex')}`);
     run.good.start();
     const poller = new ManagementPoller(() => (run.isCrashed || run.stopping ? undefined : { httpUrl: run.httpUrl, amqpUrl: run.url }), run.management);
-    stopPolling = () => poller.stop();
+    const janitor = new Janitor(() => (run.isCrashed || run.stopping ? undefined : run.url), run.pools);
+    stopPolling = () => {
+      poller.stop();
+      janitor.stop();
+      log(`janitor purged ${janitor.purged} messages from the attackers' queues`);
+    };
     const deadline = Date.now() + o.durationMs;
     const phases = o.restart && o.url === undefined ? [['phase 1', 0.6], ['phase 2', 1]] as const : [['attack', 1]] as const;
     for (let p = 0; p < phases.length; p++) {
