@@ -323,8 +323,8 @@ describe('CommandAssembler: memory follows the bytes received, within a budget p
   });
 });
 
-describe('CommandAssembler: a completed message owns its memory', () => {
-  test('small properties and body share one allocation of their own, never a slice of a shared pool', () => {
+describe('CommandAssembler: what a completed message keeps', () => {
+  test('small properties and body own their memory, never a slice of a shared pool', () => {
     const a = new CommandAssembler<FakeMethod>();
     a.onMethod(PUBLISH, true);
     a.onHeader(header(8));
@@ -332,11 +332,11 @@ describe('CommandAssembler: a completed message owns its memory', () => {
     const { completedProperties: p, completedBody: b } = a;
     expect(b.toString()).toBe('12345678');
     expect(p.equals(PROPS)).toBe(true);
-    expect(b.buffer).toBe(p.buffer);
-    expect(b.buffer.byteLength).toBe(PROPS.length + 8);
+    expect(b.buffer.byteLength).toBe(8);
+    expect(p.buffer.byteLength).toBe(PROPS.length);
   });
 
-  test('a body in several frames, or none, keeps its properties in an allocation of their own too', () => {
+  test('a body in several frames, or none, keeps its small properties in memory of their own too', () => {
     const a = new CommandAssembler<FakeMethod>();
     a.onMethod(PUBLISH, true);
     a.onHeader(header(0));
@@ -347,5 +347,17 @@ describe('CommandAssembler: a completed message owns its memory', () => {
     expect(a.onBody(Buffer.from('def'))).toBe(true);
     expect(a.completedProperties.buffer.byteLength).toBe(PROPS.length);
     expect(a.completedBody.buffer.byteLength).toBe(6);
+  });
+
+  test('a larger body is a copy: the frame it came in can be reused at once', () => {
+    const a = new CommandAssembler<FakeMethod>();
+    a.onMethod(PUBLISH, true);
+    a.onHeader(header(1000));
+    const chunk = Buffer.alloc(1200, 0x61);
+    expect(a.onBody(chunk, 100, 1100)).toBe(true);
+    chunk.fill(0x62);
+    expect(a.completedBody.length).toBe(1000);
+    expect(a.completedBody.every((byte) => byte === 0x61)).toBe(true);
+    expect(a.completedBody.buffer).not.toBe(chunk.buffer);
   });
 });
