@@ -7,7 +7,7 @@ import { MessageStats } from '../observability/stats';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../auth/passwords';
 import { createLogger } from '../observability/logger';
 import { FrameReader } from '../protocol/frame-reader';
-import { PROTOCOL_HEADER, encodeBodyFrame, encodeHeaderFrame } from '../protocol/frames';
+import { HEARTBEAT_FRAME, PROTOCOL_HEADER, encodeBodyFrame, encodeHeaderFrame } from '../protocol/frames';
 import {
   ClassId,
   FRAME_BODY,
@@ -467,7 +467,7 @@ describe('Connection: channels and messages', () => {
     await h.finish();
   });
 
-  test('connection.close -> close-ok, the stream ends and exclusive queues of the connection are gone', async () => {
+  test('connection.close -> close-ok and exclusive queues are gone; the socket is left to the client, as RabbitMQ does', async () => {
     const h = new Harness();
     await h.handshake();
     h.send(
@@ -490,7 +490,18 @@ describe('Connection: channels and messages', () => {
       { channel: 1, method: 'channel.open-ok', args: { channelId: Buffer.alloc(0) } },
       { channel: 0, method: 'connection.close-ok', args: {} },
     ]);
-    expect(h.clientEnded).toBe(true);
+    expect(h.clientEnded).toBe(false);
+    // A client closing from several threads: a second close gets its close-ok; frames for channels and
+    // heartbeats are discarded.
+    h.send(
+      encodeMethodFrame(1, MethodId.BasicQos, { prefetchSize: 0, prefetchCount: 1, global: false }),
+      HEARTBEAT_FRAME,
+      encodeMethodFrame(0, MethodId.ConnectionClose, { replyCode: 200, replyText: 'again', classId: 0, methodId: 0 }),
+    );
+    await settle();
+    expect(h.newFrames()).toEqual([{ channel: 0, method: 'connection.close-ok', args: {} }]);
+    expect(h.clientEnded).toBe(false);
+    expect(h.connectionClosed).not.toHaveBeenCalled();
     expect(h.vhost.queues.has('mine')).toBe(false);
     await h.finish();
   });
@@ -502,7 +513,7 @@ describe('Connection: split input', () => {
     h.send(clientTrace());
     await settle();
     expect(h.frames()).toEqual(EXPECTED_TRACE_REPLIES);
-    expect(h.clientEnded).toBe(true);
+    expect(h.clientEnded).toBe(false); // after close-ok the client closes the socket
     await h.finish();
   });
 

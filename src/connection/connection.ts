@@ -47,7 +47,7 @@ export type Transport = Duplex & {
 };
 
 /** RabbitMQ's names for a connection's states, as the management API shows them. */
-const STATE_NAMES = ['starting', 'starting', 'tuning', 'opening', 'running', 'closing', 'closed'] as const;
+const STATE_NAMES = ['starting', 'starting', 'tuning', 'opening', 'running', 'closing', 'closed', 'closed'] as const;
 
 const enum State {
   AwaitingHeader,
@@ -57,6 +57,11 @@ const enum State {
   Open,
   /** We sent connection.close and wait for close-ok. */
   Closing,
+  /**
+   * We answered the client's connection.close with close-ok and leave the socket to the client, as RabbitMQ does:
+   * a client closing from several threads may still send connection.close (answered again) or close-ok.
+   */
+  CloseOkSent,
   Closed,
 }
 
@@ -68,6 +73,8 @@ const THROTTLE_MAX_MS = 250;
 const PUBLISH_CACHE_SIZE = 64;
 /** Time we wait for connection.close-ok after sending connection.close. */
 const CLOSE_OK_TIMEOUT_MS = 3_000;
+/** Longest we leave the socket to a client after our close-ok (RabbitMQ's CLOSING_TIMEOUT), or its heartbeat if shorter. */
+const CLOSED_SOCKET_TIMEOUT_S = 30;
 /** RabbitMQ's send_timeout: output over the limit with no byte taken by the peer for this long closes the socket. */
 const SEND_TIMEOUT_MS = 15_000;
 
@@ -391,7 +398,7 @@ export class Connection implements ChannelHost, FlowListener {
       return;
     }
     if (this.state !== State.Open) {
-      if (this.state === State.Closing) return;
+      if (this.state === State.Closing || this.state === State.CloseOkSent) return;
       throw new AmqpError(ReplyCode.ChannelError, `unexpected frame on channel ${channelId} before connection.open`);
     }
     const channel = this.channels.get(channelId);
@@ -427,7 +434,7 @@ export class Connection implements ChannelHost, FlowListener {
   private handleContentFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
     if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
     if (this.state !== State.Open) {
-      if (this.state === State.Closing) return;
+      if (this.state === State.Closing || this.state === State.CloseOkSent) return;
       throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame before connection.open');
     }
     const channel = this.channels.get(channelId);
@@ -495,11 +502,11 @@ export class Connection implements ChannelHost, FlowListener {
         this.open(args as ConnectionOpenArgs);
         return;
       case State.Closing:
+      case State.CloseOkSent:
+        // Both sides closing at once: each close is answered, and the close-ok we wait for (or one the client sends
+        // after ours) ends the connection. Anything else is discarded, as RabbitMQ does.
         if (id === MethodId.ConnectionCloseOk) this.endSocket();
-        else if (id === MethodId.ConnectionClose) {
-          this.writer.method(0, MethodId.ConnectionCloseOk, {});
-          this.endSocket();
-        }
+        else if (id === MethodId.ConnectionClose) this.writer.method(0, MethodId.ConnectionCloseOk, {});
         return;
       default:
         break;
@@ -509,7 +516,7 @@ export class Connection implements ChannelHost, FlowListener {
         this.logger.info('connection closed by client');
         this.releaseResources();
         this.writer.method(0, MethodId.ConnectionCloseOk, {});
-        this.endSocket();
+        this.leaveSocketToClient();
         return;
       case MethodId.ConnectionCloseOk:
         return;
@@ -724,6 +731,11 @@ export class Connection implements ChannelHost, FlowListener {
 
   /** Sends connection.close and waits (bounded) for close-ok. `broken` framing stops reading at once. */
   closeWithError(error: AmqpError, broken = false): void {
+    if (this.state === State.CloseOkSent) {
+      // Garbage after our close-ok: nothing more is owed to this client.
+      this.endSocket();
+      return;
+    }
     if (this.state === State.Closing || this.state === State.Closed) return;
     const level = error.replyCode === ReplyCode.ConnectionForced ? 'info' : 'warn';
     this.logger[level]({ code: error.replyCode, text: error.replyText }, 'closing connection');
@@ -770,6 +782,19 @@ export class Connection implements ChannelHost, FlowListener {
   vhostDeleted(name: string): void {
     if (this.currentVhost?.name !== name) return;
     this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, `vhost '${name}' is deleted`));
+  }
+
+  /**
+   * After our close-ok the client closes the socket, as RabbitMQ expects: we keep reading (a second connection.close
+   * gets its close-ok) and end it ourselves only after the client's heartbeat interval, or 30 s without one.
+   */
+  private leaveSocketToClient(): void {
+    this.state = State.CloseOkSent;
+    clearTimeout(this.timer);
+    clearInterval(this.timer);
+    const seconds = this.heartbeat > 0 && this.heartbeat < CLOSED_SOCKET_TIMEOUT_S ? this.heartbeat : CLOSED_SOCKET_TIMEOUT_S;
+    this.timer = setTimeout(() => this.guarded(() => this.endSocket()), seconds * 1000);
+    this.timer.unref();
   }
 
   private endSocket(): void {
