@@ -50,6 +50,12 @@ describe('field table golden vectors: decoding every type octet', () => {
     ['l int64 negative', '6c ff ff ff ff ff ff ff fe', -2],
     ['l int64 unsafe -> bigint', '6c 7f ff ff ff ff ff ff ff', 9223372036854775807n],
     ['l int64 min -> bigint', '6c 80 00 00 00 00 00 00 00', -9223372036854775808n],
+    // 'L' is read as RabbitMQ reads it: signed, like 'l' (py-amqp writes integers beyond 32 bits as 'L')
+    ['L int64 safe (py-amqp, 2^40)', '4c 00 00 01 00 00 00 00 00', 2 ** 40],
+    ['L int64 small', '4c 00 00 00 00 00 00 00 05', 5],
+    ['L all ones is -1, not 2^64-1', '4c ff ff ff ff ff ff ff ff', -1],
+    ['L int64 unsafe -> bigint', '4c 7f ff ff ff ff ff ff ff', 9223372036854775807n],
+    ['L high bit -> negative bigint', '4c 80 00 00 00 00 00 00 00', -9223372036854775808n],
     ['f float (kept as Float32)', '66 3f c0 00 00', new Float32(1.5)],
     ['d double', '64 40 09 21 fb 54 44 2d 18', Math.PI],
     ['D decimal', '44 02 00 00 30 39', new Decimal(2, 12345)],
@@ -176,6 +182,8 @@ describe('field table: malformed input throws FrameSyntaxError, never reads out 
     ['unknown type octet', table(entry('a', '5a 00'))],
     ['truncated int32', table(entry('a', '49 00 00'))],
     ['truncated int64', table(entry('a', '6c 00 00 00 00 00 00 00'))],
+    ['truncated L int64', table(entry('a', '4c 00 00 00 00 00 00 00'))],
+    ['U (int16 in the 0-9-1 grammar, not read by RabbitMQ)', table(entry('a', '55 00 01'))],
     ['truncated timestamp', table(entry('a', '54 00'))],
     ['truncated decimal', table(entry('a', '44 00 00'))],
     ['longstr beyond table', table(entry('a', '53 00 00 00 09 61'))],
@@ -281,14 +289,15 @@ describe('skipFieldValue', () => {
         at = skipped;
       }
     }
-    for (const bytes of [[0x62, 1], [0x42, 1], [0x73, 0, 1], [0x75, 0, 1], [0x69, 0, 0, 0, 1]]) {
+    for (const bytes of [[0x62, 1], [0x42, 1], [0x73, 0, 1], [0x75, 0, 1], [0x69, 0, 0, 0, 1], [0x4c, 0, 0, 0, 1, 0, 0, 0, 0]]) {
       const buf = Buffer.from(bytes);
       expect(skipFieldValue(buf, 0, buf.length)).toBe(readFieldValue(buf, 0, buf.length).offset);
     }
   });
 
   test('a type the decoder refuses, or a value past the end, gives -1', () => {
-    expect(skipFieldValue(Buffer.from([0x4c, 0, 0, 0, 0, 0, 0, 0, 1]), 0, 9)).toBe(-1);
+    expect(skipFieldValue(Buffer.from([0x55, 0, 1]), 0, 3)).toBe(-1);
+    expect(skipFieldValue(Buffer.from([0x4c, 0, 0, 0, 0, 0, 0, 1]), 0, 8)).toBe(-1);
     expect(skipFieldValue(Buffer.from([0x49, 0, 0]), 0, 3)).toBe(-1);
     expect(skipFieldValue(Buffer.from([0x53, 0, 0, 0, 9, 0x61]), 0, 6)).toBe(-1);
   });
@@ -335,6 +344,8 @@ describe('checkTable agrees with the decoder', () => {
       expect(decoderVerdict(buf)).toBeDefined();
     }
     expect(checkTable(table(entry('a', '5a 00')), 0, 9)).toBe('field table: unknown field type 0x5a');
+    expect(checkTable(table(entry('a', '55 00 01')), 0, 10)).toBe('field table: unknown field type 0x55');
+    expect(decoderVerdict(table(entry('a', '55 00 01')))).toBe('field table: unknown field type 0x55');
   });
 
   it('refuses nesting one level deeper than the decoder accepts, and accepts the deepest the decoder does', () => {
@@ -386,5 +397,47 @@ describe('timestamps beyond a Date', () => {
   it('two wide timestamps are equal when their seconds are', () => {
     expect(tablesEqual({ t: new WideTimestamp(2n ** 60n) }, { t: new WideTimestamp(2n ** 60n) })).toBe(true);
     expect(tablesEqual({ t: new WideTimestamp(2n ** 60n) }, { t: new WideTimestamp(2n ** 60n + 1n) })).toBe(false);
+  });
+});
+
+describe("the type octets RabbitMQ's parser reads (rabbit_binary_parser.erl), and no other", () => {
+  /** What RabbitMQ 3.10 reads, with each value's size after the octet (-1: a 4-byte length, then that many bytes). */
+  const RABBIT: Record<string, number> = {
+    t: 1, b: 1, B: 1, s: 2, u: 2, I: 4, i: 4, l: 8, L: 8, f: 4, d: 8, D: 5, T: 8, V: 0, S: -1, x: -1, A: -1, F: -1,
+  };
+
+  /** A value of the given type octet: zero bytes of its size, or an empty body behind a zero length. */
+  function zeroValue(octet: number): Buffer {
+    const size = RABBIT[String.fromCharCode(octet)];
+    return Buffer.concat([Buffer.from([octet]), Buffer.alloc(size === undefined ? 2 : size < 0 ? 4 : size)]);
+  }
+
+  const octets = [...Array(256).keys()].map((octet): [string, number] => [octet.toString(16).padStart(2, '0'), octet]);
+  it.each(octets)('type octet 0x%s: decoder, checkTable and skipFieldValue agree with RabbitMQ', (_hex, octet) => {
+    const value = zeroValue(octet);
+    const buf = table(entry('k', value.toString('hex')));
+    const known = RABBIT[String.fromCharCode(octet)] !== undefined;
+    const unknown = `field table: unknown field type 0x${octet.toString(16).padStart(2, '0')}`;
+    expect(checkTable(buf, 0, buf.length)).toBe(known ? undefined : unknown);
+    expect(skipFieldValue(value, 0, value.length)).toBe(known ? value.length : -1);
+    if (known) {
+      expect(readTable(buf, 0, buf.length).offset).toBe(buf.length);
+      // inside an array too (RabbitMQ's parse_array has the same clauses)
+      const arr = table(entry('a', `41 ${value.length.toString(16).padStart(8, '0')} ${value.toString('hex')}`));
+      expect(checkTable(arr, 0, arr.length)).toBeUndefined();
+      expect((readTable(arr, 0, arr.length).table['a'] as FieldValue[]).length).toBe(1);
+    } else {
+      expect(() => readTable(buf, 0, buf.length)).toThrow(unknown);
+    }
+  });
+
+  it("re-encodes an 'L' value as RabbitMQ writes it back: 'l', or the narrower 'I' Leveret uses for any int32", () => {
+    const t = decode(table(entry('big', '4c 00 00 01 00 00 00 00 00'), entry('huge', '4c 80 00 00 00 00 00 00 00'), entry('small', '4c 00 00 00 00 00 00 00 07')));
+    expect(encodeTable(t).equals(table(entry('big', '6c 00 00 01 00 00 00 00 00'), entry('huge', '6c 80 00 00 00 00 00 00 00'), entry('small', '49 00 00 00 07')))).toBe(true);
+  });
+
+  it("an 'L' and an 'l' of the same value are equal arguments", () => {
+    expect(tablesEqual(decode(table(entry('x-max-length', '4c 00 00 00 00 00 00 00 01'))), decode(table(entry('x-max-length', '6c 00 00 00 00 00 00 00 01'))))).toBe(true);
+    expect(tablesEqual(decode(table(entry('n', '4c 80 00 00 00 00 00 00 00'))), decode(table(entry('n', '6c 80 00 00 00 00 00 00 00'))))).toBe(true);
   });
 });

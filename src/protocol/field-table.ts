@@ -4,12 +4,16 @@
  * Decoding never reads outside [offset, end): truncated data, a length beyond the end, an unknown type octet or
  * nesting deeper than MAX_NESTING all throw FrameSyntaxError.
  *
- * Type octets read:  t bool, b int8, B uint8, s int16, u uint16, I int32, i uint32, l int64 (number when a safe
- * integer, else bigint), f float (Float32), d double, D decimal, S longstr (string; bytes that are not UTF-8 are kept
- * as escapes, see utf8.ts; keys likewise), x byte array (Buffer), A array,
+ * Type octets read:  t bool, b int8, B uint8, s int16, u uint16, I int32, i uint32, l and L int64 (number when a
+ * safe integer, else bigint), f float (Float32), d double, D decimal, S longstr (string; bytes that are not UTF-8 are
+ * kept as escapes, see utf8.ts; keys likewise), x byte array (Buffer), A array,
  * T timestamp (Date, seconds; a WideTimestamp when a Date cannot hold it), F table, V void (null).
+ * These are the octets RabbitMQ's parser reads (rabbit_binary_parser.erl), with its meanings: 'L', which the 0-9-1
+ * grammar calls unsigned, is a signed 64-bit integer there as here (py-amqp writes integers beyond 32 bits as 'L');
+ * 'U' and anything else is refused.
  * Type octets written: string S, boolean t, integer in int32 range I, other integer in int64 range l, any other
- * number d, bigint l, Buffer x, Date T, Decimal D, Float32 f, array A, null/undefined V, other object F.
+ * number d, bigint l, Buffer x, Date T, Decimal D, Float32 f, array A, null/undefined V, other object F. Never 'L':
+ * RabbitMQ writes what it read as 'L' back as 'l'.
  *
  * Every value decoding can produce encodes again without an error: a stored or routed table never makes a later
  * path throw. checkTable tells, without allocating, whether readTable would accept bytes.
@@ -167,8 +171,9 @@ function readValue(buf: Buffer, stop: number, depth: number): FieldValue {
       v = buf.readUInt32BE(pos);
       pos += 4;
       return v;
-    case 0x6c: {
-      // l
+    case 0x6c: // l
+    case 0x4c: {
+      // L: signed like l, as RabbitMQ reads it
       need(8, stop, 'int64');
       const n = buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
       v = Number.isSafeInteger(n) ? n : buf.readBigInt64BE(pos);
@@ -256,6 +261,7 @@ export function skipFieldValue(buf: Buffer, offset: number, end: number): number
       at += 5;
       break;
     case 0x6c: // l
+    case 0x4c: // L
     case 0x64: // d
     case 0x54: // T
       at += 8;
@@ -287,7 +293,7 @@ export function checkTable(buf: Buffer, offset: number, end: number): string | u
 }
 
 /** The type octets readValue knows. */
-const KNOWN_TYPES: readonly number[] = [...'tbBsuIilfdDSxATFV'].map((c) => c.charCodeAt(0));
+const KNOWN_TYPES: readonly number[] = [...'tbBsuIilLfdDSxATFV'].map((c) => c.charCodeAt(0));
 
 function checkEntries(buf: Buffer, at: number, stop: number, depth: number, keyed: boolean): string | undefined {
   if (depth > MAX_NESTING) return `field table: nested deeper than ${MAX_NESTING}`;

@@ -75,9 +75,12 @@ describe('hasSenderKeyHeader', () => {
   test('unknown types and truncated bytes answer true (the caller decodes and reports), never throw', () => {
     const unknownType = Buffer.from([0x20, 0x00, 0, 0, 0, 3, 1, 0x61, 0x3f]);
     expect(hasSenderKeyHeader(unknownType)).toBe(true);
-    // 'L' (unsigned 64 in the 0-9-1 spec) is not in RabbitMQ's dialect, nor in our decoder
+    // 'U' (int16 in the 0-9-1 spec) is not in RabbitMQ's dialect, nor in our decoder
+    const typeU = Buffer.from([0x20, 0x00, 0, 0, 0, 5, 1, 0x61, 0x55, 0, 1]);
+    expect(hasSenderKeyHeader(typeU)).toBe(true);
+    // 'L' is (a signed 64-bit integer, as in RabbitMQ's parser): skipped like any known value
     const typeL = Buffer.from([0x20, 0x00, 0, 0, 0, 11, 1, 0x61, 0x4c, 0, 0, 0, 0, 0, 0, 0, 1]);
-    expect(hasSenderKeyHeader(typeL)).toBe(true);
+    expect(hasSenderKeyHeader(typeL)).toBe(false);
     const full = encodeBasicProperties({ headers: { a: 'x', b: 1 } });
     for (let cut = 2; cut < full.length; cut++) {
       expect(hasSenderKeyHeader(full.subarray(0, cut))).toBe(true);

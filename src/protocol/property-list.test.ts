@@ -41,6 +41,11 @@ describe('checkProperties: what RabbitMQ 3.10 accepts at publish', () => {
     ['a content-type of invalid UTF-8', hex('8000 02 fffe')],
     ['a header key of invalid UTF-8', headersWith('\xff\xfe', hex('53 00000001 ff'))],
     ['flag bit 1, which basic does not define', hex('0002')],
+    // RabbitMQ reads 'L' as a signed 64-bit integer (py-amqp writes integers beyond 32 bits as 'L'): probed, delivered as sent
+    ["an 'L' header of 2^40", headersWith('n', hex('4c 0000010000000000'))],
+    ["an 'L' header of all ones (RabbitMQ: -1)", headersWith('n', hex('4c ffffffffffffffff'))],
+    ["an 'L' in a nested table and in an array", headersWith('n', hex('46 0000000b 01 6d 4c 0000000000000001'))],
+    ["an 'L' element of an array", headersWith('n', hex('41 00000009 4c 8000000000000000'))],
   ])('accepts %s', (_name, properties) => {
     expect(checkProperties(properties)).toBeUndefined();
   });
@@ -52,6 +57,8 @@ describe('checkProperties: what RabbitMQ 3.10 accepts at publish', () => {
     ['bytes after the last property', hex('0000 0102'), 'properties: 2 bytes after the last property'],
     ['a continuation flag word', hex('0001 0000'), 'property flags: continuation words are not supported'],
     ['an unknown field type in the headers', headersWith('k', hex('5a 00000002')), 'headers: field table: unknown field type 0x5a'],
+    ["a 'U' header (int16 in the 0-9-1 grammar; RabbitMQ has no clause for it)", headersWith('k', hex('55 0001')), 'headers: field table: unknown field type 0x55'],
+    ["a truncated 'L' header", headersWith('k', hex('4c 00000000000001')), 'headers: field table: truncated value'],
     ['a headers length beyond the list', hex('2000 000000ff 01 61 74 01'), 'headers: field table: table length 255 exceeds the available data'],
   ])('refuses %s', (_name, properties, reason) => {
     expect(checkProperties(properties)).toBe(reason);
@@ -130,6 +137,39 @@ describe('editProperties: edits copy every byte they do not change', () => {
   test('headers are added to a message that had none', () => {
     const edited = editHeaders(encodeBasicProperties({ deliveryMode: 2 }), [['x-delay', encodeValue(-5)]]);
     expect(decode(edited)).toEqual({ ...decode(encodeBasicProperties({ deliveryMode: 2 })), headers: { 'x-delay': -5 } });
+  });
+
+  test("every 'L' in the headers, edited or not, nested or not, comes back as 'l' with the same eight bytes, as RabbitMQ writes it", () => {
+    const lengthOf = (body: Buffer): Buffer => {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(body.length);
+      return Buffer.concat([length, body]);
+    };
+    /** Entries with three 'L' (or 'l') values: at the top, in a nested table, in an array. */
+    const entries = (octet: string): Buffer =>
+      Buffer.concat([
+        hex(`01 61 ${octet} 0000010000000000`),
+        hex('01 66 46'), lengthOf(hex(`01 62 ${octet} ffffffffffffffff`)),
+        hex('01 41 41'), lengthOf(hex(`${octet} 8000000000000000`)),
+      ]);
+    const contentType = hex('0a 746578742f706c61696e'); // text/plain
+    const published = Buffer.concat([hex('a000'), contentType, lengthOf(entries('4c'))]);
+    expect(checkProperties(published)).toBeUndefined();
+    // an edit of the headers (a header appended), a removal that changes nothing, and an edit of another property
+    const count = encodeValue(1);
+    expect(editHeaders(published, [['x-delivery-count', count]]).equals(
+      Buffer.concat([hex('a000'), contentType, lengthOf(Buffer.concat([entries('6c'), hex('10'), Buffer.from('x-delivery-count'), count]))]),
+    )).toBe(true);
+    expect(editHeaders(published, [['absent', null]]).equals(Buffer.concat([hex('a000'), contentType, lengthOf(entries('6c'))]))).toBe(true);
+    expect(editProperties(published, { replyTo: 'r' }).equals(Buffer.concat([hex('a200'), contentType, lengthOf(entries('6c')), hex('01 72')]))).toBe(true);
+    // the published bytes themselves are not touched
+    expect(published.equals(Buffer.concat([hex('a000'), contentType, lengthOf(entries('4c'))]))).toBe(true);
+    expect(decode(editHeaders(published, [])).headers).toEqual({ a: 2 ** 40, f: { b: -1 }, A: [-9223372036854775808n] });
+  });
+
+  test("an 'L' octet that is data (inside a string or a key), not a type, is left alone", () => {
+    const published = headersWith('L', hex('53 00000002 4c4c'));
+    expect(editHeaders(published, [['absent', null]]).equals(published)).toBe(true);
   });
 
   test('a malformed list comes back unchanged instead of throwing', () => {

@@ -5,7 +5,9 @@ import { checkTable, encodedFieldValueSize, skipFieldValue, writeFieldValue, typ
  * byte they do not change. Messages keep the properties their publisher sent; the few paths that alter a message
  * (x-death on dead-lettering, BCC removal, direct reply-to, x-delivery-count, x-delay) edit those bytes in place
  * of decoding and re-encoding them, so a value JavaScript would represent differently (a 'b' integer, a string of
- * invalid UTF-8, a timestamp beyond a Date) reaches consumers exactly as it was published.
+ * invalid UTF-8, a timestamp beyond a Date) reaches consumers exactly as it was published. The one byte an edit
+ * changes on its own is the type octet 'L', written 'l' as RabbitMQ does when it writes properties anew (it reads
+ * both as a signed 64-bit integer and has no other way to write that).
  */
 
 const enum Kind {
@@ -112,7 +114,8 @@ export interface PropertyEdit {
 
 /**
  * The property list with `edit` applied. A list that is not well formed (which validation at publish and at load
- * keeps out of queues) comes back unchanged: an edit never throws on a message.
+ * keeps out of queues) comes back unchanged: an edit never throws on a message. Each 'L' in the headers, edited or
+ * not, comes back as 'l' (RabbitMQ re-encodes every property when it changes one: probed with dead-lettering).
  */
 export function editProperties(properties: Buffer, edit: PropertyEdit): Buffer {
   const spans = new Int32Array(2 * KINDS.length);
@@ -136,11 +139,27 @@ export function editProperties(properties: Buffer, edit: PropertyEdit): Buffer {
   let o = 2;
   for (let i = 0; i < KINDS.length; i++) {
     if ((flags & flagOf(i)) === 0) continue;
+    const start = o;
     const replacement = replacements[i];
     if (replacement != null) o += replacement.copy(out, o);
     else o += properties.copy(out, o, spans[2 * i] as number, spans[2 * i + 1] as number);
+    if (i === HEADERS && o - start >= 4 && out.indexOf(0x4c, start + 4) >= 0) {
+      longsAsRabbitWritesThem(out, start + 4, Math.min(o, start + 4 + out.readUInt32BE(start)), true);
+    }
   }
   return out;
+}
+
+/**
+ * Rewrites, in place, each 'L' type octet of the table (keyed) or array whose body is buf[start, end), nested ones
+ * included, as 'l': the same value (RabbitMQ reads both as a signed 64-bit integer) in the octet RabbitMQ writes.
+ */
+function longsAsRabbitWritesThem(buf: Buffer, start: number, end: number, keyed: boolean): void {
+  forEachEntry(buf, start, end, keyed, (_keyStart, _keyEnd, valueStart, valueEnd) => {
+    const type = buf[valueStart];
+    if (type === 0x4c) buf[valueStart] = 0x6c;
+    else if (type === 0x46 || type === 0x41) longsAsRabbitWritesThem(buf, valueStart + 5, valueEnd, type === 0x46);
+  });
 }
 
 /** The headers table's bytes (length prefix included) as a view, or undefined when the message has none. */
