@@ -24,11 +24,18 @@ const USER_ID_FLAG = 1 << 4;
 const EXPIRATION_FLAG = 1 << 8;
 const REPLY_TO_FLAG = 1 << 9;
 const HEADERS_FLAG = 1 << 13;
-/** The field-table key encodings of CC and BCC (a short string: length octet, then the name). */
 /** afterCommit token for a tx.commit waiting on the store; publish confirms use sequence numbers from 1. */
 const TX_COMMIT_TOKEN = 0;
 /** afterCommit token for a definition method's reply waiting on the store (replies queue in order). */
 const DEFINITION_REPLY_TOKEN = -1;
+const TX_COMMIT_OK = { id: MethodId.TxCommitOk, args: {} } as const;
+
+/** A synchronous reply waiting for the store, and the basic.cancel notifications that follow it. */
+interface PendingReply {
+  readonly id: number;
+  readonly args: object;
+  cancels?: string[];
+}
 
 /** What a channel needs from its connection. */
 export interface ChannelHost {
@@ -117,7 +124,13 @@ export class Channel implements RoutingSubject, CommitListener {
   private subjectMessage: Message | undefined;
   private confirmFlushScheduled = false;
   /** Replies to durable definition changes, sent in order as the store commits them. */
-  private readonly pendingReplies: { readonly id: number; readonly args: object }[] = [];
+  private readonly pendingReplies: PendingReply[] = [];
+  /** Consumer tags whose basic.cancel waits for the reply of the queue.delete being handled (see deleting()). */
+  private heldCancels: string[] | undefined;
+  /** tx.commit-ok replies waiting for the store. */
+  private pendingCommits = 0;
+  /** Set by the client's channel.close while replies are still owed: sends close-ok once they have gone out. */
+  private closeWhenReplied: (() => void) | undefined;
   /**
    * The consumer timeout's ticker (one per channel, never per delivery) and its coarse clock: the time of its last
    * tick, which stamps the deliveries until the next one, so a delivery does not read the clock.
@@ -337,16 +350,26 @@ export class Channel implements RoutingSubject, CommitListener {
   }
 
   private onCommitted(token: number): void {
+    if (token === TX_COMMIT_TOKEN || token === DEFINITION_REPLY_TOKEN) {
+      let reply: PendingReply | undefined;
+      if (token === TX_COMMIT_TOKEN) {
+        this.pendingCommits--;
+        reply = TX_COMMIT_OK;
+      } else {
+        reply = this.pendingReplies.shift();
+      }
+      // A channel the broker closed owes nothing more; one the client is closing still sends what it owes.
+      if (reply === undefined || (this.closing && this.closeWhenReplied === undefined)) return;
+      this.send(reply.id, reply.args);
+      if (reply.cancels !== undefined) this.sendCancels(reply.cancels);
+      if (this.closeWhenReplied !== undefined && !this.owesReplies) {
+        const close = this.closeWhenReplied;
+        this.closeWhenReplied = undefined;
+        close();
+      }
+      return;
+    }
     if (this.closing) return;
-    if (token === TX_COMMIT_TOKEN) {
-      this.send(MethodId.TxCommitOk, {});
-      return;
-    }
-    if (token === DEFINITION_REPLY_TOKEN) {
-      const reply = this.pendingReplies.shift();
-      if (reply !== undefined) this.send(reply.id, reply.args);
-      return;
-    }
     this.confirm?.settle(token, true);
     this.stats.confirm++;
     this.host.brokerStats.confirm++;
@@ -576,9 +599,34 @@ export class Channel implements RoutingSubject, CommitListener {
   consumerCancelledByBroker(consumer: ChannelConsumer): void {
     if (this.consumers.get(consumer.tag) !== consumer) return;
     this.consumers.delete(consumer.tag);
-    if (this.host.consumerCancelNotify && !this.closing) {
-      this.send(MethodId.BasicCancel, { consumerTag: consumer.tag, noWait: true });
+    if (this.heldCancels !== undefined) this.heldCancels.push(consumer.tag);
+    else this.sendCancels([consumer.tag]);
+  }
+
+  /**
+   * Runs a queue deletion this channel asked for, `reply` being its delete-ok (undefined with no-wait). The
+   * channel's own consumers on that queue hear basic.cancel after the delete-ok, as from RabbitMQ, whose channel
+   * replies before it handles the queue's end: a client that closes the channel on the cancel has had its reply.
+   */
+  deleting(remove: () => number, reply: ((messageCount: number) => void) | undefined): void {
+    const held: string[] = [];
+    this.heldCancels = held;
+    try {
+      const messageCount = remove();
+      reply?.(messageCount);
+    } finally {
+      this.heldCancels = undefined;
+      if (held.length > 0) {
+        const last = this.pendingReplies[this.pendingReplies.length - 1];
+        if (last !== undefined) last.cancels = [...(last.cancels ?? []), ...held];
+        else this.sendCancels(held);
+      }
     }
+  }
+
+  private sendCancels(tags: readonly string[]): void {
+    if (!this.host.consumerCancelNotify || this.closing) return;
+    for (const consumerTag of tags) this.send(MethodId.BasicCancel, { consumerTag, noWait: true });
   }
 
   /** Restarts deliveries after flow, qos or write-buffer changes. */
@@ -587,6 +635,21 @@ export class Channel implements RoutingSubject, CommitListener {
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
+
+  private get owesReplies(): boolean {
+    return this.pendingReplies.length > 0 || this.pendingCommits > 0;
+  }
+
+  /**
+   * The client's channel.close: the channel lets go of everything at once, and `sendCloseOk` runs after the
+   * synchronous replies it still owes (durable declares and deletes, tx.commit waiting for the store), so that
+   * every request the client made before closing is answered, in order, before close-ok.
+   */
+  closeByClient(sendCloseOk: () => void): void {
+    this.release();
+    if (this.owesReplies) this.closeWhenReplied = sendCloseOk;
+    else sendCloseOk();
+  }
 
   /** Releases everything the channel holds: consumers first, then unacked deliveries back to their queues. */
   release(): void {
@@ -614,6 +677,7 @@ export class Channel implements RoutingSubject, CommitListener {
     const acks = tx.acks.splice(0);
     for (const p of publishes) this.route(p.args, p.exchange, p.message, p.routingKeys);
     for (const u of acks) this.applySettlement([u], u.ack, u.requeue);
+    this.pendingCommits++;
     this.vhost.store.afterCommit(this, TX_COMMIT_TOKEN);
   }
 

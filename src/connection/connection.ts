@@ -418,9 +418,10 @@ export class Connection implements ChannelHost, FlowListener {
       channel.assembler.onMethod(args as BasicPublishArgs, info.hasContent);
       if (info.hasContent) return;
       if (id === MethodId.ChannelClose) {
-        channel.release();
-        this.dropChannel(channelId);
-        this.writer.method(channelId, MethodId.ChannelCloseOk, {});
+        channel.closeByClient(() => {
+          this.dropChannel(channelId);
+          this.writer.method(channelId, MethodId.ChannelCloseOk, {});
+        });
         return;
       }
       const handler = dispatchTable.get(id);

@@ -90,8 +90,10 @@ const remove: Handler<QueueDeleteArgs> = (channel, args) => {
   const name = expandQueueName(channel, args.queue);
   channel.host.check('configure', 'queue', name);
   const writes = channel.vhost.definitionWrites;
-  const messageCount = channel.vhost.deleteQueue(name, args.ifUnused, args.ifEmpty, channel.host.owner);
-  if (!args.noWait) channel.replyDefinition(MethodId.QueueDeleteOk, { messageCount }, writes);
+  channel.deleting(
+    () => channel.vhost.deleteQueue(name, args.ifUnused, args.ifEmpty, channel.host.owner),
+    args.noWait ? undefined : (messageCount) => channel.replyDefinition(MethodId.QueueDeleteOk, { messageCount }, writes),
+  );
 };
 
 /** Binding a queue needs write on the queue and read on the exchange, as in RabbitMQ. */
