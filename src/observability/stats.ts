@@ -36,6 +36,12 @@ export class MessageStats {
   ack = 0;
   return_unroutable = 0;
   drop_unroutable = 0;
+  /**
+   * Broker-wide only, outside COUNTERS (not in message_stats): publishes received on confirm-mode channels, and
+   * publishes routed to at least one queue (once per message). Prometheus' rabbitmq_global_messages_* counters.
+   */
+  received_confirm = 0;
+  routed = 0;
   /** Per-second rates over the last sample interval, by counter. */
   readonly rates: Record<Counter, number> = zeroRates();
   private readonly previous: Record<Counter, number> = zeroRates();
@@ -90,9 +96,14 @@ export const CHURN_COUNTERS = [
 
 export type ChurnCounter = (typeof CHURN_COUNTERS)[number];
 
+/** Why a queue dead-lettered a message (RabbitMQ's reasons). */
+export type DeadLetterReason = 'expired' | 'rejected' | 'maxlen' | 'delivery_limit';
+
 /** Broker-wide churn counters with rates sampled like MessageStats. */
 export class ChurnStats {
   readonly counts: Record<ChurnCounter, number> = zeroChurn();
+  /** Messages dead-lettered to a dead-letter exchange, by reason (Prometheus' rabbitmq_global_messages_dead_lettered_*). */
+  readonly deadLettered: Record<DeadLetterReason, number> = { expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 };
   readonly rates: Record<ChurnCounter, number> = zeroChurn();
   private readonly previous: Record<ChurnCounter, number> = zeroChurn();
 
