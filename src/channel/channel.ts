@@ -262,6 +262,7 @@ export class Channel implements RoutingSubject, CommitListener {
     let refused = false;
     stats.publish++;
     brokerStats.publish++;
+    if (this.confirm !== undefined) brokerStats.received_confirm++;
     exchange.stats.publish_in++;
     // x-message-deduplication on the exchange: a repeat is dropped (and confirmed) without routing.
     if (exchange.dedup !== undefined && exchange.dedup.isDuplicate(message)) {
@@ -291,6 +292,7 @@ export class Channel implements RoutingSubject, CommitListener {
       }
     } else {
       exchange.stats.publish_out += routed.size;
+      brokerStats.routed++;
       for (const destination of routed) {
         const queue = destination as Queue;
         if (!queue.enqueue(message)) refused = true;

@@ -122,8 +122,10 @@ export class VirtualHost {
   limits: VhostLimits = {};
   private readonly queueHooks = {
     unused: (queue: Queue): void => void this.removeQueue(queue),
-    deadLetter: (queue: Queue, message: Message, reason: DeathReason, release?: () => void): void =>
-      this.deadLetters.deadLetter(queue, message, reason, release),
+    deadLetter: (queue: Queue, message: Message, reason: DeathReason, release?: () => void): void => {
+      if (this.churn !== undefined) this.churn.deadLettered[reason]++;
+      this.deadLetters.deadLetter(queue, message, reason, release);
+    },
     setAside: (queue: Queue, message: StoredMessageParts, reason: string): void => this.setAside(queue.name, message, reason),
     error: (queue: Queue, err: unknown, during: string): void =>
       this.events?.internalError(err, { vhost: this.name, queue: queue.name, during }),
