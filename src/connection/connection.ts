@@ -43,6 +43,9 @@ export type Transport = Duplex & {
   readonly remotePort?: number;
   readonly localAddress?: string;
   readonly localPort?: number;
+  /** net.Socket's byte counts (recv_oct / send_oct); absent on in-memory pairs. */
+  readonly bytesRead?: number;
+  readonly bytesWritten?: number;
   setNoDelay?(noDelay: boolean): unknown;
 };
 
@@ -108,6 +111,8 @@ export class Connection implements ChannelHost, FlowListener {
   private timer: NodeJS.Timeout | undefined;
   private receivedSinceTick = false;
   private missedTicks = 0;
+  /** False until the first heartbeat tick, which sends one whatever was written before it (as RabbitMQ's sender). */
+  private heartbeatStarted = false;
   private released = false;
   private readonly publishAllowed = new Set<string>();
   private lastPublishExchange: string | undefined;
@@ -670,6 +675,8 @@ export class Connection implements ChannelHost, FlowListener {
       heartbeat: this.heartbeat,
       state: STATE_NAMES[this.state],
       authMechanism: this.authMechanism,
+      recvOct: socket.bytesRead ?? 0,
+      sendOct: socket.bytesWritten ?? 0,
       close: (reason: string) => this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, reason)),
       channels: () => [...this.channels.values()].map(channelInfo),
     };
@@ -697,7 +704,10 @@ export class Connection implements ChannelHost, FlowListener {
       return;
     }
     this.receivedSinceTick = false;
-    if (!this.writer.wroteSinceTick) this.writer.write(HEARTBEAT_FRAME);
+    // Open-ok (and a channel.open-ok just after) must not delay the first heartbeat to a whole interval after it:
+    // some clients (amqp-client) time out after one silent interval, not two.
+    if (!this.writer.wroteSinceTick || !this.heartbeatStarted) this.writer.write(HEARTBEAT_FRAME);
+    this.heartbeatStarted = true;
     this.writer.wroteSinceTick = false;
   }
 
@@ -880,6 +890,7 @@ function channelInfo(channel: Channel): ChannelInfo {
       priority: c.priority,
       prefetchCount: c.prefetch,
       unacked: c.unacked,
+      active: !c.queue.settings.singleActiveConsumer || c.queue.activeConsumer === c,
     })),
   };
 }
