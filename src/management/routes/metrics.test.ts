@@ -4,7 +4,7 @@ import type { Message, QueueEntry } from '../../queue/message';
 import type { Queue } from '../../queue/queue';
 import { buildManagementApp } from '../app';
 import type { ChannelInfo } from '../deps';
-import { PROMETHEUS_CONTENT_TYPE } from '../prometheus';
+import { clusterPermanentId, DETAILED_FAMILIES, PROMETHEUS_CONTENT_TYPE } from '../prometheus';
 import { parseExposition } from '../test-support/exposition';
 import { buildFixture, fakeConnection, GUEST, NODE_NAME, type Fixture } from '../test-support/fixture';
 
@@ -71,6 +71,10 @@ function seed(): { queue: Queue; taken: QueueEntry[] } {
   churn.sample(5);
   f.connections.push(fakeConnection({ name: CONN, channelCount: 1, channels: () => [channelInfo(1)] }));
   return { queue, taken };
+}
+
+function identity(endpoint: string): Record<string, string> {
+  return { rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_cluster_permanent_id: clusterPermanentId(NODE_NAME), rabbitmq_endpoint: endpoint };
 }
 
 async function metrics(url: string) {
@@ -140,9 +144,12 @@ describe('GET /metrics (aggregated)', () => {
     expect(parsed.value('rabbitmq_connections_opened_total')).toBe(3);
     expect(parsed.value('rabbitmq_connections_closed_total')).toBe(2);
     expect(parsed.value('rabbitmq_process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(parsed.value('rabbitmq_identity_info', { rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_endpoint: 'aggregated' })).toBe(1);
+    expect(parsed.value('rabbitmq_identity_info', identity('aggregated'))).toBe(1);
     for (const sample of parsed.samples) {
-      if (!['rabbitmq_identity_info', 'rabbitmq_build_info'].includes(sample.name)) expect(sample.labels).toEqual({});
+      if (sample.name === 'rabbitmq_identity_info' || sample.name === 'rabbitmq_build_info') continue;
+      // The global counters carry protocol (and dead-letter labels), as RabbitMQ's do; object families none.
+      if (sample.name.startsWith('rabbitmq_global_')) expect(sample.labels.protocol ?? sample.labels.queue_type).toBeDefined();
+      else expect(sample.labels).toEqual({});
     }
   });
 });
@@ -167,7 +174,7 @@ describe('GET /metrics/per-object', () => {
     expect(parsed.value('rabbitmq_channel_consumers', ch)).toBe(1);
     expect(parsed.value('rabbitmq_connection_channels', { vhost: '/', connection: CONN })).toBe(1);
     expect(parsed.value('rabbitmq_queues')).toBe(1);
-    expect(parsed.value('rabbitmq_identity_info', { rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_endpoint: 'per-object' })).toBe(1);
+    expect(parsed.value('rabbitmq_identity_info', identity('per-object'))).toBe(1);
   });
 
   test('an empty broker still gives a valid exposition', async () => {
@@ -176,6 +183,185 @@ describe('GET /metrics/per-object', () => {
     const parsed = parseExposition((await metrics('/metrics/per-object')).text);
     expect(parsed.value('rabbitmq_queues')).toBe(0);
     expect(parsed.types.has('rabbitmq_channel_consumers')).toBe(false);
+  });
+});
+
+/**
+ * Every metric the panels of RabbitMQ's published Grafana dashboard "RabbitMQ-Overview" query (rabbitmq-server
+ * deps/rabbitmq_prometheus/docker/grafana/dashboards; its 3.10 form with the rabbitmq_global_* counters and the
+ * earlier form with channel counters), names only. Each panel joins on rabbitmq_identity_info by instance.
+ */
+const OVERVIEW_DASHBOARD_METRICS = [
+  // singlestats, the nodes table, joins
+  'rabbitmq_identity_info',
+  'rabbitmq_build_info',
+  'rabbitmq_erlang_uptime_seconds',
+  'rabbitmq_queue_messages_ready',
+  'rabbitmq_queue_messages_unacked',
+  'rabbitmq_connections',
+  'rabbitmq_channels',
+  'rabbitmq_queues',
+  'rabbitmq_channel_consumers',
+  'rabbitmq_global_publishers',
+  'rabbitmq_global_consumers',
+  // NODES: memory, disk, file descriptors, sockets
+  'rabbitmq_resident_memory_limit_bytes',
+  'rabbitmq_process_resident_memory_bytes',
+  'rabbitmq_disk_space_available_bytes',
+  'rabbitmq_process_max_fds',
+  'rabbitmq_process_open_fds',
+  'rabbitmq_process_max_tcp_sockets',
+  'rabbitmq_process_open_tcp_sockets',
+  // INCOMING and OUTGOING MESSAGES
+  'rabbitmq_global_messages_received_total',
+  'rabbitmq_global_messages_received_confirm_total',
+  'rabbitmq_global_messages_routed_total',
+  'rabbitmq_global_messages_confirmed_total',
+  'rabbitmq_global_messages_unroutable_dropped_total',
+  'rabbitmq_global_messages_unroutable_returned_total',
+  'rabbitmq_global_messages_delivered_total',
+  'rabbitmq_global_messages_delivered_consume_auto_ack_total',
+  'rabbitmq_global_messages_delivered_consume_manual_ack_total',
+  'rabbitmq_global_messages_delivered_get_auto_ack_total',
+  'rabbitmq_global_messages_delivered_get_manual_ack_total',
+  'rabbitmq_global_messages_get_empty_total',
+  'rabbitmq_global_messages_redelivered_total',
+  'rabbitmq_global_messages_acknowledged_total',
+  // QUEUES, CHANNELS, CONNECTIONS
+  'rabbitmq_queues_declared_total',
+  'rabbitmq_queues_created_total',
+  'rabbitmq_queues_deleted_total',
+  'rabbitmq_channels_opened_total',
+  'rabbitmq_channels_closed_total',
+  'rabbitmq_connections_opened_total',
+  'rabbitmq_connections_closed_total',
+  // the earlier form of the same panels
+  'rabbitmq_channel_messages_published_total',
+  'rabbitmq_channel_messages_confirmed_total',
+  'rabbitmq_channel_messages_unconfirmed',
+  'rabbitmq_channel_messages_unroutable_dropped_total',
+  'rabbitmq_channel_messages_unroutable_returned_total',
+  'rabbitmq_channel_messages_delivered_total',
+  'rabbitmq_channel_messages_delivered_ack_total',
+  'rabbitmq_channel_messages_redelivered_total',
+  'rabbitmq_channel_messages_acked_total',
+  'rabbitmq_channel_get_total',
+  'rabbitmq_channel_get_ack_total',
+  'rabbitmq_channel_get_empty_total',
+  'rabbitmq_queue_messages_published_total',
+];
+
+/** Traffic as the counters record it: publishes (confirmed, routed, dropped, returned), deliveries of every kind, churn. */
+function traffic(): void {
+  const s = f.deps.stats;
+  Object.assign(s, { publish: 11, received_confirm: 10, routed: 9, confirm: 10, drop_unroutable: 1, return_unroutable: 1 });
+  Object.assign(s, { deliver: 4, deliver_no_ack: 3, get: 2, get_no_ack: 1, get_empty: 1, redeliver: 1, ack: 5 });
+  Object.assign(churn.counts, { channel_created: 4, channel_closed: 3, queue_declared: 2, queue_created: 1, queue_deleted: 1 });
+  churn.deadLettered.expired = 2;
+}
+
+describe('RabbitMQ-Overview dashboard', () => {
+  test.each([['/metrics'], ['/metrics/per-object']])('%s: every metric its panels query is exported with a sample', async (url) => {
+    seed();
+    traffic();
+    const parsed = parseExposition((await metrics(url)).text);
+    const missing = OVERVIEW_DASHBOARD_METRICS.filter((name) => !parsed.samples.some((s) => s.name === name));
+    expect(missing).toEqual([]);
+  });
+
+  test('the global counters read the broker-wide stats, labelled protocol="amqp091"', async () => {
+    seed();
+    traffic();
+    const parsed = parseExposition((await metrics('/metrics')).text);
+    const amqp = { protocol: 'amqp091' };
+    const expected: Record<string, number> = {
+      received: 11,
+      received_confirm: 10,
+      routed: 9,
+      confirmed: 10,
+      unroutable_dropped: 1,
+      unroutable_returned: 1,
+      delivered: 10,
+      delivered_consume_manual_ack: 4,
+      delivered_consume_auto_ack: 3,
+      delivered_get_manual_ack: 2,
+      delivered_get_auto_ack: 1,
+      get_empty: 1,
+      redelivered: 1,
+      acknowledged: 5,
+    };
+    for (const [name, value] of Object.entries(expected)) {
+      expect([name, parsed.value(`rabbitmq_global_messages_${name}_total`, amqp)]).toEqual([name, value]);
+      expect(parsed.types.get(`rabbitmq_global_messages_${name}_total`)).toBe('counter');
+    }
+    // The seeded channel has published: one publisher; its consumer: one consumer.
+    expect(parsed.value('rabbitmq_global_publishers', amqp)).toBe(1);
+    expect(parsed.value('rabbitmq_global_consumers', amqp)).toBe(1);
+    const dl = { queue_type: 'rabbit_classic_queue', dead_letter_strategy: 'at_most_once' };
+    expect(parsed.value('rabbitmq_global_messages_dead_lettered_expired_total', dl)).toBe(2);
+    expect(parsed.value('rabbitmq_global_messages_dead_lettered_maxlen_total', dl)).toBe(0);
+    expect(parsed.value('rabbitmq_channels_opened_total')).toBe(4);
+    expect(parsed.value('rabbitmq_queues_deleted_total')).toBe(1);
+  });
+
+  test('process figures: open fds from /proc/self/fd, limits, memory, uptime; alarms 0', async () => {
+    const parsed = parseExposition((await metrics('/metrics')).text);
+    expect(parsed.value('rabbitmq_process_open_fds')).toBeGreaterThan(0);
+    expect(parsed.value('rabbitmq_process_max_fds')).toBeGreaterThan(parsed.value('rabbitmq_process_open_fds') as number);
+    expect(parsed.value('rabbitmq_process_max_tcp_sockets')).toBeGreaterThan(0);
+    expect(parsed.value('rabbitmq_resident_memory_limit_bytes')).toBeGreaterThan(0);
+    expect(parsed.value('rabbitmq_disk_space_available_bytes')).toBeGreaterThan(0);
+    expect(parsed.value('rabbitmq_erlang_uptime_seconds')).toBeGreaterThan(0);
+    expect(parsed.value('rabbitmq_alarms_memory_used_watermark')).toBe(0);
+  });
+
+  test('identity_info carries the labels the dashboards join on; the permanent id is stable', async () => {
+    const parsed = parseExposition((await metrics('/metrics')).text);
+    expect(parsed.value('rabbitmq_identity_info', identity('aggregated'))).toBe(1);
+    expect(clusterPermanentId(NODE_NAME)).toBe(clusterPermanentId(NODE_NAME));
+    expect(clusterPermanentId(NODE_NAME)).toMatch(/^rabbitmq-cluster-id-[A-Za-z0-9_-]{22}$/);
+    const build = parsed.samples.find((s) => s.name === 'rabbitmq_build_info');
+    expect(Object.keys(build?.labels ?? {})).toEqual(expect.arrayContaining(['rabbitmq_version', 'erlang_version', 'prometheus_plugin_version']));
+  });
+});
+
+describe('GET /metrics/detailed', () => {
+  test('without family: identity and build info only', async () => {
+    seed();
+    const { status, type, text } = await metrics('/metrics/detailed');
+    expect(status).toBe(200);
+    expect(type).toBe(PROMETHEUS_CONTENT_TYPE);
+    expect([...parseExposition(text).types.keys()]).toEqual(['rabbitmq_identity_info', 'rabbitmq_build_info']);
+  });
+
+  test('family= picks groups by RabbitMQ name, rabbitmq_detailed_* per object; unknown families ignored', async () => {
+    seed();
+    traffic();
+    const url = '/metrics/detailed?family=queue_coarse_metrics&family=connection_churn_metrics&family=channel_exchange_metrics&family=nope';
+    const parsed = parseExposition((await metrics(url)).text);
+    expect(parsed.value('rabbitmq_identity_info', identity('detailed'))).toBe(1);
+    expect(parsed.value('rabbitmq_detailed_queue_messages_ready', { vhost: '/', queue: 'q1' })).toBe(3);
+    expect(parsed.value('rabbitmq_detailed_queue_messages_unacked', { vhost: '/', queue: 'q1' })).toBe(2);
+    expect(parsed.value('rabbitmq_detailed_connections_opened_total')).toBe(3);
+    expect(parsed.value('rabbitmq_detailed_queues_declared_total')).toBe(2);
+    expect(parsed.value('rabbitmq_detailed_channel_messages_published_total', { vhost: '/', channel: `${CONN} (1)` })).toBe(4);
+    expect(parsed.types.has('rabbitmq_detailed_queue_consumers')).toBe(false);
+    expect(parsed.types.has('rabbitmq_queues')).toBe(false);
+  });
+
+  test('vhost= keeps those vhosts; cluster-wide groups are rabbitmq_cluster_*', async () => {
+    seed();
+    f.vhosts.put({ name: 'other', description: '', tags: [] });
+    const all = DETAILED_FAMILIES.map((name) => `family=${name}`).join('&');
+    const parsed = parseExposition((await metrics(`/metrics/detailed?${all}&vhost=%2F`)).text);
+    expect(parsed.value('rabbitmq_cluster_vhost_status', { vhost: '/' })).toBe(1);
+    expect(parsed.samples.filter((s) => s.name === 'rabbitmq_cluster_vhost_status')).toHaveLength(1);
+    expect(parsed.value('rabbitmq_cluster_exchange_name', { vhost: '/', exchange: 'amq.direct', type: 'direct' })).toBe(1);
+    expect(parsed.value('rabbitmq_cluster_exchange_bindings', { vhost: '/', exchange: 'amq.direct', type: 'direct' })).toBe(0);
+    expect(parsed.value('rabbitmq_detailed_queue_consumers', { vhost: '/', queue: 'q1' })).toBe(0);
+    expect(parsed.value('rabbitmq_detailed_connection_channels', { vhost: '/', connection: CONN })).toBe(1);
+    const none = parseExposition((await metrics(`/metrics/detailed?family=queue_coarse_metrics&vhost=nowhere`)).text);
+    expect(none.types.has('rabbitmq_detailed_queue_messages')).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ManagementDeps } from '../deps';
-import { collectMetrics, PROMETHEUS_CONTENT_TYPE, renderExposition } from '../prometheus';
+import { collectDetailed, collectMetrics, PROMETHEUS_CONTENT_TYPE, renderExposition } from '../prometheus';
 
 /**
  * Route config of endpoints that need no login. rabbitmq_prometheus serves /metrics without authentication, so
@@ -13,7 +13,17 @@ export function isPublicRoute(config: unknown): boolean {
   return (config as { public?: unknown } | undefined)?.public === true;
 }
 
-/** GET /metrics (aggregated) and /metrics/per-object: Prometheus text exposition format 0.0.4. */
+/** A query parameter given once, several times, or not at all, as a list. */
+function list(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return [];
+}
+
+/**
+ * GET /metrics (aggregated), /metrics/per-object and /metrics/detailed?family=...&vhost=... (each parameter may
+ * repeat; unknown families are ignored, as RabbitMQ does): Prometheus text exposition format 0.0.4.
+ */
 export function metricsRoutes(deps: ManagementDeps): FastifyPluginAsync {
   return async (app) => {
     for (const [url, perObject] of [
@@ -28,5 +38,15 @@ export function metricsRoutes(deps: ManagementDeps): FastifyPluginAsync {
           reply.type(PROMETHEUS_CONTENT_TYPE).send(renderExposition(collectMetrics(deps, perObject))),
       });
     }
+    app.route({
+      method: 'GET',
+      url: '/metrics/detailed',
+      config: PUBLIC_ROUTE,
+      handler: async (request, reply) => {
+        const query = (request.query ?? {}) as Record<string, unknown>;
+        const families = collectDetailed(deps, { families: list(query.family), vhosts: list(query.vhost) });
+        return reply.type(PROMETHEUS_CONTENT_TYPE).send(renderExposition(families));
+      },
+    });
   };
 }
