@@ -3,6 +3,7 @@ import { canSeeVhost, principalOf, requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { formatPermission, formatVhost } from '../format';
 import { applyListing, parseListQuery } from '../listing';
+import { parseRanges } from '../../observability/history';
 import { bodyOf, parseTags, resource, vhostOr404, vhostParams } from '../support';
 
 const vhostBody = {
@@ -20,25 +21,22 @@ type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
 
 /** /api/vhosts: list (vhosts the user may see), and GET/PUT/DELETE one (administrators). */
 export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
-  const messagesIn = (name: string): number => {
-    let n = 0;
-    for (const queue of deps.vhosts.get(name)?.queues.values() ?? []) n += queue.messageCount;
-    return n;
-  };
-  const show = (name: string): Record<string, unknown> => {
-    vhostOr404(deps, name);
+  const show = (name: string, query: unknown): Record<string, unknown> => {
+    const vhost = vhostOr404(deps, name);
     const record = deps.vhosts.record(name);
     if (record === undefined) throw new Error('vhost without a record');
-    return { ...formatVhost(record, messagesIn(name)), cluster_state: { [deps.node.name]: 'running' } };
+    const options = { ranges: parseRanges(query), now: Date.now() };
+    return { ...formatVhost(record, vhost, options), cluster_state: { [deps.node.name]: 'running' } };
   };
   return async (app) => {
     resource(app, '/vhosts', {
       GET: async (request) => {
         const principal = principalOf(request);
+        const options = { ranges: parseRanges(request.query), now: Date.now() };
         const items = deps.vhosts
           .list()
           .filter(({ record }) => canSeeVhost(deps, principal, record.name))
-          .map(({ record }) => ({ ...formatVhost(record, messagesIn(record.name)), cluster_state: { [deps.node.name]: 'running' } }));
+          .map(({ record, vhost }) => ({ ...formatVhost(record, vhost, options), cluster_state: { [deps.node.name]: 'running' } }));
         return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['name']);
       },
     });
@@ -47,7 +45,7 @@ export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
       app,
       '/vhosts/:vhost',
       {
-        GET: async (request) => show((request as VhostRequest).params.vhost),
+        GET: async (request) => show((request as VhostRequest).params.vhost, request.query),
         PUT: async (request, reply) => {
           const { vhost } = (request as VhostRequest).params;
           const body = bodyOf(request);
@@ -59,6 +57,11 @@ export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
             tags: body.tags === undefined ? (existing?.tags ?? []) : parseTags(body.tags),
             ...(typeof defaultQueueType === 'string' ? { defaultQueueType } : {}),
           });
+          // RabbitMQ (rabbit_vhost:put_vhost) grants the internal user who creates a vhost ".*" ".*" ".*" on it.
+          const creator = principalOf(request).name;
+          if (created && deps.access.getUser(creator) !== undefined) {
+            deps.access.setPermission({ user: creator, vhost, configure: '.*', write: '.*', read: '.*' });
+          }
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
