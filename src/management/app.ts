@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health';
 import { isPublicRoute, metricsRoutes } from './routes/metrics';
 import { limitRoutes } from './routes/limits';
 import { messageRoutes } from './routes/messages';
+import { miscRoutes } from './routes/misc';
 import { nodeRoutes } from './routes/nodes';
 import { overviewRoutes } from './routes/overview';
 import { parameterRoutes } from './routes/parameters';
@@ -103,6 +104,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(channelRoutes(deps), api);
   void app.register(consumerRoutes(deps), api);
   void app.register(quarantineRoutes(deps), api);
+  void app.register(miscRoutes(deps), api);
   void app.register(metricsRoutes(deps));
   return app;
 }

@@ -5,7 +5,7 @@ import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { formatPermission, formatUser } from '../format';
 import { applyListing, parseListQuery } from '../listing';
-import { bodyOf, parseTags, resource } from '../support';
+import { bodyOf, bool, parseTags, resource } from '../support';
 
 const userParams = {
   type: 'object',
@@ -20,8 +20,24 @@ const userBody = {
     password_hash: { type: 'string' },
     hashing_algorithm: { type: 'string' },
     tags: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    administrator: { anyOf: [{ type: 'boolean' }, { type: 'string' }] },
   },
 } as const;
+
+const bulkDeleteBody = {
+  type: 'object',
+  properties: { users: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+/**
+ * A PUT's tags, as rabbit_auth_backend_internal:put_user reads them: `tags` ("a,b" or a list), else the legacy
+ * `administrator` flag; neither is 400 tags_not_present, for a new user and an existing one alike.
+ */
+function tagsOf(body: Record<string, unknown>): string[] {
+  if (body.tags !== undefined) return parseTags(body.tags);
+  if (body.administrator !== undefined) return bool(body.administrator, false) ? ['administrator'] : [];
+  throw Errors.badRequest('tags_not_present');
+}
 
 type UserRequest = FastifyRequest<{ Params: { user: string } }>;
 
@@ -37,6 +53,40 @@ export function userRoutes(deps: ManagementDeps): FastifyPluginAsync {
           applyListing(deps.access.listUsers().map(formatUser), parseListQuery(request.query as Record<string, unknown>), ['name']),
       },
       { all: { onRequest: requireAdmin } },
+    );
+
+    resource(
+      app,
+      '/users/without-permissions',
+      {
+        GET: async (request) => {
+          const withPermissions = new Set(deps.access.listPermissions().map((p) => p.user));
+          const items = deps.access
+            .listUsers()
+            .filter((u) => !withPermissions.has(u.name))
+            .map(formatUser);
+          return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['name']);
+        },
+      },
+      { all: { onRequest: requireAdmin } },
+    );
+
+    // rabbit_mgmt_wm_users_bulk_delete: deletes in order and stops at the first unknown user with 400
+    // reason ["no_such_user", name] (the users before it stay deleted), as RabbitMQ 3.10 answers.
+    resource(
+      app,
+      '/users/bulk-delete',
+      {
+        POST: async (request, reply) => {
+          const users = bodyOf(request).users;
+          if (users === undefined) throw Errors.keyMissing('users');
+          for (const name of users as string[]) {
+            if (!deps.access.deleteUser(name)) return reply.code(400).send({ error: 'bad_request', reason: ['no_such_user', name] });
+          }
+          return reply.code(204).send();
+        },
+      },
+      { all: { onRequest: requireAdmin }, POST: { onRequest: requireAdmin, schema: { body: bulkDeleteBody } } },
     );
 
     resource(
@@ -66,7 +116,7 @@ export function userRoutes(deps: ManagementDeps): FastifyPluginAsync {
             passwordHash = body.password_hash;
             hashingAlgorithm = algorithm;
           }
-          const tags = body.tags === undefined ? (existing?.tags ?? []) : parseTags(body.tags);
+          const tags = tagsOf(body);
           const created = deps.access.putUser({ name, passwordHash, hashingAlgorithm, tags });
           return reply.code(created ? 201 : 204).send();
         },

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { requireAdmin } from '../auth';
+import type { ManagementDeps } from '../deps';
+import { Errors } from '../errors';
+import { bodyOf, resource } from '../support';
+import { PUBLIC_ROUTE } from './metrics';
+import { findParameter, GLOBAL_COMPONENT } from './parameters';
+
+/** RabbitMQ keeps the cluster name as the global runtime parameter `cluster_name` (rabbit_nodes:set_cluster_name). */
+export const CLUSTER_NAME_PARAMETER = 'cluster_name';
+
+/** The cluster name: the stored `cluster_name` global parameter, else the node name (RabbitMQ's default). */
+export function clusterName(deps: ManagementDeps): string {
+  const value = findParameter(deps.store, GLOBAL_COMPONENT, '', CLUSTER_NAME_PARAMETER)?.value;
+  return typeof value === 'string' ? value : deps.node.name;
+}
+
+type Flag = readonly [name: string, desc: string, providedBy?: string, docUrl?: string];
+
+/**
+ * The feature flags a fresh RabbitMQ 3.13 node reports as enabled (`rabbitmqctl list_feature_flags`), all stable.
+ * Leveret has no flags of its own: this list exists because tools (the management UI, rabbitmqadmin, Terraform)
+ * read it, and every one of them describes behaviour Leveret has or that does not apply to one node.
+ */
+const FEATURE_FLAGS: readonly Flag[] = [
+  ['classic_mirrored_queue_version', 'Support setting version for classic mirrored queues'],
+  ['classic_queue_type_delivery_support', 'Bug fix for classic queue deliveries using mixed versions'],
+  ['direct_exchange_routing_v2', 'v2 direct exchange routing implementation'],
+  ['drop_unroutable_metric', 'Count unroutable publishes to be dropped in stats', 'rabbitmq_management_agent'],
+  ['empty_basic_get_metric', 'Count AMQP `basic.get` on empty queues in stats', 'rabbitmq_management_agent'],
+  ['feature_flags_v2', 'Feature flags subsystem V2'],
+  ['implicit_default_bindings', 'Default bindings are now implicit, instead of being stored in the database'],
+  ['listener_records_in_ets', 'Store listener records in ETS instead of Mnesia'],
+  ['maintenance_mode_status', 'Maintenance mode status'],
+  ['message_containers', 'Message containers.'],
+  ['quorum_queue', 'Support queues of type `quorum`', undefined, 'https://www.rabbitmq.com/quorum-queues.html'],
+  ['restart_streams', 'Support for restarting streams with optional preferred next leader argument.'],
+  ['stream_filtering', 'Support for stream filtering.'],
+  ['stream_queue', 'Support queues of type `stream`', undefined, 'https://www.rabbitmq.com/stream.html'],
+  ['stream_sac_coordinator_unblock_group', 'Bug fix to unblock a group of consumers in a super stream partition'],
+  ['stream_single_active_consumer', 'Single active consumer for streams'],
+  ['stream_update_config_command', 'A new internal command that is used to update streams as part of a policy.'],
+  ['tracking_records_in_ets', 'Store tracking records in ETS instead of Mnesia'],
+  ['user_limits', 'Configure connection and channel limits for a user'],
+  ['virtual_host_metadata', 'Virtual host metadata (description, tags, etc)'],
+];
+
+const clusterNameBody = { type: 'object', properties: { name: { type: 'string', minLength: 1 } } } as const;
+
+/**
+ * Small RabbitMQ endpoints tools read: /api/cluster-name (GET: any management user; PUT: administrators),
+ * /api/feature-flags (administrators), /api/auth (no login: the UI reads it before logging in; OAuth is off) and
+ * /api/extensions (the UI's plugin scripts: none).
+ */
+export function miscRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  return async (app) => {
+    resource(
+      app,
+      '/cluster-name',
+      {
+        GET: async () => ({ name: clusterName(deps) }),
+        PUT: async (request, reply) => {
+          const { name } = bodyOf(request);
+          if (name === undefined) throw Errors.keyMissing('name');
+          deps.store.putParameter({ component: GLOBAL_COMPONENT, vhost: '', name: CLUSTER_NAME_PARAMETER, value: name });
+          return reply.code(204).send();
+        },
+      },
+      { PUT: { onRequest: requireAdmin, schema: { body: clusterNameBody } } },
+    );
+
+    resource(
+      app,
+      '/feature-flags',
+      {
+        GET: async () =>
+          FEATURE_FLAGS.map(([name, desc, providedBy, docUrl]) => ({
+            name,
+            desc,
+            doc_url: docUrl ?? '',
+            state: 'enabled',
+            stability: 'stable',
+            provided_by: providedBy ?? 'rabbit',
+          })),
+      },
+      { all: { onRequest: requireAdmin } },
+    );
+
+    resource(app, '/auth', { GET: async () => ({ oauth_enabled: false }) }, { all: { config: PUBLIC_ROUTE } });
+
+    resource(app, '/extensions', { GET: async () => [] });
+  };
+}
