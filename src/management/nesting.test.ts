@@ -62,7 +62,7 @@ describe('nesting is refused at the door', () => {
   test.each([
     { method: 'PUT', url: '/api/exchanges/%2F/x', body: (a: unknown) => ({ type: 'direct', arguments: a }), what: 'arguments' },
     { method: 'POST', url: '/api/bindings/%2F/e/amq.direct/q/bq', body: (a: unknown) => ({ routing_key: 'k', arguments: a }), what: 'arguments' },
-    { method: 'PUT', url: '/api/policies/%2F/p', body: (a: unknown) => ({ pattern: '^x', definition: { 'max-length': 1, deep: a } }), what: 'definition' },
+    { method: 'PUT', url: '/api/policies/%2F/p', body: (a: unknown) => ({ pattern: '^x', definition: { 'max-length': 1, 'ha-params': a } }), what: 'definition' },
     { method: 'PUT', url: '/api/parameters/federation-upstream/%2F/up', body: (a: unknown) => ({ value: a }), what: 'value' },
     { method: 'PUT', url: '/api/global-parameters/g', body: (a: unknown) => ({ value: a }), what: 'value' },
     {

@@ -29,6 +29,13 @@ const HIDDEN_COMPONENTS = new Set([
   USER_LIMITS_COMPONENT,
 ]);
 
+/**
+ * The components a PUT may write, as RabbitMQ refuses components no plugin registered (400 "component X not
+ * found"): vhost-limits (core), and those of the federation and shovel plugins, which Leveret stores without
+ * interpreting (spec/errata.md). Anything else is refused.
+ */
+const KNOWN_COMPONENTS = new Set([VHOST_LIMITS_COMPONENT, 'federation-upstream', 'federation-upstream-set', 'shovel']);
+
 /** One stored parameter, or undefined. */
 export function findParameter(store: Store, component: string, vhost: string, name: string): ParameterRecord | undefined {
   return store.loadParameters().find((p) => p.component === component && p.vhost === vhost && p.name === name);
@@ -103,7 +110,9 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
       ['vhost', 'component', 'name'],
     );
   const writable = (component: string): void => {
-    if (HIDDEN_COMPONENTS.has(component)) throw Errors.badRequest(`component ${component} not found`);
+    if (HIDDEN_COMPONENTS.has(component) || !KNOWN_COMPONENTS.has(component)) {
+      throw Errors.badRequest(`Validation failed\n\ncomponent ${component} not found\n`);
+    }
   };
 
   return async (app) => {

@@ -89,10 +89,15 @@ describe('policies', () => {
     expect((await call('GET', '/api/policies', undefined, as('pm'))).body.map((p: any) => p.name)).toEqual(['p']);
     expect(await call('GET', '/api/policies/other', undefined, as('pm'))).toMatchObject({
       status: 401,
-      body: { error: 'not_authorised', reason: 'User not authorised to access object' },
+      body: { error: 'not_authorised', reason: 'User not authorised to access virtual host' },
     });
+    // Lists are any management user's, filtered to the vhosts they can access (rabbit_mgmt_wm_policies); single
+    // policies stay policymakers'.
     for (const user of ['mgmt', 'mon']) {
-      expect((await call('GET', '/api/policies', undefined, as(user))).status).toBe(401);
+      const list = await call('GET', '/api/policies', undefined, as(user));
+      expect(list.status).toBe(200);
+      expect(list.body.map((p: any) => p.vhost).filter((v: string) => v === 'other')).toEqual([]);
+      expect((await call('GET', '/api/policies/%2F/p', undefined, as(user))).status).toBe(401);
       expect((await call('PUT', '/api/policies/%2F/q', policy, as(user))).status).toBe(401);
     }
   });
@@ -115,7 +120,9 @@ describe('operator policies', () => {
     ]);
     expect((await call('GET', '/api/operator-policies/%2F')).body).toHaveLength(1);
     expect((await call('GET', '/api/policies')).body).toEqual([]);
-    expect((await call('GET', '/api/operator-policies', undefined, as('pm'))).body).toEqual({
+    // Lists: filtered to the vhosts the user can access; single operator policies: administrators only.
+    expect((await call('GET', '/api/operator-policies', undefined, as('pm'))).body).toHaveLength(1);
+    expect((await call('GET', '/api/operator-policies/%2F/op', undefined, as('pm'))).body).toEqual({
       error: 'not_authorised',
       reason: 'Not administrator user',
     });

@@ -4,7 +4,7 @@ import type { PolicyValue } from '../../vhost/policies';
 import { compileSafeRegExp } from '../../util/safe-regex';
 
 export type { PolicyValue };
-import { requireAdmin } from '../auth';
+import { principalOf, requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { boundedJson, checkNesting } from '../format';
@@ -35,7 +35,7 @@ function formatPolicy(p: ParameterRecord): Record<string, unknown> {
 }
 
 /** Validates a PUT body as rabbit_policy:set does (pattern and definition mandatory); returns the stored value. */
-export function parsePolicy(body: Record<string, unknown>): PolicyValue {
+export function parsePolicy(body: Record<string, unknown>, operator = false): PolicyValue {
   if (body.pattern === undefined) throw Errors.keyMissing('pattern');
   if (body.definition === undefined) throw Errors.keyMissing('definition');
   const { pattern, definition } = body;
@@ -50,6 +50,7 @@ export function parsePolicy(body: Record<string, unknown>): PolicyValue {
   }
   if (Object.keys(definition).length === 0) throw Errors.badRequest('Validation failed\n\nno policy provided\n');
   checkNesting(definition, 'definition');
+  validateDefinition(definition as Record<string, unknown>, operator);
   let priority = body.priority ?? 0;
   // rabbitmqadmin and older clients send the priority as a string.
   if (typeof priority === 'string' && /^-?\d+$/.test(priority.trim())) priority = Number(priority.trim());
@@ -65,6 +66,86 @@ export function parsePolicy(body: Record<string, unknown>): PolicyValue {
   return { pattern, 'apply-to': applyTo, definition: definition as Record<string, unknown>, priority };
 }
 
+/** Erlang's ~p of a decoded JSON value, as RabbitMQ's validation messages print it (strings are binaries). */
+export function erlangTerm(value: unknown): string {
+  if (typeof value === 'string') return `<<${JSON.stringify(value)}>>`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(erlangTerm).join(',')}]`;
+  if (typeof value === 'object') {
+    return `#{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${erlangTerm(k)} => ${erlangTerm(v)}`).join(',')}}`;
+  }
+  return String(value);
+}
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (v) => typeof v === 'string';
+const atLeast = (min: number): Check => (v) => typeof v === 'number' && Number.isInteger(v) && v >= min;
+const oneOf = (...allowed: unknown[]): Check => (v) => allowed.includes(v);
+const isMaxAge: Check = (v) => typeof v === 'string' && /^\d+[YMDhms]$/.test(v);
+
+/** Policy keys RabbitMQ 3.13 (core and mirroring, no plugins) validates, with the check and its error text. */
+const POLICY_KEYS: Readonly<Record<string, readonly [Check, string]>> = {
+  'alternate-exchange': [isString, 'is not a valid alternate exchange name'],
+  'dead-letter-exchange': [isString, 'is not a valid dead letter exchange name'],
+  'dead-letter-routing-key': [isString, 'is not a valid dead letter routing key'],
+  'dead-letter-strategy': [oneOf('at-most-once', 'at-least-once'), 'is not a valid dead letter strategy'],
+  'message-ttl': [atLeast(0), 'is not a valid message TTL'],
+  expires: [atLeast(1), 'is not a valid queue expiry'],
+  'max-length': [atLeast(0), 'is not a valid maximum length'],
+  'max-length-bytes': [atLeast(0), 'is not a valid maximum length in bytes'],
+  'max-in-memory-length': [atLeast(0), 'is not a valid maximum memory in bytes'],
+  'max-in-memory-bytes': [atLeast(0), 'is not a valid maximum memory in bytes'],
+  'queue-mode': [oneOf('default', 'lazy'), 'is not a valid queue-mode value'],
+  'queue-version': [oneOf(1, 2), 'is not a valid queue version'],
+  overflow: [oneOf('drop-head', 'reject-publish', 'reject-publish-dlx'), 'is not a valid overflow value'],
+  'delivery-limit': [atLeast(0), 'is not a valid delivery limit'],
+  'max-age': [isMaxAge, 'is not a valid max age'],
+  'stream-max-segment-size-bytes': [atLeast(0), 'is not a valid segment size'],
+  'stream-filter-size-bytes': [(v) => atLeast(16)(v) && (v as number) <= 255, 'is not a valid filter size. Valid range is 16-255'],
+  'queue-leader-locator': [oneOf('client-local', 'balanced'), 'is not a valid queue leader locator value'],
+  'queue-master-locator': [oneOf('min-masters', 'client-local', 'random'), 'is not a valid queue-master-locator value'],
+  'initial-cluster-size': [atLeast(0), 'is not a valid cluster size'],
+  'consumer-timeout': [atLeast(0), 'is not a valid consumer timeout'],
+  'ha-mode': [oneOf('all', 'exactly', 'nodes'), 'is not a valid ha-mode value'],
+  'ha-params': [() => true, ''],
+  'ha-sync-mode': [oneOf('automatic', 'manual'), 'is not a valid ha-sync-mode value'],
+  'ha-sync-batch-size': [atLeast(1), 'is not a valid ha-sync-batch-size value'],
+  'ha-promote-on-shutdown': [oneOf('always', 'when-synced'), 'is not a valid ha-promote-on-shutdown value'],
+  'ha-promote-on-failure': [oneOf('always', 'when-synced'), 'is not a valid ha-promote-on-failure value'],
+};
+
+/** The keys RabbitMQ 3.13 accepts in operator policies (operator_policy_validator registrations). */
+const OPERATOR_POLICY_KEYS = new Set([
+  'expires',
+  'message-ttl',
+  'max-length',
+  'max-length-bytes',
+  'max-in-memory-length',
+  'max-in-memory-bytes',
+  'delivery-limit',
+  'queue-version',
+  'ha-mode',
+  'ha-params',
+  'ha-sync-mode',
+]);
+
+/**
+ * rabbit_policy's definition check: unknown keys first (all of them, in one message), then each known key's value,
+ * with RabbitMQ's texts ("Validation failed\n\n<term> is not a valid maximum length\n").
+ */
+export function validateDefinition(definition: Record<string, unknown>, operator: boolean): void {
+  const entries = Object.entries(definition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const unknown = entries.filter(([key]) => POLICY_KEYS[key] === undefined || (operator && !OPERATOR_POLICY_KEYS.has(key)));
+  if (unknown.length > 0) {
+    const terms = unknown.map(([key, value]) => `{${erlangTerm(key)},${erlangTerm(value)}}`).join(',');
+    throw Errors.badRequest(`Validation failed\n\n[${terms}] are not recognised policy settings\n`);
+  }
+  for (const [key, value] of entries) {
+    const [check, text] = POLICY_KEYS[key] as readonly [Check, string];
+    if (!check(value)) throw Errors.badRequest(`Validation failed\n\n${erlangTerm(value)} ${text}\n`);
+  }
+}
+
 type PolicyRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
 
 /**
@@ -76,6 +157,7 @@ function policyFamily(
   path: string,
   component: string,
   onRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+  listGate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
 ): FastifyPluginAsync {
   const store = deps.store;
   const list = (request: FastifyRequest, vhost?: string) =>
@@ -86,7 +168,7 @@ function policyFamily(
       parseListQuery(request.query as Record<string, unknown>),
     );
   return async (app) => {
-    resource(app, `/${path}`, { GET: async (request) => list(request) }, { all: { onRequest } });
+    resource(app, `/${path}`, { GET: async (request) => list(request) }, { all: { onRequest: listGate } });
 
     resource(
       app,
@@ -98,7 +180,7 @@ function policyFamily(
           return list(request, vhost);
         },
       },
-      { all: { onRequest, schema: { params: vhostParams } } },
+      { all: { onRequest: listGate, schema: { params: vhostParams } } },
     );
 
     resource(
@@ -114,7 +196,7 @@ function policyFamily(
         PUT: async (request, reply) => {
           const { vhost, name } = (request as PolicyRequest).params;
           if (deps.vhosts.get(vhost) === undefined) throw Errors.vhostNotFound();
-          const value = parsePolicy(bodyOf(request));
+          const value = parsePolicy(bodyOf(request), component === OPERATOR_POLICY_COMPONENT);
           const existed = findParameter(store, component, vhost, name) !== undefined;
           deps.vhosts.setPolicy(component, vhost, name, value);
           return reply.code(existed ? 204 : 201).send();
@@ -131,10 +213,25 @@ function policyFamily(
   };
 }
 
+/**
+ * The lists' gate (rabbit_mgmt_wm_policies / _operator_policies use is_authorized_vhost): any management user; a
+ * vhost in the path needs a permission entry on it unless the user is an administrator. The lists are then
+ * filtered to the vhosts the user can access (policyVisible).
+ */
+function vhostAccessGate(deps: ManagementDeps) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const principal = principalOf(request);
+    const vhost = (request.params as { vhost?: string } | undefined)?.vhost;
+    if (principal.isAdmin || vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
+    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
+  };
+}
+
 /** /api/policies (policymakers with access to the vhost) and /api/operator-policies (administrators), as RabbitMQ. */
 export function policyRoutes(deps: ManagementDeps): FastifyPluginAsync {
-  const policies = policyFamily(deps, 'policies', POLICY_COMPONENT, policymakerGate(deps));
-  const operatorPolicies = policyFamily(deps, 'operator-policies', OPERATOR_POLICY_COMPONENT, requireAdmin);
+  const lists = vhostAccessGate(deps);
+  const policies = policyFamily(deps, 'policies', POLICY_COMPONENT, policymakerGate(deps), lists);
+  const operatorPolicies = policyFamily(deps, 'operator-policies', OPERATOR_POLICY_COMPONENT, requireAdmin, lists);
   return async (app) => {
     await policies(app, {});
     await operatorPolicies(app, {});
