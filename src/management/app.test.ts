@@ -226,8 +226,11 @@ describe('exchanges', () => {
     expect((await call('GET', '/api/exchanges/%2F/x1')).status).toBe(404);
     expect((await call('DELETE', '/api/exchanges/%2F/x1')).status).toBe(404);
   });
-  test('type is required, unknown types and wrong field types are 400, amq.* is refused', async () => {
-    expect((await call('PUT', '/api/exchanges/%2F/x2', { durable: true })).body).toEqual({ error: 'bad_request', reason: '[{key_missing,type}]' });
+  test('type defaults to direct, unknown types and wrong field types are 400, amq.* is refused', async () => {
+    // RabbitMQ: absent fields take exchange.declare's defaults (direct, not durable).
+    expect((await call('PUT', '/api/exchanges/%2F/x2', {})).status).toBe(201);
+    expect((await call('GET', '/api/exchanges/%2F/x2')).body).toMatchObject({ type: 'direct', durable: false, auto_delete: false, internal: false });
+    expect((await call('DELETE', '/api/exchanges/%2F/x2')).status).toBe(204);
     expect((await call('PUT', '/api/exchanges/%2F/x2', { type: 'x-nope' })).status).toBe(400);
     expect((await call('PUT', '/api/exchanges/%2F/x2', { type: 'direct', durable: 'maybe' })).status).toBe(400);
     expect((await call('PUT', '/api/exchanges/%2F/x2', { type: 'direct', arguments: [1] })).status).toBe(400);

@@ -77,15 +77,16 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
           const { vhost: vhostName, name } = (request as ExchangeRequest).params;
           const vhost = vhostOr404(deps, vhostName);
           const body = bodyOf(request);
-          if (typeof body.type !== 'string') throw Errors.keyMissing('type');
+          // Absent fields take exchange.declare's defaults, as RabbitMQ's PUT does: direct, not durable.
+          const type = typeof body.type === 'string' ? body.type : 'direct';
           const id = exchangeId(name);
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'exchange', id);
           const existed = vhost.exchanges.has(id);
           vhost.declareExchange({
             name: id,
-            type: body.type,
+            type,
             passive: false,
-            durable: bool(body.durable, true),
+            durable: bool(body.durable, false),
             autoDelete: bool(body.auto_delete, false),
             internal: bool(body.internal, false),
             arguments: jsonToFieldTable(body.arguments),

@@ -107,8 +107,19 @@ describe('POST /api/exchanges/{vh}/{x}/publish', () => {
     expect(
       (await call('POST', '/api/exchanges/%2F/amq.default/publish', { routing_key: 'q', payload: 'x', payload_encoding: 'string' })).body,
     ).toEqual({ error: 'bad_request', reason: '[{key_missing,properties}]' });
-    expect((await publish('q', 'x', {}, 'nope')).status).toBe(404);
-    expect((await call('POST', '/api/exchanges/nope/amq.default/publish', {})).status).toBe(404);
+    // RabbitMQ's channel answers 404 for the missing exchange; the API turns it into 400.
+    expect(await publish('q', 'x', {}, 'nope')).toMatchObject({
+      status: 400,
+      body: { error: 'bad_request', reason: "404 NOT_FOUND - no exchange 'nope' in vhost '/'" },
+    });
+    // The body's keys are checked first; then RabbitMQ's channel: an unknown vhost is 401, a missing exchange 400.
+    const ok = { routing_key: 'q', properties: {}, payload: 'x', payload_encoding: 'string' };
+    expect((await call('POST', '/api/exchanges/nope/amq.default/publish', {})).status).toBe(400);
+    expect((await call('POST', '/api/exchanges/nope/amq.default/publish', ok)).body).toEqual({ error: 'not_authorised', reason: 'Access refused.' });
+    expect(await call('POST', '/api/exchanges/%2F/missing/publish', ok)).toMatchObject({
+      status: 400,
+      body: { error: 'bad_request', reason: "404 NOT_FOUND - no exchange 'missing' in vhost '/'" },
+    });
     expect(f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(0);
   });
 

@@ -155,13 +155,16 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         POST: async (request) => {
           const { vhost: vhostName, name } = (request as ObjectRequest).params;
-          const vhost = vhostOr404(deps, vhostName);
-          const exchange = vhost.exchanges.get(exchangeId(name));
-          if (exchange === undefined) throw Errors.objectNotFound();
           const body = bodyOf(request);
           for (const key of ['routing_key', 'properties', 'payload', 'payload_encoding']) {
             if (body[key] === undefined) throw Errors.keyMissing(key);
           }
+          // RabbitMQ publishes on a channel it opens in the vhost: an unknown vhost refuses the login (401 Access
+          // refused.), a missing exchange is the channel's 404 answered as 400 with the AMQP text.
+          const vhost = deps.vhosts.get(vhostName);
+          if (vhost === undefined) throw Errors.accessRefused();
+          const exchange = vhost.exchanges.get(exchangeId(name));
+          if (exchange === undefined) throw Errors.badRequest(`404 NOT_FOUND - no exchange '${name}' in vhost '${vhostName}'`);
           if (typeof body.payload !== 'string') throw Errors.badRequest('payload_not_string');
           if (typeof body.routing_key !== 'string') throw Errors.badRequest('routing_key must be a string');
           const routingKey = body.routing_key;
