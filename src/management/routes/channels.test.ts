@@ -184,12 +184,16 @@ describe('consumers', () => {
     });
   });
 
-  test('GET /api/consumers/{vh}; unknown vhost 404; a management user sees only vhosts with permissions', async () => {
+  test('GET /api/consumers/{vh}; unknown vhost 404; a management user sees only the consumers of their own connections', async () => {
     seed();
     expect((await get('/api/consumers/other')).body.map((c: { consumer_tag: string }) => c.consumer_tag)).toEqual(['amq.ctag-x']);
     expect((await get('/api/consumers/nope')).status).toBe(404);
-    expect((await get('/api/consumers', as('mgmt'))).body.map((c: { consumer_tag: string }) => c.consumer_tag)).toEqual(['ctag-1']);
-    expect((await get('/api/consumers/other', as('mgmt'))).status).toBe(401);
+    // rabbit_mgmt_wm_consumers filter_user: not by vhost but by the channel's user, for /{vh} as well.
+    // mgmt may use '/', yet guest's consumer there is not theirs.
+    const tags = (res: { body: Array<{ consumer_tag: string }> }) => res.body.map((c) => c.consumer_tag);
+    expect(tags(await get('/api/consumers', as('mgmt')))).toEqual(['amq.ctag-x']);
+    expect(tags(await get('/api/consumers/other', as('mgmt')))).toEqual(['amq.ctag-x']);
+    expect(tags(await get('/api/consumers/%2F', as('mgmt')))).toEqual([]);
   });
 
   test('consumers paginate', async () => {

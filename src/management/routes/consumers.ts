@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { canSeeVhost, principalOf, vhostGate } from '../auth';
+import { principalOf, type Principal } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { applyListing, parseListQuery } from '../listing';
 import { resource, vhostOr404, vhostParams } from '../support';
@@ -8,28 +8,26 @@ import { allChannels, formatConsumer } from './channels';
 const CONSUMER_SORT = ['queue.vhost', 'queue.name', 'consumer_tag'] as const;
 
 /**
- * /api/consumers and /api/consumers/{vh} (rabbit_mgmt_wm_consumers): every consumer on the vhosts the user may see,
- * whoever's connection it is on.
+ * /api/consumers and /api/consumers/{vh} (rabbit_mgmt_wm_consumers): any management user; monitoring users and
+ * administrators see every consumer, others only those on their own connections (filter_user). The per-vhost list
+ * is not gated on the vhost either: it is filtered the same way.
  */
 export function consumerRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const node = deps.node.name;
-  const gate = vhostGate(deps);
-  const consumers = (include: (vhost: string) => boolean): Record<string, unknown>[] => {
+  const consumers = (principal: Principal, vhost: string | undefined): Record<string, unknown>[] => {
     const items: Record<string, unknown>[] = [];
     for (const entry of allChannels(deps)) {
+      if (!principal.isMonitor && entry.connection.user !== principal.name) continue;
       for (const consumer of entry.channel.consumers) {
-        if (include(consumer.vhost)) items.push(formatConsumer(entry, consumer, node));
+        if (vhost === undefined || consumer.vhost === vhost) items.push(formatConsumer(entry, consumer, node));
       }
     }
     return items;
   };
   return async (app) => {
     resource(app, '/consumers', {
-      GET: async (request) => {
-        const principal = principalOf(request);
-        const items = consumers((vhost) => canSeeVhost(deps, principal, vhost));
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>), CONSUMER_SORT);
-      },
+      GET: async (request) =>
+        applyListing(consumers(principalOf(request), undefined), parseListQuery(request.query as Record<string, unknown>), CONSUMER_SORT),
     });
 
     resource(
@@ -39,11 +37,10 @@ export function consumerRoutes(deps: ManagementDeps): FastifyPluginAsync {
         GET: async (request) => {
           const { vhost } = (request as FastifyRequest<{ Params: { vhost: string } }>).params;
           vhostOr404(deps, vhost);
-          const items = consumers((v) => v === vhost);
-          return applyListing(items, parseListQuery(request.query as Record<string, unknown>), CONSUMER_SORT);
+          return applyListing(consumers(principalOf(request), vhost), parseListQuery(request.query as Record<string, unknown>), CONSUMER_SORT);
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostParams } } },
+      { all: { schema: { params: vhostParams } } },
     );
   };
 }

@@ -1,9 +1,22 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { vhostGate } from '../auth';
+import { principalOf } from '../auth';
+import { ApiError, Errors } from '../errors';
 import type { ManagementDeps } from '../deps';
 import { resource, vhostOr404, vhostParams } from '../support';
 
 const SERVICE_UNAVAILABLE = 503;
+const CERTIFICATE_UNITS = ['days', 'weeks', 'months', 'years'];
+const ALIVENESS_QUEUE = 'aliveness-test';
+
+/** rabbit_mgmt_util:is_authorized_vhost: administrators, or a permission entry on the vhost (tags aside). */
+function requireVhostAccess(deps: ManagementDeps) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const principal = principalOf(request);
+    const vhost = (request.params as { vhost?: string }).vhost;
+    if (principal.isAdmin || vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
+    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
+  };
+}
 
 /** Health checks (200 {status: "ok"} or 503 {status: "failed", reason}) and the no-op aliveness test. */
 export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
@@ -42,16 +55,41 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
       },
     });
 
+    // No TLS listeners here, so no certificate can expire; the arguments are checked as RabbitMQ checks them.
+    resource(app, '/health/checks/certificate-expiration/:within/:unit', {
+      GET: async (request, reply) => {
+        const { within, unit } = (request as FastifyRequest<{ Params: { within: string; unit: string } }>).params;
+        if (!/^\d+$/.test(within)) return reply.code(400).send({ error: 'bad_request', reason: 'Invalid expiration value.' });
+        if (!CERTIFICATE_UNITS.includes(unit)) {
+          return reply
+            .code(400)
+            .send({ error: 'bad_request', reason: 'Time unit not recognised. Supported units: days, weeks, months, years.' });
+        }
+        return { status: 'ok' };
+      },
+    });
+
+    // rabbit_mgmt_wm_aliveness_test: the caller's own vhost access (is_authorized_vhost: monitoring is no
+    // exception), then the permissions its declare / publish / get of the queue 'aliveness-test' need, with
+    // RabbitMQ's ACCESS_REFUSED texts. Leveret declares nothing (spec/errata.md).
     resource(
       app,
       '/aliveness-test/:vhost',
       {
         GET: async (request) => {
-          vhostOr404(deps, (request as FastifyRequest<{ Params: { vhost: string } }>).params.vhost);
+          const { vhost } = (request as FastifyRequest<{ Params: { vhost: string } }>).params;
+          vhostOr404(deps, vhost);
+          const user = principalOf(request).name;
+          const refuse = (what: string): never => {
+            throw new ApiError('not_authorised', `ACCESS_REFUSED - access to ${what} in vhost '${vhost}' refused for user '${user}'`);
+          };
+          if (!deps.access.allows(user, vhost, 'configure', ALIVENESS_QUEUE)) refuse(`queue '${ALIVENESS_QUEUE}'`);
+          if (!deps.access.allows(user, vhost, 'write', 'amq.default')) refuse("exchange 'amq.default'");
+          if (!deps.access.allows(user, vhost, 'read', ALIVENESS_QUEUE)) refuse(`queue '${ALIVENESS_QUEUE}'`);
           return { status: 'ok' };
         },
       },
-      { all: { onRequest: vhostGate(deps), schema: { params: vhostParams } } },
+      { all: { onRequest: requireVhostAccess(deps), schema: { params: vhostParams } } },
     );
   };
 }
