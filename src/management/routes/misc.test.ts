@@ -31,12 +31,12 @@ describe('misc endpoints', () => {
     expect((await call('GET', '/api/global-parameters/cluster_name')).body).toEqual({ name: 'cluster_name', value: 'c1' });
   });
 
-  test('feature-flags for administrators, auth without login, extensions empty', async () => {
+  test('feature-flags for administrators, auth without login, extensions as RabbitMQ lists them', async () => {
     expect((await call('GET', '/api/feature-flags')).body).toContainEqual(expect.objectContaining({ name: 'quorum_queue', state: 'enabled' }));
     expect((await call('GET', '/api/feature-flags', undefined, as('mgmt'))).status).toBe(401);
     const res = await app.inject({ method: 'GET', url: '/api/auth' });
     expect([res.statusCode, res.json()]).toEqual([200, { oauth_enabled: false }]);
-    expect((await call('GET', '/api/extensions')).body).toEqual([]);
+    expect((await call('GET', '/api/extensions')).body).toEqual([{ javascript: 'dispatcher.js' }]);
   });
 
   test('users/without-permissions, users/bulk-delete, tags_not_present', async () => {

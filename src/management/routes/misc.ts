@@ -50,8 +50,12 @@ const clusterNameBody = { type: 'object', properties: { name: { type: 'string', 
 /**
  * Small RabbitMQ endpoints tools read: /api/cluster-name (GET: any management user; PUT: administrators),
  * /api/feature-flags (administrators), /api/auth (no login: the UI reads it before logging in; OAuth is off) and
- * /api/extensions (the UI's plugin scripts: none).
+ * /api/extensions (the UI's scripts: RabbitMQ's web UI loads its own pages as the extension dispatcher.js, and
+ * starts only once every listed script has registered, so it is listed as RabbitMQ lists it).
  */
+/** What RabbitMQ's management plugin lists with no other UI plugin enabled. */
+const UI_EXTENSIONS = [{ javascript: 'dispatcher.js' }];
+
 export function miscRoutes(deps: ManagementDeps): FastifyPluginAsync {
   return async (app) => {
     resource(
@@ -88,6 +92,6 @@ export function miscRoutes(deps: ManagementDeps): FastifyPluginAsync {
 
     resource(app, '/auth', { GET: async () => ({ oauth_enabled: false }) }, { all: { config: PUBLIC_ROUTE } });
 
-    resource(app, '/extensions', { GET: async () => [] });
+    resource(app, '/extensions', { GET: async () => UI_EXTENSIONS });
   };
 }
