@@ -202,7 +202,7 @@ describe('exchanges', () => {
   test('built-ins are listed; amq.default names the default exchange', async () => {
     const names = (await call('GET', '/api/exchanges/%2F')).body.map((x: { name: string }) => x.name);
     expect(names).toEqual(['', 'amq.direct', 'amq.fanout', 'amq.headers', 'amq.match', 'amq.topic']);
-    expect((await call('GET', '/api/exchanges/%2F/amq.default')).body).toMatchObject({ name: '', type: 'direct', durable: true });
+    expect((await call('GET', '/api/exchanges/%2F/amq.default')).body).toMatchObject({ name: '', type: 'direct', durable: true, incoming: [], outgoing: [] });
     expect((await call('GET', '/api/exchanges')).body).toHaveLength(6);
   });
   test('declare (201), redeclare (204), inequivalent (400), get, delete (204), 404', async () => {
@@ -221,6 +221,8 @@ describe('exchanges', () => {
       arguments: { 'alternate-exchange': 'ae' },
       user_who_performed_action: '',
       message_stats: expect.objectContaining({ publish_in: 0, publish_in_details: { rate: 0 } }),
+      incoming: [],
+      outgoing: [],
     });
     expect((await call('DELETE', '/api/exchanges/%2F/x1')).status).toBe(204);
     expect((await call('GET', '/api/exchanges/%2F/x1')).status).toBe(404);

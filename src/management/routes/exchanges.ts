@@ -71,7 +71,9 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { vhost, name } = (request as ExchangeRequest).params;
-          return formatExchange(exchangeOr404(vhost, name));
+          // Per-channel (incoming) and per-queue (outgoing) rates exist only in RabbitMQ's rates_mode=detailed; in
+          // its default, basic, the lists are empty, and its web UI's exchange page needs them to be there.
+          return { ...formatExchange(exchangeOr404(vhost, name)), incoming: [], outgoing: [] };
         },
         PUT: async (request, reply) => {
           const { vhost: vhostName, name } = (request as ExchangeRequest).params;
