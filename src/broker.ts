@@ -12,6 +12,7 @@ import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admi
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
+import { recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
 import { loadDefinitionsFile } from './management/definitions';
@@ -264,6 +265,9 @@ function sampleStats(stats: MessageStats, churn: ChurnStats, vhosts: VhostRegist
     for (const exchange of vhost.exchanges.values()) exchange.stats.sample(seconds);
   }
   for (const connection of connections) for (const channel of connection.channels.values()) channel.stats.sample(seconds);
+  // Lengths, vhost totals and the broker's counters into the management API's sample histories.
+  const vhostList = vhosts.list().map(({ vhost }) => vhost);
+  recordHistories(Date.now(), stats, vhostList, [...connections].map((c) => ({ key: c, info: c.managementInfo })));
 }
 
 function openStore(dataDir: string | undefined, settings: Settings, logger: Logger): Store {

@@ -77,4 +77,6 @@ export interface ConsumerInfo {
   readonly prefetchCount: number;
   /** Deliveries to this consumer not yet settled. */
   readonly unacked: number;
+  /** False for a waiting consumer of a single-active-consumer queue (absent = active). */
+  readonly active?: boolean;
 }

@@ -112,6 +112,15 @@ export class Queue {
   unackedCount = 0;
   /** Body bytes of the ready messages (memory and stored tail): message_bytes_ready and x-max-length-bytes. */
   readyBytes = 0;
+  /** Body bytes of the unacknowledged deliveries (message_bytes_unacknowledged), kept with unackedCount. */
+  unackedBytes = 0;
+  /** Persistent messages of a durable queue, ready and unacknowledged, and their body bytes (messages_persistent). */
+  private readyPersistent = 0;
+  private readyPersistentBytes = 0;
+  private unackedPersistent = 0;
+  private unackedPersistentBytes = 0;
+  /** Body bytes of the stored tail (messages_paged_out / message_bytes_paged_out). */
+  tailBytes = 0;
 
   private readonly ready: ReadyList;
   /** Persistent entries only in the store, all after `loadedThrough`. */
@@ -222,6 +231,9 @@ export class Queue {
     this.nextSeq = stats.lastSeq + 1;
     this.tailCount = stats.messages;
     this.readyBytes = stats.bytes;
+    this.tailBytes = stats.bytes;
+    this.readyPersistent = stats.messages;
+    this.readyPersistentBytes = stats.bytes;
     this.loadedThrough = 0;
     this.refill();
     const persistence = this.persistence;
@@ -229,6 +241,68 @@ export class Queue {
       this.tailNextExpiry = persistence.store.nextExpiry(persistence.queueId, this.loadedThrough);
     }
     this.armExpiry();
+  }
+
+  /** Ready entries held in memory (the stored tail excluded): messages_ready_ram. */
+  get readyInMemory(): number {
+    return this.ready.length + this.overflow.length;
+  }
+
+  /** Ready persistent entries only in the store (messages_paged_out). */
+  get pagedOut(): number {
+    return this.tailCount;
+  }
+
+  /** The message at the head of the queue (the next to deliver), if any: head_message_timestamp. */
+  get headMessage(): Message | undefined {
+    return (this.ready.peek() ?? this.overflow.peek())?.message;
+  }
+
+  /** Persistent messages (ready and unacknowledged) of a durable queue: messages_persistent. */
+  get persistentCount(): number {
+    return this.readyPersistent + this.unackedPersistent;
+  }
+
+  /** Their body bytes: message_bytes_persistent. */
+  get persistentBytes(): number {
+    return this.readyPersistentBytes + this.unackedPersistentBytes;
+  }
+
+  // The figures kept beside readyBytes and unackedCount: one place each for in and out. Only a durable queue's
+  // persistent messages count as persistent, as in RabbitMQ (a transient queue stores nothing).
+  private readyIn(message: Message): void {
+    this.readyBytes += message.body.length;
+    if (message.persistent && this.persistence !== undefined) {
+      this.readyPersistent++;
+      this.readyPersistentBytes += message.body.length;
+    }
+  }
+
+  private readyOut(message: Message): void {
+    this.readyBytes -= message.body.length;
+    if (message.persistent && this.persistence !== undefined) {
+      this.readyPersistent = Math.max(0, this.readyPersistent - 1);
+      this.readyPersistentBytes = Math.max(0, this.readyPersistentBytes - message.body.length);
+    }
+  }
+
+  private unackedIn(message: Message): void {
+    this.unackedCount++;
+    this.unackedBytes += message.body.length;
+    if (message.persistent && this.persistence !== undefined) {
+      this.unackedPersistent++;
+      this.unackedPersistentBytes += message.body.length;
+    }
+  }
+
+  private unackedOut(message: Message): void {
+    if (this.unackedCount === 0) return;
+    this.unackedCount--;
+    this.unackedBytes = Math.max(0, this.unackedBytes - message.body.length);
+    if (message.persistent && this.persistence !== undefined) {
+      this.unackedPersistent = Math.max(0, this.unackedPersistent - 1);
+      this.unackedPersistentBytes = Math.max(0, this.unackedPersistentBytes - message.body.length);
+    }
   }
 
   get consumerCount(): number {
@@ -273,10 +347,11 @@ export class Queue {
       if (message.id === 0) message.id = persistence.store.nextMessageId();
       persistence.store.enqueue(persistence.queueId, seq, message as Message & { id: number }, expiresAt);
     }
-    this.readyBytes += message.body.length;
+    this.readyIn(message);
     if (this.tailCount > 0 || (stored && this.ready.length >= this.window)) {
       if (stored) {
         this.tailCount++;
+        this.tailBytes += message.body.length;
         if (expiresAt !== 0 && (this.tailNextExpiry === 0 || expiresAt < this.tailNextExpiry)) {
           this.tailNextExpiry = expiresAt;
         }
@@ -298,7 +373,7 @@ export class Queue {
       if (expiresAt <= now) {
         // x-message-ttl 0 (or expiration 0) and no consumer took it at once: it expires now, as in RabbitMQ.
         this.ready.removed(entry);
-        this.readyBytes -= message.body.length;
+        this.readyOut(message);
         this.drop(entry, 'expired');
       } else {
         this.track(entry);
@@ -321,7 +396,7 @@ export class Queue {
       if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
       entry = this.ready.shift();
       if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > Date.now()) break;
-      this.readyBytes -= entry.message.body.length;
+      this.readyOut(entry.message);
       this.drop(entry, 'expired');
     }
     const stats = this.stats;
@@ -337,11 +412,11 @@ export class Queue {
         throw err;
       }
     }
-    this.readyBytes -= entry.message.body.length;
+    this.readyOut(entry.message);
     if (noAck) stats.get_no_ack++;
     else {
       stats.get++;
-      this.unackedCount++;
+      this.unackedIn(entry.message);
     }
     if (entry.redelivered) stats.redeliver++;
     this.delivered(entry, noAck);
@@ -353,7 +428,7 @@ export class Queue {
    * goes to the dead-letter exchange.
    */
   settle(entry: QueueEntry, rejected = false): void {
-    if (this.unackedCount > 0) this.unackedCount--;
+    this.unackedOut(entry.message);
     if (entry.state === EntryState.Gone) return;
     entry.state = EntryState.Gone;
     if (rejected && this.settings.deadLetterExchange !== undefined && !this.deleted && this.hooks.deadLetter !== undefined) {
@@ -416,7 +491,13 @@ export class Queue {
 
   /** A stored entry that cannot be delivered (storedMessageProblem) leaves the store for the quarantine. */
   private setAsideStored(record: StoredEntry, reason: string): void {
-    this.readyBytes -= Buffer.isBuffer(record.message.body) ? record.message.body.length : 0;
+    const bytes = Buffer.isBuffer(record.message.body) ? record.message.body.length : 0;
+    this.readyBytes -= bytes;
+    this.tailBytes = Math.max(0, this.tailBytes - bytes);
+    if (this.persistence !== undefined) {
+      this.readyPersistent = Math.max(0, this.readyPersistent - 1);
+      this.readyPersistentBytes = Math.max(0, this.readyPersistentBytes - bytes);
+    }
     this.hooks.setAside?.(this, record.message, reason);
     const persistence = this.persistence;
     if (persistence !== undefined) persistence.store.remove(persistence.queueId, record.seq, record.message.id);
@@ -433,7 +514,7 @@ export class Queue {
       this.setAside(entry, `delivery failed twice: ${err instanceof Error ? err.message : String(err)}`);
     } else {
       faulted.add(entry);
-      this.readyBytes += entry.message.body.length;
+      this.readyIn(entry.message);
       this.ready.restore([entry]);
     }
     this.hooks.error?.(this, err, 'delivery');
@@ -456,6 +537,7 @@ export class Queue {
         continue;
       }
       const entry = this.fromStore(record);
+      this.tailBytes = Math.max(0, this.tailBytes - entry.message.body.length);
       this.ready.push(entry);
       if (entry.expiresAt !== 0) this.track(entry);
     }
@@ -463,6 +545,7 @@ export class Queue {
     if (last !== undefined) this.loadedThrough = last.seq;
     this.tailCount = stored.length === 0 ? 0 : Math.max(0, this.tailCount - stored.length);
     if (this.tailCount === 0) {
+      this.tailBytes = 0;
       this.tailNextExpiry = 0;
       for (let next = this.overflow.shift(); next !== undefined; next = this.overflow.shift()) this.fromOverflow(next);
     }
@@ -502,7 +585,7 @@ export class Queue {
    * x-delivery-limit allows are dead-lettered (reason delivery_limit) or dropped instead.
    */
   requeue(entries: QueueEntry[]): void {
-    this.unackedCount = Math.max(0, this.unackedCount - entries.length);
+    for (const entry of entries) this.unackedOut(entry.message);
     if (this.deleted || entries.length === 0) return;
     entries.sort(bySeq);
     const { deliveryLimit, quorum } = this.settings;
@@ -518,7 +601,7 @@ export class Queue {
       if (deliveryLimit !== undefined || quorum) entry.message = withDeliveryCount(entry.message, entry.returns);
       entry.redelivered = true;
       entry.state = EntryState.Ready;
-      this.readyBytes += entry.message.body.length;
+      this.readyIn(entry.message);
       if (entry.expiresAt !== 0) {
         this.track(entry);
         deadline = true;
@@ -547,6 +630,9 @@ export class Queue {
     this.tailCount = 0;
     this.tailNextExpiry = 0;
     this.readyBytes = 0;
+    this.tailBytes = 0;
+    this.readyPersistent = 0;
+    this.readyPersistentBytes = 0;
     this.expiry.clear();
     this.armExpiry();
   }
@@ -636,7 +722,7 @@ export class Queue {
       const consumer = this.nextConsumer();
       if (consumer === undefined) return;
       const entry = this.ready.shift() as QueueEntry;
-      this.readyBytes -= entry.message.body.length;
+      this.readyOut(entry.message);
       if (entry.expiresAt !== 0) {
         if (now === 0) now = Date.now();
         if (entry.expiresAt < now) {
@@ -653,7 +739,7 @@ export class Queue {
       if (consumer.noAck) this.stats.deliver_no_ack++;
       else {
         this.stats.deliver++;
-        this.unackedCount++;
+        this.unackedIn(entry.message);
       }
       if (entry.redelivered) this.stats.redeliver++;
       this.delivered(entry, consumer.noAck);
@@ -690,7 +776,7 @@ export class Queue {
       if (this.tailCount > 0 && this.ready.length < REFILL_AT) this.refill();
       const entry = this.ready.shift() ?? this.overflow.shift();
       if (entry === undefined) return;
-      this.readyBytes -= entry.message.body.length;
+      this.readyOut(entry.message);
       this.drop(entry, 'maxlen');
     }
   }
@@ -741,7 +827,7 @@ export class Queue {
       if (entry.state !== EntryState.Ready) continue;
       if (entry.overflowed) this.overflow.removed(entry);
       else this.ready.removed(entry);
-      this.readyBytes -= entry.message.body.length;
+      this.readyOut(entry.message);
       this.drop(entry, 'expired');
       if (--budget === 0) break;
     }
@@ -772,7 +858,8 @@ export class Queue {
         continue;
       }
       const entry = this.fromStore(record);
-      this.readyBytes -= entry.message.body.length;
+      this.tailBytes = Math.max(0, this.tailBytes - entry.message.body.length);
+      this.readyOut(entry.message);
       this.drop(entry, 'expired');
     }
     if (due.length < budget) this.tailNextExpiry = this.tailCount === 0 ? 0 : store.nextExpiry(queueId, this.loadedThrough);

@@ -1,10 +1,43 @@
-import { statfsSync } from 'node:fs';
+import { readdirSync, statfsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { FastifyPluginAsync } from 'fastify';
 import { requireMonitor } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
+import { openFilesLimit } from '../../util/open-files';
 import { exchangeTypes } from './overview';
+
+/** RabbitMQ's default process limit (+P), shown as proc_total. */
+const PROC_TOTAL = 1_048_576;
+
+/**
+ * The node's resource figures. fd_used: the entries of /proc/self/fd (0 where there is none), less the one the
+ * listing itself opens. sockets_used: the open TCP sockets (AMQP and HTTP connections; in a library user's process,
+ * its own client sockets too). proc_used, RabbitMQ's Erlang process count, has no Node counterpart: we count what
+ * keeps the event loop busy, its active handles, requests and timers (process.getActiveResourcesInfo()).
+ */
+export function resourceFigures(
+  listFds: () => string[] = () => readdirSync('/proc/self/fd'),
+  resources: () => string[] = () => process.getActiveResourcesInfo(),
+): { fd_used: number; fd_total: number; sockets_used: number; sockets_total: number; proc_used: number; proc_total: number } {
+  let fdUsed = 0;
+  try {
+    fdUsed = Math.max(0, listFds().length - 1);
+  } catch {
+    fdUsed = 0;
+  }
+  const active = resources();
+  const sockets = active.filter((r) => r === 'TCPSocketWrap' || r === 'TLSSocketWrap').length;
+  const fdTotal = openFilesLimit() ?? PROC_TOTAL;
+  return {
+    fd_used: fdUsed,
+    fd_total: fdTotal,
+    sockets_used: sockets,
+    sockets_total: fdTotal,
+    proc_used: active.length,
+    proc_total: PROC_TOTAL,
+  };
+}
 
 /** RabbitMQ's default vm_memory_high_watermark (0.6 of RAM since 3.13; 0.4 before). */
 const MEMORY_WATERMARK = 0.6;
@@ -23,6 +56,7 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       diskFree = 0;
     }
     const rate = { rate: 0 };
+    const figures = resourceFigures();
     return {
       name: node.name,
       type: 'disc',
@@ -32,13 +66,15 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       run_queue: 0,
       processors: availableParallelism(),
       os_pid: String(process.pid),
-      fd_used: 0,
+      fd_used: figures.fd_used,
       fd_used_details: { ...rate },
-      fd_total: 1_048_576,
-      sockets_used: 0,
-      sockets_total: 1_048_576,
-      proc_used: 0,
-      proc_total: 1_048_576,
+      fd_total: figures.fd_total,
+      sockets_used: figures.sockets_used,
+      sockets_used_details: { ...rate },
+      sockets_total: figures.sockets_total,
+      proc_used: figures.proc_used,
+      proc_used_details: { ...rate },
+      proc_total: figures.proc_total,
       mem_used: memory.rss,
       mem_used_details: { ...rate },
       mem_limit: Math.floor(totalmem() * MEMORY_WATERMARK),

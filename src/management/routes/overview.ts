@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { exchangeTypes as registeredTypes } from '../../exchange/registry';
 import { canSeeVhost, principalOf } from '../auth';
 import type { ManagementDeps } from '../deps';
+import { messageStatsJson, overviewHistory, parseRanges } from '../../observability/history';
 import { ChurnStats } from '../../observability/stats';
 import { resource } from '../support';
 
@@ -45,7 +46,12 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           connections++;
           channels += c.channelCount;
         }
-        const rate = { rate: 0 };
+        // The broker-wide history counts every vhost; a user who sees only some gets rates only when they see all.
+        const seesAll = deps.vhosts.list().every(({ record }) => canSeeVhost(deps, principal, record.name));
+        const history = seesAll ? overviewHistory(deps.stats) : undefined;
+        const ranges = parseRanges(request.query);
+        const now = Date.now();
+        const details = (name: string): unknown => history?.details(name, ranges.lengths, now) ?? { rate: 0 };
         return {
           management_version: node.version,
           rates_mode: 'basic',
@@ -66,15 +72,15 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           is_op_policy_updating_enabled: true,
           enable_queue_totals: false,
           require_definition_json_extension: false,
-          message_stats: deps.stats.toJSON(),
+          message_stats: messageStatsJson(deps.stats, overviewHistory(deps.stats), ranges.msg_rates, now, true),
           churn_rates: (deps.churn ?? new ChurnStats()).toJSON(),
           queue_totals: {
             messages: messages + unacked,
-            messages_details: { ...rate },
+            messages_details: details('messages'),
             messages_ready: messages,
-            messages_ready_details: { ...rate },
+            messages_ready_details: details('messages_ready'),
             messages_unacknowledged: unacked,
-            messages_unacknowledged_details: { ...rate },
+            messages_unacknowledged_details: details('messages_unacknowledged'),
           },
           object_totals: { channels, connections, consumers, exchanges, queues },
           statistics_db_event_queue: 0,

@@ -2,7 +2,9 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { canSeeVhost, checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { defaultBinding, formatBinding, formatQueue, jsonToFieldTable } from '../format';
+import { parseRanges } from '../../observability/history';
+import type { PolicyValue } from '../../vhost/policies';
+import { defaultBinding, formatBinding, formatConsumerDetail, formatQueue, jsonToFieldTable, type QueueExtras } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import {
   argumentsSchema,
@@ -39,14 +41,43 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
     if (queue === undefined) throw Errors.objectNotFound();
     return queue;
   };
+  /** Policy definitions by component, vhost and name, read once per request. */
+  const policyLookup = (): QueueExtras['policyDefinition'] => {
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const p of deps.store.loadParameters()) {
+      if (p.component !== 'policy' && p.component !== 'operator_policy') continue;
+      const definition = (p.value as PolicyValue | undefined)?.definition;
+      if (definition !== null && typeof definition === 'object') byKey.set(`${p.component}\0${p.vhost}\0${p.name}`, definition);
+    }
+    return (component, vhost, name) => byKey.get(`${component}\0${vhost}\0${name}`);
+  };
+  const extras = (request: FastifyRequest): QueueExtras => ({
+    ranges: parseRanges(request.query),
+    now: Date.now(),
+    policyDefinition: policyLookup(),
+  });
+  /** consumer_details of one queue: its consumers on every connection. */
+  const consumersOf = (vhost: string, name: string): Record<string, unknown>[] => {
+    const out: Record<string, unknown>[] = [];
+    for (const c of deps.connections()) {
+      if (c.vhost !== vhost) continue;
+      for (const channel of c.channels?.() ?? []) {
+        for (const consumer of channel.consumers) {
+          if (consumer.queue === name && consumer.vhost === vhost) out.push(formatConsumerDetail(c, channel, consumer, node));
+        }
+      }
+    }
+    return out;
+  };
   return async (app) => {
     resource(app, '/queues', {
       GET: async (request) => {
         const principal = principalOf(request);
         const items: Record<string, unknown>[] = [];
+        const options = extras(request);
         for (const { record, vhost } of deps.vhosts.list()) {
           if (!canSeeVhost(deps, principal, record.name)) continue;
-          for (const queue of vhost.queues.values()) items.push(formatQueue(queue, node));
+          for (const queue of vhost.queues.values()) items.push(formatQueue(queue, node, options));
         }
         return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
       },
@@ -58,7 +89,8 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const vhost = vhostOr404(deps, (request as VhostRequest).params.vhost);
-          const items = [...vhost.queues.values()].map((q) => formatQueue(q, node));
+          const options = extras(request);
+          const items = [...vhost.queues.values()].map((q) => formatQueue(q, node, options));
           return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
         },
       },
@@ -71,7 +103,8 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { vhost, name } = (request as QueueRequest).params;
-          return formatQueue(queueOr404(vhost, name), node);
+          const queue = queueOr404(vhost, name);
+          return formatQueue(queue, node, { ...extras(request), consumers: consumersOf(vhost, name) });
         },
         PUT: async (request, reply) => {
           const { vhost: vhostName, name } = (request as QueueRequest).params;

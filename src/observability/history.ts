@@ -1,0 +1,366 @@
+import { COUNTERS, MessageStats, type Counter } from './stats';
+
+/*
+ * Sample histories for the management API's `*_details` (RabbitMQ's rabbit_mgmt_stats): every SAMPLE_INTERVAL_MS the
+ * broker records a few figures of each queue, each vhost and the whole broker into a fixed ring of HISTORY_SAMPLES
+ * samples, so memory is bounded (about 2 KiB a queue). From the ring come the length rates (`messages_details.rate`)
+ * and, when a request asks with `?lengths_age=&lengths_incr=` (and msg_rates_*, data_rates_*), RabbitMQ's
+ * `samples` / `avg` / `avg_rate`. A range reaching back further than the ring gets the samples the ring still has.
+ *
+ * Histories are kept in WeakMaps keyed by the object they describe (a Queue, a VirtualHost, the broker's
+ * MessageStats), so a deleted object's history goes with it, and brokers in one process do not share any.
+ */
+
+/** RabbitMQ's default collect_statistics_interval. */
+export const SAMPLE_INTERVAL_MS = 5_000;
+/** Samples kept per object: one minute at 5 s, the web UI's default range ("last minute"), plus the current one. */
+export const HISTORY_SAMPLES = 13;
+
+export const LENGTH_SERIES = ['messages', 'messages_ready', 'messages_unacknowledged'] as const;
+/** Message counters as sampled: COUNTERS and their sum deliver_get, as RabbitMQ reports them. */
+export const COUNTER_SERIES = [...COUNTERS, 'deliver_get'] as const;
+export const DATA_SERIES = ['recv_oct', 'send_oct'] as const;
+
+export type SeriesKind = 'lengths' | 'msg_rates' | 'data_rates';
+
+/** One `?<kind>_age=&<kind>_incr=` range, in seconds. */
+export interface SampleRange {
+  readonly age: number;
+  readonly incr: number;
+}
+
+export type Ranges = Partial<Record<SeriesKind, SampleRange>>;
+
+export interface Details {
+  rate: number;
+  samples?: Array<{ sample: number; timestamp: number }>;
+  avg?: number;
+  avg_rate?: number;
+}
+
+/** RabbitMQ's limits on a range: at most this many samples per answer (the UI asks for 61 at most). */
+const MAX_SAMPLES_PER_ANSWER = 1000;
+
+/**
+ * Reads `lengths_age`, `lengths_incr`, `msg_rates_age`, ... from a query; a kind is present when both its numbers
+ * are positive integers (RabbitMQ answers 400 to others; we ignore them and answer without samples).
+ */
+export function parseRanges(query: unknown): Ranges {
+  const out: Ranges = {};
+  if (query === null || typeof query !== 'object') return out;
+  const q = query as Record<string, unknown>;
+  for (const kind of ['lengths', 'msg_rates', 'data_rates'] as const) {
+    const age = Number(q[`${kind}_age`]);
+    const incr = Number(q[`${kind}_incr`]);
+    if (Number.isInteger(age) && Number.isInteger(incr) && age > 0 && incr > 0) out[kind] = { age, incr };
+  }
+  return out;
+}
+
+/** A fixed ring of timestamped samples of a few named figures. */
+export class History {
+  private readonly width: number;
+  private readonly index = new Map<string, number>();
+  private readonly times: Float64Array;
+  private readonly values: Float64Array;
+  /** Samples recorded so far, at most `capacity`. */
+  private count = 0;
+  /** Where the next sample goes. */
+  private next = 0;
+  /** When a sample last differed from the one before (or the first sample): idle_since. */
+  lastChange = 0;
+
+  constructor(
+    names: readonly string[],
+    private readonly capacity = HISTORY_SAMPLES,
+  ) {
+    names.forEach((name, i) => this.index.set(name, i));
+    this.width = names.length;
+    this.times = new Float64Array(capacity);
+    this.values = new Float64Array(capacity * this.width);
+  }
+
+  /** Records one sample: `values` in the order of the names given to the constructor. */
+  record(timestamp: number, values: ArrayLike<number>): void {
+    const at = this.next * this.width;
+    let changed = this.count === 0;
+    const previous = this.count === 0 ? -1 : ((this.next + this.capacity - 1) % this.capacity) * this.width;
+    for (let i = 0; i < this.width; i++) {
+      const v = values[i] ?? 0;
+      if (previous >= 0 && this.values[previous + i] !== v) changed = true;
+      this.values[at + i] = v;
+    }
+    this.times[this.next] = timestamp;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+    if (changed) this.lastChange = timestamp;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The newest sample's timestamp, 0 when none. */
+  get latest(): number {
+    return this.count === 0 ? 0 : (this.times[(this.next + this.capacity - 1) % this.capacity] as number);
+  }
+
+  /** Whether the newest sample equals the one before it (nothing happened over the last interval). */
+  get idle(): boolean {
+    return this.count >= 2 && this.lastChange < this.latest;
+  }
+
+  /** The k-th newest sample of `name` (k = 0 newest) as [timestamp, value], or undefined. */
+  private sample(name: string, k: number): [number, number] | undefined {
+    const i = this.index.get(name);
+    if (i === undefined || k >= this.count) return undefined;
+    const slot = (this.next + this.capacity - 1 - k) % this.capacity;
+    return [this.times[slot] as number, this.values[slot * this.width + i] as number];
+  }
+
+  /** Per-second change of `name` over the last interval (RabbitMQ's `rate`), 0 with fewer than two samples. */
+  rate(name: string): number {
+    const a = this.sample(name, 0);
+    const b = this.sample(name, 1);
+    if (a === undefined || b === undefined || a[0] <= b[0]) return 0;
+    return (a[1] - b[1]) / ((a[0] - b[0]) / 1000);
+  }
+
+  /** The mean of `name` over the samples kept (consumer_capacity), or undefined with none. */
+  mean(name: string): number | undefined {
+    if (this.count === 0 || !this.index.has(name)) return undefined;
+    let sum = 0;
+    for (let k = 0; k < this.count; k++) sum += (this.sample(name, k) as [number, number])[1];
+    return sum / this.count;
+  }
+
+  /**
+   * RabbitMQ's `<name>_details`: `{ rate }`, and with a range `samples` (newest first, at multiples of `incr`
+   * seconds going back `age` seconds, each the value recorded at or before that time), `avg` (their mean) and
+   * `avg_rate` (newest minus oldest over the time between them).
+   */
+  details(name: string, range: SampleRange | undefined, now: number): Details {
+    const out: Details = { rate: round(this.rate(name)) };
+    if (range === undefined) return out;
+    const incr = range.incr * 1000;
+    const steps = Math.min(Math.floor(range.age / range.incr), MAX_SAMPLES_PER_ANSWER - 1);
+    const first = Math.floor(now / incr) * incr;
+    const samples: Array<{ sample: number; timestamp: number }> = [];
+    let k = 0;
+    for (let step = 0; step <= steps; step++) {
+      const t = first - step * incr;
+      // The newest sample at or before t.
+      while (k < this.count && (this.sample(name, k) as [number, number])[0] > t) k++;
+      const s = this.sample(name, k);
+      if (s === undefined) break;
+      samples.push({ sample: s[1], timestamp: t });
+    }
+    out.samples = samples;
+    const newest = samples[0];
+    const oldest = samples[samples.length - 1];
+    out.avg = samples.length === 0 ? 0 : samples.reduce((sum, s) => sum + s.sample, 0) / samples.length;
+    out.avg_rate =
+      newest === undefined || oldest === undefined || newest.timestamp === oldest.timestamp
+        ? 0
+        : (newest.sample - oldest.sample) / ((newest.timestamp - oldest.timestamp) / 1000);
+    return out;
+  }
+}
+
+function round(rate: number): number {
+  return Math.round(rate * 10) / 10;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the broker samples.
+
+/** The figures of a queue the sampler reads (Queue has them). */
+export interface SampledQueue {
+  readonly messageCount: number;
+  readonly unackedCount: number;
+  readonly consumerCount: number;
+  readonly stats: MessageStats;
+}
+
+export interface SampledVhost {
+  readonly name: string;
+  readonly queues: { values(): Iterable<SampledQueue> };
+}
+
+/** A connection as the sampler reads it (ConnectionInfo has these). */
+export interface SampledConnection {
+  readonly vhost: string;
+  readonly recvOct?: number;
+  readonly sendOct?: number;
+  channels?(): ReadonlyArray<{ readonly stats: MessageStats }>;
+}
+
+export const QUEUE_SERIES = [...LENGTH_SERIES, ...COUNTER_SERIES, 'consumer_capacity'] as const;
+export const VHOST_SERIES = [...LENGTH_SERIES, ...COUNTER_SERIES, ...DATA_SERIES] as const;
+export const OVERVIEW_SERIES = [...LENGTH_SERIES, ...COUNTER_SERIES] as const;
+
+/** A vhost's running totals: message counters and bytes of every connection it had, as RabbitMQ keeps them. */
+export class VhostTotals {
+  readonly stats = new MessageStats();
+  recvOct = 0;
+  sendOct = 0;
+}
+
+const ZEROS: number[] = new Array<number>(QUEUE_SERIES.length).fill(0);
+const queueHistories = new WeakMap<object, History>();
+const vhostHistories = new WeakMap<object, History>();
+const vhostTotals = new WeakMap<object, VhostTotals>();
+const overviewHistories = new WeakMap<object, History>();
+/** The counter values and bytes a channel or connection had at the previous sample, to add only what is new. */
+const lastSeen = new WeakMap<object, Float64Array>();
+
+export function queueHistory(queue: object): History | undefined {
+  return queueHistories.get(queue);
+}
+
+export function vhostHistory(vhost: object): History | undefined {
+  return vhostHistories.get(vhost);
+}
+
+export function vhostTotalsOf(vhost: object): VhostTotals | undefined {
+  return vhostTotals.get(vhost);
+}
+
+/** The broker-wide history, keyed by the broker's MessageStats. */
+export function overviewHistory(stats: object): History | undefined {
+  return overviewHistories.get(stats);
+}
+
+function counterValues(stats: MessageStats, out: number[]): void {
+  for (const name of COUNTERS) out.push(stats[name]);
+  out.push(stats.deliver + stats.deliver_no_ack + stats.get + stats.get_no_ack);
+}
+
+/** Adds to `totals` what `stats` counted since the previous call for the same key. */
+function addNew(key: object, stats: MessageStats, totals: MessageStats): void {
+  let seen = lastSeen.get(key);
+  if (seen === undefined) {
+    seen = new Float64Array(COUNTERS.length);
+    lastSeen.set(key, seen);
+  }
+  COUNTERS.forEach((name: Counter, i) => {
+    const now = stats[name];
+    totals[name] += Math.max(0, now - (seen as Float64Array)[i]!);
+    (seen as Float64Array)[i] = now;
+  });
+}
+
+function addBytes(key: object, recv: number, send: number, totals: VhostTotals): void {
+  let seen = lastSeen.get(key);
+  if (seen === undefined) {
+    seen = new Float64Array(2);
+    lastSeen.set(key, seen);
+  }
+  totals.recvOct += Math.max(0, recv - seen[0]!);
+  totals.sendOct += Math.max(0, send - seen[1]!);
+  seen[0] = recv;
+  seen[1] = send;
+}
+
+/**
+ * One sample of everything: each queue's lengths and counters, each vhost's totals (connections are matched to
+ * their vhost by name; `connectionKey` gives a stable object per connection, for its byte counts), and the broker's.
+ * Called by the broker every SAMPLE_INTERVAL_MS; `now` is ms since the epoch.
+ */
+export function recordHistories(
+  now: number,
+  broker: MessageStats,
+  vhosts: Iterable<SampledVhost & object>,
+  connections: Iterable<{ key: object; info: SampledConnection }>,
+): void {
+  const timestamp = Math.floor(now / SAMPLE_INTERVAL_MS) * SAMPLE_INTERVAL_MS;
+  const byName = new Map<string, { vhost: object; totals: VhostTotals }>();
+  for (const vhost of vhosts) {
+    let totals = vhostTotals.get(vhost);
+    if (totals === undefined) {
+      totals = new VhostTotals();
+      vhostTotals.set(vhost, totals);
+    }
+    byName.set(vhost.name, { vhost, totals });
+  }
+  for (const { key, info } of connections) {
+    const entry = byName.get(info.vhost);
+    if (entry === undefined) continue;
+    addBytes(key, info.recvOct ?? 0, info.sendOct ?? 0, entry.totals);
+    for (const channel of info.channels?.() ?? []) addNew(channel.stats, channel.stats, entry.totals.stats);
+  }
+  for (const { totals } of byName.values()) totals.stats.sample(SAMPLE_INTERVAL_MS / 1000);
+  let ready = 0;
+  let unacked = 0;
+  const values: number[] = [];
+  const seeded = overviewHistories.has(broker);
+  for (const vhost of vhosts) {
+    let vReady = 0;
+    let vUnacked = 0;
+    for (const queue of vhost.queues.values()) {
+      const r = queue.messageCount;
+      const u = queue.unackedCount;
+      vReady += r;
+      vUnacked += u;
+      let history = queueHistories.get(queue);
+      if (history === undefined) {
+        history = new History(QUEUE_SERIES);
+        queueHistories.set(queue, history);
+        // A queue created since the previous sample had nothing then (RabbitMQ's history counts it as 0), so its
+        // first interval has a rate; queues there at the first sample (recovered at start) get no such zero.
+        if (seeded) history.record(timestamp - SAMPLE_INTERVAL_MS, ZEROS);
+      }
+      values.length = 0;
+      values.push(r + u, r, u);
+      counterValues(queue.stats, values);
+      // Consumer capacity: 1 when consumers could take a message at once (nothing waits), 0 when all are busy.
+      values.push(queue.consumerCount === 0 ? 0 : r === 0 ? 1 : 0);
+      history.record(timestamp, values);
+    }
+    ready += vReady;
+    unacked += vUnacked;
+    const { totals } = byName.get(vhost.name) as { totals: VhostTotals };
+    let history = vhostHistories.get(vhost);
+    if (history === undefined) {
+      history = new History(VHOST_SERIES);
+      vhostHistories.set(vhost, history);
+    }
+    values.length = 0;
+    values.push(vReady + vUnacked, vReady, vUnacked);
+    counterValues(totals.stats, values);
+    values.push(totals.recvOct, totals.sendOct);
+    history.record(timestamp, values);
+  }
+  let overview = overviewHistories.get(broker);
+  if (overview === undefined) {
+    overview = new History(OVERVIEW_SERIES);
+    overviewHistories.set(broker, overview);
+  }
+  values.length = 0;
+  values.push(ready + unacked, ready, unacked);
+  counterValues(broker, values);
+  overview.record(timestamp, values);
+}
+
+/**
+ * `message_stats` with history: MessageStats.toJSON()'s counters, each `_details` from the history when there is
+ * one (rate, and samples with a msg_rates range), else the counter's own sampled rate. `ownRates`: keep the rates
+ * MessageStats sampled (a queue's) rather than the history's.
+ */
+export function messageStatsJson(
+  stats: MessageStats,
+  history: History | undefined,
+  range: SampleRange | undefined,
+  now: number,
+  ownRates: boolean,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = stats.toJSON();
+  if (history === undefined || history.size === 0) return out;
+  for (const name of COUNTER_SERIES) {
+    const details = history.details(name, range, now);
+    // With `ownRates`, the counters' own sampled rates stand (the same interval, taken from the live counters).
+    if (ownRates) details.rate = (out[`${name}_details`] as { rate: number }).rate;
+    out[`${name}_details`] = details;
+  }
+  return out;
+}
