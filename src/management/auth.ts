@@ -43,7 +43,7 @@ export function basicCredentials(header: string | undefined): { user: string; pa
  */
 export function authenticator(deps: ManagementDeps) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
-    const credentials = basicCredentials(request.headers.authorization);
+    const credentials = basicCredentials(request.headers.authorization) ?? queryCredentials(request);
     if (credentials === undefined) throw Errors.loginFailed();
     const peer = request.socket.remoteAddress ?? request.ip;
     const user = deps.access.authenticate(credentials.user, credentials.password);
@@ -66,6 +66,19 @@ export function authenticator(deps: ManagementDeps) {
       isPolicymaker: isAdmin || tags.includes('policymaker'),
     });
   };
+}
+
+/** The definitions download and upload links of RabbitMQ's web UI: /api/definitions[/{vhost}]?auth=... */
+const DEFINITIONS_PATH = /^\/api\/definitions(\/[^/?]*)?(\?|$)/;
+
+/**
+ * `?auth=<base64 of user:password>`, which RabbitMQ's definitions resource (only that one) accepts in place of the
+ * Authorization header: the web UI's download link and upload form send it (rabbit_mgmt_wm_definitions).
+ */
+function queryCredentials(request: FastifyRequest): { user: string; password: string } | undefined {
+  if (!DEFINITIONS_PATH.test(request.url)) return undefined;
+  const auth = (request.query as Record<string, unknown> | undefined)?.auth;
+  return typeof auth === 'string' && auth !== '' ? basicCredentials(`Basic ${auth}`) : undefined;
 }
 
 /** One log line for a refused login, then the throttle's delay, if any, before the caller answers 401. */

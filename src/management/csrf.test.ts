@@ -27,7 +27,18 @@ async function send(method: InjectOptions['method'], url: string, headers: Recor
 }
 
 describe('request bodies must be JSON', () => {
-  test.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain; charset=utf-8'])(
+  test('multipart/form-data is read only by POST /api/definitions (the UI upload), and refused from another site', async () => {
+    const type = 'multipart/form-data; boundary=x';
+    const upload = `--x\r\nContent-Disposition: form-data; name="file"; filename="d.json"\r\n\r\n${ADMIN_DEFINITIONS}\r\n--x--\r\n`;
+    const crossSite = await send('POST', '/api/definitions', { 'content-type': type, origin: 'http://evil.example' }, upload);
+    expect(crossSite.status).toBe(403);
+    expect(f.access.getUser('evil')).toBeUndefined();
+    expect((await send('PUT', '/api/users/evil', { 'content-type': type }, ADMIN_USER)).status).toBe(415);
+    expect((await send('POST', '/api/definitions', { 'content-type': type }, ADMIN_DEFINITIONS)).status).toBe(400);
+    expect(f.access.getUser('evil')).toBeUndefined();
+  });
+
+  test.each(['text/plain', 'application/x-www-form-urlencoded', 'text/plain; charset=utf-8'])(
     'a %s body that would create an administrator is 415, and nothing is created',
     async (type) => {
       const viaDefinitions = await send('POST', '/api/definitions', { 'content-type': type }, ADMIN_DEFINITIONS);

@@ -73,12 +73,18 @@ function checkContentType(request: FastifyRequest): void {
   const type = header(request, 'content-type');
   const essence = type?.split(';')[0]?.trim().toLowerCase();
   if (essence === 'application/json') return;
+  // The one exception: RabbitMQ's web UI uploads a definitions file as multipart/form-data (a `file` field). The
+  // Origin check above still applies, so another site's page cannot post one.
+  if (essence === 'multipart/form-data' && request.method === 'POST' && MULTIPART_PATH.test(request.url)) return;
   throw Errors.unsupportedMediaType(
     type === undefined
       ? 'a request body needs Content-Type: application/json'
       : `Content-Type '${type}' is not accepted: send the body as application/json`,
   );
 }
+
+/** POST /api/definitions and /api/definitions/{vhost}, with or without a query. */
+const MULTIPART_PATH = /^\/api\/definitions(\/[^/?]+)?\/?(\?|$)/;
 
 function hasBody(request: FastifyRequest): boolean {
   if (header(request, 'transfer-encoding') !== undefined) return true;

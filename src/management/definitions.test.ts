@@ -152,7 +152,7 @@ describe('importing RabbitMQ 3.10 definitions (POST /api/definitions)', () => {
     expect(b.access.authenticate('alice', 'alice-secret')?.name).toBe('alice');
   });
 
-  test("the export has RabbitMQ's keys and shapes, durable non-exclusive queues and non-amq.* exchanges only", async () => {
+  test("the export has RabbitMQ's keys and shapes, non-exclusive queues (transient ones too, as RabbitMQ 3.10) and non-amq.* exchanges only", async () => {
     const f = fresh();
     await call(f, 'POST', '/api/definitions', RABBITMQ_DEFS);
     const { body } = await call(f, 'GET', '/api/definitions');
@@ -201,7 +201,7 @@ describe('importing RabbitMQ 3.10 definitions (POST /api/definitions)', () => {
       },
     ]);
     expect(body.queues).toContainEqual({ name: 'orders.created', vhost: 'orders', durable: true, auto_delete: false, arguments: { 'x-message-ttl': 60000 } });
-    expect(body.queues.map((q: any) => q.name).sort()).toEqual(['orders.audit', 'orders.created', 'orders.unrouted', 'root.jobs']);
+    expect(body.queues.map((q: any) => q.name).sort()).toEqual(['orders.audit', 'orders.created', 'orders.unrouted', 'root.jobs', 'transient']);
     expect(body.exchanges.map((x: any) => x.name).sort()).toEqual(['audit', 'events', 'events.unrouted', 'scratch']);
     expect(body.exchanges).toContainEqual({
       name: 'events',
@@ -212,8 +212,8 @@ describe('importing RabbitMQ 3.10 definitions (POST /api/definitions)', () => {
       internal: false,
       arguments: { 'alternate-exchange': 'events.unrouted' },
     });
-    // the binding to the non-durable queue is left out; those from amq.* exchanges are kept
-    expect(body.bindings).toHaveLength(7);
+    // the binding to the non-durable queue is kept with it (RabbitMQ 3.10); those from amq.* exchanges are kept
+    expect(body.bindings).toHaveLength(8);
     expect(body.bindings).toContainEqual({
       source: 'amq.direct',
       vhost: '/',
@@ -243,7 +243,7 @@ describe('per-vhost definitions (/api/definitions/{vhost})', () => {
     expect(body.policies).toEqual([
       { name: 'orders-cap', pattern: '^orders\\.', 'apply-to': 'queues', definition: { 'max-length': 1000, overflow: 'reject-publish' }, priority: 1 },
     ]);
-    expect(body.bindings).toHaveLength(6);
+    expect(body.bindings).toHaveLength(7);
     expect((await call(f, 'GET', '/api/definitions/%2F')).body.queues.map((q: any) => q.name)).toEqual(['root.jobs']);
     expect((await call(f, 'GET', '/api/definitions/nowhere')).status).toBe(404);
   });
@@ -258,7 +258,7 @@ describe('per-vhost definitions (/api/definitions/{vhost})', () => {
     const res = await call(f, 'POST', '/api/definitions/copy', { ...body, users: [{ name: 'mallory', password: 'x' }], vhosts: [{ name: 'nope' }] });
     expect(res.status).toBe(204);
     const copy = f.vhosts.get('copy');
-    expect([...(copy?.queues.keys() ?? [])].sort()).toEqual(['orders.audit', 'orders.created', 'orders.unrouted']);
+    expect([...(copy?.queues.keys() ?? [])].sort()).toEqual(['orders.audit', 'orders.created', 'orders.unrouted', 'transient']);
     expect(copy?.limits).toEqual({ 'max-connections': 64, 'max-queues': 128 });
     expect(f.deps.store.loadParameters().filter((p) => p.component === 'policy').map((p) => [p.vhost, p.name])).toEqual([['copy', 'orders-cap']]);
     expect(f.access.getUser('mallory')).toBeUndefined();

@@ -64,7 +64,7 @@ type JsonObject = { [key: string]: Json };
 // Export.
 
 /**
- * The whole broker's definitions, as RabbitMQ's GET /api/definitions: durable non-exclusive queues, exchanges other
+ * The whole broker's definitions, as RabbitMQ's GET /api/definitions: non-exclusive queues, exchanges other
  * than the default and amq.* ones, and the bindings between exported entities (amq.* exchanges count as exported).
  */
 export function exportDefinitions(target: DefinitionsTarget, product: ProductInfo): JsonObject {
@@ -163,7 +163,8 @@ function entities(vhosts: readonly VirtualHost[], withVhost: boolean): { queues:
   for (const vhost of vhosts) {
     const exportedQueues = new Set<string>();
     for (const queue of vhost.queues.values()) {
-      if (!queue.durable || queue.exclusiveOwner !== null) continue;
+      // Transient and auto-delete queues too, as RabbitMQ 3.10 exports them; exclusive ones belong to a connection.
+      if (queue.exclusiveOwner !== null) continue;
       exportedQueues.add(queue.name);
       queues.push({
         name: queue.name,
@@ -692,4 +693,30 @@ function olderThan36(version: string): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Upload.
+
+/**
+ * The `file` field of a multipart/form-data body (RabbitMQ's web UI uploads a definitions file so), or undefined
+ * when the body has none. `body` is the request body as text, `contentType` its header (which names the boundary).
+ */
+export function multipartFile(body: string, contentType: string): string | undefined {
+  const match = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  if (boundary === undefined) return undefined;
+  const delimiter = `--${boundary}`;
+  for (const part of body.split(delimiter).slice(1)) {
+    if (part.startsWith('--')) break;
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd < 0) continue;
+    const headers = part.slice(0, headerEnd);
+    const disposition = /^content-disposition:(.*)$/im.exec(headers)?.[1] ?? '';
+    if (!/;\s*name="?file"?(;|\s|$)/i.test(disposition)) continue;
+    // The part's content ends with the CRLF before the next delimiter.
+    const content = part.slice(headerEnd + 4);
+    return content.endsWith('\r\n') ? content.slice(0, -2) : content;
+  }
+  return undefined;
 }

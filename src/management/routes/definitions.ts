@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../auth';
-import { DefinitionsError, exportDefinitions, exportVhostDefinitions, importDefinitions } from '../definitions';
+import { DefinitionsError, exportDefinitions, exportVhostDefinitions, importDefinitions, multipartFile } from '../definitions';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { resource, vhostOr404, vhostParams } from '../support';
@@ -8,13 +8,15 @@ import { resource, vhostOr404, vhostParams } from '../support';
 type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
 
 /**
- * /api/definitions[/{vhost}] (administrators only): GET exports RabbitMQ's definitions file, POST imports one (JSON
- * body; RabbitMQ's multipart upload with a `file` field is not supported) and answers 204 once it is stored.
- * /api/all-configuration is RabbitMQ's deprecated alias of /api/definitions.
+ * /api/definitions[/{vhost}] (administrators only): GET exports RabbitMQ's definitions file (`?download=<name>`
+ * makes it an attachment), POST imports one, as a JSON body or as the web UI uploads it (multipart/form-data with a
+ * `file` field), and answers 204 once it is stored. Both take `?auth=<base64 user:password>` in place of the
+ * Authorization header (auth.ts), as RabbitMQ's UI sends it. /api/all-configuration is RabbitMQ's deprecated alias.
  */
 export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const product = { product: deps.node.product, version: deps.node.version };
-  const importing = async (body: unknown, reply: FastifyReply, vhost?: string): Promise<FastifyReply> => {
+  const importing = async (request: FastifyRequest, reply: FastifyReply, vhost?: string): Promise<FastifyReply> => {
+    const body = uploaded(request);
     try {
       importDefinitions(deps, body, vhost === undefined ? {} : { vhost });
     } catch (err) {
@@ -25,6 +27,8 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
     return reply.code(204).send();
   };
   return async (app) => {
+    // Only here (this plugin's routes) is a multipart body read; csrf.ts lets it through for POST /api/definitions.
+    app.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     for (const url of ['/definitions', '/all-configuration']) {
       resource(
         app,
@@ -34,7 +38,7 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
             download(request, reply);
             return exportDefinitions(deps, product);
           },
-          POST: async (request, reply) => importing(request.body, reply),
+          POST: async (request, reply) => importing(request, reply),
         },
         { all: { onRequest: requireAdmin } },
       );
@@ -51,12 +55,25 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
         },
         POST: async (request, reply) => {
           const vhost = vhostOr404(deps, (request as VhostRequest).params.vhost);
-          return importing(request.body, reply, vhost.name);
+          return importing(request, reply, vhost.name);
         },
       },
       { all: { onRequest: requireAdmin, schema: { params: vhostParams } } },
     );
   };
+}
+
+/** The document a POST carries: the JSON body, or the `file` field of a multipart/form-data upload, parsed. */
+function uploaded(request: FastifyRequest): unknown {
+  const type = request.headers['content-type'] ?? '';
+  if (!/^\s*multipart\/form-data/i.test(type)) return request.body;
+  const file = typeof request.body === 'string' ? multipartFile(request.body, type) : undefined;
+  if (file === undefined) throw Errors.badRequest('the upload has no file field');
+  try {
+    return JSON.parse(file) as unknown;
+  } catch {
+    throw Errors.badRequest('not_json');
+  }
 }
 
 /** `?download=<file name>` asks for an attachment, as the management UI's "Download broker definitions" does. */
