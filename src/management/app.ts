@@ -26,6 +26,7 @@ import { queueRoutes } from './routes/queues';
 import { topicPermissionRoutes } from './routes/topic-permissions';
 import { userRoutes } from './routes/users';
 import { vhostRoutes } from './routes/vhosts';
+import { fillMissingSamples, parseRanges } from '../observability/history';
 
 const BODY_LIMIT = 16 * 1024 * 1024;
 /**
@@ -78,6 +79,11 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   // A PUT or POST without a body means {} (rabbit_mgmt_util:decode(<<>>)), before the body schemas run.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined || request.body === null) request.body = {};
+  });
+  // RabbitMQ's web UI draws a chart for every *_details it gets with a range; figures without a history get theirs.
+  app.addHook('preSerialization', async (request, _reply, payload) => {
+    if (typeof request.url === 'string' && request.url.includes('_age=')) fillMissingSamples(payload, parseRanges(request.query), Date.now());
+    return payload;
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('cache-control', 'no-cache');

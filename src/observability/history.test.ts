@@ -1,4 +1,4 @@
-import { History, parseRanges, recordHistories, queueHistory, vhostHistory, vhostTotalsOf } from './history';
+import { History, fillMissingSamples, parseRanges, recordHistories, queueHistory, vhostHistory, vhostTotalsOf } from './history';
 import { MessageStats } from './stats';
 
 describe('History', () => {
@@ -55,5 +55,37 @@ describe('recordHistories', () => {
     expect(vhostHistory(vhost)?.rate('recv_oct')).toBe(10);
     expect(queueHistory(queue)?.details('messages', undefined, 0)).toEqual({ rate: 0 });
     expect(queueHistory(queue)?.mean('consumer_capacity')).toBe(0);
+  });
+});
+
+describe('fillMissingSamples', () => {
+  const NOW = 1_700_000_003_000;
+  const ranges = parseRanges({ lengths_age: '60', lengths_incr: '5', msg_rates_age: '30', msg_rates_incr: '10' });
+
+  test('a figure with only a rate gets a straight line of samples over its range, newest first', () => {
+    const json = { fd_used: 40, fd_used_details: { rate: 0 }, message_stats: { publish: 100, publish_details: { rate: 2 } } };
+    fillMissingSamples(json, ranges, NOW);
+    const fd = json.fd_used_details as { samples: Array<{ sample: number; timestamp: number }>; avg: number; avg_rate: number };
+    expect(fd.samples).toHaveLength(13);
+    expect(fd.samples[0]).toEqual({ sample: 40, timestamp: 1_700_000_000_000 });
+    expect(fd.samples[12]).toEqual({ sample: 40, timestamp: 1_700_000_000_000 - 60_000 });
+    expect(fd.avg).toBe(40);
+    expect(fd.avg_rate).toBe(0);
+    // message_stats take msg_rates: 30 s in steps of 10 s, going back at the current rate of 2/s.
+    const publish = json.message_stats.publish_details as unknown as { samples: Array<{ sample: number }>; avg_rate: number };
+    expect(publish.samples.map((s) => s.sample)).toEqual([100, 80, 60, 40]);
+    expect(publish.avg_rate).toBe(2);
+  });
+
+  test('details that came with samples, figures that are not numbers, and requests without a range are left alone', () => {
+    const kept = { samples: [{ sample: 1, timestamp: 5 }], rate: 0, avg: 1, avg_rate: 0 };
+    const json = { messages: 1, messages_details: kept, state_details: { rate: 0 }, state: 'running' };
+    fillMissingSamples(json, ranges, NOW);
+    expect(json.messages_details).toBe(kept);
+    expect(json.messages_details.samples).toEqual([{ sample: 1, timestamp: 5 }]);
+    expect(json.state_details).toEqual({ rate: 0 });
+    const plain = { fd_used: 3, fd_used_details: { rate: 0 } };
+    fillMissingSamples(plain, {}, NOW);
+    expect(plain.fd_used_details).toEqual({ rate: 0 });
   });
 });

@@ -364,3 +364,66 @@ export function messageStatsJson(
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures without a history.
+
+/**
+ * Gives every `<name>_details` in `json` that has no `samples` the samples a range asks for, drawn from what the
+ * object has now: the figure `<name>` beside it and its `rate`, as a straight line back in time (RabbitMQ's web UI
+ * draws a chart for each details object it is given, and cannot draw one without samples). Exchanges, channels,
+ * connections, nodes and churn keep no history here; their charts show the current rate over the range. The range
+ * used is msg_rates for message_stats, data_rates for *_oct, and lengths (else any range asked) for the rest.
+ * Objects that came with samples (queues, vhosts, the overview) are left as they are.
+ */
+export function fillMissingSamples(json: unknown, ranges: Ranges, now: number): void {
+  if (ranges.lengths === undefined && ranges.msg_rates === undefined && ranges.data_rates === undefined) return;
+  fill(json, ranges, now, false, 0);
+}
+
+function fill(node: unknown, ranges: Ranges, now: number, inMessageStats: boolean, depth: number): void {
+  if (node === null || typeof node !== 'object' || depth > 8) return;
+  if (Array.isArray(node)) {
+    for (const item of node) fill(item, ranges, now, inMessageStats, depth + 1);
+    return;
+  }
+  const object = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(object)) {
+    if (key.endsWith('_details') && isRateOnly(value)) {
+      const name = key.slice(0, -'_details'.length);
+      const figure = object[name];
+      if (typeof figure !== 'number') continue;
+      const range = rangeFor(name, inMessageStats, ranges);
+      if (range !== undefined) Object.assign(value, straightDetails(figure, value.rate, range, now));
+    } else if (value !== null && typeof value === 'object') {
+      fill(value, ranges, now, inMessageStats || key === 'message_stats', depth + 1);
+    }
+  }
+}
+
+function isRateOnly(value: unknown): value is Details {
+  return value !== null && typeof value === 'object' && typeof (value as Details).rate === 'number' && !('samples' in value);
+}
+
+function rangeFor(name: string, inMessageStats: boolean, ranges: Ranges): SampleRange | undefined {
+  if (inMessageStats) return ranges.msg_rates ?? ranges.lengths ?? ranges.data_rates;
+  if (name.endsWith('_oct')) return ranges.data_rates ?? ranges.lengths ?? ranges.msg_rates;
+  return ranges.lengths ?? ranges.msg_rates ?? ranges.data_rates;
+}
+
+function straightDetails(figure: number, rate: number, range: SampleRange, now: number): Omit<Details, 'rate'> {
+  const incr = range.incr * 1000;
+  const steps = Math.min(Math.floor(range.age / range.incr), MAX_SAMPLES_PER_ANSWER - 1);
+  const first = Math.floor(now / incr) * incr;
+  const samples: Array<{ sample: number; timestamp: number }> = [];
+  for (let step = 0; step <= steps; step++) {
+    samples.push({ sample: Math.max(0, round(figure - rate * step * range.incr)), timestamp: first - step * incr });
+  }
+  const oldest = samples[samples.length - 1] as { sample: number; timestamp: number };
+  const span = (first - oldest.timestamp) / 1000;
+  return {
+    samples,
+    avg: samples.reduce((sum, s) => sum + s.sample, 0) / samples.length,
+    avg_rate: span === 0 ? 0 : ((samples[0] as { sample: number }).sample - oldest.sample) / span,
+  };
+}
