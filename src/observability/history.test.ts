@@ -65,7 +65,7 @@ describe('fillMissingSamples', () => {
   test('a figure with only a rate gets a straight line of samples over its range, newest first', () => {
     const json = { fd_used: 40, fd_used_details: { rate: 0 }, message_stats: { publish: 100, publish_details: { rate: 2 } } };
     fillMissingSamples(json, ranges, NOW);
-    const fd = json.fd_used_details as { samples: Array<{ sample: number; timestamp: number }>; avg: number; avg_rate: number };
+    const fd = json.fd_used_details as unknown as { samples: Array<{ sample: number; timestamp: number }>; avg: number; avg_rate: number };
     expect(fd.samples).toHaveLength(13);
     expect(fd.samples[0]).toEqual({ sample: 40, timestamp: 1_700_000_000_000 });
     expect(fd.samples[12]).toEqual({ sample: 40, timestamp: 1_700_000_000_000 - 60_000 });

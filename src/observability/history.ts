@@ -21,7 +21,7 @@ export const LENGTH_SERIES = ['messages', 'messages_ready', 'messages_unacknowle
 export const COUNTER_SERIES = [...COUNTERS, 'deliver_get'] as const;
 export const DATA_SERIES = ['recv_oct', 'send_oct'] as const;
 
-export type SeriesKind = 'lengths' | 'msg_rates' | 'data_rates';
+export type SeriesKind = 'lengths' | 'msg_rates' | 'data_rates' | 'node_stats';
 
 /** One `?<kind>_age=&<kind>_incr=` range, in seconds. */
 export interface SampleRange {
@@ -49,7 +49,7 @@ export function parseRanges(query: unknown): Ranges {
   const out: Ranges = {};
   if (query === null || typeof query !== 'object') return out;
   const q = query as Record<string, unknown>;
-  for (const kind of ['lengths', 'msg_rates', 'data_rates'] as const) {
+  for (const kind of ['lengths', 'msg_rates', 'data_rates', 'node_stats'] as const) {
     const age = Number(q[`${kind}_age`]);
     const incr = Number(q[`${kind}_incr`]);
     if (Number.isInteger(age) && Number.isInteger(incr) && age > 0 && incr > 0) out[kind] = { age, incr };
@@ -373,11 +373,12 @@ export function messageStatsJson(
  * object has now: the figure `<name>` beside it and its `rate`, as a straight line back in time (RabbitMQ's web UI
  * draws a chart for each details object it is given, and cannot draw one without samples). Exchanges, channels,
  * connections, nodes and churn keep no history here; their charts show the current rate over the range. The range
- * used is msg_rates for message_stats, data_rates for *_oct, and lengths (else any range asked) for the rest.
+ * used is msg_rates for message_stats, data_rates for *_oct, and node_stats or lengths (else any range asked) for
+ * the rest.
  * Objects that came with samples (queues, vhosts, the overview) are left as they are.
  */
 export function fillMissingSamples(json: unknown, ranges: Ranges, now: number): void {
-  if (ranges.lengths === undefined && ranges.msg_rates === undefined && ranges.data_rates === undefined) return;
+  if (Object.keys(ranges).length === 0) return;
   fill(json, ranges, now, false, 0);
 }
 
@@ -406,9 +407,9 @@ function isRateOnly(value: unknown): value is Details {
 }
 
 function rangeFor(name: string, inMessageStats: boolean, ranges: Ranges): SampleRange | undefined {
-  if (inMessageStats) return ranges.msg_rates ?? ranges.lengths ?? ranges.data_rates;
-  if (name.endsWith('_oct')) return ranges.data_rates ?? ranges.lengths ?? ranges.msg_rates;
-  return ranges.lengths ?? ranges.msg_rates ?? ranges.data_rates;
+  if (inMessageStats) return ranges.msg_rates ?? ranges.lengths ?? ranges.data_rates ?? ranges.node_stats;
+  if (name.endsWith('_oct')) return ranges.data_rates ?? ranges.lengths ?? ranges.msg_rates ?? ranges.node_stats;
+  return ranges.node_stats ?? ranges.lengths ?? ranges.msg_rates ?? ranges.data_rates;
 }
 
 function straightDetails(figure: number, rate: number, range: SampleRange, now: number): Omit<Details, 'rate'> {

@@ -3,6 +3,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import type { FastifyPluginAsync } from 'fastify';
 import { requireMonitor } from '../auth';
 import type { ManagementDeps } from '../deps';
+import { ChurnStats } from '../../observability/stats';
 import { Errors } from '../errors';
 import { openFilesLimit } from '../../util/open-files';
 import { exchangeTypes } from './overview';
@@ -38,6 +39,31 @@ export function resourceFigures(
     proc_total: PROC_TOTAL,
   };
 }
+
+/**
+ * Node figures RabbitMQ's web UI charts (its node page) that belong to the Erlang VM, Mnesia, the message store and
+ * its file handle cache; Leveret has none of them and reports them as 0 (spec/errata.md).
+ */
+const ERLANG_ONLY_COUNTERS = [
+  'gc_bytes_reclaimed',
+  'io_read_count',
+  'io_read_bytes',
+  'io_read_avg_time',
+  'io_write_count',
+  'io_write_bytes',
+  'io_write_avg_time',
+  'io_sync_count',
+  'io_sync_avg_time',
+  'io_seek_count',
+  'io_seek_avg_time',
+  'io_reopen_count',
+  'mnesia_ram_tx_count',
+  'mnesia_disk_tx_count',
+  'msg_store_read_count',
+  'msg_store_write_count',
+  'queue_index_write_count',
+  'queue_index_read_count',
+] as const;
 
 /** RabbitMQ's default vm_memory_high_watermark (0.6 of RAM since 3.13; 0.4 before). */
 const MEMORY_WATERMARK = 0.6;
@@ -101,6 +127,10 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       gc_num_details: { ...rate },
       context_switches: 0,
       context_switches_details: { ...rate },
+      // The Erlang VM's, Mnesia's and the message store's own counters: no equivalent here, RabbitMQ's shape at 0.
+      ...Object.fromEntries(ERLANG_ONLY_COUNTERS.flatMap((name) => [[name, 0], [`${name}_details`, { ...rate }]])),
+      // Connections, channels and queues created and closed: the broker's own churn counters.
+      ...(deps.churn ?? new ChurnStats()).toJSON(),
     };
   };
   return async (app) => {
