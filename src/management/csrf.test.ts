@@ -49,6 +49,15 @@ describe('request bodies must be JSON', () => {
     },
   );
 
+  test('an untyped or text/plain JSON body with X-Vhost (RabbitMQ web UI publish and get) is read; from another site it is 403', async () => {
+    expect((await send('PUT', '/api/users/alice', { 'content-type': 'text/plain;charset=UTF-8', 'x-vhost': '' }, ADMIN_USER)).status).toBe(201);
+    expect(f.access.getUser('alice')?.tags).toEqual(['administrator']);
+    expect((await send('PUT', '/api/users/bob', { 'x-vhost': '/' }, ADMIN_USER)).status).toBe(201);
+    const crossSite = await send('PUT', '/api/users/evil', { 'content-type': 'text/plain', 'x-vhost': '', origin: 'http://evil.example' }, ADMIN_USER);
+    expect(crossSite.status).toBe(403);
+    expect(f.access.getUser('evil')).toBeUndefined();
+  });
+
   test('a body without a content type is 415', async () => {
     const res = await send('PUT', '/api/users/evil', {}, ADMIN_USER);
     expect(res).toEqual({ status: 415, body: { error: 'unsupported_media_type', reason: 'a request body needs Content-Type: application/json' } });

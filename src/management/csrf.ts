@@ -15,7 +15,10 @@ import { Errors } from './errors';
  * - a body must be declared application/json (any parameters, e.g. charset). Pages on another site can only send
  *   text/plain, application/x-www-form-urlencoded or multipart/form-data without the browser asking the server
  *   first (CORS preflight, which this API never grants), so they cannot send a body this API reads. An empty body
- *   (DELETE, a PUT meaning {}) needs no type.
+ *   (DELETE, a PUT meaning {}) needs no type. Two exceptions, both for RabbitMQ's own web UI: its definitions upload
+ *   (multipart/form-data, on POST /api/definitions only), and a body of any type on a request that carries X-Vhost,
+ *   which that UI sends with every request (its publish and get send their JSON untyped) and which no page on another
+ *   site can send without the preflight.
  */
 
 /** Methods that change nothing. */
@@ -73,6 +76,8 @@ function checkContentType(request: FastifyRequest): void {
   const type = header(request, 'content-type');
   const essence = type?.split(';')[0]?.trim().toLowerCase();
   if (essence === 'application/json') return;
+  // A header only a script of this site (or a client that is not a browser) can send: not a forged form post.
+  if (header(request, 'x-vhost') !== undefined) return;
   // The one exception: RabbitMQ's web UI uploads a definitions file as multipart/form-data (a `file` field). The
   // Origin check above still applies, so another site's page cannot post one.
   if (essence === 'multipart/form-data' && request.method === 'POST' && MULTIPART_PATH.test(request.url)) return;
