@@ -29,6 +29,7 @@ describe('misc endpoints', () => {
     expect((await call('PUT', '/api/cluster-name', { name: 'c1' })).status).toBe(204);
     expect((await call('GET', '/api/cluster-name')).body).toEqual({ name: 'c1' });
     expect((await call('GET', '/api/global-parameters/cluster_name')).body).toEqual({ name: 'cluster_name', value: 'c1' });
+    expect((await call('GET', '/api/overview')).body.cluster_name).toBe('c1');
   });
 
   test('feature-flags for administrators, auth without login, extensions as RabbitMQ lists them', async () => {

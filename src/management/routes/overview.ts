@@ -5,6 +5,7 @@ import type { ManagementDeps } from '../deps';
 import { messageStatsJson, overviewHistory, parseRanges } from '../../observability/history';
 import { ChurnStats } from '../../observability/stats';
 import { resource } from '../support';
+import { clusterName } from './misc';
 
 const EXCHANGE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   direct: 'AMQP direct exchange, as per the AMQP specification',
@@ -60,7 +61,7 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           product_version: node.version,
           product_name: node.product,
           rabbitmq_version: node.version,
-          cluster_name: node.name,
+          cluster_name: clusterName(deps),
           cluster_tags: [],
           node_tags: [],
           erlang_version: process.versions.node,
