@@ -243,6 +243,12 @@ describe('RabbitMQ: validation answers', () => {
     expect((await api('GET', `/api/exchanges/${vh}/e`)).body).toMatchObject({ type: 'direct', durable: false, auto_delete: false, internal: false });
   });
 
+  test('PUT queue with {} (or no body) declares a queue that is not durable, as queue.declare defaults', async () => {
+    const vh = enc(await vhost());
+    expect((await api('PUT', `/api/queues/${vh}/q`, {})).status).toBe(201);
+    expect((await api('GET', `/api/queues/${vh}/q`)).body).toMatchObject({ durable: false, auto_delete: false, exclusive: false });
+  });
+
   test('publish to a missing exchange is 400 with the channel\'s 404 text', async () => {
     const name = await vhost();
     const body = { routing_key: 'k', payload: 'x', payload_encoding: 'string', properties: {} };

@@ -116,7 +116,7 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
             {
               name,
               passive: false,
-              durable: bool(body.durable, true),
+              durable: bool(body.durable, false),
               exclusive: false,
               autoDelete: bool(body.auto_delete, false),
               arguments: jsonToFieldTable(body.arguments),
