@@ -7,29 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { Reply } from './support/codes';
 import { channel, closeAll, connect, expectChannelClose, expectConnectionClose, whenClosed } from './support/broker';
 import { RawClient, type CloseArgs } from './support/raw';
+import { managementTarget, type ManagementTarget } from './support/management-target';
 
-interface Target {
-  amqpUrl: string;
-  httpUrl: string;
-  close(): Promise<void>;
-}
-
-async function target(): Promise<Target> {
-  const external = process.env.AMQP_URL;
-  if (external !== undefined && external !== '') {
-    const httpUrl = process.env.MANAGEMENT_URL;
-    if (httpUrl === undefined || httpUrl === '') throw new Error('access tests against AMQP_URL need MANAGEMENT_URL');
-    return { amqpUrl: external, httpUrl, close: async () => {} };
-  }
-  const brokerModulePath = '../src/broker';
-  const mod = (await import(brokerModulePath)) as {
-    startBroker(options: unknown): Promise<{ url: string; httpUrl: string; close(): Promise<void> }>;
-  };
-  const broker = await mod.startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, http: { bind: ['127.0.0.1'], port: 0 }, logLevel: 'silent' });
-  return { amqpUrl: broker.url, httpUrl: broker.httpUrl, close: () => broker.close() };
-}
-
-let t: Target;
+let t: ManagementTarget;
 const users: string[] = [];
 const vhosts: string[] = [];
 
@@ -85,7 +65,7 @@ async function refusedOpen(name: string, vh: string): Promise<CloseArgs | 'socke
 }
 
 beforeAll(async () => {
-  t = await target();
+  t = await managementTarget('access tests');
 });
 
 afterEach(async () => {

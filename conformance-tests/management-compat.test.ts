@@ -7,29 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeAll, connect } from './support/broker';
+import { managementTarget, type ManagementTarget } from './support/management-target';
 
-interface Target {
-  amqpUrl: string;
-  httpUrl: string;
-  close(): Promise<void>;
-}
-
-async function target(): Promise<Target> {
-  const external = process.env.AMQP_URL;
-  if (external !== undefined && external !== '') {
-    const httpUrl = process.env.MANAGEMENT_URL;
-    if (httpUrl === undefined || httpUrl === '') throw new Error('management tests against AMQP_URL need MANAGEMENT_URL');
-    return { amqpUrl: external, httpUrl: httpUrl.replace(/\/$/, ''), close: async () => {} };
-  }
-  const brokerModulePath = '../src/broker';
-  const mod = (await import(brokerModulePath)) as {
-    startBroker(options: unknown): Promise<{ url: string; httpUrl: string; close(): Promise<void> }>;
-  };
-  const broker = await mod.startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, http: { bind: ['127.0.0.1'], port: 0 }, logLevel: 'silent' });
-  return { amqpUrl: broker.url, httpUrl: broker.httpUrl, close: () => broker.close() };
-}
-
-let t: Target;
+let t: ManagementTarget;
 const cleanups: Array<() => Promise<unknown>> = [];
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const GUEST = basic('guest', 'guest');
@@ -73,7 +53,7 @@ async function user(tags: string, password = 'pw'): Promise<{ name: string; auth
 }
 
 beforeAll(async () => {
-  t = await target();
+  t = await managementTarget('management tests');
 });
 afterEach(async () => {
   await closeAll();

@@ -8,30 +8,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
-
-interface Target {
-  amqpUrl: string;
-  httpUrl: string;
-  close(): Promise<void>;
-}
-
-async function target(): Promise<Target> {
-  const external = process.env.AMQP_URL;
-  if (external !== undefined && external !== '') {
-    const httpUrl = process.env.MANAGEMENT_URL;
-    if (httpUrl === undefined || httpUrl === '') throw new Error('management tests against AMQP_URL need MANAGEMENT_URL');
-    return { amqpUrl: external, httpUrl: httpUrl.replace(/\/$/, ''), close: async () => {} };
-  }
-  const brokerModulePath = '../src/broker';
-  const mod = (await import(brokerModulePath)) as {
-    startBroker(options: unknown): Promise<{ url: string; httpUrl: string; close(): Promise<void> }>;
-  };
-  const broker = await mod.startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, http: { bind: ['127.0.0.1'], port: 0 }, logLevel: 'silent' });
-  return { amqpUrl: broker.url, httpUrl: broker.httpUrl, close: () => broker.close() };
-}
+import { managementTarget, type ManagementTarget } from './support/management-target';
 
 const GUEST_B64 = Buffer.from('guest:guest').toString('base64');
-let t: Target;
+let t: ManagementTarget;
 let conn: amqp.ChannelModel;
 const suffix = randomBytes(4).toString('hex');
 const Q = `figures-${suffix}`;
@@ -55,7 +35,7 @@ async function until(path: string, ok: (body: any) => boolean, ms = 12_000): Pro
 }
 
 beforeAll(async () => {
-  t = await target();
+  t = await managementTarget('management tests');
   conn = await amqp.connect(t.amqpUrl, { clientProperties: { connection_name: CONNECTION_NAME } });
   const ch = await conn.createChannel();
   await ch.assertQueue(Q, { durable: true });

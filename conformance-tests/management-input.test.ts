@@ -9,29 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { Reply } from './support/codes';
 import { channel, closeAll, connect, expectChannelClose } from './support/broker';
+import { managementTarget, type ManagementTarget } from './support/management-target';
 
-interface Target {
-  amqpUrl: string;
-  httpUrl: string;
-  close(): Promise<void>;
-}
-
-async function target(): Promise<Target> {
-  const external = process.env.AMQP_URL;
-  if (external !== undefined && external !== '') {
-    const httpUrl = process.env.MANAGEMENT_URL;
-    if (httpUrl === undefined || httpUrl === '') throw new Error('management tests against AMQP_URL need MANAGEMENT_URL');
-    return { amqpUrl: external, httpUrl: httpUrl.replace(/\/$/, ''), close: async () => {} };
-  }
-  const brokerModulePath = '../src/broker';
-  const mod = (await import(brokerModulePath)) as {
-    startBroker(options: unknown): Promise<{ url: string; httpUrl: string; close(): Promise<void> }>;
-  };
-  const broker = await mod.startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, http: { bind: ['127.0.0.1'], port: 0 }, logLevel: 'silent' });
-  return { amqpUrl: broker.url, httpUrl: broker.httpUrl, close: () => broker.close() };
-}
-
-let t: Target;
+let t: ManagementTarget;
 const cleanups: Array<() => Promise<unknown>> = [];
 
 const GUEST = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
@@ -103,7 +83,7 @@ async function policyOf(name: string, expected: string | undefined): Promise<unk
 }
 
 beforeAll(async () => {
-  t = await target();
+  t = await managementTarget('management tests');
 });
 
 afterEach(async () => {
