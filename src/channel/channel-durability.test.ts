@@ -330,6 +330,33 @@ describe('Channel: replies to durable definition changes wait for the store', ()
     expect(store.held).toEqual([]);
   });
 
+  test('a definition reply with no durable write still waits behind a tx.commit-ok the store holds', () => {
+    const { channel, store, vhost, sent } = setup();
+    channel.tx = { publishes: [], acks: [] };
+    channel.commit();
+    const writes = vhost.definitionWrites;
+    declare(vhost, 'transient-after-commit', false);
+    channel.replyDefinition(MethodId.QueueDeclareOk, { queue: 'transient-after-commit' }, writes);
+    expect(sent).toEqual([]);
+    store.commit();
+    expect(sent.map((s) => s.id)).toEqual([MethodId.TxCommitOk, MethodId.QueueDeclareOk]);
+  });
+
+  test("the client's channel.close: close-ok only after the replies the store holds, in order", () => {
+    const { channel, store, vhost, sent } = setup();
+    const before = vhost.definitionWrites;
+    declare(vhost, 'durable-before-close', true);
+    channel.replyDefinition(MethodId.QueueDeclareOk, { queue: 'durable-before-close' }, before);
+    channel.tx = { publishes: [], acks: [] };
+    channel.commit();
+    const closed: string[] = [];
+    channel.closeByClient(() => closed.push('close-ok'));
+    expect(closed).toEqual([]);
+    store.commit();
+    expect(sent.map((s) => s.id)).toEqual([MethodId.QueueDeclareOk, MethodId.TxCommitOk]);
+    expect(closed).toEqual(['close-ok']);
+  });
+
   test('a closed channel sends no late definition reply', () => {
     const { channel, store, vhost, sent } = setup();
     const before = vhost.definitionWrites;

@@ -188,7 +188,7 @@ export class Channel implements RoutingSubject, CommitListener {
    * queue or binding that a crash could still lose.
    */
   replyDefinition(id: number, args: object, writesBefore: number): void {
-    if (this.vhost.definitionWrites === writesBefore && this.pendingReplies.length === 0) {
+    if (this.vhost.definitionWrites === writesBefore && !this.owesReplies) {
       this.send(id, args);
       return;
     }
