@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { parseJsonBody } from './app';
+import { parseJsonBody } from './body';
 import type { Page } from './listing';
 import { basic, buildFixture, fakeConnection, GUEST, NODE_NAME, type Fixture } from './test-support/fixture';
 import { as, caller } from './test-support/http';

@@ -4,7 +4,6 @@ import { refuseForgedRequests } from './csrf';
 import { startLazyManagement, type ManagementServer } from './server';
 import type { ManagementDeps } from './deps';
 import { Errors, toApiError } from './errors';
-import { nestedDeeperThan } from './format';
 import { bindingRoutes } from './routes/bindings';
 import { channelRoutes } from './routes/channels';
 import { connectionRoutes } from './routes/connections';
@@ -27,14 +26,9 @@ import { topicPermissionRoutes } from './routes/topic-permissions';
 import { userRoutes } from './routes/users';
 import { vhostRoutes } from './routes/vhosts';
 import { fillMissingSamples, parseRanges } from '../observability/history';
+import { parseJsonBody } from './body';
 
 const BODY_LIMIT = 16 * 1024 * 1024;
-/**
- * The deepest request body accepted. The deepest legitimate one is a definitions file: the document, its queues
- * array, a queue, its arguments, and 64 levels in those (format.ts checks each of those at 64). Anything deeper is
- * refused before a route, a schema or an error message walks it.
- */
-export const MAX_BODY_NESTING = 100;
 
 /**
  * The RabbitMQ-compatible management API as a Fastify app (not listening; see startManagement). Every /api route
@@ -115,26 +109,6 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   return app;
 }
 
-/** RabbitMQ's body decoding (rabbit_mgmt_util:decode/1). */
-export function parseJsonBody(text: string): Record<string, unknown> {
-  const trimmed = text.trim();
-  if (trimmed === '' || trimmed === 'null' || trimmed === 'undefined') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(trimmed);
-  } catch {
-    throw Errors.notJson();
-  }
-  if (typeof value === 'string') {
-    throw Errors.badRequest(
-      'invalid payload: the request body JSON-decoded to a string. Is the input doubly-JSON-encoded?',
-    );
-  }
-  if (typeof value === 'boolean') return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw Errors.notJson();
-  if (nestedDeeperThan(value, MAX_BODY_NESTING)) throw Errors.badRequest(`the request body is nested deeper than ${MAX_BODY_NESTING} levels`);
-  return value as Record<string, unknown>;
-}
 
 /**
  * Serves the app on each bind address (IPv6-only for ':' addresses, so '0.0.0.0' and '::' can share a port). A missing

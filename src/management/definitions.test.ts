@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import amqp from 'amqplib';
 import { startBroker } from '../broker';
 import { DefinitionsError, importDefinitions, loadDefinitionsFile } from './definitions';
-import { basic, buildFixture, type Fixture } from './test-support/fixture';
+import { basic, buildFixture, GUEST, type Fixture } from './test-support/fixture';
 import { request, type Method } from './test-support/http';
 
 const FIXTURE_PATH = join(__dirname, 'test-support', 'rabbitmq-3.10-definitions.json');
@@ -304,6 +304,27 @@ describe('import errors', () => {
       expect(r.body.reason).toMatch(reason);
     }
     expect((await call(f, 'POST', '/api/definitions', '[1]')).body).toEqual({ error: 'bad_request', reason: 'not_json' });
+  });
+
+  test("the web UI's multipart upload imports the file field, decoded as a JSON body is (nesting bound included)", async () => {
+    const f = fresh();
+    const upload = async (file: string | undefined) => {
+      const part = file === undefined ? '' : `--b\r\nContent-Disposition: form-data; name="file"; filename="d.json"\r\nContent-Type: application/json\r\n\r\n${file}\r\n`;
+      const res = await f.app.inject({
+        method: 'POST',
+        url: '/api/definitions',
+        headers: { ...GUEST, 'content-type': 'multipart/form-data; boundary=b' },
+        payload: `${part}--b--\r\n`,
+      });
+      return { status: res.statusCode, body: res.body === '' ? undefined : (JSON.parse(res.body) as { error: string; reason: string }) };
+    };
+    const queue = { name: 'uploaded', vhost: '/', durable: true, auto_delete: false, arguments: {} };
+    expect(await upload(JSON.stringify({ queues: [queue] }))).toEqual({ status: 204, body: undefined });
+    expect(f.vhosts.get('/')?.queues.has('uploaded')).toBe(true);
+    expect((await upload(undefined)).status).toBe(400);
+    expect(await upload('[1]')).toEqual({ status: 400, body: { error: 'bad_request', reason: 'not_json' } });
+    const deep = `{"x":${'['.repeat(150)}${']'.repeat(150)}}`;
+    expect(await upload(deep)).toEqual({ status: 400, body: { error: 'bad_request', reason: 'the request body is nested deeper than 100 levels' } });
   });
 
   test('an inequivalent entity -> 400 with the reason; what came before it stays, as in RabbitMQ', async () => {

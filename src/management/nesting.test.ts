@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_NESTING, encodeTable, type FieldTable } from '../protocol/field-table';
-import { MAX_BODY_NESTING } from './app';
+import { MAX_BODY_NESTING } from './body';
 import { boundedJson, fieldTableToJson, nestedDeeperThan, TOO_DEEP } from './format';
 import { buildFixture, type Fixture } from './test-support/fixture';
 import { as, caller } from './test-support/http';
