@@ -10,7 +10,7 @@ import {
   type Ranges,
 } from '../observability/history';
 import { COUNTERS, MessageStats } from '../observability/stats';
-import { decodeOrUndefined } from '../protocol/properties';
+import { timestampOf } from '../protocol/properties';
 import { Decimal, Float32, MAX_NESTING, WideTimestamp, type FieldTable, type FieldValue } from '../protocol/field-table';
 import type { Queue } from '../queue/queue';
 import type { PermissionRecord, UserRecord, VhostRecord } from '../store/store';
@@ -247,7 +247,7 @@ export function formatQueue(queue: Queue, node: string, extras: QueueExtras = NO
   const history = queueHistory(queue);
   const capacity = queue.consumerCount === 0 ? 0 : (history?.mean('consumer_capacity') ?? (ready === 0 ? 1 : 0));
   const head = queue.headMessage;
-  const timestamp = head === undefined ? undefined : decodeOrUndefined(head.properties)?.timestamp;
+  const timestamp = head === undefined ? undefined : timestampOf(head.properties);
   const active = queue.activeConsumer;
   const exclusiveTag = queue.hasExclusiveConsumer ? (extras.consumers?.find((c) => c.exclusive === true)?.consumer_tag ?? null) : null;
   const out: Record<string, unknown> = {

@@ -1,6 +1,6 @@
 import { Decimal, Float32 } from './field-table';
 import { encodeBasicProperties } from './generated/amqp';
-import { deliveryModeOf, hasSenderKeyHeader } from './properties';
+import { deliveryModeOf, hasSenderKeyHeader, timestampOf } from './properties';
 
 describe('deliveryModeOf', () => {
   test.each([
@@ -85,5 +85,14 @@ describe('hasSenderKeyHeader', () => {
     for (let cut = 2; cut < full.length; cut++) {
       expect(hasSenderKeyHeader(full.subarray(0, cut))).toBe(true);
     }
+  });
+});
+
+describe('timestampOf', () => {
+  test('the timestamp in seconds, undefined when absent or the list is malformed', () => {
+    expect(timestampOf(encodeBasicProperties({ timestamp: 1_700_000_000, headers: { a: 1 } }))).toBe(1_700_000_000);
+    expect(timestampOf(encodeBasicProperties({ contentType: 'text/plain' }))).toBeUndefined();
+    expect(timestampOf(Buffer.alloc(0))).toBeUndefined();
+    expect(timestampOf(Buffer.from([0x00, 0x40, 0, 0]))).toBeUndefined(); // flagged, 8 bytes short
   });
 });

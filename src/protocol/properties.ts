@@ -80,6 +80,7 @@ function skipShortString(buf: Buffer, offset: number): number {
 
 const PRIORITY = 1 << 11;
 const EXPIRATION = 1 << 8;
+const TIMESTAMP = 1 << 6;
 
 /** The priority property, or undefined when absent (or the bytes are malformed). */
 export function priorityOf(properties: Buffer): number | undefined {
@@ -91,6 +92,12 @@ export function priorityOf(properties: Buffer): number | undefined {
 export function expirationOf(properties: Buffer): string | undefined {
   if (properties.length < 2 || (properties.readUInt16BE(0) & EXPIRATION) === 0) return undefined;
   return decodeOrUndefined(properties)?.expiration;
+}
+
+/** The timestamp property (seconds), or undefined when absent: a listing reads it without decoding the rest. */
+export function timestampOf(properties: Buffer): number | undefined {
+  if (properties.length < 2 || (properties.readUInt16BE(0) & TIMESTAMP) === 0) return undefined;
+  return decodeOrUndefined(properties)?.timestamp;
 }
 
 /** Decodes the properties, or undefined when they are malformed. */

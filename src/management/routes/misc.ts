@@ -47,15 +47,15 @@ const FEATURE_FLAGS: readonly Flag[] = [
 
 const clusterNameBody = { type: 'object', properties: { name: { type: 'string', minLength: 1 } } } as const;
 
+/** What RabbitMQ's management plugin lists with no other UI plugin enabled. */
+const UI_EXTENSIONS = [{ javascript: 'dispatcher.js' }];
+
 /**
  * Small RabbitMQ endpoints tools read: /api/cluster-name (GET: any management user; PUT: administrators),
  * /api/feature-flags (administrators), /api/auth (no login: the UI reads it before logging in; OAuth is off) and
  * /api/extensions (the UI's scripts: RabbitMQ's web UI loads its own pages as the extension dispatcher.js, and
  * starts only once every listed script has registered, so it is listed as RabbitMQ lists it).
  */
-/** What RabbitMQ's management plugin lists with no other UI plugin enabled. */
-const UI_EXTENSIONS = [{ javascript: 'dispatcher.js' }];
-
 export function miscRoutes(deps: ManagementDeps): FastifyPluginAsync {
   return async (app) => {
     resource(
