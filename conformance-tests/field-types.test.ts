@@ -8,38 +8,12 @@
  */
 import { Reply } from './support/codes';
 import { cleanup, setupBroker, uniqueName } from './support/broker';
-import { MethodId, RawClient, rawFrame } from './support/raw';
-import { encodeBodyFrame, encodeHeaderFrame } from '../src/protocol/frames';
-import { ClassId, FRAME_HEADER, FRAME_METHOD } from '../src/protocol/generated/amqp';
+import { MethodId, type RawClient } from './support/raw';
+import { declare, entry, getEventually, get, hex, methodFrame, nextProperties, publishFrames, rawClients, table, shortstr } from './support/raw-bytes';
 
 const broker = setupBroker();
-
-const raws: RawClient[] = [];
-afterEach(() => {
-  for (const r of raws.splice(0)) r.destroy();
-});
-
-async function rawConnected(): Promise<RawClient> {
-  const r = await RawClient.connect(broker.url);
-  raws.push(r);
-  await r.openChannel(1);
-  return r;
-}
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-const shortstr = (s: string): Buffer => Buffer.concat([Buffer.from([Buffer.byteLength(s)]), Buffer.from(s)]);
-
-/** A table (length prefix included) of raw entries. */
-function table(...entries: Buffer[]): Buffer {
-  const body = Buffer.concat(entries);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(body.length);
-  return Buffer.concat([length, body]);
-}
-
-function entry(key: string, value: Buffer): Buffer {
-  return Buffer.concat([shortstr(key), value]);
-}
+const rawConnected = rawClients(() => broker.url);
+const publish = (queue: string, properties: Buffer, body = Buffer.from('field types')): Buffer[] => publishFrames(queue, properties, body);
 
 /** An 'L' value (type octet included) of the 8 bytes given in hex. */
 const L = (bytes: string): Buffer => Buffer.concat([Buffer.from('L'), hex(bytes)]);
@@ -58,61 +32,9 @@ function headersOnly(...entries: Buffer[]): Buffer {
   return Buffer.concat([hex('2000'), table(...entries)]);
 }
 
-function method(channelId: number, classId: number, methodId: number, args: Buffer): Buffer {
-  const head = Buffer.alloc(4);
-  head.writeUInt16BE(classId, 0);
-  head.writeUInt16BE(methodId, 2);
-  return rawFrame(FRAME_METHOD, channelId, Buffer.concat([head, args]));
-}
-
-/** basic.publish to the default exchange, with the property bytes as given. */
-function publish(queue: string, properties: Buffer, body = Buffer.from('field types')): Buffer[] {
-  const args = Buffer.concat([hex('0000'), shortstr(''), shortstr(queue), hex('00')]);
-  return [method(1, 60, 40, args), encodeHeaderFrame(1, ClassId.Basic, body.length, properties), encodeBodyFrame(1, body, 0, body.length)];
-}
-
 /** queue.declare (not durable, not nowait) with the arguments table's bytes as given. */
 function declareFrame(queue: string, argumentsTable: Buffer, passive = false): Buffer {
-  return method(1, 50, 10, Buffer.concat([hex('0000'), shortstr(queue), Buffer.from([passive ? 1 : 0]), argumentsTable]));
-}
-
-async function declare(r: RawClient, queue: string, args: Record<string, unknown> = {}): Promise<void> {
-  r.sendMethod(1, MethodId.QueueDeclare, { queue, passive: false, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: args });
-  await r.expectMethod(MethodId.QueueDeclareOk);
-}
-
-/** The property bytes of the next content header; its body is read too. */
-async function nextProperties(r: RawClient): Promise<Buffer> {
-  for (;;) {
-    const f = await r.nextFrame();
-    if (f === 'closed') throw new Error('socket closed before a content header');
-    if (f.type !== FRAME_HEADER) continue;
-    let remaining = Number(f.payload.readBigUInt64BE(4));
-    while (remaining > 0) {
-      const body = await r.nextFrame();
-      if (body === 'closed') throw new Error('socket closed in a content body');
-      remaining -= body.payload.length;
-    }
-    return f.payload.subarray(12);
-  }
-}
-
-async function get(r: RawClient, queue: string): Promise<Record<string, unknown> | 'empty'> {
-  r.sendMethod(1, MethodId.BasicGet, { queue, noAck: true });
-  const m = await r.nextMethod();
-  if (m === 'closed') throw new Error('socket closed waiting for basic.get');
-  if (m.id === MethodId.BasicGetEmpty) return 'empty';
-  if (m.id !== MethodId.BasicGetOk) throw new Error(`unexpected method 0x${m.id.toString(16)} ${JSON.stringify(m.args)}`);
-  return m.args;
-}
-
-async function getEventually(r: RawClient, queue: string): Promise<Record<string, unknown> | 'empty'> {
-  let got: Record<string, unknown> | 'empty' = 'empty';
-  for (let i = 0; i < 50 && got === 'empty'; i++) {
-    got = await get(r, queue);
-    if (got === 'empty') await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return got;
+  return methodFrame(1, 50, 10, Buffer.concat([hex('0000'), shortstr(queue), Buffer.from([passive ? 1 : 0]), argumentsTable]));
 }
 
 /** The declare-ok's message count, from queue.declare passive. */

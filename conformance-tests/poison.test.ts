@@ -8,53 +8,16 @@
  */
 import { Reply } from './support/codes';
 import { channel, cleanup, connect, setupBroker, uniqueName } from './support/broker';
-import { MethodId, RawClient, rawFrame } from './support/raw';
+import { MethodId } from './support/raw';
+import { declare, entry, get, getEventually, hex, methodFrame, nextMethodFrame, nextProperties, publishFrames, rawClients, shortstr, table } from './support/raw-bytes';
 import { encodeBodyFrame, encodeHeaderFrame } from '../src/protocol/frames';
-import { ClassId, FRAME_METHOD, FRAME_HEADER } from '../src/protocol/generated/amqp';
+import { ClassId } from '../src/protocol/generated/amqp';
 
 const broker = setupBroker();
+const rawConnected = rawClients(() => broker.url);
+const publish = (routingKey: Buffer, properties: Buffer, body = Buffer.from('poison')): Buffer[] => publishFrames(routingKey, properties, body);
 
-const raws: RawClient[] = [];
-afterEach(() => {
-  for (const r of raws.splice(0)) r.destroy();
-});
-
-async function rawConnected(): Promise<RawClient> {
-  const r = await RawClient.connect(broker.url);
-  raws.push(r);
-  await r.openChannel(1);
-  return r;
-}
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-const shortstr = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from([bytes.length]), bytes]);
 const NOT_UTF8 = Buffer.alloc(90, 0xff);
-
-function method(channelId: number, classId: number, methodId: number, args: Buffer): Buffer {
-  const head = Buffer.alloc(4);
-  head.writeUInt16BE(classId, 0);
-  head.writeUInt16BE(methodId, 2);
-  return rawFrame(FRAME_METHOD, channelId, Buffer.concat([head, args]));
-}
-
-/** basic.publish to the default exchange with the routing key's bytes and the property bytes given as they are. */
-function publish(routingKey: Buffer, properties: Buffer, body = Buffer.from('poison')): Buffer[] {
-  const args = Buffer.concat([hex('0000'), shortstr(Buffer.alloc(0)), shortstr(routingKey), hex('00')]);
-  return [method(1, 60, 40, args), encodeHeaderFrame(1, ClassId.Basic, body.length, properties), encodeBodyFrame(1, body, 0, body.length)];
-}
-
-/** A headers table (length prefix included) of the given raw entries. */
-function table(...entries: Buffer[]): Buffer {
-  const body = Buffer.concat(entries);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(body.length);
-  return Buffer.concat([length, body]);
-}
-
-function entry(key: Buffer | string, value: Buffer): Buffer {
-  const k = typeof key === 'string' ? Buffer.from(key, 'latin1') : key;
-  return Buffer.concat([Buffer.from([k.length]), k, value]);
-}
 
 /** Header entries whose values decode to something JavaScript would write back differently. */
 const ODD_ENTRIES = [
@@ -69,55 +32,6 @@ function oddProperties(deliveryMode = 1): Buffer {
   return Buffer.concat([hex('b040'), shortstr(hex('fffe')), table(...ODD_ENTRIES), Buffer.from([deliveryMode]), hex('ffffffffffffffff')]);
 }
 
-/** The property bytes of the content header that follows basic.get-ok / basic.deliver; its body is read too. */
-async function nextProperties(r: RawClient): Promise<Buffer> {
-  for (;;) {
-    const f = await r.nextFrame();
-    if (f === 'closed') throw new Error('socket closed before a content header');
-    if (f.type !== FRAME_HEADER) continue;
-    let remaining = Number(f.payload.readBigUInt64BE(4));
-    while (remaining > 0) {
-      const body = await r.nextFrame();
-      if (body === 'closed') throw new Error('socket closed in a content body');
-      remaining -= body.payload.length;
-    }
-    return f.payload.subarray(12);
-  }
-}
-
-/** The payload of the next method frame, undecoded (names in it are compared as bytes). */
-async function nextMethodFrame(r: RawClient): Promise<Buffer> {
-  for (;;) {
-    const f = await r.nextFrame();
-    if (f === 'closed') throw new Error('socket closed before a method frame');
-    if (f.type === FRAME_METHOD) return f.payload;
-  }
-}
-
-async function declare(r: RawClient, queue: string, args: Record<string, unknown> = {}): Promise<void> {
-  r.sendMethod(1, MethodId.QueueDeclare, { queue, passive: false, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: args });
-  await r.expectMethod(MethodId.QueueDeclareOk);
-}
-
-/** basic.get until a message comes (a quorum queue applies an enqueue a moment after the publish), at most 1 s. */
-async function getEventually(r: RawClient, queue: string, noAck = true): Promise<Record<string, unknown> | 'empty'> {
-  let got: Record<string, unknown> | 'empty' = 'empty';
-  for (let i = 0; i < 50 && got === 'empty'; i++) {
-    got = await get(r, queue, noAck);
-    if (got === 'empty') await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return got;
-}
-
-async function get(r: RawClient, queue: string, noAck = true): Promise<Record<string, unknown> | 'empty'> {
-  r.sendMethod(1, MethodId.BasicGet, { queue, noAck });
-  const m = await r.nextMethod();
-  if (m === 'closed') throw new Error('socket closed waiting for basic.get');
-  if (m.id === MethodId.BasicGetEmpty) return 'empty';
-  if (m.id !== MethodId.BasicGetOk) throw new Error(`unexpected method 0x${m.id.toString(16)}`);
-  return m.args;
-}
-
 describe('method short strings that are not UTF-8 (RabbitMQ: 501 "Malformed UTF-8 in shortstr")', () => {
   const refused = { replyCode: Reply.FRAME_ERROR, replyText: 'FRAME_ERROR - Malformed UTF-8 in shortstr', classId: 0, methodId: 0 };
 
@@ -127,7 +41,7 @@ describe('method short strings that are not UTF-8 (RabbitMQ: 501 "Malformed UTF-
     await declare(setup, queue);
     setup.write(publish(Buffer.from(queue), hex('0000'), Buffer.from('kept')));
     const r = await rawConnected();
-    r.write(method(1, 60, 20, Buffer.concat([hex('0000'), shortstr(Buffer.from(queue)), shortstr(NOT_UTF8), hex('02'), table()])));
+    r.write(methodFrame(1, 60, 20, Buffer.concat([hex('0000'), shortstr(Buffer.from(queue)), shortstr(NOT_UTF8), hex('02'), table()])));
     expect(await r.expectConnectionClose()).toEqual(refused);
     const ok = await get(setup, queue);
     expect(ok).not.toBe('empty');
@@ -135,10 +49,10 @@ describe('method short strings that are not UTF-8 (RabbitMQ: 501 "Malformed UTF-
   });
 
   test.each([
-    ['queue.declare', (name: Buffer) => method(1, 50, 10, Buffer.concat([hex('0000'), shortstr(name), hex('00'), table()]))],
-    ['exchange.declare', (name: Buffer) => method(1, 40, 10, Buffer.concat([hex('0000'), shortstr(name), shortstr(Buffer.from('direct')), hex('00'), table()]))],
-    ['queue.bind (routing key)', (name: Buffer) => method(1, 50, 20, Buffer.concat([hex('0000'), shortstr(Buffer.from('q')), shortstr(Buffer.from('amq.direct')), shortstr(name), hex('00'), table()]))],
-    ['basic.get', (name: Buffer) => method(1, 60, 70, Buffer.concat([hex('0000'), shortstr(name), hex('00')]))],
+    ['queue.declare', (name: Buffer) => methodFrame(1, 50, 10, Buffer.concat([hex('0000'), shortstr(name), hex('00'), table()]))],
+    ['exchange.declare', (name: Buffer) => methodFrame(1, 40, 10, Buffer.concat([hex('0000'), shortstr(name), shortstr(Buffer.from('direct')), hex('00'), table()]))],
+    ['queue.bind (routing key)', (name: Buffer) => methodFrame(1, 50, 20, Buffer.concat([hex('0000'), shortstr(Buffer.from('q')), shortstr(Buffer.from('amq.direct')), shortstr(name), hex('00'), table()]))],
+    ['basic.get', (name: Buffer) => methodFrame(1, 60, 70, Buffer.concat([hex('0000'), shortstr(name), hex('00')]))],
   ])('%s with a name of invalid UTF-8 closes the connection with 501', async (_name, frame) => {
     const r = await rawConnected();
     r.write(frame(Buffer.concat([Buffer.from('q'), hex('ff fe 80')])));
@@ -147,7 +61,7 @@ describe('method short strings that are not UTF-8 (RabbitMQ: 501 "Malformed UTF-
 
   test('a short name of invalid UTF-8 is never stored in a changed form: publishing to it routes nowhere', async () => {
     const r = await rawConnected();
-    r.write(method(1, 50, 10, Buffer.concat([hex('0000'), shortstr(hex('71 ff')), hex('00'), table()])));
+    r.write(methodFrame(1, 50, 10, Buffer.concat([hex('0000'), shortstr(hex('71 ff')), hex('00'), table()])));
     expect((await r.expectConnectionClose()).replyCode).toBe(Reply.FRAME_ERROR);
     const check = await rawConnected();
     check.sendMethod(1, MethodId.QueueDeclare, { queue: 'q\ufffd', passive: true, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: {} });
@@ -167,7 +81,7 @@ describe("basic.publish's exchange and routing key are any bytes (RabbitMQ check
     await r.expectMethod(MethodId.QueueBindOk);
     const args = Buffer.concat([hex('0000'), shortstr(Buffer.from('amq.fanout')), shortstr(key), hex('00')]);
     for (let i = 0; i < 2; i++) {
-      r.write([method(1, 60, 40, args), encodeHeaderFrame(1, ClassId.Basic, 1, hex('0000')), encodeBodyFrame(1, Buffer.from('x'), 0, 1)]);
+      r.write([methodFrame(1, 60, 40, args), encodeHeaderFrame(1, ClassId.Basic, 1, hex('0000')), encodeBodyFrame(1, Buffer.from('x'), 0, 1)]);
     }
     // basic.get-ok: delivery-tag(8) redelivered(1) exchange routing-key message-count
     r.sendMethod(1, MethodId.BasicGet, { queue, noAck: true });
@@ -189,7 +103,7 @@ describe("basic.publish's exchange and routing key are any bytes (RabbitMQ check
   test('publishing to an exchange named with invalid UTF-8 is 404 NOT_FOUND on the channel, the name echoed as sent', async () => {
     const r = await rawConnected();
     const name = hex('61 6d 71 ff');
-    r.write([method(1, 60, 40, Buffer.concat([hex('0000'), shortstr(name), shortstr(Buffer.from('k')), hex('00')])), encodeHeaderFrame(1, ClassId.Basic, 0, hex('0000'))]);
+    r.write([methodFrame(1, 60, 40, Buffer.concat([hex('0000'), shortstr(name), shortstr(Buffer.from('k')), hex('00')])), encodeHeaderFrame(1, ClassId.Basic, 0, hex('0000'))]);
     const close = await nextMethodFrame(r);
     expect(close.readUInt32BE(0)).toBe(MethodId.ChannelClose);
     expect(close.readUInt16BE(4)).toBe(Reply.NOT_FOUND);

@@ -57,8 +57,8 @@ test('queues overflowing into each other through one fanout exchange: every turn
   }
 });
 
-test('a single dead-lettering is still delivered before the call returns (a reject, an expiry)', () => {
-  const vhost = new VirtualHost('/', new MemoryStore());
+/** Fanout 'in' -> queue 'src', whose dead letters go through fanout 'dlx' to queue 'dlq'. */
+function withDeadLetterQueue(vhost: VirtualHost): void {
   vhost.declareExchange({ name: 'dlx', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
   vhost.declareQueue({ name: 'dlq', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, OWNER);
   vhost.bindQueue('dlq', 'dlx', '', {}, OWNER);
@@ -68,6 +68,11 @@ test('a single dead-lettering is still delivered before the call returns (a reje
   );
   vhost.declareExchange({ name: 'in', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
   vhost.bindQueue('src', 'in', '', {}, OWNER);
+}
+
+test('a single dead-lettering is still delivered before the call returns (a reject, an expiry)', () => {
+  const vhost = new VirtualHost('/', new MemoryStore());
+  withDeadLetterQueue(vhost);
   publish(vhost, 'in', 'rejected');
   const src = vhost.queueOrDie('src');
   const entry = src.take(false) as QueueEntry;
@@ -94,15 +99,7 @@ test(`a cascade past ${MAX_COPIES_PER_CASCADE} copies, or past ${MAX_PENDING_DEA
 
 test('the budget is per turn, shared by every dead-lettering in it: an expiry pass of thousands spreads over turns, nothing lost', async () => {
   const vhost = new VirtualHost('/', new MemoryStore());
-  vhost.declareExchange({ name: 'dlx', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
-  vhost.declareQueue({ name: 'dlq', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, OWNER);
-  vhost.bindQueue('dlq', 'dlx', '', {}, OWNER);
-  vhost.declareQueue(
-    { name: 'src', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: { 'x-dead-letter-exchange': 'dlx' } },
-    OWNER,
-  );
-  vhost.declareExchange({ name: 'in', type: 'fanout', passive: false, durable: false, autoDelete: false, internal: false, arguments: {} });
-  vhost.bindQueue('src', 'in', '', {}, OWNER);
+  withDeadLetterQueue(vhost);
   for (let i = 0; i < 3000; i++) publish(vhost, 'in', `m${i}`);
   const src = vhost.queueOrDie('src');
   const taken: QueueEntry[] = [];
