@@ -5,7 +5,6 @@ import { AmqpError } from '../protocol/amqp-error';
 import { MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
 import { fieldTypeName, type FieldTable } from '../protocol/field-table';
 import type { Exchange } from '../exchange/exchange';
-import type { RoutingSubject } from '../exchange/router';
 import { headersOf, type Message, type QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
 import { deliveryModeOf, expirationOf, hasSenderKeyHeader, parseExpiration } from '../protocol/properties';
@@ -14,6 +13,7 @@ import { releaseReplyTo, replyToProperties } from './reply-to';
 import { delayOf } from '../delayed/scheduler';
 import type { CommitListener } from '../store/store';
 import type { VirtualHost } from '../vhost/vhost';
+import { PUBLISH_DUPLICATE, PUBLISH_HELD, senderRouting, type Publisher } from '../vhost/publish';
 import { CommandAssembler, type ContentBudget } from './command-assembler';
 import { ConfirmTracker } from './confirms';
 import { ChannelConsumer } from './consumer';
@@ -98,7 +98,7 @@ interface PendingPublish {
  * dispatch.ts; content-bearing methods are assembled first. Errors are thrown as AmqpError and mapped
  * to channel.close or connection.close by the connection.
  */
-export class Channel implements RoutingSubject, CommitListener {
+export class Channel implements CommitListener {
   readonly assembler: CommandAssembler<BasicPublishArgs>;
   readonly consumers = new Map<string, ChannelConsumer>();
   readonly unacked = new UnackedTable();
@@ -116,12 +116,10 @@ export class Channel implements RoutingSubject, CommitListener {
   readonly stats = new MessageStats();
   private nextDeliveryTag = 1;
 
-  // Per-publish scratch, reused (no allocation per message beyond the message itself).
-  private readonly routed = new Set<object>();
-  private readonly visited = new Set<Exchange>();
-  private readonly matched = new Set<object>();
-  private subjectKey = '';
-  private subjectMessage: Message | undefined;
+  /** This channel's way into the vhost's publish pipeline (its scratch is reused for every message). */
+  private readonly publisher: Publisher;
+  /** Scratch of applySettlement: the queues a settlement touched. */
+  private readonly settledQueues = new Set<Queue>();
   private confirmFlushScheduled = false;
   /** Replies to durable definition changes, sent in order as the store commits them. */
   private readonly pendingReplies: PendingReply[] = [];
@@ -160,20 +158,11 @@ export class Channel implements RoutingSubject, CommitListener {
     readonly host: ChannelHost,
   ) {
     this.assembler = new CommandAssembler<BasicPublishArgs>(host.contentBudget);
+    this.publisher = host.vhost.publisher({ congested: (queue) => host.throttle(queue) });
   }
 
   get vhost(): VirtualHost {
     return this.host.vhost;
-  }
-
-  // ---- RoutingSubject (the message being routed) -------------------------------------------------
-
-  get routingKey(): string {
-    return this.subjectKey;
-  }
-
-  headers(): FieldTable | undefined {
-    return headersOf(this.subjectMessage as Message);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
@@ -217,14 +206,7 @@ export class Channel implements RoutingSubject, CommitListener {
       if ((flags & USER_ID_FLAG) !== 0) this.checkUserId(properties);
       if ((flags & EXPIRATION_FLAG) !== 0) expiration = checkedExpiration(properties);
       if ((flags & REPLY_TO_FLAG) !== 0) properties = replyToProperties(this, properties);
-      if ((flags & HEADERS_FLAG) !== 0 && hasSenderKeyHeader(properties)) {
-        const headers = decodeBasicProperties(properties, 0, properties.length).headers;
-        const cc = senderKeys(headers, 'CC');
-        const bcc = senderKeys(headers, 'BCC');
-        if (cc.length > 0 || bcc.length > 0) routingKeys = [args.routingKey, ...cc, ...bcc];
-        // BCC keys route the message but are never shown to consumers.
-        if (headers?.BCC !== undefined) properties = editHeaders(properties, [['BCC', null]]);
-      }
+      if ((flags & HEADERS_FLAG) !== 0) ({ routingKeys, properties } = senderRouting(args.routingKey, properties));
     }
     const message: Message = {
       id: 0,
@@ -256,32 +238,25 @@ export class Channel implements RoutingSubject, CommitListener {
 
   /** `routingKeys`: the routing key plus CC and BCC keys, when the message has such headers. */
   private route(args: BasicPublishArgs, exchange: Exchange, message: Message, routingKeys?: readonly string[]): void {
-    const routed = this.routed;
     const stats = this.stats;
     const brokerStats = this.host.brokerStats;
-    let refused = false;
     stats.publish++;
     brokerStats.publish++;
     if (this.confirm !== undefined) brokerStats.received_confirm++;
-    exchange.stats.publish_in++;
-    // x-message-deduplication on the exchange: a repeat is dropped (and confirmed) without routing.
-    if (exchange.dedup !== undefined && exchange.dedup.isDuplicate(message)) {
+    const publisher = this.publisher;
+    const routed = publisher.publish(exchange, message, routingKeys);
+    if (routed === PUBLISH_DUPLICATE) {
+      // x-message-deduplication: a repeat is dropped and confirmed without routing.
       this.confirmAtOnce();
       return;
     }
-    if (exchange.delayed && this.hold(exchange, message)) return;
-    this.subjectMessage = message;
-    if (routingKeys === undefined) {
-      this.subjectKey = message.routingKey;
-      this.vhost.route(exchange, this, routed, this.visited, this.matched);
-    } else {
-      for (const key of routingKeys) {
-        this.subjectKey = key;
-        this.vhost.route(exchange, this, routed, this.visited, this.matched);
-      }
+    if (routed === PUBLISH_HELD) {
+      // x-delayed-message: the confirm waits for the scheduler's store write.
+      const confirm = this.confirm;
+      if (confirm !== undefined) this.vhost.store.afterCommit(this, confirm.next());
+      return;
     }
-    this.subjectMessage = undefined;
-    if (routed.size === 0) {
+    if (routed === 0) {
       if (args.mandatory) {
         stats.return_unroutable++;
         brokerStats.return_unroutable++;
@@ -291,19 +266,12 @@ export class Channel implements RoutingSubject, CommitListener {
         brokerStats.drop_unroutable++;
       }
     } else {
-      exchange.stats.publish_out += routed.size;
       brokerStats.routed++;
-      for (const destination of routed) {
-        const queue = destination as Queue;
-        if (!queue.enqueue(message)) refused = true;
-        if (queue.congested) this.host.throttle(queue);
-      }
-      routed.clear();
     }
     const confirm = this.confirm;
     if (confirm === undefined) return;
     // x-overflow reject-publish: a queue that refused the message turns its confirm into a nack.
-    if (refused) {
+    if (publisher.refused) {
       confirm.settle(confirm.next(), false);
       return;
     }
@@ -324,22 +292,6 @@ export class Channel implements RoutingSubject, CommitListener {
     confirm.settle(confirm.next(), true);
     this.stats.confirm++;
     this.host.brokerStats.confirm++;
-  }
-
-  /**
-   * x-delayed-message: a message with a positive x-delay is held by the scheduler (in the store) and routed when due;
-   * its confirm waits for that write. The held copy's x-delay is negated, as the plugin does, so it is not delayed
-   * twice. Returns false when the message routes now. Mandatory is not honoured for held messages (nor by the plugin).
-   */
-  private hold(exchange: Exchange, message: Message): boolean {
-    const scheduler = this.vhost.delayed;
-    const delay = scheduler === undefined ? 0 : delayOf(headersOf(message));
-    if (delay <= 0 || scheduler === undefined) return false;
-    const properties = editHeaders(message.properties, [['x-delay', encodeValue(-delay)]]);
-    scheduler.schedule(this.vhost.name, exchange.name, message.routingKey, properties, message.body, delay);
-    const confirm = this.confirm;
-    if (confirm !== undefined) this.vhost.store.afterCommit(this, confirm.next());
-    return true;
   }
 
   /** The store made a publish (token = confirm sequence number) or a tx.commit durable. */
@@ -550,7 +502,7 @@ export class Channel implements RoutingSubject, CommitListener {
 
   /** Requeues (or drops) and frees prefetch credit, then lets the affected queues deliver again. */
   applySettlement(settled: Unacked[], ack: boolean, requeue: boolean): void {
-    const queues = this.matched;
+    const queues = this.settledQueues;
     queues.clear();
     let requeued: Map<Queue, QueueEntry[]> | undefined;
     for (const u of settled) {
@@ -693,21 +645,6 @@ export class Channel implements RoutingSubject, CommitListener {
 /** The consumer timeout's tick for a timeout: a quarter of it, between 1 ms and a minute. */
 function tickFor(timeout: number): number {
   return Math.min(Math.max(1, Math.floor(timeout / 4)), 60_000);
-}
-
-/** The CC or BCC header's routing keys (longstr items); any other type of header is 406, as in RabbitMQ. */
-function senderKeys(headers: FieldTable | undefined, name: 'CC' | 'BCC'): string[] {
-  const value = headers?.[name];
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) {
-    throw new AmqpError(
-      ReplyCode.PreconditionFailed,
-      `invalid message: {unacceptable_type_in_header,"${name}",${fieldTypeName(value)}}`,
-    );
-  }
-  const out: string[] = [];
-  for (const item of value) if (typeof item === 'string') out.push(item);
-  return out;
 }
 
 /** The expiration property in ms; an invalid one closes the channel with RabbitMQ's 406. */

@@ -11,11 +11,8 @@ import { MAX_COPIES_PER_CASCADE, MAX_PENDING_DEAD_LETTERS } from './dead-letters
 const OWNER = {};
 
 function publish(vhost: VirtualHost, exchange: string, body: string): void {
-  const x = vhost.exchangeOrDie(exchange);
-  const out = new Set<object>();
   const message = { id: 0, persistent: false, exchange, routingKey: '', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
-  vhost.route(x, { routingKey: '', headers: () => undefined }, out, new Set(), new Set());
-  for (const q of out) (q as { enqueue(m: typeof message): boolean }).enqueue(message);
+  vhost.publisher().publish(vhost.exchangeOrDie(exchange), message);
 }
 
 function meshOf(vhost: VirtualHost, n: number): string[] {

@@ -1,5 +1,4 @@
 import type { Exchange } from '../exchange/exchange';
-import type { RoutingSubject } from '../exchange/router';
 import type { FieldTable, FieldValue } from '../protocol/field-table';
 import { readFieldValue } from '../protocol/field-table';
 import { headersBytes, tableValue } from '../protocol/property-list';
@@ -7,6 +6,7 @@ import { deadLetterProperties, isDeadLetterCycle, type DeathReason } from '../qu
 import { headersOf, type Message } from '../queue/message';
 import type { Queue } from '../queue/queue';
 import { Deque } from '../util/deque';
+import type { Publisher, PublisherOptions } from './publish';
 
 /**
  * Work a turn may do: a copy costs one unit, plus one per 4 KiB of properties (they are copied, edited and partly
@@ -33,7 +33,8 @@ export const MAX_COPIES_PER_CASCADE = 1000;
 /** What the pipeline needs from its vhost. */
 export interface DeadLetterHost {
   exchange(name: string): Exchange | undefined;
-  route(exchange: Exchange, subject: RoutingSubject, out: Set<object>, visited: Set<Exchange>, scratch: Set<object>): void;
+  /** A publish pipeline of the vhost (publish.ts): copies go through it as any publish does. */
+  publisher(options: PublisherOptions): Publisher;
   /** An exception while dead-lettering one copy (a bug), contained. */
   error(err: unknown, queue: string): void;
   /** Copies were dropped because a bound was reached (reported at most once a turn). */
@@ -82,17 +83,18 @@ export class DeadLetters {
   private spent = 0;
   private turnScheduled = false;
   private droppedThisTurn = 0;
-  // Routing scratch, reused by every job.
-  private readonly targets = new Set<object>();
-  private readonly visited = new Set<Exchange>();
-  private readonly scratch = new Set<object>();
+  /** The x-death of the copy being published: a target it already died in for this cycle does not take it. */
+  private deaths: FieldTable = {};
+  private readonly publisher: Publisher;
   private readonly nextTurn = (): void => {
     this.turnScheduled = false;
     this.spent = 0;
     if (this.jobs.length > 0) this.run();
   };
 
-  constructor(private readonly host: DeadLetterHost) {}
+  constructor(private readonly host: DeadLetterHost) {
+    this.publisher = host.publisher({ admit: (queue) => !isDeadLetterCycle(this.deaths, queue.name) });
+  }
 
   get pending(): number {
     return this.jobs.length;
@@ -186,24 +188,8 @@ export class DeadLetters {
       headers: undefined,
       routingKeys: job.deadLetterKey === undefined ? keys : [job.deadLetterKey],
     };
-    // Only a headers exchange needs the whole headers table decoded; the cycle rule reads x-death alone.
-    const subject: { routingKey: string; headers(): FieldTable | undefined } = { routingKey: '', headers: () => headersOf(copy) };
-    const { targets, visited, scratch } = this;
-    targets.clear();
-    for (const routingKey of copy.routingKeys as readonly string[]) {
-      visited.clear();
-      subject.routingKey = routingKey;
-      this.host.route(exchange, subject, targets, visited, scratch);
-    }
-    // Copied first: a job that runs later reuses the set.
-    const queues = [...targets] as Queue[];
-    targets.clear();
-    if (queues.length === 0) return;
-    const deaths: FieldTable = { 'x-death': headerValue(copy.properties, 'x-death') ?? null };
-    for (const target of queues) {
-      if (isDeadLetterCycle(deaths, target.name)) continue;
-      target.enqueue(copy);
-    }
+    this.deaths = { 'x-death': headerValue(copy.properties, 'x-death') ?? null };
+    this.publisher.publish(exchange, copy);
   }
 
   private reportDropped(): void {

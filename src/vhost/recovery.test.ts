@@ -1,3 +1,4 @@
+import type { Exchange } from '../exchange/exchange';
 /**
  * VirtualHost.recover: a vhost built on a store that an earlier vhost wrote to comes back with exactly the durable
  * definitions (exchanges of every type, queues, queue and exchange-to-exchange bindings, arguments intact), routes
@@ -7,8 +8,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Exchange } from '../exchange/exchange';
-import type { RoutingSubject } from '../exchange/router';
 import type { FieldTable } from '../protocol/field-table';
 import type { Message } from '../queue/message';
 import type { Queue } from '../queue/queue';
@@ -16,6 +15,7 @@ import { MemoryStore } from '../store/memory';
 import { SqliteStore } from '../store/sqlite';
 import type { Store } from '../store/store';
 import { VirtualHost, type ExchangeDeclare, type QueueDeclare } from './vhost';
+import { routeNames } from './test-support/routing';
 
 interface Fixture {
   store: Store;
@@ -82,13 +82,6 @@ function message(body: string, persistent: boolean): Message {
   return { id: 0, persistent, exchange: 'x', routingKey: 'rk', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
 }
 
-/** Routes a message and returns the names of the queues it reaches, sorted. */
-function routeNames(vhost: VirtualHost, exchange: string, routingKey: string, headers?: FieldTable): string[] {
-  const subject: RoutingSubject = { routingKey, headers: () => headers };
-  const out = new Set<object>();
-  vhost.route(vhost.exchangeOrDie(exchange), subject, out, new Set<Exchange>(), new Set<object>());
-  return [...out].map((q) => (q as Queue).name).sort();
-}
 
 /** Every declaration kind the recovery has to tell apart, on `store`. */
 function populate(store: Store): VirtualHost {

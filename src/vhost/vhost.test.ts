@@ -1,12 +1,11 @@
 import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
 import type { FieldTable } from '../protocol/field-table';
-import type { Exchange } from '../exchange/exchange';
-import type { RoutingSubject } from '../exchange/router';
 import type { QueueConsumer } from '../queue/consumer';
 import type { Queue } from '../queue/queue';
 import { MemoryStore } from '../store/memory';
 import { VirtualHost, type ExchangeDeclare, type QueueDeclare } from './vhost';
+import { routeNames } from './test-support/routing';
 
 function exchangeReq(name: string, overrides: Partial<ExchangeDeclare> = {}): ExchangeDeclare {
   return { name, type: 'direct', passive: false, durable: false, autoDelete: false, internal: false, arguments: {}, ...overrides };
@@ -31,13 +30,6 @@ function expectError(fn: () => unknown, code: number, text: string): void {
   expect({ code: err.replyCode, text: err.replyText }).toEqual({ code, text });
 }
 
-/** Routes a message and returns the names of the queues it reaches, sorted. */
-function routeNames(vhost: VirtualHost, exchange: string, routingKey: string, headers?: FieldTable): string[] {
-  const subject: RoutingSubject = { routingKey, headers: () => headers };
-  const out = new Set<object>();
-  vhost.route(vhost.exchangeOrDie(exchange), subject, out, new Set<Exchange>(), new Set<object>());
-  return [...out].map((q) => (q as Queue).name).sort();
-}
 
 const CONN_A = { conn: 'A' };
 const CONN_B = { conn: 'B' };

@@ -3,10 +3,11 @@ import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
 import type { FieldTable } from '../protocol/field-table';
 import { Exchange } from '../exchange/exchange';
+import { defaultExchangeType } from '../exchange/default';
 import { exchangeType } from '../exchange/registry';
-import { routeMessage, type RoutingSubject } from '../exchange/router';
 import { ArgumentError, DEFAULT_SETTINGS, parseQueueArguments, type QueueSettings } from '../queue/arguments';
 import { publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
+import { Publisher, type PublisherOptions, type PublishHost } from './publish';
 import { DeadLetters } from './dead-letters';
 import { Deduplicator } from '../queue/deduplicate';
 import { headersOf, storedMessageProblem, type Message, type StoredMessageParts } from '../queue/message';
@@ -91,7 +92,6 @@ const EQUIVALENCE_CHECKED_QUEUE_ARGS = [
 const QUORUM_UNSUPPORTED_ARGS = ['x-max-priority', 'x-queue-mode', 'x-queue-master-locator'];
 
 const BUILT_IN_EXCHANGES: ReadonlyArray<readonly [string, string]> = [
-  ['', 'direct'],
   ['amq.direct', 'direct'],
   ['amq.fanout', 'fanout'],
   ['amq.topic', 'topic'],
@@ -104,7 +104,7 @@ const BUILT_IN_EXCHANGES: ReadonlyArray<readonly [string, string]> = [
  * class, which checks it the way RabbitMQ does (throwing AmqpError) and writes durable changes to the store.
  * `owner` arguments are the calling connection, an opaque object used for exclusive queues.
  */
-export class VirtualHost {
+export class VirtualHost implements PublishHost {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly bindings = new BindingTable();
@@ -134,11 +134,13 @@ export class VirtualHost {
   /** Dead-lettering, as a work list (dead-letters.ts): a copy can overflow its target, which dead-letters again. */
   private readonly deadLetters = new DeadLetters({
     exchange: (name) => this.exchanges.get(name),
-    route: (exchange, subject, out, visited, scratch) => this.route(exchange, subject, out, visited, scratch),
+    publisher: (options) => this.publisher(options),
     error: (err, queue) => this.events?.internalError(err, { vhost: this.name, queue, during: 'dead-lettering' }),
     overflowed: (dropped) => this.events?.deadLettersDropped?.(this.name, dropped),
   });
-  private readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
+  readonly lookupExchange = (name: string): Exchange | undefined => this.exchanges.get(name);
+  /** Publishes delayed messages as they fall due. */
+  private readonly duePublisher = new Publisher(this);
 
   constructor(
     readonly name: string,
@@ -149,6 +151,10 @@ export class VirtualHost {
     readonly delayed?: DelayedScheduler,
     private readonly events?: VhostEvents,
   ) {
+    const byName = (queue: string): Queue | undefined => this.queues.get(queue) ?? this.replyQueues.get(queue);
+    const type = defaultExchangeType(byName);
+    const defaults = { vhost: name, name: '', type, durable: true, autoDelete: false, internal: false, arguments: {} };
+    this.exchanges.set('', new Exchange(defaults));
     for (const [exchangeName, type] of BUILT_IN_EXCHANGES) {
       this.addExchange(exchangeName, type, true, false, false, {});
     }
@@ -353,22 +359,11 @@ export class VirtualHost {
     this.removeBinding(source, destination, 'exchange', routingKey, args);
   }
 
-  // ---- routing ---------------------------------------------------------------------------------
+  // ---- publishing ------------------------------------------------------------------------------
 
-  /** Collects the queues a message published to `exchange` reaches into `out`. */
-  route(
-    exchange: Exchange,
-    subject: RoutingSubject,
-    out: Set<object>,
-    visited: Set<Exchange>,
-    scratch: Set<object>,
-  ): void {
-    if (exchange.name === '') {
-      const queue = this.queues.get(subject.routingKey) ?? this.replyQueues.get(subject.routingKey);
-      if (queue !== undefined) out.add(queue);
-      return;
-    }
-    routeMessage(exchange, subject, this.lookupExchange, out, visited, scratch);
+  /** A publish pipeline (publish.ts) into this vhost, with its own scratch: one per caller. */
+  publisher(options?: PublisherOptions): Publisher {
+    return new Publisher(this, options);
   }
 
   // ---- policies --------------------------------------------------------------------------------
@@ -399,8 +394,8 @@ export class VirtualHost {
   // ---- delayed messages ------------------------------------------------------------------------
 
   /**
-   * A delayed message fell due: it is routed through its exchange now (with its routing key and CC keys), as if just
-   * published without mandatory. Returns how many queues took it; 0 when the exchange is gone.
+   * A delayed message fell due: it goes through the publish pipeline from the router on (with its routing key and CC
+   * keys), as if just published without mandatory. Returns how many queues took it; 0 when the exchange is gone.
    */
   routeDelayed(exchangeName: string, message: Message): number {
     const exchange = this.exchanges.get(exchangeName);
@@ -411,16 +406,8 @@ export class VirtualHost {
       this.setAside('', message, problem);
       return 0;
     }
-    const headers = headersOf(message);
-    const targets = new Set<object>();
-    const visited = new Set<Exchange>();
-    const scratch = new Set<object>();
-    for (const routingKey of publishedRoutingKeys(message, headers)) {
-      this.route(exchange, { routingKey, headers: () => headers }, targets, visited, scratch);
-    }
-    exchange.stats.publish_out += targets.size;
-    for (const target of targets) (target as Queue).enqueue(message);
-    return targets.size;
+    // BCC was removed before the message was held; its CC keys still route it.
+    return this.duePublisher.publishDue(exchange, message, publishedRoutingKeys(message, headersOf(message)));
   }
 
   // ---- quarantine ------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseExpiration } from '../../protocol/properties';
-import type { Exchange } from '../../exchange/exchange';
+import { AmqpError } from '../../protocol/amqp-error';
 import type { FieldTable } from '../../protocol/field-table';
 import { decodeBasicProperties, encodeBasicProperties, type BasicProperties } from '../../protocol/generated/amqp';
 import type { Message, QueueEntry } from '../../queue/message';
 import type { Queue } from '../../queue/queue';
+import { senderRouting, type Publisher, type SenderRouting } from '../../vhost/publish';
+import type { VirtualHost } from '../../vhost/vhost';
 import { checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
@@ -144,9 +146,13 @@ type ObjectRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>
  */
 export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const gate = vhostGate(deps);
-  const routed = new Set<object>();
-  const visited = new Set<Exchange>();
-  const scratch = new Set<object>();
+  // One publish pipeline (its scratch) per vhost, made on first use.
+  const publishers = new WeakMap<VirtualHost, Publisher>();
+  const publisher = (vhost: VirtualHost): Publisher => {
+    let p = publishers.get(vhost);
+    if (p === undefined) publishers.set(vhost, (p = vhost.publisher()));
+    return p;
+  };
 
   return async (app) => {
     resource(
@@ -188,35 +194,29 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
           if (typeof expiration === 'string') {
             throw Errors.badRequest(`406 PRECONDITION_FAILED - invalid expiration '${properties.expiration ?? ''}': ${expiration}`);
           }
+          // CC and BCC keys as basic.publish reads them (BCC removed); a bad header is the channel's 406, here 400.
+          let routing: SenderRouting;
+          try {
+            routing = senderRouting(routingKey, propertyBytes);
+          } catch (err) {
+            if (err instanceof AmqpError) throw Errors.badRequest(`${err.replyCode} ${err.replyText}`);
+            throw err;
+          }
           const message: Message = {
             id: 0,
             persistent: properties.deliveryMode === 2,
             exchange: exchange.name,
             routingKey,
-            properties: propertyBytes,
+            properties: routing.properties,
             body: payload,
             expiration,
             headers: undefined,
           };
-          let headers: FieldTable | null | undefined;
-          const subject = {
-            routingKey,
-            headers: (): FieldTable | undefined => {
-              if (headers === undefined) headers = decodeBasicProperties(propertyBytes, 0, propertyBytes.length).headers ?? null;
-              return headers ?? undefined;
-            },
-          };
-          exchange.stats.publish_in++;
-          vhost.route(exchange, subject, routed, visited, scratch);
-          const queues = [...routed] as Queue[];
-          routed.clear();
-          visited.clear();
-          scratch.clear();
-          exchange.stats.publish_out += queues.length;
-          for (const queue of queues) queue.enqueue(message);
+          // The vhost's publish pipeline, as basic.publish: de-duplicated or held (x-delayed-message) is not routed.
+          const routed = publisher(vhost).publish(exchange, message, routing.routingKeys);
           // As RabbitMQ's publish waits for the confirm: a persistent message in a durable queue is on disk first.
           if (message.id !== 0) await vhost.store.flush();
-          return { routed: queues.length > 0 };
+          return { routed: routed > 0 };
         },
       },
       { all: { onRequest: gate, schema: { params: vhostNameParams } } },
