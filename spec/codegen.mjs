@@ -309,6 +309,11 @@ function emitProperties(c, L) {
   const props = c.properties;
   const flag = (i) => '0x' + (0x8000 >>> i).toString(16).padStart(4, '0');
 
+  L.push(`/** The ${c.name} class's property-flag bits, by property (the first property is bit 15). */`);
+  L.push(`export const ${c.key}PropertyFlag = {`);
+  props.forEach((p, i) => L.push(`  ${pascal(p.name)}: ${flag(i)},`));
+  L.push(`} as const;`, '');
+
   L.push(`/** Content header properties of the ${c.name} class; absent properties are undefined. */`);
   L.push(`export interface ${T} {`);
   for (const p of props) {

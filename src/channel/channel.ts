@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PermissionKind, ResourceKind } from '../auth/access';
 import { MessageStats } from '../observability/stats';
 import { AmqpError } from '../protocol/amqp-error';
-import { MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
+import { BasicPropertyFlag, MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
 import { fieldTypeName, type FieldTable } from '../protocol/field-table';
 import type { Exchange } from '../exchange/exchange';
 import { headersOf, type Message, type QueueEntry } from '../queue/message';
@@ -19,11 +19,7 @@ import { ConfirmTracker } from './confirms';
 import { ChannelConsumer } from './consumer';
 import { Unacked, UnackedTable } from './unacked';
 
-/** Bits of the user-id and expiration properties in the content header's property flags. */
-const USER_ID_FLAG = 1 << 4;
-const EXPIRATION_FLAG = 1 << 8;
-const REPLY_TO_FLAG = 1 << 9;
-const HEADERS_FLAG = 1 << 13;
+const { UserId: USER_ID_FLAG, Expiration: EXPIRATION_FLAG, ReplyTo: REPLY_TO_FLAG, Headers: HEADERS_FLAG } = BasicPropertyFlag;
 /** afterCommit token for a tx.commit waiting on the store; publish confirms use sequence numbers from 1. */
 const TX_COMMIT_TOKEN = 0;
 /** afterCommit token for a definition method's reply waiting on the store (replies queue in order). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AmqpError } from '../protocol/amqp-error';
-import { MethodId, ReplyCode, type BasicConsumeArgs } from '../protocol/generated/amqp';
+import { BasicPropertyFlag, MethodId, ReplyCode, type BasicConsumeArgs } from '../protocol/generated/amqp';
 import { decodeOrUndefined } from '../protocol/properties';
 import { editProperties } from '../protocol/property-list';
 import { Queue } from '../queue/queue';
@@ -17,8 +17,7 @@ import { ChannelConsumer } from './consumer';
 export const REPLY_TO = 'amq.rabbitmq.reply-to';
 export const REPLY_TO_PREFIX = `${REPLY_TO}.`;
 
-/** Bit of the reply-to property in the content header's property flags. */
-const REPLY_TO_FLAG = 1 << 9;
+const REPLY_TO_FLAG = BasicPropertyFlag.ReplyTo;
 
 /** basic.consume on amq.rabbitmq.reply-to. */
 export function consumeReplyTo(channel: Channel, args: BasicConsumeArgs, tag: string): void {

@@ -1,14 +1,12 @@
 import { skipFieldValue } from './field-table';
-import { decodeBasicProperties, type BasicProperties } from './generated/amqp';
+import { BasicPropertyFlag, decodeBasicProperties, type BasicProperties } from './generated/amqp';
 /**
  * Cheap reads of single properties from content-header property bytes (flags word + property list) without
  * decoding the rest. Malformed bytes give the "absent" answer; full validation happens where properties are decoded.
  */
 
-const CONTENT_TYPE = 1 << 15;
-const CONTENT_ENCODING = 1 << 14;
-const HEADERS = 1 << 13;
-const DELIVERY_MODE = 1 << 12;
+const { ContentType: CONTENT_TYPE, ContentEncoding: CONTENT_ENCODING, Headers: HEADERS, DeliveryMode: DELIVERY_MODE } =
+  BasicPropertyFlag;
 
 /** The delivery-mode property (2 = persistent), or 0 when absent. */
 export function deliveryModeOf(properties: Buffer): number {
@@ -78,9 +76,7 @@ function skipShortString(buf: Buffer, offset: number): number {
   return offset < buf.length ? offset + 1 + (buf[offset] as number) : buf.length;
 }
 
-const PRIORITY = 1 << 11;
-const EXPIRATION = 1 << 8;
-const TIMESTAMP = 1 << 6;
+const { Priority: PRIORITY, Expiration: EXPIRATION, Timestamp: TIMESTAMP } = BasicPropertyFlag;
 
 /** The priority property, or undefined when absent (or the bytes are malformed). */
 export function priorityOf(properties: Buffer): number | undefined {

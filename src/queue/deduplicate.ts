@@ -1,10 +1,10 @@
 import { DedupCache, dedupKey, dedupTtlOverride, parseDedupArguments, type DedupSettings } from '../dedup/dedup';
 import type { FieldTable } from '../protocol/field-table';
+import { BasicPropertyFlag } from '../protocol/generated/amqp';
 import { decodeOrUndefined } from '../protocol/properties';
 import { headersOf, type Message } from './message';
 
-/** Bit of the message-id property in the content header's property flags. */
-const MESSAGE_ID_FLAG = 1 << 7;
+const MESSAGE_ID_FLAG = BasicPropertyFlag.MessageId;
 
 /**
  * x-message-deduplication on a queue or an exchange: remembers the de-duplication keys of recent messages (the

@@ -3499,6 +3499,24 @@ export function encodeMethodFrame<K extends number>(channel: number, id: K, args
 // Content header properties.
 // ---------------------------------------------------------------------------------------------------------
 
+/** The basic class's property-flag bits, by property (the first property is bit 15). */
+export const BasicPropertyFlag = {
+  ContentType: 0x8000,
+  ContentEncoding: 0x4000,
+  Headers: 0x2000,
+  DeliveryMode: 0x1000,
+  Priority: 0x0800,
+  CorrelationId: 0x0400,
+  ReplyTo: 0x0200,
+  Expiration: 0x0100,
+  MessageId: 0x0080,
+  Timestamp: 0x0040,
+  Type: 0x0020,
+  UserId: 0x0010,
+  AppId: 0x0008,
+  ClusterId: 0x0004,
+} as const;
+
 /** Content header properties of the basic class; absent properties are undefined. */
 export interface BasicProperties {
   contentType?: string;
