@@ -3,7 +3,7 @@ import type { FieldTable, FieldValue } from '../protocol/field-table';
 import { readFieldValue } from '../protocol/field-table';
 import { headersBytes, tableValue } from '../protocol/property-list';
 import { deadLetterProperties, isDeadLetterCycle, type DeathReason } from '../queue/dead-letter';
-import { headersOf, type Message } from '../queue/message';
+import type { Message } from '../queue/message';
 import type { Queue } from '../queue/queue';
 import { Deque } from '../util/deque';
 import type { Publisher, PublisherOptions } from './publish';

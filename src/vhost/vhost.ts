@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
 import type { FieldTable } from '../protocol/field-table';
 import { Exchange } from '../exchange/exchange';
 import { defaultExchangeType } from '../exchange/default';
 import { exchangeType } from '../exchange/registry';
-import { ArgumentError, DEFAULT_SETTINGS, parseQueueArguments, type QueueSettings } from '../queue/arguments';
 import { publishedRoutingKeys, type DeathReason } from '../queue/dead-letter';
 import { Publisher, type PublisherOptions, type PublishHost } from './publish';
 import { DeadLetters } from './dead-letters';
@@ -16,80 +14,29 @@ import type { ChurnStats } from '../observability/stats';
 import type { DelayedScheduler } from '../delayed/scheduler';
 import type { Definitions, Store } from '../store/store';
 import { BindingTable, type Binding, type Destination } from './bindings';
+import type { PolicyValue } from './policies';
+import { PolicySet } from './policy-set';
+import { resourceName } from './texts';
 import {
-  compilePolicy,
-  effectiveArguments,
-  OPERATOR_POLICY_COMPONENT,
-  queuePolicy,
-  type Policy,
-  type PolicyValue,
-} from './policies';
-import { describeValue, printValue, resourceName } from './texts';
+  bindingRecord,
+  checkArgs,
+  checkedSettings,
+  checkField,
+  checkQuorumDeclare,
+  defaultExchangeError,
+  EQUIVALENCE_CHECKED_QUEUE_ARGS,
+  exchangeRecord,
+  generateQueueName,
+  isPersistent,
+  lockedError,
+  recoveredSettings,
+} from './declare-checks';
 
-export interface VhostLimits {
-  readonly 'max-connections'?: number;
-  readonly 'max-queues'?: number;
-}
+export { defaultExchangeError };
 
-export interface ExchangeDeclare {
-  readonly name: string;
-  readonly type: string;
-  readonly passive: boolean;
-  readonly durable: boolean;
-  readonly autoDelete: boolean;
-  readonly internal: boolean;
-  readonly arguments: FieldTable;
-}
+import type { ExchangeDeclare, PermissionCheck, QueueDeclare, VhostEvents, VhostLimits } from './types';
 
-export interface QueueDeclare {
-  readonly name: string;
-  readonly passive: boolean;
-  readonly durable: boolean;
-  readonly exclusive: boolean;
-  readonly autoDelete: boolean;
-  readonly arguments: FieldTable;
-}
-
-/**
- * What a vhost tells the broker about failures it contained. Optional: a vhost without them (unit tests) still
- * contains the failure, it just reports it nowhere.
- */
-export interface VhostEvents {
-  /** An unexpected exception in a queue's timer or callback (`during`: 'expiry', 'delivery', ...), contained. */
-  internalError(err: unknown, where: { vhost: string; queue?: string; during: string }): void;
-  /** A message was moved to the quarantine (it could not be read back or delivered). */
-  setAside(where: { vhost: string; queue: string; reason: string }): void;
-  /**
-   * Dead-letter copies were dropped (reported at most once a turn): a cascade reached MAX_COPIES_PER_CASCADE, or the
-   * copies waiting reached their bound (vhost/dead-letters.ts).
-   */
-  deadLettersDropped?(vhost: string, dropped: number): void;
-}
-
-/**
- * A permission check of the caller (an AMQP channel, an HTTP request): throws ACCESS_REFUSED unless its user has
- * `kind` permission on the resource. Declares call it for what RabbitMQ checks beyond the caller's own checks.
- */
-export type PermissionCheck = (kind: 'configure' | 'write' | 'read', resource: 'queue' | 'exchange', name: string) => void;
-
-/** Queue arguments RabbitMQ compares when a queue is re-declared; others are accepted as they come. */
-const EQUIVALENCE_CHECKED_QUEUE_ARGS = [
-  'x-expires',
-  'x-message-ttl',
-  'x-dead-letter-exchange',
-  'x-dead-letter-routing-key',
-  'x-max-length',
-  'x-max-length-bytes',
-  'x-max-priority',
-  'x-overflow',
-  'x-queue-mode',
-  'x-queue-type',
-  'x-single-active-consumer',
-  'x-delivery-limit',
-];
-
-/** Classic-queue arguments RabbitMQ 3.10 refuses on quorum queues. */
-const QUORUM_UNSUPPORTED_ARGS = ['x-max-priority', 'x-queue-mode', 'x-queue-master-locator'];
+export type { ExchangeDeclare, PermissionCheck, QueueDeclare, VhostEvents, VhostLimits };
 
 const BUILT_IN_EXCHANGES: ReadonlyArray<readonly [string, string]> = [
   ['amq.direct', 'direct'],
@@ -115,9 +62,8 @@ export class VirtualHost implements PublishHost {
   definitionWrites = 0;
   /** Direct reply-to queues of the channels with a reply consumer, by their amq.rabbitmq.reply-to.* name. */
   readonly replyQueues = new Map<string, Queue>();
-  /** Policies and operator policies by name (runtime parameters 'policy' and 'operator_policy'). */
-  private readonly policies = new Map<string, Policy>();
-  private readonly operatorPolicies = new Map<string, Policy>();
+  /** Policies and operator policies (runtime parameters 'policy' and 'operator_policy'). */
+  private readonly policies = new PolicySet();
   /** RabbitMQ's vhost limits; absent or negative means unlimited. */
   limits: VhostLimits = {};
   private readonly queueHooks = {
@@ -370,25 +316,8 @@ export class VirtualHost implements PublishHost {
 
   /** Adds, replaces (value given) or removes (undefined) a policy, then re-applies policies to every queue. */
   setPolicy(component: string, name: string, value: PolicyValue | undefined): void {
-    const map = component === OPERATOR_POLICY_COMPONENT ? this.operatorPolicies : this.policies;
-    const policy = value === undefined ? undefined : compilePolicy(name, value);
-    if (policy === undefined) map.delete(name);
-    else map.set(name, policy);
-    for (const queue of this.queues.values()) this.applyPolicies(queue);
-  }
-
-  private applyPolicies(queue: Queue): void {
-    const quorum = queue.settings.quorum;
-    const policy = queuePolicy(this.policies.values(), queue.name, quorum);
-    const operatorPolicy = queuePolicy(this.operatorPolicies.values(), queue.name, quorum);
-    if (policy === undefined && operatorPolicy === undefined && queue.policy === undefined && queue.operatorPolicy === undefined) return;
-    let settings: QueueSettings;
-    try {
-      settings = parseQueueArguments(effectiveArguments(queue.arguments, policy, operatorPolicy));
-    } catch {
-      settings = recoveredSettings(queue.arguments);
-    }
-    queue.applySettings(settings, policy?.name, operatorPolicy?.name);
+    this.policies.set(component, name, value);
+    for (const queue of this.queues.values()) this.policies.applyTo(queue);
   }
 
   // ---- delayed messages ------------------------------------------------------------------------
@@ -464,7 +393,7 @@ export class VirtualHost implements PublishHost {
     const persistence = queueId === 0 ? undefined : { store: this.store, queueId };
     const queue = new Queue(options, this.queueHooks, persistence);
     this.queues.set(options.name, queue);
-    if (this.policies.size > 0 || this.operatorPolicies.size > 0) this.applyPolicies(queue);
+    if (!this.policies.empty) this.policies.applyTo(queue);
     if (this.churn !== undefined) this.churn.counts.queue_created++;
     return queue;
   }
@@ -563,112 +492,4 @@ export class VirtualHost implements PublishHost {
     }
     return count;
   }
-}
-
-/** The queue's settings from its arguments; an invalid one is 406 with RabbitMQ's text. */
-function checkedSettings(args: FieldTable, what: string): QueueSettings {
-  try {
-    return parseQueueArguments(args);
-  } catch (err) {
-    if (err instanceof ArgumentError) throw new AmqpError(ReplyCode.PreconditionFailed, err.textFor(what));
-    throw err;
-  }
-}
-
-/** RabbitMQ's rules for quorum queues (Leveret runs them as classic queues, but declares them the same way). */
-function checkQuorumDeclare(req: QueueDeclare, what: string): void {
-  const invalid = !req.durable ? 'non-durable' : req.exclusive ? 'exclusive-owner' : req.autoDelete ? 'auto-delete' : undefined;
-  if (invalid !== undefined) throw new AmqpError(ReplyCode.PreconditionFailed, `invalid property '${invalid}' for ${what}`);
-  for (const key of QUORUM_UNSUPPORTED_ARGS) {
-    if (req.arguments[key] !== undefined) {
-      throw new AmqpError(ReplyCode.PreconditionFailed, `invalid arg '${key}' for ${what} of queue type rabbit_quorum_queue`);
-    }
-  }
-}
-
-/** Stored arguments were checked when declared; a file from a more lenient version falls back to the defaults. */
-function recoveredSettings(args: FieldTable): QueueSettings {
-  try {
-    return parseQueueArguments(args);
-  } catch {
-    return DEFAULT_SETTINGS;
-  }
-}
-
-/** Whether an entity belongs in the store: durable, and not an exclusive queue (those die with their connection). */
-function isPersistent(entity: Destination): boolean {
-  return entity.durable && !(entity instanceof Queue && entity.exclusiveOwner !== null);
-}
-
-function generateQueueName(): string {
-  return `amq.gen-${randomBytes(16).toString('base64url')}`;
-}
-
-export function defaultExchangeError(): AmqpError {
-  return new AmqpError(ReplyCode.AccessRefused, 'operation not permitted on the default exchange');
-}
-
-function lockedError(queue: Queue): AmqpError {
-  return new AmqpError(
-    ReplyCode.ResourceLocked,
-    `cannot obtain exclusive access to locked ${resourceName('queue', queue.name, queue.vhost)}. ` +
-      'It could be originally declared on another connection or the exclusive property value does not match ' +
-      'that of the original declaration.',
-  );
-}
-
-function checkField(field: string, what: string, received: string | boolean, current: string | boolean): void {
-  if (received !== current) {
-    throw new AmqpError(
-      ReplyCode.PreconditionFailed,
-      `inequivalent arg '${field}' for ${what}: received '${String(received)}' but current is '${String(current)}'`,
-    );
-  }
-}
-
-function checkArgs(keys: readonly string[], what: string, received: FieldTable, current: FieldTable): void {
-  for (const key of keys) {
-    const a = received[key];
-    const b = current[key];
-    if (a === undefined && b === undefined) continue;
-    if (a !== undefined && b !== undefined && sameValue(a, b)) continue;
-    // RabbitMQ prints bare values when both sides have one, typed values against 'none'.
-    const both = a !== undefined && b !== undefined;
-    const got = both ? `'${printValue(a)}'` : describeValue(a);
-    const had = both ? `'${printValue(b)}'` : describeValue(b);
-    throw new AmqpError(
-      ReplyCode.PreconditionFailed,
-      `inequivalent arg '${key}' for ${what}: received ${got} but current is ${had}`,
-    );
-  }
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (typeof a === 'bigint' || typeof b === 'bigint') return String(a) === String(b);
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return String(a) === String(b);
-  return a === b;
-}
-
-function exchangeRecord(exchange: Exchange) {
-  return {
-    vhost: exchange.vhost,
-    name: exchange.name,
-    type: exchange.type.name,
-    durable: exchange.durable,
-    autoDelete: exchange.autoDelete,
-    internal: exchange.internal,
-    arguments: exchange.arguments,
-  };
-}
-
-function bindingRecord(vhost: string, binding: Binding) {
-  return {
-    vhost,
-    source: binding.source.name,
-    destination: binding.destination.name,
-    destinationKind: binding.destinationKind,
-    routingKey: binding.routingKey,
-    arguments: binding.arguments,
-  };
 }
