@@ -1,0 +1,129 @@
+/**
+ * Value kinds: how a raw string (flag, env) or a JSON value (file) becomes a typed value, and what was expected.
+ */
+import { isIP } from 'node:net';
+import {
+  CONNECTION_MAX_MAX,
+  DURABILITIES,
+  LOG_LEVELS,
+  type ConnectionMax,
+  type Durability,
+  type LogLevel,
+} from './settings';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
+
+export interface Kind<T> {
+  fromString(raw: string): Parsed<T>;
+  fromJson(value: unknown): Parsed<T>;
+}
+
+function ok<T>(value: T): Parsed<T> {
+  return { ok: true, value };
+}
+
+function fail<T>(expected: string): Parsed<T> {
+  return { ok: false, expected };
+}
+
+export function integer(min: number, max: number, hint?: (value: number) => string | undefined): Kind<number> {
+  const expected = `an integer ${min}-${max}`;
+  const check = (n: number): Parsed<number> => {
+    if (!Number.isSafeInteger(n)) return fail(expected);
+    if (n < min || n > max) {
+      const extra = hint?.(n);
+      return fail(extra === undefined ? expected : `${expected} (${extra})`);
+    }
+    return ok(n);
+  };
+  return {
+    fromString: (raw) => (/^\d{1,16}$/.test(raw.trim()) ? check(Number(raw.trim())) : fail(expected)),
+    fromJson: (value) => (typeof value === 'number' ? check(value) : fail(expected)),
+  };
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An IP address (IPv6 may be written in brackets) or a host name; returns the address without brackets. */
+function normaliseAddress(raw: string): string | undefined {
+  const trimmed = raw.trim();
+  const unbracketed = /^\[(.*)\]$/.exec(trimmed)?.[1] ?? trimmed;
+  if (isIP(unbracketed) !== 0) return unbracketed;
+  if (unbracketed === trimmed && HOSTNAME.test(trimmed)) return trimmed;
+  return undefined;
+}
+
+function addressList(list: readonly string[], expected: string): Parsed<string[]> {
+  const out: string[] = [];
+  for (const item of list) {
+    const address = normaliseAddress(item);
+    if (address === undefined) return fail(expected);
+    if (!out.includes(address)) out.push(address);
+  }
+  return out.length === 0 ? fail(expected) : ok(out);
+}
+
+export const addresses: Kind<string[]> = {
+  fromString: (raw) =>
+    addressList(
+      raw.split(',').filter((s) => s.trim() !== ''),
+      'a comma-separated list of IP addresses or host names',
+    ),
+  fromJson: (value) =>
+    Array.isArray(value) && value.every((v) => typeof v === 'string')
+      ? addressList(value as string[], 'a non-empty array of IP addresses or host names')
+      : fail('a non-empty array of IP addresses or host names'),
+};
+
+/** User names; "none" (or an empty string) on a flag or in the environment means the empty list. */
+export const userList: Kind<string[]> = {
+  fromString: (raw) => {
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed === 'none') return ok([]);
+    const users = trimmed.split(',').map((s) => s.trim());
+    return users.every((u) => u !== '') ? ok(users) : fail('a comma-separated list of user names, or "none"');
+  },
+  fromJson: (value) =>
+    Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')
+      ? ok([...(value as string[])])
+      : fail('an array of user names'),
+};
+
+/** A non-empty string; `maxBytes` for values that travel as AMQP short strings (user, vhost). */
+export function text(maxBytes?: number): Kind<string> {
+  const expected = maxBytes === undefined ? 'a non-empty string' : `a non-empty string of at most ${maxBytes} bytes`;
+  const check = (s: string): Parsed<string> =>
+    s === '' || (maxBytes !== undefined && Buffer.byteLength(s, 'utf8') > maxBytes) ? fail(expected) : ok(s);
+  return {
+    fromString: check,
+    fromJson: (value) => (typeof value === 'string' ? check(value) : fail(expected)),
+  };
+}
+
+export const logLevel: Kind<LogLevel> = {
+  fromString: (raw) => logLevel.fromJson(raw.trim()),
+  fromJson: (value) =>
+    typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value)
+      ? ok(value as LogLevel)
+      : fail(`one of ${LOG_LEVELS.join(', ')}`),
+};
+
+export const durability: Kind<Durability> = {
+  fromString: (raw) => durability.fromJson(raw.trim()),
+  fromJson: (value) =>
+    typeof value === 'string' && (DURABILITIES as readonly string[]).includes(value)
+      ? ok(value as Durability)
+      : fail(`one of ${DURABILITIES.join(', ')}`),
+};
+
+/** A connection count, or "infinity" (any case) for none, as rabbitmq.conf writes connection_max. */
+export const connectionMax: Kind<ConnectionMax> = (() => {
+  const count = integer(0, CONNECTION_MAX_MAX);
+  const expected = `an integer 0-${CONNECTION_MAX_MAX} or "infinity"`;
+  const infinity = (value: unknown): boolean => typeof value === 'string' && value.trim().toLowerCase() === 'infinity';
+  const either = (parsed: Parsed<number>): Parsed<ConnectionMax> => (parsed.ok ? parsed : fail(expected));
+  return {
+    fromString: (raw) => (infinity(raw) ? ok('infinity') : either(count.fromString(raw))),
+    fromJson: (value) => (infinity(value) ? ok('infinity') : either(count.fromJson(value))),
+  };
+})();
