@@ -17,60 +17,28 @@
  *
  * Every value decoding can produce encodes again without an error: a stored or routed table never makes a later
  * path throw. checkTable tells, without allocating, whether readTable would accept bytes.
+ *
+ * This file is the codec (decoding, then encoding). The value types are in field-value.ts, checking and skipping
+ * without decoding in field-table-check.ts, equality in field-table-equality.ts; all are re-exported from here.
  */
 import { FrameSyntaxError } from './errors';
+import { Decimal, Float32, MAX_NESTING, WideTimestamp, type FieldTable, type FieldValue } from './field-value';
 import { decodeBytes, encodedLength, writeString } from './utf8';
 
-export type FieldValue =
-  | string
-  | number
-  | boolean
-  | bigint
-  | null
-  | Buffer
-  | Date
-  | Decimal
-  | Float32
-  | FieldValue[]
-  | FieldTable;
-
-export interface FieldTable {
-  [key: string]: FieldValue;
-}
-
-/** AMQP decimal: value = digits / 10^places. places is an octet, digits an unsigned 32-bit integer. */
-export class Decimal {
-  constructor(
-    readonly places: number,
-    readonly digits: number,
-  ) {}
-}
-
-/**
- * A single-precision float (type octet f). Kept apart from JS numbers, which decode from doubles (d) and integers,
- * so the wire type survives: RabbitMQ names it in error texts ("expected integer, got float") and re-encoding a
- * table keeps it a float.
- */
-export class Float32 {
-  constructor(readonly value: number) {}
-}
+export {
+  Decimal,
+  Float32,
+  MAX_NESTING,
+  WideTimestamp,
+  fieldTypeName,
+  type FieldTable,
+  type FieldValue,
+} from './field-value';
+export { checkTable, skipFieldValue } from './field-table-check';
+export { fieldValuesEqual, tablesEqual } from './field-table-equality';
 
 /** Seconds since the epoch a Date holds exactly: its range is +-8.64e15 ms. */
 const DATE_MAX_SECONDS = 8_640_000_000_000;
-
-/**
- * A timestamp (type octet T) beyond what a Date can hold: the wire allows any unsigned 64-bit count of seconds.
- * It is a Date (an invalid one), so code that handles timestamps as Dates keeps working, and it keeps the exact
- * seconds, so writing it back gives the bytes that were read.
- */
-export class WideTimestamp extends Date {
-  constructor(readonly seconds: bigint) {
-    super(Number.NaN);
-  }
-}
-
-/** Deepest table/array nesting accepted on decode and produced on encode (guards the stack and cyclic input). */
-export const MAX_NESTING = 64;
 
 const TWO_32 = 4294967296;
 const INT64_MIN = -(2 ** 63);
@@ -232,98 +200,6 @@ function readValue(buf: Buffer, stop: number, depth: number): FieldValue {
     default:
       throw new FrameSyntaxError(`field table: unknown field type 0x${type.toString(16).padStart(2, '0')}`);
   }
-}
-
-/**
- * Past the field value (type octet and value) at offset, without decoding it: the types readValue knows, with the
- * same sizes. -1 for a type readValue would refuse, or a value running past end.
- */
-export function skipFieldValue(buf: Buffer, offset: number, end: number): number {
-  let at = offset + 1;
-  switch (buf[offset]) {
-    case 0x56: // V
-      break;
-    case 0x74: // t
-    case 0x62: // b
-    case 0x42: // B
-      at += 1;
-      break;
-    case 0x73: // s
-    case 0x75: // u
-      at += 2;
-      break;
-    case 0x49: // I
-    case 0x69: // i
-    case 0x66: // f
-      at += 4;
-      break;
-    case 0x44: // D
-      at += 5;
-      break;
-    case 0x6c: // l
-    case 0x4c: // L
-    case 0x64: // d
-    case 0x54: // T
-      at += 8;
-      break;
-    case 0x53: // S
-    case 0x78: // x
-    case 0x41: // A
-    case 0x46: // F
-      if (at + 4 > end) return -1;
-      at += 4 + buf.readUInt32BE(at);
-      break;
-    default:
-      return -1;
-  }
-  return at <= end ? at : -1;
-}
-
-/**
- * Whether readTable would accept the table whose 4-byte length prefix is at offset and which must end at or before
- * end: undefined when it would, else what is wrong (the same words readTable's error would use). Walks the entries
- * without decoding or allocating; nesting is bounded by MAX_NESTING, so the recursion is too.
- */
-export function checkTable(buf: Buffer, offset: number, end: number): string | undefined {
-  if (end > buf.length) end = buf.length;
-  if (offset + 4 > end) return 'field table: truncated table length';
-  const length = buf.readUInt32BE(offset);
-  if (length > end - offset - 4) return `field table: table length ${length} exceeds the available data`;
-  return checkEntries(buf, offset + 4, offset + 4 + length, 0, true);
-}
-
-/** The type octets readValue knows. */
-const KNOWN_TYPES: readonly number[] = [...'tbBsuIilLfdDSxATFV'].map((c) => c.charCodeAt(0));
-
-function checkEntries(buf: Buffer, at: number, stop: number, depth: number, keyed: boolean): string | undefined {
-  if (depth > MAX_NESTING) return `field table: nested deeper than ${MAX_NESTING}`;
-  while (at < stop) {
-    if (keyed) {
-      at += 1 + (buf[at] as number);
-      if (at > stop) return 'field table: truncated key';
-    }
-    if (at >= stop) return 'field table: truncated value type';
-    const type = buf[at] as number;
-    if (type === 0x46 || type === 0x41) {
-      // F, A
-      if (at + 5 > stop) return `field table: truncated ${type === 0x46 ? 'table' : 'array'} length`;
-      const length = buf.readUInt32BE(at + 1);
-      const start = at + 5;
-      if (length > stop - start) return `field table: ${type === 0x46 ? 'table' : 'array'} length ${length} exceeds the available data`;
-      const inner = checkEntries(buf, start, start + length, depth + 1, type === 0x46);
-      if (inner !== undefined) return inner;
-      at = start + length;
-      continue;
-    }
-    const next = skipFieldValue(buf, at, stop);
-    if (next < 0) {
-      return KNOWN_TYPES.includes(type)
-        ? 'field table: truncated value'
-        : `field table: unknown field type 0x${type.toString(16).padStart(2, '0')}`;
-    }
-    at = next;
-  }
-  return undefined;
 }
 
 /**
@@ -541,87 +417,4 @@ export function encodeTable(t: FieldTable): Buffer {
   const buf = Buffer.allocUnsafe(encodedTableSize(t));
   writeTable(buf, 0, t);
   return buf;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Equality, for argument-equivalence checks (queue.declare, exchange.declare, bindings).
-// ---------------------------------------------------------------------------------------------------------------
-
-/** Deep equality of two tables; key order is ignored, array order is not. 5 and 5n are equal; NaN equals NaN. */
-export function tablesEqual(a: FieldTable, b: FieldTable): boolean {
-  return tablesEqualAt(a, b, 0);
-}
-
-function ownKeyCount(t: FieldTable): number {
-  let n = 0;
-  for (const key in t) if (Object.prototype.hasOwnProperty.call(t, key)) n++;
-  return n;
-}
-
-function tablesEqualAt(a: FieldTable, b: FieldTable, depth: number): boolean {
-  if (a === b) return true;
-  if (depth > MAX_NESTING) return false;
-  if (ownKeyCount(a) !== ownKeyCount(b)) return false;
-  for (const key in a) {
-    if (!Object.prototype.hasOwnProperty.call(a, key)) continue;
-    if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
-    if (!valuesEqual(a[key], b[key], depth)) return false;
-  }
-  return true;
-}
-
-/** Deep equality of two field values, with the rules of tablesEqual. */
-export function fieldValuesEqual(a: FieldValue, b: FieldValue): boolean {
-  return valuesEqual(a, b, 0);
-}
-
-function valuesEqual(a: FieldValue | undefined, b: FieldValue | undefined, depth: number): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return (a ?? null) === (b ?? null);
-  const ta = typeof a;
-  const tb = typeof b;
-  if (ta === 'number' && tb === 'number') return Number.isNaN(a) && Number.isNaN(b);
-  if (ta === 'bigint' && tb === 'number') return Number.isInteger(b) && (a as bigint) === BigInt(b as number);
-  if (ta === 'number' && tb === 'bigint') return Number.isInteger(a) && BigInt(a as number) === (b as bigint);
-  if (ta !== 'object' || tb !== 'object' || a === null || b === null) return false;
-  if (Buffer.isBuffer(a)) return Buffer.isBuffer(b) && a.equals(b);
-  if (a instanceof WideTimestamp) return b instanceof WideTimestamp && a.seconds === b.seconds;
-  if (a instanceof Date) return b instanceof Date && !(b instanceof WideTimestamp) && a.getTime() === b.getTime();
-  if (a instanceof Decimal) return b instanceof Decimal && a.places === b.places && a.digits === b.digits;
-  if (a instanceof Float32) return b instanceof Float32 && (a.value === b.value || (Number.isNaN(a.value) && Number.isNaN(b.value)));
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!valuesEqual(a[i], b[i], depth + 1)) return false;
-    return true;
-  }
-  if (Buffer.isBuffer(b) || b instanceof Date || b instanceof Decimal || b instanceof Float32 || Array.isArray(b)) return false;
-  return tablesEqualAt(a as FieldTable, b as FieldTable, depth + 1);
-}
-
-/**
- * RabbitMQ's name for a value's wire type, as its error texts print it. Decoded integers no longer carry their
- * width, so they are named by the smallest signed type that holds them, which is how amqplib encodes them.
- */
-export function fieldTypeName(value: FieldValue): string {
-  switch (typeof value) {
-    case 'string':
-      return 'longstr';
-    case 'boolean':
-      return 'bool';
-    case 'bigint':
-      return 'long';
-    case 'number':
-      if (!Number.isInteger(value)) return 'double';
-      if (value >= -128 && value <= 127) return 'byte';
-      if (value >= -32768 && value <= 32767) return 'short';
-      return value >= -0x80000000 && value <= 0x7fffffff ? 'signedint' : 'long';
-    default:
-      if (value === null) return 'void';
-      if (Buffer.isBuffer(value)) return 'binary';
-      if (value instanceof Date) return 'timestamp';
-      if (value instanceof Decimal) return 'decimal';
-      if (value instanceof Float32) return 'float';
-      if (Array.isArray(value)) return 'array';
-      return 'table';
-  }
 }

@@ -1,4 +1,4 @@
-import { skipFieldValue } from './field-table';
+import { skipFieldValue } from './field-table-check';
 import { BasicPropertyFlag, decodeBasicProperties, type BasicProperties } from './generated/amqp';
 /**
  * Cheap reads of single properties from content-header property bytes (flags word + property list) without

@@ -1,4 +1,6 @@
-import { checkTable, encodedFieldValueSize, skipFieldValue, writeFieldValue, type FieldValue } from './field-table';
+import { encodedFieldValueSize, writeFieldValue } from './field-table';
+import { checkTable, skipFieldValue } from './field-table-check';
+import type { FieldValue } from './field-value';
 
 /**
  * The basic class's content-header property list as bytes: whether it is well formed, and edits that copy every
