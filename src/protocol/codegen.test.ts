@@ -1,6 +1,6 @@
 /** The generated codec is committed; it must be exactly what spec/codegen.mjs produces from the spec. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,6 +19,7 @@ describe('spec/codegen.mjs', () => {
     mkdirSync(join(dir, 'spec'));
     mkdirSync(join(dir, 'src', 'protocol', 'generated'), { recursive: true });
     copyFileSync(join(root, 'spec', 'codegen.mjs'), join(dir, 'spec', 'codegen.mjs'));
+    cpSync(join(root, 'spec', 'codegen'), join(dir, 'spec', 'codegen'), { recursive: true });
     copyFileSync(join(root, 'spec', 'amqp0-9-1.json'), join(dir, 'spec', 'amqp0-9-1.json'));
     const target = join(dir, 'src', 'protocol', 'generated', 'amqp.ts');
 
