@@ -408,8 +408,8 @@ export async function open(url: string): Promise<{ conn: amqp.ChannelModel; ch: 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Queue features (TTL, dead-lettering, length limits, x-expires): helpers shared by queue-features, consumers,
-// publishing and the extensions tests.
+// Queue features (TTL, dead-lettering, length limits, x-expires): helpers shared by queue-ttl,
+// queue-length-limits, dead-lettering, consumers, publishing and the extensions tests.
 
 /** An AMQP timestamp as amqplib decodes it from a table: seconds since the epoch, tagged. */
 export interface AmqpTimestamp {
