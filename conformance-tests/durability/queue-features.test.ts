@@ -5,11 +5,12 @@
  *
  * Leveret only: each test starts its own child brokers (support/child-broker.ts) on a fresh temp data directory
  * and kills them with SIGKILL; AMQP_URL is never read. Before a kill, a confirmed persistent publish proves the
- * writes before it are on disk (group commit is in order; see durability.test.ts, barrier()).
+ * writes before it are on disk (group commit is in order; see support/durability.ts, barrier()).
  */
 import type * as amqp from 'amqplib';
 import { channel, closeAll, confirmChannel, connect, headersOf, Inbox, withTimeout, xDeath } from '../support/broker';
 import { killChildBrokers, makeDataDir, removeTempDirs, startChildBroker, type ChildBroker } from '../support/child-broker';
+import { barrier } from '../support/durability';
 
 // Two broker starts per test; a cold start compiles the sources.
 jest.setTimeout(60_000);
@@ -24,18 +25,6 @@ afterAll(async () => {
   await killChildBrokers();
   removeTempDirs();
 });
-
-const BARRIER_QUEUE = 'durability.barrier';
-
-/** Every write the broker accepted before this call is on disk once this resolves. */
-async function barrier(url: string): Promise<void> {
-  const conn = await connect(url);
-  const ch = await confirmChannel(conn);
-  await ch.assertQueue(BARRIER_QUEUE, { durable: true });
-  ch.sendToQueue(BARRIER_QUEUE, Buffer.from('barrier'), { persistent: true });
-  await withTimeout(ch.waitForConfirms(), 5000, 'barrier confirm');
-  await conn.close();
-}
 
 /** kill -9, wait `downMs`, start a new broker on the same directory; resolves with it and the time it was up. */
 async function killAndRestart(broker: ChildBroker, downMs: number): Promise<{ broker: ChildBroker; upAt: number }> {

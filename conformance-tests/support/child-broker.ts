@@ -1,6 +1,6 @@
 /**
  * Leveret as a child process, for the tests that must stop, kill -9 and restart a broker on the same data
- * directory (durability.test.ts, crash.test.ts). These never read AMQP_URL: a broker the tests cannot restart is
+ * directory (the durability/ tests). These never read AMQP_URL: a broker the tests cannot restart is
  * of no use to them.
  *
  * The child runs the sources directly (`node -r ts-register.cjs src/main.ts`), logs pino JSON lines on stdout at
