@@ -6,6 +6,7 @@ import {
   channel,
   connect,
   errorsOf,
+  eventually,
   expectChannelClose,
   expectConnectionClose,
   isClosed,
@@ -85,7 +86,7 @@ describe('channel', () => {
     await consumer.consume(q.queue, (m) => {
       if (m) got.push(m.content.toString());
     });
-    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => got.length > 0, 1000, 'the held message');
     expect(got).toEqual(['held']);
     await consumer.close();
     const after = await ch.checkQueue(q.queue);

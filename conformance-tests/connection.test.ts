@@ -3,7 +3,7 @@
  */
 import * as amqp from 'amqplib';
 import { Reply } from './support/codes';
-import { channel, connect, errorsOf, setupBroker, whenClosed } from './support/broker';
+import { channel, connect, errorsOf, getOne, setupBroker, whenClosed } from './support/broker';
 
 const broker = setupBroker();
 
@@ -68,15 +68,8 @@ describe('connection', () => {
     const q = await ch.assertQueue('', { exclusive: true });
     const body = Buffer.alloc(20000, 7);
     ch.sendToQueue(q.queue, body);
-    const got = await (async () => {
-      for (let i = 0; i < 100; i++) {
-        const m = await ch.get(q.queue, { noAck: true });
-        if (m) return m;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return false;
-    })();
-    expect(got && got.content.equals(body)).toBe(true);
+    const got = await getOne(ch, q.queue);
+    expect(got.content.equals(body)).toBe(true);
   });
 
   test('heartbeat: the server proposes 60 s and the lower client value wins (spec: connection.tune heartbeat)', async () => {

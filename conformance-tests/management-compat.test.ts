@@ -6,7 +6,7 @@
  * accepts the 3.10 answer too and says so.
  */
 import { randomBytes } from 'node:crypto';
-import { closeAll, connect } from './support/broker';
+import { closeAll, connect, eventually } from './support/broker';
 import { managementTarget, type ManagementTarget } from './support/management-target';
 
 let t: ManagementTarget;
@@ -251,11 +251,8 @@ describe('RabbitMQ: what a management (not administrator) user sees', () => {
     const q = await ch.assertQueue('', { exclusive: true });
     const tag = (await ch.consume(q.queue, () => {})).consumerTag;
     let seen: any;
-    for (let i = 0; i < 50; i++) {
-      seen = await api('GET', `/api/consumers/${enc(name)}`);
-      if (seen.body.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const listed = async (): Promise<boolean> => (seen = await api('GET', `/api/consumers/${enc(name)}`)).body.length > 0;
+    await eventually(listed, 5000, `a consumer listed in ${name}`, 100).catch(() => undefined);
     expect(seen.body.map((c: { consumer_tag: string }) => c.consumer_tag)).toEqual([tag]);
     expect((await api('GET', '/api/consumers', undefined, mgmt.auth)).body.filter((c: any) => c.queue.vhost === name)).toEqual([]);
     expect((await api('GET', `/api/consumers/${enc(name)}`, undefined, mgmt.auth)).body).toEqual([]);

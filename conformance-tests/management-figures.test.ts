@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
+import { eventually } from './support/broker';
 import { managementTarget, type ManagementTarget } from './support/management-target';
 
 const GUEST_B64 = Buffer.from('guest:guest').toString('base64');
@@ -24,14 +25,14 @@ async function get(path: string): Promise<any> {
   return res.json();
 }
 
-/** Reads `path` until `ok` holds of the answer or `ms` pass (RabbitMQ's statistics are up to 5 s old). */
+/**
+ * Reads `path` every 500 ms until `ok` holds of the answer or `ms` pass (RabbitMQ's statistics are up to 5 s old),
+ * and returns the last answer either way: the test's expectations judge it.
+ */
 async function until(path: string, ok: (body: any) => boolean, ms = 12_000): Promise<any> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const body = await get(path);
-    if (ok(body) || Date.now() > deadline) return body;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  let body: any;
+  await eventually(async () => ok((body = await get(path))), ms, path, 500).catch(() => undefined);
+  return body ?? get(path);
 }
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Reply } from './support/codes';
-import { channel, closeAll, connect, expectChannelClose } from './support/broker';
+import { channel, closeAll, connect, eventually, expectChannelClose } from './support/broker';
 import { managementTarget, type ManagementTarget } from './support/management-target';
 
 let t: ManagementTarget;
@@ -70,16 +70,18 @@ async function filtered(pattern: string): Promise<{ names: string[]; ms: number;
   return { names: items.map((q) => q.name).sort(), ms: res.ms, status: res.status };
 }
 
-/** Polls a queue's `policy` until it is `expected` (RabbitMQ applies policies asynchronously), or gives up. */
-/** The queue's policy once it is `expected`: RabbitMQ's management shows it with its stats, up to 5 s late. */
+/**
+ * The queue's policy, read every 100 ms until it is `expected` (RabbitMQ applies policies asynchronously and its
+ * management shows them with its stats, up to 5 s late); after 10 s, whatever it is then.
+ */
 async function policyOf(name: string, expected: string | undefined): Promise<unknown> {
   let policy: unknown;
-  for (let i = 0; i < 100; i++) {
-    policy = (await api('GET', queuePath(name))).body?.policy;
-    if ((policy || undefined) === expected) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return policy || undefined;
+  const read = async (): Promise<boolean> => {
+    policy = (await api('GET', queuePath(name))).body?.policy || undefined;
+    return policy === expected;
+  };
+  await eventually(read, 10_000, `policy ${String(expected)} on ${name}`, 100).catch(() => undefined);
+  return policy;
 }
 
 beforeAll(async () => {

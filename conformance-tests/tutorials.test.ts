@@ -3,7 +3,7 @@
  * RabbitMQ-compatible broker tries.
  */
 import type * as amqp from 'amqplib';
-import { channel, cleanup, connect, Inbox, setupBroker, uniqueName } from './support/broker';
+import { channel, cleanup, connect, eventually, Inbox, setupBroker, uniqueName } from './support/broker';
 
 const broker = setupBroker();
 
@@ -60,8 +60,7 @@ describe('RabbitMQ tutorials', () => {
     );
     const tasks = ['slow..........', 'a.', 'b.', 'c.', 'd.', 'e.'];
     for (const t of tasks) pch.sendToQueue(queue, Buffer.from(t), { persistent: true });
-    const deadline = Date.now() + 5000;
-    while (done.length < tasks.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => done.length >= tasks.length, 5000, 'every task done');
     expect(done.map((d) => d.task).sort()).toEqual([...tasks].sort());
     // with prefetch 1 the worker stuck on the slow task gets none of the quick ones dispatched meanwhile
     const slowWorker = done.find((d) => d.task.startsWith('slow'))?.worker;

@@ -8,7 +8,7 @@
  * writes before it are on disk (group commit is in order; see support/durability.ts, barrier()).
  */
 import type * as amqp from 'amqplib';
-import { channel, closeAll, confirmChannel, connect, headersOf, Inbox, withTimeout, xDeath } from '../support/broker';
+import { channel, closeAll, confirmChannel, connect, eventually, headersOf, Inbox, withTimeout, xDeath } from '../support/broker';
 import { killChildBrokers, makeDataDir, removeTempDirs, startChildBroker, type ChildBroker } from '../support/child-broker';
 import { barrier } from '../support/durability';
 
@@ -101,17 +101,7 @@ describe('queue features across kill -9', () => {
     const m = await ch.get('dl.work');
     if (!m) throw new Error('no message');
     ch.reject(m, false);
-    const before = await withTimeout(
-      (async () => {
-        for (;;) {
-          const d = await ch.get('dl.dead', { noAck: false });
-          if (d) return d;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      })(),
-      5000,
-      'the dead letter',
-    );
+    const before = await eventually(() => ch.get('dl.dead', { noAck: false }), 5000, 'the dead letter');
     const deathsBefore = xDeath(before);
     // put it back unacked-then-requeued, so what is on disk is the dead-lettered copy waiting in dl.dead
     ch.nack(before, false, true);

@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { startBroker, type RunningBroker } from '../../src/broker';
 import { createLogger } from '../../src/observability/logger';
 import { PROTOCOL_HEADER } from '../../src/protocol/frames';
+import { eventually } from '../support/broker';
 import { MethodId, RawClient } from '../support/raw';
 
 class Lines extends Writable {
@@ -45,14 +46,6 @@ async function firstAnswer(url: string): Promise<{ client: RawClient; answer: 's
   client.sendProtocolHeader(PROTOCOL_HEADER);
   const m = await client.nextMethod(3000);
   return { client, answer: m !== 'closed' && m.id === MethodId.ConnectionStart ? 'start' : 'closed' };
-}
-
-async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('connectionMax (Leveret)', () => {
@@ -118,7 +111,7 @@ describe('connectionMax (Leveret)', () => {
     await eventually(() => {
       const lines = log.withMessage('AMQP connection refused: connection_max reached').slice(before);
       return lines.reduce((sum, l) => sum + (l.refused as number), 0) >= 40;
-    }, 3000);
+    }, 3000, 'summaries counting the 40 refusals');
     const lines = log.withMessage('AMQP connection refused: connection_max reached').slice(before);
     const seconds = Math.ceil((Date.now() - started) / 1000);
     expect(lines.length).toBeLessThanOrEqual(seconds + 1);
