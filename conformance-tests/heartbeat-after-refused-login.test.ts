@@ -13,7 +13,7 @@
  * ?heartbeat=2 that opens a channel and sits idle. It must outlive several intervals.
  */
 import { AMQPClient, AMQPError } from '@cloudamqp/amqp-client';
-import { setupBroker } from './support/broker';
+import { delay, setupBroker } from './support/broker';
 
 const broker = setupBroker();
 
@@ -27,8 +27,6 @@ function withUrl(url: string, change: { password?: string; query?: Record<string
   for (const [key, value] of Object.entries(change.query ?? {})) u.searchParams.set(key, value);
   return u.toString();
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('heartbeats with @cloudamqp/amqp-client after a refused login (RabbitMQ rabbit_heartbeat)', () => {
   test('an idle heartbeat=2 connection hears the server every half interval and survives 3.5 intervals', async () => {
@@ -57,7 +55,7 @@ describe('heartbeats with @cloudamqp/amqp-client after a refused login (RabbitMQ
     await client.channel();
 
     const deadline = openedAt + IDLE_MS;
-    while (Date.now() < deadline && !client.closed) await sleep(50);
+    while (Date.now() < deadline && !client.closed) await delay(50);
     const survived = !client.closed;
     const watchedMs = Date.now() - openedAt;
     if (survived) await client.close();
