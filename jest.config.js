@@ -9,6 +9,8 @@ const common = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.tmp/'],
+  // A SqliteStore's writer thread runs outside jest's transform: this gives it a TypeScript require hook.
+  setupFiles: ['<rootDir>/src/store/sqlite/test-support/writer-hook.ts'],
 };
 
 module.exports = {

@@ -1,4 +1,4 @@
-import { DelayedOverlay, PUT_DELAYED, type PutDelayedOp } from './sqlite-delayed';
+import { DelayedOverlay, PUT_DELAYED, type PutDelayedOp } from './delayed';
 import {
   ENQUEUE,
   MARK,
@@ -8,8 +8,8 @@ import {
   type MarkOp,
   type Op,
   type PendingMessage,
-} from './sqlite-ops';
-import type { DelayedRecord, MessageRecord } from './store';
+} from './ops';
+import type { DelayedRecord, MessageRecord } from '../store';
 
 /*
  * The SqliteStore's batch being buffered: its ops in call order, and what lets a later op cancel an earlier one of
@@ -19,7 +19,7 @@ import type { DelayedRecord, MessageRecord } from './store';
  *     remove came first).
  *   - A markDelivered of a buffered enqueue sets the flag on the insert; one whose remove follows is dropped.
  *   - A putDelayed whose removeDelayed follows is cancelled; the scheduler's reads see the batch's delayed writes
- *     through `delayed` (sqlite-delayed.ts).
+ *     through `delayed` (delayed.ts).
  */
 export class PendingBatch {
   ops: Op[] = [];

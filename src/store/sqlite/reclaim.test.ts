@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Reclaimer, reclaimTick, reclaimTickFor } from './sqlite-reclaim';
+import { Reclaimer, reclaimTick, reclaimTickFor } from './reclaim';
 
 /** An in-memory database with incremental auto-vacuum and `freeMiB` of free pages. */
 function withFreePages(freeMiB: number): Database.Database {

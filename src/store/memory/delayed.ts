@@ -1,4 +1,4 @@
-import type { DelayedRecord } from './store';
+import type { DelayedRecord } from '../store';
 
 /*
  * The MemoryStore's delayed messages: records by id, and a binary min-heap of them ordered by (dueAt, id).

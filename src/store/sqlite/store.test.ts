@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { encodeTable } from '../protocol/field-table';
-import { StoreError } from './errors';
+import { encodeTable } from '../../protocol/field-table';
+import { StoreError } from '../errors';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
-import { SqliteStore } from './sqlite';
-import { PAGE_SIZE } from './sqlite-open';
-import type { CommitListener, MessageRecord, Store } from './store';
-import { storeContract } from './test-support/contract';
+import { SqliteStore } from './store';
+import { PAGE_SIZE } from './open';
+import type { CommitListener, MessageRecord, Store } from '../store';
+import { storeContract } from '../test-support/contract';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-store-'));
@@ -37,14 +37,17 @@ storeContract('SqliteStore', () => {
 // SQLite-specific behaviour
 // ---------------------------------------------------------------------------------------------------------------
 
-const REPO = path.resolve(__dirname, '../..');
+const REPO = path.resolve(__dirname, '../../..');
 
-/** A node -e prelude that can require our .ts sources (transpiled with swc, as jest does). */
+/**
+ * A node -e prelude that can require our .ts sources (transpiled with swc, as jest does), and lets the store's
+ * writer thread load them too.
+ */
 const TS_HOOK = `
-const swc = require('@swc/core');
-require.extensions['.ts'] = (m, f) => m._compile(swc.transformFileSync(f, {
-  jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }).code, f);
-const { SqliteStore } = require(${JSON.stringify(path.join(__dirname, 'sqlite.ts'))});
+const hook = ${JSON.stringify(path.join(__dirname, 'test-support', 'ts-hook.cjs'))};
+require(hook);
+require(${JSON.stringify(path.join(__dirname, 'thread-writer.ts'))}).setWriterTypeScriptHook(hook);
+const { SqliteStore } = require(${JSON.stringify(path.join(__dirname, 'index.ts'))});
 `;
 
 function msg(store: Store, body: string): MessageRecord {
@@ -459,7 +462,8 @@ describe('SqliteStore', () => {
         s.putDelayed({ id: s.nextDelayedId(), vhost: '/', exchange: 'dx', routingKey: 'k', properties, body, dueAt: T + ((i * 7919) % n) });
       }
       await s.flush();
-      const overlay = (s as unknown as { batch: { delayed: { puts: Map<number, unknown>; removed: Set<number> } } }).batch.delayed;
+      type Overlay = { puts: Map<number, unknown>; removed: Set<number> };
+      const overlay = (s as unknown as { commit: { batch: { delayed: Overlay } } }).commit.batch.delayed;
       expect(overlay.puts.size + overlay.removed.size).toBe(0); // nothing of them is held in memory
       const started = process.hrtime.bigint();
       for (let i = 0; i < 100; i++) {

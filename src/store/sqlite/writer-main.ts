@@ -1,13 +1,13 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { decodeBatch, type BatchMessage } from './sqlite-batch';
-import { dropQueueEntries, writeBatches, type Op } from './sqlite-ops';
-import { openWriterConnection } from './sqlite-open';
-import { Reclaimer, reclaimFreePages } from './sqlite-reclaim';
-import { prepareStatements } from './sqlite-statements';
-import type { WriterData, WriterReply, WriterRequest } from './sqlite-writer-thread';
+import { decodeBatch, type BatchMessage } from './batch';
+import { dropQueueEntries, writeBatches, type Op } from './ops';
+import { openWriterConnection } from './open';
+import { Reclaimer, reclaimFreePages } from './reclaim';
+import { prepareStatements } from './statements';
+import type { WriterData, WriterReply, WriterRequest } from './thread-writer';
 
 /*
- * The writer thread of a SqliteStore (see sqlite-writer-thread.ts for the broker's side). It owns the connection
+ * The writer thread of a SqliteStore (see thread-writer.ts for the broker's side). It owns the connection
  * that writes: batches arrive in order; those that arrive while a transaction runs are committed together in the
  * next one; each commit is reported by the last batch number it holds. A batch that fails stays queued, with every
  * later one, and is retried after a pause. The free-space reclamation runs here too.

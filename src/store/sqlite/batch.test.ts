@@ -1,5 +1,5 @@
-import { decodeBatch, encodeBatch } from './sqlite-batch';
-import { PUT_DELAYED, REMOVE_DELAYED } from './sqlite-delayed';
+import { decodeBatch, encodeBatch } from './batch';
+import { PUT_DELAYED, REMOVE_DELAYED } from './delayed';
 import {
   DELETE_QUEUE,
   ENQUEUE,
@@ -10,7 +10,7 @@ import {
   type EnqueueOp,
   type Op,
   type PendingMessage,
-} from './sqlite-ops';
+} from './ops';
 
 function pending(id: number, body: string, live: number): PendingMessage {
   return {

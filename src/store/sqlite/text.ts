@@ -1,4 +1,4 @@
-import { decodeBytes, encodeString } from '../protocol/utf8';
+import { decodeBytes, encodeString } from '../../protocol/utf8';
 
 /*
  * A message's exchange and routing key are the bytes its publisher sent (protocol/utf8.ts keeps bytes that are not

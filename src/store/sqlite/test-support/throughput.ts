@@ -2,7 +2,7 @@
  * Not a test: how many persistent enqueue+afterCommit per second the SQLite store sustains, and how long a reopen
  * with a large backlog takes. Run from the repository root:
  *
- *   node -e "require('./src/store/test-support/run-ts.cjs')('./throughput.ts')"
+ *   node -e "require('./src/store/sqlite/test-support/ts-hook.cjs')('./throughput.ts')"
  *
  * Environment: BENCH_MESSAGES (200000), BENCH_PER_TURN (1000), BENCH_BACKLOG (1000000), BENCH_DIR (os.tmpdir()).
  *
@@ -13,8 +13,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteStore } from '../sqlite';
-import type { CommitListener } from '../store';
+import { SqliteStore } from '../store';
+import type { CommitListener } from '../../store';
 
 const PER_TURN = Number(process.env['BENCH_PER_TURN'] ?? 1000);
 const BASE_DIR = process.env['BENCH_DIR'] ?? os.tmpdir();

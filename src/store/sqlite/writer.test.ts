@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { StoreError } from './errors';
-import { SqliteStore } from './sqlite';
-import type { CommitListener, MessageRecord, Store } from './store';
-import { storeContract } from './test-support/contract';
+import { StoreError } from '../errors';
+import { SqliteStore } from './store';
+import type { CommitListener, MessageRecord, Store } from '../store';
+import { storeContract } from '../test-support/contract';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-writer-'));
@@ -201,7 +201,7 @@ describe('SqliteStore writer thread', () => {
     const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
     await s.flush();
     // A batch the thread cannot decode (a bug's stand-in), sent the way SqliteStore sends batches.
-    const thread = (s as unknown as { thread: { port: { postMessage(m: object): void } } }).thread;
+    const thread = (s as unknown as { commit: { writer: { port: { postMessage(m: object): void } } } }).commit.writer;
     thread.port.postMessage({ type: 'batch', seq: 99, bytes: new Uint8Array([99]).buffer, length: 1, others: [], lastMessageId: 0, lastDelayedId: 0 });
     const calls = new Calls();
     s.enqueue(q, 1, msg(s, 'm'));

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import { readTableAt, type FieldTable } from '../protocol/field-table';
-import { StoreError } from './errors';
-import { prepareDelayedStatements, type DelayedStatements } from './sqlite-delayed';
-import { describe } from './sqlite-open';
+import { readTableAt, type FieldTable } from '../../protocol/field-table';
+import { StoreError } from '../errors';
+import { prepareDelayedStatements, type DelayedStatements } from './delayed';
+import { describe } from './open';
 import { nameOf } from './text';
 import type {
   AccessDefinitions,
@@ -16,11 +16,11 @@ import type {
   StoredQueue,
   UserRecord,
   VhostRecord,
-} from './store';
+} from '../store';
 
 /*
  * The SqliteStore's prepared statements, the rows its tables return, and how those rows are read back into records
- * (see sqlite.ts).
+ * (see store.ts).
  */
 
 // ---- statements ----
@@ -89,7 +89,7 @@ export interface Statements {
   begin: Database.Statement;
   commit: Database.Statement;
   rollback: Database.Statement;
-  /** The delayed_messages table's (sqlite-delayed.ts). */
+  /** The delayed_messages table's (delayed.ts). */
   delayed: DelayedStatements;
 }
 

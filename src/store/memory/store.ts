@@ -1,6 +1,6 @@
-import { canonicalArgumentsKey } from './keys';
-import { MemoryDelayed } from './memory-delayed';
-import { encodeParameterValue } from './parameter-value';
+import { canonicalArgumentsKey } from '../keys';
+import { MemoryDelayed } from './delayed';
+import { encodeParameterValue } from '../parameter-value';
 import type {
   AccessDefinitions,
   BindingRecord,
@@ -20,7 +20,7 @@ import type {
   StoredQueue,
   UserRecord,
   VhostRecord,
-} from './store';
+} from '../store';
 
 /*
  * MemoryStore keeps everything a Store keeps in process memory: for brokers started without a data dir and for

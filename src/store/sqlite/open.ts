@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 
 /** Page size of newly created database files (existing files keep theirs). */
@@ -108,7 +108,7 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
 }
 
 /**
- * A second connection to an opened store's database, for the writer thread (sqlite-writer.ts). The directory lock
+ * A second connection to an opened store's database, for the writer thread (writer-main.ts). The directory lock
  * is the opener's; WAL lets this connection write while the other reads.
  */
 export function openWriterConnection(file: string, durability: OpenOptions['durability']): Database.Database {

@@ -1,5 +1,5 @@
-import { MemoryStore } from './memory';
-import { storeContract } from './test-support/contract';
+import { MemoryStore } from './store';
+import { storeContract } from '../test-support/contract';
 
 storeContract('MemoryStore', () => {
   const store = new MemoryStore();

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { systemClock, type Clock, type Timer } from '../../util/clock';
 
 /**
  * How often, and how many bytes of pages at most, free space is given back: 256 KiB every 32 ms (8 MiB/s), about
@@ -47,7 +48,7 @@ export function reclaimTick(db: Database.Database, tick: ReclaimTick, fsync: boo
  * back, a look once a second otherwise (an idle broker is not woken 31 times a second for nothing).
  */
 export class Reclaimer {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private readonly tick: ReclaimTick;
 
   constructor(
@@ -55,13 +56,14 @@ export class Reclaimer {
     private readonly fsync: boolean,
     /** Whether this thread is the one that writes now. */
     private readonly active: () => boolean,
+    private readonly clock: Clock = systemClock,
   ) {
     this.tick = reclaimTickFor(db);
     this.schedule(IDLE_INTERVAL_MS);
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -72,8 +74,8 @@ export class Reclaimer {
   };
 
   private schedule(ms: number): void {
-    this.timer = setTimeout(this.run, ms);
-    this.timer.unref();
+    this.timer = this.clock.setTimeout(this.run, ms);
+    this.timer.unref?.();
   }
 }
 

@@ -1,8 +1,8 @@
-import { encodeTable, type FieldTable } from '../protocol/field-table';
-import { canonicalArgumentsKey } from './keys';
+import { encodeTable, type FieldTable } from '../../protocol/field-table';
+import { canonicalArgumentsKey } from '../keys';
 import { nameColumn } from './text';
-import { applyDelayedOp, DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp } from './sqlite-delayed';
-import type { Statements } from './sqlite-statements';
+import { applyDelayedOp, DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp } from './delayed';
+import type { Statements } from './statements';
 import type {
   BindingRecord,
   ExchangeRecord,
@@ -12,11 +12,11 @@ import type {
   QueueRecord,
   UserRecord,
   VhostRecord,
-} from './store';
+} from '../store';
 
 /*
  * The SqliteStore's buffered writes: one op per store call, in call order, and how a batch of them is applied inside
- * the group-commit transaction (see sqlite.ts).
+ * the group-commit transaction (see group-commit.ts).
  */
 
 // ---- buffered ops ----
@@ -38,7 +38,7 @@ export const PUT_PERMISSION = 14;
 export const DELETE_PERMISSION = 15;
 export const PUT_PARAMETER = 16;
 export const DELETE_PARAMETER = 17;
-// 18-20: delayed-message ops (sqlite-delayed.ts)
+// 18-20: delayed-message ops (delayed.ts)
 export const QUARANTINE = 21;
 
 export interface PendingMessage {

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { DelayedRecord } from './store';
+import type { DelayedRecord } from '../store';
 import { nameColumn, nameOf } from './text';
 
 /*
  * Delayed messages (x-delayed-message exchanges) in the SqliteStore: the statements of the delayed_messages table,
- * the buffered ops (they join the group-commit batch like every other write: see sqlite.ts, sqlite-ops.ts), and the
+ * the buffered ops (they join the group-commit batch like every other write: see group-commit.ts, ops.ts), and the
  * reads.
  *
  * Reads do not write the buffered batch first, unlike the store's other reads. The scheduler reads (loadDue, then
@@ -19,7 +19,7 @@ import { nameColumn, nameOf } from './text';
  * A putDelayed whose removeDelayed arrives while both are buffered is cancelled: neither reaches disk.
  */
 
-// ---- buffered ops (numbered after sqlite-ops.ts's) ----
+// ---- buffered ops (numbered after ops.ts's) ----
 
 export const PUT_DELAYED = 18;
 export const REMOVE_DELAYED = 19;

@@ -1,5 +1,8 @@
 'use strict';
-// Runs a TypeScript file of this directory under node, transpiled with swc as jest does (no build step).
+// A require hook that compiles .ts files with swc, as jest does: loaded by the SQLite writer thread when the store
+// runs from its TypeScript sources under jest (writer-hook.ts), and usable to run a TypeScript file of this
+// directory under plain node (no build step):
+//   node -e "require('./src/store/sqlite/test-support/ts-hook.cjs')('./throughput.ts')"
 const path = require('node:path');
 const swc = require('@swc/core');
 
