@@ -1,5 +1,17 @@
 import { canonicalArgumentsKey } from '../keys';
 import { MemoryDelayed } from './delayed';
+import {
+  compact,
+  entriesOf,
+  expiredOf,
+  insertExpiring,
+  insertSorted,
+  newQueue,
+  nextExpiryOf,
+  type MemEntry,
+  type MemQueue,
+  type SharedMessage,
+} from './entries';
 import { encodeParameterValue } from '../parameter-value';
 import type {
   AccessDefinitions,
@@ -34,41 +46,12 @@ import type {
  *
  * Expiry: entries with a deadline are also kept in a per-queue array sorted by (expiresAt, seq), so nextExpiry and
  * loadExpired look at the earliest deadlines first. Entries with a common TTL arrive in deadline order and are
- * appended; others are inserted in place. Removed entries stay in it until compaction (like `order`).
+ * appended; others are inserted in place. Removed entries stay in it until compaction (like `order`). A queue's
+ * entries and how they are read: entries.ts.
  *
  * Message records are kept by reference (bodies are not copied): callers must not mutate a buffer they handed over.
  * Parameter values are kept as JSON text, as SqliteStore keeps them, so both give back the same fresh values.
  */
-
-interface MemEntry {
-  readonly seq: number;
-  redelivered: boolean;
-  readonly expiresAt: number;
-  readonly message: SharedMessage;
-}
-
-interface SharedMessage {
-  readonly record: MessageRecord;
-  refs: number;
-}
-
-interface MemQueue {
-  id: number;
-  record: QueueRecord;
-  /** seq -> entry */
-  readonly entries: Map<number, MemEntry>;
-  /** Sorted seqs; may hold seqs no longer in `entries` (dead), compacted when they dominate. */
-  order: number[];
-  dead: number;
-  /**
-   * Entries with expiresAt > 0, sorted by (expiresAt, seq), from index expiringHead on (those before it were removed
-   * from the queue); may hold removed ones further on too (not in `entries`).
-   */
-  expiring: MemEntry[];
-  expiringHead: number;
-  bytes: number;
-  lastSeq: number;
-}
 
 export class MemoryStore implements Store {
   private readonly exchanges = new Map<string, ExchangeRecord>();
@@ -121,17 +104,7 @@ export class MemoryStore implements Store {
       existing.record = record;
       return existing.id;
     }
-    const q: MemQueue = {
-      id: this.nextQueueId++,
-      record,
-      entries: new Map(),
-      order: [],
-      dead: 0,
-      expiring: [],
-      expiringHead: 0,
-      bytes: 0,
-      lastSeq: 0,
-    };
+    const q = newQueue(this.nextQueueId++, record);
     this.queuesByName.set(k, q);
     this.queuesById.set(q.id, q);
     return q.id;
@@ -267,26 +240,12 @@ export class MemoryStore implements Store {
 
   nextExpiry(queueId: number, afterSeq: number): number {
     const q = this.queuesById.get(queueId);
-    if (!q) return 0;
-    const list = q.expiring;
-    for (let i = skipRemovedExpiring(q); i < list.length; i++) {
-      const entry = list[i]!;
-      if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) return entry.expiresAt;
-    }
-    return 0;
+    return q === undefined ? 0 : nextExpiryOf(q, afterSeq);
   }
 
   loadExpired(queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[] {
     const q = this.queuesById.get(queueId);
-    const out: StoredEntry[] = [];
-    if (!q) return out;
-    const list = q.expiring;
-    for (let i = skipRemovedExpiring(q); i < list.length; i++) {
-      const entry = list[i]!;
-      if (out.length >= limit || entry.expiresAt > now) break;
-      if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) out.push(storedEntry(entry));
-    }
-    return out;
+    return q === undefined ? [] : expiredOf(q, afterSeq, now, limit);
   }
 
   purge(queueId: number): number {
@@ -305,14 +264,7 @@ export class MemoryStore implements Store {
 
   loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[] {
     const q = this.queuesById.get(queueId);
-    const out: StoredEntry[] = [];
-    if (!q || limit <= 0) return out;
-    const order = q.order;
-    for (let i = firstAbove(order, afterSeq); i < order.length && out.length < limit; i++) {
-      const entry = q.entries.get(order[i]!);
-      if (entry) out.push(storedEntry(entry));
-    }
-    return out;
+    return q === undefined || limit <= 0 ? [] : entriesOf(q, afterSeq, limit);
   }
 
   // ---- delayed messages ----
@@ -437,84 +389,4 @@ function parameterKey(component: string, vhost: string, name: string): string {
 function bindingKey(b: BindingRecord): string {
   const args = canonicalArgumentsKey(b.arguments).toString('latin1');
   return `${b.vhost}\u0000${b.source}\u0000${b.destinationKind}\u0000${b.destination}\u0000${b.routingKey}\u0000${args}`;
-}
-
-/** Index of the first element of the sorted array greater than seq. */
-function firstAbove(order: readonly number[], seq: number): number {
-  let lo = 0;
-  let hi = order.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (order[mid]! <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function insertSorted(q: MemQueue, seq: number): void {
-  const order = q.order;
-  const last = order[order.length - 1];
-  if (last === undefined || seq > last) {
-    order.push(seq);
-    return;
-  }
-  const at = firstAbove(order, seq);
-  if (at > 0 && order[at - 1] === seq) {
-    q.dead--; // a dead slot for this seq comes back to life
-    return;
-  }
-  order.splice(at, 0, seq);
-}
-
-function compact(q: MemQueue): void {
-  const live: number[] = [];
-  for (const seq of q.order) if (q.entries.has(seq)) live.push(seq);
-  q.order = live;
-  q.dead = 0;
-  q.expiring = q.expiring.filter((entry) => q.entries.get(entry.seq) === entry);
-  q.expiringHead = 0;
-}
-
-/** Moves q.expiringHead past removed entries (dropping them when they are many); returns it. */
-function skipRemovedExpiring(q: MemQueue): number {
-  const list = q.expiring;
-  let head = q.expiringHead;
-  while (head < list.length && q.entries.get(list[head]!.seq) !== list[head]) head++;
-  if (head > 1024 && head * 2 > list.length) {
-    list.splice(0, head);
-    head = 0;
-  }
-  q.expiringHead = head;
-  return head;
-}
-
-function storedEntry(entry: MemEntry): StoredEntry {
-  return {
-    seq: entry.seq,
-    redelivered: entry.redelivered,
-    expiresAt: entry.expiresAt,
-    message: entry.message.record,
-  };
-}
-
-/** Inserts into q.expiring after every entry that expires no later (equal deadlines stay in seq order). */
-function insertExpiring(q: MemQueue, entry: MemEntry): void {
-  const list = q.expiring;
-  const last = list[list.length - 1];
-  if (last === undefined || expiresBefore(last, entry)) {
-    list.push(entry);
-    return;
-  }
-  let lo = q.expiringHead;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (expiresBefore(list[mid]!, entry)) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, entry);
-}
-
-function expiresBefore(a: MemEntry, b: MemEntry): boolean {
-  return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.seq <= b.seq);
 }

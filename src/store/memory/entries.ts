@@ -1,0 +1,165 @@
+import type { MessageRecord, QueueRecord, StoredEntry } from '../store';
+
+/*
+ * A MemoryStore queue's entries: seq -> entry, the sorted seqs that page them out in order, and the entries with a
+ * deadline sorted by (expiresAt, seq) so nextExpiry and loadExpired look at the earliest deadlines first. Entries
+ * with a common TTL arrive in deadline order and are appended; others are inserted in place. Removed entries stay
+ * in both sorted arrays until compaction.
+ */
+
+export interface MemEntry {
+  readonly seq: number;
+  redelivered: boolean;
+  readonly expiresAt: number;
+  readonly message: SharedMessage;
+}
+
+export interface SharedMessage {
+  readonly record: MessageRecord;
+  refs: number;
+}
+
+export interface MemQueue {
+  id: number;
+  record: QueueRecord;
+  /** seq -> entry */
+  readonly entries: Map<number, MemEntry>;
+  /** Sorted seqs; may hold seqs no longer in `entries` (dead), compacted when they dominate. */
+  order: number[];
+  dead: number;
+  /**
+   * Entries with expiresAt > 0, sorted by (expiresAt, seq), from index expiringHead on (those before it were removed
+   * from the queue); may hold removed ones further on too (not in `entries`).
+   */
+  expiring: MemEntry[];
+  expiringHead: number;
+  bytes: number;
+  lastSeq: number;
+}
+
+export function newQueue(id: number, record: QueueRecord): MemQueue {
+  return {
+    id,
+    record,
+    entries: new Map(),
+    order: [],
+    dead: 0,
+    expiring: [],
+    expiringHead: 0,
+    bytes: 0,
+    lastSeq: 0,
+  };
+}
+
+/** The earliest deadline of an entry after afterSeq; 0 for none. */
+export function nextExpiryOf(q: MemQueue, afterSeq: number): number {
+  const list = q.expiring;
+  for (let i = skipRemovedExpiring(q); i < list.length; i++) {
+    const entry = list[i]!;
+    if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) return entry.expiresAt;
+  }
+  return 0;
+}
+
+/** Up to limit entries after afterSeq whose deadline is at or before now, earliest first. */
+export function expiredOf(q: MemQueue, afterSeq: number, now: number, limit: number): StoredEntry[] {
+  const out: StoredEntry[] = [];
+  const list = q.expiring;
+  for (let i = skipRemovedExpiring(q); i < list.length; i++) {
+    const entry = list[i]!;
+    if (out.length >= limit || entry.expiresAt > now) break;
+    if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) out.push(storedEntry(entry));
+  }
+  return out;
+}
+
+/** Up to limit entries after afterSeq, in seq order. */
+export function entriesOf(q: MemQueue, afterSeq: number, limit: number): StoredEntry[] {
+  const out: StoredEntry[] = [];
+  const order = q.order;
+  for (let i = firstAbove(order, afterSeq); i < order.length && out.length < limit; i++) {
+    const entry = q.entries.get(order[i]!);
+    if (entry) out.push(storedEntry(entry));
+  }
+  return out;
+}
+
+/** Index of the first element of the sorted array greater than seq. */
+function firstAbove(order: readonly number[], seq: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order[mid]! <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function insertSorted(q: MemQueue, seq: number): void {
+  const order = q.order;
+  const last = order[order.length - 1];
+  if (last === undefined || seq > last) {
+    order.push(seq);
+    return;
+  }
+  const at = firstAbove(order, seq);
+  if (at > 0 && order[at - 1] === seq) {
+    q.dead--; // a dead slot for this seq comes back to life
+    return;
+  }
+  order.splice(at, 0, seq);
+}
+
+export function compact(q: MemQueue): void {
+  const live: number[] = [];
+  for (const seq of q.order) if (q.entries.has(seq)) live.push(seq);
+  q.order = live;
+  q.dead = 0;
+  q.expiring = q.expiring.filter((entry) => q.entries.get(entry.seq) === entry);
+  q.expiringHead = 0;
+}
+
+/** Moves q.expiringHead past removed entries (dropping them when they are many); returns it. */
+function skipRemovedExpiring(q: MemQueue): number {
+  const list = q.expiring;
+  let head = q.expiringHead;
+  while (head < list.length && q.entries.get(list[head]!.seq) !== list[head]) head++;
+  if (head > 1024 && head * 2 > list.length) {
+    list.splice(0, head);
+    head = 0;
+  }
+  q.expiringHead = head;
+  return head;
+}
+
+function storedEntry(entry: MemEntry): StoredEntry {
+  return {
+    seq: entry.seq,
+    redelivered: entry.redelivered,
+    expiresAt: entry.expiresAt,
+    message: entry.message.record,
+  };
+}
+
+/** Inserts into q.expiring after every entry that expires no later (equal deadlines stay in seq order). */
+export function insertExpiring(q: MemQueue, entry: MemEntry): void {
+  const list = q.expiring;
+  const last = list[list.length - 1];
+  if (last === undefined || expiresBefore(last, entry)) {
+    list.push(entry);
+    return;
+  }
+  let lo = q.expiringHead;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (expiresBefore(list[mid]!, entry)) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, entry);
+}
+
+function expiresBefore(a: MemEntry, b: MemEntry): boolean {
+  return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.seq <= b.seq);
+}
