@@ -5,6 +5,7 @@ import { openWriterConnection } from './open';
 import { Reclaimer, reclaimFreePages } from './reclaim';
 import { prepareStatements } from './statements';
 import type { WriterData, WriterReply, WriterRequest } from './thread-writer';
+import { RETRY_MS } from './writer';
 
 /*
  * The writer thread of a SqliteStore (see thread-writer.ts for the broker's side). It owns the connection
@@ -16,7 +17,6 @@ import type { WriterData, WriterReply, WriterRequest } from './thread-writer';
  * for a reply synchronously (Atomics.wait) and take it with receiveMessageOnPort.
  */
 
-const RETRY_MS = 1000;
 
 interface Queued {
   readonly seq: number;

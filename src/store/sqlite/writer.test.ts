@@ -4,20 +4,17 @@
  * retry, the synchronous calls).
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { StoreError } from '../errors';
+import type { Logger } from 'pino';
+import { eventually, nextTurn } from '../../test-support/eventually';
+import type { StoreError } from '../errors';
 import { SqliteStore } from './store';
-import type { CommitListener, MessageRecord, Store } from '../store';
+import type { MessageRecord, Store } from '../store';
 import { storeContract } from '../test-support/contract';
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-writer-'));
-}
+import { Calls, storeError, tempDir } from './test-support/helpers';
 
 storeContract('SqliteStore with its writer thread', () => {
-  const dataDir = tempDir();
+  const dataDir = tempDir('leveret-writer-');
   let current = SqliteStore.open({ dataDir, writerThread: 'always' });
   return {
     store: current,
@@ -38,46 +35,26 @@ function msg(store: Store, body: string): MessageRecord {
   return { id: store.nextMessageId(), exchange: 'ex', routingKey: 'rk', properties: Buffer.from([0x80, 0x00, 1, 0x61]), body: Buffer.from(body) };
 }
 
-class Calls implements CommitListener {
-  readonly tokens: number[] = [];
-  committed(token: number): void {
-    this.tokens.push(token);
-  }
-}
-
-function storeError(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  }
-  throw new Error('expected a StoreError');
-}
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(condition: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(5);
-  }
+/** A logger that keeps the messages of the store's error logs (the writer's failure reports). */
+function errorLog(): { logger: Logger; errors: string[] } {
+  const errors: string[] = [];
+  const ignore = (): void => undefined;
+  const logger = { error: (_obj: object, msg: string) => errors.push(msg), warn: ignore, info: ignore, fatal: ignore };
+  return { logger: logger as unknown as Logger, errors };
 }
 
 describe('SqliteStore writer thread', () => {
   let dir: string;
   const stores: SqliteStore[] = [];
 
-  function openStore(writerThread: 'auto' | 'always' | 'never' = 'always'): SqliteStore {
-    const s = SqliteStore.open({ dataDir: dir, writerThread });
+  function openStore(writerThread: 'auto' | 'always' | 'never' = 'always', logger?: Logger): SqliteStore {
+    const s = SqliteStore.open({ dataDir: dir, writerThread, ...(logger === undefined ? {} : { logger }) });
     stores.push(s);
     return s;
   }
 
   beforeEach(() => {
-    dir = tempDir();
+    dir = tempDir('leveret-writer-');
   });
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.close();
@@ -106,7 +83,9 @@ describe('SqliteStore writer thread', () => {
     const s = openStore('never');
     const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
     s.enqueue(q, 1, msg(s, 'm'));
-    await sleep(100);
+    expect(s.writerThreadState()).toBe('none'); // 'auto' would be starting by now
+    await nextTurn(); // the batch was written
+    expect(s.counters().commits).toBeGreaterThan(0);
     expect(s.writerThreadState()).toBe('none');
     expect(s.loadEntries(q, 0, 10)).toHaveLength(1);
   });
@@ -118,7 +97,7 @@ describe('SqliteStore writer thread', () => {
     for (let seq = 1; seq <= 300; seq++) {
       s.enqueue(q, seq, msg(s, `m${seq}`));
       s.afterCommit(calls, seq);
-      if (seq % 100 === 0) await turn(); // three turns: the later batches gather while the first commits
+      if (seq % 100 === 0) await nextTurn(); // three turns: the later batches gather while the first commits
     }
     expect(calls.tokens.length).toBeLessThan(300);
     await eventually(() => calls.tokens.length === 300);
@@ -147,7 +126,7 @@ describe('SqliteStore writer thread', () => {
     const cancelled = s.counters().cancelled;
     const m1 = msg(s, 'kept');
     s.enqueue(q, 1, m1);
-    await turn(); // sent
+    await nextTurn(); // sent
     const m2 = msg(s, 'gone');
     s.enqueue(q, 2, m2);
     s.markDelivered(q, 2);
@@ -172,7 +151,8 @@ describe('SqliteStore writer thread', () => {
   });
 
   test('a failed batch waits with everything after it; reads report STORE_IO; it is retried and its listeners run', async () => {
-    const s = openStore();
+    const log = errorLog();
+    const s = openStore('always', log.logger);
     const q = s.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
     await s.flush();
     // The trigger is made on the broker's connection; the schema is the file's, so the thread's writes hit it too.
@@ -181,16 +161,17 @@ describe('SqliteStore writer thread', () => {
     const calls = new Calls();
     s.enqueue(q, 1, msg(s, 'precious'));
     s.afterCommit(calls, 1);
-    await sleep(50);
+    await eventually(() => log.errors.length > 0, 5000, 'the failure report');
+    expect(log.errors[0]).toBe('store batch failed; it will be retried');
     s.enqueue(q, 2, msg(s, 'after'));
     s.afterCommit(calls, 2);
-    await sleep(50);
+    await nextTurn();
     expect(calls.tokens).toEqual([]);
     const err = storeError(() => s.queueStats(q));
     expect(err.code).toBe('STORE_IO');
     expect(err.message).toContain('disk on fire');
     db.exec('DROP TRIGGER fail');
-    await eventually(() => calls.tokens.length === 2, 3000);
+    await eventually(() => calls.tokens.length === 2, 10_000, 'the retry');
     expect(calls.tokens).toEqual([1, 2]);
     expect(s.loadEntries(q, 0, 10).map((e) => e.message.body.toString())).toEqual(['precious', 'after']);
     expect(s.countRows('messages')).toBe(2);
@@ -217,8 +198,8 @@ describe('SqliteStore writer thread', () => {
         return true;
       }
     });
-    expect(Date.now() - started).toBeLessThan(2000);
-    await sleep(50);
+    expect(Date.now() - started).toBeLessThan(2000); // not after the minute a stuck thread is given
+    await nextTurn();
     expect(calls.tokens).toEqual([]);
     // close cannot write what was buffered, says so, and still lets go of the directory
     await expect(s.close()).rejects.toMatchObject({ code: 'STORE_IO' });
