@@ -10,25 +10,9 @@ import { SqliteStore } from './store';
 import { PAGE_SIZE } from './open';
 import type { MessageRecord, Store } from '../store';
 import { storeContract } from '../test-support/contract';
-import { Calls, HandClock, storeError, tempDir } from './test-support/helpers';
+import { Calls, contractFixture, HandClock, storeError, tempDir } from './test-support/helpers';
 
-storeContract('SqliteStore', () => {
-  const dataDir = tempDir();
-  let current = SqliteStore.open({ dataDir });
-  return {
-    store: current,
-    reopen: () => {
-      void current.close();
-      current = SqliteStore.open({ dataDir });
-      return current;
-    },
-    cleanup: () => {
-      void current.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-    bodies: () => current.countRows('messages'),
-  };
-});
+storeContract('SqliteStore', () => contractFixture('leveret-store-'));
 
 function msg(store: Store, body: string): MessageRecord {
   return { id: store.nextMessageId(), exchange: '', routingKey: 'q', properties: Buffer.alloc(2), body: Buffer.from(body) };

@@ -11,25 +11,9 @@ import type { StoreError } from '../errors';
 import { SqliteStore } from './store';
 import type { MessageRecord, Store } from '../store';
 import { storeContract } from '../test-support/contract';
-import { Calls, storeError, tempDir } from './test-support/helpers';
+import { Calls, contractFixture, storeError, tempDir } from './test-support/helpers';
 
-storeContract('SqliteStore with its writer thread', () => {
-  const dataDir = tempDir('leveret-writer-');
-  let current = SqliteStore.open({ dataDir, writerThread: 'always' });
-  return {
-    store: current,
-    reopen: () => {
-      void current.close();
-      current = SqliteStore.open({ dataDir, writerThread: 'always' });
-      return current;
-    },
-    cleanup: () => {
-      void current.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-    bodies: () => current.countRows('messages'),
-  };
-});
+storeContract('SqliteStore with its writer thread', () => contractFixture('leveret-writer-', { writerThread: 'always' }));
 
 function msg(store: Store, body: string): MessageRecord {
   return { id: store.nextMessageId(), exchange: 'ex', routingKey: 'rk', properties: Buffer.from([0x80, 0x00, 1, 0x61]), body: Buffer.from(body) };

@@ -40,6 +40,10 @@ export function storeContract(name: string, make: () => StoreFixture): void {
         store = ctx.fx.reopen();
         return store;
       },
+      async beforeAndAfterRestart(check: (s: Store) => void): Promise<void> {
+        check(ctx.store);
+        check(await ctx.restart());
+      },
     };
 
     beforeEach(() => {

@@ -1,4 +1,7 @@
-/** What the SqliteStore's test files share: temp dirs, a listener that records tokens, a StoreError catcher, a hand clock. */
+/**
+ * What the SqliteStore's test files share: the contract fixture, temp dirs, a listener that records tokens, a
+ * StoreError catcher, a hand clock.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,9 +9,30 @@ import { expect } from '@jest/globals';
 import type { Clock, Timer } from '../../../util/clock';
 import { StoreError } from '../../errors';
 import type { CommitListener } from '../../store';
+import type { StoreFixture } from '../../test-support/contract';
+import { SqliteStore, type SqliteStoreOptions } from '../store';
 
 export function tempDir(prefix = 'leveret-store-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A fresh SqliteStore in a temp dir for the store contract; a restart closes it and opens the same dir again. */
+export function contractFixture(prefix: string, options: Omit<SqliteStoreOptions, 'dataDir'> = {}): StoreFixture {
+  const dataDir = tempDir(prefix);
+  let current = SqliteStore.open({ ...options, dataDir });
+  return {
+    store: current,
+    reopen: () => {
+      void current.close();
+      current = SqliteStore.open({ ...options, dataDir });
+      return current;
+    },
+    cleanup: () => {
+      void current.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    bodies: () => current.countRows('messages'),
+  };
 }
 
 export class Calls implements CommitListener {

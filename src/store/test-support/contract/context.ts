@@ -9,4 +9,6 @@ export interface ContractContext {
   readonly store: Store;
   /** Flush, then restart on the same state; returns the store to use from now on. */
   restart(): Promise<Store>;
+  /** Runs the same checks on the store as it is and again after a restart. */
+  beforeAndAfterRestart(check: (s: Store) => void): Promise<void>;
 }

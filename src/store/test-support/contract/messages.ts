@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { decodeBytes } from '../../../protocol/utf8';
 import type { Store } from '../../store';
 import type { ContractContext } from './context';
@@ -6,35 +6,16 @@ import { bodiesOf, delayed, exchange, message, queue } from './fixtures';
 
 /** The Store contract: persistent messages: enqueue, mark, remove, purge, paging, shared bodies. */
 export function messagesContract(ctx: ContractContext): void {
-  let store: Store;
-  let fx: ContractContext['fx'];
-  beforeEach(() => {
-    store = ctx.store;
-    fx = ctx.fx;
-  });
-
-  /** Flush, then restart on the same state. */
-  async function restart(): Promise<Store> {
-    store = await ctx.restart();
-    return store;
-  }
-
-  /** Runs the same checks on the store as it is and again after a restart. */
-  async function beforeAndAfterRestart(check: (s: Store) => void): Promise<void> {
-    check(store);
-    check(await restart());
-  }
-
   describe('messages', () => {
     test('loadEntries returns entries in seq order, paged by afterSeq and limit', async () => {
-      const q = store.putQueue(queue('/', 'q'));
-      const other = store.putQueue(queue('/', 'other'));
-      for (let seq = 1; seq <= 25; seq++) store.enqueue(q, seq, message(store, `m${seq}`));
-      store.enqueue(other, 1, message(store, 'elsewhere'));
+      const q = ctx.store.putQueue(queue('/', 'q'));
+      const other = ctx.store.putQueue(queue('/', 'other'));
+      for (let seq = 1; seq <= 25; seq++) ctx.store.enqueue(q, seq, message(ctx.store, `m${seq}`));
+      ctx.store.enqueue(other, 1, message(ctx.store, 'elsewhere'));
       // reads see writes that were not flushed yet
-      expect(bodiesOf(store.loadEntries(q, 0, 3))).toEqual(['m1', 'm2', 'm3']);
+      expect(bodiesOf(ctx.store.loadEntries(q, 0, 3))).toEqual(['m1', 'm2', 'm3']);
 
-      await beforeAndAfterRestart((s) => {
+      await ctx.beforeAndAfterRestart((s) => {
         const all: string[] = [];
         let after = 0;
         for (;;) {
@@ -56,14 +37,14 @@ export function messagesContract(ctx: ContractContext): void {
     });
 
     test('an exchange and routing key of any bytes (escapes of non-UTF-8, protocol/utf8.ts) come back exactly', async () => {
-      const q = store.putQueue(queue('/', 'q'));
+      const q = ctx.store.putQueue(queue('/', 'q'));
       const rk = decodeBytes(Buffer.from('71fffe80c3a9', 'hex'), 0, 6);
       const x = decodeBytes(Buffer.from('78ff', 'hex'), 0, 2);
-      store.enqueue(q, 1, message(store, 'odd', x, rk));
-      store.enqueue(q, 2, message(store, 'plain', 'x', 'k\u00e9'));
+      ctx.store.enqueue(q, 1, message(ctx.store, 'odd', x, rk));
+      ctx.store.enqueue(q, 2, message(ctx.store, 'plain', 'x', 'k\u00e9'));
       const due = 1_700_000_000_000;
-      store.putDelayed({ ...delayed(store, '/', 'dx', due), routingKey: rk });
-      await beforeAndAfterRestart((s) => {
+      ctx.store.putDelayed({ ...delayed(ctx.store, '/', 'dx', due), routingKey: rk });
+      await ctx.beforeAndAfterRestart((s) => {
         const [odd, plain] = s.loadEntries(q, 0, 10);
         expect(odd?.message.routingKey).toBe(rk);
         expect(odd?.message.exchange).toBe(x);
@@ -73,83 +54,83 @@ export function messagesContract(ctx: ContractContext): void {
     });
 
     test('entries enqueued out of seq order still load in seq order; gaps are fine', async () => {
-      const q = store.putQueue(queue('/', 'q'));
-      for (const seq of [10, 3, 7, 100]) store.enqueue(q, seq, message(store, `s${seq}`));
-      store.remove(q, 7, 0);
-      await restart();
-      expect(store.loadEntries(q, 0, 10).map((e) => e.seq)).toEqual([3, 10, 100]);
-      expect(store.loadEntries(q, 3, 10).map((e) => e.seq)).toEqual([10, 100]);
+      const q = ctx.store.putQueue(queue('/', 'q'));
+      for (const seq of [10, 3, 7, 100]) ctx.store.enqueue(q, seq, message(ctx.store, `s${seq}`));
+      ctx.store.remove(q, 7, 0);
+      await ctx.restart();
+      expect(ctx.store.loadEntries(q, 0, 10).map((e) => e.seq)).toEqual([3, 10, 100]);
+      expect(ctx.store.loadEntries(q, 3, 10).map((e) => e.seq)).toEqual([10, 100]);
     });
 
     test('removed entries are gone, after a flush and after a restart', async () => {
-      const q = store.putQueue(queue('/', 'q'));
+      const q = ctx.store.putQueue(queue('/', 'q'));
       const ids: number[] = [];
       for (let seq = 1; seq <= 5; seq++) {
-        const m = message(store, `m${seq}`);
+        const m = message(ctx.store, `m${seq}`);
         ids.push(m.id);
-        store.enqueue(q, seq, m);
+        ctx.store.enqueue(q, seq, m);
       }
-      await store.flush();
-      store.remove(q, 1, ids[0]!);
-      store.remove(q, 4, ids[3]!);
-      expect(bodiesOf(store.loadEntries(q, 0, 10))).toEqual(['m2', 'm3', 'm5']);
-      await restart();
-      expect(bodiesOf(store.loadEntries(q, 0, 10))).toEqual(['m2', 'm3', 'm5']);
-      if (fx.bodies) expect(fx.bodies()).toBe(3);
+      await ctx.store.flush();
+      ctx.store.remove(q, 1, ids[0]!);
+      ctx.store.remove(q, 4, ids[3]!);
+      expect(bodiesOf(ctx.store.loadEntries(q, 0, 10))).toEqual(['m2', 'm3', 'm5']);
+      await ctx.restart();
+      expect(bodiesOf(ctx.store.loadEntries(q, 0, 10))).toEqual(['m2', 'm3', 'm5']);
+      if (ctx.fx.bodies) expect(ctx.fx.bodies()).toBe(3);
     });
 
     test('a body routed to several queues is stored once and freed after the last queue lets go', async () => {
-      const q1 = store.putQueue(queue('/', 'q1'));
-      const q2 = store.putQueue(queue('/', 'q2'));
-      const q3 = store.putQueue(queue('/', 'q3'));
-      const m = message(store, Buffer.alloc(1000, 7));
-      store.enqueue(q1, 1, m);
-      store.enqueue(q2, 1, m);
-      await store.flush();
-      store.enqueue(q3, 5, m); // a later batch adds a reference to a stored body
-      await restart();
-      if (fx.bodies) expect(fx.bodies()).toBe(1);
-      for (const q of [q1, q2, q3]) expect(store.loadEntries(q, 0, 10).map((e) => e.message.id)).toEqual([m.id]);
-      store.remove(q1, 1, m.id);
-      store.remove(q3, 5, m.id);
-      await restart();
-      if (fx.bodies) expect(fx.bodies()).toBe(1);
-      expect(store.loadEntries(q2, 0, 10)[0]!.message.body).toEqual(m.body);
-      store.remove(q2, 1, m.id);
-      await restart();
-      if (fx.bodies) expect(fx.bodies()).toBe(0);
-      for (const q of [q1, q2, q3]) expect(store.queueStats(q).messages).toBe(0);
+      const q1 = ctx.store.putQueue(queue('/', 'q1'));
+      const q2 = ctx.store.putQueue(queue('/', 'q2'));
+      const q3 = ctx.store.putQueue(queue('/', 'q3'));
+      const m = message(ctx.store, Buffer.alloc(1000, 7));
+      ctx.store.enqueue(q1, 1, m);
+      ctx.store.enqueue(q2, 1, m);
+      await ctx.store.flush();
+      ctx.store.enqueue(q3, 5, m); // a later batch adds a reference to a stored body
+      await ctx.restart();
+      if (ctx.fx.bodies) expect(ctx.fx.bodies()).toBe(1);
+      for (const q of [q1, q2, q3]) expect(ctx.store.loadEntries(q, 0, 10).map((e) => e.message.id)).toEqual([m.id]);
+      ctx.store.remove(q1, 1, m.id);
+      ctx.store.remove(q3, 5, m.id);
+      await ctx.restart();
+      if (ctx.fx.bodies) expect(ctx.fx.bodies()).toBe(1);
+      expect(ctx.store.loadEntries(q2, 0, 10)[0]!.message.body).toEqual(m.body);
+      ctx.store.remove(q2, 1, m.id);
+      await ctx.restart();
+      if (ctx.fx.bodies) expect(ctx.fx.bodies()).toBe(0);
+      for (const q of [q1, q2, q3]) expect(ctx.store.queueStats(q).messages).toBe(0);
     });
 
     test('an entry removed before its enqueue was flushed never reaches disk', async () => {
-      const q1 = store.putQueue(queue('/', 'q1'));
-      const q2 = store.putQueue(queue('/', 'q2'));
-      const acked = message(store, 'acked at once');
-      const fanned = message(store, 'fanned');
-      store.enqueue(q1, 1, acked);
-      store.enqueue(q1, 2, fanned);
-      store.enqueue(q2, 1, fanned);
-      store.markDelivered(q1, 1);
-      store.remove(q1, 1, acked.id);
-      store.remove(q1, 2, fanned.id);
-      expect(store.loadEntries(q1, 0, 10)).toEqual([]);
-      await restart();
-      expect(store.loadEntries(q1, 0, 10)).toEqual([]);
-      expect(store.queueStats(q1)).toEqual({ messages: 0, bytes: 0, lastSeq: 2 });
-      expect(bodiesOf(store.loadEntries(q2, 0, 10))).toEqual(['fanned']);
-      if (fx.bodies) expect(fx.bodies()).toBe(1);
+      const q1 = ctx.store.putQueue(queue('/', 'q1'));
+      const q2 = ctx.store.putQueue(queue('/', 'q2'));
+      const acked = message(ctx.store, 'acked at once');
+      const fanned = message(ctx.store, 'fanned');
+      ctx.store.enqueue(q1, 1, acked);
+      ctx.store.enqueue(q1, 2, fanned);
+      ctx.store.enqueue(q2, 1, fanned);
+      ctx.store.markDelivered(q1, 1);
+      ctx.store.remove(q1, 1, acked.id);
+      ctx.store.remove(q1, 2, fanned.id);
+      expect(ctx.store.loadEntries(q1, 0, 10)).toEqual([]);
+      await ctx.restart();
+      expect(ctx.store.loadEntries(q1, 0, 10)).toEqual([]);
+      expect(ctx.store.queueStats(q1)).toEqual({ messages: 0, bytes: 0, lastSeq: 2 });
+      expect(bodiesOf(ctx.store.loadEntries(q2, 0, 10))).toEqual(['fanned']);
+      if (ctx.fx.bodies) expect(ctx.fx.bodies()).toBe(1);
     });
 
     test('markDelivered: the entry comes back redelivered after a restart', async () => {
-      const q = store.putQueue(queue('/', 'q'));
-      for (let seq = 1; seq <= 4; seq++) store.enqueue(q, seq, message(store, `m${seq}`));
-      store.markDelivered(q, 1); // in the same batch as its enqueue
-      await store.flush();
-      store.markDelivered(q, 3); // after the enqueue was written
-      store.markDelivered(q, 4);
-      store.remove(q, 4, 0); // delivered and acked in one batch
-      await restart();
-      expect(store.loadEntries(q, 0, 10).map((e) => [e.seq, e.redelivered])).toEqual([
+      const q = ctx.store.putQueue(queue('/', 'q'));
+      for (let seq = 1; seq <= 4; seq++) ctx.store.enqueue(q, seq, message(ctx.store, `m${seq}`));
+      ctx.store.markDelivered(q, 1); // in the same batch as its enqueue
+      await ctx.store.flush();
+      ctx.store.markDelivered(q, 3); // after the enqueue was written
+      ctx.store.markDelivered(q, 4);
+      ctx.store.remove(q, 4, 0); // delivered and acked in one batch
+      await ctx.restart();
+      expect(ctx.store.loadEntries(q, 0, 10).map((e) => [e.seq, e.redelivered])).toEqual([
         [1, true],
         [2, false],
         [3, true],
@@ -157,41 +138,41 @@ export function messagesContract(ctx: ContractContext): void {
     });
 
     test('purge removes every entry of one queue, returns how many, keeps lastSeq and shared bodies', async () => {
-      const q = store.putQueue(queue('/', 'q'));
-      const other = store.putQueue(queue('/', 'other'));
-      for (let seq = 1; seq <= 10; seq++) store.enqueue(q, seq, message(store, `m${seq}`));
-      const shared = message(store, 'shared');
-      store.enqueue(q, 11, shared);
-      store.enqueue(other, 1, shared);
-      store.remove(q, 10, 0);
-      expect(store.purge(q)).toBe(10);
-      expect(store.loadEntries(q, 0, 100)).toEqual([]);
-      expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 11 });
-      await restart();
-      expect(store.loadEntries(q, 0, 100)).toEqual([]);
-      expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 11 });
-      expect(bodiesOf(store.loadEntries(other, 0, 10))).toEqual(['shared']);
-      if (fx.bodies) expect(fx.bodies()).toBe(1);
-      expect(store.purge(q)).toBe(0);
-      store.enqueue(q, 12, message(store, 'after purge'));
-      expect(bodiesOf(store.loadEntries(q, 0, 10))).toEqual(['after purge']);
+      const q = ctx.store.putQueue(queue('/', 'q'));
+      const other = ctx.store.putQueue(queue('/', 'other'));
+      for (let seq = 1; seq <= 10; seq++) ctx.store.enqueue(q, seq, message(ctx.store, `m${seq}`));
+      const shared = message(ctx.store, 'shared');
+      ctx.store.enqueue(q, 11, shared);
+      ctx.store.enqueue(other, 1, shared);
+      ctx.store.remove(q, 10, 0);
+      expect(ctx.store.purge(q)).toBe(10);
+      expect(ctx.store.loadEntries(q, 0, 100)).toEqual([]);
+      expect(ctx.store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 11 });
+      await ctx.restart();
+      expect(ctx.store.loadEntries(q, 0, 100)).toEqual([]);
+      expect(ctx.store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 11 });
+      expect(bodiesOf(ctx.store.loadEntries(other, 0, 10))).toEqual(['shared']);
+      if (ctx.fx.bodies) expect(ctx.fx.bodies()).toBe(1);
+      expect(ctx.store.purge(q)).toBe(0);
+      ctx.store.enqueue(q, 12, message(ctx.store, 'after purge'));
+      expect(bodiesOf(ctx.store.loadEntries(q, 0, 10))).toEqual(['after purge']);
     });
 
     test('queueStats counts entries and body bytes; lastSeq is the highest seq ever stored', async () => {
-      const q = store.putQueue(queue('/', 'q'));
-      expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 0 });
-      store.enqueue(q, 1, message(store, 'abc'));
-      store.enqueue(q, 2, message(store, Buffer.alloc(1024)));
-      store.enqueue(q, 3, message(store, ''));
-      expect(store.queueStats(q)).toEqual({ messages: 3, bytes: 1027, lastSeq: 3 });
-      store.remove(q, 2, 0);
-      await restart();
-      expect(store.queueStats(q)).toEqual({ messages: 2, bytes: 3, lastSeq: 3 });
-      store.remove(q, 1, 0);
-      store.remove(q, 3, 0);
-      await restart();
-      expect(store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 3 });
-      expect(store.queueStats(999_999)).toEqual({ messages: 0, bytes: 0, lastSeq: 0 });
+      const q = ctx.store.putQueue(queue('/', 'q'));
+      expect(ctx.store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 0 });
+      ctx.store.enqueue(q, 1, message(ctx.store, 'abc'));
+      ctx.store.enqueue(q, 2, message(ctx.store, Buffer.alloc(1024)));
+      ctx.store.enqueue(q, 3, message(ctx.store, ''));
+      expect(ctx.store.queueStats(q)).toEqual({ messages: 3, bytes: 1027, lastSeq: 3 });
+      ctx.store.remove(q, 2, 0);
+      await ctx.restart();
+      expect(ctx.store.queueStats(q)).toEqual({ messages: 2, bytes: 3, lastSeq: 3 });
+      ctx.store.remove(q, 1, 0);
+      ctx.store.remove(q, 3, 0);
+      await ctx.restart();
+      expect(ctx.store.queueStats(q)).toEqual({ messages: 0, bytes: 0, lastSeq: 3 });
+      expect(ctx.store.queueStats(999_999)).toEqual({ messages: 0, bytes: 0, lastSeq: 0 });
     });
 
     test('nextMessageId never repeats, across restarts, even when nothing is stored', async () => {
@@ -205,15 +186,15 @@ export function messagesContract(ctx: ContractContext): void {
         last = id;
         return id;
       };
-      const q = store.putQueue(queue('/', 'q'));
-      for (let i = 0; i < 5; i++) take(store);
-      const id = take(store);
-      store.enqueue(q, 1, { ...message(store, 'x'), id });
-      store.remove(q, 1, id);
-      await restart();
-      for (let i = 0; i < 5; i++) take(store);
-      await restart();
-      take(store);
+      const q = ctx.store.putQueue(queue('/', 'q'));
+      for (let i = 0; i < 5; i++) take(ctx.store);
+      const id = take(ctx.store);
+      ctx.store.enqueue(q, 1, { ...message(ctx.store, 'x'), id });
+      ctx.store.remove(q, 1, id);
+      await ctx.restart();
+      for (let i = 0; i < 5; i++) take(ctx.store);
+      await ctx.restart();
+      take(ctx.store);
     });
   });
 }

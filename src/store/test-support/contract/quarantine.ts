@@ -1,28 +1,11 @@
-import { beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { decodeBytes } from '../../../protocol/utf8';
-import type { QuarantineRecord, Store } from '../../store';
+import type { QuarantineRecord } from '../../store';
 import type { ContractContext } from './context';
 import { exchange, queue, message, delayed } from './fixtures';
 
 /** The Store contract: quarantined messages. */
 export function quarantineContract(ctx: ContractContext): void {
-  let store: Store;
-  beforeEach(() => {
-    store = ctx.store;
-  });
-
-  /** Flush, then restart on the same state. */
-  async function restart(): Promise<Store> {
-    store = await ctx.restart();
-    return store;
-  }
-
-  /** Runs the same checks on the store as it is and again after a restart. */
-  async function beforeAndAfterRestart(check: (s: Store) => void): Promise<void> {
-    check(store);
-    check(await restart());
-  }
-
   describe('quarantine', () => {
     const poisoned = (vhost: string, queueName: string, reason: string, at: number): QuarantineRecord => ({
       vhost,
@@ -36,13 +19,13 @@ export function quarantineContract(ctx: ContractContext): void {
     });
 
     test('quarantined messages round-trip exactly, oldest first, per vhost or all, across a restart', async () => {
-      expect(store.quarantineCount()).toBe(0);
-      expect(store.loadQuarantine(10)).toEqual([]);
+      expect(ctx.store.quarantineCount()).toBe(0);
+      expect(ctx.store.loadQuarantine(10)).toEqual([]);
       const a = poisoned('/', 'q1', 'properties: truncated short string', 1_700_000_000_000);
       const b = poisoned('v2', 'q2', 'delivery failed twice', 1_700_000_000_001);
       const c = poisoned('/', '', 'delayed message unreadable', 1_700_000_000_002);
-      for (const r of [a, b, c]) store.quarantine(r);
-      await beforeAndAfterRestart((s) => {
+      for (const r of [a, b, c]) ctx.store.quarantine(r);
+      await ctx.beforeAndAfterRestart((s) => {
         expect(s.quarantineCount()).toBe(3);
         expect(s.quarantineCount('/')).toBe(2);
         const all = s.loadQuarantine(10);
@@ -54,10 +37,10 @@ export function quarantineContract(ctx: ContractContext): void {
     });
 
     test('deleteVhost drops the vhost’s quarantined messages only', async () => {
-      store.quarantine(poisoned('/', 'q', 'one', 1));
-      store.quarantine(poisoned('gone', 'q', 'two', 2));
-      store.deleteVhost('gone');
-      await beforeAndAfterRestart((s) => {
+      ctx.store.quarantine(poisoned('/', 'q', 'one', 1));
+      ctx.store.quarantine(poisoned('gone', 'q', 'two', 2));
+      ctx.store.deleteVhost('gone');
+      await ctx.beforeAndAfterRestart((s) => {
         expect(s.loadQuarantine(10).map((r) => r.reason)).toEqual(['one']);
       });
     });
