@@ -118,8 +118,12 @@ export class GroupCommit {
       try {
         thread.waitReady();
       } catch (err) {
-        thread.close();
         this.writer.close();
+        try {
+          thread.close();
+        } catch {
+          // the start failure is the error worth reporting
+        }
         throw ioError('writer thread start', err);
       }
     }

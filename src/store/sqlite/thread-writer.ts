@@ -260,6 +260,13 @@ function spawnWriter(data: WriterData, port: MessagePort): Worker {
   const options = { workerData: data, transferList: [port] };
   if (fs.existsSync(js)) return new Worker(js, options);
   const ts = path.join(__dirname, 'writer-main.ts');
-  const hook = typeScriptHook === undefined ? '' : `require(${JSON.stringify(typeScriptHook)}); `;
-  return new Worker(`${hook}require(${JSON.stringify(ts)});`, { ...options, eval: true });
+  const hook = typeScriptHook === undefined ? '' : `require(${JSON.stringify(typeScriptHook)});`;
+  // A thread that cannot load its entry says so the way writer-main would, so that a blocking wait sees it.
+  const crashed = `const { workerData } = require('node:worker_threads');
+    workerData.port.postMessage({ type: 'crashed', error: 'the writer thread could not load its code: ' + (err && err.message) });
+    const signal = new Int32Array(workerData.signal);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);`;
+  const code = `try { ${hook} require(${JSON.stringify(ts)}); } catch (err) { ${crashed} }`;
+  return new Worker(code, { ...options, eval: true });
 }
