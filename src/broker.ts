@@ -15,7 +15,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
-import { loadDefinitionsFile } from './management/definitions';
+import { loadDefinitionsFile } from './admin/definitions';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';

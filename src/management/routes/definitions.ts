@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../auth';
 import { parseJsonBody } from '../body';
-import { DefinitionsError, exportDefinitions, exportVhostDefinitions, importDefinitions, multipartFile } from '../definitions';
+import { DefinitionsError, exportDefinitions, exportVhostDefinitions, importDefinitions } from '../../admin/definitions';
+import { multipartFile } from '../multipart';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { resource, vhostOr404, vhostParams } from '../support';
