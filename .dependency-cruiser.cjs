@@ -117,6 +117,32 @@ module.exports = {
       to: { path: '^src/(channel|connection)/' },
     },
     {
+      name: 'management-reaches-nothing-below-admin',
+      severity: 'error',
+      comment:
+        'management/ changes and reads the broker only through the administrative service (admin/): besides admin/ it ' +
+        'may import the leaves util/, config/, protocol/ (request validation, property encoding) and observability/ ' +
+        '(sample ranges, counters, the logger). Its tests and test-support build real registries and are exempt.',
+      from: { path: inside('management'), pathNot: ['\\.test\\.ts$', '/test-support/'] },
+      to: { path: outside('management', 'admin', 'util', 'config', 'protocol', 'observability') },
+    },
+    {
+      name: 'admin-is-below-management',
+      severity: 'error',
+      comment: 'admin/ is the service the management API (and a CLI) call: it never imports management/.',
+      from: { path: inside('admin') },
+      to: { path: inside('management') },
+    },
+    {
+      name: 'admin-reads-connections-through-their-info',
+      severity: 'error',
+      comment:
+        'admin/ sees open connections only as connection/info.ts describes them (the connection registry hands it ' +
+        'those); it never imports channel/ or the rest of connection/.',
+      from: { path: inside('admin') },
+      to: { path: '^src/(channel|connection)/', pathNot: '^src/connection/info\\.ts$' },
+    },
+    {
       name: 'composition-root-is-imported-by-no-one',
       severity: 'error',
       comment: 'broker.ts wires modules together and main.ts is the process entry; modules do not import them back.',

@@ -16,6 +16,7 @@ import { recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
 import { loadDefinitionsFile } from './admin/definitions';
+import { AdminService } from './admin/service';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
@@ -179,17 +180,24 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const httpPort = options.http?.port ?? (options.port === 0 || options.amqp?.port === 0 ? 0 : settings.http.port);
   let http: ManagementServer;
   try {
-    const deps = {
+    const name = nodeName();
+    const managementLogger = logger.child({ component: 'management' });
+    const admin = new AdminService({
       vhosts,
       access,
-      logins,
       store,
-      logger: logger.child({ component: 'management' }),
       connections: () => [...connections].map((c) => c.managementInfo),
+      nodeName: name,
+      logins,
+      logger: managementLogger,
+    });
+    const deps = {
+      admin,
+      logger: managementLogger,
       stats,
       churn,
       node: {
-        name: nodeName(),
+        name,
         startedAt: Date.now(),
         product: 'Leveret',
         version: packageVersion(),

@@ -4,7 +4,7 @@ import type { Page } from './listing';
 import { basic, buildFixture, fakeConnection, GUEST, NODE_NAME, type Fixture } from './test-support/fixture';
 import { as, caller } from './test-support/http';
 import { MessageStats } from '../observability/stats';
-import type { ConnectionInfo } from './deps';
+import type { ConnectionInfo } from './test-support/fixture';
 
 let f: Fixture;
 let app: FastifyInstance;

@@ -12,7 +12,6 @@ import type { FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
 import { LoginThrottle } from '../auth/login-throttle';
 import { createLogger } from '../observability/logger';
-import { buildManagementApp } from './app';
 import { buildFixture } from './test-support/fixture';
 
 class Lines extends Writable {
@@ -38,11 +37,9 @@ interface Setup {
 }
 
 async function setup(loopbackUsers: string[] = []): Promise<Setup> {
-  const fixture = buildFixture({ loopbackUsers });
-  await fixture.app.close();
   const log = new Lines();
   const logins = new LoginThrottle({ now: () => Date.now() });
-  const app = await buildManagementApp({ ...fixture.deps, logins, logger: createLogger({ level: 'info', destination: log }) });
+  const { app } = buildFixture({ loopbackUsers, logins, logger: createLogger({ level: 'info', destination: log }) });
   await app.ready();
   return { app, log, logins };
 }

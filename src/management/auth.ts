@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PermissionKind, ResourceKind } from '../auth/access';
-import { logLoginRefused } from '../auth/login-throttle';
+import type { PermissionKind, ResourceKind } from '../admin/users';
 import type { ManagementDeps } from './deps';
 import { Errors } from './errors';
 
@@ -38,7 +37,7 @@ export function basicCredentials(header: string | undefined): { user: string; pa
 /**
  * onRequest hook for every /api route: HTTP Basic against the broker's users, then the management tag gate. A
  * refused login (bad credentials, or a loopback-only user from elsewhere) logs one line and its 401 is held back
- * when the peer failed recently (deps.logins, shared with AMQP). A request without credentials is not a login
+ * when the peer failed recently (the administrative service's login throttle, shared with AMQP). A request without credentials is not a login
  * attempt: browsers send one first to be asked for them.
  */
 export function authenticator(deps: ManagementDeps) {
@@ -46,15 +45,9 @@ export function authenticator(deps: ManagementDeps) {
     const credentials = basicCredentials(request.headers.authorization) ?? queryCredentials(request);
     if (credentials === undefined) throw Errors.loginFailed();
     const peer = request.socket.remoteAddress ?? request.ip;
-    const user = deps.access.authenticate(credentials.user, credentials.password);
-    if (user === undefined) {
-      await refuse(deps, peer, credentials.user, 'invalid credentials');
-      throw Errors.loginFailed();
-    }
-    if (!deps.access.users.allowedFrom(user.name, peer)) {
-      await refuse(deps, peer, user.name, 'user may connect only via localhost');
-      throw Errors.loopbackOnly();
-    }
+    const user = await deps.admin.users.login(credentials.user, credentials.password, peer);
+    if (user === 'invalid') throw Errors.loginFailed();
+    if (user === 'loopback-only') throw Errors.loopbackOnly();
     const tags = user.tags;
     if (!tags.some((t) => MANAGEMENT_TAGS.has(t))) throw Errors.notManagementUser();
     const isAdmin = tags.includes('administrator');
@@ -81,13 +74,6 @@ function queryCredentials(request: FastifyRequest): { user: string; password: st
   return typeof auth === 'string' && auth !== '' ? basicCredentials(`Basic ${auth}`) : undefined;
 }
 
-/** One log line for a refused login, then the throttle's delay, if any, before the caller answers 401. */
-async function refuse(deps: ManagementDeps, peer: string | undefined, user: string, reason: string): Promise<void> {
-  const delayMs = deps.logins?.failed(peer) ?? 0;
-  if (deps.logger !== undefined) logLoginRefused(deps.logger, { protocol: 'http', mechanism: 'basic', peer, user, reason, delayMs });
-  if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
-}
-
 /** Route onRequest hook: administrator only. */
 export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   if (!principalOf(request).isAdmin) throw Errors.notAdministrator();
@@ -108,15 +94,15 @@ export function vhostGate(deps: ManagementDeps) {
     const principal = principalOf(request);
     if (principal.isAdmin) return;
     const vhost = (request.params as { vhost?: string }).vhost;
-    if (vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
+    if (vhost === undefined || !deps.admin.entities.has(vhost)) return;
     if (principal.isMonitor && (request.method === 'GET' || request.method === 'HEAD')) return;
-    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
+    if (!deps.admin.users.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
   };
 }
 
 /** Whether the principal may see a vhost's objects in lists. */
 export function canSeeVhost(deps: ManagementDeps, principal: Principal, vhost: string): boolean {
-  return principal.isMonitor || deps.access.canAccessVhost(principal.name, vhost);
+  return principal.isMonitor || deps.admin.users.canAccessVhost(principal.name, vhost);
 }
 
 /** An AMQP-level permission check for a write through the API (RabbitMQ checks the user's permissions too). */
@@ -129,5 +115,5 @@ export function checkPermission(
   name: string,
 ): void {
   const subject = resource === 'exchange' && name === '' ? 'amq.default' : name;
-  if (!deps.access.allows(principal.name, vhost, kind, subject)) throw Errors.accessRefused();
+  if (!deps.admin.users.allows(principal.name, vhost, kind, subject)) throw Errors.accessRefused();
 }

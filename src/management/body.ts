@@ -1,5 +1,5 @@
 import { Errors } from './errors';
-import { nestedDeeperThan } from './format';
+import { nestedDeeperThan } from '../admin/json';
 
 /**
  * The deepest request body accepted. The deepest legitimate one is a definitions file: the document, its queues

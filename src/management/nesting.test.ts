@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_NESTING, encodeTable, type FieldTable } from '../protocol/field-table';
 import { MAX_BODY_NESTING } from './body';
-import { boundedJson, fieldTableToJson, nestedDeeperThan, TOO_DEEP } from './format';
+import { boundedJson, fieldTableToJson, nestedDeeperThan, TOO_DEEP } from '../admin/json';
 import { buildFixture, type Fixture } from './test-support/fixture';
 import { as, caller } from './test-support/http';
 
@@ -116,9 +116,9 @@ describe('whatever is stored, listings answer', () => {
   test('policy definitions and parameter values stored too deep are listed cut at the limit', async () => {
     // As deep as the store takes (it refuses what JSON.stringify cannot write).
     const deep = nested(1000);
-    f.deps.store.putParameter({ component: 'policy', vhost: '/', name: 'legacy', value: { pattern: '^l', 'apply-to': 'all', definition: deep, priority: 0 } });
-    f.deps.store.putParameter({ component: 'federation-upstream', vhost: '/', name: 'legacy', value: deep });
-    f.deps.store.putParameter({ component: 'global', vhost: '', name: 'legacy', value: deep });
+    f.store.putParameter({ component: 'policy', vhost: '/', name: 'legacy', value: { pattern: '^l', 'apply-to': 'all', definition: deep, priority: 0 } });
+    f.store.putParameter({ component: 'federation-upstream', vhost: '/', name: 'legacy', value: deep });
+    f.store.putParameter({ component: 'global', vhost: '', name: 'legacy', value: deep });
     for (const url of ['/api/policies', '/api/policies/%2F/legacy', '/api/parameters', '/api/global-parameters', '/api/definitions', '/api/definitions/%2F']) {
       const res = await call('GET', url);
       expect({ url, status: res.status }).toEqual({ url, status: 200 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-import type { VirtualHost } from '../vhost/vhost';
+export { parseTags } from '../admin/tags';
 import type { ManagementDeps } from './deps';
 import { Errors } from './errors';
 
@@ -43,11 +43,9 @@ export function resource(
   }
 }
 
-/** The vhost named in the path, or 404 as RabbitMQ answers for an unknown vhost. */
-export function vhostOr404(deps: ManagementDeps, name: string): VirtualHost {
-  const vhost = deps.vhosts.get(name);
-  if (vhost === undefined) throw Errors.objectNotFound();
-  return vhost;
+/** 404 as RabbitMQ answers for an unknown vhost named in the path. */
+export function vhostOr404(deps: ManagementDeps, name: string): void {
+  if (!deps.admin.entities.has(name)) throw Errors.objectNotFound();
 }
 
 /** RabbitMQ maps the exchange name "amq.default" in paths to the default exchange "". */
@@ -68,13 +66,6 @@ export function bodyOf(request: FastifyRequest): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** RabbitMQ tags arrive as "a,b" or ["a","b"]. */
-export function parseTags(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  const parts = Array.isArray(value) ? value.map(String) : String(value).split(',');
-  return parts.map((t) => t.trim()).filter((t) => t !== '');
-}
-
 export const vhostParams = {
   type: 'object',
   properties: { vhost: { type: 'string' } },
@@ -86,12 +77,6 @@ export const vhostNameParams = {
   properties: { vhost: { type: 'string' }, name: { type: 'string', minLength: 1 } },
   required: ['vhost', 'name'],
 } as const;
-
-/**
- * The owner of queues declared over HTTP. Exclusive queues make no sense without a connection, so management
- * declares never pass exclusive; this object only satisfies VirtualHost's owner parameter.
- */
-export const MANAGEMENT_OWNER: object = Object.freeze({ owner: 'management API' });
 
 export const argumentsSchema = { type: 'object', additionalProperties: true } as const;
 export const booleanish = { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }] } as const;

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Binding } from '../../vhost/bindings';
-import type { VirtualHost } from '../../vhost/vhost';
+import type { BindingEnds, BindingItem } from '../../admin/entities';
 import { canSeeVhost, checkPermission, principalOf, vhostGate, type Principal } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { defaultBinding, formatBinding, jsonToFieldTable, propertiesKey, type BindingJson } from '../format';
+import { jsonToFieldTable } from '../format';
 import { applyListing, parseListQuery } from '../listing';
-import { argumentsSchema, bodyOf, exchangeId, MANAGEMENT_OWNER, resource, vhostOr404, vhostParams } from '../support';
+import { argumentsSchema, bodyOf, exchangeId, resource, vhostParams } from '../support';
 
 interface PairParams {
   vhost: string;
@@ -40,31 +39,22 @@ const bindingBody = {
   properties: { routing_key: { type: 'string' }, arguments: argumentsSchema },
 } as const;
 
-/** Every binding of a vhost, with the implicit default-exchange binding of each queue first, as RabbitMQ lists. */
-function vhostBindings(vhost: VirtualHost): BindingJson[] {
-  const items: BindingJson[] = [];
-  for (const queue of vhost.queues.values()) items.push(defaultBinding(vhost.name, queue.name));
-  for (const binding of vhost.bindings.all()) items.push(formatBinding(vhost.name, binding));
-  return items;
-}
-
 /** /api/bindings: lists, the bindings between a source and a destination, create (201 + Location), GET/DELETE one. */
 export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const gate = vhostGate(deps);
 
+  const { entities } = deps.admin;
+  /** The path's ends with amq.default as the default exchange. */
+  const endsOf = (p: PairParams): BindingEnds => ({
+    source: exchangeId(p.source),
+    destinationType: p.dtype,
+    destination: p.dtype === 'q' ? p.destination : exchangeId(p.destination),
+  });
   /** The bindings from source to destination (the default exchange's implicit one included); 404 if either is missing. */
-  const between = (p: PairParams): { vhost: VirtualHost; items: Array<{ json: BindingJson; binding?: Binding }> } => {
-    const vhost = vhostOr404(deps, p.vhost);
-    const sourceName = exchangeId(p.source);
-    const source = vhost.exchanges.get(sourceName);
-    const destination = p.dtype === 'q' ? vhost.queues.get(p.destination) : vhost.exchanges.get(exchangeId(p.destination));
-    if (source === undefined || destination === undefined) throw Errors.objectNotFound();
-    const items: Array<{ json: BindingJson; binding?: Binding }> = [];
-    if (sourceName === '' && p.dtype === 'q') items.push({ json: defaultBinding(vhost.name, destination.name) });
-    for (const binding of vhost.bindings.fromSource(source)) {
-      if (binding.destination === destination) items.push({ json: formatBinding(vhost.name, binding), binding });
-    }
-    return { vhost, items };
+  const between = (p: PairParams): BindingItem[] => {
+    const items = entities.between(p.vhost, endsOf(p));
+    if (items === undefined) throw Errors.objectNotFound();
+    return items;
   };
 
   const checkBindingAccess = (principal: Principal, p: PairParams): void => {
@@ -77,10 +67,7 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
     resource(app, '/bindings', {
       GET: async (request) => {
         const principal = principalOf(request);
-        const items: BindingJson[] = [];
-        for (const { record, vhost } of deps.vhosts.list()) {
-          if (canSeeVhost(deps, principal, record.name)) items.push(...vhostBindings(vhost));
-        }
+        const items = entities.bindings((vhost) => canSeeVhost(deps, principal, vhost));
         return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
       },
     });
@@ -90,8 +77,9 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/bindings/:vhost',
       {
         GET: async (request) => {
-          const vhost = vhostOr404(deps, (request as FastifyRequest<{ Params: { vhost: string } }>).params.vhost);
-          return applyListing(vhostBindings(vhost), parseListQuery(request.query as Record<string, unknown>), []);
+          const items = entities.bindingsOf((request as FastifyRequest<{ Params: { vhost: string } }>).params.vhost);
+          if (items === undefined) throw Errors.objectNotFound();
+          return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
         },
       },
       { all: { onRequest: gate, schema: { params: vhostParams } } },
@@ -102,7 +90,7 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/bindings/:vhost/e/:source/:dtype/:destination',
       {
         GET: async (request) => {
-          const { items } = between((request as FastifyRequest<{ Params: PairParams }>).params);
+          const items = between((request as FastifyRequest<{ Params: PairParams }>).params);
           return applyListing(
             items.map((i) => i.json),
             parseListQuery(request.query as Record<string, unknown>),
@@ -111,15 +99,13 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
         },
         POST: async (request, reply) => {
           const p = (request as FastifyRequest<{ Params: PairParams }>).params;
-          const { vhost } = between(p);
+          between(p);
           const body = bodyOf(request);
           const routingKey = typeof body.routing_key === 'string' ? body.routing_key : '';
           const args = jsonToFieldTable(body.arguments);
           checkBindingAccess(principalOf(request), p);
-          const source = exchangeId(p.source);
-          if (p.dtype === 'q') vhost.bindQueue(p.destination, source, routingKey, args, MANAGEMENT_OWNER);
-          else vhost.bindExchange(exchangeId(p.destination), source, routingKey, args);
-          const location = ['/api/bindings', p.vhost, 'e', p.source, p.dtype, p.destination, propertiesKey(routingKey, args)]
+          const key = entities.bind(p.vhost, endsOf(p), routingKey, args);
+          const location = ['/api/bindings', p.vhost, 'e', p.source, p.dtype, p.destination, key]
             .map((segment, i) => (i === 0 ? segment : encodeURIComponent(segment)))
             .join('/');
           return reply.code(201).header('location', location).send();
@@ -137,23 +123,17 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const p = (request as FastifyRequest<{ Params: BindingParams }>).params;
-          const found = between(p).items.find((i) => i.json.properties_key === p.props);
+          const found = between(p).find((i) => i.json.properties_key === p.props);
           if (found === undefined) throw Errors.objectNotFound();
           return found.json;
         },
         DELETE: async (request, reply) => {
           const p = (request as FastifyRequest<{ Params: BindingParams }>).params;
-          const { vhost, items } = between(p);
-          const found = items.find((i) => i.json.properties_key === p.props);
+          const found = between(p).find((i) => i.json.properties_key === p.props);
           if (found === undefined) throw Errors.objectNotFound();
-          const { binding } = found;
-          if (binding === undefined) throw Errors.accessRefused();
+          if (!found.removable) throw Errors.accessRefused();
           checkBindingAccess(principalOf(request), p);
-          if (binding.destinationKind === 'queue') {
-            vhost.unbindQueue(binding.destination.name, binding.source.name, binding.routingKey, binding.arguments, MANAGEMENT_OWNER);
-          } else {
-            vhost.unbindExchange(binding.destination.name, binding.source.name, binding.routingKey, binding.arguments);
-          }
+          entities.unbind(p.vhost, endsOf(p), p.props);
           return reply.code(204).send();
         },
       },

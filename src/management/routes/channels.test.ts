@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MessageStats } from '../../observability/stats';
-import type { ChannelInfo, ConsumerInfo } from '../deps';
+import type { ChannelInfo, ConsumerInfo } from '../test-support/fixture';
 import { buildFixture, fakeConnection, NODE_NAME, type Fixture } from '../test-support/fixture';
 import { as, caller } from '../test-support/http';
 

@@ -3,7 +3,7 @@ import { principalOf, type Principal } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { applyListing, parseListQuery } from '../listing';
 import { resource, vhostOr404, vhostParams } from '../support';
-import { allChannels, formatConsumer } from './channels';
+import { seesConnectionsOf } from './connections';
 
 const CONSUMER_SORT = ['queue.vhost', 'queue.name', 'consumer_tag'] as const;
 
@@ -13,17 +13,8 @@ const CONSUMER_SORT = ['queue.vhost', 'queue.name', 'consumer_tag'] as const;
  * is not gated on the vhost either: it is filtered the same way.
  */
 export function consumerRoutes(deps: ManagementDeps): FastifyPluginAsync {
-  const node = deps.node.name;
-  const consumers = (principal: Principal, vhost: string | undefined): Record<string, unknown>[] => {
-    const items: Record<string, unknown>[] = [];
-    for (const entry of allChannels(deps)) {
-      if (!principal.isMonitor && entry.connection.user !== principal.name) continue;
-      for (const consumer of entry.channel.consumers) {
-        if (vhost === undefined || consumer.vhost === vhost) items.push(formatConsumer(entry, consumer, node));
-      }
-    }
-    return items;
-  };
+  const consumers = (principal: Principal, vhost: string | undefined): Record<string, unknown>[] =>
+    deps.admin.connections.consumers(seesConnectionsOf(principal), vhost);
   return async (app) => {
     resource(app, '/consumers', {
       GET: async (request) =>

@@ -131,10 +131,10 @@ describe('import errors', () => {
     // base64(salt ++ md5(salt ++ "secret")) with salt 01020304
     const salt = Buffer.from([1, 2, 3, 4]);
     const hash = Buffer.concat([salt, createHash('md5').update(salt).update('secret').digest()]).toString('base64');
-    importDefinitions(f.deps, { rabbit_version: '3.5.7', users: [{ name: 'old', password_hash: hash, tags: '' }] });
+    importDefinitions(f, { rabbit_version: '3.5.7', users: [{ name: 'old', password_hash: hash, tags: '' }] });
     expect(f.access.getUser('old')?.hashingAlgorithm).toBe('rabbit_password_hashing_md5');
     expect(f.access.authenticate('old', 'secret')?.name).toBe('old');
-    importDefinitions(f.deps, { rabbit_version: '3.10.8', users: [{ name: 'new', password_hash: hash }] });
+    importDefinitions(f, { rabbit_version: '3.10.8', users: [{ name: 'new', password_hash: hash }] });
     expect(f.access.getUser('new')?.hashingAlgorithm).toBe('rabbit_password_hashing_sha256');
   });
 
@@ -153,7 +153,7 @@ describe('import errors', () => {
 
   test('importDefinitions throws DefinitionsError', () => {
     const f = fresh();
-    expect(() => importDefinitions(f.deps, 'nope')).toThrow(DefinitionsError);
-    expect(() => importDefinitions(f.deps, 'nope')).toThrow('the definitions must be a JSON object');
+    expect(() => importDefinitions(f, 'nope')).toThrow(DefinitionsError);
+    expect(() => importDefinitions(f, 'nope')).toThrow('the definitions must be a JSON object');
   });
 });

@@ -69,7 +69,7 @@ describe('importing RabbitMQ 3.10 definitions (POST /api/definitions)', () => {
     expect(f.access.listTopicPermissions()).toEqual([{ user: 'bob', vhost: 'orders', exchange: 'events', write: '^bob\\.', read: '.*' }]);
 
     // policy, vhost limits and the global parameter, in the store as runtime parameters
-    const params = f.deps.store.loadParameters();
+    const params = f.store.loadParameters();
     expect(params).toContainEqual({
       component: 'policy',
       vhost: 'orders',
@@ -107,7 +107,7 @@ describe('importing RabbitMQ 3.10 definitions (POST /api/definitions)', () => {
     expect(orders?.bindings.all().find((b) => b.source.name === 'audit')?.arguments).toEqual({ 'x-match': 'any', region: 'eu', priority: 5 });
 
     // the durable ones reached the store
-    const stored = f.deps.store.loadDefinitions();
+    const stored = f.store.loadDefinitions();
     expect(stored.queues.map((q) => q.name).sort()).toEqual(['orders.audit', 'orders.created', 'orders.unrouted', 'root.jobs']);
     expect(stored.exchanges.map((x) => x.name).sort()).toEqual(['audit', 'events', 'events.unrouted']);
   });
@@ -255,7 +255,7 @@ describe('per-vhost definitions (/api/definitions/{vhost})', () => {
     const copy = f.vhosts.get('copy');
     expect([...(copy?.queues.keys() ?? [])].sort()).toEqual(['orders.audit', 'orders.created', 'orders.unrouted', 'transient']);
     expect(copy?.limits).toEqual({ 'max-connections': 64, 'max-queues': 128 });
-    expect(f.deps.store.loadParameters().filter((p) => p.component === 'policy').map((p) => [p.vhost, p.name])).toEqual([['copy', 'orders-cap']]);
+    expect(f.store.loadParameters().filter((p) => p.component === 'policy').map((p) => [p.vhost, p.name])).toEqual([['copy', 'orders-cap']]);
     expect(f.access.getUser('mallory')).toBeUndefined();
     expect(f.vhosts.get('nope')).toBeUndefined();
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../auth';
 import { parseJsonBody } from '../body';
-import { DefinitionsError, exportDefinitions, exportVhostDefinitions, importDefinitions } from '../../admin/definitions';
+import { DefinitionsError } from '../../admin/definitions';
 import { multipartFile } from '../multipart';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
@@ -20,12 +20,11 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const importing = async (request: FastifyRequest, reply: FastifyReply, vhost?: string): Promise<FastifyReply> => {
     const body = uploaded(request);
     try {
-      importDefinitions(deps, body, vhost === undefined ? {} : { vhost });
+      await deps.admin.importDefinitions(body, vhost);
     } catch (err) {
       if (err instanceof DefinitionsError) throw Errors.badRequest(err.message);
       throw err;
     }
-    await deps.store.flush();
     return reply.code(204).send();
   };
   return async (app) => {
@@ -38,7 +37,7 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
         {
           GET: async (request, reply) => {
             download(request, reply);
-            return exportDefinitions(deps, product);
+            return deps.admin.exportDefinitions(product);
           },
           POST: async (request, reply) => importing(request, reply),
         },
@@ -51,13 +50,15 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/definitions/:vhost',
       {
         GET: async (request, reply) => {
-          const vhost = vhostOr404(deps, (request as VhostRequest).params.vhost);
+          const { vhost } = (request as VhostRequest).params;
+          vhostOr404(deps, vhost);
           download(request, reply);
-          return exportVhostDefinitions(deps, vhost, product);
+          return deps.admin.exportVhostDefinitions(vhost, product);
         },
         POST: async (request, reply) => {
-          const vhost = vhostOr404(deps, (request as VhostRequest).params.vhost);
-          return importing(request, reply, vhost.name);
+          const { vhost } = (request as VhostRequest).params;
+          vhostOr404(deps, vhost);
+          return importing(request, reply, vhost);
         },
       },
       { all: { onRequest: requireAdmin, schema: { params: vhostParams } } },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { canSeeVhost, checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { formatBinding, formatExchange, jsonToFieldTable } from '../format';
+import { jsonToFieldTable } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import {
   argumentsSchema,
@@ -34,8 +34,10 @@ type ExchangeRequest = FastifyRequest<{ Params: { vhost: string; name: string } 
 /** /api/exchanges: lists, GET/PUT/DELETE one, and an exchange's bindings as source or destination. */
 export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const gate = vhostGate(deps);
-  const exchangeOr404 = (vhostName: string, name: string) => {
-    const exchange = vhostOr404(deps, vhostName).exchanges.get(exchangeId(name));
+  const { entities } = deps.admin;
+  const exchangeOr404 = (vhostName: string, name: string): Record<string, unknown> => {
+    vhostOr404(deps, vhostName);
+    const exchange = entities.exchange(vhostName, exchangeId(name));
     if (exchange === undefined) throw Errors.objectNotFound();
     return exchange;
   };
@@ -43,11 +45,7 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
     resource(app, '/exchanges', {
       GET: async (request) => {
         const principal = principalOf(request);
-        const items: Record<string, unknown>[] = [];
-        for (const { record, vhost } of deps.vhosts.list()) {
-          if (!canSeeVhost(deps, principal, record.name)) continue;
-          for (const exchange of vhost.exchanges.values()) items.push(formatExchange(exchange));
-        }
+        const items = entities.exchanges((vhost) => canSeeVhost(deps, principal, vhost));
         return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
       },
     });
@@ -57,8 +55,8 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/exchanges/:vhost',
       {
         GET: async (request) => {
-          const vhost = vhostOr404(deps, (request as VhostRequest).params.vhost);
-          const items = [...vhost.exchanges.values()].map(formatExchange);
+          const items = entities.exchangesOf((request as VhostRequest).params.vhost);
+          if (items === undefined) throw Errors.objectNotFound();
           return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
         },
       },
@@ -73,35 +71,36 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
           const { vhost, name } = (request as ExchangeRequest).params;
           // Per-channel (incoming) and per-queue (outgoing) rates exist only in RabbitMQ's rates_mode=detailed; in
           // its default, basic, the lists are empty, and its web UI's exchange page needs them to be there.
-          return { ...formatExchange(exchangeOr404(vhost, name)), incoming: [], outgoing: [] };
+          return { ...exchangeOr404(vhost, name), incoming: [], outgoing: [] };
         },
         PUT: async (request, reply) => {
           const { vhost: vhostName, name } = (request as ExchangeRequest).params;
-          const vhost = vhostOr404(deps, vhostName);
+          vhostOr404(deps, vhostName);
           const body = bodyOf(request);
           // Absent fields take exchange.declare's defaults, as RabbitMQ's PUT does: direct, not durable.
           const type = typeof body.type === 'string' ? body.type : 'direct';
           const id = exchangeId(name);
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'exchange', id);
-          const existed = vhost.exchanges.has(id);
-          vhost.declareExchange({
-            name: id,
-            type,
-            passive: false,
-            durable: bool(body.durable, false),
-            autoDelete: bool(body.auto_delete, false),
-            internal: bool(body.internal, false),
-            arguments: jsonToFieldTable(body.arguments),
-          }, (kind, resource, n) => checkPermission(deps, principalOf(request), vhostName, kind, resource, n));
-          return reply.code(existed ? 204 : 201).send();
+          const created = entities.declareExchange(
+            vhostName,
+            id,
+            {
+              type,
+              durable: bool(body.durable, false),
+              autoDelete: bool(body.auto_delete, false),
+              internal: bool(body.internal, false),
+              arguments: jsonToFieldTable(body.arguments),
+            },
+            (kind, resource, n) => checkPermission(deps, principalOf(request), vhostName, kind, resource, n),
+          );
+          return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
           const { vhost: vhostName, name } = (request as ExchangeRequest).params;
-          const vhost = vhostOr404(deps, vhostName);
           exchangeOr404(vhostName, name);
           const id = exchangeId(name);
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'exchange', id);
-          vhost.deleteExchange(id, flag(request.query, 'if-unused'));
+          entities.deleteExchange(vhostName, id, flag(request.query, 'if-unused'));
           return reply.code(204).send();
         },
       },
@@ -118,10 +117,9 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
         {
           GET: async (request) => {
             const { vhost: vhostName, name } = (request as ExchangeRequest).params;
-            const vhost = vhostOr404(deps, vhostName);
-            const exchange = exchangeOr404(vhostName, name);
-            const bindings = side === 'source' ? vhost.bindings.fromSource(exchange) : vhost.bindings.toDestination(exchange);
-            const items = bindings.map((b) => formatBinding(vhostName, b));
+            vhostOr404(deps, vhostName);
+            const items = entities.exchangeBindings(vhostName, exchangeId(name), side);
+            if (items === undefined) throw Errors.objectNotFound();
             return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
           },
         },

@@ -13,8 +13,8 @@ function requireVhostAccess(deps: ManagementDeps) {
   return async (request: FastifyRequest): Promise<void> => {
     const principal = principalOf(request);
     const vhost = (request.params as { vhost?: string }).vhost;
-    if (principal.isAdmin || vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
-    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
+    if (principal.isAdmin || vhost === undefined || !deps.admin.entities.has(vhost)) return;
+    if (!deps.admin.users.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
   };
 }
 
@@ -83,9 +83,9 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
           const refuse = (what: string): never => {
             throw new ApiError('not_authorised', `ACCESS_REFUSED - access to ${what} in vhost '${vhost}' refused for user '${user}'`);
           };
-          if (!deps.access.allows(user, vhost, 'configure', ALIVENESS_QUEUE)) refuse(`queue '${ALIVENESS_QUEUE}'`);
-          if (!deps.access.allows(user, vhost, 'write', 'amq.default')) refuse("exchange 'amq.default'");
-          if (!deps.access.allows(user, vhost, 'read', ALIVENESS_QUEUE)) refuse(`queue '${ALIVENESS_QUEUE}'`);
+          if (!deps.admin.users.allows(user, vhost, 'configure', ALIVENESS_QUEUE)) refuse(`queue '${ALIVENESS_QUEUE}'`);
+          if (!deps.admin.users.allows(user, vhost, 'write', 'amq.default')) refuse("exchange 'amq.default'");
+          if (!deps.admin.users.allows(user, vhost, 'read', ALIVENESS_QUEUE)) refuse(`queue '${ALIVENESS_QUEUE}'`);
           return { status: 'ok' };
         },
       },

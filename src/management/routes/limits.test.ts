@@ -29,7 +29,7 @@ describe('vhost limits', () => {
     expect(f.vhosts.get('/')?.limits).toEqual({ 'max-queues': 10 });
     expect((await call('DELETE', '/api/vhost-limits/%2F/max-queues')).status).toBe(204);
     expect((await call('GET', '/api/vhost-limits')).body).toEqual([]);
-    expect(f.deps.store.loadParameters()).toEqual([]);
+    expect(f.store.loadParameters()).toEqual([]);
   });
 
   test('the limit takes effect: max-queues refuses the next declare', async () => {

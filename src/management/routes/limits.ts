@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { UserLimits } from '../../auth/access';
-import type { VhostLimits } from '../../vhost/vhost';
+import type { Limits } from '../../admin/entities';
 import { canSeeVhost, principalOf, requireAdmin, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
@@ -27,7 +26,7 @@ function limitName(kind: string, allowed: readonly string[], name: string, value
 }
 
 /** A whole vhost-limits value ({"max-queues": 10, ...}) validated, for PUT /api/parameters/vhost-limits/{vh}/limits. */
-export function validateVhostLimits(value: unknown): VhostLimits {
+export function validateVhostLimits(value: unknown): Limits {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw Errors.badRequest('Validation failed\n\nvhost limits should be a JSON object\n');
   }
@@ -36,7 +35,7 @@ export function validateVhostLimits(value: unknown): VhostLimits {
     limitName('vhost', VHOST_LIMIT_NAMES, name, v);
     out[name] = limitValue(name, v);
   }
-  return out as VhostLimits;
+  return out;
 }
 
 const userParams = {
@@ -60,15 +59,17 @@ type UserLimitRequest = FastifyRequest<{ Params: { user: string; name: string } 
  */
 export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const gate = vhostGate(deps);
-  const vhostLimitsJson = (vhost: string, limits: VhostLimits) => ({ vhost, value: { ...limits } });
+  const { entities, users } = deps.admin;
+  const vhostLimitsJson = (vhost: string, limits: Limits) => ({ vhost, value: { ...limits } });
   return async (app) => {
     resource(app, '/vhost-limits', {
       GET: async (request) => {
         const principal = principalOf(request);
-        const items = deps.vhosts
-          .list()
-          .filter(({ record, vhost }) => Object.keys(vhost.limits).length > 0 && canSeeVhost(deps, principal, record.name))
-          .map(({ record, vhost }) => vhostLimitsJson(record.name, vhost.limits));
+        const items: Array<{ vhost: string; value: Record<string, number> }> = [];
+        for (const name of entities.names()) {
+          const limits = entities.limits(name) ?? {};
+          if (Object.keys(limits).length > 0 && canSeeVhost(deps, principal, name)) items.push(vhostLimitsJson(name, limits));
+        }
         return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['vhost']);
       },
     });
@@ -79,9 +80,9 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const name = (request.params as { vhost: string }).vhost;
-          const vhost = deps.vhosts.get(name);
-          if (vhost === undefined) throw Errors.objectNotFound();
-          return Object.keys(vhost.limits).length === 0 ? [] : [vhostLimitsJson(name, vhost.limits)];
+          const limits = entities.limits(name);
+          if (limits === undefined) throw Errors.objectNotFound();
+          return Object.keys(limits).length === 0 ? [] : [vhostLimitsJson(name, limits)];
         },
       },
       { all: { onRequest: gate, schema: { params: vhostParams } } },
@@ -93,22 +94,22 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         PUT: async (request, reply) => {
           const { vhost: vhostName, name } = (request as LimitRequest).params;
-          const vhost = deps.vhosts.get(vhostName);
-          if (vhost === undefined) throw Errors.vhostNotFound();
+          const limits = entities.limits(vhostName);
+          if (limits === undefined) throw Errors.vhostNotFound();
           const body = bodyOf(request);
           if (!('value' in body)) throw Errors.keyMissing('value');
           limitName('vhost', VHOST_LIMIT_NAMES, name, body.value);
-          deps.vhosts.setLimits(vhostName, { ...vhost.limits, [name]: limitValue(name, body.value) });
+          entities.setLimits(vhostName, { ...limits, [name]: limitValue(name, body.value) });
           return reply.code(204).send();
         },
         DELETE: async (request, reply) => {
           const { vhost: vhostName, name } = (request as LimitRequest).params;
-          const vhost = deps.vhosts.get(vhostName);
-          if (vhost === undefined) throw Errors.objectNotFound();
-          if (name in vhost.limits) {
-            const rest: Record<string, number | undefined> = { ...vhost.limits };
+          const limits = entities.limits(vhostName);
+          if (limits === undefined) throw Errors.objectNotFound();
+          if (name in limits) {
+            const rest: Record<string, number> = { ...limits };
             delete rest[name];
-            deps.vhosts.setLimits(vhostName, rest as VhostLimits);
+            entities.setLimits(vhostName, rest);
           }
           return reply.code(204).send();
         },
@@ -119,8 +120,8 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
     resource(app, '/user-limits', {
       GET: async (request) =>
         applyListing(
-          deps.access
-            .listUserLimits()
+          users
+            .allLimits()
             .filter(({ limits }) => Object.keys(limits).length > 0)
             .map(({ user, limits }) => ({ user, value: { ...limits } })),
           parseListQuery(request.query as Record<string, unknown>),
@@ -134,8 +135,8 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { user } = request.params as { user: string };
-          if (deps.access.getUser(user) === undefined) throw Errors.objectNotFound();
-          const limits = deps.access.getUserLimits(user);
+          if (!users.has(user)) throw Errors.objectNotFound();
+          const limits = users.limits(user);
           return Object.keys(limits).length === 0 ? [] : [{ user, value: { ...limits } }];
         },
       },
@@ -148,21 +149,20 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         PUT: async (request, reply) => {
           const { user, name } = (request as UserLimitRequest).params;
-          if (deps.access.getUser(user) === undefined) throw Errors.notFound('user_not_found');
+          if (!users.has(user)) throw Errors.notFound('user_not_found');
           const body = bodyOf(request);
           if (!('value' in body)) throw Errors.keyMissing('value');
           limitName('user', USER_LIMIT_NAMES, name, body.value);
-          const limits = { ...deps.access.getUserLimits(user), [name]: limitValue(name, body.value) };
-          deps.access.setUserLimits(user, limits as UserLimits);
+          users.setLimits(user, { ...users.limits(user), [name]: limitValue(name, body.value) });
           return reply.code(204).send();
         },
         DELETE: async (request, reply) => {
           const { user, name } = (request as UserLimitRequest).params;
-          if (deps.access.getUser(user) === undefined) throw Errors.objectNotFound();
-          const limits: Record<string, number | undefined> = { ...deps.access.getUserLimits(user) };
+          if (!users.has(user)) throw Errors.objectNotFound();
+          const limits: Record<string, number> = { ...users.limits(user) };
           if (name in limits) {
             delete limits[name];
-            deps.access.setUserLimits(user, limits as UserLimits);
+            users.setLimits(user, limits);
           }
           return reply.code(204).send();
         },

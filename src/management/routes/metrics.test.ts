@@ -3,7 +3,7 @@ import { ChurnStats, MessageStats } from '../../observability/stats';
 import type { Message, QueueEntry } from '../../queue/message';
 import type { Queue } from '../../queue/queue';
 import { buildManagementApp } from '../app';
-import type { ChannelInfo } from '../deps';
+import type { ChannelInfo } from '../test-support/fixture';
 import { clusterPermanentId, DETAILED_FAMILIES, PROMETHEUS_CONTENT_TYPE } from '../prometheus';
 import { parseExposition } from '../test-support/exposition';
 import { buildFixture, fakeConnection, GUEST, NODE_NAME, type Fixture } from '../test-support/fixture';

@@ -4,15 +4,10 @@ import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { bodyOf, resource } from '../support';
 import { PUBLIC_ROUTE } from './metrics';
-import { findParameter, GLOBAL_COMPONENT } from './parameters';
-
-/** RabbitMQ keeps the cluster name as the global runtime parameter `cluster_name` (rabbit_nodes:set_cluster_name). */
-export const CLUSTER_NAME_PARAMETER = 'cluster_name';
 
 /** The cluster name: the stored `cluster_name` global parameter, else the node name (RabbitMQ's default). */
 export function clusterName(deps: ManagementDeps): string {
-  const value = findParameter(deps.store, GLOBAL_COMPONENT, '', CLUSTER_NAME_PARAMETER)?.value;
-  return typeof value === 'string' ? value : deps.node.name;
+  return deps.admin.parameters.clusterName();
 }
 
 type Flag = readonly [name: string, desc: string, providedBy?: string, docUrl?: string];
@@ -66,7 +61,7 @@ export function miscRoutes(deps: ManagementDeps): FastifyPluginAsync {
         PUT: async (request, reply) => {
           const { name } = bodyOf(request);
           if (name === undefined) throw Errors.keyMissing('name');
-          deps.store.putParameter({ component: GLOBAL_COMPONENT, vhost: '', name: CLUSTER_NAME_PARAMETER, value: name });
+          deps.admin.parameters.setClusterName(name);
           return reply.code(204).send();
         },
       },

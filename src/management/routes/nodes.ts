@@ -112,7 +112,7 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       rates_mode: 'basic',
       enabled_plugins: ['rabbitmq_management'],
       applications: [{ name: 'leveret', description: node.product, version: node.version }],
-      exchange_types: exchangeTypes(),
+      exchange_types: exchangeTypes(deps),
       auth_mechanisms: [
         { name: 'PLAIN', description: 'SASL PLAIN authentication mechanism', enabled: true },
         { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { exchangeTypes as registeredTypes } from '../../exchange/registry';
 import { canSeeVhost, principalOf } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { messageStatsJson, overviewHistory, parseRanges } from '../../observability/history';
@@ -14,8 +13,8 @@ const EXCHANGE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   headers: 'AMQP headers exchange, as per the AMQP specification',
 };
 
-export function exchangeTypes(): Array<{ name: string; description: string; enabled: boolean }> {
-  return [...registeredTypes.keys()].map((name) => ({ name, description: EXCHANGE_DESCRIPTIONS[name] ?? '', enabled: true }));
+export function exchangeTypes(deps: ManagementDeps): Array<{ name: string; description: string; enabled: boolean }> {
+  return deps.admin.entities.exchangeTypes().map((name) => ({ name, description: EXCHANGE_DESCRIPTIONS[name] ?? '', enabled: true }));
 }
 
 /** GET /api/overview (rabbit_mgmt_wm_overview): product, listeners and totals over the vhosts the user sees. */
@@ -25,30 +24,10 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
       GET: async (request) => {
         const principal = principalOf(request);
         const { node } = deps;
-        let queues = 0;
-        let exchanges = 0;
-        let consumers = 0;
-        let messages = 0;
-        let unacked = 0;
-        for (const { record, vhost } of deps.vhosts.list()) {
-          if (!canSeeVhost(deps, principal, record.name)) continue;
-          exchanges += vhost.exchanges.size;
-          queues += vhost.queues.size;
-          for (const queue of vhost.queues.values()) {
-            consumers += queue.consumerCount;
-            messages += queue.messageCount;
-            unacked += queue.unackedCount;
-          }
-        }
-        let connections = 0;
-        let channels = 0;
-        for (const c of deps.connections()) {
-          if (!principal.isMonitor && c.user !== principal.name) continue;
-          connections++;
-          channels += c.channelCount;
-        }
+        const { queues, exchanges, consumers, messages, unacked } = deps.admin.entities.totals((vhost) => canSeeVhost(deps, principal, vhost));
+        const { connections, channels } = deps.admin.connections.totals((user) => principal.isMonitor || user === principal.name);
         // The broker-wide history counts every vhost; a user who sees only some gets rates only when they see all.
-        const seesAll = deps.vhosts.list().every(({ record }) => canSeeVhost(deps, principal, record.name));
+        const seesAll = deps.admin.entities.names().every((vhost) => canSeeVhost(deps, principal, vhost));
         const history = seesAll ? overviewHistory(deps.stats) : undefined;
         const ranges = parseRanges(request.query);
         const now = Date.now();
@@ -57,7 +36,7 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           management_version: node.version,
           rates_mode: 'basic',
           sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
-          exchange_types: exchangeTypes(),
+          exchange_types: exchangeTypes(deps),
           product_version: node.version,
           product_name: node.product,
           rabbitmq_version: node.version,

@@ -43,7 +43,7 @@ describe('runtime parameters', () => {
     expect((await call('DELETE', '/api/parameters/shovel/v2/sh')).status).toBe(204);
     expect((await call('DELETE', '/api/parameters/shovel/v2/sh')).status).toBe(404);
     expect((await call('GET', '/api/parameters/shovel/v2/sh')).status).toBe(404);
-    expect(f.deps.store.loadParameters()).toHaveLength(1);
+    expect(f.store.loadParameters()).toHaveLength(1);
   });
 
   test('value is mandatory; unknown vhost is 404 vhost_not_found', async () => {
@@ -95,7 +95,7 @@ describe('global parameters', () => {
     expect((await call('PUT', '/api/global-parameters/cluster_tags', { name: 'cluster_tags', value: { region: 'us' } })).status).toBe(204);
     expect((await call('GET', '/api/global-parameters/cluster_tags')).body).toEqual({ name: 'cluster_tags', value: { region: 'us' } });
     expect((await call('GET', '/api/global-parameters')).body).toEqual([{ name: 'cluster_tags', value: { region: 'us' } }]);
-    expect(f.deps.store.loadParameters()).toEqual([{ component: 'global', vhost: '', name: 'cluster_tags', value: { region: 'us' } }]);
+    expect(f.store.loadParameters()).toEqual([{ component: 'global', vhost: '', name: 'cluster_tags', value: { region: 'us' } }]);
     expect((await call('PUT', '/api/global-parameters/x', {})).status).toBe(400);
     expect((await call('DELETE', '/api/global-parameters/cluster_tags')).status).toBe(204);
     expect((await call('GET', '/api/global-parameters/cluster_tags')).status).toBe(404);

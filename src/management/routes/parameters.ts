@@ -1,33 +1,21 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { TOPIC_PERMISSION_COMPONENT, USER_LIMITS_COMPONENT } from '../../auth/access';
-import type { ParameterRecord, Store } from '../../store/store';
-import { VHOST_LIMITS_COMPONENT } from '../../vhost/registry';
-import type { VhostLimits } from '../../vhost/vhost';
+import {
+  GLOBAL_COMPONENT,
+  HIDDEN_COMPONENTS,
+  OPERATOR_POLICY_COMPONENT,
+  POLICY_COMPONENT,
+  VHOST_LIMITS_COMPONENT,
+  type Parameter,
+} from '../../admin/parameters';
 import { principalOf } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { boundedJson, checkNesting } from '../format';
+import { checkNesting } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import { bodyOf, resource } from '../support';
 import { validateVhostLimits } from './limits';
 
-import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT } from '../../vhost/policies';
-
-export { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT };
-export const GLOBAL_COMPONENT = 'global';
-
-/**
- * Components the broker keeps through their own routes (and in-memory state): /api/parameters neither lists nor
- * writes them. vhost-limits is the exception RabbitMQ makes visible: listed here and written through the
- * VhostRegistry, so the vhost's live limits follow.
- */
-const HIDDEN_COMPONENTS = new Set([
-  POLICY_COMPONENT,
-  OPERATOR_POLICY_COMPONENT,
-  GLOBAL_COMPONENT,
-  TOPIC_PERMISSION_COMPONENT,
-  USER_LIMITS_COMPONENT,
-]);
+export { GLOBAL_COMPONENT, OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT };
 
 /**
  * The components a PUT may write, as RabbitMQ refuses components no plugin registered (400 "component X not
@@ -35,16 +23,6 @@ const HIDDEN_COMPONENTS = new Set([
  * interpreting (spec/errata.md). Anything else is refused.
  */
 const KNOWN_COMPONENTS = new Set([VHOST_LIMITS_COMPONENT, 'federation-upstream', 'federation-upstream-set', 'shovel']);
-
-/** One stored parameter, or undefined. */
-export function findParameter(store: Store, component: string, vhost: string, name: string): ParameterRecord | undefined {
-  return store.loadParameters().find((p) => p.component === component && p.vhost === vhost && p.name === name);
-}
-
-/** Stored parameters of a component (optionally of one vhost). */
-export function parametersOf(store: Store, component: string, vhost?: string): ParameterRecord[] {
-  return store.loadParameters().filter((p) => p.component === component && (vhost === undefined || p.vhost === vhost));
-}
 
 /**
  * Route onRequest hook for policies and parameters (rabbit_mgmt_util:is_authorized_policies): administrators, or
@@ -56,19 +34,15 @@ export function policymakerGate(deps: ManagementDeps) {
     if (principal.isAdmin) return;
     if (!principal.isPolicymaker) throw Errors.objectForbidden();
     const vhost = (request.params as { vhost?: string } | undefined)?.vhost;
-    if (vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
-    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.objectForbidden();
+    if (vhost === undefined || !deps.admin.entities.has(vhost)) return;
+    if (!deps.admin.users.canAccessVhost(principal.name, vhost)) throw Errors.objectForbidden();
   };
 }
 
 /** Whether the principal sees a vhost's policies and parameters in lists (rabbit_mgmt_util:filter_vhost). */
 export function policyVisible(deps: ManagementDeps, request: FastifyRequest, vhost: string): boolean {
   const principal = principalOf(request);
-  return principal.isAdmin || deps.access.canAccessVhost(principal.name, vhost);
-}
-
-function formatParameter(p: ParameterRecord): Record<string, unknown> {
-  return { value: boundedJson(p.value), vhost: p.vhost, component: p.component, name: p.name };
+  return principal.isAdmin || deps.admin.users.canAccessVhost(principal.name, vhost);
 }
 
 const componentParams = {
@@ -100,12 +74,11 @@ type ParameterRequest = FastifyRequest<{ Params: { component: string; vhost: str
  */
 export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const gate = policymakerGate(deps);
-  const store = deps.store;
-  const visible = (): ParameterRecord[] =>
-    store.loadParameters().filter((p) => !HIDDEN_COMPONENTS.has(p.component) && p.vhost !== '');
-  const list = (request: FastifyRequest, items: ParameterRecord[]) =>
+  const { entities, parameters } = deps.admin;
+  const visible = (): Parameter[] => parameters.visible();
+  const list = (request: FastifyRequest, items: Parameter[]) =>
     applyListing(
-      items.filter((p) => policyVisible(deps, request, p.vhost)).map(formatParameter),
+      items.filter((p) => policyVisible(deps, request, p.vhost)).map((p) => parameters.formatParameter(p)),
       parseListQuery(request.query as Record<string, unknown>),
       ['vhost', 'component', 'name'],
     );
@@ -136,7 +109,7 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { component, vhost } = request.params as { component: string; vhost: string };
-          if (deps.vhosts.get(vhost) === undefined) throw Errors.objectNotFound();
+          if (!entities.has(vhost)) throw Errors.objectNotFound();
           return list(request, visible().filter((p) => p.component === component && p.vhost === vhost));
         },
       },
@@ -149,33 +122,33 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { component, vhost, name } = (request as ParameterRequest).params;
-          const p = HIDDEN_COMPONENTS.has(component) ? undefined : findParameter(store, component, vhost, name);
+          const p = HIDDEN_COMPONENTS.has(component) ? undefined : parameters.find(component, vhost, name);
           if (p === undefined) throw Errors.objectNotFound();
-          return formatParameter(p);
+          return parameters.formatParameter(p);
         },
         PUT: async (request, reply) => {
           const { component, vhost, name } = (request as ParameterRequest).params;
-          if (deps.vhosts.get(vhost) === undefined) throw Errors.vhostNotFound();
+          if (!entities.has(vhost)) throw Errors.vhostNotFound();
           const body = bodyOf(request);
           if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
           checkNesting(body.value, 'value');
           writable(component);
-          const existed = findParameter(store, component, vhost, name) !== undefined;
+          const existed = parameters.find(component, vhost, name) !== undefined;
           if (component === VHOST_LIMITS_COMPONENT) {
             if (name !== 'limits') throw Errors.badRequest(`vhost-limits parameters are named 'limits', not '${name}'`);
-            deps.vhosts.setLimits(vhost, validateVhostLimits(body.value));
+            parameters.setVhostLimits(vhost, validateVhostLimits(body.value));
           } else {
-            store.putParameter({ component, vhost, name, value: body.value });
+            parameters.put({ component, vhost, name, value: body.value });
           }
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {
           const { component, vhost, name } = (request as ParameterRequest).params;
-          if (HIDDEN_COMPONENTS.has(component) || findParameter(store, component, vhost, name) === undefined) {
+          if (HIDDEN_COMPONENTS.has(component) || parameters.find(component, vhost, name) === undefined) {
             throw Errors.objectNotFound();
           }
-          if (component === VHOST_LIMITS_COMPONENT) deps.vhosts.setLimits(vhost, {} as VhostLimits);
-          else store.deleteParameter(component, vhost, name);
+          if (component === VHOST_LIMITS_COMPONENT) parameters.setVhostLimits(vhost, {});
+          else parameters.delete(component, vhost, name);
           return reply.code(204).send();
         },
       },
@@ -188,7 +161,7 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) =>
           applyListing(
-            parametersOf(store, GLOBAL_COMPONENT, '').map((p) => ({ name: p.name, value: boundedJson(p.value) })),
+            parameters.of(GLOBAL_COMPONENT, '').map((p) => parameters.formatGlobal(p)),
             parseListQuery(request.query as Record<string, unknown>),
             ['name'],
           ),
@@ -202,23 +175,23 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { name } = request.params as { name: string };
-          const p = findParameter(store, GLOBAL_COMPONENT, '', name);
+          const p = parameters.find(GLOBAL_COMPONENT, '', name);
           if (p === undefined) throw Errors.objectNotFound();
-          return { name: p.name, value: boundedJson(p.value) };
+          return parameters.formatGlobal(p);
         },
         PUT: async (request, reply) => {
           const { name } = request.params as { name: string };
           const body = bodyOf(request);
           if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
           checkNesting(body.value, 'value');
-          const existed = findParameter(store, GLOBAL_COMPONENT, '', name) !== undefined;
-          store.putParameter({ component: GLOBAL_COMPONENT, vhost: '', name, value: body.value });
+          const existed = parameters.find(GLOBAL_COMPONENT, '', name) !== undefined;
+          parameters.put({ component: GLOBAL_COMPONENT, vhost: '', name, value: body.value });
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {
           const { name } = request.params as { name: string };
-          if (findParameter(store, GLOBAL_COMPONENT, '', name) === undefined) throw Errors.objectNotFound();
-          store.deleteParameter(GLOBAL_COMPONENT, '', name);
+          if (parameters.find(GLOBAL_COMPONENT, '', name) === undefined) throw Errors.objectNotFound();
+          parameters.delete(GLOBAL_COMPONENT, '', name);
           return reply.code(204).send();
         },
       },

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { formatPermission } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import { bodyOf, resource } from '../support';
 
@@ -21,6 +20,7 @@ type PermissionRequest = FastifyRequest<{ Params: { vhost: string; user: string 
 
 /** /api/permissions (administrators only). PUT needs configure, write and read, as RabbitMQ. */
 export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const { entities, users } = deps.admin;
   return async (app) => {
     resource(
       app,
@@ -28,7 +28,7 @@ export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) =>
           applyListing(
-            deps.access.listPermissions().map(formatPermission),
+            users.permissions(),
             parseListQuery(request.query as Record<string, unknown>),
             ['vhost', 'user'],
           ),
@@ -42,9 +42,9 @@ export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { vhost, user } = (request as PermissionRequest).params;
-          const record = deps.access.getPermission(user, vhost);
-          if (record === undefined) throw Errors.objectNotFound();
-          return formatPermission(record);
+          const permission = users.permission(user, vhost);
+          if (permission === undefined) throw Errors.objectNotFound();
+          return permission;
         },
         PUT: async (request, reply) => {
           const { vhost, user } = (request as PermissionRequest).params;
@@ -52,11 +52,11 @@ export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
           for (const key of ['configure', 'write', 'read'] as const) {
             if (typeof values[key] !== 'string') throw Errors.keyMissing(key);
           }
-          if (deps.vhosts.get(vhost) === undefined) throw Errors.notFound('vhost_not_found');
-          if (deps.access.getUser(user) === undefined) throw Errors.notFound('user_not_found');
+          if (!entities.has(vhost)) throw Errors.notFound('vhost_not_found');
+          if (!users.has(user)) throw Errors.notFound('user_not_found');
           let created: boolean;
           try {
-            created = deps.access.setPermission({
+            created = users.setPermission({
               user,
               vhost,
               configure: values.configure as string,
@@ -70,7 +70,7 @@ export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
         },
         DELETE: async (request, reply) => {
           const { vhost, user } = (request as PermissionRequest).params;
-          if (!deps.access.deletePermission(user, vhost)) throw Errors.objectNotFound();
+          if (!users.deletePermission(user, vhost)) throw Errors.objectNotFound();
           return reply.code(204).send();
         },
       },

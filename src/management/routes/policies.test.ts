@@ -42,7 +42,7 @@ describe('policies', () => {
 
   test('stored as component policy with {pattern, apply-to, definition, priority}', async () => {
     await call('PUT', '/api/policies/%2F/p1', { pattern: '.*', definition: { 'message-ttl': 1000 } });
-    expect(f.deps.store.loadParameters()).toEqual([
+    expect(f.store.loadParameters()).toEqual([
       { component: 'policy', vhost: '/', name: 'p1', value: { pattern: '.*', 'apply-to': 'all', definition: { 'message-ttl': 1000 }, priority: 0 } },
     ]);
   });
@@ -114,7 +114,7 @@ describe('operator policies', () => {
     addUser('pm', ['policymaker']);
     f.access.setPermission({ user: 'pm', vhost: '/', configure: '.*', write: '.*', read: '.*' });
     expect((await call('PUT', '/api/operator-policies/%2F/op', { pattern: '.*', definition: { 'max-length': 5 } })).status).toBe(201);
-    expect(f.deps.store.loadParameters().map((p) => p.component)).toEqual(['operator_policy']);
+    expect(f.store.loadParameters().map((p) => p.component)).toEqual(['operator_policy']);
     expect((await call('GET', '/api/operator-policies')).body).toEqual([
       { vhost: '/', name: 'op', pattern: '.*', 'apply-to': 'all', definition: { 'max-length': 5 }, priority: 0 },
     ]);
@@ -127,6 +127,6 @@ describe('operator policies', () => {
       reason: 'Not administrator user',
     });
     expect((await call('DELETE', '/api/operator-policies/%2F/op')).status).toBe(204);
-    expect(f.deps.store.loadParameters()).toEqual([]);
+    expect(f.store.loadParameters()).toEqual([]);
   });
 });

@@ -1,41 +1,19 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { ParameterRecord } from '../../store/store';
-import type { PolicyValue } from '../../vhost/policies';
+import type { Policy } from '../../admin/parameters';
 import { compileSafeRegExp } from '../../util/safe-regex';
-
-export type { PolicyValue };
 import { principalOf, requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { boundedJson, checkNesting } from '../format';
+import { checkNesting } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import { bodyOf, resource, vhostNameParams, vhostParams } from '../support';
-import {
-  findParameter,
-  OPERATOR_POLICY_COMPONENT,
-  parametersOf,
-  POLICY_COMPONENT,
-  policymakerGate,
-  policyVisible,
-} from './parameters';
+import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, policymakerGate, policyVisible } from './parameters';
 
 export const APPLY_TO = ['all', 'queues', 'exchanges', 'classic_queues', 'quorum_queues', 'streams'] as const;
 
 
-function formatPolicy(p: ParameterRecord): Record<string, unknown> {
-  const value = p.value as PolicyValue;
-  return {
-    vhost: p.vhost,
-    name: p.name,
-    pattern: value.pattern,
-    'apply-to': value['apply-to'],
-    definition: boundedJson(value.definition),
-    priority: value.priority,
-  };
-}
-
 /** Validates a PUT body as rabbit_policy:set does (pattern and definition mandatory); returns the stored value. */
-export function parsePolicy(body: Record<string, unknown>, operator = false): PolicyValue {
+export function parsePolicy(body: Record<string, unknown>, operator = false): Policy {
   if (body.pattern === undefined) throw Errors.keyMissing('pattern');
   if (body.definition === undefined) throw Errors.keyMissing('definition');
   const { pattern, definition } = body;
@@ -159,12 +137,13 @@ function policyFamily(
   onRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
   listGate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
 ): FastifyPluginAsync {
-  const store = deps.store;
+  const { entities, parameters } = deps.admin;
   const list = (request: FastifyRequest, vhost?: string) =>
     applyListing(
-      parametersOf(store, component, vhost)
+      parameters
+        .of(component, vhost)
         .filter((p) => policyVisible(deps, request, p.vhost))
-        .map(formatPolicy),
+        .map((p) => parameters.formatPolicy(p)),
       parseListQuery(request.query as Record<string, unknown>),
     );
   return async (app) => {
@@ -176,7 +155,7 @@ function policyFamily(
       {
         GET: async (request) => {
           const { vhost } = request.params as { vhost: string };
-          if (deps.vhosts.get(vhost) === undefined) throw Errors.objectNotFound();
+          if (!entities.has(vhost)) throw Errors.objectNotFound();
           return list(request, vhost);
         },
       },
@@ -189,22 +168,22 @@ function policyFamily(
       {
         GET: async (request) => {
           const { vhost, name } = (request as PolicyRequest).params;
-          const p = findParameter(store, component, vhost, name);
+          const p = parameters.find(component, vhost, name);
           if (p === undefined) throw Errors.objectNotFound();
-          return formatPolicy(p);
+          return parameters.formatPolicy(p);
         },
         PUT: async (request, reply) => {
           const { vhost, name } = (request as PolicyRequest).params;
-          if (deps.vhosts.get(vhost) === undefined) throw Errors.vhostNotFound();
+          if (!entities.has(vhost)) throw Errors.vhostNotFound();
           const value = parsePolicy(bodyOf(request), component === OPERATOR_POLICY_COMPONENT);
-          const existed = findParameter(store, component, vhost, name) !== undefined;
-          deps.vhosts.setPolicy(component, vhost, name, value);
+          const existed = parameters.find(component, vhost, name) !== undefined;
+          parameters.setPolicy(component, vhost, name, value);
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {
           const { vhost, name } = (request as PolicyRequest).params;
-          if (findParameter(store, component, vhost, name) === undefined) throw Errors.objectNotFound();
-          deps.vhosts.setPolicy(component, vhost, name, undefined);
+          if (parameters.find(component, vhost, name) === undefined) throw Errors.objectNotFound();
+          parameters.setPolicy(component, vhost, name, undefined);
           return reply.code(204).send();
         },
       },
@@ -222,8 +201,8 @@ function vhostAccessGate(deps: ManagementDeps) {
   return async (request: FastifyRequest): Promise<void> => {
     const principal = principalOf(request);
     const vhost = (request.params as { vhost?: string } | undefined)?.vhost;
-    if (principal.isAdmin || vhost === undefined || deps.vhosts.get(vhost) === undefined) return;
-    if (!deps.access.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
+    if (principal.isAdmin || vhost === undefined || !deps.admin.entities.has(vhost)) return;
+    if (!deps.admin.users.canAccessVhost(principal.name, vhost)) throw Errors.vhostForbidden();
   };
 }
 

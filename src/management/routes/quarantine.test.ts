@@ -18,7 +18,7 @@ afterEach(async () => {
 const call = caller(() => app);
 
 function quarantine(vhost: string, reason: string, properties: Buffer, body: Buffer): void {
-  f.deps.store.quarantine({ vhost, queue: 'q', reason, at: 1_700_000_000_000, exchange: 'x', routingKey: 'rk', properties, body });
+  f.store.quarantine({ vhost, queue: 'q', reason, at: 1_700_000_000_000, exchange: 'x', routingKey: 'rk', properties, body });
 }
 
 describe('GET /api/leveret/quarantine', () => {

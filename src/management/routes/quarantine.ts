@@ -1,12 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { isUtf8 } from 'node:buffer';
-import { checkProperties } from '../../protocol/property-list';
-import type { StoredQuarantine } from '../../store/store';
 import { requireMonitor, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { resource, vhostOr404, vhostParams } from '../support';
-import { formatProperties } from './messages';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -19,10 +15,7 @@ const MAX_LIMIT = 1000;
 export function quarantineRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const list = (request: FastifyRequest, vhost: string | undefined): { total: number; items: Record<string, unknown>[] } => {
     const limit = parseLimit((request.query as { limit?: unknown }).limit);
-    return {
-      total: deps.store.quarantineCount(vhost),
-      items: deps.store.loadQuarantine(limit, vhost).map(formatQuarantined),
-    };
+    return deps.admin.quarantine(limit, vhost);
   };
   return async (app) => {
     resource(app, '/leveret/quarantine', { GET: async (request) => list(request, undefined) }, { all: { onRequest: requireMonitor } });
@@ -46,23 +39,4 @@ function parseLimit(value: unknown): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw Errors.badRequest('limit must be a positive integer');
   return Math.min(n, MAX_LIMIT);
-}
-
-function formatQuarantined(r: StoredQuarantine): Record<string, unknown> {
-  const problem = checkProperties(r.properties);
-  const text = isUtf8(r.body);
-  return {
-    id: r.id,
-    vhost: r.vhost,
-    queue: r.queue,
-    reason: r.reason,
-    at: r.at,
-    exchange: r.exchange,
-    routing_key: r.routingKey,
-    properties: problem === undefined ? formatProperties(r.properties) : null,
-    ...(problem === undefined ? {} : { properties_base64: r.properties.toString('base64'), properties_problem: problem }),
-    payload_bytes: r.body.length,
-    payload: text ? r.body.toString('utf8') : r.body.toString('base64'),
-    payload_encoding: text ? 'string' : 'base64',
-  };
 }

@@ -3,8 +3,7 @@ import { canSeeVhost, checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { parseRanges } from '../../observability/history';
-import type { PolicyValue } from '../../vhost/policies';
-import { defaultBinding, formatBinding, formatConsumerDetail, formatQueue, jsonToFieldTable, type QueueExtras } from '../format';
+import { jsonToFieldTable } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import {
   argumentsSchema,
@@ -12,7 +11,6 @@ import {
   bool,
   booleanish,
   flag,
-  MANAGEMENT_OWNER,
   resource,
   vhostNameParams,
   vhostOr404,
@@ -35,50 +33,17 @@ type QueueRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
 /** /api/queues: lists, GET/PUT/DELETE one, purge (DELETE .../contents) and a queue's bindings. */
 export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const gate = vhostGate(deps);
-  const node = deps.node.name;
-  const queueOr404 = (vhostName: string, name: string) => {
-    const queue = vhostOr404(deps, vhostName).queues.get(name);
-    if (queue === undefined) throw Errors.objectNotFound();
-    return queue;
-  };
-  /** Policy definitions by component, vhost and name, read once per request. */
-  const policyLookup = (): QueueExtras['policyDefinition'] => {
-    const byKey = new Map<string, Record<string, unknown>>();
-    for (const p of deps.store.loadParameters()) {
-      if (p.component !== 'policy' && p.component !== 'operator_policy') continue;
-      const definition = (p.value as PolicyValue | undefined)?.definition;
-      if (definition !== null && typeof definition === 'object') byKey.set(`${p.component}\0${p.vhost}\0${p.name}`, definition);
-    }
-    return (component, vhost, name) => byKey.get(`${component}\0${vhost}\0${name}`);
-  };
-  const extras = (request: FastifyRequest): QueueExtras => ({
-    ranges: parseRanges(request.query),
-    now: Date.now(),
-    policyDefinition: policyLookup(),
-  });
-  /** consumer_details of one queue: its consumers on every connection. */
-  const consumersOf = (vhost: string, name: string): Record<string, unknown>[] => {
-    const out: Record<string, unknown>[] = [];
-    for (const c of deps.connections()) {
-      if (c.vhost !== vhost) continue;
-      for (const channel of c.channels?.() ?? []) {
-        for (const consumer of channel.consumers) {
-          if (consumer.queue === name && consumer.vhost === vhost) out.push(formatConsumerDetail(c, channel, consumer, node));
-        }
-      }
-    }
-    return out;
+  const { entities, messages } = deps.admin;
+  const figures = (request: FastifyRequest) => ({ ranges: parseRanges(request.query), now: Date.now() });
+  const queueOr404 = (vhostName: string, name: string): void => {
+    vhostOr404(deps, vhostName);
+    if (!entities.hasQueue(vhostName, name)) throw Errors.objectNotFound();
   };
   return async (app) => {
     resource(app, '/queues', {
       GET: async (request) => {
         const principal = principalOf(request);
-        const items: Record<string, unknown>[] = [];
-        const options = extras(request);
-        for (const { record, vhost } of deps.vhosts.list()) {
-          if (!canSeeVhost(deps, principal, record.name)) continue;
-          for (const queue of vhost.queues.values()) items.push(formatQueue(queue, node, options));
-        }
+        const items = entities.queues((vhost) => canSeeVhost(deps, principal, vhost), figures(request));
         return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
       },
     });
@@ -88,9 +53,8 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/queues/:vhost',
       {
         GET: async (request) => {
-          const vhost = vhostOr404(deps, (request as VhostRequest).params.vhost);
-          const options = extras(request);
-          const items = [...vhost.queues.values()].map((q) => formatQueue(q, node, options));
+          const items = entities.queuesOf((request as VhostRequest).params.vhost, figures(request));
+          if (items === undefined) throw Errors.objectNotFound();
           return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
         },
       },
@@ -103,35 +67,27 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { vhost, name } = (request as QueueRequest).params;
-          const queue = queueOr404(vhost, name);
-          return formatQueue(queue, node, { ...extras(request), consumers: consumersOf(vhost, name) });
+          queueOr404(vhost, name);
+          return entities.queue(vhost, name, figures(request));
         },
         PUT: async (request, reply) => {
           const { vhost: vhostName, name } = (request as QueueRequest).params;
-          const vhost = vhostOr404(deps, vhostName);
+          vhostOr404(deps, vhostName);
           const body = bodyOf(request);
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'queue', name);
-          const existed = vhost.queues.has(name);
-          vhost.declareQueue(
-            {
-              name,
-              passive: false,
-              durable: bool(body.durable, false),
-              exclusive: false,
-              autoDelete: bool(body.auto_delete, false),
-              arguments: jsonToFieldTable(body.arguments),
-            },
-            MANAGEMENT_OWNER,
+          const created = entities.declareQueue(
+            vhostName,
+            name,
+            { durable: bool(body.durable, false), autoDelete: bool(body.auto_delete, false), arguments: jsonToFieldTable(body.arguments) },
             (kind, resource, n) => checkPermission(deps, principalOf(request), vhostName, kind, resource, n),
           );
-          return reply.code(existed ? 204 : 201).send();
+          return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
           const { vhost: vhostName, name } = (request as QueueRequest).params;
-          const vhost = vhostOr404(deps, vhostName);
           queueOr404(vhostName, name);
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'queue', name);
-          vhost.deleteQueue(name, flag(request.query, 'if-unused'), flag(request.query, 'if-empty'), MANAGEMENT_OWNER);
+          entities.deleteQueue(vhostName, name, flag(request.query, 'if-unused'), flag(request.query, 'if-empty'));
           return reply.code(204).send();
         },
       },
@@ -147,14 +103,9 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         DELETE: async (request, reply) => {
           const { vhost, name } = (request as QueueRequest).params;
-          const queue = queueOr404(vhost, name);
+          queueOr404(vhost, name);
           checkPermission(deps, principalOf(request), vhost, 'read', 'queue', name);
-          if (queue.exclusiveOwner !== null) {
-            throw Errors.badRequest(
-              `cannot obtain exclusive access to locked queue '${name}' in vhost '${vhost}'`,
-            );
-          }
-          queue.purge();
+          messages.purge(vhost, name);
           return reply.code(204).send();
         },
       },
@@ -167,9 +118,8 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const { vhost: vhostName, name } = (request as QueueRequest).params;
-          const vhost = vhostOr404(deps, vhostName);
-          const queue = queueOr404(vhostName, name);
-          const items = [defaultBinding(vhostName, name), ...vhost.bindings.toDestination(queue).map((b) => formatBinding(vhostName, b))];
+          const items = entities.queueBindings(vhostName, name);
+          if (items === undefined) throw Errors.objectNotFound();
           return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
         },
       },

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { TopicPermissionRecord } from '../../auth/access';
+import type { TopicPermission } from '../../admin/users';
 import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
@@ -24,27 +24,24 @@ const userParams = {
 
 type TopicRequest = FastifyRequest<{ Params: { vhost: string; user: string; exchange?: string } }>;
 
-export function formatTopicPermission(t: TopicPermissionRecord): Record<string, unknown> {
-  return { user: t.user, vhost: t.vhost, exchange: t.exchange, write: t.write, read: t.read };
-}
-
 /**
  * /api/topic-permissions[/{vh}/{user}[/{exchange}]], /api/vhosts/{vh}/topic-permissions and
  * /api/users/{user}/topic-permissions (administrators only, rabbit_mgmt_wm_topic_permission*). GET on
  * /{vh}/{user} answers the user's topic permissions in the vhost as a list; DELETE removes them all.
  */
 export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const { entities, users } = deps.admin;
+  const format = (records: TopicPermission[]) => records.map((t) => users.formatTopicPermission(t));
   const listQuery = (request: FastifyRequest) => parseListQuery(request.query as Record<string, unknown>);
-  const of = (vhost: string, user: string) =>
-    deps.access.listTopicPermissions().filter((t) => t.vhost === vhost && t.user === user);
+  const of = (vhost: string, user: string) => users.topicPermissions({ vhost, user });
   /** The user's topic permissions in the vhost, or 404 when there are none, or no such user or vhost. */
-  const existing = (vhost: string, user: string): TopicPermissionRecord[] => {
-    if (deps.vhosts.get(vhost) === undefined || deps.access.getUser(user) === undefined) throw Errors.objectNotFound();
+  const existing = (vhost: string, user: string): TopicPermission[] => {
+    if (!entities.has(vhost) || !users.has(user)) throw Errors.objectNotFound();
     const records = of(vhost, user);
     if (records.length === 0) throw Errors.objectNotFound();
     return records;
   };
-  const sorted = (records: TopicPermissionRecord[]) => applyListing(records.map(formatTopicPermission), { sortReverse: false, useRegex: false }, ['vhost', 'user', 'exchange']);
+  const sorted = (records: TopicPermission[]) => applyListing(format(records), { sortReverse: false, useRegex: false }, ['vhost', 'user', 'exchange']);
 
   return async (app) => {
     const admin = { all: { onRequest: requireAdmin } };
@@ -53,7 +50,7 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
       '/topic-permissions',
       {
         GET: async (request) =>
-          applyListing(deps.access.listTopicPermissions().map(formatTopicPermission), listQuery(request), [
+          applyListing(format(users.topicPermissions()), listQuery(request), [
             'vhost',
             'user',
             'exchange',
@@ -72,7 +69,7 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
         },
         PUT: async (request, reply) => {
           const { vhost, user } = (request as TopicRequest).params;
-          if (deps.vhosts.get(vhost) === undefined || deps.access.getUser(user) === undefined) {
+          if (!entities.has(vhost) || !users.has(user)) {
             throw Errors.badRequest('vhost_or_user_not_found');
           }
           const body = bodyOf(request);
@@ -82,7 +79,7 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
           }
           const created = of(vhost, user).length === 0;
           try {
-            deps.access.setTopicPermission({
+            users.setTopicPermission({
               user,
               vhost,
               exchange: body.exchange as string,
@@ -96,7 +93,7 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
         },
         DELETE: async (request, reply) => {
           const { vhost, user } = (request as TopicRequest).params;
-          for (const t of existing(vhost, user)) deps.access.deleteTopicPermission(t.user, t.vhost, t.exchange);
+          for (const t of existing(vhost, user)) users.deleteTopicPermission(t.user, t.vhost, t.exchange);
           return reply.code(204).send();
         },
       },
@@ -114,7 +111,7 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
         DELETE: async (request, reply) => {
           const { vhost, user, exchange } = (request as TopicRequest).params;
           existing(vhost, user);
-          if (!deps.access.deleteTopicPermission(user, vhost, exchange as string)) throw Errors.objectNotFound();
+          if (!users.deleteTopicPermission(user, vhost, exchange as string)) throw Errors.objectNotFound();
           return reply.code(204).send();
         },
       },
@@ -127,9 +124,8 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
       {
         GET: async (request) => {
           const { vhost } = request.params as { vhost: string };
-          if (deps.vhosts.get(vhost) === undefined) throw Errors.objectNotFound();
-          const records = deps.access.listTopicPermissions().filter((t) => t.vhost === vhost);
-          return applyListing(records.map(formatTopicPermission), listQuery(request), ['vhost', 'user', 'exchange']);
+          if (!entities.has(vhost)) throw Errors.objectNotFound();
+          return applyListing(format(users.topicPermissions({ vhost })), listQuery(request), ['vhost', 'user', 'exchange']);
         },
       },
       { all: { onRequest: requireAdmin, schema: { params: vhostParams } } },
@@ -141,9 +137,8 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
       {
         GET: async (request) => {
           const { user } = request.params as { user: string };
-          if (deps.access.getUser(user) === undefined) throw Errors.objectNotFound();
-          const records = deps.access.listTopicPermissions().filter((t) => t.user === user);
-          return applyListing(records.map(formatTopicPermission), listQuery(request), ['vhost', 'user', 'exchange']);
+          if (!users.has(user)) throw Errors.objectNotFound();
+          return applyListing(format(users.topicPermissions({ user })), listQuery(request), ['vhost', 'user', 'exchange']);
         },
       },
       { all: { onRequest: requireAdmin, schema: { params: userParams } } },

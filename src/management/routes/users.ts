@@ -1,9 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { DEFAULT_HASHING_ALGORITHM, hashPassword, isKnownHashingAlgorithm } from '../../auth/passwords';
+import type { Credentials } from '../../admin/users';
 import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { formatPermission, formatUser } from '../format';
 import { applyListing, parseListQuery } from '../listing';
 import { bodyOf, bool, parseTags, resource } from '../support';
 
@@ -44,13 +43,14 @@ type UserRequest = FastifyRequest<{ Params: { user: string } }>;
 /** /api/users (administrators only): list, GET/PUT/DELETE one, and a user's permissions. */
 export function userRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const admin = { all: { onRequest: requireAdmin, schema: { params: userParams } } };
+  const { users } = deps.admin;
   return async (app) => {
     resource(
       app,
       '/users',
       {
         GET: async (request) =>
-          applyListing(deps.access.listUsers().map(formatUser), parseListQuery(request.query as Record<string, unknown>), ['name']),
+          applyListing(users.list(), parseListQuery(request.query as Record<string, unknown>), ['name']),
       },
       { all: { onRequest: requireAdmin } },
     );
@@ -60,12 +60,7 @@ export function userRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/users/without-permissions',
       {
         GET: async (request) => {
-          const withPermissions = new Set(deps.access.listPermissions().map((p) => p.user));
-          const items = deps.access
-            .listUsers()
-            .filter((u) => !withPermissions.has(u.name))
-            .map(formatUser);
-          return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['name']);
+          return applyListing(users.withoutPermissions(), parseListQuery(request.query as Record<string, unknown>), ['name']);
         },
       },
       { all: { onRequest: requireAdmin } },
@@ -78,10 +73,10 @@ export function userRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/users/bulk-delete',
       {
         POST: async (request, reply) => {
-          const users = bodyOf(request).users;
-          if (users === undefined) throw Errors.keyMissing('users');
-          for (const name of users as string[]) {
-            if (!deps.access.deleteUser(name)) return reply.code(400).send({ error: 'bad_request', reason: ['no_such_user', name] });
+          const names = bodyOf(request).users;
+          if (names === undefined) throw Errors.keyMissing('users');
+          for (const name of names as string[]) {
+            if (!users.delete(name)) return reply.code(400).send({ error: 'bad_request', reason: ['no_such_user', name] });
           }
           return reply.code(204).send();
         },
@@ -94,34 +89,30 @@ export function userRoutes(deps: ManagementDeps): FastifyPluginAsync {
       '/users/:user',
       {
         GET: async (request) => {
-          const record = deps.access.getUser((request as UserRequest).params.user);
-          if (record === undefined) throw Errors.objectNotFound();
-          return formatUser(record);
+          const user = users.show((request as UserRequest).params.user);
+          if (user === undefined) throw Errors.objectNotFound();
+          return user;
         },
         PUT: async (request, reply) => {
           const name = (request as UserRequest).params.user;
           const body = bodyOf(request);
-          const existing = deps.access.getUser(name);
-          let passwordHash = existing?.passwordHash ?? '';
-          let hashingAlgorithm = existing?.hashingAlgorithm ?? DEFAULT_HASHING_ALGORITHM;
+          let credentials: Credentials = {};
           if (typeof body.password === 'string') {
-            hashingAlgorithm = DEFAULT_HASHING_ALGORITHM;
-            passwordHash = hashPassword(body.password, hashingAlgorithm);
+            credentials = { password: body.password };
           } else if (typeof body.password_hash === 'string') {
-            const algorithm = typeof body.hashing_algorithm === 'string' ? body.hashing_algorithm : DEFAULT_HASHING_ALGORITHM;
-            if (!isKnownHashingAlgorithm(algorithm)) throw Errors.badRequest(`unknown hashing algorithm: ${algorithm}`);
+            const algorithm = typeof body.hashing_algorithm === 'string' ? body.hashing_algorithm : users.defaultHashingAlgorithm;
+            if (!users.knowsHashingAlgorithm(algorithm)) throw Errors.badRequest(`unknown hashing algorithm: ${algorithm}`);
             if (body.password_hash !== '' && !/^[A-Za-z0-9+/]+={0,2}$/.test(body.password_hash)) {
               throw Errors.badRequest('password_hash is not valid base64');
             }
-            passwordHash = body.password_hash;
-            hashingAlgorithm = algorithm;
+            credentials = { passwordHash: body.password_hash, hashingAlgorithm: algorithm };
           }
           const tags = tagsOf(body);
-          const created = deps.access.putUser({ name, passwordHash, hashingAlgorithm, tags });
+          const created = users.put(name, credentials, tags);
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
-          if (!deps.access.deleteUser((request as UserRequest).params.user)) throw Errors.objectNotFound();
+          if (!users.delete((request as UserRequest).params.user)) throw Errors.objectNotFound();
           return reply.code(204).send();
         },
       },
@@ -134,11 +125,8 @@ export function userRoutes(deps: ManagementDeps): FastifyPluginAsync {
       {
         GET: async (request) => {
           const name = (request as UserRequest).params.user;
-          if (deps.access.getUser(name) === undefined) throw Errors.objectNotFound();
-          const items = deps.access
-            .listPermissions()
-            .filter((p) => p.user === name)
-            .map(formatPermission);
+          if (!users.has(name)) throw Errors.objectNotFound();
+          const items = users.permissions({ user: name });
           return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['vhost', 'user']);
         },
       },

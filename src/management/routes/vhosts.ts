@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { canSeeVhost, principalOf, requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
-import { formatPermission, formatVhost } from '../format';
+import { Errors } from '../errors';
 import { applyListing, parseListQuery } from '../listing';
 import { parseRanges } from '../../observability/history';
 import { bodyOf, parseTags, resource, vhostOr404, vhostParams } from '../support';
@@ -21,22 +21,18 @@ type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
 
 /** /api/vhosts: list (vhosts the user may see), and GET/PUT/DELETE one (administrators). */
 export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
+  const { entities, users } = deps.admin;
+  const figures = (query: unknown) => ({ ranges: parseRanges(query), now: Date.now() });
   const show = (name: string, query: unknown): Record<string, unknown> => {
-    const vhost = vhostOr404(deps, name);
-    const record = deps.vhosts.record(name);
-    if (record === undefined) throw new Error('vhost without a record');
-    const options = { ranges: parseRanges(query), now: Date.now() };
-    return { ...formatVhost(record, vhost, options), cluster_state: { [deps.node.name]: 'running' } };
+    const vhost = entities.show(name, figures(query));
+    if (vhost === undefined) throw Errors.objectNotFound();
+    return vhost;
   };
   return async (app) => {
     resource(app, '/vhosts', {
       GET: async (request) => {
         const principal = principalOf(request);
-        const options = { ranges: parseRanges(request.query), now: Date.now() };
-        const items = deps.vhosts
-          .list()
-          .filter(({ record }) => canSeeVhost(deps, principal, record.name))
-          .map(({ record, vhost }) => ({ ...formatVhost(record, vhost, options), cluster_state: { [deps.node.name]: 'running' } }));
+        const items = entities.list((vhost) => canSeeVhost(deps, principal, vhost), figures(request.query));
         return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['name']);
       },
     });
@@ -49,25 +45,23 @@ export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
         PUT: async (request, reply) => {
           const { vhost } = (request as VhostRequest).params;
           const body = bodyOf(request);
-          const existing = deps.vhosts.record(vhost);
-          const defaultQueueType = body.default_queue_type ?? body.defaultqueuetype ?? existing?.defaultQueueType;
-          const created = deps.vhosts.put({
-            name: vhost,
-            description: typeof body.description === 'string' ? body.description : (existing?.description ?? ''),
-            tags: body.tags === undefined ? (existing?.tags ?? []) : parseTags(body.tags),
+          const defaultQueueType = body.default_queue_type ?? body.defaultqueuetype;
+          const created = entities.put(vhost, {
+            ...(typeof body.description === 'string' ? { description: body.description } : {}),
+            ...(body.tags === undefined ? {} : { tags: parseTags(body.tags) }),
             ...(typeof defaultQueueType === 'string' ? { defaultQueueType } : {}),
           });
           // RabbitMQ (rabbit_vhost:put_vhost) grants the internal user who creates a vhost ".*" ".*" ".*" on it.
           const creator = principalOf(request).name;
-          if (created && deps.access.getUser(creator) !== undefined) {
-            deps.access.setPermission({ user: creator, vhost, configure: '.*', write: '.*', read: '.*' });
+          if (created && users.has(creator)) {
+            users.setPermission({ user: creator, vhost, configure: '.*', write: '.*', read: '.*' });
           }
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
           const { vhost } = (request as VhostRequest).params;
           vhostOr404(deps, vhost);
-          deps.vhosts.delete(vhost);
+          entities.delete(vhost);
           return reply.code(204).send();
         },
       },
@@ -81,10 +75,7 @@ export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
         GET: async (request) => {
           const { vhost } = (request as VhostRequest).params;
           vhostOr404(deps, vhost);
-          const items = deps.access
-            .listPermissions()
-            .filter((p) => p.vhost === vhost)
-            .map(formatPermission);
+          const items = users.permissions({ vhost });
           return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['vhost', 'user']);
         },
       },

@@ -5,7 +5,13 @@ import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../../auth/passwords';
 import { MemoryStore } from '../../store/memory';
 import { VhostRegistry } from '../../vhost/registry';
 import { buildManagementApp } from '../app';
-import type { ConnectionInfo, ManagementDeps } from '../deps';
+import { AdminService } from '../../admin/service';
+import type { ConnectionInfo } from '../../connection/info';
+import type { LoginThrottle } from '../../auth/login-throttle';
+import type { Logger } from 'pino';
+
+export type { ChannelInfo, ConnectionInfo, ConsumerInfo } from '../../connection/info';
+import type { ManagementDeps } from '../deps';
 
 export const NODE_NAME = 'leveret@test';
 
@@ -14,6 +20,7 @@ export interface Fixture {
   deps: ManagementDeps;
   access: AccessControl;
   vhosts: VhostRegistry;
+  store: MemoryStore;
   connections: FakeConnection[];
 }
 
@@ -52,7 +59,7 @@ function user(access: AccessControl, name: string, password: string, tags: strin
  * A real VhostRegistry and AccessControl on a MemoryStore: vhost '/', users guest (administrator, all on '/'),
  * mon (monitoring), mgmt (management, permissions on '/' only), plain (no tags).
  */
-export function buildFixture(options: { loopbackUsers?: string[] } = {}): Fixture {
+export function buildFixture(options: { loopbackUsers?: string[]; logins?: LoginThrottle; logger?: Logger } = {}): Fixture {
   const store = new MemoryStore();
   const access = new AccessControl(store, new Set(options.loopbackUsers ?? []));
   const vhosts = new VhostRegistry(store);
@@ -65,10 +72,16 @@ export function buildFixture(options: { loopbackUsers?: string[] } = {}): Fixtur
   access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '.*', read: '.*' });
   const connections: FakeConnection[] = [];
   const deps: ManagementDeps = {
-    vhosts,
-    access,
-    store,
-    connections: () => connections,
+    admin: new AdminService({
+      vhosts,
+      access,
+      store,
+      connections: () => connections,
+      nodeName: NODE_NAME,
+      ...(options.logins === undefined ? {} : { logins: options.logins }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
     stats: new MessageStats(),
     node: {
       name: NODE_NAME,
@@ -78,7 +91,7 @@ export function buildFixture(options: { loopbackUsers?: string[] } = {}): Fixtur
       amqpListeners: [{ ip: '127.0.0.1', port: 5672 }],
     },
   };
-  return { app: buildManagementApp(deps), deps, access, vhosts, connections };
+  return { app: buildManagementApp(deps), deps, access, vhosts, store, connections };
 }
 
 export function basic(userName: string, password: string): string {

@@ -1,5 +1,5 @@
-import { escapeLabel, formatValue, renderExposition } from './prometheus';
-import { parseExposition } from './test-support/exposition';
+import { escapeLabel, formatValue, renderExposition } from './exposition';
+import { parseExposition } from '../test-support/exposition';
 
 describe('renderExposition', () => {
   test('HELP and TYPE before the samples; labels quoted; families without samples left out', () => {

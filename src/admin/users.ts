@@ -1,0 +1,190 @@
+import type { Logger } from 'pino';
+import type { AccessControl, PermissionKind, ResourceKind, UserLimits } from '../auth/access';
+import { logLoginRefused, type LoginThrottle } from '../auth/login-throttle';
+import { DEFAULT_HASHING_ALGORITHM, hashPassword, isKnownHashingAlgorithm } from '../auth/passwords';
+import type { Limits } from './entities';
+import { formatPermission, formatTopicPermission, formatUser } from './views/access';
+
+export type { PermissionKind, ResourceKind };
+
+/** A user who logged in: name and tags. */
+export interface LoggedIn {
+  readonly name: string;
+  readonly tags: readonly string[];
+}
+
+/** Why a login was refused: unknown user or wrong password, or a loopback-only user from elsewhere. */
+export type LoginRefused = 'invalid' | 'loopback-only';
+
+/** A PUT /api/users body's credentials: a password to hash, or a hash as it is (validated by the caller). */
+export interface Credentials {
+  readonly password?: string;
+  readonly passwordHash?: string;
+  readonly hashingAlgorithm?: string;
+}
+
+/** A topic permission as stored: the exchange and the write and read patterns of a user in a vhost. */
+export interface TopicPermission {
+  readonly user: string;
+  readonly vhost: string;
+  readonly exchange: string;
+  readonly write: string;
+  readonly read: string;
+}
+
+/**
+ * Users, logins, permissions, topic permissions and user limits, over the broker's access control (the AMQP side
+ * reads the same). Views are plain objects with RabbitMQ's field names.
+ */
+export class UserAdmin {
+  constructor(
+    private readonly access: AccessControl,
+    private readonly logins: LoginThrottle | undefined,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  // ---- logins and checks -----------------------------------------------------------------------
+
+  /**
+   * An HTTP login. A refused one logs one line and waits out the throttle's delay for this peer (shared with AMQP)
+   * before it answers.
+   */
+  async login(name: string, password: string, peer: string | undefined): Promise<LoggedIn | LoginRefused> {
+    const user = this.access.authenticate(name, password);
+    if (user === undefined) {
+      await this.refuse(peer, name, 'invalid credentials');
+      return 'invalid';
+    }
+    if (!this.access.users.allowedFrom(user.name, peer)) {
+      await this.refuse(peer, user.name, 'user may connect only via localhost');
+      return 'loopback-only';
+    }
+    return { name: user.name, tags: user.tags };
+  }
+
+  private async refuse(peer: string | undefined, user: string, reason: string): Promise<void> {
+    const delayMs = this.logins?.failed(peer) ?? 0;
+    if (this.logger !== undefined) logLoginRefused(this.logger, { protocol: 'http', mechanism: 'basic', peer, user, reason, delayMs });
+    if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
+  }
+
+  canAccessVhost(user: string, vhost: string): boolean {
+    return this.access.canAccessVhost(user, vhost);
+  }
+
+  allows(user: string, vhost: string, kind: PermissionKind, resource: string): boolean {
+    return this.access.allows(user, vhost, kind, resource);
+  }
+
+  /** Throws AmqpError ACCESS_REFUSED when the user's topic permission does not allow the routing key. */
+  checkTopic(user: string, vhost: string, exchange: string, kind: 'write' | 'read', routingKey: string): void {
+    this.access.checkTopic(user, vhost, exchange, kind, routingKey);
+  }
+
+  // ---- users -----------------------------------------------------------------------------------
+
+  has(name: string): boolean {
+    return this.access.getUser(name) !== undefined;
+  }
+
+  list(): Record<string, unknown>[] {
+    return this.access.listUsers().map(formatUser);
+  }
+
+  withoutPermissions(): Record<string, unknown>[] {
+    const withPermissions = new Set(this.access.listPermissions().map((p) => p.user));
+    return this.access
+      .listUsers()
+      .filter((u) => !withPermissions.has(u.name))
+      .map(formatUser);
+  }
+
+  show(name: string): Record<string, unknown> | undefined {
+    const record = this.access.getUser(name);
+    return record === undefined ? undefined : formatUser(record);
+  }
+
+  /** The algorithm a password hash without hashing_algorithm is taken to use. */
+  readonly defaultHashingAlgorithm = DEFAULT_HASHING_ALGORITHM;
+
+  knowsHashingAlgorithm(algorithm: string): boolean {
+    return isKnownHashingAlgorithm(algorithm);
+  }
+
+  /** Creates or updates a user; without credentials an existing user keeps its password. Whether it was created. */
+  put(name: string, credentials: Credentials, tags: readonly string[]): boolean {
+    const existing = this.access.getUser(name);
+    let passwordHash = existing?.passwordHash ?? '';
+    let hashingAlgorithm = existing?.hashingAlgorithm ?? DEFAULT_HASHING_ALGORITHM;
+    if (credentials.password !== undefined) {
+      hashingAlgorithm = DEFAULT_HASHING_ALGORITHM;
+      passwordHash = hashPassword(credentials.password, hashingAlgorithm);
+    } else if (credentials.passwordHash !== undefined) {
+      passwordHash = credentials.passwordHash;
+      hashingAlgorithm = credentials.hashingAlgorithm ?? DEFAULT_HASHING_ALGORITHM;
+    }
+    return this.access.putUser({ name, passwordHash, hashingAlgorithm, tags: [...tags] });
+  }
+
+  delete(name: string): boolean {
+    return this.access.deleteUser(name);
+  }
+
+  // ---- permissions -----------------------------------------------------------------------------
+
+  permissions(filter: { vhost?: string; user?: string } = {}): Record<string, unknown>[] {
+    return this.access
+      .listPermissions()
+      .filter((p) => (filter.vhost === undefined || p.vhost === filter.vhost) && (filter.user === undefined || p.user === filter.user))
+      .map(formatPermission);
+  }
+
+  permission(user: string, vhost: string): Record<string, unknown> | undefined {
+    const record = this.access.getPermission(user, vhost);
+    return record === undefined ? undefined : formatPermission(record);
+  }
+
+  /** Sets a user's permissions in a vhost; throws an Error naming a bad pattern. Whether they are new. */
+  setPermission(p: { user: string; vhost: string; configure: string; write: string; read: string }): boolean {
+    return this.access.setPermission(p);
+  }
+
+  deletePermission(user: string, vhost: string): boolean {
+    return this.access.deletePermission(user, vhost);
+  }
+
+  // ---- topic permissions -----------------------------------------------------------------------
+
+  topicPermissions(filter: { vhost?: string; user?: string } = {}): TopicPermission[] {
+    return this.access
+      .listTopicPermissions()
+      .filter((t) => (filter.vhost === undefined || t.vhost === filter.vhost) && (filter.user === undefined || t.user === filter.user));
+  }
+
+  formatTopicPermission(t: TopicPermission): Record<string, unknown> {
+    return formatTopicPermission(t);
+  }
+
+  /** Sets one exchange's topic permission; throws an Error naming a bad pattern. */
+  setTopicPermission(t: TopicPermission): void {
+    this.access.setTopicPermission(t);
+  }
+
+  deleteTopicPermission(user: string, vhost: string, exchange: string): boolean {
+    return this.access.deleteTopicPermission(user, vhost, exchange);
+  }
+
+  // ---- user limits -----------------------------------------------------------------------------
+
+  limits(user: string): Limits {
+    return this.access.getUserLimits(user) as Limits;
+  }
+
+  allLimits(): Array<{ user: string; limits: Limits }> {
+    return this.access.listUserLimits() as Array<{ user: string; limits: Limits }>;
+  }
+
+  setLimits(user: string, limits: Limits): void {
+    this.access.setUserLimits(user, limits as UserLimits);
+  }
+}
