@@ -54,6 +54,13 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
     }
   });
 
+  // Responses are written by JSON.stringify, whatever their schema says. The response schemas pin RabbitMQ's field
+  // names and types (the test fixture checks every response against them), but fast-json-stringify, which would
+  // otherwise write them, is no faster here: the API's objects are open (arguments, message_stats, the *_details a
+  // range fills), and for 10,000 queues it took about 10 times as long as JSON.stringify (620 ms against 67 ms,
+  // README). It would also drop undeclared keys and turn a null into 0 or "".
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
   app.setErrorHandler((err, request, reply) => {
     const api = toApiError(err);
     if (api.statusCode >= 500) request.log.error({ err }, 'management API error');

@@ -42,7 +42,8 @@ function integer(text: string | undefined): number | undefined {
 }
 
 /** Parses and validates the list parameters of a request's query string; throws ApiError 400 when invalid. */
-export function parseListQuery(query: Query): ListQuery {
+export function parseListQuery(raw: unknown): ListQuery {
+  const query = (raw ?? {}) as Query;
   const page = integer(param(query, 'page'));
   const pageSize = integer(param(query, 'page_size'));
   let pagination: ListQuery['pagination'];

@@ -1,28 +1,37 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-export { parseTags } from '../admin/tags';
+import type {
+  FastifyInstance,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+  RouteShorthandOptions,
+} from 'fastify';
 import type { ManagementDeps } from './deps';
 import { Errors } from './errors';
 
-type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+export { parseTags } from '../admin/tags';
+
+type Handler<T extends RouteGenericInterface> = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, T>;
 type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
 const METHODS: readonly Method[] = ['GET', 'PUT', 'DELETE', 'POST'];
 
-export interface ResourceSpec {
-  GET?: Handler;
-  PUT?: Handler;
-  DELETE?: Handler;
-  POST?: Handler;
-}
+/** One resource's handlers by verb; `T` types their params, body and query as the route's schemas describe them. */
+export type ResourceSpec<T extends RouteGenericInterface = RouteGenericInterface> = Partial<Record<Method, Handler<T>>>;
+
+/** Route options: hooks, config and a schema; a verb's schema parts are added to those of `all`. */
+type Options = Omit<RouteShorthandOptions, 'schema'> & { schema?: FastifySchema };
 
 /**
  * Registers one resource: its handlers with their options, and 405 method_not_allowed (with an Allow header)
  * for the other verbs, as RabbitMQ's cowboy_rest resources answer.
  */
-export function resource(
+export function resource<T extends RouteGenericInterface = RouteGenericInterface>(
   app: FastifyInstance,
   url: string,
-  handlers: ResourceSpec,
-  options: Partial<Record<Method, RouteShorthandOptions>> & { all?: RouteShorthandOptions } = {},
+  handlers: ResourceSpec<T>,
+  options: Partial<Record<Method, Options>> & { all?: Options } = {},
 ): void {
   const allowed = METHODS.filter((m) => handlers[m] !== undefined);
   const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
@@ -39,7 +48,8 @@ export function resource(
       });
       continue;
     }
-    app.route({ ...options.all, ...options[method], method, url, handler });
+    const schema = { ...options.all?.schema, ...options[method]?.schema };
+    app.route<T>({ ...options.all, ...options[method], schema, method, url, handler });
   }
 }
 
@@ -57,13 +67,6 @@ export function exchangeId(name: string): string {
 export function flag(query: unknown, key: string): boolean {
   const value = (query as Record<string, unknown> | undefined)?.[key];
   return value === 'true' || value === true;
-}
-
-/** A request body as an object ({} when empty). */
-export function bodyOf(request: FastifyRequest): Record<string, unknown> {
-  const body = request.body;
-  if (body === undefined || body === null) return {};
-  return body as Record<string, unknown>;
 }
 
 export const vhostParams = {

@@ -5,7 +5,9 @@ import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { jsonToFieldTable } from '../format';
 import { applyListing, parseListQuery } from '../listing';
-import { argumentsSchema, bodyOf, exchangeId, resource, vhostParams } from '../support';
+import { listOf, ok } from '../schemas/common';
+import { bindingBody, bindingJson, type BindingBody } from '../schemas/entities';
+import { exchangeId, resource, vhostParams } from '../support';
 
 interface PairParams {
   vhost: string;
@@ -34,10 +36,7 @@ const bindingParams = {
   required: [...pairParams.required, 'props'],
 } as const;
 
-const bindingBody = {
-  type: 'object',
-  properties: { routing_key: { type: 'string' }, arguments: argumentsSchema },
-} as const;
+const bindingList = ok(listOf(bindingJson));
 
 /** /api/bindings: lists, the bindings between a source and a destination, create (201 + Location), GET/DELETE one. */
 export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
@@ -68,39 +67,39 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
       GET: async (request) => {
         const principal = principalOf(request);
         const items = entities.bindings((vhost) => canSeeVhost(deps, principal, vhost));
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
+        return applyListing(items, parseListQuery(request.query), []);
       },
-    });
+    }, { all: { schema: { response: bindingList } } });
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/bindings/:vhost',
       {
         GET: async (request) => {
-          const items = entities.bindingsOf((request as FastifyRequest<{ Params: { vhost: string } }>).params.vhost);
+          const items = entities.bindingsOf(request.params.vhost);
           if (items === undefined) throw Errors.objectNotFound();
-          return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
+          return applyListing(items, parseListQuery(request.query), []);
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostParams } } },
+      { all: { onRequest: gate, schema: { params: vhostParams, response: bindingList } } },
     );
 
-    resource(
+    resource<{ Params: PairParams; Body: BindingBody }>(
       app,
       '/bindings/:vhost/e/:source/:dtype/:destination',
       {
         GET: async (request) => {
-          const items = between((request as FastifyRequest<{ Params: PairParams }>).params);
+          const items = between(request.params);
           return applyListing(
             items.map((i) => i.json),
-            parseListQuery(request.query as Record<string, unknown>),
+            parseListQuery(request.query),
             [],
           );
         },
         POST: async (request, reply) => {
-          const p = (request as FastifyRequest<{ Params: PairParams }>).params;
+          const p = request.params;
           between(p);
-          const body = bodyOf(request);
+          const body = request.body;
           const routingKey = typeof body.routing_key === 'string' ? body.routing_key : '';
           const args = jsonToFieldTable(body.arguments);
           checkBindingAccess(principalOf(request), p);
@@ -113,22 +112,23 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
       },
       {
         all: { onRequest: gate, schema: { params: pairParams } },
-        POST: { onRequest: gate, schema: { params: pairParams, body: bindingBody } },
+        GET: { schema: { response: bindingList } },
+        POST: { schema: { body: bindingBody } },
       },
     );
 
-    resource(
+    resource<{ Params: BindingParams }>(
       app,
       '/bindings/:vhost/e/:source/:dtype/:destination/:props',
       {
         GET: async (request) => {
-          const p = (request as FastifyRequest<{ Params: BindingParams }>).params;
+          const p = request.params;
           const found = between(p).find((i) => i.json.properties_key === p.props);
           if (found === undefined) throw Errors.objectNotFound();
           return found.json;
         },
         DELETE: async (request, reply) => {
-          const p = (request as FastifyRequest<{ Params: BindingParams }>).params;
+          const p = request.params;
           const found = between(p).find((i) => i.json.properties_key === p.props);
           if (found === undefined) throw Errors.objectNotFound();
           if (!found.removable) throw Errors.accessRefused();
@@ -137,7 +137,7 @@ export function bindingRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: gate, schema: { params: bindingParams } } },
+      { all: { onRequest: gate, schema: { params: bindingParams } }, GET: { schema: { response: ok(bindingJson) } } },
     );
   };
 }

@@ -3,7 +3,11 @@ import { principalOf, type Principal } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { applyListing, parseListQuery } from '../listing';
+import { connectionJson } from '../schemas/broker';
+import { listOf, ok, params } from '../schemas/common';
 import { resource } from '../support';
+
+const connectionList = ok(listOf(connectionJson));
 
 const DEFAULT_CLOSE_REASON = 'Closed via management plugin';
 
@@ -22,21 +26,21 @@ export function connectionRoutes(deps: ManagementDeps): FastifyPluginAsync {
     resource(app, '/connections', {
       GET: async (request) => {
         const items = connections.list(seesConnectionsOf(principalOf(request)));
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+        return applyListing(items, parseListQuery(request.query));
       },
-    });
+    }, { all: { schema: { response: connectionList } } });
 
-    resource(app, '/connections/:name', {
+    resource<{ Params: { name: string } }>(app, '/connections/:name', {
       GET: async (request) => {
         const principal = principalOf(request);
-        const c = connections.find((request as FastifyRequest<{ Params: { name: string } }>).params.name);
+        const c = connections.find(request.params.name);
         if (c === undefined) throw Errors.objectNotFound();
         if (!principal.isMonitor && c.user !== principal.name) throw Errors.objectForbidden();
         return c.view();
       },
       DELETE: async (request, reply) => {
         const principal = principalOf(request);
-        const { name } = (request as FastifyRequest<{ Params: { name: string } }>).params;
+        const { name } = request.params;
         const c = connections.find(name);
         if (c === undefined) throw Errors.objectNotFound();
         if (!principal.isAdmin && c.user !== principal.name) throw Errors.objectForbidden();
@@ -45,15 +49,15 @@ export function connectionRoutes(deps: ManagementDeps): FastifyPluginAsync {
         connections.close(name, reason);
         return reply.code(204).send();
       },
-    });
+    }, { all: { schema: { params: params(['name']) } }, GET: { schema: { response: ok(connectionJson) } } });
 
-    resource(app, '/vhosts/:vhost/connections', {
+    resource<{ Params: { vhost: string } }>(app, '/vhosts/:vhost/connections', {
       GET: async (request) => {
-        const { vhost } = (request as FastifyRequest<{ Params: { vhost: string } }>).params;
+        const { vhost } = request.params;
         if (!entities.has(vhost)) throw Errors.objectNotFound();
         const items = connections.list(seesConnectionsOf(principalOf(request)), vhost);
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+        return applyListing(items, parseListQuery(request.query));
       },
-    });
+    }, { all: { schema: { params: params(['vhost']), response: connectionList } } });
   };
 }

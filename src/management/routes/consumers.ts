@@ -2,7 +2,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { principalOf, type Principal } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { applyListing, parseListQuery } from '../listing';
+import { consumerJson } from '../schemas/broker';
+import { listOf, ok } from '../schemas/common';
 import { resource, vhostOr404, vhostParams } from '../support';
+
+const response = ok(listOf(consumerJson));
 import { seesConnectionsOf } from './connections';
 
 const CONSUMER_SORT = ['queue.vhost', 'queue.name', 'consumer_tag'] as const;
@@ -18,20 +22,20 @@ export function consumerRoutes(deps: ManagementDeps): FastifyPluginAsync {
   return async (app) => {
     resource(app, '/consumers', {
       GET: async (request) =>
-        applyListing(consumers(principalOf(request), undefined), parseListQuery(request.query as Record<string, unknown>), CONSUMER_SORT),
-    });
+        applyListing(consumers(principalOf(request), undefined), parseListQuery(request.query), CONSUMER_SORT),
+    }, { all: { schema: { response } } });
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/consumers/:vhost',
       {
         GET: async (request) => {
-          const { vhost } = (request as FastifyRequest<{ Params: { vhost: string } }>).params;
+          const { vhost } = request.params;
           vhostOr404(deps, vhost);
-          return applyListing(consumers(principalOf(request), vhost), parseListQuery(request.query as Record<string, unknown>), CONSUMER_SORT);
+          return applyListing(consumers(principalOf(request), vhost), parseListQuery(request.query), CONSUMER_SORT);
         },
       },
-      { all: { schema: { params: vhostParams } } },
+      { all: { schema: { params: vhostParams, response } } },
     );
   };
 }

@@ -5,9 +5,24 @@ import { DefinitionsError } from '../../admin/definitions';
 import { multipartFile } from '../multipart';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
+import { definitionsJson } from '../schemas/broker';
+import { namedFields, ok } from '../schemas/common';
 import { resource, vhostOr404, vhostParams } from '../support';
 
-type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
+/** `?download=<file name>`: an attachment. */
+interface DownloadQuery {
+  download?: unknown;
+  auth?: unknown;
+}
+
+const downloadQuery = namedFields(['download', 'auth']);
+/** A definitions document, or (multipart/form-data) the upload's text. */
+const documentBody = { anyOf: [{ type: 'object' }, { type: 'string' }] } as const;
+
+const schemas = {
+  GET: { schema: { querystring: downloadQuery, response: ok(definitionsJson) } },
+  POST: { schema: { querystring: downloadQuery, body: documentBody } },
+};
 
 /**
  * /api/definitions[/{vhost}] (administrators only): GET exports RabbitMQ's definitions file (`?download=<name>`
@@ -31,7 +46,7 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
     // Only here (this plugin's routes) is a multipart body read; csrf.ts lets it through for POST /api/definitions.
     app.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     for (const url of ['/definitions', '/all-configuration']) {
-      resource(
+      resource<{ Querystring: DownloadQuery }>(
         app,
         url,
         {
@@ -41,27 +56,27 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
           },
           POST: async (request, reply) => importing(request, reply),
         },
-        { all: { onRequest: requireAdmin } },
+        { all: { onRequest: requireAdmin }, ...schemas },
       );
     }
 
-    resource(
+    resource<{ Params: { vhost: string }; Querystring: DownloadQuery }>(
       app,
       '/definitions/:vhost',
       {
         GET: async (request, reply) => {
-          const { vhost } = (request as VhostRequest).params;
+          const { vhost } = request.params;
           vhostOr404(deps, vhost);
           download(request, reply);
           return deps.admin.exportVhostDefinitions(vhost, product);
         },
         POST: async (request, reply) => {
-          const { vhost } = (request as VhostRequest).params;
+          const { vhost } = request.params;
           vhostOr404(deps, vhost);
           return importing(request, reply, vhost);
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: vhostParams } } },
+      { all: { onRequest: requireAdmin, schema: { params: vhostParams } }, ...schemas },
     );
   };
 }
@@ -77,8 +92,8 @@ function uploaded(request: FastifyRequest): unknown {
 }
 
 /** `?download=<file name>` asks for an attachment, as the management UI's "Download broker definitions" does. */
-function download(request: FastifyRequest, reply: FastifyReply): void {
-  const name = (request.query as Record<string, unknown> | undefined)?.download;
+function download(request: FastifyRequest<{ Querystring: DownloadQuery }>, reply: FastifyReply): void {
+  const name = request.query.download;
   if (typeof name !== 'string' || name === '') return;
   const safe = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   void reply.header('content-disposition', `attachment; filename="${safe}"`);

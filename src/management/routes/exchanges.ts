@@ -4,32 +4,11 @@ import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { jsonToFieldTable } from '../format';
 import { applyListing, parseListQuery } from '../listing';
-import {
-  argumentsSchema,
-  bodyOf,
-  bool,
-  booleanish,
-  exchangeId,
-  flag,
-  resource,
-  vhostNameParams,
-  vhostOr404,
-  vhostParams,
-} from '../support';
+import { listOf, ok } from '../schemas/common';
+import { bindingJson, exchangeBody, exchangeJson, type ExchangeBody } from '../schemas/entities';
+import { bool, exchangeId, flag, resource, vhostNameParams, vhostOr404, vhostParams } from '../support';
 
-const exchangeBody = {
-  type: 'object',
-  properties: {
-    type: { type: 'string', minLength: 1 },
-    durable: booleanish,
-    auto_delete: booleanish,
-    internal: booleanish,
-    arguments: argumentsSchema,
-  },
-} as const;
-
-type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
-type ExchangeRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
+const exchangeList = ok(listOf(exchangeJson));
 
 /** /api/exchanges: lists, GET/PUT/DELETE one, and an exchange's bindings as source or destination. */
 export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
@@ -46,37 +25,37 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       GET: async (request) => {
         const principal = principalOf(request);
         const items = entities.exchanges((vhost) => canSeeVhost(deps, principal, vhost));
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+        return applyListing(items, parseListQuery(request.query));
       },
-    });
+    }, { all: { schema: { response: exchangeList } } });
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/exchanges/:vhost',
       {
         GET: async (request) => {
-          const items = entities.exchangesOf((request as VhostRequest).params.vhost);
+          const items = entities.exchangesOf(request.params.vhost);
           if (items === undefined) throw Errors.objectNotFound();
-          return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+          return applyListing(items, parseListQuery(request.query));
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostParams } } },
+      { all: { onRequest: gate, schema: { params: vhostParams, response: exchangeList } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; name: string }; Body: ExchangeBody }>(
       app,
       '/exchanges/:vhost/:name',
       {
         GET: async (request) => {
-          const { vhost, name } = (request as ExchangeRequest).params;
+          const { vhost, name } = request.params;
           // Per-channel (incoming) and per-queue (outgoing) rates exist only in RabbitMQ's rates_mode=detailed; in
           // its default, basic, the lists are empty, and its web UI's exchange page needs them to be there.
           return { ...exchangeOr404(vhost, name), incoming: [], outgoing: [] };
         },
         PUT: async (request, reply) => {
-          const { vhost: vhostName, name } = (request as ExchangeRequest).params;
+          const { vhost: vhostName, name } = request.params;
           vhostOr404(deps, vhostName);
-          const body = bodyOf(request);
+          const body = request.body;
           // Absent fields take exchange.declare's defaults, as RabbitMQ's PUT does: direct, not durable.
           const type = typeof body.type === 'string' ? body.type : 'direct';
           const id = exchangeId(name);
@@ -96,7 +75,7 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
-          const { vhost: vhostName, name } = (request as ExchangeRequest).params;
+          const { vhost: vhostName, name } = request.params;
           exchangeOr404(vhostName, name);
           const id = exchangeId(name);
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'exchange', id);
@@ -106,24 +85,25 @@ export function exchangeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       },
       {
         all: { onRequest: gate, schema: { params: vhostNameParams } },
-        PUT: { onRequest: gate, schema: { params: vhostNameParams, body: exchangeBody } },
+        GET: { schema: { response: ok(exchangeJson) } },
+        PUT: { schema: { body: exchangeBody } },
       },
     );
 
     for (const side of ['source', 'destination'] as const) {
-      resource(
+      resource<{ Params: { vhost: string; name: string } }>(
         app,
         `/exchanges/:vhost/:name/bindings/${side}`,
         {
           GET: async (request) => {
-            const { vhost: vhostName, name } = (request as ExchangeRequest).params;
+            const { vhost: vhostName, name } = request.params;
             vhostOr404(deps, vhostName);
             const items = entities.exchangeBindings(vhostName, exchangeId(name), side);
             if (items === undefined) throw Errors.objectNotFound();
-            return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
+            return applyListing(items, parseListQuery(request.query), []);
           },
         },
-        { all: { onRequest: gate, schema: { params: vhostNameParams } } },
+        { all: { onRequest: gate, schema: { params: vhostNameParams, response: ok(listOf(bindingJson)) } } },
       );
     }
   };

@@ -2,7 +2,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { principalOf } from '../auth';
 import { ApiError, Errors } from '../errors';
 import type { ManagementDeps } from '../deps';
+import { healthJson } from '../schemas/broker';
+import { ok as okSchema, params } from '../schemas/common';
 import { resource, vhostOr404, vhostParams } from '../support';
+
+const healthy = { all: { schema: { response: okSchema(healthJson) } } };
 
 const SERVICE_UNAVAILABLE = 503;
 const CERTIFICATE_UNITS = ['days', 'weeks', 'months', 'years'];
@@ -24,17 +28,17 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const failed = (reply: FastifyReply, reason: string, extra: Record<string, unknown> = {}): FastifyReply =>
     reply.code(SERVICE_UNAVAILABLE).send({ status: 'failed', reason, ...extra });
   return async (app) => {
-    resource(app, '/health/checks/alarms', { GET: ok });
-    resource(app, '/health/checks/local-alarms', { GET: ok });
-    resource(app, '/health/checks/virtual-hosts', { GET: ok });
-    resource(app, '/health/checks/ready-to-serve-clients', { GET: ok });
-    resource(app, '/health/checks/is-in-service', { GET: ok });
-    resource(app, '/health/checks/node-is-quorum-critical', { GET: ok });
-    resource(app, '/health/checks/metadata-store/initialized', { GET: ok });
+    resource(app, '/health/checks/alarms', { GET: ok }, healthy);
+    resource(app, '/health/checks/local-alarms', { GET: ok }, healthy);
+    resource(app, '/health/checks/virtual-hosts', { GET: ok }, healthy);
+    resource(app, '/health/checks/ready-to-serve-clients', { GET: ok }, healthy);
+    resource(app, '/health/checks/is-in-service', { GET: ok }, healthy);
+    resource(app, '/health/checks/node-is-quorum-critical', { GET: ok }, healthy);
+    resource(app, '/health/checks/metadata-store/initialized', { GET: ok }, healthy);
 
-    resource(app, '/health/checks/port-listener/:port', {
+    resource<{ Params: { port: string } }>(app, '/health/checks/port-listener/:port', {
       GET: async (request, reply) => {
-        const text = (request as FastifyRequest<{ Params: { port: string } }>).params.port;
+        const text = request.params.port;
         const port = Number(text);
         if (!/^\d+$/.test(text) || port > 65535) {
           return reply.code(400).send({ error: 'bad_request', reason: `invalid port: ${text}` });
@@ -43,22 +47,22 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
         if (ports.includes(port)) return { status: 'ok', port };
         return failed(reply, `No active listener on port ${port}`, { missing: port, ports });
       },
-    });
+    }, { all: { schema: { params: params(['port']), response: okSchema(healthJson) } } });
 
-    resource(app, '/health/checks/protocol-listener/:protocol', {
+    resource<{ Params: { protocol: string } }>(app, '/health/checks/protocol-listener/:protocol', {
       GET: async (request, reply) => {
-        const wanted = (request as FastifyRequest<{ Params: { protocol: string } }>).params.protocol.toLowerCase();
+        const wanted = request.params.protocol.toLowerCase();
         const known = deps.node.amqpListeners.length > 0 ? ['amqp', 'http'] : ['http'];
         const normalised = wanted.replace(/[-/ ]/g, '').replace(/^amqp091$|^amqp0\.9\.1$|^amqp0_9_1$/, 'amqp');
         if (known.includes(normalised)) return { status: 'ok', protocol: wanted };
         return failed(reply, `No active listener for protocol ${wanted}`, { missing: wanted, protocols: known });
       },
-    });
+    }, { all: { schema: { params: params(['protocol']), response: okSchema(healthJson) } } });
 
     // No TLS listeners here, so no certificate can expire; the arguments are checked as RabbitMQ checks them.
-    resource(app, '/health/checks/certificate-expiration/:within/:unit', {
+    resource<{ Params: { within: string; unit: string } }>(app, '/health/checks/certificate-expiration/:within/:unit', {
       GET: async (request, reply) => {
-        const { within, unit } = (request as FastifyRequest<{ Params: { within: string; unit: string } }>).params;
+        const { within, unit } = request.params;
         if (!/^\d+$/.test(within)) return reply.code(400).send({ error: 'bad_request', reason: 'Invalid expiration value.' });
         if (!CERTIFICATE_UNITS.includes(unit)) {
           return reply
@@ -67,17 +71,17 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
         }
         return { status: 'ok' };
       },
-    });
+    }, { all: { schema: { params: params(['within', 'unit']), response: okSchema(healthJson) } } });
 
     // rabbit_mgmt_wm_aliveness_test: the caller's own vhost access (is_authorized_vhost: monitoring is no
     // exception), then the permissions its declare / publish / get of the queue 'aliveness-test' need, with
     // RabbitMQ's ACCESS_REFUSED texts. Leveret declares nothing (spec/errata.md).
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/aliveness-test/:vhost',
       {
         GET: async (request) => {
-          const { vhost } = (request as FastifyRequest<{ Params: { vhost: string } }>).params;
+          const { vhost } = request.params;
           vhostOr404(deps, vhost);
           const user = principalOf(request).name;
           const refuse = (what: string): never => {
@@ -89,7 +93,7 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return { status: 'ok' };
         },
       },
-      { all: { onRequest: requireVhostAccess(deps), schema: { params: vhostParams } } },
+      { all: { onRequest: requireVhostAccess(deps), schema: { params: vhostParams, response: okSchema(healthJson) } } },
     );
   };
 }

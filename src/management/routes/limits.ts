@@ -4,7 +4,9 @@ import { canSeeVhost, principalOf, requireAdmin, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { applyListing, parseListQuery } from '../listing';
-import { bodyOf, resource, vhostNameParams, vhostParams } from '../support';
+import { arrayOf, listOf, ok } from '../schemas/common';
+import { userLimitsJson, valueBody, vhostLimitsJson as vhostLimitsSchema, type ValueBody } from '../schemas/access';
+import { resource, vhostNameParams, vhostParams } from '../support';
 
 export const VHOST_LIMIT_NAMES = ['max-connections', 'max-queues'] as const;
 export const USER_LIMIT_NAMES = ['max-connections', 'max-channels'] as const;
@@ -49,8 +51,6 @@ const userNameParams = {
   required: ['user', 'name'],
 } as const;
 
-type LimitRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
-type UserLimitRequest = FastifyRequest<{ Params: { user: string; name: string } }>;
 
 /**
  * /api/vhost-limits and /api/user-limits, RabbitMQ's shapes: [{vhost, value: {"max-queues": 10}}] and
@@ -70,40 +70,40 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
           const limits = entities.limits(name) ?? {};
           if (Object.keys(limits).length > 0 && canSeeVhost(deps, principal, name)) items.push(vhostLimitsJson(name, limits));
         }
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['vhost']);
+        return applyListing(items, parseListQuery(request.query), ['vhost']);
       },
-    });
+    }, { all: { schema: { response: ok(listOf(vhostLimitsSchema)) } } });
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/vhost-limits/:vhost',
       {
         GET: async (request) => {
-          const name = (request.params as { vhost: string }).vhost;
+          const name = (request.params).vhost;
           const limits = entities.limits(name);
           if (limits === undefined) throw Errors.objectNotFound();
           return Object.keys(limits).length === 0 ? [] : [vhostLimitsJson(name, limits)];
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostParams } } },
+      { all: { onRequest: gate, schema: { params: vhostParams, response: ok(arrayOf(vhostLimitsSchema)) } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; name: string }; Body: ValueBody }>(
       app,
       '/vhost-limits/:vhost/:name',
       {
         PUT: async (request, reply) => {
-          const { vhost: vhostName, name } = (request as LimitRequest).params;
+          const { vhost: vhostName, name } = request.params;
           const limits = entities.limits(vhostName);
           if (limits === undefined) throw Errors.vhostNotFound();
-          const body = bodyOf(request);
+          const body = request.body;
           if (!('value' in body)) throw Errors.keyMissing('value');
           limitName('vhost', VHOST_LIMIT_NAMES, name, body.value);
           entities.setLimits(vhostName, { ...limits, [name]: limitValue(name, body.value) });
           return reply.code(204).send();
         },
         DELETE: async (request, reply) => {
-          const { vhost: vhostName, name } = (request as LimitRequest).params;
+          const { vhost: vhostName, name } = request.params;
           const limits = entities.limits(vhostName);
           if (limits === undefined) throw Errors.objectNotFound();
           if (name in limits) {
@@ -114,7 +114,7 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: vhostNameParams } } },
+      { all: { onRequest: requireAdmin, schema: { params: vhostNameParams } }, PUT: { schema: { body: valueBody } } },
     );
 
     resource(app, '/user-limits', {
@@ -124,40 +124,40 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
             .allLimits()
             .filter(({ limits }) => Object.keys(limits).length > 0)
             .map(({ user, limits }) => ({ user, value: { ...limits } })),
-          parseListQuery(request.query as Record<string, unknown>),
+          parseListQuery(request.query),
           ['user'],
         ),
-    });
+    }, { all: { schema: { response: ok(listOf(userLimitsJson)) } } });
 
-    resource(
+    resource<{ Params: { user: string } }>(
       app,
       '/user-limits/:user',
       {
         GET: async (request) => {
-          const { user } = request.params as { user: string };
+          const { user } = request.params;
           if (!users.has(user)) throw Errors.objectNotFound();
           const limits = users.limits(user);
           return Object.keys(limits).length === 0 ? [] : [{ user, value: { ...limits } }];
         },
       },
-      { all: { schema: { params: userParams } } },
+      { all: { schema: { params: userParams, response: ok(arrayOf(userLimitsJson)) } } },
     );
 
-    resource(
+    resource<{ Params: { user: string; name: string }; Body: ValueBody }>(
       app,
       '/user-limits/:user/:name',
       {
         PUT: async (request, reply) => {
-          const { user, name } = (request as UserLimitRequest).params;
+          const { user, name } = request.params;
           if (!users.has(user)) throw Errors.notFound('user_not_found');
-          const body = bodyOf(request);
+          const body = request.body;
           if (!('value' in body)) throw Errors.keyMissing('value');
           limitName('user', USER_LIMIT_NAMES, name, body.value);
           users.setLimits(user, { ...users.limits(user), [name]: limitValue(name, body.value) });
           return reply.code(204).send();
         },
         DELETE: async (request, reply) => {
-          const { user, name } = (request as UserLimitRequest).params;
+          const { user, name } = request.params;
           if (!users.has(user)) throw Errors.objectNotFound();
           const limits: Record<string, number> = { ...users.limits(user) };
           if (name in limits) {
@@ -167,7 +167,7 @@ export function limitRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: userNameParams } } },
+      { all: { onRequest: requireAdmin, schema: { params: userNameParams } }, PUT: { schema: { body: valueBody } } },
     );
   };
 }

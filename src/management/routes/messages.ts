@@ -9,7 +9,9 @@ import { checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { jsonToFieldTable } from '../format';
-import { bodyOf, exchangeId, resource, vhostNameParams, vhostOr404 } from '../support';
+import { arrayOf, ok } from '../schemas/common';
+import { getBody, gotMessageJson, publishBody, routedJson, type GetBody, type PublishBody } from '../schemas/broker';
+import { exchangeId, resource, vhostNameParams, vhostOr404 } from '../support';
 
 type JsonProperty = keyof typeof PROPERTIES;
 const INTEGER_PROPERTIES = new Set<JsonProperty>(['delivery_mode', 'priority', 'timestamp']);
@@ -69,8 +71,6 @@ function encodedProperties(properties: BasicProperties): Buffer {
   }
 }
 
-type ObjectRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
-
 /**
  * POST /api/exchanges/{vh}/{x}/publish and POST /api/queues/{vh}/{q}/get (rabbit_mgmt_wm_exchange_publish,
  * rabbit_mgmt_wm_queue_get). Both act as a channel of the requesting user would: permissions, topic
@@ -81,14 +81,14 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const { entities, messages, users } = deps.admin;
 
   return async (app) => {
-    resource(
+    resource<{ Params: { vhost: string; name: string }; Body: PublishBody }>(
       app,
       '/exchanges/:vhost/:name/publish',
       {
         POST: async (request) => {
-          const { vhost: vhostName, name } = (request as ObjectRequest).params;
-          const body = bodyOf(request);
-          for (const key of ['routing_key', 'properties', 'payload', 'payload_encoding']) {
+          const { vhost: vhostName, name } = request.params;
+          const body = request.body;
+          for (const key of ['routing_key', 'properties', 'payload', 'payload_encoding'] as const) {
             if (body[key] === undefined) throw Errors.keyMissing(key);
           }
           // RabbitMQ publishes on a channel it opens in the vhost: an unknown vhost refuses the login (401 Access
@@ -137,19 +137,19 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return { routed };
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostNameParams } } },
+      { all: { onRequest: gate, schema: { params: vhostNameParams, body: publishBody, response: ok(routedJson) } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; name: string }; Body: GetBody }>(
       app,
       '/queues/:vhost/:name/get',
       {
         POST: async (request) => {
-          const { vhost: vhostName, name } = (request as ObjectRequest).params;
+          const { vhost: vhostName, name } = request.params;
           vhostOr404(deps, vhostName);
           if (!entities.hasQueue(vhostName, name)) throw Errors.objectNotFound();
-          const body = bodyOf(request);
-          for (const key of ['ackmode', 'count', 'encoding']) {
+          const body = request.body;
+          for (const key of ['ackmode', 'count', 'encoding'] as const) {
             if (body[key] === undefined) throw Errors.keyMissing(key);
           }
           const ackMode = body.ackmode as AckMode;
@@ -167,7 +167,7 @@ export function messageRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return messages.get(vhostName, name, { ackMode, count, truncate, encoding });
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostNameParams } } },
+      { all: { onRequest: gate, schema: { params: vhostNameParams, body: getBody, response: ok(arrayOf(gotMessageJson)) } } },
     );
   };
 }

@@ -1,6 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ManagementDeps } from '../deps';
 import { collectDetailed, collectMetrics, PROMETHEUS_CONTENT_TYPE, renderExposition } from '../prometheus';
+import { namedFields } from '../schemas/common';
+
+/** `family` and `vhost` may each be given several times. */
+interface DetailedQuery {
+  family?: unknown;
+  vhost?: unknown;
+}
 
 /**
  * Route config of endpoints that need no login. rabbitmq_prometheus serves /metrics without authentication, so
@@ -38,13 +45,13 @@ export function metricsRoutes(deps: ManagementDeps): FastifyPluginAsync {
           reply.type(PROMETHEUS_CONTENT_TYPE).send(renderExposition(collectMetrics(deps, perObject))),
       });
     }
-    app.route({
+    app.route<{ Querystring: DetailedQuery }>({
       method: 'GET',
       url: '/metrics/detailed',
       config: PUBLIC_ROUTE,
+      schema: { querystring: namedFields(['family', 'vhost']) },
       handler: async (request, reply) => {
-        const query = (request.query ?? {}) as Record<string, unknown>;
-        const families = collectDetailed(deps, { families: list(query.family), vhosts: list(query.vhost) });
+        const families = collectDetailed(deps, { families: list(request.query.family), vhosts: list(request.query.vhost) });
         return reply.type(PROMETHEUS_CONTENT_TYPE).send(renderExposition(families));
       },
     });

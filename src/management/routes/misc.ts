@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { bodyOf, resource } from '../support';
+import { clusterNameBody, clusterNameJson, featureFlagJson, type ClusterNameBody } from '../schemas/broker';
+import { arrayOf, BOOLEAN, object, ok, STRING } from '../schemas/common';
+import { resource } from '../support';
 import { PUBLIC_ROUTE } from './metrics';
 
 /** The cluster name: the stored `cluster_name` global parameter, else the node name (RabbitMQ's default). */
@@ -40,8 +42,6 @@ const FEATURE_FLAGS: readonly Flag[] = [
   ['virtual_host_metadata', 'Virtual host metadata (description, tags, etc)'],
 ];
 
-const clusterNameBody = { type: 'object', properties: { name: { type: 'string', minLength: 1 } } } as const;
-
 /** What RabbitMQ's management plugin lists with no other UI plugin enabled. */
 const UI_EXTENSIONS = [{ javascript: 'dispatcher.js' }];
 
@@ -53,19 +53,19 @@ const UI_EXTENSIONS = [{ javascript: 'dispatcher.js' }];
  */
 export function miscRoutes(deps: ManagementDeps): FastifyPluginAsync {
   return async (app) => {
-    resource(
+    resource<{ Body: ClusterNameBody }>(
       app,
       '/cluster-name',
       {
         GET: async () => ({ name: clusterName(deps) }),
         PUT: async (request, reply) => {
-          const { name } = bodyOf(request);
+          const { name } = request.body;
           if (name === undefined) throw Errors.keyMissing('name');
           deps.admin.parameters.setClusterName(name);
           return reply.code(204).send();
         },
       },
-      { PUT: { onRequest: requireAdmin, schema: { body: clusterNameBody } } },
+      { GET: { schema: { response: ok(clusterNameJson) } }, PUT: { onRequest: requireAdmin, schema: { body: clusterNameBody } } },
     );
 
     resource(
@@ -82,11 +82,11 @@ export function miscRoutes(deps: ManagementDeps): FastifyPluginAsync {
             provided_by: providedBy ?? 'rabbit',
           })),
       },
-      { all: { onRequest: requireAdmin } },
+      { all: { onRequest: requireAdmin, schema: { response: ok(arrayOf(featureFlagJson)) } } },
     );
 
-    resource(app, '/auth', { GET: async () => ({ oauth_enabled: false }) }, { all: { config: PUBLIC_ROUTE } });
+    resource(app, '/auth', { GET: async () => ({ oauth_enabled: false }) }, { all: { config: PUBLIC_ROUTE, schema: { response: ok(object({ oauth_enabled: BOOLEAN })) } } });
 
-    resource(app, '/extensions', { GET: async () => UI_EXTENSIONS });
+    resource(app, '/extensions', { GET: async () => UI_EXTENSIONS }, { all: { schema: { response: ok(arrayOf(object({ javascript: STRING }))) } } });
   };
 }

@@ -7,6 +7,8 @@ import { ChurnStats } from '../../observability/stats';
 import { Errors } from '../errors';
 import { openFilesLimit } from '../../util/open-files';
 import { exchangeTypes } from './overview';
+import { nodeJson } from '../schemas/broker';
+import { arrayOf, ok, params } from '../schemas/common';
 
 /** RabbitMQ's default process limit (+P), shown as proc_total. */
 const PROC_TOTAL = 1_048_576;
@@ -134,10 +136,14 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
     };
   };
   return async (app) => {
-    app.get('/nodes', { onRequest: requireMonitor }, async () => [describe()]);
-    app.get<{ Params: { name: string } }>('/nodes/:name', { onRequest: requireMonitor }, async (request) => {
-      if (request.params.name !== deps.node.name) throw Errors.objectNotFound();
-      return describe();
-    });
+    app.get('/nodes', { onRequest: requireMonitor, schema: { response: ok(arrayOf(nodeJson)) } }, async () => [describe()]);
+    app.get<{ Params: { name: string } }>(
+      '/nodes/:name',
+      { onRequest: requireMonitor, schema: { params: params(['name']), response: ok(nodeJson) } },
+      async (request) => {
+        if (request.params.name !== deps.node.name) throw Errors.objectNotFound();
+        return describe();
+      },
+    );
   };
 }

@@ -3,6 +3,8 @@ import { canSeeVhost, principalOf } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { messageStatsJson, overviewHistory, parseRanges } from '../../observability/history';
 import { ChurnStats } from '../../observability/stats';
+import { overviewJson, whoamiJson } from '../schemas/broker';
+import { ok } from '../schemas/common';
 import { resource } from '../support';
 import { clusterName } from './misc';
 
@@ -75,13 +77,13 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           contexts: [],
         };
       },
-    });
+    }, { all: { schema: { response: ok(overviewJson) } } });
 
     resource(app, '/whoami', {
       GET: async (request) => {
         const principal = principalOf(request);
         return { name: principal.name, tags: [...principal.tags], is_internal_user: true };
       },
-    });
+    }, { all: { schema: { response: ok(whoamiJson) } } });
   };
 }

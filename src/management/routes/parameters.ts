@@ -12,7 +12,9 @@ import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { checkNesting } from '../format';
 import { applyListing, parseListQuery } from '../listing';
-import { bodyOf, resource } from '../support';
+import { listOf, ok } from '../schemas/common';
+import { globalParameterJson, parameterJson, valueBody, type ValueBody } from '../schemas/access';
+import { resource } from '../support';
 import { validateVhostLimits } from './limits';
 
 export { GLOBAL_COMPONENT, OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT };
@@ -66,8 +68,6 @@ const globalParams = {
   required: ['name'],
 } as const;
 
-type ParameterRequest = FastifyRequest<{ Params: { component: string; vhost: string; name: string } }>;
-
 /**
  * /api/parameters (runtime parameters: federation upstreams, shovels and the like, stored as JSON and not
  * interpreted: Leveret has no plugins that read them) and /api/global-parameters. Policymakers, as RabbitMQ.
@@ -75,11 +75,12 @@ type ParameterRequest = FastifyRequest<{ Params: { component: string; vhost: str
 export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const gate = policymakerGate(deps);
   const { entities, parameters } = deps.admin;
+  const parameterList = ok(listOf(parameterJson));
   const visible = (): Parameter[] => parameters.visible();
   const list = (request: FastifyRequest, items: Parameter[]) =>
     applyListing(
       items.filter((p) => policyVisible(deps, request, p.vhost)).map((p) => parameters.formatParameter(p)),
-      parseListQuery(request.query as Record<string, unknown>),
+      parseListQuery(request.query),
       ['vhost', 'component', 'name'],
     );
   const writable = (component: string): void => {
@@ -89,48 +90,48 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
   };
 
   return async (app) => {
-    resource(app, '/parameters', { GET: async (request) => list(request, visible()) }, { all: { onRequest: gate } });
+    resource(app, '/parameters', { GET: async (request) => list(request, visible()) }, { all: { onRequest: gate, schema: { response: parameterList } } });
 
-    resource(
+    resource<{ Params: { component: string } }>(
       app,
       '/parameters/:component',
       {
         GET: async (request) => {
-          const { component } = request.params as { component: string };
+          const { component } = request.params;
           return list(request, visible().filter((p) => p.component === component));
         },
       },
-      { all: { onRequest: gate, schema: { params: componentParams } } },
+      { all: { onRequest: gate, schema: { params: componentParams, response: parameterList } } },
     );
 
-    resource(
+    resource<{ Params: { component: string; vhost: string } }>(
       app,
       '/parameters/:component/:vhost',
       {
         GET: async (request) => {
-          const { component, vhost } = request.params as { component: string; vhost: string };
+          const { component, vhost } = request.params;
           if (!entities.has(vhost)) throw Errors.objectNotFound();
           return list(request, visible().filter((p) => p.component === component && p.vhost === vhost));
         },
       },
-      { all: { onRequest: gate, schema: { params: componentVhostParams } } },
+      { all: { onRequest: gate, schema: { params: componentVhostParams, response: parameterList } } },
     );
 
-    resource(
+    resource<{ Params: { component: string; vhost: string; name: string }; Body: ValueBody }>(
       app,
       '/parameters/:component/:vhost/:name',
       {
         GET: async (request) => {
-          const { component, vhost, name } = (request as ParameterRequest).params;
+          const { component, vhost, name } = request.params;
           const p = HIDDEN_COMPONENTS.has(component) ? undefined : parameters.find(component, vhost, name);
           if (p === undefined) throw Errors.objectNotFound();
           return parameters.formatParameter(p);
         },
         PUT: async (request, reply) => {
-          const { component, vhost, name } = (request as ParameterRequest).params;
+          const { component, vhost, name } = request.params;
           if (!entities.has(vhost)) throw Errors.vhostNotFound();
-          const body = bodyOf(request);
-          if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
+          const body = request.body;
+          if (body.value === undefined) throw Errors.keyMissing('value');
           checkNesting(body.value, 'value');
           writable(component);
           const existed = parameters.find(component, vhost, name) !== undefined;
@@ -143,7 +144,7 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {
-          const { component, vhost, name } = (request as ParameterRequest).params;
+          const { component, vhost, name } = request.params;
           if (HIDDEN_COMPONENTS.has(component) || parameters.find(component, vhost, name) === undefined) {
             throw Errors.objectNotFound();
           }
@@ -152,7 +153,11 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: gate, schema: { params: parameterParams } } },
+      {
+        all: { onRequest: gate, schema: { params: parameterParams } },
+        GET: { schema: { response: ok(parameterJson) } },
+        PUT: { schema: { body: valueBody } },
+      },
     );
 
     resource(
@@ -162,40 +167,44 @@ export function parameterRoutes(deps: ManagementDeps): FastifyPluginAsync {
         GET: async (request) =>
           applyListing(
             parameters.of(GLOBAL_COMPONENT, '').map((p) => parameters.formatGlobal(p)),
-            parseListQuery(request.query as Record<string, unknown>),
+            parseListQuery(request.query),
             ['name'],
           ),
       },
-      { all: { onRequest: gate } },
+      { all: { onRequest: gate, schema: { response: ok(listOf(globalParameterJson)) } } },
     );
 
-    resource(
+    resource<{ Params: { name: string }; Body: ValueBody }>(
       app,
       '/global-parameters/:name',
       {
         GET: async (request) => {
-          const { name } = request.params as { name: string };
+          const { name } = request.params;
           const p = parameters.find(GLOBAL_COMPONENT, '', name);
           if (p === undefined) throw Errors.objectNotFound();
           return parameters.formatGlobal(p);
         },
         PUT: async (request, reply) => {
-          const { name } = request.params as { name: string };
-          const body = bodyOf(request);
-          if (!('value' in body) || body.value === undefined) throw Errors.keyMissing('value');
+          const { name } = request.params;
+          const body = request.body;
+          if (body.value === undefined) throw Errors.keyMissing('value');
           checkNesting(body.value, 'value');
           const existed = parameters.find(GLOBAL_COMPONENT, '', name) !== undefined;
           parameters.put({ component: GLOBAL_COMPONENT, vhost: '', name, value: body.value });
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {
-          const { name } = request.params as { name: string };
+          const { name } = request.params;
           if (parameters.find(GLOBAL_COMPONENT, '', name) === undefined) throw Errors.objectNotFound();
           parameters.delete(GLOBAL_COMPONENT, '', name);
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: gate, schema: { params: globalParams } } },
+      {
+        all: { onRequest: gate, schema: { params: globalParams } },
+        GET: { schema: { response: ok(globalParameterJson) } },
+        PUT: { schema: { body: valueBody } },
+      },
     );
   };
 }

@@ -3,20 +3,15 @@ import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { applyListing, parseListQuery } from '../listing';
-import { bodyOf, resource } from '../support';
+import { listOf, ok } from '../schemas/common';
+import { permissionBody, permissionJson, type PermissionBody } from '../schemas/access';
+import { resource } from '../support';
 
 const params = {
   type: 'object',
   properties: { vhost: { type: 'string' }, user: { type: 'string', minLength: 1 } },
   required: ['vhost', 'user'],
 } as const;
-
-const body = {
-  type: 'object',
-  properties: { configure: { type: 'string' }, write: { type: 'string' }, read: { type: 'string' } },
-} as const;
-
-type PermissionRequest = FastifyRequest<{ Params: { vhost: string; user: string } }>;
 
 /** /api/permissions (administrators only). PUT needs configure, write and read, as RabbitMQ. */
 export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
@@ -29,29 +24,29 @@ export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
         GET: async (request) =>
           applyListing(
             users.permissions(),
-            parseListQuery(request.query as Record<string, unknown>),
+            parseListQuery(request.query),
             ['vhost', 'user'],
           ),
       },
-      { all: { onRequest: requireAdmin } },
+      { all: { onRequest: requireAdmin, schema: { response: ok(listOf(permissionJson)) } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; user: string }; Body: PermissionBody }>(
       app,
       '/permissions/:vhost/:user',
       {
         GET: async (request) => {
-          const { vhost, user } = (request as PermissionRequest).params;
+          const { vhost, user } = request.params;
           const permission = users.permission(user, vhost);
           if (permission === undefined) throw Errors.objectNotFound();
           return permission;
         },
         PUT: async (request, reply) => {
-          const { vhost, user } = (request as PermissionRequest).params;
-          const values = bodyOf(request);
-          for (const key of ['configure', 'write', 'read'] as const) {
-            if (typeof values[key] !== 'string') throw Errors.keyMissing(key);
-          }
+          const { vhost, user } = request.params;
+          const { configure, write, read } = request.body;
+          if (configure === undefined) throw Errors.keyMissing('configure');
+          if (write === undefined) throw Errors.keyMissing('write');
+          if (read === undefined) throw Errors.keyMissing('read');
           if (!entities.has(vhost)) throw Errors.notFound('vhost_not_found');
           if (!users.has(user)) throw Errors.notFound('user_not_found');
           let created: boolean;
@@ -59,9 +54,9 @@ export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
             created = users.setPermission({
               user,
               vhost,
-              configure: values.configure as string,
-              write: values.write as string,
-              read: values.read as string,
+              configure,
+              write,
+              read,
             });
           } catch (err) {
             throw Errors.badRequest((err as Error).message);
@@ -69,12 +64,16 @@ export function permissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
-          const { vhost, user } = (request as PermissionRequest).params;
+          const { vhost, user } = request.params;
           if (!users.deletePermission(user, vhost)) throw Errors.objectNotFound();
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params } }, PUT: { onRequest: requireAdmin, schema: { params, body } } },
+      {
+        all: { onRequest: requireAdmin, schema: { params } },
+        GET: { schema: { response: ok(permissionJson) } },
+        PUT: { schema: { body: permissionBody } },
+      },
     );
   };
 }

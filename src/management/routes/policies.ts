@@ -6,14 +6,16 @@ import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { checkNesting } from '../format';
 import { applyListing, parseListQuery } from '../listing';
-import { bodyOf, resource, vhostNameParams, vhostParams } from '../support';
+import { listOf, ok } from '../schemas/common';
+import { policyBody, policyJson, type PolicyBody } from '../schemas/access';
+import { resource, vhostNameParams, vhostParams } from '../support';
 import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, policymakerGate, policyVisible } from './parameters';
 
 export const APPLY_TO = ['all', 'queues', 'exchanges', 'classic_queues', 'quorum_queues', 'streams'] as const;
 
 
 /** Validates a PUT body as rabbit_policy:set does (pattern and definition mandatory); returns the stored value. */
-export function parsePolicy(body: Record<string, unknown>, operator = false): Policy {
+export function parsePolicy(body: PolicyBody, operator = false): Policy {
   if (body.pattern === undefined) throw Errors.keyMissing('pattern');
   if (body.definition === undefined) throw Errors.keyMissing('definition');
   const { pattern, definition } = body;
@@ -124,8 +126,6 @@ export function validateDefinition(definition: Record<string, unknown>, operator
   }
 }
 
-type PolicyRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
-
 /**
  * One policy family under `/api/<path>`: lists, per-vhost lists, GET/PUT/DELETE one. PUT and DELETE go through the
  * vhost registry, which stores the policy and applies it to the vhost's queues.
@@ -138,56 +138,61 @@ function policyFamily(
   listGate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
 ): FastifyPluginAsync {
   const { entities, parameters } = deps.admin;
+  const policyList = ok(listOf(policyJson));
   const list = (request: FastifyRequest, vhost?: string) =>
     applyListing(
       parameters
         .of(component, vhost)
         .filter((p) => policyVisible(deps, request, p.vhost))
         .map((p) => parameters.formatPolicy(p)),
-      parseListQuery(request.query as Record<string, unknown>),
+      parseListQuery(request.query),
     );
   return async (app) => {
-    resource(app, `/${path}`, { GET: async (request) => list(request) }, { all: { onRequest: listGate } });
+    resource(app, `/${path}`, { GET: async (request) => list(request) }, { all: { onRequest: listGate, schema: { response: policyList } } });
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       `/${path}/:vhost`,
       {
         GET: async (request) => {
-          const { vhost } = request.params as { vhost: string };
+          const { vhost } = request.params;
           if (!entities.has(vhost)) throw Errors.objectNotFound();
           return list(request, vhost);
         },
       },
-      { all: { onRequest: listGate, schema: { params: vhostParams } } },
+      { all: { onRequest: listGate, schema: { params: vhostParams, response: policyList } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; name: string }; Body: PolicyBody }>(
       app,
       `/${path}/:vhost/:name`,
       {
         GET: async (request) => {
-          const { vhost, name } = (request as PolicyRequest).params;
+          const { vhost, name } = request.params;
           const p = parameters.find(component, vhost, name);
           if (p === undefined) throw Errors.objectNotFound();
           return parameters.formatPolicy(p);
         },
         PUT: async (request, reply) => {
-          const { vhost, name } = (request as PolicyRequest).params;
+          const { vhost, name } = request.params;
           if (!entities.has(vhost)) throw Errors.vhostNotFound();
-          const value = parsePolicy(bodyOf(request), component === OPERATOR_POLICY_COMPONENT);
+          const value = parsePolicy(request.body, component === OPERATOR_POLICY_COMPONENT);
           const existed = parameters.find(component, vhost, name) !== undefined;
           parameters.setPolicy(component, vhost, name, value);
           return reply.code(existed ? 204 : 201).send();
         },
         DELETE: async (request, reply) => {
-          const { vhost, name } = (request as PolicyRequest).params;
+          const { vhost, name } = request.params;
           if (parameters.find(component, vhost, name) === undefined) throw Errors.objectNotFound();
           parameters.setPolicy(component, vhost, name, undefined);
           return reply.code(204).send();
         },
       },
-      { all: { onRequest, schema: { params: vhostNameParams } } },
+      {
+        all: { onRequest, schema: { params: vhostNameParams } },
+        GET: { schema: { response: ok(policyJson) } },
+        PUT: { schema: { body: policyBody } },
+      },
     );
   };
 }

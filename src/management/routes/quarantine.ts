@@ -2,7 +2,15 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requireMonitor, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
+import { quarantineJson } from '../schemas/broker';
+import { namedFields, ok } from '../schemas/common';
 import { resource, vhostOr404, vhostParams } from '../support';
+
+interface LimitQuery {
+  limit?: unknown;
+}
+
+const schema = { querystring: namedFields(['limit']), response: ok(quarantineJson) };
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -13,23 +21,23 @@ const MAX_LIMIT = 1000;
  * (default 100, at most 1000). Properties are shown decoded when they decode, else as base64 with the reason.
  */
 export function quarantineRoutes(deps: ManagementDeps): FastifyPluginAsync {
-  const list = (request: FastifyRequest, vhost: string | undefined): { total: number; items: Record<string, unknown>[] } => {
-    const limit = parseLimit((request.query as { limit?: unknown }).limit);
+  const list = (request: FastifyRequest<{ Querystring: LimitQuery }>, vhost: string | undefined): { total: number; items: Record<string, unknown>[] } => {
+    const limit = parseLimit(request.query.limit);
     return deps.admin.quarantine(limit, vhost);
   };
   return async (app) => {
-    resource(app, '/leveret/quarantine', { GET: async (request) => list(request, undefined) }, { all: { onRequest: requireMonitor } });
-    resource(
+    resource<{ Querystring: LimitQuery }>(app, '/leveret/quarantine', { GET: async (request) => list(request, undefined) }, { all: { onRequest: requireMonitor, schema } });
+    resource<{ Params: { vhost: string }; Querystring: LimitQuery }>(
       app,
       '/leveret/quarantine/:vhost',
       {
         GET: async (request) => {
-          const name = (request as FastifyRequest<{ Params: { vhost: string } }>).params.vhost;
+          const name = request.params.vhost;
           vhostOr404(deps, name);
           return list(request, name);
         },
       },
-      { all: { onRequest: vhostGate(deps), schema: { params: vhostParams } } },
+      { all: { onRequest: vhostGate(deps), schema: { ...schema, params: vhostParams } } },
     );
   };
 }

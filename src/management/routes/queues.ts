@@ -5,30 +5,11 @@ import { Errors } from '../errors';
 import { parseRanges } from '../../observability/history';
 import { jsonToFieldTable } from '../format';
 import { applyListing, parseListQuery } from '../listing';
-import {
-  argumentsSchema,
-  bodyOf,
-  bool,
-  booleanish,
-  flag,
-  resource,
-  vhostNameParams,
-  vhostOr404,
-  vhostParams,
-} from '../support';
+import { listOf, ok } from '../schemas/common';
+import { bindingJson, queueBody, queueJson, type QueueBody } from '../schemas/entities';
+import { bool, flag, resource, vhostNameParams, vhostOr404, vhostParams } from '../support';
 
-const queueBody = {
-  type: 'object',
-  properties: {
-    durable: booleanish,
-    auto_delete: booleanish,
-    arguments: argumentsSchema,
-    node: { type: 'string' },
-  },
-} as const;
-
-type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
-type QueueRequest = FastifyRequest<{ Params: { vhost: string; name: string } }>;
+const queueList = ok(listOf(queueJson));
 
 /** /api/queues: lists, GET/PUT/DELETE one, purge (DELETE .../contents) and a queue's bindings. */
 export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
@@ -44,36 +25,36 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       GET: async (request) => {
         const principal = principalOf(request);
         const items = entities.queues((vhost) => canSeeVhost(deps, principal, vhost), figures(request));
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+        return applyListing(items, parseListQuery(request.query));
       },
-    });
+    }, { all: { schema: { response: queueList } } });
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/queues/:vhost',
       {
         GET: async (request) => {
-          const items = entities.queuesOf((request as VhostRequest).params.vhost, figures(request));
+          const items = entities.queuesOf(request.params.vhost, figures(request));
           if (items === undefined) throw Errors.objectNotFound();
-          return applyListing(items, parseListQuery(request.query as Record<string, unknown>));
+          return applyListing(items, parseListQuery(request.query));
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostParams } } },
+      { all: { onRequest: gate, schema: { params: vhostParams, response: queueList } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; name: string }; Body: QueueBody }>(
       app,
       '/queues/:vhost/:name',
       {
         GET: async (request) => {
-          const { vhost, name } = (request as QueueRequest).params;
+          const { vhost, name } = request.params;
           queueOr404(vhost, name);
           return entities.queue(vhost, name, figures(request));
         },
         PUT: async (request, reply) => {
-          const { vhost: vhostName, name } = (request as QueueRequest).params;
+          const { vhost: vhostName, name } = request.params;
           vhostOr404(deps, vhostName);
-          const body = bodyOf(request);
+          const body = request.body;
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'queue', name);
           const created = entities.declareQueue(
             vhostName,
@@ -84,7 +65,7 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
-          const { vhost: vhostName, name } = (request as QueueRequest).params;
+          const { vhost: vhostName, name } = request.params;
           queueOr404(vhostName, name);
           checkPermission(deps, principalOf(request), vhostName, 'configure', 'queue', name);
           entities.deleteQueue(vhostName, name, flag(request.query, 'if-unused'), flag(request.query, 'if-empty'));
@@ -93,16 +74,17 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       },
       {
         all: { onRequest: gate, schema: { params: vhostNameParams } },
-        PUT: { onRequest: gate, schema: { params: vhostNameParams, body: queueBody } },
+        GET: { schema: { response: ok(queueJson) } },
+        PUT: { schema: { body: queueBody } },
       },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; name: string } }>(
       app,
       '/queues/:vhost/:name/contents',
       {
         DELETE: async (request, reply) => {
-          const { vhost, name } = (request as QueueRequest).params;
+          const { vhost, name } = request.params;
           queueOr404(vhost, name);
           checkPermission(deps, principalOf(request), vhost, 'read', 'queue', name);
           messages.purge(vhost, name);
@@ -112,18 +94,18 @@ export function queueRoutes(deps: ManagementDeps): FastifyPluginAsync {
       { all: { onRequest: gate, schema: { params: vhostNameParams } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; name: string } }>(
       app,
       '/queues/:vhost/:name/bindings',
       {
         GET: async (request) => {
-          const { vhost: vhostName, name } = (request as QueueRequest).params;
+          const { vhost: vhostName, name } = request.params;
           const items = entities.queueBindings(vhostName, name);
           if (items === undefined) throw Errors.objectNotFound();
-          return applyListing(items, parseListQuery(request.query as Record<string, unknown>), []);
+          return applyListing(items, parseListQuery(request.query), []);
         },
       },
-      { all: { onRequest: gate, schema: { params: vhostNameParams } } },
+      { all: { onRequest: gate, schema: { params: vhostNameParams, response: ok(listOf(bindingJson)) } } },
     );
   };
 }

@@ -4,7 +4,9 @@ import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { applyListing, parseListQuery } from '../listing';
-import { bodyOf, resource, vhostParams } from '../support';
+import { listOf, ok } from '../schemas/common';
+import { topicPermissionBody, topicPermissionJson, type TopicPermissionBody } from '../schemas/access';
+import { resource, vhostParams } from '../support';
 
 const params = {
   type: 'object',
@@ -22,7 +24,12 @@ const userParams = {
   required: ['user'],
 } as const;
 
-type TopicRequest = FastifyRequest<{ Params: { vhost: string; user: string; exchange?: string } }>;
+/** A body field that must be a string: key_missing when absent, as RabbitMQ answers. */
+function requiredString(value: unknown, key: string): string {
+  if (value === undefined) throw Errors.keyMissing(key);
+  if (typeof value !== 'string') throw Errors.badRequest(`${key} should be a string`);
+  return value;
+}
 
 /**
  * /api/topic-permissions[/{vh}/{user}[/{exchange}]], /api/vhosts/{vh}/topic-permissions and
@@ -32,7 +39,7 @@ type TopicRequest = FastifyRequest<{ Params: { vhost: string; user: string; exch
 export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const { entities, users } = deps.admin;
   const format = (records: TopicPermission[]) => records.map((t) => users.formatTopicPermission(t));
-  const listQuery = (request: FastifyRequest) => parseListQuery(request.query as Record<string, unknown>);
+  const listQuery = (request: FastifyRequest) => parseListQuery(request.query);
   const of = (vhost: string, user: string) => users.topicPermissions({ vhost, user });
   /** The user's topic permissions in the vhost, or 404 when there are none, or no such user or vhost. */
   const existing = (vhost: string, user: string): TopicPermission[] => {
@@ -44,7 +51,8 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
   const sorted = (records: TopicPermission[]) => applyListing(format(records), { sortReverse: false, useRegex: false }, ['vhost', 'user', 'exchange']);
 
   return async (app) => {
-    const admin = { all: { onRequest: requireAdmin } };
+    const topicList = ok(listOf(topicPermissionJson));
+    const admin = { all: { onRequest: requireAdmin, schema: { response: topicList } } };
     resource(
       app,
       '/topic-permissions',
@@ -59,32 +67,31 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
       admin,
     );
 
-    resource(
+    resource<{ Params: { vhost: string; user: string }; Body: TopicPermissionBody }>(
       app,
       '/topic-permissions/:vhost/:user',
       {
         GET: async (request) => {
-          const { vhost, user } = (request as TopicRequest).params;
+          const { vhost, user } = request.params;
           return sorted(existing(vhost, user));
         },
         PUT: async (request, reply) => {
-          const { vhost, user } = (request as TopicRequest).params;
+          const { vhost, user } = request.params;
           if (!entities.has(vhost) || !users.has(user)) {
             throw Errors.badRequest('vhost_or_user_not_found');
           }
-          const body = bodyOf(request);
-          for (const key of ['exchange', 'write', 'read'] as const) {
-            if (body[key] === undefined) throw Errors.keyMissing(key);
-            if (typeof body[key] !== 'string') throw Errors.badRequest(`${key} should be a string`);
-          }
+          const body = request.body;
+          const exchange = requiredString(body.exchange, 'exchange');
+          const write = requiredString(body.write, 'write');
+          const read = requiredString(body.read, 'read');
           const created = of(vhost, user).length === 0;
           try {
             users.setTopicPermission({
               user,
               vhost,
-              exchange: body.exchange as string,
-              write: body.write as string,
-              read: body.read as string,
+              exchange,
+              write,
+              read,
             });
           } catch (err) {
             throw Errors.badRequest((err as Error).message);
@@ -92,56 +99,56 @@ export function topicPermissionRoutes(deps: ManagementDeps): FastifyPluginAsync 
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
-          const { vhost, user } = (request as TopicRequest).params;
+          const { vhost, user } = request.params;
           for (const t of existing(vhost, user)) users.deleteTopicPermission(t.user, t.vhost, t.exchange);
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params } } },
+      { all: { onRequest: requireAdmin, schema: { params } }, GET: { schema: { response: topicList } }, PUT: { schema: { body: topicPermissionBody } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string; user: string; exchange: string } }>(
       app,
       '/topic-permissions/:vhost/:user/:exchange',
       {
         GET: async (request) => {
-          const { vhost, user } = (request as TopicRequest).params;
+          const { vhost, user } = request.params;
           return sorted(existing(vhost, user));
         },
         DELETE: async (request, reply) => {
-          const { vhost, user, exchange } = (request as TopicRequest).params;
+          const { vhost, user, exchange } = request.params;
           existing(vhost, user);
-          if (!users.deleteTopicPermission(user, vhost, exchange as string)) throw Errors.objectNotFound();
+          if (!users.deleteTopicPermission(user, vhost, exchange)) throw Errors.objectNotFound();
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: exchangeParams } } },
+      { all: { onRequest: requireAdmin, schema: { params: exchangeParams, response: topicList } } },
     );
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/vhosts/:vhost/topic-permissions',
       {
         GET: async (request) => {
-          const { vhost } = request.params as { vhost: string };
+          const { vhost } = request.params;
           if (!entities.has(vhost)) throw Errors.objectNotFound();
           return applyListing(format(users.topicPermissions({ vhost })), listQuery(request), ['vhost', 'user', 'exchange']);
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: vhostParams } } },
+      { all: { onRequest: requireAdmin, schema: { params: vhostParams, response: topicList } } },
     );
 
-    resource(
+    resource<{ Params: { user: string } }>(
       app,
       '/users/:user/topic-permissions',
       {
         GET: async (request) => {
-          const { user } = request.params as { user: string };
+          const { user } = request.params;
           if (!users.has(user)) throw Errors.objectNotFound();
           return applyListing(format(users.topicPermissions({ user })), listQuery(request), ['vhost', 'user', 'exchange']);
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: userParams } } },
+      { all: { onRequest: requireAdmin, schema: { params: userParams, response: topicList } } },
     );
   };
 }

@@ -4,20 +4,11 @@ import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { applyListing, parseListQuery } from '../listing';
 import { parseRanges } from '../../observability/history';
-import { bodyOf, parseTags, resource, vhostOr404, vhostParams } from '../support';
+import { listOf, ok } from '../schemas/common';
+import { vhostBody, vhostJson, type VhostBody } from '../schemas/entities';
+import { permissionJson } from '../schemas/access';
+import { parseTags, resource, vhostOr404, vhostParams } from '../support';
 
-const vhostBody = {
-  type: 'object',
-  properties: {
-    description: { type: 'string' },
-    tags: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-    default_queue_type: { type: 'string' },
-    defaultqueuetype: { type: 'string' },
-    tracing: { anyOf: [{ type: 'boolean' }, { type: 'string' }] },
-  },
-} as const;
-
-type VhostRequest = FastifyRequest<{ Params: { vhost: string } }>;
 
 /** /api/vhosts: list (vhosts the user may see), and GET/PUT/DELETE one (administrators). */
 export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
@@ -33,18 +24,18 @@ export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
       GET: async (request) => {
         const principal = principalOf(request);
         const items = entities.list((vhost) => canSeeVhost(deps, principal, vhost), figures(request.query));
-        return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['name']);
+        return applyListing(items, parseListQuery(request.query), ['name']);
       },
-    });
+    }, { all: { schema: { response: ok(listOf(vhostJson)) } } });
 
-    resource(
+    resource<{ Params: { vhost: string }; Body: VhostBody }>(
       app,
       '/vhosts/:vhost',
       {
-        GET: async (request) => show((request as VhostRequest).params.vhost, request.query),
+        GET: async (request) => show(request.params.vhost, request.query),
         PUT: async (request, reply) => {
-          const { vhost } = (request as VhostRequest).params;
-          const body = bodyOf(request);
+          const { vhost } = request.params;
+          const body = request.body;
           const defaultQueueType = body.default_queue_type ?? body.defaultqueuetype;
           const created = entities.put(vhost, {
             ...(typeof body.description === 'string' ? { description: body.description } : {}),
@@ -59,27 +50,31 @@ export function vhostRoutes(deps: ManagementDeps): FastifyPluginAsync {
           return reply.code(created ? 201 : 204).send();
         },
         DELETE: async (request, reply) => {
-          const { vhost } = (request as VhostRequest).params;
+          const { vhost } = request.params;
           vhostOr404(deps, vhost);
           entities.delete(vhost);
           return reply.code(204).send();
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: vhostParams } }, PUT: { schema: { params: vhostParams, body: vhostBody } } },
+      {
+        all: { onRequest: requireAdmin, schema: { params: vhostParams } },
+        GET: { schema: { response: ok(vhostJson) } },
+        PUT: { schema: { body: vhostBody } },
+      },
     );
 
-    resource(
+    resource<{ Params: { vhost: string } }>(
       app,
       '/vhosts/:vhost/permissions',
       {
         GET: async (request) => {
-          const { vhost } = (request as VhostRequest).params;
+          const { vhost } = request.params;
           vhostOr404(deps, vhost);
           const items = users.permissions({ vhost });
-          return applyListing(items, parseListQuery(request.query as Record<string, unknown>), ['vhost', 'user']);
+          return applyListing(items, parseListQuery(request.query), ['vhost', 'user']);
         },
       },
-      { all: { onRequest: requireAdmin, schema: { params: vhostParams } } },
+      { all: { onRequest: requireAdmin, schema: { params: vhostParams, response: ok(listOf(permissionJson)) } } },
     );
   };
 }

@@ -5,6 +5,7 @@ import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../../auth/passwords';
 import { MemoryStore } from '../../store/memory';
 import { VhostRegistry } from '../../vhost/registry';
 import { buildManagementApp } from '../app';
+import { mismatch } from './conforms';
 import { AdminService } from '../../admin/service';
 import type { ConnectionInfo } from '../../connection/info';
 import type { LoginThrottle } from '../../auth/login-throttle';
@@ -59,7 +60,15 @@ function user(access: AccessControl, name: string, password: string, tags: strin
  * A real VhostRegistry and AccessControl on a MemoryStore: vhost '/', users guest (administrator, all on '/'),
  * mon (monitoring), mgmt (management, permissions on '/' only), plain (no tags).
  */
-export function buildFixture(options: { loopbackUsers?: string[]; logins?: LoginThrottle; logger?: Logger } = {}): Fixture {
+export interface FixtureOptions {
+  loopbackUsers?: string[];
+  logins?: LoginThrottle;
+  logger?: Logger;
+  /** Check every response against its route's response schema (default); off where a test times the API. */
+  checkResponses?: boolean;
+}
+
+export function buildFixture(options: FixtureOptions = {}): Fixture {
   const store = new MemoryStore();
   const access = new AccessControl(store, new Set(options.loopbackUsers ?? []));
   const vhosts = new VhostRegistry(store);
@@ -91,7 +100,18 @@ export function buildFixture(options: { loopbackUsers?: string[]; logins?: Login
       amqpListeners: [{ ip: '127.0.0.1', port: 5672 }],
     },
   };
-  return { app: buildManagementApp(deps), deps, access, vhosts, store, connections };
+  const app = buildManagementApp(deps);
+  // Every response must fit its route's response schema (the schemas pin RabbitMQ's names and types).
+  if (options.checkResponses !== false) {
+    app.addHook('preSerialization', async (request, reply, payload) => {
+      const responses = request.routeOptions.schema?.response as Record<string, Record<string, unknown>> | undefined;
+      const schema = responses?.[String(reply.statusCode)];
+      const problem = schema === undefined ? undefined : mismatch(payload, schema);
+      if (problem !== undefined) throw new Error(`${request.method} ${request.url} answers outside its response schema: ${problem}`);
+      return payload;
+    });
+  }
+  return { app, deps, access, vhosts, store, connections };
 }
 
 export function basic(userName: string, password: string): string {
