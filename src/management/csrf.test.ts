@@ -1,5 +1,6 @@
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildFixture, GUEST, type Fixture } from './test-support/fixture';
+import type { InjectOptions } from 'fastify';
+import { GUEST } from './test-support/fixture';
+import { useFixture } from './test-support/use-fixture';
 
 /*
  * Issue 11: a text/plain form post from another site created an administrator. Bodies must be application/json, and
@@ -7,22 +8,13 @@ import { buildFixture, GUEST, type Fixture } from './test-support/fixture';
  * bodies, empty DELETEs) work as before.
  */
 
-let f: Fixture;
-let app: FastifyInstance;
-
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
+const fx = useFixture();
 
 const ADMIN_DEFINITIONS = JSON.stringify({ users: [{ name: 'evil', password: 'evil', tags: 'administrator' }] });
 const ADMIN_USER = JSON.stringify({ password: 'evil', tags: 'administrator' });
 
 async function send(method: InjectOptions['method'], url: string, headers: Record<string, string>, payload?: string) {
-  const res = await app.inject({ method, url, headers: { ...GUEST, ...headers }, ...(payload === undefined ? {} : { payload }) });
+  const res = await fx.app.inject({ method, url, headers: { ...GUEST, ...headers }, ...(payload === undefined ? {} : { payload }) });
   return { status: res.statusCode, body: res.body === '' ? undefined : (res.json() as { error: string; reason: string }) };
 }
 
@@ -32,10 +24,10 @@ describe('request bodies must be JSON', () => {
     const upload = `--x\r\nContent-Disposition: form-data; name="file"; filename="d.json"\r\n\r\n${ADMIN_DEFINITIONS}\r\n--x--\r\n`;
     const crossSite = await send('POST', '/api/definitions', { 'content-type': type, origin: 'http://evil.example' }, upload);
     expect(crossSite.status).toBe(403);
-    expect(f.access.getUser('evil')).toBeUndefined();
+    expect(fx.f.access.getUser('evil')).toBeUndefined();
     expect((await send('PUT', '/api/users/evil', { 'content-type': type }, ADMIN_USER)).status).toBe(415);
     expect((await send('POST', '/api/definitions', { 'content-type': type }, ADMIN_DEFINITIONS)).status).toBe(400);
-    expect(f.access.getUser('evil')).toBeUndefined();
+    expect(fx.f.access.getUser('evil')).toBeUndefined();
   });
 
   test.each(['text/plain', 'application/x-www-form-urlencoded', 'text/plain; charset=utf-8'])(
@@ -45,28 +37,28 @@ describe('request bodies must be JSON', () => {
       expect(viaDefinitions.status).toBe(415);
       expect(viaDefinitions.body).toEqual({ error: 'unsupported_media_type', reason: `Content-Type '${type}' is not accepted: send the body as application/json` });
       expect((await send('PUT', '/api/users/evil', { 'content-type': type }, ADMIN_USER)).status).toBe(415);
-      expect(f.access.getUser('evil')).toBeUndefined();
+      expect(fx.f.access.getUser('evil')).toBeUndefined();
     },
   );
 
   test('an untyped or text/plain JSON body with X-Vhost (RabbitMQ web UI publish and get) is read; from another site it is 403', async () => {
     expect((await send('PUT', '/api/users/alice', { 'content-type': 'text/plain;charset=UTF-8', 'x-vhost': '' }, ADMIN_USER)).status).toBe(201);
-    expect(f.access.getUser('alice')?.tags).toEqual(['administrator']);
+    expect(fx.f.access.getUser('alice')?.tags).toEqual(['administrator']);
     expect((await send('PUT', '/api/users/bob', { 'x-vhost': '/' }, ADMIN_USER)).status).toBe(201);
     const crossSite = await send('PUT', '/api/users/evil', { 'content-type': 'text/plain', 'x-vhost': '', origin: 'http://evil.example' }, ADMIN_USER);
     expect(crossSite.status).toBe(403);
-    expect(f.access.getUser('evil')).toBeUndefined();
+    expect(fx.f.access.getUser('evil')).toBeUndefined();
   });
 
   test('a body without a content type is 415', async () => {
     const res = await send('PUT', '/api/users/evil', {}, ADMIN_USER);
     expect(res).toEqual({ status: 415, body: { error: 'unsupported_media_type', reason: 'a request body needs Content-Type: application/json' } });
-    expect(f.access.getUser('evil')).toBeUndefined();
+    expect(fx.f.access.getUser('evil')).toBeUndefined();
   });
 
   test.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8'])('%s is accepted', async (type) => {
     expect((await send('PUT', '/api/users/alice', { 'content-type': type }, ADMIN_USER)).status).toBe(201);
-    expect(f.access.getUser('alice')?.tags).toEqual(['administrator']);
+    expect(fx.f.access.getUser('alice')?.tags).toEqual(['administrator']);
   });
 
   test('requests without a body need no content type (DELETE, a PUT meaning {})', async () => {
@@ -103,8 +95,8 @@ describe('state-changing requests from another site are 403', () => {
       expect(res.body?.reason).toMatch(reason);
     }
     expect((await send('DELETE', '/api/users/guest', { ...headers, host: '127.0.0.1:15672' })).status).toBe(403);
-    expect(f.access.getUser('evil')).toBeUndefined();
-    expect(f.access.getUser('guest')).toBeDefined();
+    expect(fx.f.access.getUser('evil')).toBeUndefined();
+    expect(fx.f.access.getUser('guest')).toBeDefined();
   });
 
   test('reads from another site are not refused (the browser keeps the answer from the page)', async () => {

@@ -1,27 +1,17 @@
-import type { FastifyInstance } from 'fastify';
 import { MAX_NESTING, encodeTable, type FieldTable } from '../protocol/field-table';
 import { MAX_BODY_NESTING } from './body';
 import { boundedJson, fieldTableToJson, nestedDeeperThan, TOO_DEEP } from '../admin/json';
-import { buildFixture, type Fixture } from './test-support/fixture';
-import { as, caller } from './test-support/http';
+import { useFixture } from './test-support/use-fixture';
+import { as } from './test-support/http';
 
 /*
  * Issue 11: one user could break listings for all. A queue with arguments nested 5,000 deep was accepted by PUT
  * /api/queues, and GET /api/queues then answered 500 for everyone (rendering it overflowed the stack).
  */
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 
 /** An object with objects nested `levels` below it: {x: {x: ... {}}}; it is level 0, the innermost {} level `levels`. */
 function nested(levels: number): Record<string, unknown> {
@@ -42,7 +32,7 @@ describe('nesting is refused at the door', () => {
     const body = `{"durable":false,"arguments":{"x-deep":${nestedText(5000)}}}`;
     const res = await call('PUT', '/api/queues/%2F/deep', body);
     expect(res).toMatchObject({ status: 400, body: { error: 'bad_request', reason: `the request body is nested deeper than ${MAX_BODY_NESTING} levels` } });
-    expect(f.vhosts.get('/')?.queues.has('deep')).toBe(false);
+    expect(fx.f.vhosts.get('/')?.queues.has('deep')).toBe(false);
     expect((await call('GET', '/api/queues')).status).toBe(200);
     expect((await call('GET', '/api/queues', undefined, as('mgmt'))).status).toBe(200);
   });
@@ -51,7 +41,7 @@ describe('nesting is refused at the door', () => {
     expect(await call('PUT', '/api/queues/%2F/q65', { durable: false, arguments: nested(MAX_NESTING + 1) })).toEqual(
       expect.objectContaining({ status: 400, body: TOO_DEEP_ARGS('arguments') }),
     );
-    expect(f.vhosts.get('/')?.queues.has('q65')).toBe(false);
+    expect(fx.f.vhosts.get('/')?.queues.has('q65')).toBe(false);
     // At the limit the codec can encode them, so a durable queue stores them; the API shows them whole.
     expect(() => encodeTable(nested(MAX_NESTING) as FieldTable)).not.toThrow();
     expect(() => encodeTable(nested(MAX_NESTING + 1) as FieldTable)).toThrow();
@@ -94,7 +84,7 @@ describe('nesting is refused at the door', () => {
         expect.objectContaining({ status: 400, body: { error: 'bad_request', reason: `${path} is nested deeper than ${MAX_NESTING} levels` } }),
       );
     }
-    expect(f.vhosts.get('/')?.queues.has('dq')).toBe(false);
+    expect(fx.f.vhosts.get('/')?.queues.has('dq')).toBe(false);
   });
 });
 
@@ -102,7 +92,7 @@ describe('whatever is stored, listings answer', () => {
   test('queue arguments held 5,000 deep (from before the check) show cut at the limit', async () => {
     let deep: FieldTable = {};
     for (let i = 0; i < 5000; i++) deep = { x: deep };
-    f.vhosts.get('/')?.declareQueue({ name: 'legacy', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: { 'x-deep': deep } }, {});
+    fx.f.vhosts.get('/')?.declareQueue({ name: 'legacy', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: { 'x-deep': deep } }, {});
     for (const url of ['/api/queues', '/api/queues/%2F/legacy', '/api/queues/%2F']) {
       expect({ url, status: (await call('GET', url)).status }).toEqual({ url, status: 200 });
     }
@@ -116,9 +106,9 @@ describe('whatever is stored, listings answer', () => {
   test('policy definitions and parameter values stored too deep are listed cut at the limit', async () => {
     // As deep as the store takes (it refuses what JSON.stringify cannot write).
     const deep = nested(1000);
-    f.store.putParameter({ component: 'policy', vhost: '/', name: 'legacy', value: { pattern: '^l', 'apply-to': 'all', definition: deep, priority: 0 } });
-    f.store.putParameter({ component: 'federation-upstream', vhost: '/', name: 'legacy', value: deep });
-    f.store.putParameter({ component: 'global', vhost: '', name: 'legacy', value: deep });
+    fx.f.store.putParameter({ component: 'policy', vhost: '/', name: 'legacy', value: { pattern: '^l', 'apply-to': 'all', definition: deep, priority: 0 } });
+    fx.f.store.putParameter({ component: 'federation-upstream', vhost: '/', name: 'legacy', value: deep });
+    fx.f.store.putParameter({ component: 'global', vhost: '', name: 'legacy', value: deep });
     for (const url of ['/api/policies', '/api/policies/%2F/legacy', '/api/parameters', '/api/global-parameters', '/api/definitions', '/api/definitions/%2F']) {
       const res = await call('GET', url);
       expect({ url, status: res.status }).toEqual({ url, status: 200 });

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { buildFixture, type Fixture } from './test-support/fixture';
-import { as, caller } from './test-support/http';
+import { useFixture } from './test-support/use-fixture';
+import { as } from './test-support/http';
 
 /*
  * Issue 11: regular expressions from users (the use_regex name filter, policy patterns, permission and topic
@@ -11,18 +10,9 @@ const EVIL_NAME = `${'a'.repeat(30)}!`;
 /** Well under V8's seconds, well over RE2's milliseconds even on a loaded machine. */
 const BOUND_MS = 1000;
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const start = process.hrtime.bigint();
@@ -31,7 +21,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 }
 
 function declare(name: string): void {
-  f.vhosts.get('/')?.declareQueue({ name, passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, {});
+  fx.f.vhosts.get('/')?.declareQueue({ name, passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, {});
 }
 
 const names = (body: Array<{ name: string }>): string[] => body.map((q) => q.name).sort();
@@ -127,6 +117,6 @@ describe('permission patterns', () => {
   test('an invalid permission pattern is refused as before', async () => {
     const res = await call('PUT', '/api/permissions/%2F/mgmt', { configure: 'a(', write: '.*', read: '.*' });
     expect(res.status).toBe(400);
-    expect(f.access.getPermission('mgmt', '/')?.configure).toBe('.*');
+    expect(fx.f.access.getPermission('mgmt', '/')?.configure).toBe('.*');
   });
 });

@@ -1,21 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import { MessageStats } from '../../observability/stats';
 import type { ChannelInfo, ConsumerInfo } from '../test-support/fixture';
-import { buildFixture, fakeConnection, NODE_NAME, type Fixture } from '../test-support/fixture';
-import { as, caller } from '../test-support/http';
+import { fakeConnection, NODE_NAME } from '../test-support/fixture';
+import { useFixture } from '../test-support/use-fixture';
+import { as } from '../test-support/http';
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 const get = (url: string, headers?: Record<string, string>) => call('GET', url, undefined, headers);
 
 function consumer(overrides: Partial<ConsumerInfo> = {}): ConsumerInfo {
@@ -48,8 +39,8 @@ const CONN_B = '10.0.0.7:41000 -> 127.0.0.1:5672';
 
 /** guest's connection on '/' with channels 1 (one consumer) and 2; mgmt's on 'other' with channel 1. */
 function seed(): void {
-  f.vhosts.put({ name: 'other', description: '', tags: [] });
-  f.connections.push(
+  fx.f.vhosts.put({ name: 'other', description: '', tags: [] });
+  fx.f.connections.push(
     fakeConnection({
       name: CONN_A,
       channelCount: 2,
@@ -95,7 +86,7 @@ describe('channels', () => {
   });
 
   test('a connection without channel info has no channels', async () => {
-    f.connections.push(fakeConnection());
+    fx.f.connections.push(fakeConnection());
     expect((await get('/api/channels')).body).toEqual([]);
   });
 

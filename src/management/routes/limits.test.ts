@@ -1,35 +1,25 @@
-import type { FastifyInstance } from 'fastify';
-import { buildFixture, type Fixture } from '../test-support/fixture';
-import { as, caller } from '../test-support/http';
+import { useFixture } from '../test-support/use-fixture';
+import { as } from '../test-support/http';
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 
 describe('vhost limits', () => {
   test('PUT each limit, GET in RabbitMQ shape, DELETE one, list only vhosts with limits', async () => {
-    f.vhosts.put({ name: 'v2', description: '', tags: [] });
+    fx.f.vhosts.put({ name: 'v2', description: '', tags: [] });
     expect((await call('GET', '/api/vhost-limits')).body).toEqual([]);
     expect((await call('GET', '/api/vhost-limits/%2F')).body).toEqual([]);
     expect((await call('PUT', '/api/vhost-limits/%2F/max-queues', { value: 10 })).status).toBe(204);
     expect((await call('PUT', '/api/vhost-limits/%2F/max-connections', { value: -1 })).status).toBe(204);
-    expect(f.vhosts.get('/')?.limits).toEqual({ 'max-queues': 10, 'max-connections': -1 });
+    expect(fx.f.vhosts.get('/')?.limits).toEqual({ 'max-queues': 10, 'max-connections': -1 });
     expect((await call('GET', '/api/vhost-limits')).body).toEqual([{ vhost: '/', value: { 'max-queues': 10, 'max-connections': -1 } }]);
     expect((await call('GET', '/api/vhost-limits/%2F')).body).toEqual([{ vhost: '/', value: { 'max-queues': 10, 'max-connections': -1 } }]);
     expect((await call('DELETE', '/api/vhost-limits/%2F/max-connections')).status).toBe(204);
-    expect(f.vhosts.get('/')?.limits).toEqual({ 'max-queues': 10 });
+    expect(fx.f.vhosts.get('/')?.limits).toEqual({ 'max-queues': 10 });
     expect((await call('DELETE', '/api/vhost-limits/%2F/max-queues')).status).toBe(204);
     expect((await call('GET', '/api/vhost-limits')).body).toEqual([]);
-    expect(f.store.loadParameters()).toEqual([]);
+    expect(fx.f.store.loadParameters()).toEqual([]);
   });
 
   test('the limit takes effect: max-queues refuses the next declare', async () => {
@@ -51,9 +41,9 @@ describe('vhost limits', () => {
   });
 
   test('reading follows vhost visibility; writing needs administrator', async () => {
-    f.vhosts.put({ name: 'other', description: '', tags: [] });
-    f.vhosts.setLimits('other', { 'max-queues': 1 });
-    f.vhosts.setLimits('/', { 'max-queues': 2 });
+    fx.f.vhosts.put({ name: 'other', description: '', tags: [] });
+    fx.f.vhosts.setLimits('other', { 'max-queues': 1 });
+    fx.f.vhosts.setLimits('/', { 'max-queues': 2 });
     expect((await call('GET', '/api/vhost-limits', undefined, as('mgmt'))).body).toEqual([{ vhost: '/', value: { 'max-queues': 2 } }]);
     expect((await call('GET', '/api/vhost-limits', undefined, as('mon'))).body).toHaveLength(2);
     expect((await call('GET', '/api/vhost-limits/other', undefined, as('mgmt'))).status).toBe(401);
@@ -69,12 +59,12 @@ describe('user limits', () => {
     expect((await call('GET', '/api/user-limits')).body).toEqual([]);
     expect((await call('PUT', '/api/user-limits/mgmt/max-channels', { value: 5 })).status).toBe(204);
     expect((await call('PUT', '/api/user-limits/mgmt/max-connections', { value: 2 })).status).toBe(204);
-    expect(f.access.getUserLimits('mgmt')).toEqual({ 'max-channels': 5, 'max-connections': 2 });
+    expect(fx.f.access.getUserLimits('mgmt')).toEqual({ 'max-channels': 5, 'max-connections': 2 });
     expect((await call('GET', '/api/user-limits')).body).toEqual([{ user: 'mgmt', value: { 'max-channels': 5, 'max-connections': 2 } }]);
     expect((await call('GET', '/api/user-limits/mgmt')).body).toEqual([{ user: 'mgmt', value: { 'max-channels': 5, 'max-connections': 2 } }]);
     expect((await call('GET', '/api/user-limits/guest')).body).toEqual([]);
     expect((await call('DELETE', '/api/user-limits/mgmt/max-channels')).status).toBe(204);
-    expect(f.access.getUserLimits('mgmt')).toEqual({ 'max-connections': 2 });
+    expect(fx.f.access.getUserLimits('mgmt')).toEqual({ 'max-connections': 2 });
     expect((await call('DELETE', '/api/user-limits/mgmt/max-connections')).status).toBe(204);
     expect((await call('GET', '/api/user-limits')).body).toEqual([]);
   });

@@ -1,19 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { buildFixture, GUEST, type Fixture } from '../test-support/fixture';
-import { as, caller } from '../test-support/http';
+import { GUEST } from '../test-support/fixture';
+import { useFixture } from '../test-support/use-fixture';
+import { as } from '../test-support/http';
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 
 const publish = (routingKey: string, payload: string, extra: Record<string, unknown> = {}, exchange = 'amq.default', headers = GUEST) =>
   call('POST', `/api/exchanges/%2F/${exchange}/publish`, { properties: {}, routing_key: routingKey, payload, payload_encoding: 'string', ...extra }, headers);
@@ -28,7 +19,7 @@ describe('POST /api/exchanges/{vh}/{x}/publish', () => {
   test('the default exchange routes by queue name; unroutable messages answer routed: false', async () => {
     expect(await publish('q', 'hello')).toMatchObject({ status: 200, body: { routed: true } });
     expect(await publish('nowhere', 'hello')).toMatchObject({ status: 200, body: { routed: false } });
-    expect(f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(1);
+    expect(fx.f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(1);
     // No properties: RabbitMQ answers an empty list, not an object.
     expect((await get('q', {})).body).toEqual([
       {
@@ -51,7 +42,7 @@ describe('POST /api/exchanges/{vh}/{x}/publish', () => {
     await call('POST', '/api/bindings/%2F/e/tx/q/q2', { routing_key: '*.b' });
     expect((await publish('a.b', 'x', {}, 'tx')).body).toEqual({ routed: true });
     expect((await publish('z.z', 'x', {}, 'tx')).body).toEqual({ routed: false });
-    const vhost = f.vhosts.get('/')!;
+    const vhost = fx.f.vhosts.get('/')!;
     expect(vhost.queues.get('q')?.messageCount).toBe(1);
     expect(vhost.queues.get('q2')?.messageCount).toBe(1);
     expect(vhost.exchanges.get('tx')?.stats.publish_in).toBe(2);
@@ -120,14 +111,14 @@ describe('POST /api/exchanges/{vh}/{x}/publish', () => {
       status: 400,
       body: { error: 'bad_request', reason: "404 NOT_FOUND - no exchange 'missing' in vhost '/'" },
     });
-    expect(f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(0);
+    expect(fx.f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(0);
   });
 
   test('checks as a channel would: write permission, topic permission, internal exchanges, user_id', async () => {
-    f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '^nothing$', read: '.*' });
+    fx.f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '^nothing$', read: '.*' });
     expect(await publish('q', 'x', {}, 'amq.default', as('mgmt'))).toMatchObject({ status: 401, body: { reason: 'Access refused.' } });
-    f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '.*', read: '.*' });
-    f.access.setTopicPermission({ user: 'mgmt', vhost: '/', exchange: 'amq.topic', write: '^ok$', read: '.*' });
+    fx.f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '.*', read: '.*' });
+    fx.f.access.setTopicPermission({ user: 'mgmt', vhost: '/', exchange: 'amq.topic', write: '^ok$', read: '.*' });
     expect((await publish('no', 'x', {}, 'amq.topic', as('mgmt'))).status).toBe(401);
     expect((await publish('ok', 'x', {}, 'amq.topic', as('mgmt'))).status).toBe(200);
     await call('PUT', '/api/exchanges/%2F/ix', { type: 'fanout', internal: true });
@@ -135,7 +126,7 @@ describe('POST /api/exchanges/{vh}/{x}/publish', () => {
     const spoof = await publish('q', 'x', { properties: { user_id: 'someone' } });
     expect(spoof.status).toBe(400);
     expect(spoof.body.reason).toMatch(/user_id property set to 'someone'/);
-    f.vhosts.put({ name: 'other', description: '', tags: [] });
+    fx.f.vhosts.put({ name: 'other', description: '', tags: [] });
     expect((await call('POST', '/api/exchanges/other/amq.default/publish', { properties: {}, routing_key: 'q', payload: '', payload_encoding: 'string' }, as('mgmt'))).status).toBe(401);
   });
 });
@@ -144,7 +135,7 @@ describe('POST /api/queues/{vh}/{q}/get', () => {
   async function fill(n: number): Promise<void> {
     for (let i = 0; i < n; i++) await publish('q', `m${i}`);
   }
-  const count = () => f.vhosts.get('/')?.queues.get('q')?.messageCount;
+  const count = () => fx.f.vhosts.get('/')?.queues.get('q')?.messageCount;
 
   test('ack_requeue_false removes; message_count is what is left', async () => {
     await fill(3);
@@ -200,7 +191,7 @@ describe('POST /api/queues/{vh}/{q}/get', () => {
     expect((await get('q', { encoding: 'hex' })).body).toEqual({ error: 'bad_request', reason: 'Unsupported encoding. Please use auto or base64.' });
     expect((await get('q', { count: 'many' })).status).toBe(400);
     expect((await get('nope', {})).status).toBe(404);
-    f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '.*', read: '^nothing$' });
+    fx.f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '.*', read: '^nothing$' });
     expect((await get('q', {}, as('mgmt'))).status).toBe(401);
     expect((await call('GET', '/api/queues/%2F/q/get')).status).toBe(405);
   });
@@ -208,7 +199,7 @@ describe('POST /api/queues/{vh}/{q}/get', () => {
 
 describe('POST /api/queues/{vh}/{q}/get never strands a message', () => {
   const enqueue = (properties: Buffer, body = 'm') =>
-    f.vhosts.get('/')!.queues.get('q')!.enqueue({
+    fx.f.vhosts.get('/')!.queues.get('q')!.enqueue({
       id: 0, persistent: false, exchange: '', routingKey: 'q', properties, body: Buffer.from(body), expiration: -1, headers: undefined,
     });
 
@@ -223,7 +214,7 @@ describe('POST /api/queues/{vh}/{q}/get never strands a message', () => {
   test('a message whose properties cannot be shown (what an older store may hold) is answered 500 and stays in its queue', async () => {
     enqueue(Buffer.from('8000', 'hex'), 'stuck?');
     enqueue(Buffer.alloc(0), 'fine');
-    const queue = f.vhosts.get('/')!.queues.get('q')!;
+    const queue = fx.f.vhosts.get('/')!.queues.get('q')!;
     const res = await get('q', { ackmode: 'ack_requeue_true', count: 2 });
     expect(res.status).toBe(500);
     expect(queue.messageCount).toBe(2);
@@ -239,6 +230,6 @@ describe('POST /api/exchanges/{vh}/{x}/publish: properties out of their wire ran
   ])('%s is 400 and nothing is routed', async (_name, properties) => {
     const res = await publish('q', 'p', { properties });
     expect(res.status).toBe(400);
-    expect(f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(0);
+    expect(fx.f.vhosts.get('/')?.queues.get('q')?.messageCount).toBe(0);
   });
 });

@@ -1,24 +1,14 @@
-import type { FastifyInstance } from 'fastify';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../../auth/passwords';
-import { buildFixture, type Fixture } from '../test-support/fixture';
-import { as, caller } from '../test-support/http';
+import { useFixture } from '../test-support/use-fixture';
+import { as } from '../test-support/http';
 import { erlangTerm, validateDefinition } from './policies';
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 
 function addUser(name: string, tags: string[]): void {
-  f.access.putUser({ name, passwordHash: hashPassword(name), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags });
+  fx.f.access.putUser({ name, passwordHash: hashPassword(name), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags });
 }
 
 describe('misc endpoints', () => {
@@ -35,7 +25,7 @@ describe('misc endpoints', () => {
   test('feature-flags for administrators, auth without login, extensions as RabbitMQ lists them', async () => {
     expect((await call('GET', '/api/feature-flags')).body).toContainEqual(expect.objectContaining({ name: 'quorum_queue', state: 'enabled' }));
     expect((await call('GET', '/api/feature-flags', undefined, as('mgmt'))).status).toBe(401);
-    const res = await app.inject({ method: 'GET', url: '/api/auth' });
+    const res = await fx.app.inject({ method: 'GET', url: '/api/auth' });
     expect([res.statusCode, res.json()]).toEqual([200, { oauth_enabled: false }]);
     expect((await call('GET', '/api/extensions')).body).toEqual([{ javascript: 'dispatcher.js' }]);
   });
@@ -50,19 +40,19 @@ describe('misc endpoints', () => {
       status: 400,
       body: { error: 'bad_request', reason: ['no_such_user', 'zz'] },
     });
-    expect(f.access.getUser('a')).toBeUndefined();
+    expect(fx.f.access.getUser('a')).toBeUndefined();
     expect((await call('POST', '/api/users/bulk-delete', { users: ['b'] })).status).toBe(204);
     expect((await call('PUT', '/api/users/c', { password: 'x' })).body).toEqual({ error: 'bad_request', reason: 'tags_not_present' });
     expect((await call('PUT', '/api/users/c', { password: 'x', administrator: 'true' })).status).toBe(201);
-    expect(f.access.getUser('c')?.tags).toEqual(['administrator']);
+    expect(fx.f.access.getUser('c')?.tags).toEqual(['administrator']);
   });
 
   test('certificate-expiration and aliveness-test permissions', async () => {
     expect((await call('GET', '/api/health/checks/certificate-expiration/2/weeks')).body).toEqual({ status: 'ok' });
     expect((await call('GET', '/api/health/checks/certificate-expiration/2/x')).status).toBe(400);
-    f.access.deletePermission('mgmt', '/');
+    fx.f.access.deletePermission('mgmt', '/');
     expect((await call('GET', '/api/aliveness-test/%2F', undefined, as('mgmt'))).body.reason).toBe('User not authorised to access virtual host');
-    f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '^$', read: '.*' });
+    fx.f.access.setPermission({ user: 'mgmt', vhost: '/', configure: '.*', write: '^$', read: '.*' });
     expect((await call('GET', '/api/aliveness-test/%2F', undefined, as('mgmt'))).body.reason).toBe(
       "ACCESS_REFUSED - access to exchange 'amq.default' in vhost '/' refused for user 'mgmt'",
     );

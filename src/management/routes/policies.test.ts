@@ -1,23 +1,13 @@
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../../auth/passwords';
-import type { FastifyInstance } from 'fastify';
-import { buildFixture, type Fixture } from '../test-support/fixture';
-import { as, caller } from '../test-support/http';
+import { useFixture } from '../test-support/use-fixture';
+import { as } from '../test-support/http';
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 
 function addUser(name: string, tags: string[]): void {
-  f.access.putUser({ name, passwordHash: hashPassword(name), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags });
+  fx.f.access.putUser({ name, passwordHash: hashPassword(name), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags });
 }
 
 const policy = { pattern: '^ha\\.', definition: { 'max-length': 10 }, priority: 1, 'apply-to': 'queues' };
@@ -42,7 +32,7 @@ describe('policies', () => {
 
   test('stored as component policy with {pattern, apply-to, definition, priority}', async () => {
     await call('PUT', '/api/policies/%2F/p1', { pattern: '.*', definition: { 'message-ttl': 1000 } });
-    expect(f.store.loadParameters()).toEqual([
+    expect(fx.f.store.loadParameters()).toEqual([
       { component: 'policy', vhost: '/', name: 'p1', value: { pattern: '.*', 'apply-to': 'all', definition: { 'message-ttl': 1000 }, priority: 0 } },
     ]);
   });
@@ -53,7 +43,7 @@ describe('policies', () => {
   });
 
   test('lists: all, per vhost; unknown vhost 404', async () => {
-    f.vhosts.put({ name: 'v2', description: '', tags: [] });
+    fx.f.vhosts.put({ name: 'v2', description: '', tags: [] });
     await call('PUT', '/api/policies/%2F/a', policy);
     await call('PUT', '/api/policies/v2/b', policy);
     expect((await call('GET', '/api/policies')).body.map((p: any) => `${p.vhost}/${p.name}`)).toEqual(['//a', 'v2/b']);
@@ -82,8 +72,8 @@ describe('policies', () => {
 
   test('policymakers with vhost access may manage policies; management and monitoring users may not', async () => {
     addUser('pm', ['policymaker']);
-    f.access.setPermission({ user: 'pm', vhost: '/', configure: '.*', write: '.*', read: '.*' });
-    f.vhosts.put({ name: 'other', description: '', tags: [] });
+    fx.f.access.setPermission({ user: 'pm', vhost: '/', configure: '.*', write: '.*', read: '.*' });
+    fx.f.vhosts.put({ name: 'other', description: '', tags: [] });
     await call('PUT', '/api/policies/other/hidden', policy);
     expect((await call('PUT', '/api/policies/%2F/p', policy, as('pm'))).status).toBe(201);
     expect((await call('GET', '/api/policies', undefined, as('pm'))).body.map((p: any) => p.name)).toEqual(['p']);
@@ -112,9 +102,9 @@ describe('policies', () => {
 describe('operator policies', () => {
   test('stored as operator_policy, same shapes, administrators only', async () => {
     addUser('pm', ['policymaker']);
-    f.access.setPermission({ user: 'pm', vhost: '/', configure: '.*', write: '.*', read: '.*' });
+    fx.f.access.setPermission({ user: 'pm', vhost: '/', configure: '.*', write: '.*', read: '.*' });
     expect((await call('PUT', '/api/operator-policies/%2F/op', { pattern: '.*', definition: { 'max-length': 5 } })).status).toBe(201);
-    expect(f.store.loadParameters().map((p) => p.component)).toEqual(['operator_policy']);
+    expect(fx.f.store.loadParameters().map((p) => p.component)).toEqual(['operator_policy']);
     expect((await call('GET', '/api/operator-policies')).body).toEqual([
       { vhost: '/', name: 'op', pattern: '.*', 'apply-to': 'all', definition: { 'max-length': 5 }, priority: 0 },
     ]);
@@ -127,6 +117,6 @@ describe('operator policies', () => {
       reason: 'Not administrator user',
     });
     expect((await call('DELETE', '/api/operator-policies/%2F/op')).status).toBe(204);
-    expect(f.store.loadParameters()).toEqual([]);
+    expect(fx.f.store.loadParameters()).toEqual([]);
   });
 });

@@ -1,19 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { buildFixture, type Fixture } from '../test-support/fixture';
-import { as, caller } from '../test-support/http';
+import { useFixture } from '../test-support/use-fixture';
+import { as } from '../test-support/http';
 
-let f: Fixture;
-let app: FastifyInstance;
+const fx = useFixture();
 
-beforeEach(() => {
-  f = buildFixture();
-  app = f.app;
-});
-afterEach(async () => {
-  await app.close();
-});
-
-const call = caller(() => app);
+const call = fx.call;
 
 const perm = { exchange: 'amq.topic', write: '^a\\.', read: '.*' };
 
@@ -34,13 +24,13 @@ describe('topic permissions', () => {
     expect((await call('GET', '/api/topic-permissions/%2F/mgmt')).body).toHaveLength(1);
     expect((await call('DELETE', '/api/topic-permissions/%2F/mgmt')).status).toBe(204);
     expect((await call('DELETE', '/api/topic-permissions/%2F/mgmt')).status).toBe(404);
-    expect(f.access.listTopicPermissions()).toEqual([]);
+    expect(fx.f.access.listTopicPermissions()).toEqual([]);
   });
 
   test('the permission takes effect in AccessControl.checkTopic', async () => {
     await call('PUT', '/api/topic-permissions/%2F/mgmt', perm);
-    expect(() => f.access.checkTopic('mgmt', '/', 'amq.topic', 'write', 'a.b')).not.toThrow();
-    expect(() => f.access.checkTopic('mgmt', '/', 'amq.topic', 'write', 'b.c')).toThrow(/refused/);
+    expect(() => fx.f.access.checkTopic('mgmt', '/', 'amq.topic', 'write', 'a.b')).not.toThrow();
+    expect(() => fx.f.access.checkTopic('mgmt', '/', 'amq.topic', 'write', 'b.c')).toThrow(/refused/);
   });
 
   test('validation: mandatory keys, bad regex, unknown user or vhost', async () => {
