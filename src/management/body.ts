@@ -3,7 +3,7 @@ import { nestedDeeperThan } from '../admin/json';
 
 /**
  * The deepest request body accepted. The deepest legitimate one is a definitions file: the document, its queues
- * array, a queue, its arguments, and 64 levels in those (format.ts checks each of those at 64). Anything deeper is
+ * array, a queue, its arguments, and 64 levels in those (request-json.ts and admin/definitions/ check each of those at 64). Anything deeper is
  * refused before a route, a schema or an error message walks it.
  */
 export const MAX_BODY_NESTING = 100;

@@ -3,7 +3,7 @@ import type { BindingEnds, BindingItem } from '../../admin/entities';
 import { canSeeVhost, checkPermission, principalOf, vhostGate, type Principal } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { jsonToFieldTable } from '../format';
+import { jsonToFieldTable } from '../request-json';
 import { applyListing, parseListQuery } from '../listing';
 import { listOf, ok } from '../schemas/common';
 import { bindingBody, bindingJson, type BindingBody } from '../schemas/entities';

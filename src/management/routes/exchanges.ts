@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { canSeeVhost, checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { jsonToFieldTable } from '../format';
+import { jsonToFieldTable } from '../request-json';
 import { applyListing, parseListQuery } from '../listing';
 import { listOf, ok } from '../schemas/common';
 import { bindingJson, exchangeBody, exchangeJson, type ExchangeBody } from '../schemas/entities';

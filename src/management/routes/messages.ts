@@ -8,7 +8,7 @@ import { encodeBasicProperties, type BasicProperties } from '../../protocol/gene
 import { checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { jsonToFieldTable } from '../format';
+import { jsonToFieldTable } from '../request-json';
 import { arrayOf, ok } from '../schemas/common';
 import { getBody, gotMessageJson, publishBody, routedJson, type GetBody, type PublishBody } from '../schemas/broker';
 import { exchangeId, resource, vhostNameParams, vhostOr404 } from '../support';

@@ -10,7 +10,7 @@ import {
 import { principalOf } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { checkNesting } from '../format';
+import { checkNesting } from '../request-json';
 import { applyListing, parseListQuery } from '../listing';
 import { listOf, ok } from '../schemas/common';
 import { globalParameterJson, parameterJson, valueBody, type ValueBody } from '../schemas/access';

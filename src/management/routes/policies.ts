@@ -4,7 +4,7 @@ import { compileSafeRegExp } from '../../util/safe-regex';
 import { principalOf, requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { checkNesting } from '../format';
+import { checkNesting } from '../request-json';
 import { applyListing, parseListQuery } from '../listing';
 import { listOf, ok } from '../schemas/common';
 import { policyBody, policyJson, type PolicyBody } from '../schemas/access';

@@ -3,7 +3,7 @@ import { canSeeVhost, checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { parseRanges } from '../../observability/history';
-import { jsonToFieldTable } from '../format';
+import { jsonToFieldTable } from '../request-json';
 import { applyListing, parseListQuery } from '../listing';
 import { listOf, ok } from '../schemas/common';
 import { bindingJson, queueBody, queueJson, type QueueBody } from '../schemas/entities';
