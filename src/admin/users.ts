@@ -33,6 +33,25 @@ export interface TopicPermission {
 }
 
 /**
+ * The stored password of a user being created or updated: a plain password is hashed with the default algorithm,
+ * a hash is kept as given (with `fallbackAlgorithm` when it names none), and without either an existing user keeps
+ * its own (a new one gets none: it cannot log in with a password).
+ */
+export function passwordOf(
+  existing: { readonly passwordHash: string; readonly hashingAlgorithm: string } | undefined,
+  credentials: Credentials,
+  fallbackAlgorithm = DEFAULT_HASHING_ALGORITHM,
+): { passwordHash: string; hashingAlgorithm: string } {
+  if (credentials.password !== undefined) {
+    return { passwordHash: hashPassword(credentials.password, DEFAULT_HASHING_ALGORITHM), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM };
+  }
+  if (credentials.passwordHash !== undefined) {
+    return { passwordHash: credentials.passwordHash, hashingAlgorithm: credentials.hashingAlgorithm ?? fallbackAlgorithm };
+  }
+  return { passwordHash: existing?.passwordHash ?? '', hashingAlgorithm: existing?.hashingAlgorithm ?? DEFAULT_HASHING_ALGORITHM };
+}
+
+/**
  * Users, logins, permissions, topic permissions and user limits, over the broker's access control (the AMQP side
  * reads the same). Views are plain objects with RabbitMQ's field names.
  */
@@ -113,16 +132,7 @@ export class UserAdmin {
 
   /** Creates or updates a user; without credentials an existing user keeps its password. Whether it was created. */
   put(name: string, credentials: Credentials, tags: readonly string[]): boolean {
-    const existing = this.access.getUser(name);
-    let passwordHash = existing?.passwordHash ?? '';
-    let hashingAlgorithm = existing?.hashingAlgorithm ?? DEFAULT_HASHING_ALGORITHM;
-    if (credentials.password !== undefined) {
-      hashingAlgorithm = DEFAULT_HASHING_ALGORITHM;
-      passwordHash = hashPassword(credentials.password, hashingAlgorithm);
-    } else if (credentials.passwordHash !== undefined) {
-      passwordHash = credentials.passwordHash;
-      hashingAlgorithm = credentials.hashingAlgorithm ?? DEFAULT_HASHING_ALGORITHM;
-    }
+    const { passwordHash, hashingAlgorithm } = passwordOf(this.access.getUser(name), credentials);
     return this.access.putUser({ name, passwordHash, hashingAlgorithm, tags: [...tags] });
   }
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from '../../vhost/policies';
-import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../../auth/passwords';
 import { AmqpError } from '../../protocol/amqp-error';
 import { VHOST_LIMITS_COMPONENT } from '../../vhost/registry';
 import type { VhostLimits, VirtualHost } from '../../vhost/vhost';
 import { MANAGEMENT_OWNER } from '../owner';
+import { passwordOf } from '../users';
 import { DefinitionsError, GLOBAL_PARAMETER_COMPONENT, isSystemExchange, VHOST_LIMIT_KEYS, type DefinitionsTarget } from './common';
 import { limits, parseDocument } from './parse';
 
@@ -77,15 +77,7 @@ export function importDefinitions(target: DefinitionsTarget, document: unknown, 
 
   for (const u of defs.users) {
     const existing = access.getUser(u.name);
-    let passwordHash = existing?.passwordHash ?? '';
-    let hashingAlgorithm = existing?.hashingAlgorithm ?? DEFAULT_HASHING_ALGORITHM;
-    if (u.password !== undefined) {
-      hashingAlgorithm = DEFAULT_HASHING_ALGORITHM;
-      passwordHash = hashPassword(u.password, hashingAlgorithm);
-    } else if (u.passwordHash !== undefined) {
-      passwordHash = u.passwordHash;
-      hashingAlgorithm = u.hashingAlgorithm ?? defs.defaultHashingAlgorithm;
-    }
+    const { passwordHash, hashingAlgorithm } = passwordOf(existing, u, defs.defaultHashingAlgorithm);
     access.putUser({ name: u.name, passwordHash, hashingAlgorithm, tags: u.tags ?? existing?.tags ?? [] });
     if (u.limits !== undefined && Object.keys(u.limits).length > 0) access.setUserLimits(u.name, u.limits);
     summary.users++;

@@ -1,20 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DefinitionsError, importDefinitions } from '../../admin/definitions';
-import { basic, buildFixture, GUEST, type Fixture } from '../test-support/fixture';
-import { request, type Method } from '../test-support/http';
+import { basic, GUEST } from '../test-support/fixture';
+import { useFixtures } from '../test-support/use-fixture';
 
-
-const fixtures: Fixture[] = [];
-function fresh(): Fixture {
-  const f = buildFixture();
-  fixtures.push(f);
-  return f;
-}
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((f) => f.app.close()));
-});
-
-const call = (f: Fixture, method: Method, url: string, body?: unknown, headers?: Record<string, string>) => request(f.app, method, url, body, headers);
+const { fresh, call } = useFixtures();
 
 describe('import errors', () => {
   test('a wrong type -> 400 naming the key, and nothing is applied', async () => {

@@ -1,23 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFixture, type Fixture } from '../test-support/fixture';
-import { request, type Method } from '../test-support/http';
+import { useFixtures } from '../test-support/use-fixture';
 
 const FIXTURE_PATH = join(__dirname, '..', '..', 'admin', 'definitions', 'test-support', 'rabbitmq-3.10-definitions.json');
 /** `rabbitmqctl export_definitions` of a RabbitMQ 3.10.8 node; passwords: alice-secret, "bob pass 2", guest. */
 const RABBITMQ_DEFS = JSON.parse(readFileSync(FIXTURE_PATH, 'utf8')) as Record<string, any>;
 
-const fixtures: Fixture[] = [];
-function fresh(): Fixture {
-  const f = buildFixture();
-  fixtures.push(f);
-  return f;
-}
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((f) => f.app.close()));
-});
-
-const call = (f: Fixture, method: Method, url: string, body?: unknown, headers?: Record<string, string>) => request(f.app, method, url, body, headers);
+const { fresh, call } = useFixtures();
 
 const VERSION_KEYS = ['rabbit_version', 'rabbitmq_version', 'product_name', 'product_version'];
 

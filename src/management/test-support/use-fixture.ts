@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildFixture, type Fixture, type FixtureOptions } from './fixture';
-import { caller } from './http';
+import { caller, request, type Method } from './http';
 
 /** The fixture of the running test, built before each test and closed after it (useFixture). */
 export interface LiveFixture {
@@ -43,4 +43,26 @@ export function useFixture(options: FixtureOptions = {}): LiveFixture {
     },
   };
   return live;
+}
+
+/**
+ * For tests that need several brokers' APIs at once (an export imported into a fresh one): `fresh()` builds one,
+ * every one built in a test is closed after it; `call(f, ...)` is request() against that fixture's app.
+ */
+export function useFixtures(options: FixtureOptions = {}): {
+  fresh(): Fixture;
+  call(f: Fixture, method: Method, url: string, body?: unknown, headers?: Record<string, string>): ReturnType<typeof request>;
+} {
+  const built: Fixture[] = [];
+  afterEach(async () => {
+    await Promise.all(built.splice(0).map((f) => f.app.close()));
+  });
+  return {
+    fresh(): Fixture {
+      const f = buildFixture(options);
+      built.push(f);
+      return f;
+    },
+    call: (f, method, url, body, headers) => request(f.app, method, url, body, headers),
+  };
 }
