@@ -3,15 +3,14 @@
  * only once the store says the write is durable (Channel is the store's CommitListener); anything the store did not
  * write is confirmed at the end of the turn. tx.commit-ok likewise waits for the commit.
  */
-import { createLogger } from '../observability/logger';
-import { MessageStats } from '../observability/stats';
 import { MethodId, encodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
 import type { Queue } from '../queue/queue';
 import { MemoryStore } from '../store/memory';
 import type { CommitListener } from '../store/store';
 import { VirtualHost } from '../vhost/vhost';
-import { Channel, type ChannelHost } from './channel';
+import type { Channel } from './channel';
 import { ConfirmTracker } from './confirms';
+import { FakeConnection, OWNER, type Sent } from './test-support/fake-connection';
 
 /** A MemoryStore whose commits happen only when the test says so. */
 class HeldCommitStore extends MemoryStore {
@@ -27,47 +26,17 @@ class HeldCommitStore extends MemoryStore {
   }
 }
 
-interface Sent {
-  readonly id: number;
-  readonly args: Record<string, unknown>;
-}
-
-const OWNER = { conn: 'test' };
-
-function setup(): { channel: Channel; store: HeldCommitStore; vhost: VirtualHost; sent: Sent[] } {
+function setup(): { channel: Channel; store: HeldCommitStore; vhost: VirtualHost; sent: Sent[]; connection: FakeConnection } {
   return setupOn(new HeldCommitStore());
 }
 
-function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S; vhost: VirtualHost; sent: Sent[] } {
+function setupOn<S extends MemoryStore>(store: S): { channel: Channel; store: S; vhost: VirtualHost; sent: Sent[]; connection: FakeConnection } {
   const vhost = new VirtualHost('/', store);
-  const sent: Sent[] = [];
-  const host: ChannelHost = {
-    vhost,
-    owner: OWNER,
-    internalError: (err: unknown) => {
-      throw err;
-    },
-    frameMax: 131072,
-    writeBlocked: false,
-    consumerCancelNotify: true,
-    consumerTimeout: 0,
-    channelError: () => undefined,
-    userName: 'guest',
-    logger: createLogger({ level: 'silent' }),
-    brokerStats: new MessageStats(),
-    check: () => undefined,
-    checkPublish: () => undefined,
-    checkTopic: () => undefined,
-    throttle: () => undefined,
-    sendMethod: (_channel, id, args) => sent.push({ id, args: args as Record<string, unknown> }),
-    sendContent: () => {},
-    sendDelivery: (_channel, consumerTag, deliveryTag, redelivered, exchange, routingKey) =>
-      void sent.push({ id: MethodId.BasicDeliver, args: { consumerTag, deliveryTag, redelivered, exchange, routingKey } }),
-  };
-  const channel = new Channel(1, host);
+  const connection = new FakeConnection(vhost);
+  const channel = connection.openChannel(1);
   declare(vhost, 'durable-q', true);
   declare(vhost, 'transient-q', false);
-  return { channel, store, vhost, sent };
+  return { channel, store, vhost, sent: connection.sent, connection };
 }
 
 function declare(vhost: VirtualHost, name: string, durable: boolean): Queue {
@@ -343,18 +312,17 @@ describe('Channel: replies to durable definition changes wait for the store', ()
   });
 
   test("the client's channel.close: close-ok only after the replies the store holds, in order", () => {
-    const { channel, store, vhost, sent } = setup();
+    const { channel, store, vhost, sent, connection } = setup();
     const before = vhost.definitionWrites;
     declare(vhost, 'durable-before-close', true);
     channel.replyDefinition(MethodId.QueueDeclareOk, { queue: 'durable-before-close' }, before);
     channel.tx = { publishes: [], acks: [] };
     channel.commit();
-    const closed: string[] = [];
-    channel.closeByClient(() => closed.push('close-ok'));
-    expect(closed).toEqual([]);
+    channel.closeByClient();
+    expect(connection.closeOks).toEqual([]);
     store.commit();
     expect(sent.map((s) => s.id)).toEqual([MethodId.QueueDeclareOk, MethodId.TxCommitOk]);
-    expect(closed).toEqual(['close-ok']);
+    expect(connection.closeOks).toEqual([1]);
   });
 
   test('a closed channel sends no late definition reply', () => {

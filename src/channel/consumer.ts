@@ -2,6 +2,7 @@ import type { QueueConsumer } from '../queue/consumer';
 import type { QueueEntry } from '../queue/message';
 import type { Queue } from '../queue/queue';
 import type { Channel } from './channel';
+import { deliver } from './delivery';
 
 /** A basic.consume subscription: the queue's view of one channel consumer. */
 export class ChannelConsumer implements QueueConsumer {
@@ -28,7 +29,7 @@ export class ChannelConsumer implements QueueConsumer {
   }
 
   deliver(queue: Queue, entry: QueueEntry): void {
-    this.channel.deliver(this, queue, entry);
+    deliver(this.channel, this, queue, entry);
   }
 
   cancelledByBroker(): void {
@@ -36,6 +37,6 @@ export class ChannelConsumer implements QueueConsumer {
   }
 
   failed(err: unknown): void {
-    this.channel.host.internalError(err);
+    this.channel.lifecycle.internalError(err);
   }
 }

@@ -28,7 +28,7 @@ export function consumeReplyTo(channel: Channel, args: BasicConsumeArgs, tag: st
   id.writeUInt32BE(randomBytes(4).readUInt32BE(0), 4);
   const name = `${REPLY_TO_PREFIX}${id.toString('base64')}.${randomBytes(16).toString('base64')}`;
   const queue = new Queue(
-    { vhost: channel.vhost.name, name, durable: false, autoDelete: false, exclusiveOwner: channel.host.owner, arguments: {} },
+    { vhost: channel.vhost.name, name, durable: false, autoDelete: false, exclusiveOwner: channel.owner, arguments: {} },
     { unused: () => undefined },
   );
   channel.replyQueue = queue;

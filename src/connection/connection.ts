@@ -1,57 +1,41 @@
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
-import { logLoginRefused } from '../auth/login-throttle';
-import type { PermissionKind, ResourceKind } from '../auth/access';
-import type { MessageStats } from '../observability/stats';
 import type { User } from '../auth/users';
-import type { ChannelInfo, ConnectionInfo } from './info';
-import { Channel, type ChannelHost } from '../channel/channel';
-import { dispatchTable } from '../channel/dispatch';
+import type { Channel } from '../channel/channel';
 import { ContentBudget } from '../channel/command-assembler';
+import type { ChannelDeps, ChannelLifecycle, ChannelSession } from '../channel/ports';
+import type { MessageStats } from '../observability/stats';
 import { AmqpError } from '../protocol/amqp-error';
-import { FrameError, FrameSyntaxError, MalformedShortstrError, UnknownMethodError } from '../protocol/errors';
+import { FrameError, UnknownMethodError } from '../protocol/errors';
 import type { FieldTable } from '../protocol/field-table';
 import { FrameReader } from '../protocol/frame-reader';
-import { HEARTBEAT_FRAME, PROTOCOL_HEADER } from '../protocol/frames';
+import { PROTOCOL_HEADER } from '../protocol/frames';
 import {
   FRAME_BODY,
   FRAME_HEADER,
   FRAME_HEARTBEAT,
   FRAME_METHOD,
-  FRAME_MIN_SIZE,
   MethodId,
   ReplyCode,
-  decodeMethodArgs,
   methodInfo,
-  type BasicPublishArgs,
   type ConnectionOpenArgs,
   type ConnectionStartOkArgs,
   type ConnectionTuneOkArgs,
 } from '../protocol/generated/amqp';
-import type { FlowListener, Queue } from '../queue/queue';
+import { systemClock, type Clock, type Timer } from '../util/clock';
 import type { VirtualHost } from '../vhost/vhost';
 import type { ConnectionContext } from './context';
+import { ChannelTable, decodeArgs, toAmqpError } from './dispatch';
+import { FlowControl, type FlowHost } from './flow';
+import { capability, handshakeError, login, negotiate, openVhost, startArgs, tuneArgs } from './handshake';
+import { Heartbeats, type HeartbeatHost } from './heartbeat';
+import { connectionInfo, type ConnectionInfo } from './info';
+import { ConnectionPermissions } from './permissions';
+import type { Transport } from './transport';
 import { FrameWriter, WRITE_BUFFER_LIMIT } from './writer';
 
-/**
- * The byte stream a connection runs over: a net.Socket in production, any Duplex (an in-memory pair)
- * in unit tests.
- */
-export type Transport = Duplex & {
-  readonly remoteAddress?: string;
-  readonly remotePort?: number;
-  readonly localAddress?: string;
-  readonly localPort?: number;
-  /** net.Socket's byte counts (recv_oct / send_oct); absent on in-memory pairs. */
-  readonly bytesRead?: number;
-  readonly bytesWritten?: number;
-  setNoDelay?(noDelay: boolean): unknown;
-};
+export type { Transport } from './transport';
 
-/** RabbitMQ's names for a connection's states, as the management API shows them. */
-const STATE_NAMES = ['starting', 'starting', 'tuning', 'opening', 'running', 'closing', 'closed', 'closed'] as const;
-
+/** The order of info.ts's STATE_NAMES. */
 const enum State {
   AwaitingHeader,
   AwaitingStartOk,
@@ -70,28 +54,24 @@ const enum State {
 
 /** Time allowed from accept to connection.open, as RabbitMQ's handshake_timeout. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** Longest a congested queue pauses a publishing connection before one more read is let through. */
-const THROTTLE_MAX_MS = 250;
-/** Exchanges whose write permission a connection remembers. */
-const PUBLISH_CACHE_SIZE = 64;
 /** Time we wait for connection.close-ok after sending connection.close. */
 const CLOSE_OK_TIMEOUT_MS = 3_000;
 /** Longest we leave the socket to a client after our close-ok (RabbitMQ's CLOSING_TIMEOUT), or its heartbeat if shorter. */
 const CLOSED_SOCKET_TIMEOUT_S = 30;
-/** RabbitMQ's send_timeout: output over the limit with no byte taken by the peer for this long closes the socket. */
-const SEND_TIMEOUT_MS = 15_000;
 
 let nextConnectionId = 1;
 
 /**
- * One client connection: handshake, tune, heartbeats, the channel table and the one place where
- * errors become channel.close (soft) or connection.close (hard).
+ * One client connection: the socket's life, the handshake's state machine (its steps in handshake.ts), the reading
+ * of frames (channel frames to dispatch.ts's channel table), and the one place where errors become channel.close
+ * (soft) or connection.close (hard). Flow control is flow.ts's, heartbeats heartbeat.ts's, permission checks
+ * permissions.ts's.
  */
-export class Connection implements ChannelHost, FlowListener {
+export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, HeartbeatHost {
   readonly id = nextConnectionId++;
   /** RabbitMQ's connection name: "peer:port -> local:port". */
   readonly name: string;
-  readonly connectedAt = Date.now();
+  readonly connectedAt: number;
   authMechanism = '';
   readonly logger: Logger;
   readonly owner: object = this;
@@ -103,50 +83,37 @@ export class Connection implements ChannelHost, FlowListener {
   consumerCancelNotify = false;
   channelMax: number;
   heartbeat = 0;
+  /** What each channel is built with; set by connection.open. */
+  channelDeps!: ChannelDeps;
+  readonly writer: FrameWriter;
 
   private state = State.AwaitingHeader;
   private readonly reader: FrameReader;
-  private readonly writer: FrameWriter;
-  private currentVhost: VirtualHost | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private receivedSinceTick = false;
-  private missedTicks = 0;
-  /** False until the first heartbeat tick, which sends one whatever was written before it (as RabbitMQ's sender). */
-  private heartbeatStarted = false;
+  private readonly clock: Clock;
+  private readonly flow: FlowControl;
+  private readonly heartbeats: Heartbeats;
+  private readonly table: ChannelTable;
+  /** The vhost opened by connection.open. */
+  currentVhost: VirtualHost | undefined;
+  /** The handshake timeout, then the close handshake's timeouts. */
+  private timer: Timer | undefined;
   private released = false;
-  private readonly publishAllowed = new Set<string>();
-  private lastPublishExchange: string | undefined;
-  /** AccessControl.generation when publishAllowed was last valid. */
-  private permissionGeneration = 0;
-  /** Congested queues this connection's reading is paused for. */
-  private readonly throttledBy = new Set<Queue>();
-  private throttleTimer: NodeJS.Timeout | undefined;
-  private readonly resumeAfterTimeout = (): void => this.guarded(() => this.resumeReading());
-  /**
-   * True while output is over WRITE_BUFFER_LIMIT: no more frames are handled (the rest stay buffered in the reader)
-   * and the socket is not read, so a client that does not read cannot make its requests (basic.get, publishes that
-   * come back as basic.return, ...) pile replies up in the broker. Released on 'drain'.
-   */
-  private inputHeld = false;
-  private sendTimer: NodeJS.Timeout | undefined;
-  /** The socket's queued bytes when the send watch started: fewer at its end is progress. */
-  private sendMark = 0;
-  private readonly checkHeldInput = (): void =>
-    this.guarded(() => {
-      if (this.inputHeld && this.writer.queuedBytes <= WRITE_BUFFER_LIMIT) this.releaseInput();
-      else if (this.inputHeld) this.watchSend();
-    });
-  private readonly checkSendProgress = (): void => this.guarded(() => this.sendProgressDue());
 
   constructor(
     private readonly socket: Transport,
     private readonly context: ConnectionContext,
   ) {
     const { limits } = context;
+    const clock = context.clock ?? systemClock;
+    this.clock = clock;
+    this.connectedAt = clock.now();
     this.channelMax = limits.channelMax;
     this.reader = new FrameReader(limits.frameMax);
     this.writer = new FrameWriter(socket, limits.frameMax);
-    this.writer.onBlocked = () => this.watchSend();
+    this.flow = new FlowControl(this, socket, this.writer, clock, limits.sendTimeoutMs);
+    this.heartbeats = new Heartbeats(this, this.writer, clock);
+    this.table = new ChannelTable(this, context, this.channels);
+    this.writer.onBlocked = () => this.flow.watchSend();
     this.name = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} -> ${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     this.logger = context.logger.child({ connection: this.id, client: `${socket.remoteAddress}:${socket.remotePort}` });
     socket.setNoDelay?.(true);
@@ -154,11 +121,11 @@ export class Connection implements ChannelHost, FlowListener {
     socket.on('drain', () => this.guarded(() => this.onDrain()));
     socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug({ err: err.code ?? err.message }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
-    this.timer = setTimeout(() => this.guarded(() => this.handshakeTimedOut()), HANDSHAKE_TIMEOUT_MS);
+    this.setTimer(() => this.guarded(() => this.handshakeTimedOut()), HANDSHAKE_TIMEOUT_MS, false);
     this.logger.debug('connection accepted');
   }
 
-  // ---- ChannelHost -------------------------------------------------------------------------------
+  // ---- what channels read (ChannelSession) -------------------------------------------------------
 
   get vhost(): VirtualHost {
     return this.currentVhost as VirtualHost;
@@ -172,116 +139,33 @@ export class Connection implements ChannelHost, FlowListener {
     return this.user?.name ?? '';
   }
 
-  /** Throws 403 ACCESS_REFUSED unless the connection's user has `kind` permission on the resource. */
-  check(kind: PermissionKind, resource: ResourceKind, name: string): void {
-    this.context.access.check(this.userName, this.vhost.name, kind, resource, name);
-  }
-
-  /**
-   * Flow control, like RabbitMQ's credit flow for publishers: reading stops while a queue this connection publishes
-   * into is congested. A connection that also consumes is never paused (its acks must flow, or the queue could never
-   * drain), and a pause lasts at most THROTTLE_MAX_MS before one more read is allowed.
-   */
-  throttle(queue: Queue): void {
-    if (this.throttledBy.has(queue) || this.state !== State.Open) return;
-    for (const channel of this.channels.values()) if (channel.consumers.size > 0) return;
-    this.throttledBy.add(queue);
-    queue.waitForRelief(this);
-    if (this.throttleTimer !== undefined) return;
-    this.throttleTimer = setTimeout(this.resumeAfterTimeout, THROTTLE_MAX_MS);
-    this.updateReading();
-  }
-
-  queueRelieved(queue: Queue): void {
-    this.throttledBy.delete(queue);
-    if (this.throttledBy.size === 0) this.resumeReading();
-  }
-
-  private resumeReading(): void {
-    this.throttledBy.clear();
-    if (this.throttleTimer === undefined) return;
-    clearTimeout(this.throttleTimer);
-    this.throttleTimer = undefined;
-    this.updateReading();
-  }
-
-  /** The socket is read unless a congested queue throttles this publisher or its output is over the limit. */
-  private updateReading(): void {
-    if (this.state === State.Closed) return;
-    if (this.inputHeld || this.throttleTimer !== undefined) this.socket.pause();
-    else this.socket.resume();
-  }
-
-  /** Output went over the limit while frames were handled: stop handling them until it drains. */
-  private holdInput(): void {
-    this.inputHeld = true;
-    this.updateReading();
-    // What this turn wrote reaches the socket at the end of the turn; if the socket takes it all there is no 'drain'.
-    setImmediate(this.checkHeldInput);
-  }
-
-  private releaseInput(): void {
-    this.inputHeld = false;
-    this.updateReading();
-    this.readFrames();
-  }
-
-  /** Output is over the limit: the peer must take some of it within SEND_TIMEOUT_MS. */
-  private watchSend(): void {
-    if (this.sendTimer !== undefined) return;
-    this.sendMark = this.socket.writableLength;
-    this.sendTimer = setTimeout(this.checkSendProgress, this.context.limits.sendTimeoutMs ?? SEND_TIMEOUT_MS);
-    this.sendTimer.unref();
-  }
-
-  private sendProgressDue(): void {
-    this.sendTimer = undefined;
-    if (this.state === State.Closed || (!this.writer.blocked && !this.inputHeld)) return;
-    const queued = this.socket.writableLength;
-    if (queued < this.sendMark) {
-      this.watchSend();
-      return;
-    }
-    this.logger.warn(
-      { queuedBytes: queued, sendTimeoutMs: this.context.limits.sendTimeoutMs ?? SEND_TIMEOUT_MS },
-      'closing connection: the client has not read its socket',
-    );
-    this.socket.destroy();
-  }
-
-  /** Topic authorisation on a topic exchange's routing key (publish: write, bind: read). */
-  checkTopic(exchange: string, kind: 'write' | 'read', routingKey: string): void {
-    if (!this.context.access.hasTopicPermissions) return;
-    const clientId = this.clientProperties['connection_name'];
-    this.context.access.checkTopic(this.userName, this.vhost.name, exchange, kind, routingKey, typeof clientId === 'string' ? clientId : '');
-  }
-
-  /** basic.publish's write check, cached per exchange name for the connection's life (RabbitMQ caches too). */
-  checkPublish(exchange: string): void {
-    const generation = this.context.access.generation;
-    if (generation !== this.permissionGeneration) {
-      // Permissions changed somewhere: forget what was granted (RabbitMQ applies changes to open channels too).
-      this.permissionGeneration = generation;
-      this.publishAllowed.clear();
-      this.lastPublishExchange = undefined;
-    }
-    // Publishers mostly use one exchange: comparing with the last one spares hashing a freshly decoded name.
-    if (exchange === this.lastPublishExchange || this.publishAllowed.has(exchange)) {
-      this.lastPublishExchange = exchange;
-      return;
-    }
-    this.check('write', 'exchange', exchange);
-    if (this.publishAllowed.size >= PUBLISH_CACHE_SIZE) this.publishAllowed.clear();
-    this.publishAllowed.add(exchange);
+  get consumerTimeout(): number {
+    return this.context.limits.consumerTimeout ?? 0;
   }
 
   get frameMax(): number {
     return this.writer.frameMax;
   }
 
-  get consumerTimeout(): number {
-    return this.context.limits.consumerTimeout ?? 0;
+  /** True once connection.open succeeded and until the connection closes. */
+  get isOpen(): boolean {
+    return this.state === State.Open;
   }
+
+  get isClosed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  get inputHeld(): boolean {
+    return this.flow.inputHeld;
+  }
+
+  hasConsumers(): boolean {
+    for (const channel of this.channels.values()) if (channel.consumers.size > 0) return true;
+    return false;
+  }
+
+  // ---- how channels report (ChannelLifecycle) ----------------------------------------------------
 
   /** A channel error raised outside a method handler (a consumer timeout): channel.close as usual. */
   channelError(channelId: number, error: AmqpError): void {
@@ -299,8 +183,17 @@ export class Connection implements ChannelHost, FlowListener {
     }
   }
 
+  closedByClient(channelId: number): void {
+    this.table.drop(channelId);
+    this.writer.method(channelId, MethodId.ChannelCloseOk, {});
+  }
+
+  heartbeatsMissed(): void {
+    this.socket.destroy();
+  }
+
   /** Runs `work` (a socket event, a timer) so that what it throws closes this connection instead of the process. */
-  private guarded(work: () => void): void {
+  guarded(work: () => void): void {
     try {
       work();
     } catch (err) {
@@ -308,37 +201,12 @@ export class Connection implements ChannelHost, FlowListener {
     }
   }
 
-  get writeBlocked(): boolean {
-    return this.writer.blocked;
-  }
-
-  sendMethod(channel: number, id: number, args: object): void {
-    this.writer.method(channel, id, args);
-  }
-
-  sendContent(channel: number, properties: Buffer, body: Buffer): void {
-    this.writer.content(channel, properties, body);
-  }
-
-  sendDelivery(
-    channel: number,
-    consumerTag: string,
-    deliveryTag: number,
-    redelivered: boolean,
-    exchange: string,
-    routingKey: string,
-    properties: Buffer,
-    body: Buffer,
-  ): void {
-    this.writer.deliver(channel, consumerTag, deliveryTag, redelivered, exchange, routingKey, properties, body);
-  }
-
   // ---- reading -----------------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
     if (this.state === State.Closed) return;
     try {
-      this.receivedSinceTick = true;
+      this.heartbeats.received = true;
       this.reader.push(chunk);
       this.readFrames();
     } catch (err) {
@@ -348,13 +216,14 @@ export class Connection implements ChannelHost, FlowListener {
   }
 
   /** Handles the frames received so far, stopping (the rest stay buffered) once output is over its limit. */
-  private readFrames(): void {
+  readFrames(): void {
     const reader = this.reader;
+    const flow = this.flow;
     try {
       if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
-      while ((this.state as State) !== State.Closed && !this.inputHeld && reader.next()) {
+      while ((this.state as State) !== State.Closed && !flow.inputHeld && reader.next()) {
         this.handleFrame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
-        if (this.writer.queuedBytes > WRITE_BUFFER_LIMIT) this.holdInput();
+        if (this.writer.queuedBytes > WRITE_BUFFER_LIMIT) flow.holdInput();
       }
     } catch (err) {
       this.fail(err, 0, 0);
@@ -372,121 +241,36 @@ export class Connection implements ChannelHost, FlowListener {
       return false;
     }
     this.state = State.AwaitingStartOk;
-    this.writer.method(0, MethodId.ConnectionStart, {
-      versionMajor: 0,
-      versionMinor: 9,
-      serverProperties: this.context.serverProperties,
-      mechanisms: Buffer.from(SASL_MECHANISMS.join(' ')),
-      locales: Buffer.from('en_US'),
-    });
+    this.writer.method(0, MethodId.ConnectionStart, startArgs(this.context.serverProperties));
     return true;
   }
 
   /** One frame, its payload being buf[start, end) (a view of the socket's chunk: valid during the call only). */
   private handleFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
     if (type === FRAME_METHOD) {
-      this.handleMethodFrame(channelId, buf, start, end);
+      if (end - start < 4) throw new AmqpError(ReplyCode.FrameError, 'method frame too short');
+      const id = buf.readUInt32BE(start);
+      const info = methodInfo(id);
+      if (info === undefined) throw new UnknownMethodError(id >>> 16, id & 0xffff);
+      if (channelId === 0) {
+        this.handleConnectionMethod(id, buf.subarray(start, end));
+        return;
+      }
+      if (this.state !== State.Open) {
+        if (this.state === State.Closing || this.state === State.CloseOkSent) return;
+        throw new AmqpError(ReplyCode.ChannelError, `unexpected frame on channel ${channelId} before connection.open`);
+      }
+      this.table.method(channelId, id, info.hasContent, buf, start + 4, end);
     } else if (type === FRAME_HEARTBEAT) {
       if (channelId !== 0) throw new AmqpError(ReplyCode.UnexpectedFrame, `heartbeat frame on channel ${channelId}`);
     } else if (type === FRAME_HEADER || type === FRAME_BODY) {
-      this.handleContentFrame(type, channelId, buf, start, end);
-    }
-  }
-
-  private handleMethodFrame(channelId: number, buf: Buffer, start: number, end: number): void {
-    if (end - start < 4) throw new AmqpError(ReplyCode.FrameError, 'method frame too short');
-    const id = buf.readUInt32BE(start);
-    const info = methodInfo(id);
-    if (info === undefined) throw new UnknownMethodError(id >>> 16, id & 0xffff);
-    if (channelId === 0) {
-      this.handleConnectionMethod(id, buf.subarray(start, end));
-      return;
-    }
-    if (this.state !== State.Open) {
-      if (this.state === State.Closing || this.state === State.CloseOkSent) return;
-      throw new AmqpError(ReplyCode.ChannelError, `unexpected frame on channel ${channelId} before connection.open`);
-    }
-    const channel = this.channels.get(channelId);
-    if (id === MethodId.ChannelOpen) {
-      this.openChannel(channelId, channel);
-      return;
-    }
-    if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'", id >>> 16, id & 0xffff);
-    if (channel.closing) {
-      // Only the close handshake matters on a closing channel; everything else is discarded.
-      if (id === MethodId.ChannelCloseOk) this.dropChannel(channelId);
-      else if (id === MethodId.ChannelClose) this.writer.method(channelId, MethodId.ChannelCloseOk, {});
-      return;
-    }
-    try {
-      const args = decodeArgs(id, buf, start + 4, end);
-      channel.assembler.onMethod(args as BasicPublishArgs, info.hasContent);
-      if (info.hasContent) return;
-      if (id === MethodId.ChannelClose) {
-        channel.closeByClient(() => {
-          this.dropChannel(channelId);
-          this.writer.method(channelId, MethodId.ChannelCloseOk, {});
-        });
-        return;
+      if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
+      if (this.state !== State.Open) {
+        if (this.state === State.Closing || this.state === State.CloseOkSent) return;
+        throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame before connection.open');
       }
-      const handler = dispatchTable.get(id);
-      if (handler === undefined) throw new AmqpError(ReplyCode.CommandInvalid, 'unimplemented method');
-      handler(channel, args as never);
-    } catch (err) {
-      this.fail(err, channelId, id);
+      this.table.content(type, channelId, buf, start, end);
     }
-  }
-
-  private handleContentFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
-    if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
-    if (this.state !== State.Open) {
-      if (this.state === State.Closing || this.state === State.CloseOkSent) return;
-      throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame before connection.open');
-    }
-    const channel = this.channels.get(channelId);
-    if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'");
-    if (channel.closing) return;
-    const assembler = channel.assembler;
-    // Content with no method before it is blamed on no method (0, 0); otherwise on the pending basic.publish.
-    const blamed = assembler.idle ? 0 : MethodId.BasicPublish;
-    try {
-      const complete = type === FRAME_HEADER ? assembler.onHeader(buf, start, end) : assembler.onBody(buf, start, end);
-      if (complete) {
-        channel.publish(
-          assembler.completedMethod as BasicPublishArgs,
-          assembler.completedProperties,
-          assembler.completedBody,
-        );
-      }
-    } catch (err) {
-      this.fail(err, channelId, blamed);
-    }
-  }
-
-  private openChannel(channelId: number, existing: Channel | undefined): void {
-    if (existing !== undefined) {
-      throw new AmqpError(ReplyCode.ChannelError, "second 'channel.open' seen", 20, 10);
-    }
-    if (channelId > this.channelMax) {
-      throw new AmqpError(
-        ReplyCode.NotAllowed,
-        `channel number ${channelId} exceeds the negotiated channel_max (${this.channelMax})`,
-        20,
-        10,
-      );
-    }
-    const maxChannels = this.context.access.getUserLimits(this.userName)['max-channels'];
-    if (maxChannels !== undefined && maxChannels >= 0 && this.context.channelCount(this.userName) >= maxChannels) {
-      throw new AmqpError(
-        ReplyCode.NotAllowed,
-        `number of channels opened for user '${this.userName}' has reached the maximum allowed user limit of (${maxChannels})`,
-        20,
-        10,
-      );
-    }
-    this.channels.set(channelId, new Channel(channelId, this));
-    if (this.context.churn !== undefined) this.context.churn.counts.channel_created++;
-    this.writer.method(channelId, MethodId.ChannelOpenOk, { channelId: Buffer.alloc(0) });
   }
 
   // ---- connection class --------------------------------------------------------------------------
@@ -543,39 +327,14 @@ export class Connection implements ChannelHost, FlowListener {
     this.clientProperties = args.clientProperties;
     this.authMechanism = args.mechanism;
     this.consumerCancelNotify = capability(args.clientProperties, 'consumer_cancel_notify');
-    const credentials = parseSaslResponse(args.mechanism, args.response);
-    if (credentials === undefined) {
-      throw new AmqpError(ReplyCode.AccessRefused, `unsupported authentication mechanism '${args.mechanism}'`);
-    }
-    const users = this.context.access.users;
-    const peer = this.socket.remoteAddress;
-    const user = credentials === null ? undefined : users.authenticate(credentials.username, credentials.password);
-    if (user !== undefined && users.allowedFrom(user.name, peer)) {
-      this.user = user;
+    const result = login(this.context, args, this.socket.remoteAddress, this.logger);
+    if (!('error' in result)) {
+      this.user = result;
       this.state = State.AwaitingTuneOk;
-      const { limits } = this.context;
-      this.writer.method(0, MethodId.ConnectionTune, {
-        channelMax: limits.channelMax,
-        frameMax: limits.frameMax,
-        heartbeat: limits.heartbeat,
-      });
+      this.writer.method(0, MethodId.ConnectionTune, tuneArgs(this.context.limits));
       return;
     }
-    // Refused: one log line, then the refusal, held back when this peer failed recently (auth/login-throttle.ts).
-    const delayMs = this.context.logins?.failed(peer) ?? 0;
-    logLoginRefused(this.logger, {
-      protocol: 'amqp',
-      mechanism: args.mechanism,
-      peer,
-      user: credentials?.username,
-      reason: user === undefined ? 'invalid credentials' : 'user may connect only via localhost',
-      delayMs,
-    });
-    const error = new AmqpError(
-      ReplyCode.AccessRefused,
-      `Login was refused using authentication mechanism ${args.mechanism}. For details see the broker logfile.`,
-    );
-    const failureClose = capability(args.clientProperties, 'authentication_failure_close');
+    const { error, failureClose, delayMs } = result;
     // Nothing more is read from this client; the socket stays open until the refusal goes out.
     this.releaseResources();
     this.state = State.Closed;
@@ -586,129 +345,56 @@ export class Connection implements ChannelHost, FlowListener {
       this.endSocket();
     };
     if (delayMs === 0) refuse();
-    else setTimeout(refuse, delayMs).unref();
+    else this.clock.setTimeout(refuse, delayMs).unref?.();
   }
 
   private tuneOk(args: ConnectionTuneOkArgs): void {
-    const { limits } = this.context;
-    const frameMax = args.frameMax === 0 ? limits.frameMax : args.frameMax;
-    if (frameMax < FRAME_MIN_SIZE) {
-      throw new AmqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} < ${FRAME_MIN_SIZE} min size`, 10, 31);
-    }
-    if (frameMax > limits.frameMax) {
-      throw new AmqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} > ${limits.frameMax} max size`, 10, 31);
-    }
-    const channelMax = args.channelMax === 0 ? limits.channelMax : args.channelMax;
-    if (channelMax > limits.channelMax) {
-      throw new AmqpError(ReplyCode.NotAllowed, `channel_max=${channelMax} > ${limits.channelMax} max size`, 10, 31);
-    }
-    this.channelMax = channelMax;
-    this.reader.maxFrameSize = frameMax;
-    this.writer.frameMax = frameMax;
-    this.heartbeat = args.heartbeat;
+    const tuned = negotiate(args, this.context.limits);
+    this.channelMax = tuned.channelMax;
+    this.reader.maxFrameSize = tuned.frameMax;
+    this.writer.frameMax = tuned.frameMax;
+    this.heartbeat = tuned.heartbeat;
     this.state = State.AwaitingOpen;
   }
 
   private open(args: ConnectionOpenArgs): void {
-    const vhost = this.context.vhost(args.virtualHost);
-    if (vhost === undefined) {
-      this.logger.warn({ vhost: args.virtualHost }, 'connection.open refused: no such vhost');
-      throw new AmqpError(ReplyCode.NotAllowed, `vhost ${args.virtualHost} not found`, 10, 40);
-    }
     const userName = this.user?.name ?? '';
-    if (!this.context.access.canAccessVhost(userName, vhost.name)) {
-      this.logger.warn({ vhost: vhost.name, user: userName }, 'connection.open refused: no permissions on the vhost');
-      throw new AmqpError(ReplyCode.NotAllowed, `access to vhost '${vhost.name}' refused for user '${userName}'`, 10, 40);
-    }
-    this.checkConnectionLimits(vhost, userName);
+    const vhost = openVhost(this.context, args, userName, this.logger);
     this.currentVhost = vhost;
+    this.channelDeps = {
+      session: this,
+      permissions: new ConnectionPermissions(this.context.access, userName, vhost.name, this.clientProperties),
+      flow: this.flow,
+      writer: this.writer,
+      lifecycle: this,
+      clock: this.clock,
+    };
     this.state = State.Open;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.heartbeat > 0) {
-      this.timer = setInterval(() => this.guarded(() => this.heartbeatTick()), (this.heartbeat * 1000) / 2);
-      this.timer.unref();
-    }
+    this.clearTimer();
+    this.heartbeats.start(this.heartbeat);
     this.writer.method(0, MethodId.ConnectionOpenOk, { knownHosts: '' });
     this.logger.info({ user: this.user?.name, vhost: vhost.name }, 'connection opened');
   }
 
-  /** RabbitMQ's vhost and user max-connections limits (530 NOT_ALLOWED). */
-  private checkConnectionLimits(vhost: VirtualHost, user: string): void {
-    const context = this.context;
-    const vhostMax = vhost.limits['max-connections'];
-    if (vhostMax !== undefined && vhostMax >= 0 && context.connectionCount({ vhost: vhost.name }) >= vhostMax) {
-      throw new AmqpError(
-        ReplyCode.NotAllowed,
-        `access to vhost '${vhost.name}' refused for user '${user}': connection limit (${vhostMax}) is reached`,
-        10,
-        40,
-      );
-    }
-    const userMax = context.access.getUserLimits(user)['max-connections'];
-    if (userMax !== undefined && userMax >= 0 && context.connectionCount({ user }) >= userMax) {
-      throw new AmqpError(
-        ReplyCode.NotAllowed,
-        `Connection refused for user '${user}'. User connection limit (${userMax}) is reached`,
-        10,
-        40,
-      );
-    }
-  }
-
   /** What the management API shows of this connection. */
   get managementInfo(): ConnectionInfo {
-    const socket = this.socket;
-    return {
-      name: this.name,
-      user: this.userName,
-      vhost: this.currentVhost?.name ?? '',
-      peerHost: socket.remoteAddress ?? '',
-      peerPort: socket.remotePort ?? 0,
-      host: socket.localAddress ?? '',
-      port: socket.localPort ?? 0,
-      channelCount: this.channels.size,
-      connectedAt: this.connectedAt,
-      clientProperties: this.clientProperties,
-      frameMax: this.writer.frameMax,
-      channelMax: this.channelMax,
-      heartbeat: this.heartbeat,
-      state: STATE_NAMES[this.state],
-      authMechanism: this.authMechanism,
-      recvOct: socket.bytesRead ?? 0,
-      sendOct: socket.bytesWritten ?? 0,
-      close: (reason: string) => this.closeWithError(new AmqpError(ReplyCode.ConnectionForced, reason)),
-      channels: () => [...this.channels.values()].map(channelInfo),
-    };
+    return connectionInfo(this, this.socket, this.state);
   }
 
-  private dropChannel(channelId: number): void {
-    if (this.channels.delete(channelId) && this.context.churn !== undefined) this.context.churn.counts.channel_closed++;
+  // ---- timeouts ----------------------------------------------------------------------------------
+
+  /** Arms the connection's one lifecycle timer (replacing any, heartbeats stopped). */
+  private setTimer(callback: () => void, ms: number, unref = true): void {
+    this.clearTimer();
+    this.timer = this.clock.setTimeout(callback, ms);
+    if (unref) this.timer.unref?.();
   }
 
-  /** True once connection.open succeeded and until the connection closes. */
-  get isOpen(): boolean {
-    return this.state === State.Open;
-  }
-
-  // ---- heartbeats and timeouts -------------------------------------------------------------------
-
-  /** Runs twice per heartbeat interval: sends a heartbeat when idle, closes after two silent intervals. */
-  private heartbeatTick(): void {
-    // While output is over its limit the socket is not read: the silence is ours, not the client's.
-    if (this.receivedSinceTick || this.inputHeld) {
-      this.missedTicks = 0;
-    } else if (++this.missedTicks >= 4) {
-      this.logger.warn({ timeout: this.heartbeat }, 'missed heartbeats from client; closing connection');
-      this.socket.destroy();
-      return;
-    }
-    this.receivedSinceTick = false;
-    // Open-ok (and a channel.open-ok just after) must not delay the first heartbeat to a whole interval after it:
-    // some clients (amqp-client) time out after one silent interval, not two.
-    if (!this.writer.wroteSinceTick || !this.heartbeatStarted) this.writer.write(HEARTBEAT_FRAME);
-    this.heartbeatStarted = true;
-    this.writer.wroteSinceTick = false;
+  /** Stops the lifecycle timer and the heartbeats. */
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.heartbeats.stop();
   }
 
   private handshakeTimedOut(): void {
@@ -719,7 +405,7 @@ export class Connection implements ChannelHost, FlowListener {
   // ---- errors and closing ------------------------------------------------------------------------
 
   /** The one place errors become channel.close or connection.close. */
-  private fail(err: unknown, channelId: number, methodId: number): void {
+  fail(err: unknown, channelId: number, methodId: number): void {
     const error = toAmqpError(err, this.logger);
     if (error.classId === 0 && methodId !== 0 && error.blame) {
       error.classId = methodId >>> 16;
@@ -762,9 +448,7 @@ export class Connection implements ChannelHost, FlowListener {
       return;
     }
     this.state = State.Closing;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
-    this.timer.unref();
+    this.setTimer(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
   }
 
   private sendClose(error: AmqpError): void {
@@ -801,30 +485,24 @@ export class Connection implements ChannelHost, FlowListener {
    */
   private leaveSocketToClient(): void {
     this.state = State.CloseOkSent;
-    clearTimeout(this.timer);
-    clearInterval(this.timer);
     const seconds = this.heartbeat > 0 && this.heartbeat < CLOSED_SOCKET_TIMEOUT_S ? this.heartbeat : CLOSED_SOCKET_TIMEOUT_S;
-    this.timer = setTimeout(() => this.guarded(() => this.endSocket()), seconds * 1000);
-    this.timer.unref();
+    this.setTimer(() => this.guarded(() => this.endSocket()), seconds * 1000);
   }
 
   private endSocket(): void {
     this.state = State.Closed;
     this.writer.close();
     this.socket.end();
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
-    this.timer.unref();
+    this.setTimer(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
   }
 
   private onDrain(): void {
-    clearTimeout(this.sendTimer);
-    this.sendTimer = undefined;
+    this.flow.stopSendWatch();
     if (this.writer.blocked) {
       this.writer.blocked = false;
       for (const channel of this.channels.values()) channel.resumeDeliveries();
     }
-    if (this.inputHeld && this.state !== State.Closed) this.releaseInput();
+    this.flow.drained();
   }
 
   /** Channels give their unacked deliveries back; exclusive queues go away. Runs once. */
@@ -849,10 +527,7 @@ export class Connection implements ChannelHost, FlowListener {
   }
 
   private socketClosed(): void {
-    clearTimeout(this.throttleTimer);
-    this.throttleTimer = undefined;
-    clearTimeout(this.sendTimer);
-    this.sendTimer = undefined;
+    this.flow.stop();
     if (this.state !== State.Closed) {
       // Probes (health checks, port scans) that never finish the handshake are not worth an info line.
       const level = this.user === undefined ? 'debug' : 'info';
@@ -860,71 +535,7 @@ export class Connection implements ChannelHost, FlowListener {
     }
     this.state = State.Closed;
     this.writer.close();
-    clearTimeout(this.timer);
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.clearTimer();
     this.releaseResources();
   }
-}
-
-/** What the management API shows of one channel. */
-function channelInfo(channel: Channel): ChannelInfo {
-  return {
-    number: channel.id,
-    state: channel.closing ? 'closing' : 'running',
-    prefetchCount: channel.consumerPrefetch,
-    globalPrefetchCount: channel.channelPrefetch,
-    confirm: channel.confirm !== undefined,
-    transactional: channel.tx !== undefined,
-    messagesUnacknowledged: channel.unacked.size,
-    messagesUnconfirmed: 0,
-    messagesUncommitted: channel.tx?.publishes.length ?? 0,
-    acksUncommitted: channel.tx?.acks.length ?? 0,
-    stats: channel.stats,
-    consumers: [...channel.consumers.values()].map((c) => ({
-      tag: c.tag,
-      queue: c.queue.name,
-      vhost: c.queue.vhost,
-      ackRequired: !c.noAck,
-      exclusive: c.exclusive,
-      priority: c.priority,
-      prefetchCount: c.prefetch,
-      unacked: c.unacked,
-      active: !c.queue.settings.singleActiveConsumer || c.queue.activeConsumer === c,
-    })),
-  };
-}
-
-function capability(clientProperties: FieldTable, name: string): boolean {
-  const capabilities = clientProperties['capabilities'];
-  if (capabilities === null || typeof capabilities !== 'object' || Array.isArray(capabilities)) return false;
-  return (capabilities as FieldTable)[name] === true;
-}
-
-/** Decodes method arguments; malformed arguments are a FRAME_ERROR blamed on the method, as in RabbitMQ. */
-function decodeArgs(id: number, buf: Buffer, start: number, end: number): object {
-  try {
-    return decodeMethodArgs(id, buf, start, end);
-  } catch (err) {
-    if (err instanceof MalformedShortstrError) throw AmqpError.unblamed(ReplyCode.FrameError, err.message);
-    if (err instanceof FrameSyntaxError) {
-      throw new AmqpError(ReplyCode.FrameError, `cannot decode method arguments: ${err.message}`, id >>> 16, id & 0xffff);
-    }
-    throw err;
-  }
-}
-
-function handshakeError(id: number, expected: string): AmqpError {
-  return new AmqpError(ReplyCode.CommandInvalid, `expected '${expected}'`, id >>> 16, id & 0xffff);
-}
-
-function toAmqpError(err: unknown, logger: Logger): AmqpError {
-  if (err instanceof AmqpError) return err;
-  if (err instanceof FrameError) return new AmqpError(err.replyCode, err.message);
-  if (err instanceof FrameSyntaxError) return new AmqpError(ReplyCode.SyntaxError, err.message);
-  if (err instanceof UnknownMethodError) {
-    return new AmqpError(ReplyCode.NotImplemented, 'unknown method', err.classId, err.methodId);
-  }
-  logger.error({ err }, 'internal error while handling a frame');
-  return new AmqpError(ReplyCode.InternalError, 'internal error');
 }

@@ -3,6 +3,7 @@ import type { AccessControl } from '../auth/access';
 import type { LoginThrottle } from '../auth/login-throttle';
 import type { ChurnStats, MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
+import type { Clock } from '../util/clock';
 import type { VirtualHost } from '../vhost/vhost';
 
 /** Negotiation limits the server offers in connection.tune. */
@@ -30,6 +31,8 @@ export interface ConnectionContext {
   readonly logins?: LoginThrottle;
   /** Broker-wide message counters. */
   readonly stats: MessageStats;
+  /** Heartbeats, the close handshake's, throttle and send timeouts, channels' consumer timeouts (system clock if absent). */
+  readonly clock?: Clock;
   /** Connection, channel and queue churn for the overview (absent in tests that do not look). */
   readonly churn?: ChurnStats;
   vhost(name: string): VirtualHost | undefined;

@@ -5,15 +5,17 @@
  * broker goes on: the failing connection is closed, another one keeps working, the message is still deliverable.
  */
 import { Channel } from '../channel/channel';
+import { ConsumerTimeouts } from '../channel/consumer-timeout';
 import { encodeHeaderFrame } from '../protocol/frames';
 import { ClassId, MethodId, encodeBasicProperties, encodeMethodFrame } from '../protocol/generated/amqp';
 import { FrameWriter } from './writer';
 import { Connection } from './connection';
-import { type Client, type Decoded, TestBroker, publish, settle, tick } from './test-support/harness';
+import { HandClock } from '../test-support/hand-clock';
+import { type Client, type Decoded, TestBroker, publish, tick } from './test-support/harness';
 
 class Broker extends TestBroker {
-  constructor() {
-    super({ users: ['guest'], confirmChannelOpen: true });
+  constructor(clock?: HandClock) {
+    super({ users: ['guest'], confirmChannelOpen: true, clock });
     this.access.setPermission({ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '.*' });
   }
 }
@@ -63,9 +65,8 @@ describe('a delivery that throws', () => {
       throw new RangeError('injected delivery fault');
     });
     await setup.call(...publish(1, '', 'q', 'survivor'));
-    await settle(5);
-    const fromA = a.newFrames();
-    const fromB = b.newFrames();
+    const fromA = await a.untilMethod('connection.close');
+    const fromB = await b.untilMethod('basic.deliver');
     // The first consumer in line (a) failed; b got the message, not marked redelivered.
     expect(closes(fromA).map((f) => f.args)).toEqual([INTERNAL_ERROR]);
     expect(closes(fromB)).toEqual([]);
@@ -89,9 +90,9 @@ describe('a delivery that throws', () => {
       deliver.apply(this, args);
     });
     await setup.call(...publish(1, '', 'q', 'poison'), ...publish(1, '', 'q', 'fine'));
-    await settle(5);
-    expect(closes(a.newFrames()).length + closes(b.newFrames()).length).toBe(2);
-    const fromC = c.newFrames();
+    expect(closes(await a.untilMethod('connection.close'))).toHaveLength(1);
+    expect(closes(await b.untilMethod('connection.close'))).toHaveLength(1);
+    const fromC = await c.untilMethod('basic.deliver');
     expect(closes(fromC)).toEqual([]);
     expect(deliveries(fromC)).toHaveLength(1); // 'fine'
     expect(broker.store.quarantineCount()).toBe(1);
@@ -104,7 +105,8 @@ describe('a delivery that throws', () => {
 
 describe('timers and callbacks that throw close their connection, never the process', () => {
   test('a consumer-timeout tick', async () => {
-    const broker = new Broker();
+    const clock = new HandClock();
+    const broker = new Broker(clock);
     (broker.context.limits as { consumerTimeout?: number }).consumerTimeout = 8;
     const setup = broker.connect('guest');
     await setup.ready();
@@ -112,14 +114,11 @@ describe('timers and callbacks that throw close their connection, never the proc
     const a = await consumer(broker, 'q', 'a');
     const other = broker.connect('guest');
     await other.ready();
-    jest.spyOn(Channel.prototype as unknown as { checkTimeouts(): void }, 'checkTimeouts').mockImplementation(() => {
+    jest.spyOn(ConsumerTimeouts.prototype, 'check').mockImplementation(() => {
       throw new Error('injected timer fault');
     });
-    let seen: Decoded[] = [];
-    for (let i = 0; i < 100 && closes(seen).length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      seen = [...seen, ...a.newFrames()];
-    }
+    clock.advance(8);
+    const seen = await a.untilMethod('connection.close');
     expect(closes(seen).map((f) => f.args)).toEqual([INTERNAL_ERROR]);
     jest.restoreAllMocks();
     // The delivery a held went back to the queue; another connection gets it.
@@ -140,9 +139,9 @@ describe('timers and callbacks that throw close their connection, never the proc
     jest.spyOn(Channel.prototype as unknown as { onCommitted(token: number): void }, 'onCommitted').mockImplementation(() => {
       throw new Error('injected commit-callback fault');
     });
-    const seen = await pub.call(...publishPersistent('d', 'kept'));
-    await settle(5);
-    expect(closes([...seen, ...pub.newFrames()]).map((f) => f.args)).toEqual([INTERNAL_ERROR]);
+    pub.send(...publishPersistent('d', 'kept'));
+    const seen = await pub.untilMethod('connection.close');
+    expect(closes(seen).map((f) => f.args)).toEqual([INTERNAL_ERROR]);
     expect(broker.root.queues.get('d')?.messageCount).toBe(1);
   });
 

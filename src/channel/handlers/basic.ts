@@ -42,8 +42,8 @@ const consume: Handler<BasicConsumeArgs> = (channel, args) => {
     consumeReplyTo(channel, args, tag);
     return;
   }
-  channel.host.check('read', 'queue', queueName);
-  const queue = channel.vhost.queueFor(queueName, channel.host.owner);
+  channel.permissions.check('read', 'queue', queueName);
+  const queue = channel.vhost.queueFor(queueName, channel.owner);
   if (queue.hasExclusiveConsumer || (args.exclusive && queue.consumerCount > 0)) {
     throw new AmqpError(ReplyCode.AccessRefused, `queue '${queue.name}' in vhost '${queue.vhost}' in exclusive use`);
   }
@@ -79,12 +79,12 @@ const cancel: Handler<BasicCancelArgs> = (channel, args) => {
 
 const get: Handler<BasicGetArgs> = (channel, args) => {
   const name = expandQueueName(channel, args.queue);
-  channel.host.check('read', 'queue', name);
-  const queue = channel.vhost.queueFor(name, channel.host.owner);
+  channel.permissions.check('read', 'queue', name);
+  const queue = channel.vhost.queueFor(name, channel.owner);
   const entry = queue.take(args.noAck, (taken) => channel.deliverGet(queue, taken, args.noAck));
   if (entry === undefined) {
     channel.stats.get_empty++;
-    channel.host.brokerStats.get_empty++;
+    channel.brokerStats.get_empty++;
     channel.send(MethodId.BasicGetEmpty, { clusterId: '' });
   }
 };

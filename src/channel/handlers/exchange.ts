@@ -10,7 +10,7 @@ import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 
 const declare: Handler<ExchangeDeclareArgs> = (channel, args) => {
-  if (!args.passive && args.exchange !== '') channel.host.check('configure', 'exchange', args.exchange);
+  if (!args.passive && args.exchange !== '') channel.permissions.check('configure', 'exchange', args.exchange);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.declareExchange({
     name: args.exchange,
@@ -20,12 +20,12 @@ const declare: Handler<ExchangeDeclareArgs> = (channel, args) => {
     autoDelete: args.autoDelete,
     internal: args.internal,
     arguments: args.arguments,
-  }, (kind, resource, name) => channel.host.check(kind, resource, name));
+  }, (kind, resource, name) => channel.permissions.check(kind, resource, name));
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeDeclareOk, {}, writes);
 };
 
 const remove: Handler<ExchangeDeleteArgs> = (channel, args) => {
-  if (args.exchange !== '') channel.host.check('configure', 'exchange', args.exchange);
+  if (args.exchange !== '') channel.permissions.check('configure', 'exchange', args.exchange);
   const writes = channel.vhost.definitionWrites;
   channel.vhost.deleteExchange(args.exchange, args.ifUnused);
   if (!args.noWait) channel.replyDefinition(MethodId.ExchangeDeleteOk, {}, writes);
@@ -47,10 +47,10 @@ const unbind: Handler<ExchangeUnbindArgs> = (channel, args) => {
 
 /** Binding exchanges needs write on the destination and read on the source, as in RabbitMQ. */
 function checkExchangeBinding(channel: Channel, destination: string, source: string, routingKey: string): void {
-  channel.host.check('write', 'exchange', destination);
+  channel.permissions.check('write', 'exchange', destination);
   if (destination === '' || source === '') throw defaultExchangeError();
-  channel.host.check('read', 'exchange', source);
-  if (channel.vhost.exchanges.get(source)?.type.name === 'topic') channel.host.checkTopic(source, 'read', routingKey);
+  channel.permissions.check('read', 'exchange', source);
+  if (channel.vhost.exchanges.get(source)?.type.name === 'topic') channel.permissions.checkTopic(source, 'read', routingKey);
 }
 
 export const exchangeHandlers: HandlerTable = [

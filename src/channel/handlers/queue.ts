@@ -29,7 +29,7 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
     return;
   }
   const writes = channel.vhost.definitionWrites;
-  const check: PermissionCheck | undefined = args.passive ? undefined : (kind, resource, name) => channel.host.check(kind, resource, name);
+  const check: PermissionCheck | undefined = args.passive ? undefined : (kind, resource, name) => channel.permissions.check(kind, resource, name);
   const queue = channel.vhost.declareQueue(
     {
       name: args.queue,
@@ -39,7 +39,7 @@ const declare: Handler<QueueDeclareArgs> = (channel, args) => {
       autoDelete: args.autoDelete,
       arguments: args.arguments,
     },
-    channel.host.owner,
+    channel.owner,
     check,
   );
   channel.mostRecentQueue = queue.name;
@@ -65,7 +65,7 @@ const bind: Handler<QueueBindArgs> = (channel, args) => {
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
   checkQueueBinding(channel, queue, args.exchange, routingKey);
   const writes = channel.vhost.definitionWrites;
-  channel.vhost.bindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
+  channel.vhost.bindQueue(queue, args.exchange, routingKey, args.arguments, channel.owner);
   if (!args.noWait) channel.replyDefinition(MethodId.QueueBindOk, {}, writes);
 };
 
@@ -74,34 +74,34 @@ const unbind: Handler<QueueUnbindArgs> = (channel, args) => {
   const routingKey = args.queue === '' && args.routingKey === '' ? queue : args.routingKey;
   checkQueueBinding(channel, queue, args.exchange, routingKey);
   const writes = channel.vhost.definitionWrites;
-  channel.vhost.unbindQueue(queue, args.exchange, routingKey, args.arguments, channel.host.owner);
+  channel.vhost.unbindQueue(queue, args.exchange, routingKey, args.arguments, channel.owner);
   channel.replyDefinition(MethodId.QueueUnbindOk, {}, writes);
 };
 
 const purge: Handler<QueuePurgeArgs> = (channel, args) => {
   const name = expandQueueName(channel, args.queue);
-  channel.host.check('read', 'queue', name);
-  const queue = channel.vhost.queueFor(name, channel.host.owner);
+  channel.permissions.check('read', 'queue', name);
+  const queue = channel.vhost.queueFor(name, channel.owner);
   const messageCount = queue.purge();
   if (!args.noWait) channel.send(MethodId.QueuePurgeOk, { messageCount });
 };
 
 const remove: Handler<QueueDeleteArgs> = (channel, args) => {
   const name = expandQueueName(channel, args.queue);
-  channel.host.check('configure', 'queue', name);
+  channel.permissions.check('configure', 'queue', name);
   const writes = channel.vhost.definitionWrites;
   channel.deleting(
-    () => channel.vhost.deleteQueue(name, args.ifUnused, args.ifEmpty, channel.host.owner),
+    () => channel.vhost.deleteQueue(name, args.ifUnused, args.ifEmpty, channel.owner),
     args.noWait ? undefined : (messageCount) => channel.replyDefinition(MethodId.QueueDeleteOk, { messageCount }, writes),
   );
 };
 
 /** Binding a queue needs write on the queue and read on the exchange, as in RabbitMQ. */
 function checkQueueBinding(channel: Channel, queue: string, exchange: string, routingKey: string): void {
-  channel.host.check('write', 'queue', queue);
+  channel.permissions.check('write', 'queue', queue);
   if (exchange === '') throw defaultExchangeError();
-  channel.host.check('read', 'exchange', exchange);
-  if (channel.vhost.exchanges.get(exchange)?.type.name === 'topic') channel.host.checkTopic(exchange, 'read', routingKey);
+  channel.permissions.check('read', 'exchange', exchange);
+  if (channel.vhost.exchanges.get(exchange)?.type.name === 'topic') channel.permissions.checkTopic(exchange, 'read', routingKey);
 }
 
 export const queueHandlers: HandlerTable = [

@@ -21,6 +21,7 @@ import {
   methodName,
 } from '../../protocol/generated/amqp';
 import { MemoryStore } from '../../store/memory';
+import type { Clock } from '../../util/clock';
 import { VhostRegistry } from '../../vhost/registry';
 import type { VirtualHost } from '../../vhost/vhost';
 import { Connection } from '../connection';
@@ -72,6 +73,8 @@ export interface TestBrokerOptions {
   users: string[];
   /** Whether Client.ready() expects channel.open-ok for channel 1, or only sends channel.open. */
   confirmChannelOpen: boolean;
+  /** The connections' clock (heartbeats, timeouts, channels' consumer timeouts); the system clock if absent. */
+  clock?: Clock;
 }
 
 /** The part of broker.ts that matters here: one store, access control, vhost registry ('/' and 'other') and connection set. */
@@ -90,6 +93,7 @@ export class TestBroker {
     }
     this.context = {
       limits: { frameMax: FRAME_MAX, channelMax: CHANNEL_MAX, heartbeat: 0 },
+      clock: options.clock,
       logger: createLogger({ level: 'silent' }),
       serverProperties: { product: 'Leveret' },
       access: this.access,
@@ -169,6 +173,33 @@ export class Client {
     const fresh = all.slice(this.seen);
     this.seen = all.length;
     return fresh;
+  }
+
+  /**
+   * Waits until a frame matching `match` arrives (turn by turn, never by time) and returns the frames that arrived
+   * meanwhile, up to and including it; fails after `turns` event-loop turns without one.
+   */
+  async until(match: (frame: Decoded) => boolean, what = 'the frame', turns = 1000): Promise<Decoded[]> {
+    const got: Decoded[] = [];
+    for (let i = 0; i < turns; i++) {
+      const from = this.seen;
+      const fresh = this.newFrames();
+      for (let k = 0; k < fresh.length; k++) {
+        const frame = fresh[k] as Decoded;
+        got.push(frame);
+        if (match(frame)) {
+          this.seen = from + k + 1; // what came after it stays new
+          return got;
+        }
+      }
+      await tick();
+    }
+    throw new Error(`${what} did not arrive; got ${JSON.stringify(got.map((f) => f.method ?? 'content'))}`);
+  }
+
+  /** Waits until method `name` arrives on any channel; returns the frames up to and including it. */
+  untilMethod(name: string): Promise<Decoded[]> {
+    return this.until((f) => f.method === name, name);
   }
 
   /** Runs the handshake up to connection.open and returns what the server answered after connection.tune. */

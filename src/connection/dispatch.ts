@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import { Channel } from '../channel/channel';
+import type { ChannelDeps, ChannelWriter } from '../channel/ports';
+import { AmqpError } from '../protocol/amqp-error';
+import { FrameError, FrameSyntaxError, MalformedShortstrError, UnknownMethodError } from '../protocol/errors';
+import { MethodId, ReplyCode, decodeMethodArgs } from '../protocol/generated/amqp';
+import type { ConnectionContext } from './context';
+
+const CHANNEL_OPEN_CLASS = MethodId.ChannelOpen >>> 16;
+const CHANNEL_OPEN_METHOD = MethodId.ChannelOpen & 0xffff;
+
+/** What the channel table needs from its connection. */
+export interface DispatchHost {
+  readonly writer: ChannelWriter;
+  readonly channelMax: number;
+  readonly userName: string;
+  /** What each new channel is built with (the same for all channels of the connection). */
+  readonly channelDeps: ChannelDeps;
+  /** The one place errors become channel.close or connection.close. */
+  fail(err: unknown, channelId: number, methodId: number): void;
+}
+
+/**
+ * The channel table of an open connection and the dispatch of frames on channels other than 0: channel.open and
+ * the close handshake of a closing channel here, everything else to the channel, which assembles its own content.
+ */
+export class ChannelTable {
+  constructor(
+    private readonly host: DispatchHost,
+    private readonly context: ConnectionContext,
+    readonly channels: Map<number, Channel>,
+  ) {}
+
+  /** A method frame on channel `channelId`: method `id`, its arguments at buf[start, end). */
+  method(channelId: number, id: number, hasContent: boolean, buf: Buffer, start: number, end: number): void {
+    const channel = this.channels.get(channelId);
+    if (id === MethodId.ChannelOpen) {
+      this.open(channelId, channel);
+      return;
+    }
+    if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'", id >>> 16, id & 0xffff);
+    if (channel.closing) {
+      // Only the close handshake matters on a closing channel; everything else is discarded.
+      if (id === MethodId.ChannelCloseOk) this.drop(channelId);
+      else if (id === MethodId.ChannelClose) this.host.writer.method(channelId, MethodId.ChannelCloseOk, {});
+      return;
+    }
+    try {
+      channel.method(id, decodeArgs(id, buf, start, end), hasContent);
+    } catch (err) {
+      this.host.fail(err, channelId, id);
+    }
+  }
+
+  /** A content header or body frame, its payload buf[start, end). */
+  content(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
+    const channel = this.channels.get(channelId);
+    if (channel === undefined) throw new AmqpError(ReplyCode.ChannelError, "expected 'channel.open'");
+    if (channel.closing) return;
+    // Content with no method before it is blamed on no method (0, 0); otherwise on the pending basic.publish.
+    const blamed = channel.awaitingContent ? MethodId.BasicPublish : 0;
+    try {
+      channel.content(type, buf, start, end);
+    } catch (err) {
+      this.host.fail(err, channelId, blamed);
+    }
+  }
+
+  /** Forgets a closed channel. */
+  drop(channelId: number): void {
+    if (this.channels.delete(channelId) && this.context.churn !== undefined) this.context.churn.counts.channel_closed++;
+  }
+
+  private open(channelId: number, existing: Channel | undefined): void {
+    if (existing !== undefined) {
+      throw new AmqpError(ReplyCode.ChannelError, "second 'channel.open' seen", CHANNEL_OPEN_CLASS, CHANNEL_OPEN_METHOD);
+    }
+    const { channelMax, userName } = this.host;
+    if (channelId > channelMax) {
+      throw new AmqpError(
+        ReplyCode.NotAllowed,
+        `channel number ${channelId} exceeds the negotiated channel_max (${channelMax})`,
+        CHANNEL_OPEN_CLASS,
+        CHANNEL_OPEN_METHOD,
+      );
+    }
+    const maxChannels = this.context.access.getUserLimits(userName)['max-channels'];
+    if (maxChannels !== undefined && maxChannels >= 0 && this.context.channelCount(userName) >= maxChannels) {
+      throw new AmqpError(
+        ReplyCode.NotAllowed,
+        `number of channels opened for user '${userName}' has reached the maximum allowed user limit of (${maxChannels})`,
+        CHANNEL_OPEN_CLASS,
+        CHANNEL_OPEN_METHOD,
+      );
+    }
+    this.channels.set(channelId, new Channel(channelId, this.host.channelDeps));
+    if (this.context.churn !== undefined) this.context.churn.counts.channel_created++;
+    this.host.writer.method(channelId, MethodId.ChannelOpenOk, { channelId: Buffer.alloc(0) });
+  }
+}
+
+/** Decodes method arguments; malformed arguments are a FRAME_ERROR blamed on the method, as in RabbitMQ. */
+export function decodeArgs(id: number, buf: Buffer, start: number, end: number): object {
+  try {
+    return decodeMethodArgs(id, buf, start, end);
+  } catch (err) {
+    if (err instanceof MalformedShortstrError) throw AmqpError.unblamed(ReplyCode.FrameError, err.message);
+    if (err instanceof FrameSyntaxError) {
+      throw new AmqpError(ReplyCode.FrameError, `cannot decode method arguments: ${err.message}`, id >>> 16, id & 0xffff);
+    }
+    throw err;
+  }
+}
+
+/** Whatever a frame handler threw, as the AmqpError to answer with (541 for a bug, logged with its stack). */
+export function toAmqpError(err: unknown, logger: Logger): AmqpError {
+  if (err instanceof AmqpError) return err;
+  if (err instanceof FrameError) return new AmqpError(err.replyCode, err.message);
+  if (err instanceof FrameSyntaxError) return new AmqpError(ReplyCode.SyntaxError, err.message);
+  if (err instanceof UnknownMethodError) {
+    return new AmqpError(ReplyCode.NotImplemented, 'unknown method', err.classId, err.methodId);
+  }
+  logger.error({ err }, 'internal error while handling a frame');
+  return new AmqpError(ReplyCode.InternalError, 'internal error');
+}

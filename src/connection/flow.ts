@@ -1,0 +1,151 @@
+import type { Logger } from 'pino';
+import type { PublishFlow } from '../channel/ports';
+import type { FlowListener, Queue } from '../queue/queue';
+import type { Clock, Timer } from '../util/clock';
+import type { Transport } from './transport';
+import { WRITE_BUFFER_LIMIT, type FrameWriter } from './writer';
+
+/** Longest a congested queue pauses a publishing connection before one more read is let through. */
+const THROTTLE_MAX_MS = 250;
+/** RabbitMQ's send_timeout: output over the limit with no byte taken by the peer for this long closes the socket. */
+const SEND_TIMEOUT_MS = 15_000;
+
+/** What flow control needs from its connection. */
+export interface FlowHost {
+  /** connection.open succeeded and the connection is not closing. */
+  readonly isOpen: boolean;
+  /** The socket is ended or gone. */
+  readonly isClosed: boolean;
+  readonly logger: Logger;
+  /** Some channel of the connection has a consumer (its acks must flow: it is never throttled). */
+  hasConsumers(): boolean;
+  /** Handles the frames buffered while input was held. */
+  readFrames(): void;
+  /** Runs `work` so that what it throws closes the connection instead of the process. */
+  guarded(work: () => void): void;
+}
+
+/**
+ * When a connection reads its socket: not while a congested queue throttles it as a publisher (RabbitMQ's credit
+ * flow), not while its output is over WRITE_BUFFER_LIMIT (input held); and when output stays over the limit with
+ * no progress for the send timeout, the socket goes.
+ */
+export class FlowControl implements PublishFlow, FlowListener {
+  /**
+   * True while output is over WRITE_BUFFER_LIMIT: no more frames are handled (the rest stay buffered in the reader)
+   * and the socket is not read, so a client that does not read cannot make its requests (basic.get, publishes that
+   * come back as basic.return, ...) pile replies up in the broker. Released on 'drain'.
+   */
+  inputHeld = false;
+  /** Congested queues this connection's reading is paused for. */
+  private readonly throttledBy = new Set<Queue>();
+  private throttleTimer: Timer | undefined;
+  private sendTimer: Timer | undefined;
+  /** The socket's queued bytes when the send watch started: fewer at its end is progress. */
+  private sendMark = 0;
+  private readonly resumeAfterTimeout = (): void => this.host.guarded(() => this.resumeReading());
+  private readonly checkHeldInput = (): void =>
+    this.host.guarded(() => {
+      if (this.inputHeld && this.writer.queuedBytes <= WRITE_BUFFER_LIMIT) this.releaseInput();
+      else if (this.inputHeld) this.watchSend();
+    });
+  private readonly checkSendProgress = (): void => this.host.guarded(() => this.sendProgressDue());
+
+  constructor(
+    private readonly host: FlowHost,
+    private readonly socket: Transport,
+    private readonly writer: FrameWriter,
+    private readonly clock: Clock,
+    private readonly sendTimeoutMs = SEND_TIMEOUT_MS,
+  ) {}
+
+  /**
+   * Flow control, like RabbitMQ's credit flow for publishers: reading stops while a queue this connection publishes
+   * into is congested. A connection that also consumes is never paused (its acks must flow, or the queue could never
+   * drain), and a pause lasts at most THROTTLE_MAX_MS before one more read is allowed.
+   */
+  throttle(queue: Queue): void {
+    if (this.throttledBy.has(queue) || !this.host.isOpen) return;
+    if (this.host.hasConsumers()) return;
+    this.throttledBy.add(queue);
+    queue.waitForRelief(this);
+    if (this.throttleTimer !== undefined) return;
+    this.throttleTimer = this.clock.setTimeout(this.resumeAfterTimeout, THROTTLE_MAX_MS);
+    this.updateReading();
+  }
+
+  queueRelieved(queue: Queue): void {
+    this.throttledBy.delete(queue);
+    if (this.throttledBy.size === 0) this.resumeReading();
+  }
+
+  /** Output went over the limit while frames were handled: stop handling them until it drains. */
+  holdInput(): void {
+    this.inputHeld = true;
+    this.updateReading();
+    // What this turn wrote reaches the socket at the end of the turn; if the socket takes it all there is no 'drain'.
+    setImmediate(this.checkHeldInput);
+  }
+
+  /** Output is over the limit: the peer must take some of it within the send timeout. */
+  watchSend(): void {
+    if (this.sendTimer !== undefined) return;
+    this.sendMark = this.socket.writableLength;
+    this.sendTimer = this.clock.setTimeout(this.checkSendProgress, this.sendTimeoutMs);
+    this.sendTimer.unref?.();
+  }
+
+  /** The socket took what was queued ('drain'): no send watch; held input is handled again. */
+  drained(): void {
+    this.stopSendWatch();
+    if (this.inputHeld && !this.host.isClosed) this.releaseInput();
+  }
+
+  stopSendWatch(): void {
+    if (this.sendTimer !== undefined) this.clock.clearTimeout(this.sendTimer);
+    this.sendTimer = undefined;
+  }
+
+  /** The socket is gone: no more timers. */
+  stop(): void {
+    if (this.throttleTimer !== undefined) this.clock.clearTimeout(this.throttleTimer);
+    this.throttleTimer = undefined;
+    this.stopSendWatch();
+  }
+
+  private resumeReading(): void {
+    this.throttledBy.clear();
+    if (this.throttleTimer === undefined) return;
+    this.clock.clearTimeout(this.throttleTimer);
+    this.throttleTimer = undefined;
+    this.updateReading();
+  }
+
+  /** The socket is read unless a congested queue throttles this publisher or its output is over the limit. */
+  private updateReading(): void {
+    if (this.host.isClosed) return;
+    if (this.inputHeld || this.throttleTimer !== undefined) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private releaseInput(): void {
+    this.inputHeld = false;
+    this.updateReading();
+    this.host.readFrames();
+  }
+
+  private sendProgressDue(): void {
+    this.sendTimer = undefined;
+    if (this.host.isClosed || (!this.writer.blocked && !this.inputHeld)) return;
+    const queued = this.socket.writableLength;
+    if (queued < this.sendMark) {
+      this.watchSend();
+      return;
+    }
+    this.host.logger.warn(
+      { queuedBytes: queued, sendTimeoutMs: this.sendTimeoutMs },
+      'closing connection: the client has not read its socket',
+    );
+    this.socket.destroy();
+  }
+}
