@@ -310,7 +310,7 @@ describe('CommandAssembler: memory follows the bytes received, within a budget p
     one.onBody(Buffer.alloc(600));
     expect(budget.used).toBe(600);
     const err = caught(() => two.onBody(Buffer.alloc(500)));
-    expect(err).toMatchObject({ replyCode: 406, classId: 60, methodId: 40 });
+    expect(err).toMatchObject({ replyCode: 406, classId: MethodId.BasicPublish >>> 16, methodId: MethodId.BasicPublish & 0xffff });
     expect(budget.used).toBe(600);
     two.onMethod(PUBLISH, true);
     two.onHeader(header(300));

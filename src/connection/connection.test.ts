@@ -25,6 +25,7 @@ import { VirtualHost } from '../vhost/vhost';
 import { Connection } from './connection';
 import type { ConnectionContext } from './context';
 import { duplexPair, type PairSide } from './test-support/duplex-pair';
+import { blame } from './test-support/frames';
 import { CHANNEL_MAX, FRAME_MAX, settle, tick } from './test-support/harness';
 
 const SERVER_PROPERTIES = { product: 'Leveret', capabilities: { publisher_confirms: true } };
@@ -243,19 +244,19 @@ const EXPECTED_TRACE_REPLIES: Decoded[] = [
     method: 'basic.get-ok',
     args: { deliveryTag: 1, redelivered: false, exchange: '', routingKey: 'q', messageCount: 1 },
   },
-  { channel: 1, header: { classId: 60, bodySize: 12, properties: PROPERTIES.toString('hex') } },
+  { channel: 1, header: { classId: ClassId.Basic, bodySize: 12, properties: PROPERTIES.toString('hex') } },
   { channel: 1, body: Buffer.from('hello, world').toString('hex') },
   {
     channel: 1,
     method: 'basic.get-ok',
     args: { deliveryTag: 2, redelivered: false, exchange: '', routingKey: 'q', messageCount: 0 },
   },
-  { channel: 1, header: { classId: 60, bodySize: 0, properties: PROPERTIES.toString('hex') } },
+  { channel: 1, header: { classId: ClassId.Basic, bodySize: 0, properties: PROPERTIES.toString('hex') } },
   { channel: 1, method: 'basic.get-empty', args: { clusterId: '' } },
   {
     channel: 1,
     method: 'channel.close',
-    args: { replyCode: 404, replyText: "NOT_FOUND - no queue 'missing' in vhost '/'", classId: 60, methodId: 70 },
+    args: { replyCode: 404, replyText: "NOT_FOUND - no queue 'missing' in vhost '/'", ...blame(MethodId.BasicGet) },
   },
   { channel: 0, method: 'connection.close-ok', args: {} },
 ];
@@ -341,7 +342,7 @@ describe('Connection: handshake', () => {
       {
         channel: 0,
         method: 'connection.close',
-        args: { replyCode: ReplyCode.NotAllowed, replyText: 'NOT_ALLOWED - vhost /nope not found', classId: 10, methodId: 40 },
+        args: { replyCode: ReplyCode.NotAllowed, replyText: 'NOT_ALLOWED - vhost /nope not found', ...blame(MethodId.ConnectionOpen) },
       },
     ]);
     await h.finish();
@@ -371,7 +372,7 @@ describe('Connection: channels and messages', () => {
       method: 'basic.get-ok',
       args: { deliveryTag: 1, redelivered: false, exchange: '', routingKey: 'q', messageCount: 0 },
     });
-    expect(header).toEqual({ channel: 1, header: { classId: 60, bodySize: body.length, properties: PROPERTIES.toString('hex') } });
+    expect(header).toEqual({ channel: 1, header: { classId: ClassId.Basic, bodySize: body.length, properties: PROPERTIES.toString('hex') } });
     expect(bodyFrame).toEqual({ channel: 1, body: body.toString('hex') });
     await h.finish();
   });
@@ -416,7 +417,7 @@ describe('Connection: channels and messages', () => {
       {
         channel: 1,
         method: 'channel.close',
-        args: { replyCode: ReplyCode.NotFound, replyText: "NOT_FOUND - no queue 'missing' in vhost '/'", classId: 60, methodId: 70 },
+        args: { replyCode: ReplyCode.NotFound, replyText: "NOT_FOUND - no queue 'missing' in vhost '/'", ...blame(MethodId.BasicGet) },
       },
       { channel: 2, method: 'queue.declare-ok', args: { queue: 'other', messageCount: 0, consumerCount: 0 } },
     ]);
@@ -461,7 +462,7 @@ describe('Connection: channels and messages', () => {
       {
         channel: 0,
         method: 'connection.close',
-        args: { replyCode: ReplyCode.ChannelError, replyText: "CHANNEL_ERROR - expected 'channel.open'", classId: 50, methodId: 10 },
+        args: { replyCode: ReplyCode.ChannelError, replyText: "CHANNEL_ERROR - expected 'channel.open'", ...blame(MethodId.QueueDeclare) },
       },
     ]);
     await h.finish();
