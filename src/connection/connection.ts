@@ -5,18 +5,13 @@ import { ContentBudget } from '../channel/command-assembler';
 import type { ChannelDeps, ChannelLifecycle, ChannelSession } from '../channel/ports';
 import type { MessageStats } from '../observability/stats';
 import { AmqpError } from '../protocol/amqp-error';
-import { FrameError, UnknownMethodError } from '../protocol/errors';
+import { FrameError } from '../protocol/errors';
 import type { FieldTable } from '../protocol/field-table';
 import { FrameReader } from '../protocol/frame-reader';
 import { PROTOCOL_HEADER } from '../protocol/frames';
 import {
-  FRAME_BODY,
-  FRAME_HEADER,
-  FRAME_HEARTBEAT,
-  FRAME_METHOD,
   MethodId,
   ReplyCode,
-  methodInfo,
   type ConnectionOpenArgs,
   type ConnectionStartOkArgs,
   type ConnectionTuneOkArgs,
@@ -24,7 +19,7 @@ import {
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import type { VirtualHost } from '../vhost/vhost';
 import type { ConnectionContext } from './context';
-import { ChannelTable, decodeArgs, toAmqpError } from './dispatch';
+import { ChannelTable, closeArgs, decodeArgs, toAmqpError } from './dispatch';
 import { FlowControl, type FlowHost } from './flow';
 import { capability, handshakeError, login, negotiate, openVhost, startArgs, tuneArgs } from './handshake';
 import { Heartbeats, type HeartbeatHost } from './heartbeat';
@@ -111,7 +106,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     this.reader = new FrameReader(limits.frameMax);
     this.writer = new FrameWriter(socket, limits.frameMax);
     this.flow = new FlowControl(this, socket, this.writer, clock, limits.sendTimeoutMs);
-    this.heartbeats = new Heartbeats(this, this.writer, clock);
+    this.heartbeats = new Heartbeats(this, socket, this.writer, clock);
     this.table = new ChannelTable(this, context, this.channels);
     this.writer.onBlocked = () => this.flow.watchSend();
     this.name = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} -> ${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
@@ -121,7 +116,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     socket.on('drain', () => this.guarded(() => this.onDrain()));
     socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug({ err: err.code ?? err.message }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
-    this.setTimer(() => this.guarded(() => this.handshakeTimedOut()), HANDSHAKE_TIMEOUT_MS, false);
+    this.setTimer(() => this.guarded(() => this.abort('handshake timeout; closing connection')), HANDSHAKE_TIMEOUT_MS, false);
     this.logger.debug('connection accepted');
   }
 
@@ -143,13 +138,14 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     return this.context.limits.consumerTimeout ?? 0;
   }
 
-  get frameMax(): number {
-    return this.writer.frameMax;
-  }
-
   /** True once connection.open succeeded and until the connection closes. */
   get isOpen(): boolean {
     return this.state === State.Open;
+  }
+
+  /** The connection's close handshake runs: frames on channels are discarded. */
+  get isClosing(): boolean {
+    return this.state === State.Closing || this.state === State.CloseOkSent;
   }
 
   get isClosed(): boolean {
@@ -188,10 +184,6 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     this.writer.method(channelId, MethodId.ChannelCloseOk, {});
   }
 
-  heartbeatsMissed(): void {
-    this.socket.destroy();
-  }
-
   /** Runs `work` (a socket event, a timer) so that what it throws closes this connection instead of the process. */
   guarded(work: () => void): void {
     try {
@@ -219,10 +211,11 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
   readFrames(): void {
     const reader = this.reader;
     const flow = this.flow;
+    const table = this.table;
     try {
       if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
       while ((this.state as State) !== State.Closed && !flow.inputHeld && reader.next()) {
-        this.handleFrame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
+        table.frame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
         if (this.writer.queuedBytes > WRITE_BUFFER_LIMIT) flow.holdInput();
       }
     } catch (err) {
@@ -245,37 +238,10 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     return true;
   }
 
-  /** One frame, its payload being buf[start, end) (a view of the socket's chunk: valid during the call only). */
-  private handleFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
-    if (type === FRAME_METHOD) {
-      if (end - start < 4) throw new AmqpError(ReplyCode.FrameError, 'method frame too short');
-      const id = buf.readUInt32BE(start);
-      const info = methodInfo(id);
-      if (info === undefined) throw new UnknownMethodError(id >>> 16, id & 0xffff);
-      if (channelId === 0) {
-        this.handleConnectionMethod(id, buf.subarray(start, end));
-        return;
-      }
-      if (this.state !== State.Open) {
-        if (this.state === State.Closing || this.state === State.CloseOkSent) return;
-        throw new AmqpError(ReplyCode.ChannelError, `unexpected frame on channel ${channelId} before connection.open`);
-      }
-      this.table.method(channelId, id, info.hasContent, buf, start + 4, end);
-    } else if (type === FRAME_HEARTBEAT) {
-      if (channelId !== 0) throw new AmqpError(ReplyCode.UnexpectedFrame, `heartbeat frame on channel ${channelId}`);
-    } else if (type === FRAME_HEADER || type === FRAME_BODY) {
-      if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
-      if (this.state !== State.Open) {
-        if (this.state === State.Closing || this.state === State.CloseOkSent) return;
-        throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame before connection.open');
-      }
-      this.table.content(type, channelId, buf, start, end);
-    }
-  }
-
   // ---- connection class --------------------------------------------------------------------------
 
-  private handleConnectionMethod(id: number, payload: Buffer): void {
+  /** A method on channel 0, its frame payload (method id first) being `payload`. */
+  connectionMethod(id: number, payload: Buffer): void {
     const args = decodeArgs(id, payload, 4, payload.length);
     switch (this.state) {
       case State.AwaitingStartOk:
@@ -397,8 +363,9 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     this.heartbeats.stop();
   }
 
-  private handshakeTimedOut(): void {
-    this.logger.warn('handshake timeout; closing connection');
+  /** Drops the socket at once, with a warning saying why. */
+  private abort(reason: string): void {
+    this.logger.warn(reason);
     this.socket.destroy();
   }
 
@@ -415,12 +382,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     if (!error.isHard && channel !== undefined && this.state === State.Open) {
       this.logger.info({ channel: channelId, code: error.replyCode, text: error.replyText }, 'channel error');
       channel.release();
-      this.writer.method(channelId, MethodId.ChannelClose, {
-        replyCode: error.replyCode,
-        replyText: error.replyText,
-        classId: error.classId,
-        methodId: error.methodId,
-      });
+      this.writer.method(channelId, MethodId.ChannelClose, closeArgs(error));
       return;
     }
     this.closeWithError(error, err instanceof FrameError);
@@ -452,12 +414,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
   }
 
   private sendClose(error: AmqpError): void {
-    this.writer.method(0, MethodId.ConnectionClose, {
-      replyCode: error.replyCode,
-      replyText: error.replyText,
-      classId: error.classId,
-      methodId: error.methodId,
-    });
+    this.writer.method(0, MethodId.ConnectionClose, closeArgs(error));
   }
 
   /** Broker shutdown or an administrator closing the connection. */

@@ -3,14 +3,27 @@ import { Channel } from '../channel/channel';
 import type { ChannelDeps, ChannelWriter } from '../channel/ports';
 import { AmqpError } from '../protocol/amqp-error';
 import { FrameError, FrameSyntaxError, MalformedShortstrError, UnknownMethodError } from '../protocol/errors';
-import { MethodId, ReplyCode, decodeMethodArgs } from '../protocol/generated/amqp';
+import {
+  FRAME_BODY,
+  FRAME_HEADER,
+  FRAME_HEARTBEAT,
+  FRAME_METHOD,
+  MethodId,
+  ReplyCode,
+  decodeMethodArgs,
+  methodInfo,
+} from '../protocol/generated/amqp';
 import type { ConnectionContext } from './context';
 
 const CHANNEL_OPEN_CLASS = MethodId.ChannelOpen >>> 16;
 const CHANNEL_OPEN_METHOD = MethodId.ChannelOpen & 0xffff;
 
-/** What the channel table needs from its connection. */
+/** What frame dispatch needs from its connection. */
 export interface DispatchHost {
+  /** connection.open succeeded and the connection is not closing. */
+  readonly isOpen: boolean;
+  /** The connection's close handshake runs: frames on channels are discarded. */
+  readonly isClosing: boolean;
   readonly writer: ChannelWriter;
   readonly channelMax: number;
   readonly userName: string;
@@ -18,10 +31,12 @@ export interface DispatchHost {
   readonly channelDeps: ChannelDeps;
   /** The one place errors become channel.close or connection.close. */
   fail(err: unknown, channelId: number, methodId: number): void;
+  /** A method on channel 0, its frame payload (method id first) being `payload`. */
+  connectionMethod(id: number, payload: Buffer): void;
 }
 
 /**
- * The channel table of an open connection and the dispatch of frames on channels other than 0: channel.open and
+ * Frame dispatch and the channel table: methods on channel 0 to the connection; on other channels, channel.open and
  * the close handshake of a closing channel here, everything else to the channel, which assembles its own content.
  */
 export class ChannelTable {
@@ -30,6 +45,34 @@ export class ChannelTable {
     private readonly context: ConnectionContext,
     readonly channels: Map<number, Channel>,
   ) {}
+
+  /** One frame, its payload being buf[start, end) (a view of the socket's chunk: valid during the call only). */
+  frame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
+    if (type === FRAME_METHOD) {
+      if (end - start < 4) throw new AmqpError(ReplyCode.FrameError, 'method frame too short');
+      const id = buf.readUInt32BE(start);
+      const info = methodInfo(id);
+      if (info === undefined) throw new UnknownMethodError(id >>> 16, id & 0xffff);
+      if (channelId === 0) {
+        this.host.connectionMethod(id, buf.subarray(start, end));
+        return;
+      }
+      if (!this.host.isOpen) {
+        if (this.host.isClosing) return;
+        throw new AmqpError(ReplyCode.ChannelError, `unexpected frame on channel ${channelId} before connection.open`);
+      }
+      this.method(channelId, id, info.hasContent, buf, start + 4, end);
+    } else if (type === FRAME_HEARTBEAT) {
+      if (channelId !== 0) throw new AmqpError(ReplyCode.UnexpectedFrame, `heartbeat frame on channel ${channelId}`);
+    } else if (type === FRAME_HEADER || type === FRAME_BODY) {
+      if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
+      if (!this.host.isOpen) {
+        if (this.host.isClosing) return;
+        throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame before connection.open');
+      }
+      this.content(type, channelId, buf, start, end);
+    }
+  }
 
   /** A method frame on channel `channelId`: method `id`, its arguments at buf[start, end). */
   method(channelId: number, id: number, hasContent: boolean, buf: Buffer, start: number, end: number): void {
@@ -122,4 +165,9 @@ export function toAmqpError(err: unknown, logger: Logger): AmqpError {
   }
   logger.error({ err }, 'internal error while handling a frame');
   return new AmqpError(ReplyCode.InternalError, 'internal error');
+}
+
+/** The fields of the channel.close or connection.close that reports `error`. */
+export function closeArgs(error: AmqpError): { replyCode: number; replyText: string; classId: number; methodId: number } {
+  return { replyCode: error.replyCode, replyText: error.replyText, classId: error.classId, methodId: error.methodId };
 }

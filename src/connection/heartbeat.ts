@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { HEARTBEAT_FRAME } from '../protocol/frames';
 import type { Clock, Timer } from '../util/clock';
+import type { Transport } from './transport';
 import type { FrameWriter } from './writer';
 
 /** What heartbeats need from their connection. */
@@ -8,8 +9,6 @@ export interface HeartbeatHost {
   readonly logger: Logger;
   /** True while output is over its limit and the socket is not read: the silence is ours, not the client's. */
   readonly inputHeld: boolean;
-  /** Two heartbeat intervals without a byte from the client. */
-  heartbeatsMissed(): void;
   guarded(work: () => void): void;
 }
 
@@ -32,6 +31,7 @@ export class Heartbeats {
 
   constructor(
     private readonly host: HeartbeatHost,
+    private readonly socket: Transport,
     private readonly writer: FrameWriter,
     private readonly clock: Clock,
   ) {}
@@ -62,7 +62,7 @@ export class Heartbeats {
     } else if (++this.missedTicks >= 4) {
       this.host.logger.warn({ timeout: (this.intervalMs * 2) / 1000 }, 'missed heartbeats from client; closing connection');
       this.stop();
-      this.host.heartbeatsMissed();
+      this.socket.destroy();
       return;
     }
     this.received = false;
