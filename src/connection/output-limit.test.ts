@@ -16,7 +16,9 @@ import { VhostRegistry } from '../vhost/registry';
 import { Connection } from './connection';
 import type { ConnectionContext } from './context';
 import { PairSide } from './test-support/duplex-pair';
-import { decodeFrames, settle } from './test-support/harness';
+import { eventually, nextTurn } from '../test-support/eventually';
+import { HandClock } from '../test-support/hand-clock';
+import { decodeFrames } from './test-support/harness';
 import { WRITE_BUFFER_LIMIT } from './writer';
 
 /** The server's end: writes go to the peer, or, while stalled, wait in this side's writable buffer. */
@@ -41,7 +43,17 @@ class StallableSide extends PairSide {
 const BODY = Buffer.alloc(8 * 1024, 0x61);
 const lines: Record<string, unknown>[] = [];
 
-function setup(sendTimeoutMs = 15_000): { client: PairSide; server: StallableSide; received: Buffer[]; connection: Connection; store: MemoryStore } {
+interface Setup {
+  client: PairSide;
+  server: StallableSide;
+  received: Buffer[];
+  connection: Connection;
+  store: MemoryStore;
+  /** The connection's clock: the send timeout moves only with it. */
+  clock: HandClock;
+}
+
+function setup(sendTimeoutMs = 15_000): Setup {
   const store = new MemoryStore();
   const access = new AccessControl(store, new Set());
   access.putUser({ name: 'guest', passwordHash: hashPassword('guest'), hashingAlgorithm: DEFAULT_HASHING_ALGORITHM, tags: [] });
@@ -50,8 +62,10 @@ function setup(sendTimeoutMs = 15_000): { client: PairSide; server: StallableSid
   access.setPermission({ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '.*' });
   const logger = createLogger({ level: 'warn' });
   jest.spyOn(logger, 'warn').mockImplementation(((obj: Record<string, unknown>, msg: string) => void lines.push({ ...obj, msg })) as never);
+  const clock = new HandClock();
   const context: ConnectionContext = {
     limits: { frameMax: 131072, channelMax: 2047, heartbeat: 0, sendTimeoutMs },
+    clock,
     logger: logger as never,
     serverProperties: {},
     access,
@@ -68,10 +82,21 @@ function setup(sendTimeoutMs = 15_000): { client: PairSide; server: StallableSid
   const received: Buffer[] = [];
   client.on('data', (chunk: Buffer) => received.push(Buffer.from(chunk)));
   const connection = new Connection(server, context);
-  return { client, server, received, connection, store };
+  return { client, server, received, connection, store, clock };
 }
 
-async function open(client: PairSide): Promise<void> {
+/** Waits, turn by turn, until `n` replies named `method` have arrived. */
+async function untilCount(received: Buffer[], method: string, n: number): Promise<void> {
+  await eventually(() => count(received, method) >= n, 5000, `${n} ${method}`);
+}
+
+/** Waits until the connection stopped handling input because its output is over the limit (the send watch armed). */
+async function untilHeld(connection: Connection): Promise<void> {
+  await eventually(() => connection.inputHeld, 5000, 'input held');
+  await nextTurn(); // the held input's own check (setImmediate) has run
+}
+
+async function open(client: PairSide, received: Buffer[]): Promise<void> {
   client.write(
     Buffer.concat([
       PROTOCOL_HEADER,
@@ -82,7 +107,7 @@ async function open(client: PairSide): Promise<void> {
       encodeMethodFrame(1, MethodId.QueueDeclare, { queue: 'q', passive: false, durable: false, exclusive: false, autoDelete: false, noWait: false, arguments: {} }),
     ]),
   );
-  await settle();
+  await untilCount(received, 'queue.declare-ok', 1);
 }
 
 function publish(routingKey: string, mandatory = false): Buffer {
@@ -106,10 +131,10 @@ afterEach(() => {
 const BOUND = WRITE_BUFFER_LIMIT + BODY.length + 1024;
 
 test('basic.get + basic.recover from a client that does not read: output stays bounded, and every request is answered once it reads', async () => {
-  const { client, server, received } = setup();
-  await open(client);
+  const { client, server, received, connection } = setup();
+  await open(client, received);
   client.write(publish('q'));
-  await settle();
+  await eventually(() => connection.vhost.queueOrDie('q').messageCount === 1, 5000, 'the message in q');
   server.stalled = true;
   const cycles = 2000; // 16 MB of replies if nothing held them back
   const cycle = Buffer.concat([
@@ -117,63 +142,65 @@ test('basic.get + basic.recover from a client that does not read: output stays b
     encodeMethodFrame(1, MethodId.BasicRecover, { requeue: true }),
   ]);
   client.write(Buffer.concat(Array.from({ length: cycles }, () => cycle)));
-  await settle(10);
+  await untilHeld(connection);
   expect(server.writableLength).toBeGreaterThan(WRITE_BUFFER_LIMIT);
   expect(server.writableLength).toBeLessThanOrEqual(BOUND);
   const before = count(received, 'basic.get-ok');
   server.unstall();
-  for (let i = 0; i < 200 && count(received, 'basic.recover-ok') < cycles; i++) await settle();
+  await untilCount(received, 'basic.recover-ok', cycles);
   expect(count(received, 'basic.get-ok') - before).toBeLessThanOrEqual(cycles);
   expect(count(received, 'basic.get-ok')).toBe(cycles);
   expect(count(received, 'basic.recover-ok')).toBe(cycles);
 });
 
 test('unroutable mandatory publishes to a client that does not read: returns count against the same limit', async () => {
-  const { client, server, received } = setup();
-  await open(client);
+  const { client, server, received, connection } = setup();
+  await open(client, received);
   server.stalled = true;
   const publishes = 1000; // 8 MB of basic.return
   client.write(Buffer.concat(Array.from({ length: publishes }, () => publish('nowhere', true))));
-  await settle(10);
+  await untilHeld(connection);
   expect(server.writableLength).toBeLessThanOrEqual(BOUND);
   server.unstall();
-  for (let i = 0; i < 200 && count(received, 'basic.return') < publishes; i++) await settle();
+  await untilCount(received, 'basic.return', publishes);
   expect(count(received, 'basic.return')).toBe(publishes);
 });
 
 test('a client that takes nothing for the send timeout is disconnected with one log line', async () => {
-  const { client, server } = setup(50);
-  await open(client);
+  const { client, server, received, connection, clock } = setup(50);
+  await open(client, received);
   client.write(publish('q'));
-  await settle();
+  await eventually(() => connection.vhost.queueOrDie('q').messageCount === 1, 5000, 'the message in q');
   server.stalled = true;
   const cycle = Buffer.concat([
     encodeMethodFrame(1, MethodId.BasicGet, { queue: 'q', noAck: false }),
     encodeMethodFrame(1, MethodId.BasicRecover, { requeue: true }),
   ]);
   client.write(Buffer.concat(Array.from({ length: 500 }, () => cycle)));
-  await settle();
+  await untilHeld(connection);
+  clock.advance(49);
   expect(server.destroyed).toBe(false);
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  clock.advance(1);
   expect(server.destroyed).toBe(true);
   expect(lines.filter((l) => l.msg === 'closing connection: the client has not read its socket')).toHaveLength(1);
 });
 
 test('a client that reads slowly is not disconnected: progress restarts the send timeout', async () => {
-  const { client, server } = setup(60);
-  await open(client);
+  const { client, server, received, connection, clock } = setup(60);
+  await open(client, received);
   client.write(publish('q'));
-  await settle();
+  await eventually(() => connection.vhost.queueOrDie('q').messageCount === 1, 5000, 'the message in q');
   server.stalled = true;
   const cycle = Buffer.concat([
     encodeMethodFrame(1, MethodId.BasicGet, { queue: 'q', noAck: false }),
     encodeMethodFrame(1, MethodId.BasicRecover, { requeue: true }),
   ]);
   client.write(Buffer.concat(Array.from({ length: 300 }, () => cycle)));
-  await settle();
+  await untilHeld(connection);
   // Every 40 ms the peer takes one queued write, then stalls again: never 60 ms without progress.
   for (let i = 0; i < 5; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    clock.advance(40);
+    expect(server.destroyed).toBe(false);
     const held = (server as unknown as { held: { chunk: Buffer; callback: () => void }[] }).held;
     const first = held.shift();
     if (first !== undefined) first.callback();
