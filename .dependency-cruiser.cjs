@@ -143,6 +143,20 @@ module.exports = {
       to: { path: '^src/(channel|connection)/', pathNot: '^src/connection/info\\.ts$' },
     },
     {
+      name: 'channel-reaches-its-connection-through-ports',
+      severity: 'error',
+      comment: 'A channel knows its connection only through the small role interfaces of channel/ports.ts; channel/ never imports connection/.',
+      from: { path: inside('channel') },
+      to: { path: inside('connection') },
+    },
+    {
+      name: 'connection-uses-the-channel-entry-points',
+      severity: 'error',
+      comment: 'connection/ builds channels and hands them frames through channel.ts and ports.ts (and counts content with command-assembler.ts); the rooms behind them (publish, delivery, consumer timeout, replies, handlers) are the channel\'s own.',
+      from: { path: inside('connection'), pathNot: ['\\.test\\.ts$', '/test-support/'] },
+      to: { path: '^src/channel/', pathNot: '^src/channel/(channel|ports|command-assembler)\\.ts$' },
+    },
+    {
       name: 'composition-root-is-imported-by-no-one',
       severity: 'error',
       comment: 'broker.ts wires modules together and main.ts is the process entry; modules do not import them back.',
