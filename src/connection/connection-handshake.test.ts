@@ -12,17 +12,14 @@ describe('Connection: handshake', () => {
   test('start -> start-ok PLAIN -> tune -> tune-ok -> open -> open-ok', async () => {
     const h = new Harness();
     h.send(PROTOCOL_HEADER);
-    await settle();
-    expect(h.newFrames()).toEqual([EXPECTED_TRACE_REPLIES[0]]);
+    expect(await h.untilMethod('connection.start')).toEqual([EXPECTED_TRACE_REPLIES[0]]);
     h.send(startOk());
-    await settle();
-    expect(h.newFrames()).toEqual([EXPECTED_TRACE_REPLIES[1]]);
+    expect(await h.untilMethod('connection.tune')).toEqual([EXPECTED_TRACE_REPLIES[1]]);
     h.send(encodeMethodFrame(0, MethodId.ConnectionTuneOk, { channelMax: 0, frameMax: FRAME_MAX, heartbeat: 0 }));
     await settle();
     expect(h.newFrames()).toEqual([]);
     h.send(encodeMethodFrame(0, MethodId.ConnectionOpen, { virtualHost: '/', capabilities: '', insist: false }));
-    await settle();
-    expect(h.newFrames()).toEqual([EXPECTED_TRACE_REPLIES[2]]);
+    expect(await h.untilMethod('connection.open-ok')).toEqual([EXPECTED_TRACE_REPLIES[2]]);
     expect(h.connection.user?.name).toBe('guest');
     expect(h.connection.vhost).toBe(h.vhost);
     expect(h.connection.heartbeat).toBe(0);
@@ -33,7 +30,7 @@ describe('Connection: handshake', () => {
   test('a wrong protocol header gets AMQP 0-0-9-1 back and the stream ends', async () => {
     const h = new Harness();
     h.send(Buffer.from('AMQP\x00\x00\x09\x00'));
-    await settle();
+    await h.untilEnded();
     expect(h.bytes()).toEqual(Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'));
     expect(h.clientEnded).toBe(true);
     // Nothing more is read or answered afterwards.
@@ -46,7 +43,7 @@ describe('Connection: handshake', () => {
   test('an HTTP request instead of AMQP gets the protocol header back', async () => {
     const h = new Harness();
     h.send(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
-    await settle();
+    await h.untilEnded();
     expect(h.bytes().toString('latin1')).toBe('AMQP\x00\x00\x09\x01');
     expect(h.clientEnded).toBe(true);
     await h.finish();
@@ -55,7 +52,7 @@ describe('Connection: handshake', () => {
   test('a wrong password closes the socket without connection.close for clients without authentication_failure_close', async () => {
     const h = new Harness();
     h.send(PROTOCOL_HEADER, startOk('\0guest\0wrong'));
-    await settle();
+    await h.untilEnded();
     expect(h.frames().map((f) => f.method)).toEqual(['connection.start']);
     expect(h.clientEnded).toBe(true);
     await h.finish();
@@ -64,7 +61,7 @@ describe('Connection: handshake', () => {
   test('a loopback-only user connecting from elsewhere is refused with 403 when the client asks to be told', async () => {
     const h = new Harness({ remoteAddress: '10.1.2.3', loopbackUsers: ['guest'] });
     h.send(PROTOCOL_HEADER, startOk('\0guest\0guest', { capabilities: { authentication_failure_close: true } }));
-    await settle();
+    await h.untilEnded();
     expect(h.frames().slice(1)).toEqual([
       {
         channel: 0,
@@ -84,7 +81,7 @@ describe('Connection: handshake', () => {
   test('connection.open of an unknown vhost is a 530 connection.close', async () => {
     const h = new Harness();
     h.send(...handshakeFrames('/nope'));
-    await settle();
+    await h.untilMethod('connection.close');
     expect(h.frames().slice(2)).toEqual([
       {
         channel: 0,

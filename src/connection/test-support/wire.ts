@@ -25,7 +25,7 @@ import { Connection } from '../connection';
 import type { ConnectionContext } from '../context';
 import { duplexPair, type PairSide } from './duplex-pair';
 import { blame } from './frames';
-import { CHANNEL_MAX, FRAME_MAX, settle, tick } from './harness';
+import { CHANNEL_MAX, FRAME_MAX, tick } from './harness';
 
 export const SERVER_PROPERTIES = { product: 'Leveret', capabilities: { publisher_confirms: true } };
 
@@ -105,10 +105,42 @@ export class Harness {
     return fresh;
   }
 
+  /**
+   * Waits (turn by turn, never by time) until a frame matching `match` arrives; returns the new frames up to and
+   * including it. Fails after `turns` event-loop turns without one.
+   */
+  async until(match: (frame: Decoded) => boolean, what = 'the frame', turns = 1000): Promise<Decoded[]> {
+    const got: Decoded[] = [];
+    for (let i = 0; i < turns; i++) {
+      const from = this.seen;
+      const fresh = this.newFrames();
+      for (let k = 0; k < fresh.length; k++) {
+        const frame = fresh[k] as Decoded;
+        got.push(frame);
+        if (match(frame)) {
+          this.seen = from + k + 1; // what came after it stays new
+          return got;
+        }
+      }
+      await tick();
+    }
+    throw new Error(`${what} did not arrive; got ${JSON.stringify(got.map((f) => f.method ?? 'content'))}`);
+  }
+
+  /** Waits until method `name` arrives; returns the new frames up to and including it. */
+  untilMethod(name: string): Promise<Decoded[]> {
+    return this.until((f) => f.method === name, name);
+  }
+
+  /** Waits until the server ended the stream. */
+  async untilEnded(turns = 1000): Promise<void> {
+    for (let i = 0; i < turns && !this.clientEnded; i++) await tick();
+    expect(this.clientEnded).toBe(true);
+  }
+
   async handshake(): Promise<void> {
     this.send(...handshakeFrames());
-    await settle();
-    expect(this.newFrames().map((f) => f.method)).toEqual([
+    expect((await this.untilMethod('connection.open-ok')).map((f) => f.method)).toEqual([
       'connection.start',
       'connection.tune',
       'connection.open-ok',
