@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { ChannelWriter } from '../channel/ports';
 import { FRAME_OVERHEAD } from '../protocol/frames';
 import { encodedLength, writeString } from '../protocol/utf8';
 import {
@@ -29,7 +30,7 @@ const DELIVER_FIXED = 7 + 4 + 3 + 8 + 1 + 1;
  * socket.write per frame. Large bodies are written as views between slab regions, in order, under one cork.
  * Deliveries stop while the socket's buffer is over its limit.
  */
-export class FrameWriter {
+export class FrameWriter implements ChannelWriter {
   frameMax: number;
   /** True while the socket buffer is over WRITE_BUFFER_LIMIT; cleared on 'drain'. */
   blocked = false;
@@ -79,8 +80,8 @@ export class FrameWriter {
   }
 
   /**
-   * basic.deliver with its content, encoded in place: the hot path of every consumer. Strings are short strings
-   * that arrived as such (or were generated within their limit).
+   * basic.deliver with its content, encoded in place: the hot path of every consumer (ChannelWriter.deliver).
+   * Strings are short strings that arrived as such (or were generated within their limit).
    */
   deliver(
     channel: number,
