@@ -11,6 +11,7 @@ const flow: Handler<ChannelFlowArgs> = (channel, args) => {
   channel.send(MethodId.ChannelFlowOk, { active: true });
 };
 
-// channel.open, channel.close and channel.close-ok change the channel table and live in the connection.
+// channel.open and a closing channel's close handshake change the channel table (connection/dispatch.ts); the client's
+// channel.close is Channel.method's (close-ok after the replies still owed).
 export const channelHandlers: HandlerTable = [[MethodId.ChannelFlow, flow as Handler<never>]];
 
