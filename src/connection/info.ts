@@ -1,8 +1,3 @@
-import type { Channel } from '../channel/channel';
-import type { Connection } from './connection';
-import type { Transport } from './transport';
-import { AmqpError } from '../protocol/amqp-error';
-import { ReplyCode } from '../protocol/generated/amqp';
 import type { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 
@@ -84,60 +79,4 @@ export interface ConsumerInfo {
   readonly unacked: number;
   /** False for a waiting consumer of a single-active-consumer queue (absent = active). */
   readonly active?: boolean;
-}
-
-/** What the management API shows of one channel. */
-export function channelInfo(channel: Channel): ChannelInfo {
-  return {
-    number: channel.id,
-    state: channel.closing ? 'closing' : 'running',
-    prefetchCount: channel.consumerPrefetch,
-    globalPrefetchCount: channel.channelPrefetch,
-    confirm: channel.confirm !== undefined,
-    transactional: channel.tx !== undefined,
-    messagesUnacknowledged: channel.unacked.size,
-    messagesUnconfirmed: 0,
-    messagesUncommitted: channel.tx?.publishes.length ?? 0,
-    acksUncommitted: channel.tx?.acks.length ?? 0,
-    stats: channel.stats,
-    consumers: [...channel.consumers.values()].map((c) => ({
-      tag: c.tag,
-      queue: c.queue.name,
-      vhost: c.queue.vhost,
-      ackRequired: !c.noAck,
-      exclusive: c.exclusive,
-      priority: c.priority,
-      prefetchCount: c.prefetch,
-      unacked: c.unacked,
-      active: !c.queue.settings.singleActiveConsumer || c.queue.activeConsumer === c,
-    })),
-  };
-}
-
-/** RabbitMQ's names for a connection's states (by connection.ts's State), as the management API shows them. */
-const STATE_NAMES = ['starting', 'starting', 'tuning', 'opening', 'running', 'closing', 'closed', 'closed'] as const;
-
-/** What the management API shows of a connection over `socket`, in state number `state`. */
-export function connectionInfo(connection: Connection, socket: Transport, state: number): ConnectionInfo {
-  return {
-    name: connection.name,
-    user: connection.userName,
-    vhost: connection.currentVhost?.name ?? '',
-    peerHost: socket.remoteAddress ?? '',
-    peerPort: socket.remotePort ?? 0,
-    host: socket.localAddress ?? '',
-    port: socket.localPort ?? 0,
-    channelCount: connection.channels.size,
-    connectedAt: connection.connectedAt,
-    clientProperties: connection.clientProperties,
-    frameMax: connection.writer.frameMax,
-    channelMax: connection.channelMax,
-    heartbeat: connection.heartbeat,
-    state: STATE_NAMES[state],
-    authMechanism: connection.authMechanism,
-    recvOct: socket.bytesRead ?? 0,
-    sendOct: socket.bytesWritten ?? 0,
-    close: (reason: string) => connection.closeWithError(new AmqpError(ReplyCode.ConnectionForced, reason)),
-    channels: () => [...connection.channels.values()].map(channelInfo),
-  };
 }
