@@ -212,8 +212,10 @@ export interface Store {
    * Adds `message` to queue `queueId` at position `seq`. Enqueuing the same message id to several queues stores
    * its body once; it is removed when the last queue lets go of it. `expiresAt` (ms since the epoch; 0 or absent:
    * never) is the entry's own deadline: the same message may expire at different times in different queues.
+   * `priority` is the entry's level in a priority queue (x-max-priority), given for every entry of such a queue and
+   * for no other: reads that name a priority see only the entries enqueued with it.
    */
-  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt?: number): void;
+  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt?: number, priority?: number): void;
   /** The entry was delivered: after a crash it comes back with redelivered=true. */
   markDelivered(queueId: number, seq: number): void;
   /**
@@ -224,18 +226,21 @@ export interface Store {
   /** Removes every entry of a queue; returns how many there were. */
   purge(queueId: number): number;
   queueStats(queueId: number): QueueStats;
-  /** Up to `limit` entries of a queue with seq > afterSeq, in seq order. */
-  loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[];
   /**
-   * The earliest deadline (expiresAt > 0) among the queue's entries with seq > afterSeq; 0 when none of them
-   * expires. Indexed: cheap however many entries the queue holds.
+   * Up to `limit` entries of a queue with seq > afterSeq, in seq order; of one priority level only when `priority`
+   * is given (a priority queue pages each level on its own). Indexed either way.
    */
-  nextExpiry(queueId: number, afterSeq: number): number;
+  loadEntries(queueId: number, afterSeq: number, limit: number, priority?: number): StoredEntry[];
   /**
-   * Up to `limit` entries of the queue with seq > afterSeq and 0 < expiresAt <= now, ordered by expiresAt then
-   * seq. The store removes nothing: the caller remove()s what it drops.
+   * The earliest deadline (expiresAt > 0) among the queue's entries with seq > afterSeq (and of that priority level
+   * when given); 0 when none of them expires. Indexed: cheap however many entries the queue holds.
    */
-  loadExpired(queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[];
+  nextExpiry(queueId: number, afterSeq: number, priority?: number): number;
+  /**
+   * Up to `limit` entries of the queue with seq > afterSeq (and of that priority level when given) and
+   * 0 < expiresAt <= now, ordered by expiresAt then seq. The store removes nothing: the caller remove()s what it drops.
+   */
+  loadExpired(queueId: number, afterSeq: number, now: number, limit: number, priority?: number): StoredEntry[];
 
   // ---- delayed messages (x-delayed-message exchanges) ----
   /** A delayed-message id never used before in this store (survives restarts). */

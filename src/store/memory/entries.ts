@@ -4,13 +4,16 @@ import type { MessageRecord, QueueRecord, StoredEntry } from '../store';
  * A MemoryStore queue's entries: seq -> entry, the sorted seqs that page them out in order, and the entries with a
  * deadline sorted by (expiresAt, seq) so nextExpiry and loadExpired look at the earliest deadlines first. Entries
  * with a common TTL arrive in deadline order and are appended; others are inserted in place. Removed entries stay
- * in both sorted arrays until compaction.
+ * in both sorted arrays until compaction. The seqs of entries enqueued with a priority level are also kept sorted
+ * per level, so a priority queue pages one level without walking the others.
  */
 
 export interface MemEntry {
   readonly seq: number;
   redelivered: boolean;
   readonly expiresAt: number;
+  /** The entry's level in a priority queue; undefined for other queues' entries. */
+  readonly priority: number | undefined;
   readonly message: SharedMessage;
 }
 
@@ -27,6 +30,8 @@ export interface MemQueue {
   /** Sorted seqs; may hold seqs no longer in `entries` (dead), compacted when they dominate. */
   order: number[];
   dead: number;
+  /** priority level -> sorted seqs of the entries enqueued with it; may hold dead seqs like `order`. */
+  levels: Map<number, number[]>;
   /**
    * Entries with expiresAt > 0, sorted by (expiresAt, seq), from index expiringHead on (those before it were removed
    * from the queue); may hold removed ones further on too (not in `entries`).
@@ -44,6 +49,7 @@ export function newQueue(id: number, record: QueueRecord): MemQueue {
     entries: new Map(),
     order: [],
     dead: 0,
+    levels: new Map(),
     expiring: [],
     expiringHead: 0,
     bytes: 0,
@@ -51,35 +57,38 @@ export function newQueue(id: number, record: QueueRecord): MemQueue {
   };
 }
 
-/** The earliest deadline of an entry after afterSeq; 0 for none. */
-export function nextExpiryOf(q: MemQueue, afterSeq: number): number {
+/** The earliest deadline of an entry after afterSeq (of that priority level when given); 0 for none. */
+export function nextExpiryOf(q: MemQueue, afterSeq: number, priority?: number): number {
   const list = q.expiring;
   for (let i = skipRemovedExpiring(q); i < list.length; i++) {
     const entry = list[i]!;
+    if (priority !== undefined && entry.priority !== priority) continue;
     if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) return entry.expiresAt;
   }
   return 0;
 }
 
-/** Up to limit entries after afterSeq whose deadline is at or before now, earliest first. */
-export function expiredOf(q: MemQueue, afterSeq: number, now: number, limit: number): StoredEntry[] {
+/** Up to limit entries after afterSeq (of that level when given) whose deadline is at or before now, earliest first. */
+export function expiredOf(q: MemQueue, afterSeq: number, now: number, limit: number, priority?: number): StoredEntry[] {
   const out: StoredEntry[] = [];
   const list = q.expiring;
   for (let i = skipRemovedExpiring(q); i < list.length; i++) {
     const entry = list[i]!;
     if (out.length >= limit || entry.expiresAt > now) break;
+    if (priority !== undefined && entry.priority !== priority) continue;
     if (entry.seq > afterSeq && q.entries.get(entry.seq) === entry) out.push(storedEntry(entry));
   }
   return out;
 }
 
-/** Up to limit entries after afterSeq, in seq order. */
-export function entriesOf(q: MemQueue, afterSeq: number, limit: number): StoredEntry[] {
+/** Up to limit entries after afterSeq (of one priority level when given), in seq order. */
+export function entriesOf(q: MemQueue, afterSeq: number, limit: number, priority?: number): StoredEntry[] {
   const out: StoredEntry[] = [];
-  const order = q.order;
+  const order = priority === undefined ? q.order : q.levels.get(priority);
+  if (order === undefined) return out;
   for (let i = firstAbove(order, afterSeq); i < order.length && out.length < limit; i++) {
     const entry = q.entries.get(order[i]!);
-    if (entry) out.push(storedEntry(entry));
+    if (entry && (priority === undefined || entry.priority === priority)) out.push(storedEntry(entry));
   }
   return out;
 }
@@ -111,11 +120,30 @@ export function insertSorted(q: MemQueue, seq: number): void {
   order.splice(at, 0, seq);
 }
 
+/** Adds seq to its priority level's sorted seqs (once). */
+export function insertInLevel(q: MemQueue, priority: number, seq: number): void {
+  let seqs = q.levels.get(priority);
+  if (seqs === undefined) q.levels.set(priority, (seqs = []));
+  const last = seqs[seqs.length - 1];
+  if (last === undefined || seq > last) {
+    seqs.push(seq);
+    return;
+  }
+  const at = firstAbove(seqs, seq);
+  if (at > 0 && seqs[at - 1] === seq) return;
+  seqs.splice(at, 0, seq);
+}
+
 export function compact(q: MemQueue): void {
   const live: number[] = [];
   for (const seq of q.order) if (q.entries.has(seq)) live.push(seq);
   q.order = live;
   q.dead = 0;
+  for (const [priority, seqs] of q.levels) {
+    const kept = seqs.filter((seq) => q.entries.get(seq)?.priority === priority);
+    if (kept.length === 0) q.levels.delete(priority);
+    else q.levels.set(priority, kept);
+  }
   q.expiring = q.expiring.filter((entry) => q.entries.get(entry.seq) === entry);
   q.expiringHead = 0;
 }

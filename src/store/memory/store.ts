@@ -5,6 +5,7 @@ import {
   entriesOf,
   expiredOf,
   insertExpiring,
+  insertInLevel,
   insertSorted,
   newQueue,
   nextExpiryOf,
@@ -203,7 +204,7 @@ export class MemoryStore implements Store {
     return ++this.lastMessageId;
   }
 
-  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0): void {
+  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0, priority?: number): void {
     const q = this.queuesById.get(queueId);
     if (!q) return; // the queue is gone: nothing to keep
     let shared = this.messages.get(message.id);
@@ -215,8 +216,9 @@ export class MemoryStore implements Store {
     if (previous) this.release(q, previous);
     else insertSorted(q, seq);
     shared.refs++;
-    const entry: MemEntry = { seq, redelivered: false, expiresAt: expiresAt > 0 ? expiresAt : 0, message: shared };
+    const entry: MemEntry = { seq, redelivered: false, expiresAt: expiresAt > 0 ? expiresAt : 0, priority, message: shared };
     q.entries.set(seq, entry);
+    if (priority !== undefined) insertInLevel(q, priority, seq);
     if (entry.expiresAt > 0) insertExpiring(q, entry);
     q.bytes += message.body.length;
     if (seq > q.lastSeq) q.lastSeq = seq;
@@ -238,14 +240,14 @@ export class MemoryStore implements Store {
     if (q.dead > 64 && q.dead * 2 > q.order.length) compact(q);
   }
 
-  nextExpiry(queueId: number, afterSeq: number): number {
+  nextExpiry(queueId: number, afterSeq: number, priority?: number): number {
     const q = this.queuesById.get(queueId);
-    return q === undefined ? 0 : nextExpiryOf(q, afterSeq);
+    return q === undefined ? 0 : nextExpiryOf(q, afterSeq, priority);
   }
 
-  loadExpired(queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[] {
+  loadExpired(queueId: number, afterSeq: number, now: number, limit: number, priority?: number): StoredEntry[] {
     const q = this.queuesById.get(queueId);
-    return q === undefined ? [] : expiredOf(q, afterSeq, now, limit);
+    return q === undefined ? [] : expiredOf(q, afterSeq, now, limit, priority);
   }
 
   purge(queueId: number): number {
@@ -262,9 +264,9 @@ export class MemoryStore implements Store {
     return { messages: q.entries.size, bytes: q.bytes, lastSeq: q.lastSeq };
   }
 
-  loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[] {
+  loadEntries(queueId: number, afterSeq: number, limit: number, priority?: number): StoredEntry[] {
     const q = this.queuesById.get(queueId);
-    return q === undefined || limit <= 0 ? [] : entriesOf(q, afterSeq, limit);
+    return q === undefined || limit <= 0 ? [] : entriesOf(q, afterSeq, limit, priority);
   }
 
   // ---- delayed messages ----
@@ -359,6 +361,7 @@ export class MemoryStore implements Store {
     q.entries.clear();
     q.order = [];
     q.dead = 0;
+    q.levels.clear();
     q.expiring = [];
     q.expiringHead = 0;
     q.bytes = 0;

@@ -21,7 +21,7 @@ function pending(id: number, body: string, live: number): PendingMessage {
 }
 
 function enqueue(queueId: number, seq: number, message: PendingMessage, extra: Partial<EnqueueOp> = {}): EnqueueOp {
-  return { kind: ENQUEUE, queueId, seq, message, expiresAt: 0, redelivered: false, cancelled: false, ...extra };
+  return { kind: ENQUEUE, queueId, seq, message, expiresAt: 0, priority: -1, redelivered: false, cancelled: false, ...extra };
 }
 
 /** Sends through structured cloning as postMessage would (the ArrayBuffer is transferred). */
@@ -42,14 +42,15 @@ describe('writer-thread batches', () => {
       enqueue(1, 10, shared, { expiresAt: 1_700_000_000_123, redelivered: true }),
       enqueue(2, 5, shared),
       { kind: MARK, queueId: 1, seq: 3, cancelled: false },
-      enqueue(1, 11, other),
+      enqueue(1, 11, other, { priority: 255 }),
       { kind: REMOVE, queueId: 2, seq: 4 },
     ];
     const out = roundTrip(ops);
     expect(out.map((op) => op.kind)).toEqual([ENQUEUE, ENQUEUE, MARK, ENQUEUE, REMOVE]);
     const [a, b, mark, c, remove] = out as [EnqueueOp, EnqueueOp, Op, EnqueueOp, Op];
     expect(a).toMatchObject({ queueId: 1, seq: 10, expiresAt: 1_700_000_000_123, redelivered: true, cancelled: false });
-    expect(b).toMatchObject({ queueId: 2, seq: 5, expiresAt: 0, redelivered: false });
+    expect(b).toMatchObject({ queueId: 2, seq: 5, expiresAt: 0, priority: -1, redelivered: false });
+    expect(c).toMatchObject({ queueId: 1, seq: 11, priority: 255 });
     expect(a.message).toBe(b.message);
     expect(a.message.live).toBe(2);
     expect(a.message.written).toBe(false);

@@ -57,6 +57,9 @@ export function encodeBatch(
         w.u32(op.queueId);
         w.f64(op.seq);
         w.f64(op.expiresAt);
+        // Levels run 0..255: a presence byte, then the level.
+        w.u8(op.priority < 0 ? 0 : 1);
+        w.u8(op.priority < 0 ? 0 : op.priority);
         w.u8(op.redelivered ? 1 : 0);
         w.f64(m.id);
         if (sent.has(op.message)) {
@@ -122,6 +125,9 @@ export function decodeBatch(message: BatchMessage): Op[] {
         const queueId = r.u32();
         const seq = r.f64();
         const expiresAt = r.f64();
+        const hasPriority = r.u8() === 1;
+        const level = r.u8();
+        const priority = hasPriority ? level : -1;
         const redelivered = r.u8() === 1;
         const id = r.f64();
         let pending: PendingMessage;
@@ -136,14 +142,32 @@ export function decodeBatch(message: BatchMessage): Op[] {
         } else {
           pending = messages.get(id)!;
         }
-        const op: EnqueueOp = { kind: ENQUEUE, queueId, seq, message: pending, expiresAt, redelivered, cancelled: false };
+        const op: EnqueueOp = {
+          kind: ENQUEUE,
+          queueId,
+          seq,
+          message: pending,
+          expiresAt,
+          priority,
+          redelivered,
+          cancelled: false,
+        };
         ops.push(op);
         break;
       }
       case ENQUEUE_CANCELLED: {
         const queueId = r.u32();
         const seq = r.f64();
-        ops.push({ kind: ENQUEUE, queueId, seq, message: NO_MESSAGE, expiresAt: 0, redelivered: false, cancelled: true });
+        ops.push({
+          kind: ENQUEUE,
+          queueId,
+          seq,
+          message: NO_MESSAGE,
+          expiresAt: 0,
+          priority: -1,
+          redelivered: false,
+          cancelled: true,
+        });
         break;
       }
       case MARK:

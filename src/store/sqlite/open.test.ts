@@ -25,6 +25,10 @@ require(${JSON.stringify(path.join(__dirname, 'thread-writer.ts'))}).setWriterTy
 const { SqliteStore } = require(${JSON.stringify(path.join(__dirname, 'index.ts'))});
 `;
 
+function bodiesOf(entries: readonly { message: MessageRecord }[]): string[] {
+  return entries.map((e) => e.message.body.toString());
+}
+
 function msg(store: Store, body: string): MessageRecord {
   return { id: store.nextMessageId(), exchange: '', routingKey: 'q', properties: Buffer.alloc(2), body: Buffer.from(body) };
 }
@@ -60,7 +64,7 @@ describe('SqliteStore', () => {
       expect(s.pragma('locking_mode')).toBe('normal'); // the lock is leveret.lock's, so a writer thread can share the file
       expect(fs.existsSync(path.join(dir, 'leveret.lock'))).toBe(true);
       expect(s.pragma('synchronous')).toBe(2); // FULL
-      expect(SCHEMA_VERSION).toBe(4);
+      expect(SCHEMA_VERSION).toBe(5);
       expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
       expect(fs.readFileSync(path.join(dir, 'leveret.pid'), 'utf8').trim()).toBe(String(process.pid));
       await s.close();
@@ -160,6 +164,47 @@ describe('SqliteStore', () => {
       s.enqueue(1, 3, msg(s, 'new'), 1234);
       expect(s.nextExpiry(1, 0)).toBe(1234);
       expect(s.nextMessageId()).toBeGreaterThan(2);
+    });
+
+    test('a version-4 database is upgraded; entries of its priority queues get their level, capped at x-max-priority', () => {
+      // What Leveret 4 left behind: a priority queue (x-max-priority 5) and a plain queue, with entries of several
+      // message priorities. The priority property is bit 11 of the property flags.
+      const file = path.join(dir, 'leveret.db');
+      const v4 = new Database(file);
+      v4.pragma('journal_mode = WAL');
+      v4.transaction(() => {
+        for (const step of MIGRATIONS.slice(0, 4)) step(v4);
+        v4.pragma('user_version = 4');
+        v4.pragma(`application_id = ${APPLICATION_ID}`);
+      })();
+      const insertQueue = v4.prepare(
+        `INSERT INTO queues (id, vhost, name, durable, auto_delete, arguments, last_seq, entry_count, entry_bytes)
+         VALUES (?, '/', ?, 1, 0, ?, 4, 4, 4)`,
+      );
+      insertQueue.run(1, 'pq', encodeTable({ 'x-max-priority': 5 }));
+      insertQueue.run(2, 'plain', encodeTable({}));
+      const priorities = [9, undefined, 3, 5];
+      priorities.forEach((priority, i) => {
+        const properties = priority === undefined ? Buffer.alloc(2) : Buffer.from([0x08, 0x00, priority]);
+        for (const queueId of [1, 2]) {
+          const id = queueId * 10 + i;
+          v4.prepare(`INSERT INTO messages (id, exchange, routing_key, properties, body, refcount) VALUES (?, '', 'q', ?, ?, 1)`)
+            .run(id, properties, Buffer.from(`m${i + 1}`));
+          v4.prepare(`INSERT INTO queue_entries (queue_id, seq, message_id, size) VALUES (?, ?, ?, 2)`).run(queueId, i + 1, id);
+        }
+      });
+      v4.close();
+
+      const s = openStore();
+      expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
+      expect(bodiesOf(s.loadEntries(1, 0, 10, 5))).toEqual(['m1', 'm4']);
+      expect(bodiesOf(s.loadEntries(1, 0, 10, 3))).toEqual(['m3']);
+      expect(bodiesOf(s.loadEntries(1, 0, 10, 0))).toEqual(['m2']);
+      expect(bodiesOf(s.loadEntries(1, 0, 10))).toEqual(['m1', 'm2', 'm3', 'm4']);
+      // a plain queue's entries keep no level
+      expect(s.loadEntries(2, 0, 10, 5)).toEqual([]);
+      expect(s.loadEntries(2, 0, 10, 0)).toEqual([]);
+      expect(bodiesOf(s.loadEntries(2, 0, 10))).toEqual(['m1', 'm2', 'm3', 'm4']);
     });
 
     test('a parameter value that is not JSON on disk is reported as corrupt, naming it', async () => {

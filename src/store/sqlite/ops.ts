@@ -56,6 +56,8 @@ export interface EnqueueOp {
   readonly message: PendingMessage;
   /** ms since the epoch; 0: never */
   readonly expiresAt: number;
+  /** The entry's level in a priority queue; -1 for other queues' entries (stored as NULL). */
+  readonly priority: number;
   redelivered: boolean;
   cancelled: boolean;
 }
@@ -177,7 +179,15 @@ export function applyOps(
           st.upsertMessage.run(m.id, nameColumn(m.exchange), nameColumn(m.routingKey), m.properties, m.body, pending.live);
           pending.written = true;
         }
-        const inserted = st.insertEntry.run(op.queueId, op.seq, m.id, m.body.length, bit(op.redelivered), op.expiresAt);
+        const inserted = st.insertEntry.run(
+          op.queueId,
+          op.seq,
+          m.id,
+          m.body.length,
+          bit(op.redelivered),
+          op.expiresAt,
+          op.priority < 0 ? null : op.priority,
+        );
         if (inserted.changes === 1) {
           delta.count++;
           delta.bytes += m.body.length;

@@ -37,7 +37,7 @@ export class PendingBatch {
     this.ops.push(op);
   }
 
-  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt: number): void {
+  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt: number, priority: number): void {
     let pending = this.messages.get(message.id);
     if (pending === undefined) {
       pending = { record: message, live: 0, written: false };
@@ -50,6 +50,7 @@ export class PendingBatch {
       seq,
       message: pending,
       expiresAt: expiresAt > 0 ? expiresAt : 0,
+      priority,
       redelivered: false,
       cancelled: false,
     };

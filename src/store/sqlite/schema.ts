@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import { readTableAt } from '../../protocol/field-table';
+import { priorityOf } from '../../protocol/properties';
 
 /*
  * The SQLite schema, as an ordered list of migrations. PRAGMA user_version holds how many have been applied;
@@ -145,6 +147,41 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       CREATE INDEX quarantined_messages_by_vhost ON quarantined_messages (vhost, id);
     `);
   },
+  // 5: the priority level of each entry of a priority queue (NULL for every other queue), so a priority queue pages
+  //    each level from its own index range instead of holding its whole backlog in memory. The index is partial:
+  //    plain queues' entries cost it nothing. Entries of priority queues written by an older file get their level
+  //    here, from their message's priority property capped at the queue's x-max-priority, as the queue computes it.
+  (db) => {
+    db.exec(`
+      ALTER TABLE queue_entries ADD COLUMN priority INTEGER;
+      CREATE INDEX queue_entries_by_priority ON queue_entries (queue_id, priority, seq) WHERE priority IS NOT NULL;
+    `);
+    const queues = db.prepare<[], { id: number; arguments: Buffer }>('SELECT id, arguments FROM queues').all();
+    const entries = db.prepare<[number], { seq: number; properties: Buffer }>(
+      `SELECT e.seq, m.properties FROM queue_entries e JOIN messages m ON m.id = e.message_id WHERE e.queue_id = ?`,
+    );
+    const setLevel = db.prepare('UPDATE queue_entries SET priority = ? WHERE queue_id = ? AND seq = ?');
+    for (const q of queues) {
+      const max = maxPriorityOf(q.arguments);
+      if (max === undefined) continue;
+      for (const e of entries.all(q.id)) {
+        const priority = priorityOf(e.properties) ?? 0;
+        setLevel.run(priority > max ? max : priority, q.id, e.seq);
+      }
+    }
+  },
 ];
+
+/** A stored queue's x-max-priority (1..255), or undefined for a plain queue (or arguments that do not decode). */
+function maxPriorityOf(blob: Buffer): number | undefined {
+  let value: unknown;
+  try {
+    value = readTableAt(blob, 0, blob.length)['x-max-priority'];
+  } catch {
+    return undefined;
+  }
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 255 ? n : undefined;
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,7 +11,6 @@ import type {
   ExchangeRecord,
   ParameterRecord,
   PermissionRecord,
-  StoredEntry,
   StoredQuarantine,
   StoredQueue,
   UserRecord,
@@ -75,6 +74,10 @@ export interface Statements {
   loadEntries: Database.Statement<[number, number, number], EntryRow>;
   nextExpiry: Database.Statement<[number, number], { expires_at: number }>;
   loadExpired: Database.Statement<[number, number, number, number], EntryRow>;
+  /** The same three reads for one priority level of a priority queue (the level is the second parameter). */
+  loadLevelEntries: Database.Statement<[number, number, number, number], EntryRow>;
+  nextLevelExpiry: Database.Statement<[number, number, number], { expires_at: number }>;
+  loadLevelExpired: Database.Statement<[number, number, number, number, number], EntryRow>;
   clearRefs: Database.Statement;
   collectRefs: Database.Statement;
   releaseRefs: Database.Statement;
@@ -97,7 +100,7 @@ export interface Statements {
 type QuarantineRow = [number, string, string, string, number, string | Buffer, string | Buffer, Buffer, Buffer];
 
 /** seq, redelivered, expires_at, message id, exchange, routing key, properties, body */
-type EntryRow = [number, number, number, number, string | Buffer, string | Buffer, Buffer, Buffer];
+export type EntryRow = [number, number, number, number, string | Buffer, string | Buffer, Buffer, Buffer];
 
 export function prepareStatements(db: Database.Database): Statements {
   return {
@@ -196,7 +199,8 @@ export function prepareStatements(db: Database.Database): Statements {
     dropMessageIfLast: db.prepare('DELETE FROM messages WHERE id = ? AND refcount <= 1'),
     decrementMessage: db.prepare('UPDATE messages SET refcount = refcount - 1 WHERE id = ?'),
     insertEntry: db.prepare(
-      `INSERT INTO queue_entries (queue_id, seq, message_id, size, redelivered, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO queue_entries (queue_id, seq, message_id, size, redelivered, expires_at, priority)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (queue_id, seq) DO NOTHING`,
     ),
     markEntry: db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?'),
@@ -221,6 +225,28 @@ export function prepareStatements(db: Database.Database): Statements {
         `SELECT e.seq, e.redelivered, e.expires_at, m.id, m.exchange, m.routing_key, m.properties, m.body
          FROM queue_entries e JOIN messages m ON m.id = e.message_id
          WHERE e.queue_id = ? AND e.expires_at > 0 AND e.expires_at <= ? AND e.seq > ?
+         ORDER BY e.expires_at, e.seq LIMIT ?`,
+      )
+      .raw(true),
+    // One level of a priority queue: the paging read walks the partial index queue_entries_by_priority
+    // (queue_id, priority, seq), named because without statistics the planner would take the primary key and step
+    // over every other level's entries; the expiry reads filter the expiry index's rows by level.
+    loadLevelEntries: db
+      .prepare<[number, number, number, number], EntryRow>(
+        `SELECT e.seq, e.redelivered, e.expires_at, m.id, m.exchange, m.routing_key, m.properties, m.body
+         FROM queue_entries e INDEXED BY queue_entries_by_priority JOIN messages m ON m.id = e.message_id
+         WHERE e.queue_id = ? AND e.priority = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+      )
+      .raw(true),
+    nextLevelExpiry: db.prepare<[number, number, number], { expires_at: number }>(
+      `SELECT expires_at FROM queue_entries
+       WHERE queue_id = ? AND expires_at > 0 AND priority = ? AND seq > ? ORDER BY expires_at LIMIT 1`,
+    ),
+    loadLevelExpired: db
+      .prepare<[number, number, number, number, number], EntryRow>(
+        `SELECT e.seq, e.redelivered, e.expires_at, m.id, m.exchange, m.routing_key, m.properties, m.body
+         FROM queue_entries e JOIN messages m ON m.id = e.message_id
+         WHERE e.queue_id = ? AND e.priority = ? AND e.expires_at > 0 AND e.expires_at <= ? AND e.seq > ?
          ORDER BY e.expires_at, e.seq LIMIT ?`,
       )
       .raw(true),
@@ -407,22 +433,6 @@ export function readParameters(st: Statements, file: string): ParameterRecord[] 
   return out;
 }
 
-/** Up to `limit` entries of a queue after `afterSeq`, in seq order, with their messages. */
-export function readEntries(st: Statements, queueId: number, afterSeq: number, limit: number): StoredEntry[] {
-  const out: StoredEntry[] = [];
-  if (limit <= 0) return out;
-  for (const r of st.loadEntries.iterate(queueId, afterSeq, limit)) out.push(entryOf(r));
-  return out;
-}
-
-/** Up to `limit` entries of a queue after `afterSeq` expired at `now`, by deadline then seq, with their messages. */
-export function readExpired(st: Statements, queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[] {
-  const out: StoredEntry[] = [];
-  if (limit <= 0) return out;
-  for (const r of st.loadExpired.iterate(queueId, now, afterSeq, limit)) out.push(entryOf(r));
-  return out;
-}
-
 /** Up to `limit` quarantined messages, oldest first, of one vhost when given. */
 export function readQuarantine(st: Statements, limit: number, vhost: string | undefined): StoredQuarantine[] {
   const rows = vhost === undefined ? st.allQuarantine.all(limit) : st.quarantineOfVhost.all(vhost, limit);
@@ -437,15 +447,6 @@ export function readQuarantine(st: Statements, limit: number, vhost: string | un
     properties: r[7],
     body: r[8],
   }));
-}
-
-function entryOf(r: EntryRow): StoredEntry {
-  return {
-    seq: r[0],
-    redelivered: r[1] === 1,
-    expiresAt: r[2],
-    message: { id: r[3], exchange: nameOf(r[4]), routingKey: nameOf(r[5]), properties: r[6], body: r[7] },
-  };
 }
 
 function decodeTable(file: string, blob: Buffer, what: string): FieldTable {

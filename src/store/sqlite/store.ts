@@ -29,12 +29,11 @@ import {
   prepareStatements,
   readAccess,
   readDefinitions,
-  readEntries,
-  readExpired,
   readParameters,
   readQuarantine,
   type Statements,
 } from './statements';
+import { readEntries, readExpired, readNextExpiry } from './entries';
 import type {
   AccessDefinitions,
   BindingRecord,
@@ -289,11 +288,11 @@ export class SqliteStore implements Store {
     return this.commit.nextMessageId();
   }
 
-  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0): void {
+  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0, priority?: number): void {
     this.commit.assertOpen();
     if (!this.queueNameById.has(queueId)) return; // the queue is gone (or never was): nothing to keep
     this.commit.messagesFlow();
-    this.commit.batch.enqueue(queueId, seq, message, expiresAt);
+    this.commit.batch.enqueue(queueId, seq, message, expiresAt, priority ?? -1);
     this.commit.afterPush();
   }
 
@@ -321,19 +320,19 @@ export class SqliteStore implements Store {
     return { messages: row.entry_count, bytes: row.entry_bytes, lastSeq: row.last_seq };
   }
 
-  loadEntries(queueId: number, afterSeq: number, limit: number): StoredEntry[] {
+  loadEntries(queueId: number, afterSeq: number, limit: number, priority?: number): StoredEntry[] {
     this.commit.flushForRead();
-    return readEntries(this.st, queueId, afterSeq, limit);
+    return readEntries(this.st, queueId, afterSeq, limit, priority);
   }
 
-  nextExpiry(queueId: number, afterSeq: number): number {
+  nextExpiry(queueId: number, afterSeq: number, priority?: number): number {
     this.commit.flushForRead();
-    return this.st.nextExpiry.get(queueId, afterSeq)?.expires_at ?? 0;
+    return readNextExpiry(this.st, queueId, afterSeq, priority);
   }
 
-  loadExpired(queueId: number, afterSeq: number, now: number, limit: number): StoredEntry[] {
+  loadExpired(queueId: number, afterSeq: number, now: number, limit: number, priority?: number): StoredEntry[] {
     this.commit.flushForRead();
-    return readExpired(this.st, queueId, afterSeq, now, limit);
+    return readExpired(this.st, queueId, afterSeq, now, limit, priority);
   }
 
   // ---- delayed messages ----

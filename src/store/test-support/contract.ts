@@ -18,6 +18,7 @@ import { expiryContract } from './contract/expiry';
 import type { StoreFixture } from './contract/fixtures';
 import { messagesContract } from './contract/messages';
 import { parametersContract } from './contract/parameters';
+import { priorityContract } from './contract/priority';
 import { quarantineContract } from './contract/quarantine';
 
 export { EVERY_TYPE, type StoreFixture } from './contract/fixtures';
@@ -60,6 +61,7 @@ export function storeContract(name: string, make: () => StoreFixture): void {
     parametersContract(ctx);
     messagesContract(ctx);
     expiryContract(ctx);
+    priorityContract(ctx);
     delayedContract(ctx);
     quarantineContract(ctx);
     durabilityContract(ctx);
