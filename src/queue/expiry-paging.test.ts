@@ -18,7 +18,9 @@ import type { Store } from '../store/store';
 import { parseQueueArguments } from './arguments';
 import type { DeathReason } from './dead-letter';
 import type { Message, QueueEntry } from './message';
-import { Queue, WINDOW, type QueueHooks } from './queue';
+import { WINDOW } from './paging';
+import { Queue } from './queue';
+import type { QueueHooks } from './queue-options';
 
 
 const ARGS: FieldTable = { 'x-dead-letter-exchange': 'dlx' };
@@ -58,7 +60,7 @@ function names(prefix: string, count: number): string[] {
 
 /** Entries the queue holds in memory (ready list). */
 function held(queue: Queue): number {
-  return (queue as unknown as { ready: { length: number } }).ready.length;
+  return queue.pager.readyLength;
 }
 
 function takeAllBodies(queue: Queue): string[] {

@@ -12,7 +12,8 @@ import type { DeathReason } from './dead-letter';
 import { MemoryStore } from '../store/memory';
 import { VirtualHost } from '../vhost/vhost';
 import type { Message, QueueEntry } from './message';
-import { Queue, type QueueHooks } from './queue';
+import { Queue } from './queue';
+import type { QueueHooks } from './queue-options';
 
 /** A consumer that records deliveries; it accepts while it holds fewer than `limit` of them. */
 class FakeConsumer implements QueueConsumer {

@@ -1,6 +1,7 @@
 import type { QueueConsumer } from './consumer';
 import type { Message, QueueEntry } from './message';
-import { FLOW_HIGH, FLOW_LOW, Queue, type FlowListener } from './queue';
+import { FLOW_HIGH, FLOW_LOW, Queue } from './queue';
+import type { FlowListener } from './queue-options';
 
 function message(): Message {
   return { id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from('x'), expiration: -1, headers: undefined };

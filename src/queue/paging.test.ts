@@ -10,7 +10,9 @@ import { RESTARTABLE_STORES, type RestartableStore } from '../store/test-support
 import type { Store } from '../store/store';
 import type { QueueConsumer } from './consumer';
 import type { Message, QueueEntry } from './message';
-import { Queue, WINDOW, type QueueOptions } from './queue';
+import { WINDOW } from './paging';
+import { Queue } from './queue';
+import type { QueueOptions } from './queue-options';
 
 /** More than three windows, and not a multiple of anything the queue uses. */
 const MANY = 3 * WINDOW + 17;
@@ -38,7 +40,7 @@ function names(prefix: string, count: number, from = 0): string[] {
 
 /** Entries the queue holds in memory (ready list); the tail and the transient overflow are not counted. */
 function held(queue: Queue): number {
-  return (queue as unknown as { ready: { length: number } }).ready.length;
+  return queue.pager.readyLength;
 }
 
 /** Takes until empty; returns the entries and the most entries held in memory before any take. */

@@ -1,6 +1,7 @@
 import type { QueueConsumer } from './consumer';
 import type { Message, QueueEntry } from './message';
-import { Queue, type QueueOptions } from './queue';
+import { Queue } from './queue';
+import type { QueueOptions } from './queue-options';
 
 /** A consumer that records deliveries; capacity is `limit` undelivered-but-unsettled entries (Infinity = noAck-like). */
 class FakeConsumer implements QueueConsumer {

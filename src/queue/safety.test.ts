@@ -9,7 +9,9 @@
 import { RESTARTABLE_STORES, type RestartableStore } from '../store/test-support/restartable';
 import type { MessageRecord, Store } from '../store/store';
 import type { QueueEntry, StoredMessageParts } from './message';
-import { Queue, WINDOW, type QueueHooks, type QueueOptions } from './queue';
+import { WINDOW } from './paging';
+import { Queue } from './queue';
+import type { QueueHooks, QueueOptions } from './queue-options';
 import { DEFAULT_SETTINGS } from './arguments';
 
 const OPTIONS: QueueOptions = { vhost: '/', name: 'q', durable: true, autoDelete: false, exclusiveOwner: null, arguments: {} };
@@ -143,7 +145,7 @@ describe('faults in timers and hooks are contained', () => {
         { unused: () => {}, error: (_q, err, during) => reported.errors.push({ err, during }) },
       );
       queue.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.alloc(0), body: Buffer.from('x'), expiration: -1, headers: undefined });
-      const expireDue = jest.spyOn(queue as unknown as { expireDue(): void }, 'expireDue').mockImplementationOnce(() => {
+      const expireDue = jest.spyOn(queue.expiry as unknown as { expireDue(): void }, 'expireDue').mockImplementationOnce(() => {
         throw new Error('injected expiry fault');
       });
       jest.advanceTimersByTime(11);

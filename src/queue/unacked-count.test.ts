@@ -1,7 +1,8 @@
 import { MemoryStore } from '../store/memory';
 import type { QueueConsumer } from './consumer';
 import type { Message, QueueEntry } from './message';
-import { Queue, type QueueOptions } from './queue';
+import { Queue } from './queue';
+import type { QueueOptions } from './queue-options';
 
 /*
  * Queue.unackedCount (messages_unacknowledged): +1 when a delivery that needs an ack leaves the ready list (drain
