@@ -9,6 +9,7 @@ import { MemoryStore } from '../store/memory';
 import { RESTARTABLE_STORES, type RestartableStore } from '../store/test-support/restartable';
 import type { Store } from '../store/store';
 import type { QueueConsumer } from './consumer';
+import { DEFAULT_SETTINGS } from './arguments';
 import type { Message, QueueEntry } from './message';
 import { WINDOW } from './paging';
 import { Queue } from './queue';
@@ -169,6 +170,22 @@ describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) =>
       queue.scheduleDrain();
     }
     expect(bodies(got)).toEqual(names('m', 2 * WINDOW + 3));
+  });
+
+  test('x-max-length drop-head holds past the window: a message that goes to the stored tail still trims the head', () => {
+    const id = fx.store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    const dropped: string[] = [];
+    const settings = { ...DEFAULT_SETTINGS, maxLength: WINDOW + 50, deadLetterExchange: 'dlx' };
+    const hooks = { unused: () => {}, deadLetter: (_q: Queue, m: Message, _r: unknown, release?: () => void) => {
+      dropped.push(m.body.toString());
+      release?.();
+    } };
+    const queue = new Queue({ ...OPTIONS, settings }, hooks, { store: fx.store, queueId: id });
+    publish(queue, names('m', WINDOW + 80));
+    expect(queue.messageCount).toBe(WINDOW + 50);
+    expect(fx.store.queueStats(id).messages).toBe(WINDOW + 50);
+    expect(dropped).toEqual(names('m', 30));
+    expect(bodies(takeEverything(queue, true).entries)).toEqual(names('m', WINDOW + 50, 30));
   });
 
   test('transient messages published while a tail exists keep global publish order', () => {
