@@ -21,9 +21,13 @@ import type { Message, QueueEntry } from './message';
 import { WINDOW } from './paging';
 import { Queue } from './queue';
 import type { QueueHooks } from './queue-options';
+import { HandClock } from '../test-support/hand-clock';
 
 
 const ARGS: FieldTable = { 'x-dead-letter-exchange': 'dlx' };
+
+/** The time every queue of a test reads and arms its timers with; moved by hand. */
+let clock = new HandClock();
 
 /** Records dead-lettering (body, reason, when). */
 class Recorder implements QueueHooks {
@@ -32,7 +36,7 @@ class Recorder implements QueueHooks {
   unused(): void {}
 
   deadLetter(_queue: Queue, message: Message, reason: DeathReason, release?: () => void): void {
-    this.deaths.push({ body: message.body.toString(), reason, at: Date.now() });
+    this.deaths.push({ body: message.body.toString(), reason, at: clock.now() });
     release?.();
   }
 }
@@ -41,7 +45,7 @@ class Recorder implements QueueHooks {
 function durableQueue(store: Store, hooks: QueueHooks, queueId?: number): { queue: Queue; queueId: number } {
   const id = queueId ?? store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: ARGS });
   const queue = new Queue(
-    { vhost: '/', name: 'q', durable: true, autoDelete: false, exclusiveOwner: null, arguments: ARGS, settings: parseQueueArguments(ARGS) },
+    { vhost: '/', name: 'q', durable: true, autoDelete: false, exclusiveOwner: null, arguments: ARGS, settings: parseQueueArguments(ARGS), clock },
     hooks,
     { store, queueId: id },
   );
@@ -69,24 +73,12 @@ function takeAllBodies(queue: Queue): string[] {
   return out;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function eventually(condition: () => boolean, ms = 1000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) return false;
-    await sleep(5);
-  }
-  return true;
-}
-
 describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name, make) => {
   let fx: RestartableStore;
   const queues: Queue[] = [];
   beforeEach(() => {
     fx = make('leveret-expiry-paging-');
+    clock = new HandClock();
   });
   afterEach(async () => {
     for (const q of queues.splice(0)) if (!q.deleted) q.destroy();
@@ -98,14 +90,14 @@ describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name
     return made;
   }
 
-  test('short-lived messages in the stored tail expire on time; the head and the rest keep their order', async () => {
+  test('short-lived messages in the stored tail expire on time; the head and the rest keep their order', () => {
     const hooks = new Recorder();
     const { queue, queueId } = track(durableQueue(fx.store, hooks));
     const head = names('h', WINDOW);
     for (const body of head) queue.enqueue(message(body));
     const kept: string[] = [];
     const expiring: string[] = [];
-    const start = Date.now();
+    const start = clock.now();
     for (let i = 0; i < 100; i++) {
       queue.enqueue(message(`e${i}`, 50));
       expiring.push(`e${i}`);
@@ -116,11 +108,13 @@ describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name
     expect(queue.messageCount).toBe(WINDOW + 200);
     expect(fx.store.queueStats(queueId).messages).toBe(WINDOW + 200);
 
-    expect(await eventually(() => hooks.deaths.length === 100)).toBe(true);
+    clock.advance(49);
+    expect(hooks.deaths).toEqual([]);
+    clock.advance(1);
+    expect(hooks.deaths).toHaveLength(100);
     expect(hooks.deaths.every((d) => d.reason === 'expired')).toBe(true);
     expect(hooks.deaths.map((d) => d.body)).toEqual(expiring);
-    expect(Math.min(...hooks.deaths.map((d) => d.at)) - start).toBeGreaterThanOrEqual(49);
-    expect(Math.max(...hooks.deaths.map((d) => d.at)) - start).toBeLessThan(500);
+    expect(hooks.deaths.every((d) => d.at - start === 50)).toBe(true);
     expect(queue.messageCount).toBe(WINDOW + 100);
     expect(fx.store.queueStats(queueId).messages).toBe(WINDOW + 100);
     expect(queue.readyBytes).toBe(fx.store.queueStats(queueId).bytes);
@@ -130,14 +124,15 @@ describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name
     expect(hooks.deaths).toHaveLength(100);
   });
 
-  test('a tail entry expires on time behind a long-lived one, without loading the tail', async () => {
+  test('a tail entry expires on time behind a long-lived one, without loading the tail', () => {
     const hooks = new Recorder();
     const { queue, queueId } = track(durableQueue(fx.store, hooks));
     for (const body of names('h', WINDOW)) queue.enqueue(message(body));
     queue.enqueue(message('long', 60000));
     queue.enqueue(message('short', 30));
     const loads = jest.spyOn(fx.store, 'loadEntries');
-    expect(await eventually(() => hooks.deaths.length === 1)).toBe(true);
+    clock.advance(30);
+    expect(hooks.deaths).toHaveLength(1);
     expect(hooks.deaths.map((d) => [d.body, d.reason])).toEqual([['short', 'expired']]);
     expect(loads).not.toHaveBeenCalled();
     expect(queue.messageCount).toBe(WINDOW + 1);
@@ -145,7 +140,7 @@ describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name
     expect(takeAllBodies(queue).slice(-2)).toEqual(['h4095', 'long']);
   });
 
-  test('transient messages waiting behind the tail expire too, and order is kept', async () => {
+  test('transient messages waiting behind the tail expire too, and order is kept', () => {
     const hooks = new Recorder();
     const { queue } = track(durableQueue(fx.store, hooks));
     for (const body of names('h', WINDOW)) queue.enqueue(message(body));
@@ -154,17 +149,18 @@ describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name
     queue.enqueue(message('t-keep', undefined, false));
     queue.enqueue(message('p1', 30));
     queue.enqueue(message('p2'));
-    expect(await eventually(() => hooks.deaths.length === 2)).toBe(true);
+    clock.advance(30);
+    expect(hooks.deaths).toHaveLength(2);
     expect(hooks.deaths.map((d) => d.body).sort()).toEqual(['p1', 't-exp']);
     expect(queue.messageCount).toBe(WINDOW + 3);
     expect(takeAllBodies(queue).slice(-3)).toEqual(['p0', 't-keep', 'p2']);
   });
 
-  test('after a restart the stored deadlines hold: passed ones expire at once, later ones not early', async () => {
+  test('after a restart the stored deadlines hold: passed ones expire at once, later ones not early', () => {
     const before = new Recorder();
     const first = durableQueue(fx.store, before);
     const { queueId } = first;
-    const published = Date.now();
+    const published = clock.now();
     // In the window (loaded at recovery) and in the tail (left in the store), one of each kind.
     first.queue.enqueue(message('head-soon', 60));
     first.queue.enqueue(message('head-late', 700));
@@ -175,49 +171,51 @@ describe.each(RESTARTABLE_STORES)('expiry of paged durable queues on %s', (_name
     // The broker goes down: the old queue's timers stop, the store keeps everything.
     first.queue.destroy();
     expect(fx.store.queueStats(queueId).messages).toBe(WINDOW + 12);
-    await sleep(120);
+    expect(clock.pending).toBe(0);
+    clock.advance(120);
     expect(before.deaths).toEqual([]);
 
     const store = fx.restart();
     const hooks = new Recorder();
     const { queue } = track(durableQueue(store, hooks, queueId));
-    const recovered = Date.now();
+    const recovered = clock.now();
     queue.recover(store.queueStats(queueId));
     expect(queue.messageCount).toBe(WINDOW + 12);
 
-    expect(await eventually(() => hooks.deaths.length === 2, 500)).toBe(true);
+    clock.advance(0);
     expect(hooks.deaths.map((d) => d.body).sort()).toEqual(['head-soon', 'tail-soon']);
-    expect(Math.max(...hooks.deaths.map((d) => d.at)) - recovered).toBeLessThan(100);
+    expect(hooks.deaths.every((d) => d.at === recovered)).toBe(true);
     expect(queue.messageCount).toBe(WINDOW + 10);
     expect(store.queueStats(queueId).messages).toBe(WINDOW + 10);
 
     // The late ones are due 700 ms after the original publish, not 700 ms after the recovery.
-    await sleep(Math.max(0, published + 550 - Date.now()));
+    clock.advance(published + 699 - clock.now());
     expect(hooks.deaths).toHaveLength(2);
-    expect(await eventually(() => hooks.deaths.length === 4, 1500)).toBe(true);
+    clock.advance(1);
+    expect(hooks.deaths).toHaveLength(4);
     const late = hooks.deaths.slice(2);
     expect(late.map((d) => d.body).sort()).toEqual(['head-late', 'tail-late']);
-    expect(Math.min(...late.map((d) => d.at)) - published).toBeGreaterThanOrEqual(699);
-    expect(Math.max(...late.map((d) => d.at)) - published).toBeLessThan(700 + 300);
+    expect(late.every((d) => d.at - published === 700)).toBe(true);
     expect(queue.messageCount).toBe(WINDOW + 8);
     expect(store.queueStats(queueId).messages).toBe(WINDOW + 8);
     expect(takeAllBodies(queue)).toEqual([...names('h', WINDOW - 2), ...names('t', 10)]);
   });
 
-  test('a recovered queue whose whole tail is past its deadlines empties it without loading it into memory', async () => {
+  test('a recovered queue whose whole tail is past its deadlines empties it without loading it into memory', () => {
     const first = durableQueue(fx.store, new Recorder());
     const { queueId } = first;
     for (const body of names('h', WINDOW)) first.queue.enqueue(message(body));
     for (const body of names('e', 50)) first.queue.enqueue(message(body, 20));
     first.queue.destroy();
-    await sleep(40);
+    clock.advance(40);
 
     const store = fx.restart();
     const hooks = new Recorder();
     const { queue } = track(durableQueue(store, hooks, queueId));
     queue.recover(store.queueStats(queueId));
     expect(held(queue)).toBe(WINDOW);
-    expect(await eventually(() => hooks.deaths.length === 50, 500)).toBe(true);
+    clock.advance(0);
+    expect(hooks.deaths).toHaveLength(50);
     expect(hooks.deaths.map((d) => d.body)).toEqual(names('e', 50));
     expect(queue.messageCount).toBe(WINDOW);
     expect(store.queueStats(queueId).messages).toBe(WINDOW);
@@ -231,6 +229,7 @@ describe('timers after the store is closed', () => {
     const store = SqliteStore.open({ dataDir });
     const queueId = store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
     const dead: string[] = [];
+    const hand = new HandClock();
     const queue = new Queue(
       {
         vhost: '/',
@@ -240,6 +239,7 @@ describe('timers after the store is closed', () => {
         exclusiveOwner: null,
         arguments: { 'x-message-ttl': 30, 'x-dead-letter-exchange': 'dlx' },
         settings: parseQueueArguments({ 'x-message-ttl': 30, 'x-dead-letter-exchange': 'dlx' }),
+        clock: hand,
       },
       { unused: () => undefined, deadLetter: (_q, m, _r, release) => {
         dead.push(m.body.toString());
@@ -249,17 +249,14 @@ describe('timers after the store is closed', () => {
     );
     queue.enqueue(message('a'));
     await store.close();
-    const uncaught: unknown[] = [];
-    const onUncaught = (err: unknown): void => void uncaught.push(err);
-    process.on('uncaughtException', onUncaught);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The timer's callback runs inside advance(): what it let escape would throw here.
+      expect(() => hand.advance(100)).not.toThrow();
     } finally {
-      process.off('uncaughtException', onUncaught);
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-    expect(uncaught).toEqual([]);
-    // The timer did fire (the message reached the dead-letter hook) before the closed store stopped it.
+    // The timer did fire (the message reached the dead-letter hook) before the closed store stopped it, for good.
     expect(dead).toEqual(['a']);
+    expect(hand.pending).toBe(0);
   });
 });

@@ -8,12 +8,13 @@
 import { MemoryStore } from '../store/memory';
 import { RESTARTABLE_STORES, type RestartableStore } from '../store/test-support/restartable';
 import type { Store } from '../store/store';
-import type { QueueConsumer } from './consumer';
 import { DEFAULT_SETTINGS } from './arguments';
 import type { Message, QueueEntry } from './message';
 import { WINDOW } from './paging';
 import { Queue } from './queue';
 import type { QueueOptions } from './queue-options';
+import { FakeConsumer } from './test-support/fake-consumer';
+import { nextTurn } from '../test-support/eventually';
 
 /** More than three windows, and not a multiple of anything the queue uses. */
 const MANY = 3 * WINDOW + 17;
@@ -57,35 +58,6 @@ function takeEverything(queue: Queue, noAck: boolean): { entries: QueueEntry[]; 
 
 function bodies(entries: readonly QueueEntry[]): string[] {
   return entries.map((e) => e.message.body.toString());
-}
-
-class FakeConsumer implements QueueConsumer {
-  readonly delivered: QueueEntry[] = [];
-  readonly tag = 'c';
-  readonly priority = 0;
-  readonly exclusive = false;
-  /** Most entries the queue held in memory at any delivery. */
-  maxHeld = 0;
-
-  constructor(
-    readonly noAck: boolean,
-    private readonly limit = Infinity,
-  ) {}
-
-  canAccept(): boolean {
-    return this.delivered.length < this.limit;
-  }
-
-  deliver(queue: Queue, entry: QueueEntry): void {
-    this.delivered.push(entry);
-    this.maxHeld = Math.max(this.maxHeld, held(queue));
-  }
-
-  cancelledByBroker(): void {}
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 async function until(condition: () => boolean, turns = 200): Promise<void> {
@@ -141,7 +113,7 @@ describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) =>
   test('a consumer attached to a paged queue gets everything in order, across refills, a window at a time', async () => {
     const { queue, queueId } = durableQueue(fx.store);
     publish(queue, names('m', MANY));
-    const consumer = new FakeConsumer(false);
+    const consumer = new FakeConsumer('c', 0, Infinity, { noAck: false });
     queue.addConsumer(consumer);
     await until(() => consumer.delivered.length === MANY);
     expect(bodies(consumer.delivered)).toEqual(names('m', MANY));
@@ -158,7 +130,7 @@ describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) =>
   test('a consumer with little capacity is fed across refills as it makes room', async () => {
     const { queue } = durableQueue(fx.store);
     publish(queue, names('m', 2 * WINDOW + 3));
-    const consumer = new FakeConsumer(false, 10);
+    const consumer = new FakeConsumer('c', 0, 10);
     queue.addConsumer(consumer);
     const got: QueueEntry[] = [];
     for (let round = 0; round < 1000 && got.length < 2 * WINDOW + 3; round++) {
@@ -217,7 +189,7 @@ describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) =>
     publish(queue, names('p', WINDOW + 100));
     publish(queue, names('t', 50), false);
     publish(queue, names('p', 10, WINDOW + 100));
-    const consumer = new FakeConsumer(true);
+    const consumer = new FakeConsumer('c');
     queue.addConsumer(consumer);
     await until(() => consumer.delivered.length === WINDOW + 160);
     expect(bodies(consumer.delivered)).toEqual([...names('p', WINDOW + 100), ...names('t', 50), ...names('p', 10, WINDOW + 100)]);

@@ -1,42 +1,8 @@
-import type { QueueConsumer } from './consumer';
 import type { Message, QueueEntry } from './message';
 import { Queue } from './queue';
 import type { QueueOptions } from './queue-options';
-
-/** A consumer that records deliveries; capacity is `limit` undelivered-but-unsettled entries (Infinity = noAck-like). */
-class FakeConsumer implements QueueConsumer {
-  readonly delivered: QueueEntry[] = [];
-  cancelled = 0;
-  accepting = true;
-  limit: number;
-
-  constructor(
-    readonly tag: string,
-    readonly priority = 0,
-    limit = Infinity,
-    readonly exclusive = false,
-    readonly noAck = limit === Infinity,
-  ) {
-    this.limit = limit;
-  }
-
-  canAccept(): boolean {
-    return this.accepting && this.delivered.length < this.limit;
-  }
-
-  deliver(_queue: Queue, entry: QueueEntry): void {
-    this.delivered.push(entry);
-  }
-
-  cancelledByBroker(): void {
-    this.cancelled++;
-  }
-
-  /** Bodies delivered so far, as strings. */
-  get bodies(): string[] {
-    return this.delivered.map((e) => e.message.body.toString());
-  }
-}
+import { FakeConsumer } from './test-support/fake-consumer';
+import { nextTurn } from '../test-support/eventually';
 
 function message(body: string): Message {
   return { id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.from([0, 0]), body: Buffer.from(body), expiration: -1, headers: undefined };
@@ -58,10 +24,6 @@ function takeAll(queue: Queue): string[] {
   const out: string[] = [];
   for (let e = queue.take(false); e !== undefined; e = queue.take(false)) out.push(e.message.body.toString());
   return out;
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 describe('Queue: FIFO and basic.get', () => {
@@ -165,7 +127,7 @@ describe('Queue: consumer selection', () => {
 
   test('exclusive consumer flag follows add and remove', () => {
     const q = makeQueue();
-    const c = new FakeConsumer('c', 0, Infinity, true);
+    const c = new FakeConsumer('c', 0, Infinity, { exclusive: true });
     expect(q.hasExclusiveConsumer).toBe(false);
     q.addConsumer(c);
     expect(q.hasExclusiveConsumer).toBe(true);
@@ -222,7 +184,7 @@ describe('Queue: requeue', () => {
 
   test('requeued entries are redelivered to consumers on the next turn with redelivered set', async () => {
     const q = makeQueue();
-    const c = new FakeConsumer('c', 0, 2, false, false);
+    const c = new FakeConsumer('c', 0, 2);
     q.addConsumer(c);
     fill(q, 'a', 'b', 'c');
     expect(c.bodies).toEqual(['a', 'b']);

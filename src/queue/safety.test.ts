@@ -13,6 +13,7 @@ import { WINDOW } from './paging';
 import { Queue } from './queue';
 import type { QueueHooks, QueueOptions } from './queue-options';
 import { DEFAULT_SETTINGS } from './arguments';
+import { HandClock } from '../test-support/hand-clock';
 
 const OPTIONS: QueueOptions = { vhost: '/', name: 'q', durable: true, autoDelete: false, exclusiveOwner: null, arguments: {} };
 
@@ -90,7 +91,8 @@ describe.each(RESTARTABLE_STORES)('poisoned stored entries are set aside (%s)', 
     fx = make('leveret-queue-safety-');
     const store = fx.store;
     const queueId = store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
-    const past = Date.now() - 1000;
+    const clock = new HandClock();
+    const past = clock.now() - 1000;
     // A full window first, so that the two expired entries stay in the stored tail and expire from there.
     for (let seq = 1; seq <= WINDOW; seq++) store.enqueue(queueId, seq, record(store, `w${seq}`));
     store.enqueue(queueId, WINDOW + 1, record(store, 'good'), past);
@@ -102,9 +104,9 @@ describe.each(RESTARTABLE_STORES)('poisoned stored entries are set aside (%s)', 
       deadLettered.push(m.body.toString());
       release?.();
     } };
-    const queue = new Queue({ ...OPTIONS, settings: { ...queueSettings(), deadLetterExchange: 'dlx' } }, hooks, { store, queueId });
+    const queue = new Queue({ ...OPTIONS, settings: { ...queueSettings(), deadLetterExchange: 'dlx' }, clock }, hooks, { store, queueId });
     queue.recover(store.queueStats(queueId));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    clock.advance(0);
     expect(deadLettered).toEqual(['good']);
     expect(reported.setAside.map((r) => r.reason)).toEqual(['property flags: continuation words are not supported']);
     expect(queue.messageCount).toBe(WINDOW);
@@ -113,11 +115,12 @@ describe.each(RESTARTABLE_STORES)('poisoned stored entries are set aside (%s)', 
 });
 
 describe('faults in timers and hooks are contained', () => {
-  test('dead-lettering that throws is reported; the entry is still removed and expiry goes on', async () => {
+  test('dead-lettering that throws is reported; the entry is still removed and expiry goes on', () => {
     const reported: Reported = { setAside: [], errors: [] };
     let calls = 0;
+    const clock = new HandClock();
     const queue = new Queue(
-      { ...OPTIONS, durable: false, settings: { ...queueSettings(), deadLetterExchange: 'dlx', messageTtl: 5 } },
+      { ...OPTIONS, durable: false, settings: { ...queueSettings(), deadLetterExchange: 'dlx', messageTtl: 5 }, clock },
       {
         unused: () => {},
         error: (_q, err, during) => reported.errors.push({ err, during }),
@@ -130,7 +133,7 @@ describe('faults in timers and hooks are contained', () => {
     for (const body of ['a', 'b']) {
       queue.enqueue({ id: 0, persistent: false, exchange: '', routingKey: 'q', properties: Buffer.alloc(0), body: Buffer.from(body), expiration: -1, headers: undefined });
     }
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    clock.advance(5);
     expect(calls).toBe(2);
     expect(queue.messageCount).toBe(0);
     expect(reported.errors.map((e) => e.during)).toEqual(['dead-lettering']);
