@@ -157,6 +157,15 @@ module.exports = {
       to: { path: '^src/channel/', pathNot: '^src/channel/(channel|ports|command-assembler)\\.ts$' },
     },
     {
+      name: 'queue-parts-are-reached-through-queue',
+      severity: 'error',
+      comment:
+        "queue.ts's parts by role (paging, expiry, dispatch, limits, redelivery, figures) serve Queue; code outside " +
+        'queue/ uses Queue (and its options, consumer and message types), not the parts.',
+      from: { path: outside('queue'), pathNot: ['\\.test\\.ts$', '/test-support/'] },
+      to: { path: '^src/queue/(paging|expiry|dispatch|limits|redelivery|figures)\\.ts$' },
+    },
+    {
       name: 'composition-root-is-imported-by-no-one',
       severity: 'error',
       comment: 'broker.ts wires modules together and main.ts is the process entry; modules do not import them back.',
