@@ -31,11 +31,10 @@ export const FLOW_LOW = 5_000;
  *
  * Its parts, by role: the Pager (paging.ts) holds the ready entries in delivery order and pages a durable queue's
  * persistent ones from the store (priority queues included, level by level); Expiry (expiry.ts) drops entries past
- * their deadline, and IdleTimer deletes an unused x-expires queue; limits.ts applies x-max-length(-bytes);
- * QueueFigures (figures.ts) keeps the counts and bytes. Expired, dropped (x-max-length), rejected and over-delivered
- * entries go to the dead-letter exchange through hooks.deadLetter when the queue has one.
- *
- * Time is read, and timers armed, through the Clock of the options (the system clock by default).
+ * their deadline, and IdleTimer deletes an unused x-expires queue; Dispatcher (dispatch.ts) delivers; limits.ts
+ * applies x-max-length(-bytes); redelivery.ts requeues; QueueFigures (figures.ts) keeps the counts and bytes.
+ * Expired, dropped (x-max-length), rejected and over-delivered entries go to the dead-letter exchange through
+ * hooks.deadLetter when the queue has one. Time is read, and timers armed, through options.clock (default: system).
  */
 export class Queue implements PagerHost, ExpiryHost {
   readonly vhost: string;
@@ -155,8 +154,6 @@ export class Queue implements PagerHost, ExpiryHost {
     this.expiry.arm();
   }
 
-  // ---- figures (management, x-max-length-bytes) --------------------------------------------------
-
   /** messages_unacknowledged; see QueueFigures. */
   get unackedCount(): number {
     return this.figures.unackedCount;
@@ -187,9 +184,17 @@ export class Queue implements PagerHost, ExpiryHost {
     return this.pager.tailCount;
   }
 
-  /** The message at the head of the queue (the next to deliver), if any: head_message_timestamp. */
+  /**
+   * The message at the head of the queue (the next to deliver), if any: head_message_timestamp. Reading it may page
+   * in the head level's stored entries, as the next delivery would; a store fault is reported, not thrown.
+   */
   get headMessage(): Message | undefined {
-    return this.pager.peek()?.message;
+    try {
+      return this.pager.peek()?.message;
+    } catch (err) {
+      this.contained(err, 'paging');
+      return undefined;
+    }
   }
 
   /** Persistent messages (ready and unacknowledged) of a durable queue: messages_persistent. */
