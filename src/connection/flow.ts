@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PublishFlow } from '../channel/ports';
-import type { FlowListener, Queue } from '../queue/queue';
+import type { Queue } from '../queue/queue';
+import type { FlowListener } from '../queue/queue-options';
 import type { Clock, Timer } from '../util/clock';
 import type { Transport } from './transport';
 import { WRITE_BUFFER_LIMIT, type FrameWriter } from './writer';
