@@ -4,9 +4,13 @@
  * enqueue in one event-loop turn, fanning out until the broker stopped answering (found by npm run fuzz -- --rich).
  */
 import { MemoryStore } from '../store/memory';
-import type { QueueEntry } from '../queue/message';
+import { headersOf, type QueueEntry } from '../queue/message';
+import type { FieldTable } from '../protocol/field-table';
 import { VirtualHost } from './vhost';
 import { MAX_COPIES_PER_CASCADE, MAX_PENDING_DEAD_LETTERS } from './dead-letters';
+import { HandClock } from '../test-support/hand-clock';
+import { sleep } from '../test-support/eventually';
+import { encodeBasicProperties } from '../protocol/generated/amqp';
 
 const OWNER = {};
 
@@ -163,12 +167,27 @@ describe('deaths a client or a timer causes are never dropped, only paced', () =
     for (let i = 0; i < n; i++) publish(vhost, 'in', `m${i}`);
     let most = 0;
     const dlq = vhost.queueOrDie('dlq');
+    // Real timers on purpose: expiry re-arms itself while dead-lettering is congested, turn after turn.
     for (let i = 0; i < 5000 && dlq.messageCount < n; i++) {
       most = Math.max(most, pendingOf(vhost));
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await sleep(1);
     }
     expect(dlq.messageCount).toBe(n);
     expect(vhost.queueOrDie('src').messageCount).toBe(0);
     expect(most).toBeLessThan(4096);
   });
+});
+
+test("a copy's x-death time is its vhost clock's, in whole seconds", () => {
+  const clock = new HandClock(1_800_000_123_456);
+  const vhost = new VirtualHost('/', new MemoryStore(), undefined, undefined, undefined, clock);
+  withDeadLetterQueue(vhost);
+  const properties = encodeBasicProperties({ headers: {} });
+  const message = { id: 0, persistent: false, exchange: 'in', routingKey: '', properties, body: Buffer.from('x'), expiration: -1, headers: undefined };
+  vhost.publisher().publish(vhost.exchangeOrDie('in'), message);
+  const src = vhost.queueOrDie('src');
+  src.settle(src.take(false) as QueueEntry, true);
+  const copy = vhost.queueOrDie('dlq').take(true) as QueueEntry;
+  const [death] = headersOf(copy.message)?.['x-death'] as FieldTable[];
+  expect(death?.time).toEqual(new Date(1_800_000_123_000));
 });

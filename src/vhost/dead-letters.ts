@@ -33,6 +33,8 @@ export const MAX_COPIES_PER_CASCADE = 1000;
 /** What the pipeline needs from its vhost. */
 export interface DeadLetterHost {
   exchange(name: string): Exchange | undefined;
+  /** The time of a death (its x-death entry's), ms since the epoch. */
+  now(): number;
   /** A publish pipeline of the vhost (publish.ts): copies go through it as any publish does. */
   publisher(options: PublisherOptions): Publisher;
   /** An exception while dead-lettering one copy (a bug), contained. */
@@ -135,7 +137,7 @@ export class DeadLetters {
       message,
       queue: queue.name,
       reason,
-      at: Date.now(),
+      at: this.host.now(),
       exchange,
       deadLetterKey: queue.settings.deadLetterRoutingKey,
       release,

@@ -18,6 +18,7 @@ import { BindingTable, type Binding, type Destination } from './bindings';
 import type { PolicyValue } from './policies';
 import { PolicySet } from './policy-set';
 import { resourceName } from './texts';
+import { systemClock, type Clock } from '../util/clock';
 import {
   bindingRecord,
   checkArgs,
@@ -82,6 +83,7 @@ export class VirtualHost implements PublishHost {
   private readonly deadLetters = new DeadLetters({
     exchange: (name) => this.exchanges.get(name),
     publisher: (options) => this.publisher(options),
+    now: () => this.clock.now(),
     error: (err, queue) => this.events?.internalError(err, { vhost: this.name, queue, during: 'dead-lettering' }),
     overflowed: (dropped) => this.events?.deadLettersDropped?.(this.name, dropped),
   });
@@ -97,6 +99,8 @@ export class VirtualHost implements PublishHost {
     /** Holds messages published to x-delayed-message exchanges until they are due; absent: delays are ignored. */
     readonly delayed?: DelayedScheduler,
     private readonly events?: VhostEvents,
+    /** What its queues and dead-lettering read the time and arm timers with. */
+    readonly clock: Clock = systemClock,
   ) {
     const byName = (queue: string): Queue | undefined => this.queues.get(queue) ?? this.replyQueues.get(queue);
     const type = defaultExchangeType(byName);
@@ -348,7 +352,7 @@ export class VirtualHost implements PublishHost {
       vhost: this.name,
       queue,
       reason,
-      at: Date.now(),
+      at: this.clock.now(),
       exchange: typeof message.exchange === 'string' ? message.exchange : '',
       routingKey: typeof message.routingKey === 'string' ? message.routingKey : '',
       properties: Buffer.isBuffer(message.properties) ? message.properties : Buffer.alloc(0),
@@ -392,7 +396,7 @@ export class VirtualHost implements PublishHost {
 
   private addQueue(options: QueueOptions, queueId: number): Queue {
     const persistence = queueId === 0 ? undefined : { store: this.store, queueId };
-    const queue = new Queue(options, this.queueHooks, persistence);
+    const queue = new Queue({ ...options, clock: this.clock }, this.queueHooks, persistence);
     this.queues.set(options.name, queue);
     if (!this.policies.empty) this.policies.applyTo(queue);
     if (this.churn !== undefined) this.churn.counts.queue_created++;
