@@ -6,7 +6,6 @@ import type * as amqp from 'amqplib';
 import { Reply } from './support/codes';
 import { getNow, queueWith } from './support/basic';
 import {
-  channel,
   cleanup,
   delay,
   expectChannelClose,

@@ -3,7 +3,7 @@
  */
 import { Reply } from './support/codes';
 import { queueWith } from './support/basic';
-import { channel, delay, expectConnectionClose, Inbox, open, rpc, setupBroker } from './support/broker';
+import { delay, expectConnectionClose, Inbox, open, rpc, setupBroker } from './support/broker';
 
 const broker = setupBroker();
 

@@ -3,7 +3,6 @@
  * close-ok (RabbitMQ's channel handles its mailbox in order). Durable declares and deletes, and tx.commit, wait for
  * the store before their reply; a close arriving meanwhile must not swallow that reply.
  */
-import * as amqp from 'amqplib';
 import { RawClient, MethodId } from './support/raw';
 import { cleanup, connect, setupBroker, uniqueName, withTimeout } from './support/broker';
 

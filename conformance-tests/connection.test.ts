@@ -2,7 +2,6 @@
  * connection class: handshake, server properties, tuning, authentication, vhost, heartbeats, close.
  */
 import * as amqp from 'amqplib';
-import { Reply } from './support/codes';
 import { channel, connect, errorsOf, getOne, setupBroker, whenClosed } from './support/broker';
 
 const broker = setupBroker();

@@ -7,7 +7,6 @@
  */
 import type * as amqp from 'amqplib';
 import {
-  channel,
   cleanup,
   confirmChannel,
   connect,

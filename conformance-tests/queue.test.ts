@@ -16,7 +16,6 @@ import {
   uniqueName,
   waitForReady,
   waitUntilQueueGone,
-  queueExists,
 } from './support/broker';
 
 const broker = setupBroker();

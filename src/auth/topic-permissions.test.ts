@@ -9,7 +9,6 @@
  */
 import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
-import { MemoryStore } from '../store/memory';
 import { VhostRegistry } from '../vhost/registry';
 import { AccessControl, TOPIC_PERMISSION_COMPONENT, type TopicPermissionRecord } from './access';
 import { parameters, reloaded, setup, user } from './test-support/access';

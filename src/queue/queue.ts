@@ -12,7 +12,7 @@ import { Dispatcher } from './dispatch';
 import { Expiry, IdleTimer, RETRY_AFTER_ERROR_MS, type ExpiryHost } from './expiry';
 import { QueueFigures } from './figures';
 import { dropHeadOverLimit, wouldOverflow } from './limits';
-import { EntryState, newEntry, storedMessageProblem, type Message, type QueueEntry, type StoredMessageParts } from './message';
+import { EntryState, newEntry, type Message, type QueueEntry } from './message';
 import { requeue } from './redelivery';
 import { Pager, Placed, type PagerHost, type QueuePersistence } from './paging';
 import type { FlowListener, QueueHooks, QueueOptions } from './queue-options';

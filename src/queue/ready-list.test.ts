@@ -1,10 +1,10 @@
 /**
- * The ready lists (FIFO and per-priority) with tombstones for entries that leave from the middle, and the expiry
+ * The ready list (FIFO; a priority queue's Pager keeps one per level) with tombstones for entries that leave from the middle, and the expiry
  * min-heap the queue's one timer reads.
  */
 import { ExpiryHeap } from './expiry-heap';
 import { EntryState, newEntry, type Message, type QueueEntry } from './message';
-import { FifoReadyList, PriorityReadyList, type ReadyList } from './ready-list';
+import { FifoReadyList, type ReadyList } from './ready-list';
 
 const MESSAGE: Message = {
   id: 0,
@@ -177,75 +177,6 @@ describe('FifoReadyList', () => {
     list.restore([]);
     expect(list.length).toBe(1);
     expect(shiftAll(list)).toEqual([1]);
-  });
-});
-
-describe('PriorityReadyList', () => {
-  test('the highest priority first, FIFO within a priority', () => {
-    const list = new PriorityReadyList(5);
-    // seq: priority
-    const spec: Array<[number, number]> = [
-      [1, 1],
-      [2, 5],
-      [3, 5],
-      [4, 0],
-      [5, 5],
-      [6, 0],
-      [7, 3],
-    ];
-    for (const [seq, p] of spec) list.push(entry(seq, p));
-    expect(list.length).toBe(7);
-    expect(list.peek()?.seq).toBe(2);
-    expect(shiftAll(list)).toEqual([2, 3, 5, 7, 1, 4, 6]);
-    expect(list.length).toBe(0);
-    expect(list.peek()).toBeUndefined();
-    expect(list.shift()).toBeUndefined();
-  });
-
-  test('a new higher-priority entry overtakes waiting lower ones', () => {
-    const list = new PriorityReadyList(2);
-    list.push(entry(1, 0));
-    list.push(entry(2, 1));
-    expect(list.shift()?.seq).toBe(2);
-    list.push(entry(3, 2));
-    expect(list.peek()?.seq).toBe(3);
-    expect(shiftAll(list)).toEqual([3, 1]);
-  });
-
-  test('tombstones are skipped and uncounted in every level', () => {
-    const list = new PriorityReadyList(3);
-    const entries = [entry(1, 3), entry(2, 3), entry(3, 1), entry(4, 1), entry(5, 0)];
-    for (const e of entries) list.push(e);
-    kill(list, entries[0] as QueueEntry);
-    kill(list, entries[3] as QueueEntry);
-    expect(list.length).toBe(3);
-    expect(list.peek()?.seq).toBe(2);
-    kill(list, entries[1] as QueueEntry); // the whole top level is gone now
-    expect(list.length).toBe(2);
-    expect(list.peek()?.seq).toBe(3);
-    expect(shiftAll(list)).toEqual([3, 5]);
-  });
-
-  test('restore() puts entries back in their level by seq', () => {
-    const list = new PriorityReadyList(5);
-    const entries = [entry(1, 5), entry(2, 1), entry(3, 5), entry(4, 1), entry(5, 5)];
-    for (const e of entries) list.push(e);
-    const taken = deliver(list, 3); // 1, 3, 5 (all priority 5)
-    expect(taken.map((e) => e.seq)).toEqual([1, 3, 5]);
-    const low = deliver(list, 1); // 2
-    list.restore(ready([low[0], taken[1]] as QueueEntry[]));
-    expect(list.length).toBe(3);
-    expect(shiftAll(list)).toEqual([3, 2, 4]);
-  });
-
-  test('drainAll returns every live entry, highest level first, and empties the list', () => {
-    const list = new PriorityReadyList(2);
-    const entries = [entry(1, 0), entry(2, 2), entry(3, 1), entry(4, 2)];
-    for (const e of entries) list.push(e);
-    kill(list, entries[1] as QueueEntry);
-    expect(list.drainAll().map((e) => e.seq)).toEqual([4, 3, 1]);
-    expect(list.length).toBe(0);
-    expect(list.shift()).toBeUndefined();
   });
 });
 

@@ -88,64 +88,6 @@ export class FifoReadyList implements ReadyList {
   }
 }
 
-/** x-max-priority: one FIFO per level, the highest non-empty level first. */
-export class PriorityReadyList implements ReadyList {
-  private readonly levels: FifoReadyList[];
-  private live = 0;
-
-  constructor(maxPriority: number) {
-    this.levels = Array.from({ length: maxPriority + 1 }, () => new FifoReadyList());
-  }
-
-  get length(): number {
-    return this.live;
-  }
-
-  push(entry: QueueEntry): void {
-    (this.levels[entry.priority] as FifoReadyList).push(entry);
-    this.live++;
-  }
-
-  shift(): QueueEntry | undefined {
-    if (this.live === 0) return undefined;
-    for (let p = this.levels.length - 1; p >= 0; p--) {
-      const level = this.levels[p] as FifoReadyList;
-      if (level.length === 0) continue;
-      this.live--;
-      return level.shift();
-    }
-    return undefined;
-  }
-
-  peek(): QueueEntry | undefined {
-    for (let p = this.levels.length - 1; p >= 0; p--) {
-      const level = this.levels[p] as FifoReadyList;
-      if (level.length > 0) return level.peek();
-    }
-    return undefined;
-  }
-
-  removed(entry: QueueEntry): void {
-    (this.levels[entry.priority] as FifoReadyList).removed();
-    this.live--;
-  }
-
-  restore(entries: readonly QueueEntry[]): void {
-    for (let p = 0; p < this.levels.length; p++) {
-      const mine = entries.filter((e) => e.priority === p);
-      if (mine.length > 0) (this.levels[p] as FifoReadyList).restore(mine);
-    }
-    this.live += entries.length;
-  }
-
-  drainAll(): QueueEntry[] {
-    const out: QueueEntry[] = [];
-    for (let p = this.levels.length - 1; p >= 0; p--) out.push(...(this.levels[p] as FifoReadyList).drainAll());
-    this.live = 0;
-    return out;
-  }
-}
-
 function bySeq(a: QueueEntry, b: QueueEntry): number {
   return a.seq - b.seq;
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { BindingEnds, BindingItem } from '../../admin/entities';
 import { canSeeVhost, checkPermission, principalOf, vhostGate, type Principal } from '../auth';
 import type { ManagementDeps } from '../deps';

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Limits } from '../../admin/entities';
 import { canSeeVhost, principalOf, requireAdmin, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';

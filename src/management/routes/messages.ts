@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { ACK_MODES, type AckMode } from '../../admin/messages';
 import { publishRouting, type PublishRouting } from '../../admin/publish';
 import { PROPERTIES } from '../../admin/views/properties';

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Credentials } from '../../admin/users';
 import { requireAdmin } from '../auth';
 import type { ManagementDeps } from '../deps';

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import type { Store } from '../../store';
 import { eventually } from '../../../test-support/eventually';
 import type { ContractContext } from './context';
-import { exchange, delayed, Recorder } from './fixtures';
+import { delayed, Recorder } from './fixtures';
 
 /** The Store contract: delayed messages (x-delayed-message). */
 export function delayedContract(ctx: ContractContext): void {

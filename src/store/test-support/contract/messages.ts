@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { decodeBytes } from '../../../protocol/utf8';
 import type { Store } from '../../store';
 import type { ContractContext } from './context';
-import { bodiesOf, delayed, exchange, message, queue } from './fixtures';
+import { bodiesOf, delayed, message, queue } from './fixtures';
 
 /** The Store contract: persistent messages: enqueue, mark, remove, purge, paging, shared bodies. */
 export function messagesContract(ctx: ContractContext): void {

@@ -2,7 +2,6 @@ import { describe, expect, test } from '@jest/globals';
 import { decodeBytes } from '../../../protocol/utf8';
 import type { QuarantineRecord } from '../../store';
 import type { ContractContext } from './context';
-import { exchange, queue, message, delayed } from './fixtures';
 
 /** The Store contract: quarantined messages. */
 export function quarantineContract(ctx: ContractContext): void {
