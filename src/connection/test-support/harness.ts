@@ -27,6 +27,7 @@ import type { VirtualHost } from '../../vhost/vhost';
 import { Connection } from '../connection';
 import type { ConnectionContext } from '../context';
 import { duplexPair, type PairSide } from './duplex-pair';
+import { FrameLog } from './frame-log';
 
 export const FRAME_MAX = 131072;
 export const CHANNEL_MAX = 2047;
@@ -138,7 +139,7 @@ export class Client {
   readonly client: PairSide;
   readonly connection: Connection;
   private readonly chunks: Buffer[] = [];
-  private seen = 0;
+  private readonly log = new FrameLog<Decoded>(() => decodeFrames(Buffer.concat(this.chunks)));
   ended = false;
   closed = false;
 
@@ -169,37 +170,17 @@ export class Client {
   }
 
   newFrames(): Decoded[] {
-    const all = decodeFrames(Buffer.concat(this.chunks));
-    const fresh = all.slice(this.seen);
-    this.seen = all.length;
-    return fresh;
+    return this.log.newFrames();
   }
 
-  /**
-   * Waits until a frame matching `match` arrives (turn by turn, never by time) and returns the frames that arrived
-   * meanwhile, up to and including it; fails after `turns` event-loop turns without one.
-   */
-  async until(match: (frame: Decoded) => boolean, what = 'the frame', turns = 1000): Promise<Decoded[]> {
-    const got: Decoded[] = [];
-    for (let i = 0; i < turns; i++) {
-      const from = this.seen;
-      const fresh = this.newFrames();
-      for (let k = 0; k < fresh.length; k++) {
-        const frame = fresh[k] as Decoded;
-        got.push(frame);
-        if (match(frame)) {
-          this.seen = from + k + 1; // what came after it stays new
-          return got;
-        }
-      }
-      await tick();
-    }
-    throw new Error(`${what} did not arrive; got ${JSON.stringify(got.map((f) => f.method ?? 'content'))}`);
+  /** Waits until a frame matching `match` arrives; returns the new frames up to and including it (frame-log.ts). */
+  until(match: (frame: Decoded) => boolean, what?: string, turns?: number): Promise<Decoded[]> {
+    return this.log.until(match, what, turns);
   }
 
-  /** Waits until method `name` arrives on any channel; returns the frames up to and including it. */
+  /** Waits until method `name` arrives on any channel; returns the new frames up to and including it. */
   untilMethod(name: string): Promise<Decoded[]> {
-    return this.until((f) => f.method === name, name);
+    return this.log.untilMethod(name);
   }
 
   /** Runs the handshake up to connection.open and returns what the server answered after connection.tune. */

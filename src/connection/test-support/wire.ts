@@ -24,6 +24,7 @@ import { VirtualHost } from '../../vhost/vhost';
 import { Connection } from '../connection';
 import type { ConnectionContext } from '../context';
 import { duplexPair, type PairSide } from './duplex-pair';
+import { FrameLog } from './frame-log';
 import { blame } from './frames';
 import { CHANNEL_MAX, FRAME_MAX, tick } from './harness';
 
@@ -96,40 +97,21 @@ export class Harness {
     return decodeFrames(this.bytes());
   }
 
+  private readonly log = new FrameLog<Decoded>(() => this.frames());
+
   /** Frames received since the last call. */
-  private seen = 0;
   newFrames(): Decoded[] {
-    const all = this.frames();
-    const fresh = all.slice(this.seen);
-    this.seen = all.length;
-    return fresh;
+    return this.log.newFrames();
   }
 
-  /**
-   * Waits (turn by turn, never by time) until a frame matching `match` arrives; returns the new frames up to and
-   * including it. Fails after `turns` event-loop turns without one.
-   */
-  async until(match: (frame: Decoded) => boolean, what = 'the frame', turns = 1000): Promise<Decoded[]> {
-    const got: Decoded[] = [];
-    for (let i = 0; i < turns; i++) {
-      const from = this.seen;
-      const fresh = this.newFrames();
-      for (let k = 0; k < fresh.length; k++) {
-        const frame = fresh[k] as Decoded;
-        got.push(frame);
-        if (match(frame)) {
-          this.seen = from + k + 1; // what came after it stays new
-          return got;
-        }
-      }
-      await tick();
-    }
-    throw new Error(`${what} did not arrive; got ${JSON.stringify(got.map((f) => f.method ?? 'content'))}`);
+  /** Waits until a frame matching `match` arrives; returns the new frames up to and including it (frame-log.ts). */
+  until(match: (frame: Decoded) => boolean, what?: string, turns?: number): Promise<Decoded[]> {
+    return this.log.until(match, what, turns);
   }
 
-  /** Waits until method `name` arrives; returns the new frames up to and including it. */
+  /** Waits until method `name` arrives on any channel; returns the new frames up to and including it. */
   untilMethod(name: string): Promise<Decoded[]> {
-    return this.until((f) => f.method === name, name);
+    return this.log.untilMethod(name);
   }
 
   /** Waits until the server ended the stream. */
