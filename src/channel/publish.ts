@@ -2,7 +2,7 @@ import { AmqpError } from '../protocol/amqp-error';
 import { BasicPropertyFlag, MethodId, ReplyCode, decodeBasicProperties, type BasicPublishArgs } from '../protocol/generated/amqp';
 import type { Exchange } from '../exchange/exchange';
 import type { Message } from '../queue/message';
-import { deliveryModeOf, expirationOf, parseExpiration } from '../protocol/properties';
+import { deliveryModeOf, expirationOf, hasSenderKeyHeader, parseExpiration } from '../protocol/properties';
 import { PUBLISH_DUPLICATE, PUBLISH_HELD, senderRouting } from '../vhost/publish';
 import type { Channel } from './channel';
 import { replyToProperties } from './reply-to';
@@ -41,7 +41,10 @@ export function publishCommand(channel: Channel, args: BasicPublishArgs, propert
     if ((flags & USER_ID_FLAG) !== 0) checkUserId(channel, properties);
     if ((flags & EXPIRATION_FLAG) !== 0) expiration = checkedExpiration(properties);
     if ((flags & REPLY_TO_FLAG) !== 0) properties = replyToProperties(channel, properties);
-    if ((flags & HEADERS_FLAG) !== 0) ({ routingKeys, properties } = senderRouting(args.routingKey, properties));
+    // Checked here first so that the common message, with headers but no CC or BCC, allocates nothing more.
+    if ((flags & HEADERS_FLAG) !== 0 && hasSenderKeyHeader(properties)) {
+      ({ routingKeys, properties } = senderRouting(args.routingKey, properties));
+    }
   }
   const message: Message = {
     id: 0,
