@@ -2,7 +2,7 @@
  * Leveret: one publish pipeline. A message that enters a vhost through the HTTP API's publish
  * (POST /api/exchanges/{vhost}/{exchange}/publish), through dead-lettering, or again when an x-delayed-message
  * exchange releases it, passes the same stages as basic.publish: exchange de-duplication, the delayed hold, the router,
- * CC/BCC keys (BCC hidden from consumers), enqueue. Each test runs the same topology through basic.publish and through
+ * CC/BCC keys (conformance-tests/http-publish.test.ts, run against RabbitMQ too), enqueue. Each test runs the same topology through basic.publish and through
  * the other path and expects the same outcome. Leveret only (the `extensions` jest project): the delayed-message and
  * de-duplication plugins are not part of RabbitMQ 3.10.
  */
@@ -81,39 +81,6 @@ describe('the HTTP publish goes through the pipeline basic.publish goes through'
       ['amqp', -300],
       ['http', -300],
     ]);
-  });
-
-  test('CC and BCC keys route the message; consumers see CC but never BCC', async () => {
-    const x = uniqueName('cc-x');
-    await ch.assertExchange(x, 'direct', { autoDelete: true });
-    const [a, b, c] = [await queue(), await queue(), await queue()];
-    await ch.bindQueue(a, x, 'a');
-    await ch.bindQueue(b, x, 'b');
-    await ch.bindQueue(c, x, 'c');
-    expect(await httpPublish(x, 'a', 'http', { headers: { CC: ['b'], BCC: ['c'] } })).toBe(true);
-    expect(await publishOutcome(ch, x, 'a', 'amqp', { CC: ['b'], BCC: ['c'] })).toBe('ack');
-    for (const q of [a, b, c]) {
-      const got = await takeAll(q);
-      expect(got.map((m) => m.content.toString())).toEqual(['http', 'amqp']);
-      for (const m of got) {
-        expect(headersOf(m).CC).toEqual(['b']);
-        expect(headersOf(m).BCC).toBeUndefined();
-      }
-    }
-  });
-
-  test('a CC header that is not an array is refused: 406 on the channel, 400 with that text over HTTP', async () => {
-    const x = uniqueName('cc-bad');
-    await ch.assertExchange(x, 'fanout', { autoDelete: true });
-    const response = await fetch(`${target.httpUrl}/api/exchanges/%2F/${x}/publish`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ routing_key: '', properties: { headers: { CC: 'b' } }, payload: 'p', payload_encoding: 'string' }),
-    });
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { reason: string }).reason).toBe(
-      '406 PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,"CC",longstr}',
-    );
   });
 });
 
