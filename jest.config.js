@@ -51,6 +51,13 @@ module.exports = {
       testMatch: ['<rootDir>/conformance-tests/fuzz/*.test.ts'],
       testTimeout: 180000,
     },
+    // The web admin UI in a real browser (Debian's chromium, driven by playwright-core): admin-ui/e2e.
+    {
+      ...common,
+      displayName: 'ui',
+      testMatch: ['<rootDir>/admin-ui/e2e/*.test.ts'],
+      testTimeout: 60000,
+    },
     ...(process.env.LEVERET_INTEROP === '1'
       ? [
           {

@@ -37,6 +37,8 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> 
    * suite's in-process broker keeps nothing on disk).
    */
   store?: Store;
+  /** The built web admin UI served at the management port's `/` (default: dist/admin-ui of this package). */
+  uiDir?: string;
 }
 
 export interface RunningBroker {
@@ -194,6 +196,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     const deps = {
       admin,
       logger: managementLogger,
+      ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }),
       stats,
       churn,
       node: {
@@ -322,7 +325,7 @@ function recover(
 
 function resolveSettings(options: BrokerOptions): Settings {
   const base = defaultSettings();
-  const { amqp, http, port, logger: _logger, store: _store, ...rest } = options;
+  const { amqp, http, port, logger: _logger, store: _store, uiDir: _uiDir, ...rest } = options;
   const settings: Settings = {
     ...base,
     ...stripUndefined(rest),

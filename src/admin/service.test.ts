@@ -81,11 +81,17 @@ describe('AdminService', () => {
 
   test('logins, users, parameters and policies', async () => {
     const { admin, store } = service();
-    expect(await admin.users.login('guest', 'guest', '127.0.0.1')).toEqual({ name: 'guest', tags: ['administrator'] });
+    expect(await admin.users.login('guest', 'guest', '127.0.0.1')).toMatchObject({ name: 'guest', tags: ['administrator'] });
     expect(await admin.users.login('guest', 'wrong', '127.0.0.1')).toBe('invalid');
     expect(admin.users.put('alice', { password: 'pw' }, ['management'])).toBe(true);
     expect(admin.users.put('alice', {}, ['monitoring'])).toBe(false);
-    expect(await admin.users.login('alice', 'pw', '127.0.0.1')).toEqual({ name: 'alice', tags: ['monitoring'] });
+    const alice = await admin.users.login('alice', 'pw', '127.0.0.1');
+    expect(alice).toMatchObject({ name: 'alice', tags: ['monitoring'] });
+    // A web UI session stays valid while the password does, and ends when it changes or the user goes.
+    const stamp = (alice as { credentialStamp: string }).credentialStamp;
+    expect(admin.users.current('alice', stamp, '127.0.0.1')).toMatchObject({ name: 'alice', tags: ['monitoring'] });
+    admin.users.put('alice', { password: 'other' }, ['monitoring']);
+    expect(admin.users.current('alice', stamp, '127.0.0.1')).toBeUndefined();
     admin.parameters.setClusterName('rabbit@here');
     expect(admin.parameters.clusterName()).toBe('rabbit@here');
     admin.parameters.setPolicy('policy', '/', 'p', { pattern: '^q', 'apply-to': 'queues', definition: { 'max-length': 1 }, priority: 0 });

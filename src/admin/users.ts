@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessControl, PermissionKind, ResourceKind, UserLimits } from '../auth/access';
 import { logLoginRefused, type LoginThrottle } from '../auth/login-throttle';
@@ -11,6 +12,11 @@ export type { PermissionKind, ResourceKind };
 export interface LoggedIn {
   readonly name: string;
   readonly tags: readonly string[];
+  /**
+   * Changes when the user's password does: a web UI session keeps it and ends when it no longer matches. Opaque (a
+   * digest of the stored hash), never the hash itself.
+   */
+  readonly credentialStamp: string;
 }
 
 /** Why a login was refused: unknown user or wrong password, or a loopback-only user from elsewhere. */
@@ -78,7 +84,23 @@ export class UserAdmin {
       await this.refuse(peer, user.name, 'user may connect only via localhost');
       return 'loopback-only';
     }
-    return { name: user.name, tags: user.tags };
+    return { name: user.name, tags: user.tags, credentialStamp: this.stampOf(user.name) };
+  }
+
+  /**
+   * The user of a web UI session as it is now: undefined once the user is gone, its password changed (the stamp
+   * differs) or it may no longer log in from this peer. Tags are read afresh, so a changed tag applies at once.
+   */
+  current(name: string, credentialStamp: string, peer: string | undefined): LoggedIn | undefined {
+    const record = this.access.getUser(name);
+    if (record === undefined || this.stampOf(name) !== credentialStamp) return undefined;
+    if (!this.access.users.allowedFrom(name, peer)) return undefined;
+    return { name, tags: record.tags, credentialStamp };
+  }
+
+  private stampOf(name: string): string {
+    const record = this.access.getUser(name);
+    return createHash('sha256').update(`${record?.hashingAlgorithm ?? ''}\0${record?.passwordHash ?? ''}`).digest('base64url');
   }
 
   private async refuse(peer: string | undefined, user: string, reason: string): Promise<void> {

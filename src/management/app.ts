@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { authenticator } from './auth';
+import { authenticator, sessionUser } from './auth';
 import { refuseForgedRequests } from './csrf';
 import { startLazyManagement, type ManagementServer } from './server';
 import type { ManagementDeps } from './deps';
@@ -27,6 +27,8 @@ import { userRoutes } from './routes/users';
 import { vhostRoutes } from './routes/vhosts';
 import { fillMissingSamples, parseRanges } from '../observability/history';
 import { parseJsonBody } from './body';
+import { SessionStore, sessionRoutes } from './session';
+import { DEFAULT_UI_DIR, SECURITY_HEADERS, uiRoutes } from './ui';
 
 const BODY_LIMIT = 16 * 1024 * 1024;
 
@@ -71,7 +73,8 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
     void reply.code(api.statusCode).send(api.body);
   });
 
-  const authenticate = authenticator(deps);
+  const sessions = new SessionStore();
+  const authenticate = authenticator(deps, sessions);
   // Routes registered with PUBLIC_ROUTE (Prometheus' /metrics) need no login, as in RabbitMQ.
   app.addHook('onRequest', async (request) => {
     await refuseForgedRequests(request);
@@ -87,7 +90,8 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
     return payload;
   });
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('cache-control', 'no-cache');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache');
+    reply.headers(SECURITY_HEADERS);
     return payload;
   });
 
@@ -112,7 +116,9 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(consumerRoutes(deps), api);
   void app.register(quarantineRoutes(deps), api);
   void app.register(miscRoutes(deps), api);
+  void app.register(sessionRoutes(deps, sessions, (request) => sessionUser(deps, sessions, request)), api);
   void app.register(metricsRoutes(deps));
+  void app.register(uiRoutes(deps.uiDir ?? DEFAULT_UI_DIR));
   return app;
 }
 

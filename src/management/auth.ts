@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PermissionKind, ResourceKind } from '../admin/users';
+import type { LoggedIn, PermissionKind, ResourceKind } from '../admin/users';
 import type { ManagementDeps } from './deps';
 import { Errors } from './errors';
+import { hasManagementTag, sessionToken, UI_HEADER, type SessionStore } from './session';
 
 /** The authenticated user of a request and what their tags let them do (rabbit_mgmt_util is_admin/is_monitor...). */
 export interface Principal {
@@ -12,8 +13,6 @@ export interface Principal {
   readonly isMonitor: boolean;
   readonly isPolicymaker: boolean;
 }
-
-const MANAGEMENT_TAGS = new Set(['management', 'policymaker', 'monitoring', 'administrator']);
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -35,21 +34,32 @@ export function basicCredentials(header: string | undefined): { user: string; pa
 }
 
 /**
- * onRequest hook for every /api route: HTTP Basic against the broker's users, then the management tag gate. A
- * refused login (bad credentials, or a loopback-only user from elsewhere) logs one line and its 401 is held back
- * when the peer failed recently (the administrative service's login throttle, shared with AMQP). A request without credentials is not a login
- * attempt: browsers send one first to be asked for them.
+ * onRequest hook for every /api route: HTTP Basic against the broker's users, or else the web UI's session cookie
+ * (session.ts), then the management tag gate. A refused login (bad credentials, or a loopback-only user from
+ * elsewhere) logs one line and its 401 is held back when the peer failed recently (the administrative service's login
+ * throttle, shared with AMQP). A request without credentials is not a login attempt: browsers send one first to be
+ * asked for them. The web UI's requests (UI_HEADER) are never answered with a Basic challenge, which would open the
+ * browser's own login dialog over the UI's.
  */
-export function authenticator(deps: ManagementDeps) {
+export function authenticator(deps: ManagementDeps, sessions: SessionStore) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
+    const fromUi = request.headers[UI_HEADER] !== undefined;
     const credentials = basicCredentials(request.headers.authorization) ?? queryCredentials(request);
-    if (credentials === undefined) throw Errors.loginFailed();
     const peer = request.socket.remoteAddress ?? request.ip;
-    const user = await deps.admin.users.login(credentials.user, credentials.password, peer);
-    if (user === 'invalid') throw Errors.loginFailed();
-    if (user === 'loopback-only') throw Errors.loopbackOnly();
+    let user: LoggedIn | undefined;
+    if (credentials !== undefined) {
+      const login = await deps.admin.users.login(credentials.user, credentials.password, peer);
+      if (login === 'invalid') throw fromUi ? Errors.sessionEnded() : Errors.loginFailed();
+      if (login === 'loopback-only') throw Errors.loopbackOnly();
+      user = login;
+    } else {
+      user = sessionUser(deps, sessions, request, peer);
+      if (user === undefined) throw fromUi ? Errors.sessionEnded() : Errors.loginFailed();
+      // A change made with the cookie alone must come from the UI's own script (session.ts).
+      if (!SAFE_METHODS.has(request.method) && !fromUi) throw Errors.forbidden(`a change made with the session cookie needs the ${UI_HEADER} header`);
+    }
     const tags = user.tags;
-    if (!tags.some((t) => MANAGEMENT_TAGS.has(t))) throw Errors.notManagementUser();
+    if (!hasManagementTag(tags)) throw Errors.notManagementUser();
     const isAdmin = tags.includes('administrator');
     principals.set(request, {
       name: user.name,
@@ -59,6 +69,24 @@ export function authenticator(deps: ManagementDeps) {
       isPolicymaker: isAdmin || tags.includes('policymaker'),
     });
   };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The user of the request's session cookie as it is now; a session whose user changed is closed. */
+export function sessionUser(
+  deps: ManagementDeps,
+  sessions: SessionStore,
+  request: FastifyRequest,
+  peer: string | undefined = request.socket.remoteAddress ?? request.ip,
+): LoggedIn | undefined {
+  const token = sessionToken(request);
+  if (token === undefined) return undefined;
+  const session = sessions.use(token);
+  if (session === undefined) return undefined;
+  const user = deps.admin.users.current(session.user, session.credentialStamp, peer);
+  if (user === undefined) sessions.close(token);
+  return user;
 }
 
 /** The definitions download and upload links of RabbitMQ's web UI: /api/definitions[/{vhost}]?auth=... */

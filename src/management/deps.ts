@@ -18,6 +18,8 @@ export interface ManagementDeps {
   readonly stats: MessageStats;
   /** Object churn counters (overview churn_rates); zeros when absent. */
   readonly churn?: ChurnStats;
+  /** The built web admin UI (index.html, assets/); management/ui.ts's DEFAULT_UI_DIR when absent. */
+  readonly uiDir?: string;
   /** A pino logger for server errors; silent when absent. */
   readonly logger?: import('pino').Logger;
 }

@@ -50,6 +50,8 @@ export const Errors = {
   badRequest: (reason: string): ApiError => new ApiError('bad_request', reason),
   notJson: (): ApiError => new ApiError('bad_request', 'not_json'),
   loginFailed: (): ApiError => new ApiError('not_authorised', 'Login failed', { 'www-authenticate': AUTH_REALM }),
+  /** Login failed for the web UI: no Basic challenge, so the browser opens no dialog of its own. */
+  sessionEnded: (): ApiError => new ApiError('not_authorised', 'Login failed'),
   notManagementUser: (): ApiError => new ApiError('not_authorised', 'Not management user'),
   loopbackOnly: (): ApiError => new ApiError('not_authorised', 'User can only log in via localhost'),
   notAdministrator: (): ApiError => new ApiError('not_authorised', 'Not administrator user'),
