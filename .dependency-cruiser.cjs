@@ -1,5 +1,5 @@
 /**
- * Dependency direction for src/ (DESIGN.md, "Module layout"). Run by `npm run lint:deps` as part of `npm test`.
+ * Dependency direction for src/ and admin-ui/src/ (DESIGN.md, "Module layout"). Run by `npm run lint:deps` as part of `npm test`.
  *
  * Type-only imports count: a module that may not import another may not import its types either. Cycles are
  * errors when every edge in them exists at run time; a cycle closed by an `import type` (e.g. a handler naming
@@ -180,6 +180,22 @@ module.exports = {
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'admin-ui-talks-only-http',
+      severity: 'error',
+      comment:
+        'The web admin UI (admin-ui/src) is a browser application that reaches the broker only through the HTTP API: ' +
+        'it imports its own files and npm packages, never src/.',
+      from: { path: '^admin-ui/src/' },
+      to: { path: '^(?!admin-ui/src/|node_modules/)' },
+    },
+    {
+      name: 'broker-does-not-import-the-ui',
+      severity: 'error',
+      comment: 'The broker serves the built UI as files (management/ui.ts); it never imports its source.',
+      from: { path: '^src/' },
+      to: { path: '^admin-ui/' },
+    },
+    {
       name: 'no-unresolvable-imports',
       severity: 'error',
       comment: 'An import that resolves to nothing on disk.',
@@ -194,7 +210,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.json', '.d.ts'],
+      extensions: ['.ts', '.tsx', '.js', '.json', '.d.ts'],
     },
     reporterOptions: {
       text: { highlightFocused: true },
