@@ -48,7 +48,13 @@ export async function buildUi({ outDir = join(ROOT, 'dist', 'admin-ui'), quiet =
   if (entry === undefined) throw new Error('esbuild wrote no entry script');
   const css = outputs[entry].cssBundle;
   const favicon = writeHashedCopy(join(HERE, 'src', 'favicon.svg'), assets);
+  // The chunks the entry imports statically, announced up front so the browser fetches them alongside it.
+  const preloads = outputs[entry].imports
+    .filter((i) => i.kind === 'import-statement')
+    .map((i) => `<link rel="modulepreload" href="/assets/${basename(i.path)}">`)
+    .join('\n');
   const html = readFileSync(join(HERE, 'src', 'index.html'), 'utf8')
+    .replace('%PRELOAD%', preloads)
     .replace('%SCRIPT%', `/assets/${basename(entry)}`)
     .replace('%STYLE%', css === undefined ? '' : `/assets/${basename(css)}`)
     .replace('%ICON%', `/assets/${favicon}`);

@@ -53,5 +53,7 @@ function App() {
   );
 }
 
+// The current page's code loads while the session is checked, not after.
+void PAGES[route.value.path[0] ?? '']?.load().catch(() => undefined);
 void refreshMe();
 render(<App />, document.getElementById('app') as HTMLElement);
