@@ -4,7 +4,10 @@ import type { LoggedIn } from '../admin/users';
 import type { ManagementDeps } from './deps';
 import { Errors } from './errors';
 import { PUBLIC_ROUTE } from './routes/metrics';
-import { namedFields } from './schemas/common';
+import { namedFields, object, ok, STRING, STRINGS } from './schemas/common';
+
+/** GET /api/leveret/session: the session's user, or null. */
+const sessionJson = object({ user: { anyOf: [{ type: 'null' }, object({ name: STRING, tags: STRINGS })] } });
 
 /*
  * The web UI's login session. The browser holds only an opaque random token in an HttpOnly, SameSite=Strict cookie:
@@ -108,6 +111,7 @@ export function sessionRoutes(
       method: 'GET',
       url: '/leveret/session',
       config: PUBLIC_ROUTE,
+      schema: { response: ok(sessionJson) },
       handler: async (request) => {
         const user = identify(request);
         return { user: user === undefined || !hasManagementTag(user.tags) ? null : { name: user.name, tags: user.tags } };
