@@ -75,6 +75,8 @@ export function Value(props: { value: unknown }) {
  */
 export function ActionButton(props: {
   label: string;
+  /** A longer accessible name, when the label alone is ambiguous (a 'Clear' on every row). */
+  ariaLabel?: string;
   run: () => Promise<unknown>;
   confirm?: string;
   danger?: boolean;
@@ -98,7 +100,7 @@ export function ActionButton(props: {
   };
   return (
     <span class="action">
-      <button type="button" class={props.danger === true ? 'danger' : ''} disabled={busy || props.disabled === true} onClick={click}>
+      <button type="button" class={props.danger === true ? 'danger' : ''} aria-label={props.ariaLabel} disabled={busy || props.disabled === true} onClick={click}>
         {busy ? `${props.label}…` : props.label}
       </button>
       {error !== undefined && <ErrorBox error={error} />}
