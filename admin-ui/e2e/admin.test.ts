@@ -63,6 +63,8 @@ describe('users', () => {
         await w.page.getByRole('button', { name: 'Add user' }).click();
         await w.page.getByRole('link', { name, exact: true }).waitFor();
       };
+      // The guest's vhosts come from its permissions.
+      await w.page.getByRole('row').filter({ has: w.page.getByRole('link', { name: 'guest', exact: true }) }).getByRole('link', { name: '/', exact: true }).waitFor();
       await add('e2e-viewer', ['management']);
       await add(policymaker, ['management', 'policymaker'], 'team-a, on call');
       const row = w.page.getByRole('row').filter({ has: w.page.getByRole('link', { name: policymaker, exact: true }) });
@@ -189,9 +191,23 @@ describe('vhosts', () => {
         await conn.close();
       }
 
-      await w.page.goto(`${ui.base}/#/admin/limits`);
+      // The same grants seen from the user's side, where a user limit is set too.
+      await permissions.getByRole('link', { name: user }).click();
+      await w.page.getByRole('heading', { name: `User ${user}` }).waitFor();
+      await w.page.getByRole('table', { name: 'Permissions', exact: true }).getByRole('row', { name: `${vhost} ^e2e .* .* Clear` }).waitFor();
+      await w.page.getByRole('table', { name: 'Topic permissions' }).getByRole('link', { name: vhost }).waitFor();
+      const userLimits = form(w.page, 'Set limit');
+      await userLimits.getByLabel('Limit', { exact: true }).selectOption('max-channels');
+      await userLimits.getByLabel('Limit value').fill('5');
+      await userLimits.getByRole('button', { name: 'Set limit' }).click();
+      await w.page.getByRole('table', { name: 'Limits' }).getByRole('row', { name: /max-channels\s+5/ }).waitFor();
+      expect(await apiCall(ui.base, 'GET', `/api/user-limits/${enc(user)}`)).toEqual([{ user, value: { 'max-channels': 5 } }]);
+
+      await w.page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Limits' }).click();
       const vhostLimits = w.page.getByRole('table', { name: 'Virtual host limits' });
       await vhostLimits.getByRole('row', { name: new RegExp(`${vhost}\\s+—\\s+1`) }).waitFor();
+      await w.page.getByRole('table', { name: 'User limits' }).getByRole('row', { name: `${user} — 5` }).waitFor();
+      await screenshot(w.page, 'admin-limits');
       await vhostLimits.getByRole('link', { name: vhost }).click();
       await w.page.getByRole('heading', { name: `Virtual host ${vhost}` }).waitFor();
 

@@ -148,6 +148,14 @@ export function TopicPermissionsSection(props: { side: Side }) {
     await api.put(apiPath(['topic-permissions', vhost, user]), { exchange, write, read });
   };
   const rows = live.data ?? [];
+  // The topic exchanges of the vhost in question, offered for the exchange field (any name may still be typed).
+  const exchangeVhost = side.kind === 'vhost' ? side.name : other;
+  const exchangesPath = apiPath(['exchanges', exchangeVhost], { columns: 'name,type' });
+  const exchanges = useLive(
+    () => (exchangeVhost === '' ? Promise.resolve([]) : api.get<Array<{ name: string; type: string }>>(exchangesPath)),
+    exchangeVhost === '' ? '' : exchangesPath,
+  );
+  const topicExchanges = (exchanges.data ?? []).filter((x) => x.type === 'topic').map((x) => x.name);
   return (
     <Section title="Topic permissions">
       <ErrorBox error={live.error} />
@@ -191,7 +199,12 @@ export function TopicPermissionsSection(props: { side: Side }) {
         <div class="row">
           <OtherSelect id={`topic-other-${side.kind}`} side={side} names={names} value={other} onChange={setOther} />
           <Field id="topic-exchange" label="Exchange">
-            <input id="topic-exchange" value={exchange} onInput={(e) => setExchange(inputValue(e))} />
+            <input id="topic-exchange" list="topic-exchanges" value={exchange} onInput={(e) => setExchange(inputValue(e))} />
+            <datalist id="topic-exchanges">
+              {topicExchanges.map((x) => (
+                <option key={x} value={x} />
+              ))}
+            </datalist>
           </Field>
           <PatternField id="topic-write" label="Topic write regexp" value={write} onInput={setWrite} />
           <PatternField id="topic-read" label="Topic read regexp" value={read} onInput={setRead} />

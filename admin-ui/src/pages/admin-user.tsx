@@ -43,7 +43,17 @@ function PasswordForm(props: { name: string; tags: string[]; onDone: () => void 
   );
 }
 
+/**
+ * Once deleted, the page's sections are unmounted at once, before the address changes, so no refresh asks for what
+ * is gone (a 404 in the console).
+ */
 export function UserDetail(props: { name: string }) {
+  const [gone, setGone] = useState<string | undefined>(undefined);
+  if (gone === props.name) return <p class="muted">Deleted.</p>;
+  return <UserDetailPage name={props.name} onDeleted={() => setGone(props.name)} />;
+}
+
+function UserDetailPage(props: { name: string; onDeleted: () => void }) {
   const { name } = props;
   const path = apiPath(['users', name]);
   const live = useLive(() => api.get<User>(path), path);
@@ -79,7 +89,10 @@ export function UserDetail(props: { name: string }) {
               danger
               confirm={self ? `Delete user ${name}? That is you: this session ends.` : `Delete user ${name}?`}
               run={() => api.del(path)}
-              onDone={() => navigate(href(['admin', 'users']))}
+              onDone={() => {
+                props.onDeleted();
+                navigate(href(['admin', 'users']));
+              }}
             />
           </Section>
         </>

@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { List, type Column } from '../components/list';
 import { ActionButton, ActionForm, Field, inputValue, PageTitle, Section } from '../components/ui';
 import { api, apiPath } from '../lib/api';
+import { useLive } from '../lib/live';
 import { href } from '../lib/router';
 
 export interface User {
@@ -45,15 +46,37 @@ export function TagPicker(props: { id: string; value: readonly string[]; onChang
           <input type="checkbox" checked={props.value.includes(tag)} onChange={() => toggle(tag)} /> {tag}
         </label>
       ))}
-      <label class="inline" for={`${props.id}-other`}>
-        Other tags
-      </label>
-      <input id={`${props.id}-other`} value={otherText} placeholder="comma separated" onInput={(e) => setOthers(inputValue(e))} />
+      <span class="inline">
+        <label for={`${props.id}-other`}>Other tags</label>
+        <input id={`${props.id}-other`} value={otherText} placeholder="comma separated" onInput={(e) => setOthers(inputValue(e))} />
+      </span>
     </fieldset>
   );
 }
 
-const columns: ReadonlyArray<Column<User>> = [
+/** The vhosts each user has permissions in (one GET /api/permissions for the whole list). */
+function useVhostsByUser(): Map<string, string[]> {
+  const path = apiPath(['permissions']);
+  const live = useLive(() => api.get<Array<{ user: string; vhost: string }>>(path), path);
+  const map = new Map<string, string[]>();
+  for (const p of live.data ?? []) map.set(p.user, [...(map.get(p.user) ?? []), p.vhost]);
+  return map;
+}
+
+function VhostLinks(props: { names: string[] | undefined }) {
+  if (props.names === undefined || props.names.length === 0) return <span class="muted">none</span>;
+  return (
+    <span class="admin-links">
+      {props.names.map((v) => (
+        <a key={v} href={href(['admin', 'vhosts', v])}>
+          {v}
+        </a>
+      ))}
+    </span>
+  );
+}
+
+const baseColumns: ReadonlyArray<Column<User>> = [
   { id: 'name', title: 'Name', sort: 'name', render: (u) => <a href={href(['admin', 'users', u.name])}>{u.name}</a> },
   { id: 'tags', title: 'Tags', render: (u) => tagList(u.tags).join(', ') || <span class="muted">none</span> },
   { id: 'password', title: 'Can log in with password', render: (u) => ((u.password_hash ?? '') === '' ? 'no' : 'yes') },
@@ -66,6 +89,10 @@ const columns: ReadonlyArray<Column<User>> = [
         .join(', ') || <span class="muted">—</span>,
   },
 ];
+
+function columns(vhosts: Map<string, string[]>): ReadonlyArray<Column<User>> {
+  return [...baseColumns, { id: 'vhosts', title: 'Virtual hosts', render: (u) => <VhostLinks names={vhosts.get(u.name)} /> }];
+}
 
 function CreateUser(props: { onDone: () => void }) {
   const [name, setName] = useState('');
@@ -100,13 +127,14 @@ function CreateUser(props: { onDone: () => void }) {
 
 export function UsersPage() {
   const [listKey, setListKey] = useState(0);
+  const vhosts = useVhostsByUser();
   return (
     <>
       <PageTitle title="Users" />
       <List<User>
         key={listKey}
         resource={['users']}
-        columns={columns}
+        columns={columns(vhosts)}
         rowKey={(u) => u.name}
         noun="user"
         actions={(selected, reload) => (

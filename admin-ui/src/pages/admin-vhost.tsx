@@ -36,7 +36,17 @@ function EditVhost(props: { vhost: Vhost; onDone: () => void }) {
   );
 }
 
+/**
+ * Once deleted, the page's sections are unmounted at once, before the address changes, so no refresh asks for what
+ * is gone (a 404 in the console).
+ */
 export function VhostDetail(props: { name: string }) {
+  const [gone, setGone] = useState<string | undefined>(undefined);
+  if (gone === props.name) return <p class="muted">Deleted.</p>;
+  return <VhostDetailPage name={props.name} onDeleted={() => setGone(props.name)} />;
+}
+
+function VhostDetailPage(props: { name: string; onDeleted: () => void }) {
   const { name } = props;
   const path = apiPath(['vhosts', name]);
   const live = useLive(() => api.get<Vhost>(path), path);
@@ -72,7 +82,10 @@ export function VhostDetail(props: { name: string }) {
               danger
               confirm={`Delete virtual host ${name}, with all its queues, exchanges and messages?`}
               run={() => api.del(path)}
-              onDone={() => navigate(href(['admin', 'vhosts']))}
+              onDone={() => {
+                props.onDeleted();
+                navigate(href(['admin', 'vhosts']));
+              }}
             />
           </Section>
         </>
