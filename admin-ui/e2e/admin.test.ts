@@ -223,6 +223,12 @@ describe('vhosts', () => {
       await w.page.getByRole('link', { name: '/', exact: true }).waitFor();
       expect(await w.page.getByRole('link', { name: vhost }).count()).toBe(0);
       await expect(apiCall(ui.base, 'GET', `/api/vhosts/${enc(vhost)}`)).rejects.toThrow(/-> 404/);
+
+      // A deep link to vhost '/' (%2F in the address).
+      await w.page.getByRole('link', { name: '/', exact: true }).click();
+      expect(w.page.url()).toMatch(/#\/admin\/vhosts\/%2F$/);
+      await w.page.getByRole('heading', { name: 'Virtual host /' }).waitFor();
+      await w.page.getByRole('table', { name: 'Permissions', exact: true }).getByRole('link', { name: 'guest' }).waitFor();
       expect(w.problems).toEqual([]);
     } finally {
       await w.close();
