@@ -1,7 +1,25 @@
-/** STUB: replaced by its page. */
+/*
+ * #/channels: every channel the user may see, filtered, sorted and paged by the API, optionally in one vhost
+ * (?vhost=...). #/channels/<name>: one channel with its consumers.
+ */
 import type { PageProps } from '../routes';
+import { List } from '../components/list';
 import { PageTitle } from '../components/ui';
+import { ChannelDetail } from './channel-detail';
+import { channelColumns, listResource, VhostFilter, type ChannelRow } from './connection-common';
 
-export default function Page(_props: PageProps) {
-  return <PageTitle title="channels" />;
+const COLUMNS = channelColumns(true);
+
+export default function Page(props: PageProps) {
+  const name = props.route.path[1];
+  if (name !== undefined) return <ChannelDetail name={name} />;
+  const vhost = props.route.query.vhost;
+  return (
+    <>
+      <PageTitle title="Channels">
+        <VhostFilter value={vhost} />
+      </PageTitle>
+      <List<ChannelRow> resource={listResource('channels', vhost)} columns={COLUMNS} rowKey={(ch) => ch.name} noun="channel" />
+    </>
+  );
 }
