@@ -1,0 +1,163 @@
+/**
+ * The Connections and Channels pages against real amqplib clients: a connection whose client-chosen name is hostile
+ * markup and unicode, a channel with a prefetch and a consumer on a queue with spaces and unicode in its name, a
+ * confirm channel, and a second connection in another vhost. The lists, the vhost filter, the detail pages, and
+ * closing a connection from the UI with a reason the client then receives.
+ */
+import * as amqp from 'amqplib';
+import type { Browser } from 'playwright-core';
+import { apiCall, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker } from './support/harness';
+
+jest.setTimeout(90000);
+
+const HOSTILE = '<img src=x onerror=alert(1)> Zürich ✓ 東京';
+const QUEUE = 'orders ✓ queue';
+const OTHER_VHOST = 'test vhost ü';
+const OTHER_NAME = 'second ü';
+
+let ui: UiBroker;
+let browser: Browser;
+let main: amqp.ChannelModel;
+let other: amqp.ChannelModel;
+/** The broker's name for `main`: "127.0.0.1:<port> -> 127.0.0.1:<port>" (spaces, '->' and ':'). */
+let mainName: string;
+let closed: Promise<Error | undefined>;
+
+interface ConnJson {
+  name: string;
+  user_provided_name?: string;
+}
+
+beforeAll(async () => {
+  ui = await startUiBroker();
+  browser = await launchBrowser();
+  await apiCall(ui.base, 'PUT', `/api/vhosts/${encodeURIComponent(OTHER_VHOST)}`);
+  await apiCall(ui.base, 'PUT', `/api/permissions/${encodeURIComponent(OTHER_VHOST)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+
+  main = await amqp.connect(ui.broker.url, { clientProperties: { connection_name: HOSTILE } });
+  closed = new Promise((resolve) => main.once('close', (err?: Error) => resolve(err)));
+  main.on('error', () => undefined); // the close below is expected; 'close' carries it
+  const consuming = await main.createChannel();
+  await consuming.prefetch(7);
+  await consuming.assertQueue(QUEUE);
+  await consuming.consume(QUEUE, () => undefined);
+  await main.createConfirmChannel();
+
+  other = await amqp.connect(`${ui.broker.url}/${encodeURIComponent(OTHER_VHOST)}`, { clientProperties: { connection_name: OTHER_NAME } });
+  await other.createChannel();
+
+  const list = (await apiCall(ui.base, 'GET', '/api/connections')) as ConnJson[];
+  mainName = list.find((c) => c.user_provided_name === HOSTILE)?.name as string;
+  expect(mainName).toMatch(/^127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+$/);
+});
+
+afterAll(async () => {
+  await other?.close().catch(() => undefined);
+  await main?.close().catch(() => undefined);
+  await browser?.close();
+  await ui?.close();
+});
+
+test('lists, vhost filter, detail pages, and closing a connection with a reason the client receives', async () => {
+  const w = await openPage(browser, ui.base);
+  const dialogs: string[] = [];
+  w.page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void (d.type() === 'confirm' ? d.accept() : d.dismiss());
+  });
+  try {
+    const { page } = w;
+    await login(w, ui.base, 'guest', 'guest', '#/connections');
+
+    // The list: the hostile client name is text, next to the user and the client library.
+    const row = page.getByRole('row').filter({ hasText: HOSTILE });
+    await row.waitFor();
+    await expect(row.getByRole('link', { name: mainName, exact: true }).count()).resolves.toBe(1);
+    const cells = await row.getByRole('cell').allInnerTexts();
+    expect(cells).toEqual(expect.arrayContaining(['guest', '/', 'running', '2', 'AMQP 0-9-1', 'no', '60s']));
+    expect(cells).toEqual(expect.arrayContaining([expect.stringMatching(/^amqplib \d+\.\d+\.\d+$/)]));
+    expect(await page.locator('main img').count()).toBe(0);
+    await page.getByText(`2 of 2 connections`).waitFor();
+    await screenshot(page, 'connections');
+
+    // The vhost filter lists one vhost's connections, and the URL keeps it.
+    await page.getByLabel('Virtual host').selectOption(OTHER_VHOST);
+    await page.getByRole('row').filter({ hasText: OTHER_NAME }).waitFor();
+    await page.getByText('1 of 1 connections').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: HOSTILE }).count()).toBe(0);
+    expect(new URL(page.url()).hash).toBe(`#/connections?vhost=${encodeURIComponent(OTHER_VHOST).replace(/%20/g, '+')}`);
+    await page.getByLabel('Virtual host').selectOption('');
+    await row.waitFor();
+
+    // The detail page, opened from the list and reloaded as a deep link.
+    await row.getByRole('link', { name: mainName, exact: true }).click();
+    await page.getByRole('heading', { name: `Connection ${mainName}` }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: `Connection ${mainName}` }).waitFor();
+    const props = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'connection_name', exact: true }) });
+    expect(await props.getByRole('cell').innerText()).toBe(HOSTILE);
+    const product = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'product', exact: true }) });
+    expect(await product.getByRole('cell').innerText()).toBe('amqplib');
+    const caps = page.getByRole('table', { name: 'Capabilities' });
+    expect(await caps.getByRole('row').filter({ hasText: 'publisher_confirms' }).getByRole('cell').allInnerTexts()).toEqual(['publisher_confirms', 'yes']);
+    const heartbeat = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Heartbeat', exact: true }) });
+    expect(await heartbeat.getByRole('cell').innerText()).toBe('60s');
+
+    const channels = page.getByRole('table', { name: 'Channels' });
+    const first = channels.getByRole('row').filter({ has: page.getByRole('link', { name: `${mainName} (1)`, exact: true }) });
+    await first.waitFor();
+    // Channel, number, user, vhost, mode, state, prefetch, unacked, unconfirmed, consumers, then rates.
+    expect((await first.getByRole('cell').allInnerTexts()).slice(0, 10)).toEqual([`${mainName} (1)`, '1', 'guest', '/', '—', 'running', '7', '0', '0', '1']);
+    const second = channels.getByRole('row').filter({ has: page.getByRole('link', { name: `${mainName} (2)`, exact: true }) });
+    expect((await second.getByRole('cell').allInnerTexts())[4]).toBe('confirm');
+    expect(await page.locator('main img').count()).toBe(0);
+    await screenshot(page, 'connection');
+
+    // The channel page: prefetch, consumer count and the consumer on its queue.
+    await first.getByRole('link', { name: `${mainName} (1)`, exact: true }).click();
+    await page.getByRole('heading', { name: `Channel ${mainName} (1)` }).waitFor();
+    const prefetch = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Prefetch count', exact: true }) });
+    expect(await prefetch.getByRole('cell').innerText()).toBe('7');
+    await page.getByRole('heading', { name: 'Consumers (1)' }).waitFor();
+    const consumer = page.getByRole('table', { name: 'Consumers' }).getByRole('row').filter({ hasText: QUEUE });
+    expect((await consumer.getByRole('cell').allInnerTexts()).slice(1, 5)).toEqual([QUEUE, 'yes', 'no', '7']);
+    expect(await consumer.getByRole('link', { name: QUEUE }).getAttribute('href')).toBe(`#/queues/%2F/${encodeURIComponent(QUEUE)}`);
+    await screenshot(page, 'channel');
+
+    // The channel list shows all three channels; its connection column links back.
+    await page.getByRole('link', { name: 'Channels', exact: true }).click();
+    await page.getByText('3 of 3 channels').waitFor();
+    await screenshot(page, 'channels');
+    await page.getByLabel('Virtual host').selectOption(OTHER_VHOST);
+    await page.getByText('1 of 1 channels').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: mainName }).count()).toBe(0);
+    await page.getByLabel('Virtual host').selectOption('');
+    await page.getByRole('row').filter({ hasText: `${mainName} (2)` }).getByRole('link', { name: mainName, exact: true }).click();
+    await page.getByRole('heading', { name: `Connection ${mainName}` }).waitFor();
+
+    // A reason a header cannot carry is refused by the form, before any request.
+    const reasonBox = page.getByLabel('Reason');
+    await reasonBox.fill('going away ✓');
+    await page.getByText('The reason can hold Latin-1 characters only').first().waitFor();
+    await page.getByRole('button', { name: 'Close this connection' }).click();
+    await page.getByRole('alert').getByText('Latin-1 characters only').waitFor();
+    expect(dialogs).toEqual([]);
+
+    // Closing: the page may still be refreshing the connection when it goes (a 404 then is the expected answer).
+    w.allowFailures.push(`GET /api/connections/${encodeURIComponent(mainName)} -> 404`, `GET /api/connections/${encodeURIComponent(mainName)}/channels -> 404`);
+    const reason = 'Maintenance: back at 08:00, Zürich';
+    await reasonBox.fill(reason);
+    await page.getByRole('button', { name: 'Close this connection' }).click();
+    const err = await closed;
+    expect(err?.message).toContain(`CONNECTION_FORCED - ${reason}`);
+    expect(dialogs).toEqual([`confirm: Close connection ${mainName}? The client gets the reason and must reconnect.`]);
+
+    // Back on the list: the notice names it, and only the other connection is left.
+    await page.getByText(`Closed connection ${mainName} with reason “${reason}”.`).waitFor();
+    await page.getByText('1 of 1 connections').waitFor();
+    await page.getByRole('row').filter({ hasText: OTHER_NAME }).waitFor();
+    expect(w.problems).toEqual([]);
+  } finally {
+    await w.close();
+  }
+});
