@@ -4,8 +4,9 @@
  * confirm channel, and a second connection in another vhost. The lists, the vhost filter, the detail pages, and
  * closing a connection from the UI with a reason the client then receives.
  */
+import { readFileSync } from 'node:fs';
 import * as amqp from 'amqplib';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { apiCall, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker } from './support/harness';
 
 jest.setTimeout(90000);
@@ -14,6 +15,18 @@ const HOSTILE = '<img src=x onerror=alert(1)> Zürich ✓ 東京';
 const QUEUE = 'orders ✓ queue';
 const OTHER_VHOST = 'test vhost ü';
 const OTHER_NAME = 'second ü';
+
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations on the page as it is (rule id and the first offending element). */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag would be refused).
+  await page.evaluate(AXE);
+  const violations = (await page.evaluate(
+    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, html: v.nodes[0] ? v.nodes[0].html : '' })))",
+  )) as Array<{ id: string; impact: string; html: string }>;
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.html}`);
+}
 
 let ui: UiBroker;
 let browser: Browser;
@@ -79,13 +92,23 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     expect(await page.locator('main img').count()).toBe(0);
     await page.getByText(`2 of 2 connections`).waitFor();
     await screenshot(page, 'connections');
+    expect(await axeViolations(page)).toEqual([]);
+
+    // Sorting is the API's, and the URL keeps it: by channels, 1 then 2; again, 2 then 1.
+    const firstRow = page.locator('table.grid tbody tr').first();
+    await page.getByRole('button', { name: 'Channels' }).click();
+    await page.waitForFunction("location.hash === '#/connections?sort=channels'");
+    await firstRow.filter({ hasText: OTHER_NAME }).waitFor();
+    await page.getByRole('button', { name: 'Channels' }).click();
+    await page.waitForFunction("location.hash === '#/connections?sort=channels&desc=1'");
+    await firstRow.filter({ hasText: HOSTILE }).waitFor();
 
     // The vhost filter lists one vhost's connections, and the URL keeps it.
     await page.getByLabel('Virtual host').selectOption(OTHER_VHOST);
     await page.getByRole('row').filter({ hasText: OTHER_NAME }).waitFor();
     await page.getByText('1 of 1 connections').waitFor();
     expect(await page.getByRole('row').filter({ hasText: HOSTILE }).count()).toBe(0);
-    expect(new URL(page.url()).hash).toBe(`#/connections?vhost=${encodeURIComponent(OTHER_VHOST).replace(/%20/g, '+')}`);
+    expect(new URL(page.url()).hash).toBe(`#/connections?sort=channels&desc=1&vhost=${encodeURIComponent(OTHER_VHOST).replace(/%20/g, '+')}`);
     await page.getByLabel('Virtual host').selectOption('');
     await row.waitFor();
 
@@ -112,6 +135,7 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     expect((await second.getByRole('cell').allInnerTexts())[4]).toBe('confirm');
     expect(await page.locator('main img').count()).toBe(0);
     await screenshot(page, 'connection');
+    expect(await axeViolations(page)).toEqual([]);
 
     // The channel page: prefetch, consumer count and the consumer on its queue.
     await first.getByRole('link', { name: `${mainName} (1)`, exact: true }).click();
@@ -123,11 +147,13 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     expect((await consumer.getByRole('cell').allInnerTexts()).slice(1, 5)).toEqual([QUEUE, 'yes', 'no', '7']);
     expect(await consumer.getByRole('link', { name: QUEUE }).getAttribute('href')).toBe(`#/queues/%2F/${encodeURIComponent(QUEUE)}`);
     await screenshot(page, 'channel');
+    expect(await axeViolations(page)).toEqual([]);
 
     // The channel list shows all three channels; its connection column links back.
     await page.getByRole('link', { name: 'Channels', exact: true }).click();
     await page.getByText('3 of 3 channels').waitFor();
     await screenshot(page, 'channels');
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Virtual host').selectOption(OTHER_VHOST);
     await page.getByText('1 of 1 channels').waitFor();
     expect(await page.getByRole('row').filter({ hasText: mainName }).count()).toBe(0);
@@ -142,6 +168,13 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     await page.getByRole('button', { name: 'Close this connection' }).click();
     await page.getByRole('alert').getByText('Latin-1 characters only').waitFor();
     expect(dialogs).toEqual([]);
+
+    // A refresh replaces the data, not what the user is typing.
+    await page.getByLabel('Refresh').selectOption('2000');
+    await reasonBox.fill('half-typed');
+    await page.waitForResponse((r) => r.url().endsWith(`/api/connections/${encodeURIComponent(mainName)}`));
+    await page.getByRole('heading', { name: 'Channels (2)' }).waitFor();
+    expect(await reasonBox.inputValue()).toBe('half-typed');
 
     // Closing: the page may still be refreshing the connection when it goes (a 404 then is the expected answer).
     w.allowFailures.push(`GET /api/connections/${encodeURIComponent(mainName)} -> 404`, `GET /api/connections/${encodeURIComponent(mainName)}/channels -> 404`);
@@ -159,5 +192,39 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     expect(w.problems).toEqual([]);
   } finally {
     await w.close();
+  }
+});
+
+test('tag gates: a management user sees only their own connections, a monitoring user sees all but closes none', async () => {
+  await apiCall(ui.base, 'PUT', `/api/users/${encodeURIComponent('ana ü')}`, { password: 'a', tags: 'management' });
+  await apiCall(ui.base, 'PUT', `/api/permissions/%2F/${encodeURIComponent('ana ü')}`, { configure: '.*', write: '.*', read: '.*' });
+  await apiCall(ui.base, 'PUT', '/api/users/watcher', { password: 'w', tags: 'monitoring' });
+  // Credentials as an object: amqplib decodes a URL's user with unescape() (Latin-1), which would mangle 'ü'.
+  const ana = await amqp.connect(`amqp://127.0.0.1:${ui.broker.port}`, {
+    credentials: amqp.credentials.plain('ana ü', 'a'),
+    clientProperties: { connection_name: 'ana’s app' },
+  });
+  const w = await openPage(browser, ui.base);
+  try {
+    const { page } = w;
+    await login(w, ui.base, 'ana ü', 'a', '#/connections');
+    await page.getByRole('row').filter({ hasText: 'ana’s app' }).waitFor();
+    await page.getByText('1 of 1 connections').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: OTHER_NAME }).count()).toBe(0);
+    // Her own connection she may close: the form is there.
+    await page.getByRole('row').filter({ hasText: 'ana’s app' }).getByRole('link').click();
+    await page.getByRole('button', { name: 'Close this connection' }).waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+
+    await login(w, ui.base, 'watcher', 'w', '#/connections');
+    await page.getByRole('row').filter({ hasText: OTHER_NAME }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'ana’s app' }).waitFor();
+    await page.getByRole('row').filter({ hasText: OTHER_NAME }).getByRole('link').click();
+    await page.getByRole('heading', { name: 'Client properties' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Close this connection' }).count()).toBe(0);
+    expect(w.problems).toEqual([]);
+  } finally {
+    await w.close();
+    await ana.close();
   }
 });
