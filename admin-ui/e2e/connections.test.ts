@@ -54,7 +54,10 @@ beforeAll(async () => {
   await consuming.prefetch(7);
   await consuming.assertQueue(QUEUE);
   await consuming.consume(QUEUE, () => undefined);
-  await main.createConfirmChannel();
+  // Three messages the consumer receives and never acks: 3 unacked on its channel, 3 publishes on the connection.
+  const confirming = await main.createConfirmChannel();
+  for (let i = 0; i < 3; i++) confirming.sendToQueue(QUEUE, Buffer.from(`m${i}`));
+  await confirming.waitForConfirms();
 
   other = await amqp.connect(`${ui.broker.url}/${encodeURIComponent(OTHER_VHOST)}`, { clientProperties: { connection_name: OTHER_NAME } });
   await other.createChannel();
@@ -126,22 +129,33 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     const heartbeat = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Heartbeat', exact: true }) });
     expect(await heartbeat.getByRole('cell').innerText()).toBe('60s');
 
+    await page.locator('.card').filter({ hasText: 'Publish' }).getByText('3 in all').waitFor();
     const channels = page.getByRole('table', { name: 'Channels' });
     const first = channels.getByRole('row').filter({ has: page.getByRole('link', { name: `${mainName} (1)`, exact: true }) });
     await first.waitFor();
     // Channel, number, user, vhost, mode, state, prefetch, unacked, unconfirmed, consumers, then rates.
-    expect((await first.getByRole('cell').allInnerTexts()).slice(0, 10)).toEqual([`${mainName} (1)`, '1', 'guest', '/', '—', 'running', '7', '0', '0', '1']);
+    expect((await first.getByRole('cell').allInnerTexts()).slice(0, 10)).toEqual([`${mainName} (1)`, '1', 'guest', '/', '—', 'running', '7', '3', '0', '1']);
     const second = channels.getByRole('row').filter({ has: page.getByRole('link', { name: `${mainName} (2)`, exact: true }) });
     expect((await second.getByRole('cell').allInnerTexts())[4]).toBe('confirm');
     expect(await page.locator('main img').count()).toBe(0);
     await screenshot(page, 'connection');
     expect(await axeViolations(page)).toEqual([]);
 
+    // A deep link to a connection that is not there says so.
+    w.allowFailures.push(`GET /api/connections/${encodeURIComponent('gone <b>x</b>')}`);
+    await page.goto(`${ui.base}/#/connections/${encodeURIComponent('gone <b>x</b>')}`);
+    await page.getByRole('heading', { name: 'Connection gone <b>x</b>' }).waitFor();
+    await page.getByText('This connection is closed (or never existed).').waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: `Connection ${mainName}` }).waitFor();
+
     // The channel page: prefetch, consumer count and the consumer on its queue.
     await first.getByRole('link', { name: `${mainName} (1)`, exact: true }).click();
     await page.getByRole('heading', { name: `Channel ${mainName} (1)` }).waitFor();
     const prefetch = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Prefetch count', exact: true }) });
     expect(await prefetch.getByRole('cell').innerText()).toBe('7');
+    const unacked = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Unacknowledged', exact: true }) });
+    expect(await unacked.getByRole('cell').innerText()).toBe('3');
     await page.getByRole('heading', { name: 'Consumers (1)' }).waitFor();
     const consumer = page.getByRole('table', { name: 'Consumers' }).getByRole('row').filter({ hasText: QUEUE });
     expect((await consumer.getByRole('cell').allInnerTexts()).slice(1, 5)).toEqual([QUEUE, 'yes', 'no', '7']);
