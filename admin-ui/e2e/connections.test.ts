@@ -4,9 +4,9 @@
  * confirm channel, and a second connection in another vhost. The lists, the vhost filter, the detail pages, and
  * closing a connection from the UI with a reason the client then receives.
  */
-import { readFileSync } from 'node:fs';
 import * as amqp from 'amqplib';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { seriousViolations } from './support/axe';
 import { apiCall, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker } from './support/harness';
 
 jest.setTimeout(90000);
@@ -15,18 +15,6 @@ const HOSTILE = '<img src=x onerror=alert(1)> Zürich ✓ 東京';
 const QUEUE = 'orders ✓ queue';
 const OTHER_VHOST = 'test vhost ü';
 const OTHER_NAME = 'second ü';
-
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Serious and critical axe-core violations on the page as it is (rule id and the first offending element). */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag would be refused).
-  await page.evaluate(AXE);
-  const violations = (await page.evaluate(
-    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, html: v.nodes[0] ? v.nodes[0].html : '' })))",
-  )) as Array<{ id: string; impact: string; html: string }>;
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.html}`);
-}
 
 let ui: UiBroker;
 let browser: Browser;
@@ -95,7 +83,7 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     expect(await page.locator('main img').count()).toBe(0);
     await page.getByText(`2 of 2 connections`).waitFor();
     await screenshot(page, 'connections');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Sorting is the API's, and the URL keeps it: by channels, 1 then 2; again, 2 then 1.
     const firstRow = page.locator('table.grid tbody tr').first();
@@ -139,7 +127,7 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     expect((await second.getByRole('cell').allInnerTexts())[4]).toBe('confirm');
     expect(await page.locator('main img').count()).toBe(0);
     await screenshot(page, 'connection');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // A deep link to a connection that is not there says so.
     w.allowFailures.push(`GET /api/connections/${encodeURIComponent('gone <b>x</b>')}`);
@@ -161,13 +149,13 @@ test('lists, vhost filter, detail pages, and closing a connection with a reason 
     expect((await consumer.getByRole('cell').allInnerTexts()).slice(1, 5)).toEqual([QUEUE, 'yes', 'no', '7']);
     expect(await consumer.getByRole('link', { name: QUEUE }).getAttribute('href')).toBe(`#/queues/%2F/${encodeURIComponent(QUEUE)}`);
     await screenshot(page, 'channel');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // The channel list shows all three channels; its connection column links back.
     await page.getByRole('link', { name: 'Channels', exact: true }).click();
     await page.getByText('3 of 3 channels').waitFor();
     await screenshot(page, 'channels');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Virtual host').selectOption(OTHER_VHOST);
     await page.getByText('1 of 1 channels').waitFor();
     expect(await page.getByRole('row').filter({ hasText: mainName }).count()).toBe(0);
