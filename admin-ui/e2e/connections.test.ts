@@ -230,3 +230,28 @@ test('tag gates: a management user sees only their own connections, a monitoring
     await ana.close();
   }
 });
+
+test('a publishing channel shows its publish rate on the channel page and in the channel list', async () => {
+  // Rates are counters sampled by the broker every few seconds: publish steadily until a sample sees it.
+  const publisher = await other.createChannel();
+  const timer = setInterval(() => publisher.publish('', 'nowhere', Buffer.from('tick')), 20);
+  const w = await openPage(browser, ui.base);
+  try {
+    const { page } = w;
+    await login(w, ui.base, 'guest', 'guest', '#/channels');
+    await page.getByLabel('Refresh').selectOption('2000');
+    const list = (await apiCall(ui.base, 'GET', `/api/vhosts/${encodeURIComponent(OTHER_VHOST)}/channels`)) as Array<{ name: string; number: number }>;
+    const name = list.find((ch) => ch.number === 2)?.name as string;
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+    // Columns: channel, connection, number, user, vhost, mode, state, prefetch, unacked, unconfirmed, consumers, publish.
+    await row.getByRole('cell').nth(11).filter({ hasText: /^(?!0\.0\/s)\d[\d.,]*\/s$/ }).waitFor({ timeout: 20000 });
+    await row.getByRole('link', { name, exact: true }).click();
+    const publish = page.getByRole('table', { name: 'Message rates' }).getByRole('row').filter({ hasText: 'Publish' });
+    await publish.getByRole('cell').nth(1).filter({ hasText: /^(?!0\.0\/s)\d[\d.,]*\/s$/ }).waitFor({ timeout: 20000 });
+    expect(w.problems).toEqual([]);
+  } finally {
+    clearInterval(timer);
+    await w.close();
+    await publisher.close();
+  }
+});
