@@ -154,7 +154,7 @@ function rateColumn(key: string, title: string): Column<ChannelRow> {
 
 function ModeCell(props: { ch: ChannelRow }) {
   const mode = channelMode(props.ch);
-  return mode === '' ? <span class="muted">—</span> : <span class={`mode mode-${mode}`}>{mode}</span>;
+  return mode === '' ? <span class="muted">—</span> : <span class="conn-mode">{mode}</span>;
 }
 
 /** '10' or '10 (global 50)': per-consumer prefetch, and the channel-wide one when set. */

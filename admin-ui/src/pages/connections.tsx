@@ -54,7 +54,7 @@ const COLUMNS: ReadonlyArray<Column<ConnectionRow>> = [
   { id: 'user', title: 'User', sort: 'user', render: (c) => c.user ?? '' },
   { id: 'vhost', title: 'Vhost', sort: 'vhost', render: (c) => c.vhost ?? '' },
   { id: 'client', title: 'Client', sort: 'client_properties.product', render: (c) => <ClientCell c={c} /> },
-  { id: 'state', title: 'State', sort: 'state', render: (c) => <span class={`state state-${c.state ?? ''}`}>{c.state ?? ''}</span> },
+  { id: 'state', title: 'State', sort: 'state', render: (c) => <span class={`conn-state-${c.state ?? ''}`}>{c.state ?? ''}</span> },
   { id: 'channels', title: 'Channels', sort: 'channels', numeric: true, render: (c) => num(c.channels) },
   { id: 'protocol', title: 'Protocol', sort: 'protocol', render: (c) => c.protocol ?? '' },
   { id: 'tls', title: 'TLS', sort: 'ssl', render: (c) => (c.ssl === true ? 'yes' : c.ssl === false ? 'no' : '—') },
