@@ -43,7 +43,14 @@ function headerValue(row: HeaderRow): string | number | boolean {
   return row.value;
 }
 
-export function PublishForm(props: { vhost: string; exchange: string; routingKey?: string; fixedRoutingKey?: boolean }) {
+export function PublishForm(props: {
+  vhost: string;
+  exchange: string;
+  routingKey?: string;
+  fixedRoutingKey?: boolean;
+  /** Called after each publish (the queue page reloads its counts). */
+  onPublished?: () => void;
+}) {
   const [id] = useState(() => `pub${++formCount}`);
   const [routingKey, setRoutingKey] = useState(props.routingKey ?? '');
   const [persistent, setPersistent] = useState(false);
@@ -75,6 +82,7 @@ export function PublishForm(props: { vhost: string; exchange: string; routingKey
       payload_encoding: encoding,
     });
     setResult(answer.routed ? 'Message published.' : 'Message published, but not routed to any queue.');
+    props.onPublished?.();
   };
 
   const setHeader = (i: number, patch: Partial<HeaderRow>): void =>
