@@ -64,7 +64,7 @@ function Counts(props: { q: QueueDetailJson }) {
     <table class="grid counts" aria-label="Messages in the queue">
       <thead>
         <tr>
-          <th scope="col" />
+          <td />
           <th scope="col" class="num">
             Ready
           </th>

@@ -125,9 +125,9 @@ export function QueueList(props: { query: Readonly<Record<string, string>> }) {
   return (
     <>
       <PageTitle title="Queues">
-        <label class="inline">
-          Virtual host{' '}
-          <select value={vhost ?? ''} onChange={(e) => setQuery({ vhost: (e.currentTarget as HTMLSelectElement).value, page: undefined })}>
+        <span class="inline">
+          <label for="ql-vhost">Virtual host</label>
+          <select id="ql-vhost" value={vhost ?? ''} onChange={(e) => setQuery({ vhost: (e.currentTarget as HTMLSelectElement).value, page: undefined })}>
             <option value="">All</option>
             {vhost !== undefined && !vhosts.includes(vhost) && <option value={vhost}>{vhost}</option>}
             {vhosts.map((v) => (
@@ -136,7 +136,7 @@ export function QueueList(props: { query: Readonly<Record<string, string>> }) {
               </option>
             ))}
           </select>
-        </label>
+        </span>
       </PageTitle>
       <List<QueueJson>
         resource={['queues']}
