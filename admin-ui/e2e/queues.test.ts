@@ -127,7 +127,6 @@ test('detail page: publish 3, see them counted, get 2 removing them, purge, dele
       await p.getByRole('status').filter({ hasText: 'Message published.' }).waitFor();
     }
     await until('ready count 3', async () => (await readyCell.textContent()) === '3');
-    await screenshot(p, 'queue');
 
     await p.getByLabel('Ack mode').selectOption('ack_requeue_false');
     await p.getByLabel('Messages', { exact: true }).fill('2');
@@ -138,6 +137,7 @@ test('detail page: publish 3, see them counted, get 2 removing them, purge, dele
     expect(await first.getByRole('row', { name: /^Routing key/ }).textContent()).toBe(`Routing key${name}`);
     expect(await first.getByRole('row', { name: /^Exchange/ }).textContent()).toBe('Exchange(AMQP default)');
     await until('ready count 1', async () => (await readyCell.textContent()) === '1');
+    await screenshot(p, 'queue');
     expect(((await apiCall(ui.base, 'GET', path)) as QueueApi).messages).toBe(1);
 
     // Delete with 'Only if empty' is refused while a message is left: the broker's reason shows, the queue stays.

@@ -192,6 +192,7 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
         <span class="muted">in virtual host {vhost}</span>
         <a href={href(['queues'], { vhost })}>All queues in {vhost}</a>
       </PageTitle>
+      {q === undefined && live.loading && <p class="muted">Loading…</p>}
       {gone ? <p class="error">There is no queue '{name}' in virtual host '{vhost}'.</p> : <ErrorBox error={live.error} />}
       {q !== undefined && !gone && (
         <>
@@ -206,13 +207,15 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
           <Section title="Bindings">
             <QueueBindings vhost={vhost} name={name} />
           </Section>
-          <Section title="Get messages">
-            <GetMessages vhost={vhost} name={name} onDone={live.reload} />
-          </Section>
-          <Section title="Publish message">
-            {/* Through the default exchange, which the API names amq.default: the routing key is the queue. */}
-            <PublishForm vhost={vhost} exchange="amq.default" routingKey={name} fixedRoutingKey onPublished={live.reload} />
-          </Section>
+          <div class="queue-actions">
+            <Section title="Get messages">
+              <GetMessages vhost={vhost} name={name} onDone={live.reload} />
+            </Section>
+            <Section title="Publish message">
+              {/* Through the default exchange, which the API names amq.default: the routing key is the queue. */}
+              <PublishForm vhost={vhost} exchange="amq.default" routingKey={name} fixedRoutingKey onPublished={live.reload} />
+            </Section>
+          </div>
           <DangerZone vhost={vhost} name={name} messages={q.messages_ready} reload={live.reload} />
         </>
       )}
