@@ -5,6 +5,7 @@
  */
 import * as amqp from 'amqplib';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { seriousViolations } from './support/axe';
 import { apiCall, GUEST, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker } from './support/harness';
 
 jest.setTimeout(90000);
@@ -67,6 +68,8 @@ test('declare a queue with typed arguments through the form; a bad argument show
     const p = w.page;
     await login(w, ui.base, 'guest', 'guest', '#/queues');
     await p.getByText('Declare a new queue').click();
+    await p.getByLabel('Queue name').waitFor();
+    expect(await seriousViolations(p)).toEqual([]);
     const name = 'Bestellungen für Zürich ✓ 注文';
     await p.getByLabel('Queue name').fill(name);
 
@@ -99,7 +102,7 @@ test('declare a queue with typed arguments through the form; a bad argument show
     // The list reloads at once and shows the new queue with its features.
     const row = p.getByRole('row').filter({ has: p.getByRole('link', { name, exact: true }) });
     await row.waitFor();
-    expect(await row.locator('.features abbr').allTextContents()).toEqual(['D', 'TTL', 'Lim']);
+    expect(await row.locator('.q-features abbr').allTextContents()).toEqual(['D', 'TTL', 'Lim']);
     expect(w.problems).toEqual([]);
   } finally {
     await w.close();
@@ -132,12 +135,13 @@ test('detail page: publish 3, see them counted, get 2 removing them, purge, dele
     await p.getByLabel('Messages', { exact: true }).fill('2');
     await p.getByRole('button', { name: 'Get messages' }).click();
     await p.getByRole('article', { name: 'Message 2' }).waitFor();
-    expect(await p.locator('pre.payload').allTextContents()).toEqual(['first', 'second']);
+    expect(await p.locator('pre.q-payload').allTextContents()).toEqual(['first', 'second']);
     const first = p.getByRole('article', { name: 'Message 1' });
     expect(await first.getByRole('row', { name: /^Routing key/ }).textContent()).toBe(`Routing key${name}`);
     expect(await first.getByRole('row', { name: /^Exchange/ }).textContent()).toBe('Exchange(AMQP default)');
     await until('ready count 1', async () => (await readyCell.textContent()) === '1');
     await screenshot(p, 'queue');
+    expect(await seriousViolations(p)).toEqual([]);
     expect(((await apiCall(ui.base, 'GET', path)) as QueueApi).messages).toBe(1);
 
     // Delete with 'Only if empty' is refused while a message is left: the broker's reason shows, the queue stays.

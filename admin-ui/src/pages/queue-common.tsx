@@ -61,19 +61,19 @@ export function Features(props: { queue: QueueJson }) {
     if (set.length > 0) badges.push([label, `${meaning}: ${set.map((k) => `${k}=${JSON.stringify(args[k])}`).join(', ')}`]);
   }
   return (
-    <span class="features">
+    <span class="q-features">
       {badges.map(([label, title]) => (
-        <abbr key={label} class="badge" title={title}>
+        <abbr key={label} class="q-badge" title={title}>
           {label}
         </abbr>
       ))}
       {typeof q.policy === 'string' && (
-        <span class="badge policy" title="policy">
+        <span class="q-badge q-policy" title="policy">
           {q.policy}
         </span>
       )}
       {typeof q.operator_policy === 'string' && (
-        <span class="badge policy" title="operator policy">
+        <span class="q-badge q-policy" title="operator policy">
           {q.operator_policy}
         </span>
       )}

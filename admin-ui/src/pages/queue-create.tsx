@@ -139,7 +139,7 @@ export function CreateQueueForm(props: { vhosts: readonly string[]; vhost: strin
   const vhostChoices = props.vhosts.includes(vhost) ? props.vhosts : [vhost, ...props.vhosts];
 
   return (
-    <ActionForm submit={submit} label="Add queue" class="queue-create">
+    <ActionForm submit={submit} label="Add queue" class="q-queue-create">
       <div class="row">
         <Field id="qc-vhost" label="Virtual host">
           <select id="qc-vhost" value={vhost} onChange={(e) => setVhost(inputValue(e))}>
@@ -162,7 +162,7 @@ export function CreateQueueForm(props: { vhosts: readonly string[]; vhost: strin
           <input type="checkbox" checked={autoDelete} onChange={() => setAutoDelete(!autoDelete)} /> Auto-delete
         </label>
       </div>
-      <fieldset class="arg-grid">
+      <fieldset class="q-arg-grid">
         <legend>Arguments</legend>
         {KNOWN_ARGUMENTS.map((arg) => (
           <Field key={arg.key} id={`qc-${arg.key}`} label={`${arg.label} (${arg.key})`} hint={arg.hint}>

@@ -47,7 +47,7 @@ function Arguments(props: { args: Record<string, unknown> | undefined }) {
   const entries = Object.entries(props.args ?? {});
   if (entries.length === 0) return <span class="muted">none</span>;
   return (
-    <ul class="plain">
+    <ul class="q-plain">
       {entries.map(([k, v]) => (
         <li key={k}>
           <code>{k}</code>: <Value value={v} />
@@ -61,7 +61,7 @@ function Arguments(props: { args: Record<string, unknown> | undefined }) {
 function Counts(props: { q: QueueDetailJson }) {
   const q = props.q;
   return (
-    <table class="grid counts" aria-label="Messages in the queue">
+    <table class="grid q-counts" aria-label="Messages in the queue">
       <thead>
         <tr>
           <td />
@@ -152,14 +152,14 @@ function DangerZone(props: { vhost: string; name: string; messages: number | und
   const path = ['queues', props.vhost, props.name];
   return (
     <Section title="Purge or delete">
-      <div class="row-actions">
+      <div class="q-row-actions">
         <ActionButton
           label="Purge"
           confirm={`Purge queue '${props.name}'? Its ${num(props.messages)} ready messages are deleted.`}
           run={() => api.del(apiPath([...path, 'contents']))}
           onDone={props.reload}
         />
-        <span class="delete-options">
+        <span class="q-delete-options">
           <label class="inline">
             <input type="checkbox" checked={ifEmpty} onChange={() => setIfEmpty(!ifEmpty)} /> Only if empty
           </label>
@@ -196,7 +196,7 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
       {gone ? <p class="error">There is no queue '{name}' in virtual host '{vhost}'.</p> : <ErrorBox error={live.error} />}
       {q !== undefined && !gone && (
         <>
-          <div class="queue-top">
+          <div class="q-queue-top">
             <Facts q={q} />
             <Counts q={q} />
           </div>
@@ -207,7 +207,7 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
           <Section title="Bindings">
             <QueueBindings vhost={vhost} name={name} />
           </Section>
-          <div class="queue-actions">
+          <div class="q-queue-actions">
             <Section title="Get messages">
               <GetMessages vhost={vhost} name={name} onDone={live.reload} />
             </Section>

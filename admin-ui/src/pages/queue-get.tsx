@@ -31,7 +31,7 @@ function Message(props: { index: number; m: GotMessage }) {
   const { headers, ...properties } = (m.properties ?? {}) as Record<string, unknown>;
   const headerEntries = Object.entries((headers ?? {}) as Record<string, unknown>);
   return (
-    <article class="got-message" aria-label={`Message ${props.index + 1}`}>
+    <article class="q-got-message" aria-label={`Message ${props.index + 1}`}>
       <h3>Message {props.index + 1}</h3>
       <KeyValues
         rows={[
@@ -45,7 +45,7 @@ function Message(props: { index: number; m: GotMessage }) {
             headerEntries.length === 0 ? (
               <span class="muted">none</span>
             ) : (
-              <ul class="plain">
+              <ul class="q-plain">
                 {headerEntries.map(([k, v]) => (
                   <li key={k}>
                     <code>{k}</code>: <Value value={v} />
@@ -57,7 +57,7 @@ function Message(props: { index: number; m: GotMessage }) {
           ['Payload', `${num(m.payload_bytes)} bytes, encoded as ${m.payload_encoding}`],
         ]}
       />
-      <pre class="payload">{m.payload}</pre>
+      <pre class="q-payload">{m.payload}</pre>
     </article>
   );
 }
@@ -111,7 +111,7 @@ export function GetMessages(props: { vhost: string; name: string; onDone: () => 
             The queue is empty.
           </p>
         ) : (
-          <div class="got-messages">
+          <div class="q-got-messages">
             {got.map((m, i) => (
               <Message key={i} index={i} m={m} />
             ))}

@@ -148,7 +148,7 @@ export function QueueList(props: { query: Readonly<Record<string, string>> }) {
         actions={(selected, reload) => <BulkActions selected={selected} reload={reload} />}
       />
       <Section title="Add a queue">
-        <details class="create-queue">
+        <details class="q-create-queue">
           <summary>Declare a new queue</summary>
           <CreateQueueForm vhosts={vhosts} vhost={vhost ?? '/'} />
         </details>
