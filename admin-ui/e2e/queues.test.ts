@@ -221,7 +221,7 @@ test('detail page: consumers with their channel, bindings with their exchange, t
   }
 });
 
-test('10,000 queues: first rows, a regex-filtered page 3 sorted by messages, bulk delete of 5', async () => {
+test('10,000 queues: first rows, a regex-filtered page 3 sorted by messages, bulk delete of 5 and purge of 2', async () => {
   const started = Date.now();
   const COUNT = 10_000;
   const qname = (i: number): string => `bulk-${String(i).padStart(5, '0')}`;
@@ -325,6 +325,18 @@ test('10,000 queues: first rows, a regex-filtered page 3 sorted by messages, bul
       for (const name of victims) {
         expect(after).not.toContain(name);
         expect(await statusOf(`/api/queues/%2F/${enc(name)}`)).toBe(404);
+      }
+
+      // Bulk purge: two of the rows now shown, which hold messages.
+      const purged = after.slice(0, 2);
+      for (const name of purged) await p.getByLabel(`Select queue ${name}`, { exact: true }).check();
+      await p.getByText('2 selected').waitFor();
+      const purgeText = acceptNextDialog(p);
+      await p.getByRole('button', { name: 'Purge selected' }).click();
+      expect(await purgeText).toBe('Purge 2 queues? Their ready messages are deleted.');
+      await p.getByText('0 selected').waitFor();
+      for (const name of purged) {
+        await until(`${name} to be empty`, async () => ((await apiCall(ui.base, 'GET', `/api/queues/%2F/${enc(name)}`)) as QueueApi).messages === 0);
       }
       expect(w.problems).toEqual([]);
       console.log(
