@@ -161,7 +161,7 @@ test('detail page: publish 3, see them counted, get 2 removing them, purge, dele
       p.waitForResponse((r) => r.url().endsWith('/contents') && r.request().method() === 'DELETE'),
       p.getByRole('button', { name: 'Purge', exact: true }).click(),
     ]);
-    expect(await purgeText).toBe(`Purge queue '${name}'? Its 1 ready messages are deleted.`);
+    expect(await purgeText).toBe(`Purge queue '${name}'? Its ready messages (1) are deleted.`);
     expect(((await apiCall(ui.base, 'GET', path)) as QueueApi).messages).toBe(0);
     await until('ready count 0', async () => (await readyCell.textContent()) === '0');
 

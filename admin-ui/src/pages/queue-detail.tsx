@@ -155,7 +155,7 @@ function DangerZone(props: { vhost: string; name: string; messages: number | und
       <div class="q-row-actions">
         <ActionButton
           label="Purge"
-          confirm={`Purge queue '${props.name}'? Its ${num(props.messages)} ready messages are deleted.`}
+          confirm={`Purge queue '${props.name}'? Its ready messages (${num(props.messages)}) are deleted.`}
           run={() => api.del(apiPath([...path, 'contents']))}
           onDone={props.reload}
         />
