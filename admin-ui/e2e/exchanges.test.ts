@@ -59,7 +59,7 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
     await page.getByRole('heading', { name: 'Exchanges' }).waitFor();
 
     // Create through the form.
-    const form = page.locator('form.create-exchange');
+    const form = page.locator('form.exch-create');
     await form.getByLabel('Virtual host').selectOption('/');
     await form.getByLabel('Name', { exact: true }).fill(name);
     await form.getByLabel('Type', { exact: true }).selectOption('topic');
@@ -154,7 +154,7 @@ test('the create form offers the types the broker lists, adds x-delayed-type for
   const w = await openPage(browser, ui.base);
   try {
     await login(w, ui.base, 'guest', 'guest', '#/exchanges');
-    const form = w.page.locator('form.create-exchange');
+    const form = w.page.locator('form.exch-create');
     const type = form.getByLabel('Type', { exact: true });
     await type.locator('option', { hasText: 'x-delayed-message' }).waitFor({ state: 'attached' });
     const offered = await type.locator('option').allTextContents();

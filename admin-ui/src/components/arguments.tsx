@@ -52,7 +52,7 @@ export function ArgumentsEditor(props: {
   const add = (row: ArgRow): void => props.onChange([...rows, row]);
   const legend = props.legend ?? 'Arguments';
   return (
-    <fieldset class="arguments">
+    <fieldset class="args-editor">
       <legend>{legend}</legend>
       {rows.map((row, i) => (
         <div class="row" key={i}>
@@ -83,7 +83,7 @@ export function ArgumentsEditor(props: {
           <button
             type="button"
             key={k.name}
-            class="known-arg"
+            class="args-known"
             disabled={rows.some((r) => r.name === k.name)}
             onClick={() => add({ name: k.name, type: k.type, value: k.initial ?? (k.type === 'boolean' ? 'true' : '') })}
           >

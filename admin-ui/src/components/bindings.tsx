@@ -74,14 +74,14 @@ export function Bindings(props: BindingsProps) {
   return (
     <Section title={title}>
       <ErrorBox error={live.error} />
-      <table class="grid bindings">
+      <table class="grid bind-table">
         <thead>
           <tr>
             <th>{bySource ? 'To' : 'From'}</th>
             <th>Routing key</th>
             <th>Arguments</th>
             <th>
-              <span class="visually-hidden">Actions</span>
+              <span class="bind-hidden">Actions</span>
             </th>
           </tr>
         </thead>
@@ -98,6 +98,7 @@ export function Bindings(props: BindingsProps) {
                   ) : (
                     <ActionButton
                       label="Unbind"
+                      ariaLabel={`Unbind ${bySource ? `${b.destination_type} ${b.destination}` : `exchange ${b.source}`}, routing key ${b.routing_key === '' ? '(empty)' : b.routing_key}`}
                       run={() => api.del(pairPath(b.vhost, b.source, b.destination_type, b.destination, b.properties_key))}
                       onDone={live.reload}
                     />
@@ -142,7 +143,7 @@ function AddBinding(props: BindingsProps & { onDone: () => void }) {
   };
 
   return (
-    <div role="group" aria-label={group} class="add-binding">
+    <div role="group" aria-label={group} class="bind-add">
       <h3>{group}</h3>
       <ActionForm submit={submit} label="Bind" done="Bound." onDone={props.onDone}>
         <div class="row">

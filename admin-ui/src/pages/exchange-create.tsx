@@ -49,7 +49,7 @@ export function CreateExchange(props: { vhost: string; onCreated: () => void }) 
   };
 
   return (
-    <ActionForm submit={submit} label="Add exchange" onDone={props.onCreated} class="create-exchange">
+    <ActionForm submit={submit} label="Add exchange" onDone={props.onCreated} class="exch-create">
       <div class="row">
         <Field id={`${id}-vhost`} label="Virtual host">
           <select id={`${id}-vhost`} value={vhost} onChange={(e) => setVhost(inputValue(e))}>
@@ -73,7 +73,7 @@ export function CreateExchange(props: { vhost: string; onCreated: () => void }) 
           </select>
         </Field>
       </div>
-      <div class="row checks">
+      <div class="row exch-checks">
         <label class="inline">
           <input type="checkbox" checked={durable} onChange={() => setDurable(!durable)} /> Durable
         </label>

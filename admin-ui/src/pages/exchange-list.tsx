@@ -30,7 +30,7 @@ const COLUMNS: ReadonlyArray<Column<ExchangeRow>> = [
     title: 'Name',
     sort: 'name',
     render: (x) => (
-      <a href={exchangeHref(x.vhost, x.name)} class={x.name === '' ? 'default-exchange' : undefined}>
+      <a href={exchangeHref(x.vhost, x.name)} class={x.name === '' ? 'exch-default' : undefined}>
         {exchangeLabel(x.name)}
       </a>
     ),

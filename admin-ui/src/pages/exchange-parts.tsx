@@ -27,9 +27,9 @@ export function Features(props: { exchange: ExchangeFlags }) {
   }
   if (tags.length === 0) return <span class="muted">—</span>;
   return (
-    <span class="features">
+    <span class="exch-features">
       {tags.map(([tag, meaning]) => (
-        <abbr key={meaning} class="feature" title={meaning}>
+        <abbr key={meaning} class="exch-feature" title={meaning}>
           {tag}
         </abbr>
       ))}
