@@ -2,10 +2,10 @@
  * `#/exchanges/<vhost>/<name>` (`#/exchanges/%2F/` is the default exchange): what the exchange is, its publish rates
  * over a chosen range, its bindings out and in (with bind and unbind), a publish form, and delete.
  */
-import { api, apiPath } from '../lib/api';
+import { api, apiPath, ApiError } from '../lib/api';
 import { exchangeApiName, exchangeLabel } from '../lib/exchange-name';
 import { detailsRate, rate } from '../lib/format';
-import { useLive } from '../lib/live';
+import { useLive, type Live } from '../lib/live';
 import { href, navigate, route, setQuery } from '../lib/router';
 import { Bindings } from '../components/bindings';
 import { Chart, chartFromDetails, RANGES, rangeOf, rangeQuery } from '../components/chart';
@@ -24,10 +24,9 @@ export function ExchangeDetail(props: { vhost: string; name: string }) {
   const range = rangeOf(route.value.query);
   const path = apiPath(['exchanges', vhost, exchangeApiName(name)], rangeQuery(range));
   const live = useLive(() => api.get<ExchangeRow>(path), path);
-  const x = live.data;
   const label = exchangeLabel(name);
-  const isDefault = name === '';
-  const stats = x?.message_stats;
+  // A deep link to an exchange that is not there (or no longer): say so, once, instead of a page of errors.
+  const notFound = live.error instanceof ApiError && live.error.status === 404;
 
   return (
     <div>
@@ -36,46 +35,64 @@ export function ExchangeDetail(props: { vhost: string; name: string }) {
           in virtual host <a href={href(['exchanges'], { vhost })}>{vhost}</a>
         </span>
       </PageTitle>
-      <ErrorBox error={live.error} />
-      {x === undefined ? (
-        live.error === undefined && <p class="muted">Loading…</p>
+      {notFound ? (
+        <Notice>
+          There is no exchange '{label}' in virtual host '{vhost}' (it may have been deleted). <a href={href(['exchanges'], { vhost })}>Exchanges of {vhost}</a>
+        </Notice>
       ) : (
-        <>
-          <Section title="Details">
-            <KeyValues
-              rows={[
-                ['Name', label],
-                ['Virtual host', vhost],
-                ['Type', x.type],
-                ['Features', <Features exchange={x} />],
-                ['Arguments', Object.keys(x.arguments).length === 0 ? <span class="muted">none</span> : <Value value={x.arguments} />],
-                ['Policy', <Value value={x.policy} />],
-                ['Publish in', rate(detailsRate(stats, 'publish_in') ?? 0)],
-                ['Publish out', rate(detailsRate(stats, 'publish_out') ?? 0)],
-              ]}
-            />
-          </Section>
-          <Section
-            title="Message rates"
-            actions={
-              <label class="inline">
-                Range{' '}
-                <select value={range.id} onChange={(e) => setQuery({ range: inputValue(e) }, { replace: true })}>
-                  {RANGES.map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.label}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            }
-          >
-            <div class="charts">
-              <Chart title="Publish rates" unit="/s" data={chartFromDetails(stats, RATE_KEYS, true)} />
-            </div>
-          </Section>
-        </>
+        <ExchangeSections vhost={vhost} name={name} live={live} range={range} />
       )}
+    </div>
+  );
+}
+
+/**
+ * Everything under the title. Bindings, publish and delete wait for the exchange's first answer, so a missing one
+ * costs one request, not four; once loaded, the data stays through a failed refresh, and so does what the user typed.
+ */
+function ExchangeSections(props: { vhost: string; name: string; live: Live<ExchangeRow>; range: (typeof RANGES)[number] }) {
+  const { vhost, name, live, range } = props;
+  const x = live.data;
+  if (x === undefined) return live.error === undefined ? <p class="muted">Loading…</p> : <ErrorBox error={live.error} />;
+  const label = exchangeLabel(name);
+  const isDefault = name === '';
+  const stats = x.message_stats;
+  return (
+    <>
+      <ErrorBox error={live.error} />
+      <Section title="Details">
+        <KeyValues
+          rows={[
+            ['Name', label],
+            ['Virtual host', vhost],
+            ['Type', x.type],
+            ['Features', <Features exchange={x} />],
+            ['Arguments', Object.keys(x.arguments).length === 0 ? <span class="muted">none</span> : <Value value={x.arguments} />],
+            ['Policy', <Value value={x.policy} />],
+            ['Publish in', rate(detailsRate(stats, 'publish_in') ?? 0)],
+            ['Publish out', rate(detailsRate(stats, 'publish_out') ?? 0)],
+          ]}
+        />
+      </Section>
+      <Section
+        title="Message rates"
+        actions={
+          <label class="inline">
+            Range{' '}
+            <select value={range.id} onChange={(e) => setQuery({ range: inputValue(e) }, { replace: true })}>
+              {RANGES.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        }
+      >
+        <div class="charts">
+          <Chart title="Publish rates" unit="/s" data={chartFromDetails(stats, RATE_KEYS, true)} />
+        </div>
+      </Section>
       {isDefault ? (
         <Notice>
           The default exchange routes each message to the queue its routing key names; every queue is bound to it
@@ -101,6 +118,6 @@ export function ExchangeDetail(props: { vhost: string; name: string }) {
           />
         </Section>
       )}
-    </div>
+    </>
   );
 }
