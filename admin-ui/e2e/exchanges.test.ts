@@ -89,6 +89,11 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
 
     // Bind the queue with a topic pattern.
     const add = page.getByRole('group', { name: 'Add a binding from this exchange' });
+    // The destination box suggests the vhost's queues that contain what is typed (one filtered page from the API).
+    await add.getByLabel('Destination queue').fill('q ü');
+    const suggested = add.locator('datalist option');
+    await suggested.first().waitFor({ state: 'attached' });
+    expect(await suggested.evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual([queue]);
     await add.getByLabel('Destination queue').fill(queue);
     await add.getByLabel('Routing key').fill('a.*');
     await add.getByRole('button', { name: 'Bind' }).click();

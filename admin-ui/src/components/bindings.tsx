@@ -6,8 +6,8 @@
  * API: GET /api/exchanges/{vh}/{x}/bindings/source|destination, /api/queues/{vh}/{q}/bindings;
  * POST /api/bindings/{vh}/e/{source}/{q|e}/{destination}; DELETE .../{properties_key}.
  */
-import { useState } from 'preact/hooks';
-import { api, apiPath } from '../lib/api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, apiPath, type Page } from '../lib/api';
 import { exchangeApiName, exchangeHref, exchangeLabel, queueHref } from '../lib/exchange-name';
 import { useLive } from '../lib/live';
 import { ArgumentsEditor, argumentsOf, type ArgRow, type KnownArgument } from './arguments';
@@ -121,6 +121,29 @@ export function Bindings(props: BindingsProps) {
   );
 }
 
+/**
+ * Names of the vhost's queues or exchanges that contain what the user typed, for the input's datalist: one filtered
+ * page of 20 from the API (asked 250 ms after typing stops), so a vhost with 10,000 queues costs no more than one.
+ */
+function useSuggestions(vhost: string, type: EndType, text: string): string[] {
+  const [names, setNames] = useState<string[]>([]);
+  useEffect(() => {
+    let current = true;
+    const t = setTimeout(() => {
+      const path = apiPath([type === 'queue' ? 'queues' : 'exchanges', vhost], { columns: 'name', pagination: 'true', page: 1, page_size: 20, name: text });
+      api.get<Page<{ name: string }>>(path).then(
+        (page) => current && setNames(page.items.map((i) => i.name).filter((n) => n !== '')),
+        () => current && setNames([]),
+      );
+    }, 250);
+    return () => {
+      current = false;
+      clearTimeout(t);
+    };
+  }, [vhost, type, text]);
+  return names;
+}
+
 function AddBinding(props: BindingsProps & { onDone: () => void }) {
   const [id] = useState(() => `bind${++instances}`);
   const bySource = props.source !== undefined;
@@ -128,6 +151,7 @@ function AddBinding(props: BindingsProps & { onDone: () => void }) {
   const [other, setOther] = useState('');
   const [routingKey, setRoutingKey] = useState('');
   const [args, setArgs] = useState<ArgRow[]>([]);
+  const suggestions = useSuggestions(props.vhost, bySource ? otherType : 'exchange', other);
   const group = bySource ? 'Add a binding from this exchange' : `Add a binding to this ${props.destination?.type ?? ''}`;
 
   const submit = async (): Promise<void> => {
@@ -156,7 +180,12 @@ function AddBinding(props: BindingsProps & { onDone: () => void }) {
             </Field>
           )}
           <Field id={`${id}-other`} label={bySource ? `Destination ${otherType}` : 'Source exchange'}>
-            <input id={`${id}-other`} value={other} onInput={(e) => setOther(inputValue(e))} />
+            <input id={`${id}-other`} list={`${id}-names`} autocomplete="off" value={other} onInput={(e) => setOther(inputValue(e))} />
+            <datalist id={`${id}-names`}>
+              {suggestions.map((n) => (
+                <option key={n} value={n} />
+              ))}
+            </datalist>
           </Field>
           <Field id={`${id}-rk`} label="Routing key">
             <input id={`${id}-rk`} value={routingKey} onInput={(e) => setRoutingKey(inputValue(e))} />
