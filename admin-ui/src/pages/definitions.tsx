@@ -111,6 +111,12 @@ function Importer() {
   const [loaded, setLoaded] = useState<Loaded | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
+  // A new input after an import or a cancel: picking the same file again then previews it again.
+  const [generation, setGeneration] = useState(0);
+  const reset = (): void => {
+    setLoaded(undefined);
+    setGeneration((g) => g + 1);
+  };
   const pick = async (e: Event): Promise<void> => {
     const file = (e.currentTarget as HTMLInputElement).files?.[0];
     setLoaded(undefined);
@@ -129,12 +135,12 @@ function Importer() {
     if (loaded === undefined) return;
     await api.post(apiPath(['definitions']), loaded.doc);
     setDone(`Imported ${loaded.name}.`);
-    setLoaded(undefined);
+    reset();
   };
   return (
     <div class="defs-import">
       <Field id="definitions-file" label="Definitions file to import" hint="A JSON export from Leveret or RabbitMQ; nothing changes before you confirm.">
-        <input id="definitions-file" type="file" accept=".json,application/json" onChange={(e) => void pick(e)} />
+        <input key={generation} id="definitions-file" type="file" accept=".json,application/json" onChange={(e) => void pick(e)} />
       </Field>
       <ErrorBox error={error} />
       {done !== undefined && (
@@ -148,7 +154,7 @@ function Importer() {
           <PreviewTable preview={loaded.preview} />
           <div class="form-actions">
             <ActionButton label="Import" run={apply} />
-            <button type="button" onClick={() => setLoaded(undefined)}>
+            <button type="button" onClick={reset}>
               Cancel
             </button>
           </div>

@@ -102,11 +102,11 @@ export function Charts(props: { overview: Json; range: string }) {
     <Section title="Messages" actions={<RangePicker current={props.range} />}>
       <div class="charts">
         <div class="ov-chart">
-          <Chart title="Queued messages" data={lengths} />
+          <Chart title="Queued messages" data={lengths} width={420} />
           <Rates stats={queued} keys={QUEUED} lengths />
         </div>
         <div class="ov-chart">
-          <Chart title="Message rates" data={rates} unit="/s" />
+          <Chart title="Message rates" data={rates} unit="/s" width={420} />
           <Rates stats={stats} keys={RATE_KEYS} />
         </div>
       </div>
