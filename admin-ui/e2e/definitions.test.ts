@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { seriousViolations } from './support/axe';
 import { apiCall, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker, type WatchedPage } from './support/harness';
 
 jest.setTimeout(90000);
@@ -94,6 +95,7 @@ test('export from broker A as a download, preview and import into a fresh broker
   expect(await kindRow(w, 'Policies')).toEqual({ counts: ['1', '0', '0'], objects: `created:${POLICY} in vhost /` });
   // Nothing is applied before the Import button.
   await expect(apiCall(b.base, 'GET', `/api/queues/%2F/${e(QUEUE)}`)).rejects.toThrow(/404/);
+  expect((await seriousViolations(w.page)).map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   await screenshot(w.page, 'definitions-preview');
 
   await w.page.getByRole('button', { name: 'Import', exact: true }).click();
