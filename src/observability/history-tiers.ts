@@ -132,9 +132,9 @@ export interface Point {
   readonly time: number;
   readonly value: number;
   /**
-   * The earliest time the value may have started moving from the previous (older) point's: the tier's previous
-   * interval, as that one held the older value (skipped samples equalled it), or the older point itself when it came
-   * from another tier.
+   * The earliest time the value may have started moving from the previous (older) point's: the older point's tier
+   * looked at the value at the start of each of its intervals and kept nothing newer than that point, so the value
+   * was still the older one at the last interval start before this point (or at the older point itself, if later).
    */
   readonly since: number;
 }
@@ -158,8 +158,9 @@ export function points(tiers: readonly Tier[], i: number): Point[] {
   return raw.map((p, j) => {
     const older = raw[j + 1];
     if (older === undefined) return { time: p.time, value: p.value, since: p.time };
-    const interval = (tiers[p.tier] as Tier).intervalMs;
-    const since = older.tier === p.tier ? Math.max(older.time, p.time - interval) : older.time;
+    const interval = (tiers[older.tier] as Tier).intervalMs;
+    const lastLook = Math.ceil(p.time / interval) * interval - interval;
+    const since = Math.max(older.time, lastLook);
     return { time: p.time, value: p.value, since };
   });
 }

@@ -146,6 +146,18 @@ describe('retention tiers', () => {
     expect(at(START)).toBe(0);
   });
 
+  test('after hours idle, a change just before the kept minute starts shows there, not spread over the hours', () => {
+    const h = new History(['messages'], QUEUE_TIERS);
+    const changeAt = START + 5 * 3_600_000 + 10_000;
+    for (let t = START; t <= changeAt + 90_000; t += 5000) h.record(t, [t < changeAt ? 0 : 10]);
+    const samples = h.details('messages', { age: 86_400, incr: 1800 }, changeAt + 90_000).samples ?? [];
+    // At 5 h the 60 s tier still saw 0; the half hours before it too.
+    expect(samples.filter((s) => s.timestamp <= START + 5 * 3_600_000).every((s) => s.sample === 0)).toBe(true);
+    const minute = h.details('messages', { age: 120, incr: 5 }, changeAt + 90_000).samples ?? [];
+    expect(minute.find((s) => s.timestamp === START + 5 * 3_600_000)?.sample).toBe(0);
+    expect(minute[0]?.sample).toBe(10);
+  });
+
   test('memory is bounded by the plan, however many samples are recorded', () => {
     const h = new History(['a', 'b'], QUEUE_TIERS);
     let i = 0;
