@@ -127,8 +127,8 @@ describe('retention tiers', () => {
   test('an unchanging figure keeps one sample per coarse tier, yet answers the whole day', () => {
     const h = new History(['messages'], QUEUE_TIERS);
     for (let t = START; t <= START + DAY; t += 5000) h.record(t, [3]);
-    // 13 samples of 1 figure at 5 s, and 2 slots per coarse tier: (13 + 3 * 2) * (8 + 8) bytes.
-    expect(h.bytes).toBe(19 * 16);
+    // 13 samples of 1 figure at 5 s (8 + 8 bytes each), 2 slots per coarse tier (8 + 4) and its newest sample (8).
+    expect(h.bytes).toBe(13 * 16 + 3 * (2 * 12 + 8));
     const samples = h.details('messages', { age: 86_400, incr: 1800 }, START + DAY).samples ?? [];
     expect(samples).toHaveLength(49);
     expect(samples.every((s) => s.sample === 3)).toBe(true);
@@ -158,11 +158,25 @@ describe('retention tiers', () => {
     expect(minute[0]?.sample).toBe(10);
   });
 
+  test('running totals far past 2^32 stay exact in the coarse tiers (differences under 2^24 an interval)', () => {
+    const h = new History(['publish'], QUEUE_TIERS);
+    const total = (t: number): number => 5e9 + ((t - START) / 1000) * 9_000;
+    for (let t = START; t <= START + DAY; t += 5000) h.record(t, [total(t)]);
+    for (const [age, incr] of [[3600, 60], [86_400, 1800]] as const) {
+      for (const s of h.details('publish', { age, incr }, START + DAY).samples ?? []) expect(s.sample).toBe(total(s.timestamp));
+    }
+  });
+
   test('memory is bounded by the plan, however many samples are recorded', () => {
     const h = new History(['a', 'b'], QUEUE_TIERS);
     let i = 0;
     for (let t = START; t <= START + 2 * DAY; t += 5000) h.record(t, [i++, i]);
-    const slots = QUEUE_TIERS.reduce((sum, tier) => sum + tier.samples, 0);
-    expect(h.bytes).toBe(slots * (8 + 2 * 8));
+    const [fine, ...coarse] = QUEUE_TIERS;
+    const coarseSlots = coarse.reduce((sum, tier) => sum + tier.samples, 0);
+    // Dense: a time and 2 figures in 64 bits; coarse: a time, 2 differences in 32 bits, and each tier's newest whole.
+    expect(h.bytes).toBe((fine?.samples ?? 0) * (8 + 2 * 8) + coarseSlots * (8 + 2 * 4) + coarse.length * 2 * 8);
+    // Still exact: the running total of 'a' is its sample number, past 2^24 differences or not.
+    const day = h.details('a', { age: 86_400, incr: 1800 }, START + 2 * DAY).samples ?? [];
+    for (const s of day) expect(s.sample).toBe((s.timestamp - START) / 5000);
   });
 });
