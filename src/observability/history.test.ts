@@ -1,4 +1,5 @@
 import { History, fillMissingSamples, parseRanges, recordHistories, queueHistory, vhostHistory, vhostTotalsOf } from './history';
+import { GLOBAL_TIERS, QUEUE_TIERS } from './history-tiers';
 import { MessageStats } from './stats';
 
 describe('History', () => {
@@ -87,5 +88,95 @@ describe('fillMissingSamples', () => {
     const plain = { fd_used: 3, fd_used_details: { rate: 0 } };
     fillMissingSamples(plain, {}, NOW);
     expect(plain.fd_used_details).toEqual({ rate: 0 });
+  });
+});
+
+describe('retention tiers', () => {
+  const DAY = 86_400_000;
+  const START = 1_700_000_000_000 - (1_700_000_000_000 % DAY);
+
+  /** A day of 5 s samples of a running total growing 2 a second, and a length that stays at 7. */
+  function dayOf(plan: typeof GLOBAL_TIERS): History {
+    const h = new History(['publish', 'messages'], plan);
+    for (let t = START; t <= START + DAY; t += 5000) h.record(t, [((t - START) / 1000) * 2, 7]);
+    return h;
+  }
+
+  test('the last day at 1800 s: 49 samples, newest first, aligned to the increment, values as recorded', () => {
+    const h = dayOf(GLOBAL_TIERS);
+    const d = h.details('publish', { age: 86_400, incr: 1800 }, START + DAY + 1234);
+    expect(d.samples).toHaveLength(49);
+    expect(d.samples?.[0]).toEqual({ sample: 172_800, timestamp: START + DAY });
+    expect(d.samples?.[48]).toEqual({ sample: 0, timestamp: START });
+    for (const s of d.samples ?? []) expect(s.timestamp % 1_800_000).toBe(0);
+    expect(d.avg_rate).toBe(2);
+    expect(h.details('messages', { age: 28_800, incr: 600 }, START + DAY).samples?.every((s) => s.sample === 7)).toBe(true);
+  });
+
+  test('every UI range is filled on a queue history; finer steps than a tier keeps are drawn between its samples', () => {
+    const h = dayOf(QUEUE_TIERS);
+    for (const [age, incr] of [[60, 5], [600, 5], [3600, 60], [28_800, 600], [86_400, 1800]] as const) {
+      const samples = h.details('publish', { age, incr }, START + DAY).samples ?? [];
+      expect(samples).toHaveLength(age / incr + 1);
+      // The running total grows 2 a second, so each sample is twice its seconds since START: exact from kept
+      // samples, and exact between them (ten minutes at 5 s reaches back past the one minute kept at 5 s).
+      for (const s of samples) expect(s.sample).toBe(((s.timestamp - START) / 1000) * 2);
+    }
+  });
+
+  test('an unchanging figure keeps one sample per coarse tier, yet answers the whole day', () => {
+    const h = new History(['messages'], QUEUE_TIERS);
+    for (let t = START; t <= START + DAY; t += 5000) h.record(t, [3]);
+    // 13 samples of 1 figure at 5 s (8 + 8 bytes each), 2 slots per coarse tier (8 + 4) and its newest sample (8).
+    expect(h.bytes).toBe(13 * 16 + 3 * (2 * 12 + 8));
+    const samples = h.details('messages', { age: 86_400, incr: 1800 }, START + DAY).samples ?? [];
+    expect(samples).toHaveLength(49);
+    expect(samples.every((s) => s.sample === 3)).toBe(true);
+  });
+
+  test('a change between coarse samples shows at the interval where it happened, not before', () => {
+    const h = new History(['messages'], QUEUE_TIERS);
+    const changeAt = START + 3_600_000 + 30_000;
+    for (let t = START; t <= START + 7_200_000; t += 5000) h.record(t, [t < changeAt ? 0 : 10]);
+    const samples = h.details('messages', { age: 7200, incr: 60 }, START + 7_200_000).samples ?? [];
+    const at = (t: number): number | undefined => samples.find((s) => s.timestamp === t)?.sample;
+    expect(at(START + 3_540_000)).toBe(0);
+    expect(at(START + 3_600_000)).toBe(0);
+    expect(at(START + 3_660_000)).toBe(10);
+    expect(at(START)).toBe(0);
+  });
+
+  test('after hours idle, a change just before the kept minute starts shows there, not spread over the hours', () => {
+    const h = new History(['messages'], QUEUE_TIERS);
+    const changeAt = START + 5 * 3_600_000 + 10_000;
+    for (let t = START; t <= changeAt + 90_000; t += 5000) h.record(t, [t < changeAt ? 0 : 10]);
+    const samples = h.details('messages', { age: 86_400, incr: 1800 }, changeAt + 90_000).samples ?? [];
+    // At 5 h the 60 s tier still saw 0; the half hours before it too.
+    expect(samples.filter((s) => s.timestamp <= START + 5 * 3_600_000).every((s) => s.sample === 0)).toBe(true);
+    const minute = h.details('messages', { age: 120, incr: 5 }, changeAt + 90_000).samples ?? [];
+    expect(minute.find((s) => s.timestamp === START + 5 * 3_600_000)?.sample).toBe(0);
+    expect(minute[0]?.sample).toBe(10);
+  });
+
+  test('running totals far past 2^32 stay exact in the coarse tiers (differences under 2^24 an interval)', () => {
+    const h = new History(['publish'], QUEUE_TIERS);
+    const total = (t: number): number => 5e9 + ((t - START) / 1000) * 9_000;
+    for (let t = START; t <= START + DAY; t += 5000) h.record(t, [total(t)]);
+    for (const [age, incr] of [[3600, 60], [86_400, 1800]] as const) {
+      for (const s of h.details('publish', { age, incr }, START + DAY).samples ?? []) expect(s.sample).toBe(total(s.timestamp));
+    }
+  });
+
+  test('memory is bounded by the plan, however many samples are recorded', () => {
+    const h = new History(['a', 'b'], QUEUE_TIERS);
+    let i = 0;
+    for (let t = START; t <= START + 2 * DAY; t += 5000) h.record(t, [i++, i]);
+    const [fine, ...coarse] = QUEUE_TIERS;
+    const coarseSlots = coarse.reduce((sum, tier) => sum + tier.samples, 0);
+    // Dense: a time and 2 figures in 64 bits; coarse: a time, 2 differences in 32 bits, and each tier's newest whole.
+    expect(h.bytes).toBe((fine?.samples ?? 0) * (8 + 2 * 8) + coarseSlots * (8 + 2 * 4) + coarse.length * 2 * 8);
+    // Still exact: the running total of 'a' is its sample number, past 2^24 differences or not.
+    const day = h.details('a', { age: 86_400, incr: 1800 }, START + 2 * DAY).samples ?? [];
+    for (const s of day) expect(s.sample).toBe((s.timestamp - START) / 5000);
   });
 });

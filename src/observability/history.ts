@@ -1,11 +1,14 @@
 import { COUNTERS, MessageStats, type Counter } from './stats';
+import { GLOBAL_TIERS, QUEUE_TIERS, Tier, points, valueAt, type TierSpec } from './history-tiers';
 
 /*
  * Sample histories for the management API's `*_details` (RabbitMQ's rabbit_mgmt_stats): every SAMPLE_INTERVAL_MS the
- * broker records a few figures of each queue, each vhost and the whole broker into a fixed ring of HISTORY_SAMPLES
- * samples, so memory is bounded (about 2 KiB a queue). From the ring come the length rates (`messages_details.rate`)
- * and, when a request asks with `?lengths_age=&lengths_incr=` (and msg_rates_*, data_rates_*), RabbitMQ's
- * `samples` / `avg` / `avg_rate`. A range reaching back further than the ring gets the samples the ring still has.
+ * broker records a few figures of each queue, each vhost and the whole broker into retention tiers (history-tiers.ts:
+ * every sample for a minute or ten, then one a minute, one per ten minutes and one per half hour, up to a day), so
+ * the UI's ranges from the last minute to the last day have samples, and memory per object is bounded (see there for
+ * the measured cost of 10,000 queues). From the finest tier come the rates (`messages_details.rate`); when a
+ * request asks with `?lengths_age=&lengths_incr=` (and msg_rates_*, data_rates_*), RabbitMQ's `samples` / `avg` /
+ * `avg_rate`. A range reaching back further than the history gets the samples it has.
  *
  * Histories are kept in WeakMaps keyed by the object they describe (a Queue, a VirtualHost, the broker's
  * MessageStats), so a deleted object's history goes with it, and brokers in one process do not share any.
@@ -13,7 +16,7 @@ import { COUNTERS, MessageStats, type Counter } from './stats';
 
 /** RabbitMQ's default collect_statistics_interval. */
 export const SAMPLE_INTERVAL_MS = 5_000;
-/** Samples kept per object: one minute at 5 s, the web UI's default range ("last minute"), plus the current one. */
+/** Samples of a one-tier History: one minute at 5 s, the web UI's default range ("last minute"), plus the current one. */
 export const HISTORY_SAMPLES = 13;
 
 export const LENGTH_SERIES = ['messages', 'messages_ready', 'messages_unacknowledged'] as const;
@@ -57,103 +60,98 @@ export function parseRanges(query: unknown): Ranges {
   return out;
 }
 
-/** A fixed ring of timestamped samples of a few named figures. */
+/**
+ * Timestamped samples of a few named figures, in retention tiers (history-tiers.ts): the finest keeps every sample,
+ * coarser ones one per interval, so ranges from the last minute to the last day have samples.
+ */
 export class History {
   private readonly width: number;
   private readonly index = new Map<string, number>();
-  private readonly times: Float64Array;
-  private readonly values: Float64Array;
-  /** Samples recorded so far, at most `capacity`. */
-  private count = 0;
-  /** Where the next sample goes. */
-  private next = 0;
+  private readonly tiers: Tier[];
   /** When a sample last differed from the one before (or the first sample): idle_since. */
   lastChange = 0;
 
-  constructor(
-    names: readonly string[],
-    private readonly capacity = HISTORY_SAMPLES,
-  ) {
+  /** `plan`: the tiers, or a number of samples for one tier of 5 s samples only. */
+  constructor(names: readonly string[], plan: readonly TierSpec[] | number = HISTORY_SAMPLES) {
     names.forEach((name, i) => this.index.set(name, i));
     this.width = names.length;
-    this.times = new Float64Array(capacity);
-    this.values = new Float64Array(capacity * this.width);
+    const specs = typeof plan === 'number' ? [{ interval: SAMPLE_INTERVAL_MS / 1000, samples: plan }] : plan;
+    this.tiers = specs.map((spec, i) => new Tier(spec.interval * 1000, spec.samples, this.width, i === 0));
+  }
+
+  private get fine(): Tier {
+    return this.tiers[0] as Tier;
   }
 
   /** Records one sample: `values` in the order of the names given to the constructor. */
   record(timestamp: number, values: ArrayLike<number>): void {
-    const at = this.next * this.width;
-    let changed = this.count === 0;
-    const previous = this.count === 0 ? -1 : ((this.next + this.capacity - 1) % this.capacity) * this.width;
-    for (let i = 0; i < this.width; i++) {
-      const v = values[i] ?? 0;
-      if (previous >= 0 && this.values[previous + i] !== v) changed = true;
-      this.values[at + i] = v;
-    }
-    this.times[this.next] = timestamp;
-    this.next = (this.next + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
+    const fine = this.fine;
+    let changed = fine.count === 0;
+    for (let i = 0; i < this.width && !changed; i++) if (fine.value(0, i) !== (values[i] ?? 0)) changed = true;
+    for (const tier of this.tiers) tier.offer(timestamp, values);
     if (changed) this.lastChange = timestamp;
   }
 
+  /** Samples in the finest tier. */
   get size(): number {
-    return this.count;
+    return this.fine.count;
+  }
+
+  /** Bytes of sample storage, all tiers. */
+  get bytes(): number {
+    return this.tiers.reduce((sum, tier) => sum + tier.bytes, 0);
   }
 
   /** The newest sample's timestamp, 0 when none. */
   get latest(): number {
-    return this.count === 0 ? 0 : (this.times[(this.next + this.capacity - 1) % this.capacity] as number);
+    return this.fine.count === 0 ? 0 : this.fine.time(0);
   }
 
   /** Whether the newest sample equals the one before it (nothing happened over the last interval). */
   get idle(): boolean {
-    return this.count >= 2 && this.lastChange < this.latest;
-  }
-
-  /** The k-th newest sample of `name` (k = 0 newest) as [timestamp, value], or undefined. */
-  private sample(name: string, k: number): [number, number] | undefined {
-    const i = this.index.get(name);
-    if (i === undefined || k >= this.count) return undefined;
-    const slot = (this.next + this.capacity - 1 - k) % this.capacity;
-    return [this.times[slot] as number, this.values[slot * this.width + i] as number];
+    return this.fine.count >= 2 && this.lastChange < this.latest;
   }
 
   /** Per-second change of `name` over the last interval (RabbitMQ's `rate`), 0 with fewer than two samples. */
   rate(name: string): number {
-    const a = this.sample(name, 0);
-    const b = this.sample(name, 1);
-    if (a === undefined || b === undefined || a[0] <= b[0]) return 0;
-    return (a[1] - b[1]) / ((a[0] - b[0]) / 1000);
+    const i = this.index.get(name);
+    const fine = this.fine;
+    if (i === undefined || fine.count < 2 || fine.time(0) <= fine.time(1)) return 0;
+    return (fine.value(0, i) - fine.value(1, i)) / ((fine.time(0) - fine.time(1)) / 1000);
   }
 
-  /** The mean of `name` over the samples kept (consumer_capacity), or undefined with none. */
+  /** The mean of `name` over the finest tier's samples (consumer_capacity), or undefined with none. */
   mean(name: string): number | undefined {
-    if (this.count === 0 || !this.index.has(name)) return undefined;
+    const i = this.index.get(name);
+    const fine = this.fine;
+    if (fine.count === 0 || i === undefined) return undefined;
     let sum = 0;
-    for (let k = 0; k < this.count; k++) sum += (this.sample(name, k) as [number, number])[1];
-    return sum / this.count;
+    for (let k = 0; k < fine.count; k++) sum += fine.value(k, i);
+    return sum / fine.count;
   }
 
   /**
    * RabbitMQ's `<name>_details`: `{ rate }`, and with a range `samples` (newest first, at multiples of `incr`
-   * seconds going back `age` seconds, each the value recorded at or before that time), `avg` (their mean) and
-   * `avg_rate` (newest minus oldest over the time between them).
+   * seconds going back `age` seconds, each the value at that time: recorded at or before it, or moved toward the
+   * next kept sample where a coarse tier kept only one per interval), `avg` (their mean) and `avg_rate` (newest
+   * minus oldest over the time between them). A range reaching back before the oldest sample kept ends there.
    */
   details(name: string, range: SampleRange | undefined, now: number): Details {
     const out: Details = { rate: round(this.rate(name)) };
     if (range === undefined) return out;
+    const i = this.index.get(name);
+    const pts = i === undefined ? [] : points(this.tiers, i);
     const incr = range.incr * 1000;
     const steps = Math.min(Math.floor(range.age / range.incr), MAX_SAMPLES_PER_ANSWER - 1);
     const first = Math.floor(now / incr) * incr;
     const samples: Array<{ sample: number; timestamp: number }> = [];
-    let k = 0;
+    let from = 0;
     for (let step = 0; step <= steps; step++) {
       const t = first - step * incr;
-      // The newest sample at or before t.
-      while (k < this.count && (this.sample(name, k) as [number, number])[0] > t) k++;
-      const s = this.sample(name, k);
-      if (s === undefined) break;
-      samples.push({ sample: s[1], timestamp: t });
+      const found = valueAt(pts, t, from);
+      if (found === undefined) break;
+      from = found.index;
+      samples.push({ sample: Math.round(found.value), timestamp: t });
     }
     out.samples = samples;
     const newest = samples[0];
@@ -304,7 +302,7 @@ export function recordHistories(
       vUnacked += u;
       let history = queueHistories.get(queue);
       if (history === undefined) {
-        history = new History(QUEUE_SERIES);
+        history = new History(QUEUE_SERIES, QUEUE_TIERS);
         queueHistories.set(queue, history);
         // A queue created since the previous sample had nothing then (RabbitMQ's history counts it as 0), so its
         // first interval has a rate; queues there at the first sample (recovered at start) get no such zero.
@@ -322,7 +320,7 @@ export function recordHistories(
     const { totals } = byName.get(vhost.name) as { totals: VhostTotals };
     let history = vhostHistories.get(vhost);
     if (history === undefined) {
-      history = new History(VHOST_SERIES);
+      history = new History(VHOST_SERIES, GLOBAL_TIERS);
       vhostHistories.set(vhost, history);
     }
     values.length = 0;
@@ -333,7 +331,7 @@ export function recordHistories(
   }
   let overview = overviewHistories.get(broker);
   if (overview === undefined) {
-    overview = new History(OVERVIEW_SERIES);
+    overview = new History(OVERVIEW_SERIES, GLOBAL_TIERS);
     overviewHistories.set(broker, overview);
   }
   values.length = 0;
