@@ -36,18 +36,34 @@ function PageHost(props: { def: PageDef }) {
   return <Page route={route.value} />;
 }
 
+/**
+ * An object named '.' or '..' has no HTTP address: browsers resolve such path segments (also as %2E) before a request
+ * leaves, so /api/queues/%2F/.. would ask for /api/queues. Lists show these objects; their own pages cannot load.
+ */
+function unaddressable(path: readonly string[]): string | undefined {
+  return path.slice(1).find((segment) => segment === '.' || segment === '..');
+}
+
 function App() {
   if (me.value === undefined) return <p class="muted">Loading…</p>;
   if (me.value === null) return <Login />;
-  const def = PAGES[route.value.path[0] ?? ''];
+  const segment = route.value.path[0] ?? '';
+  const def = PAGES[segment];
+  const dots = unaddressable(route.value.path);
   return (
     <Layout>
       {def === undefined ? (
         <p class="error">There is no page at this address.</p>
       ) : !allowed(def.gate) ? (
         <p class="error">Your user's tags do not open this page.</p>
+      ) : dots !== undefined ? (
+        <p class="error">
+          An object named '{dots}' cannot be opened here: browsers remove '{dots}' from the addresses of HTTP requests, so the
+          API cannot be asked for it. It is listed, and AMQP clients can use it.
+        </p>
       ) : (
-        <PageHost def={def} />
+        // Keyed by page: another page starts with its own component, never renders the previous one with a new route.
+        <PageHost key={segment} def={def} />
       )}
     </Layout>
   );
