@@ -202,9 +202,23 @@ test('detail page: consumers with their channel, bindings with their exchange, t
       const bindings = p.getByRole('table', { name: 'Bindings' });
       const direct = bindings.getByRole('row').filter({ hasText: 'amq.direct' });
       await direct.waitFor();
-      expect(await direct.getByRole('cell').allTextContents()).toEqual(['amq.direct', 'rk ü', '']);
+      expect((await direct.getByRole('cell').allTextContents()).slice(0, 3)).toEqual(['exchange amq.direct', 'rk ü', '—']);
       expect(await direct.getByRole('link').getAttribute('href')).toBe('#/exchanges/%2F/amq.direct');
       expect(await bindings.getByRole('link', { name: '(AMQP default)' }).getAttribute('href')).toBe('#/exchanges/%2F/');
+
+      // Bind from amq.topic through the page's form, then unbind it there.
+      const add = p.getByRole('group', { name: /add a binding/i });
+      await add.getByLabel('Source exchange').fill('amq.topic');
+      await add.getByLabel('Routing key').fill('lectures.#');
+      await add.getByRole('button', { name: 'Bind' }).click();
+      const topic = bindings.getByRole('row').filter({ hasText: 'amq.topic' });
+      await topic.waitFor();
+      const fromTopic = async () =>
+        ((await apiCall(ui.base, 'GET', `/api/bindings/%2F/e/amq.topic/q/${enc(name)}`)) as Array<{ routing_key: string }>).map((b) => b.routing_key);
+      expect(await fromTopic()).toEqual(['lectures.#']);
+      await topic.getByRole('button', { name: /^Unbind exchange amq\.topic/ }).click();
+      await topic.waitFor({ state: 'detached' });
+      expect(await fromTopic()).toEqual([]);
 
       await Promise.all([
         p.waitForRequest((r) => r.url().includes(`/api/queues/%2F/${enc(name)}?`) && r.url().includes('lengths_age=3600')),

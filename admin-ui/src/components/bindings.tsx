@@ -74,7 +74,7 @@ export function Bindings(props: BindingsProps) {
   return (
     <Section title={title}>
       <ErrorBox error={live.error} />
-      <table class="grid bind-table">
+      <table class="grid bind-table" aria-label={title}>
         <thead>
           <tr>
             <th>{bySource ? 'To' : 'From'}</th>

@@ -11,7 +11,8 @@ import { bytes, num, timestamp } from '../lib/format';
 import { useLive } from '../lib/live';
 import { href, navigate, setQuery } from '../lib/router';
 import { Features, type QueueJson } from './queue-common';
-import { QueueBindings, QueueConsumers, type ConsumerDetail } from './queue-tables';
+import { Bindings } from '../components/bindings';
+import { QueueConsumers, type ConsumerDetail } from './queue-tables';
 import { GetMessages } from './queue-get';
 
 interface QueueDetailJson extends QueueJson {
@@ -204,9 +205,7 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
           <Section title="Consumers">
             <QueueConsumers consumers={q.consumer_details ?? []} />
           </Section>
-          <Section title="Bindings">
-            <QueueBindings vhost={vhost} name={name} />
-          </Section>
+          <Bindings vhost={vhost} destination={{ type: 'queue', name }} title="Bindings" />
           <div class="q-queue-actions">
             <Section title="Get messages">
               <GetMessages vhost={vhost} name={name} onDone={live.reload} />
