@@ -12,7 +12,7 @@ import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admi
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
-import { recordHistories } from './observability/history';
+import { connectionByteRates, recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
 import { loadDefinitionsFile } from './admin/definitions';
@@ -188,7 +188,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       vhosts,
       access,
       store,
-      connections: () => [...connections].map((c) => c.managementInfo),
+      connections: () =>
+        [...connections].map((c) => {
+          const rates = connectionByteRates(c);
+          return { ...c.managementInfo, recvOctRate: rates.recv, sendOctRate: rates.send };
+        }),
       nodeName: name,
       logins,
       logger: managementLogger,

@@ -32,6 +32,9 @@ export interface ConnectionInfo {
   readonly authMechanism?: string;
   readonly recvOct?: number;
   readonly sendOct?: number;
+  /** Bytes per second received and sent over the last sample interval (the broker's stats sampler). */
+  readonly recvOctRate?: number;
+  readonly sendOctRate?: number;
   /** Closes the connection with 320 CONNECTION_FORCED and this text. */
   close(reason: string): void;
   /** The open channels, read when asked (absent = none known). */

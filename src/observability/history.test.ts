@@ -1,4 +1,4 @@
-import { History, fillMissingSamples, parseRanges, recordHistories, queueHistory, vhostHistory, vhostTotalsOf } from './history';
+import { History, connectionByteRates, fillMissingSamples, parseRanges, recordHistories, queueHistory, vhostHistory, vhostTotalsOf } from './history';
 import { GLOBAL_TIERS, QUEUE_TIERS } from './history-tiers';
 import { MessageStats } from './stats';
 
@@ -178,5 +178,20 @@ describe('retention tiers', () => {
     // Still exact: the running total of 'a' is its sample number, past 2^24 differences or not.
     const day = h.details('a', { age: 86_400, incr: 1800 }, START + 2 * DAY).samples ?? [];
     for (const s of day) expect(s.sample).toBe((s.timestamp - START) / 5000);
+  });
+});
+
+describe('connectionByteRates', () => {
+  test("a connection's byte rates over the last sample interval; none before its second sample", () => {
+    const broker = new MessageStats();
+    const vhost = { name: 'rates', queues: new Map() };
+    const key = {};
+    expect(connectionByteRates(key)).toEqual({ recv: 0, send: 0 });
+    recordHistories(5000, broker, [vhost], [{ key, info: { vhost: 'rates', recvOct: 1000, sendOct: 50 } }]);
+    expect(connectionByteRates(key)).toEqual({ recv: 0, send: 0 });
+    recordHistories(10_000, broker, [vhost], [{ key, info: { vhost: 'rates', recvOct: 6000, sendOct: 550 } }]);
+    expect(connectionByteRates(key)).toEqual({ recv: 1000, send: 100 });
+    recordHistories(15_000, broker, [vhost], [{ key, info: { vhost: 'rates', recvOct: 6000, sendOct: 550 } }]);
+    expect(connectionByteRates(key)).toEqual({ recv: 0, send: 0 });
   });
 });

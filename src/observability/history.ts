@@ -248,16 +248,31 @@ function addNew(key: object, stats: MessageStats, totals: MessageStats): void {
   });
 }
 
+/** A connection's bytes at the previous sample, and its byte rates over the last interval (bytes/s). */
+const connectionBytes = new WeakMap<object, Float64Array>();
+
 function addBytes(key: object, recv: number, send: number, totals: VhostTotals): void {
-  let seen = lastSeen.get(key);
+  let seen = connectionBytes.get(key);
+  const first = seen === undefined;
   if (seen === undefined) {
-    seen = new Float64Array(2);
-    lastSeen.set(key, seen);
+    seen = new Float64Array(4);
+    connectionBytes.set(key, seen);
   }
-  totals.recvOct += Math.max(0, recv - seen[0]!);
-  totals.sendOct += Math.max(0, send - seen[1]!);
+  const newRecv = Math.max(0, recv - seen[0]!);
+  const newSend = Math.max(0, send - seen[1]!);
+  totals.recvOct += newRecv;
+  totals.sendOct += newSend;
+  // A connection's first sample has no interval behind it: its rate starts at the next one.
+  seen[2] = first ? 0 : newRecv / (SAMPLE_INTERVAL_MS / 1000);
+  seen[3] = first ? 0 : newSend / (SAMPLE_INTERVAL_MS / 1000);
   seen[0] = recv;
   seen[1] = send;
+}
+
+/** A connection's received and sent bytes per second over the last sample interval (0 before its second sample). */
+export function connectionByteRates(key: object): { recv: number; send: number } {
+  const seen = connectionBytes.get(key);
+  return seen === undefined ? { recv: 0, send: 0 } : { recv: seen[2]!, send: seen[3]! };
 }
 
 /**
