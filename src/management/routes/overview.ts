@@ -37,7 +37,8 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
         return {
           management_version: node.version,
           rates_mode: 'basic',
-          sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
+          // The ranges each kind of history answers (history-tiers.ts): queues reach a day, as the broker does.
+          sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600, 28800, 86400], detailed: [600] },
           exchange_types: exchangeTypes(deps),
           product_version: node.version,
           product_name: node.product,
