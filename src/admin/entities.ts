@@ -11,6 +11,30 @@ import { defaultBinding, formatBinding, formatExchange, propertiesKey, type Bind
 import type { FigureOptions } from './views/figures';
 import { formatConsumerDetail, formatQueue, type QueueExtras } from './views/queue';
 import { formatVhost } from './views/vhost';
+import type { LazyList } from './lazy-list';
+import type { Queue } from '../queue/queue';
+
+/** The queue view fields a listing can filter and sort on without building views (formatQueue has the same values). */
+const QUEUE_CHEAP_FIELDS: ReadonlySet<string> = new Set(['name', 'vhost', 'messages', 'messages_ready', 'messages_unacknowledged', 'consumers']);
+
+function queueField(queue: Queue, name: string): unknown {
+  switch (name) {
+    case 'name':
+      return queue.name;
+    case 'vhost':
+      return queue.vhost;
+    case 'messages':
+      return queue.messageCount + queue.unackedCount;
+    case 'messages_ready':
+      return queue.messageCount;
+    case 'messages_unacknowledged':
+      return queue.unackedCount;
+    case 'consumers':
+      return queue.consumerCount;
+    default:
+      return undefined;
+  }
+}
 
 /** Which vhosts a listing covers: the caller's visibility (management users see only vhosts they may use). */
 export type VhostFilter = (vhost: string) => boolean;
@@ -195,21 +219,31 @@ export class EntityAdmin {
     return this.registry.get(vhost)?.queues.has(name) === true;
   }
 
-  queues(keep: VhostFilter, figures: FigureOptions): Record<string, unknown>[] {
-    const options = this.queueExtras(figures);
-    const items: Record<string, unknown>[] = [];
+  queues(keep: VhostFilter, figures: FigureOptions): LazyList<Queue> {
+    const sources: Queue[] = [];
     for (const { record, vhost } of this.registry.list()) {
       if (!keep(record.name)) continue;
-      for (const queue of vhost.queues.values()) items.push(formatQueue(queue, this.nodeName, options));
+      for (const queue of vhost.queues.values()) sources.push(queue);
     }
-    return items;
+    return this.queueList(sources, figures);
   }
 
-  queuesOf(vhost: string, figures: FigureOptions): Record<string, unknown>[] | undefined {
+  queuesOf(vhost: string, figures: FigureOptions): LazyList<Queue> | undefined {
     const v = this.registry.get(vhost);
     if (v === undefined) return undefined;
+    return this.queueList([...v.queues.values()], figures);
+  }
+
+  /** Queues as a listing that builds a view only for the rows shown (lazy-list.ts). */
+  private queueList(sources: Queue[], figures: FigureOptions): LazyList<Queue> {
     const options = this.queueExtras(figures);
-    return [...v.queues.values()].map((q) => formatQueue(q, this.nodeName, options));
+    const node = this.nodeName;
+    return {
+      sources,
+      cheapFields: QUEUE_CHEAP_FIELDS,
+      field: queueField,
+      build: (queue) => formatQueue(queue, node, options),
+    };
   }
 
   /** One queue with its consumer_details, or undefined. */

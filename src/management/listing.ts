@@ -1,3 +1,4 @@
+import { isLazyList, type LazyList } from '../admin/lazy-list';
 import { compileSafeRegExp } from '../util/safe-regex';
 import { ApiError, Errors } from './errors';
 
@@ -168,13 +169,15 @@ function filterByName<T>(items: T[], query: ListQuery): T[] {
 
 /**
  * Sorts (defaults then the requested field, as RabbitMQ), filters by name, pages and projects columns. Returns a
- * plain array without `page`, the paged envelope with it.
+ * plain array without `page`, the paged envelope with it. A LazyList (admin/lazy-list.ts) is paged before its items
+ * are built when its name and every sort key are cheap: the same answer, for one page of views instead of all.
  */
 export function applyListing<T extends object>(
-  items: T[],
+  items: T[] | LazyList,
   query: ListQuery,
   defaultSort: readonly string[] = ['vhost', 'name'],
 ): unknown[] | Page<unknown> {
+  if (isLazyList(items)) return applyLazyListing(items, query, defaultSort);
   let list = items;
   if (query.sort !== '') {
     const fields = query.sort === undefined ? [...defaultSort] : [query.sort, ...defaultSort];
@@ -204,4 +207,28 @@ export function applyListing<T extends object>(
     total_count: items.length,
     items: shape(pageItems),
   };
+}
+
+/** Where a stand-in row of a lazy listing keeps its source. */
+const SOURCE = Symbol('source');
+
+/**
+ * A LazyList's listing. With pagination and only cheap fields involved (the name, every sort key), the listing runs
+ * on stand-in rows holding just those fields, and only the page's items are built; otherwise every item is built.
+ */
+function applyLazyListing<S>(items: LazyList<S>, query: ListQuery, defaultSort: readonly string[]): unknown[] | Page<unknown> {
+  const fields = query.sort === '' ? [] : query.sort === undefined ? [...defaultSort] : [query.sort, ...defaultSort];
+  const wanted = [...new Set(['name', ...fields])];
+  if (query.pagination === undefined || !wanted.every((f) => items.cheapFields.has(f))) {
+    return applyListing(items.sources.map((s) => items.build(s)), query, defaultSort);
+  }
+  const standIns = items.sources.map((source) => {
+    const row: Record<string | symbol, unknown> = { [SOURCE]: source };
+    for (const f of wanted) row[f] = items.field(source, f);
+    return row;
+  });
+  const page = applyListing(standIns, { ...query, columns: undefined }, defaultSort) as Page<Record<string | symbol, unknown>>;
+  const built = page.items.map((row) => items.build(row[SOURCE] as S));
+  const columns = query.columns;
+  return { ...page, items: columns === undefined ? built : built.map((b) => project(b, columns)) };
 }
