@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import type uPlotType from 'uplot';
+import { shownTheme } from '../lib/theme';
 
 type UPlot = typeof uPlotType;
 let uplot: Promise<UPlot> | undefined;
@@ -69,18 +70,25 @@ export function Chart(props: { title: string; data: ChartData; width?: number; h
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlotType | undefined>(undefined);
   const shape = props.data.series.map((s) => s.label).join('\u0000');
+  // A canvas knows no CSS: the axes take the page's colours when drawn, and are drawn again when the theme changes.
+  const themeName = shownTheme();
   useEffect(() => {
     let cancelled = false;
     void loadUplot().then((UPlot) => {
       if (cancelled || host.current === null) return;
       plot.current?.destroy();
+      const style = getComputedStyle(host.current);
+      const text = style.color;
+      const grid = style.getPropertyValue('--line').trim() || 'rgba(128,128,128,0.3)';
+      const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
       plot.current = new UPlot(
         {
           width: props.width ?? 460,
           height: props.height ?? 180,
           series: [{}, ...props.data.series.map((s, i) => ({ label: s.label, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }))],
-          axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 60 }],
-          scales: { x: { time: true } },
+          axes: [axis, { ...axis, size: 60 }],
+          // One sample (a rate needs two) would otherwise stretch the time axis over years.
+          scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max] : [min, max]) } },
           legend: { live: true },
           cursor: { drag: { x: false, y: false } },
         },
@@ -93,7 +101,7 @@ export function Chart(props: { title: string; data: ChartData; width?: number; h
       plot.current?.destroy();
       plot.current = undefined;
     };
-  }, [shape, props.width, props.height]);
+  }, [shape, props.width, props.height, themeName]);
   useEffect(() => {
     plot.current?.setData(toAligned(props.data));
   }, [props.data]);

@@ -11,6 +11,18 @@ function initial(): Theme {
 
 export const theme = signal<Theme>(initial());
 
+/** Whether the system asks for dark: what 'system' shows, followed as the system changes. */
+const darkQuery = matchMedia('(prefers-color-scheme: dark)');
+export const systemDark = signal(darkQuery.matches);
+darkQuery.addEventListener('change', (e) => {
+  systemDark.value = e.matches;
+});
+
+/** The theme on screen now. */
+export function shownTheme(): 'light' | 'dark' {
+  return theme.value === 'system' ? (systemDark.value ? 'dark' : 'light') : theme.value;
+}
+
 export function setTheme(value: Theme): void {
   theme.value = value;
   localStorage.setItem(KEY, value);
