@@ -17,6 +17,18 @@ describe('History', () => {
     expect(d.avg_rate).toBeCloseTo(0.3);
   });
 
+  test('the newest sample answered is the newest recorded: between samples, no point repeats the last value', () => {
+    const h = new History(['published']);
+    h.record(80_000, [1000]);
+    h.record(85_000, [3000]);
+    // 7 s later the next sample (90,000) is not taken yet: the answer ends at 85,000, so the last rate is not 0.
+    const d = h.details('published', { age: 10, incr: 5 }, 92_000);
+    expect(d.samples).toEqual([
+      { sample: 3000, timestamp: 85_000 },
+      { sample: 1000, timestamp: 80_000 },
+    ]);
+  });
+
   test('the ring keeps a fixed number of samples; a range beyond it gets those kept', () => {
     const h = new History(['x'], 4);
     for (let i = 0; i < 10; i++) h.record(i * 5000, [i]);

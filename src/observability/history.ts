@@ -143,7 +143,10 @@ export class History {
     const pts = i === undefined ? [] : points(this.tiers, i);
     const incr = range.incr * 1000;
     const steps = Math.min(Math.floor(range.age / range.incr), MAX_SAMPLES_PER_ANSWER - 1);
-    const first = Math.floor(now / incr) * incr;
+    // The newest sample answered is the newest recorded, not `now`: between two samples, a point at now's aligned time
+    // would repeat the last value and draw every rate falling to 0 at the right edge of a chart.
+    const newest = pts[0]?.time ?? now;
+    const first = Math.floor(Math.min(now, newest) / incr) * incr;
     const samples: Array<{ sample: number; timestamp: number }> = [];
     let from = 0;
     for (let step = 0; step <= steps; step++) {
@@ -154,13 +157,13 @@ export class History {
       samples.push({ sample: Math.round(found.value), timestamp: t });
     }
     out.samples = samples;
-    const newest = samples[0];
+    const latest = samples[0];
     const oldest = samples[samples.length - 1];
     out.avg = samples.length === 0 ? 0 : samples.reduce((sum, s) => sum + s.sample, 0) / samples.length;
     out.avg_rate =
-      newest === undefined || oldest === undefined || newest.timestamp === oldest.timestamp
+      latest === undefined || oldest === undefined || latest.timestamp === oldest.timestamp
         ? 0
-        : (newest.sample - oldest.sample) / ((newest.timestamp - oldest.timestamp) / 1000);
+        : (latest.sample - oldest.sample) / ((latest.timestamp - oldest.timestamp) / 1000);
     return out;
   }
 }
