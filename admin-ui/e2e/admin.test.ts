@@ -3,24 +3,13 @@
  * awkward name given permissions, topic permissions and a limit that the broker then enforces over AMQP, policies
  * and operator policies with typed definitions and the API's 400 reasons, and deleting all of it through the UI.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { connect } from 'amqplib';
-import { apiCall, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker, type WatchedPage } from './support/harness';
+import { apiCall, login, openPage, screenshot, useUi, type WatchedPage } from './support/harness';
 
 jest.setTimeout(90000);
 
-let ui: UiBroker;
-let browser: Browser;
-
-beforeAll(async () => {
-  ui = await startUiBroker();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await ui?.close();
-});
+const env = useUi();
 
 const enc = encodeURIComponent;
 
@@ -38,9 +27,9 @@ function form(page: Page, submit: string) {
 }
 
 async function admin(): Promise<WatchedPage> {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   acceptConfirms(w);
-  await login(w, ui.base);
+  await login(w, env.ui.base);
   return w;
 }
 
@@ -72,16 +61,16 @@ describe('users', () => {
       expect(await row.getByRole('cell', { name: 'yes', exact: true }).count()).toBe(1);
       await screenshot(w.page, 'admin-users');
 
-      const stored = (await apiCall(ui.base, 'GET', `/api/users/${enc(policymaker)}`)) as { tags: string[] };
+      const stored = (await apiCall(env.ui.base, 'GET', `/api/users/${enc(policymaker)}`)) as { tags: string[] };
       expect(stored.tags).toEqual(['management', 'policymaker', 'team-a', 'on call']);
 
       // A management-only user: no Admin link, and the address alone does not open it.
-      const viewer = await openPage(browser, ui.base);
+      const viewer = await openPage(env.browser, env.ui.base);
       try {
-        await login(viewer, ui.base, 'e2e-viewer', 'pw 1');
+        await login(viewer, env.ui.base, 'e2e-viewer', 'pw 1');
         await viewer.page.getByRole('link', { name: 'Queues' }).waitFor();
         expect(await viewer.page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
-        await viewer.page.goto(`${ui.base}/#/admin/policies`);
+        await viewer.page.goto(`${env.ui.base}/#/admin/policies`);
         await viewer.page.getByText("Your user's tags do not open this page.").waitFor();
         expect(viewer.problems).toEqual([]);
       } finally {
@@ -89,16 +78,16 @@ describe('users', () => {
       }
 
       // A policymaker: Admin with Policies, but no Users, Virtual hosts or Limits.
-      const pm = await openPage(browser, ui.base);
+      const pm = await openPage(env.browser, env.ui.base);
       try {
-        await login(pm, ui.base, policymaker, 'pw 1');
+        await login(pm, env.ui.base, policymaker, 'pw 1');
         await pm.page.getByRole('link', { name: 'Admin' }).click();
         const sub = pm.page.getByRole('navigation', { name: 'Admin' });
         await sub.getByRole('link', { name: 'Policies' }).waitFor();
         expect(await sub.getByRole('link').allTextContents()).toEqual(['Policies']);
-        await pm.page.goto(`${ui.base}/#/admin/users`);
+        await pm.page.goto(`${env.ui.base}/#/admin/users`);
         await pm.page.getByText('Only users tagged administrator manage users.').waitFor();
-        await pm.page.goto(`${ui.base}/#/admin/policies`);
+        await pm.page.goto(`${env.ui.base}/#/admin/policies`);
         await pm.page.getByRole('heading', { name: 'Policies' }).waitFor();
         await pm.page.getByRole('table', { name: 'Policies' }).getByText('No policies.').waitFor();
         expect(pm.problems).toEqual([]);
@@ -113,15 +102,15 @@ describe('users', () => {
       await w.page.getByLabel('monitoring', { exact: true }).check();
       await w.page.getByRole('button', { name: 'Update tags' }).click();
       await w.page.getByText('Tags updated.').waitFor();
-      const updated = (await apiCall(ui.base, 'GET', `/api/users/${enc(policymaker)}`)) as { tags: string[]; password_hash: string };
+      const updated = (await apiCall(env.ui.base, 'GET', `/api/users/${enc(policymaker)}`)) as { tags: string[]; password_hash: string };
       expect(updated.tags).toEqual(['management', 'policymaker', 'team-a', 'on call', 'monitoring']);
       expect(updated.password_hash).not.toBe('');
 
       for (const name of [policymaker, 'e2e-viewer']) {
-        await w.page.goto(`${ui.base}/#/admin/users/${enc(name)}`);
+        await w.page.goto(`${env.ui.base}/#/admin/users/${enc(name)}`);
         await w.page.getByRole('button', { name: 'Delete this user' }).click();
         await w.page.getByRole('heading', { name: 'Users' }).waitFor();
-        await expect(apiCall(ui.base, 'GET', `/api/users/${enc(name)}`)).rejects.toThrow(/-> 404/);
+        await expect(apiCall(env.ui.base, 'GET', `/api/users/${enc(name)}`)).rejects.toThrow(/-> 404/);
       }
       await w.page.getByRole('link', { name: 'guest', exact: true }).waitFor();
       expect(await w.page.getByRole('link', { name: policymaker }).count()).toBe(0);
@@ -136,10 +125,10 @@ describe('vhosts', () => {
   test('a vhost named with a space and unicode: permissions, topic permissions and a max-queues limit enforced over AMQP', async () => {
     const vhost = 'e2e vhöst ünï';
     const user = 'e2e user <b>';
-    await apiCall(ui.base, 'PUT', `/api/users/${enc(user)}`, { password: 'u', tags: 'management' });
+    await apiCall(env.ui.base, 'PUT', `/api/users/${enc(user)}`, { password: 'u', tags: 'management' });
     const w = await admin();
     try {
-      await w.page.goto(`${ui.base}/#/admin/vhosts`);
+      await w.page.goto(`${env.ui.base}/#/admin/vhosts`);
       await w.page.getByLabel('Name', { exact: true }).fill(vhost);
       await w.page.getByLabel('Description').fill('made by the e2e test');
       await w.page.getByLabel('Tags').fill('e2e, ünï');
@@ -156,7 +145,7 @@ describe('vhosts', () => {
       await perm.getByText('Permission set.').waitFor();
       const permissions = w.page.getByRole('table', { name: 'Permissions', exact: true });
       await permissions.getByRole('link', { name: user }).waitFor();
-      expect(await apiCall(ui.base, 'GET', `/api/permissions/${enc(vhost)}/${enc(user)}`)).toEqual({
+      expect(await apiCall(env.ui.base, 'GET', `/api/permissions/${enc(vhost)}/${enc(user)}`)).toEqual({
         user,
         vhost,
         configure: '^e2e',
@@ -169,7 +158,7 @@ describe('vhosts', () => {
       await topic.getByLabel('Topic write regexp').fill('^orders\\.');
       await topic.getByRole('button', { name: 'Set topic permission' }).click();
       await w.page.getByRole('table', { name: 'Topic permissions' }).getByRole('link', { name: user }).waitFor();
-      expect(await apiCall(ui.base, 'GET', `/api/topic-permissions/${enc(vhost)}/${enc(user)}`)).toEqual([
+      expect(await apiCall(env.ui.base, 'GET', `/api/topic-permissions/${enc(vhost)}/${enc(user)}`)).toEqual([
         { user, vhost, exchange: 'amq.topic', write: '^orders\\.', read: '.*' },
       ]);
 
@@ -181,7 +170,7 @@ describe('vhosts', () => {
       await screenshot(w.page, 'admin-vhost');
 
       // The limit holds for AMQP clients: one queue, then the second declare is refused.
-      const conn = await connect(`${ui.broker.url}/${enc(vhost)}`);
+      const conn = await connect(`${env.ui.broker.url}/${enc(vhost)}`);
       try {
         const ch = await conn.createChannel();
         ch.on('error', () => undefined);
@@ -201,7 +190,7 @@ describe('vhosts', () => {
       await userLimits.getByLabel('Limit value').fill('5');
       await userLimits.getByRole('button', { name: 'Set limit' }).click();
       await w.page.getByRole('table', { name: 'Limits' }).getByRole('row', { name: /max-channels\s+5/ }).waitFor();
-      expect(await apiCall(ui.base, 'GET', `/api/user-limits/${enc(user)}`)).toEqual([{ user, value: { 'max-channels': 5 } }]);
+      expect(await apiCall(env.ui.base, 'GET', `/api/user-limits/${enc(user)}`)).toEqual([{ user, value: { 'max-channels': 5 } }]);
 
       await w.page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Limits' }).click();
       const vhostLimits = w.page.getByRole('table', { name: 'Virtual host limits' });
@@ -216,13 +205,13 @@ describe('vhosts', () => {
       await permissions.getByRole('button', { name: `Clear permissions of ${user}` }).click();
       await permissions.getByRole('link', { name: user }).waitFor({ state: 'detached' });
       await permissions.getByRole('link', { name: 'guest' }).waitFor();
-      await expect(apiCall(ui.base, 'GET', `/api/permissions/${enc(vhost)}/${enc(user)}`)).rejects.toThrow(/-> 404/);
+      await expect(apiCall(env.ui.base, 'GET', `/api/permissions/${enc(vhost)}/${enc(user)}`)).rejects.toThrow(/-> 404/);
 
       await w.page.getByRole('button', { name: 'Delete this virtual host' }).click();
       await w.page.getByRole('heading', { name: 'Virtual hosts' }).waitFor();
       await w.page.getByRole('link', { name: '/', exact: true }).waitFor();
       expect(await w.page.getByRole('link', { name: vhost }).count()).toBe(0);
-      await expect(apiCall(ui.base, 'GET', `/api/vhosts/${enc(vhost)}`)).rejects.toThrow(/-> 404/);
+      await expect(apiCall(env.ui.base, 'GET', `/api/vhosts/${enc(vhost)}`)).rejects.toThrow(/-> 404/);
 
       // A deep link to vhost '/' (%2F in the address).
       await w.page.getByRole('link', { name: '/', exact: true }).click();
@@ -232,7 +221,7 @@ describe('vhosts', () => {
       expect(w.problems).toEqual([]);
     } finally {
       await w.close();
-      await apiCall(ui.base, 'DELETE', `/api/users/${enc(user)}`);
+      await apiCall(env.ui.base, 'DELETE', `/api/users/${enc(user)}`);
     }
   });
 });
@@ -243,7 +232,7 @@ describe('policies', () => {
     const w = await admin();
     w.allowFailures.push(`PUT /api/policies/%2F/${enc(name)} -> 400`);
     try {
-      await w.page.goto(`${ui.base}/#/admin/policies`);
+      await w.page.goto(`${env.ui.base}/#/admin/policies`);
       const f = form(w.page, 'Add policy');
       await f.getByLabel('Virtual host').selectOption('/');
       await f.getByLabel('Policy name').fill(name);
@@ -272,7 +261,7 @@ describe('policies', () => {
       const row = table.getByRole('row').filter({ hasText: name });
       await row.getByText('max-length: 1, overflow: "reject-publish"').waitFor();
       await screenshot(w.page, 'admin-policies');
-      expect(await apiCall(ui.base, 'GET', `/api/policies/%2F/${enc(name)}`)).toEqual({
+      expect(await apiCall(env.ui.base, 'GET', `/api/policies/%2F/${enc(name)}`)).toEqual({
         vhost: '/',
         name,
         pattern: '^e2e-pol',
@@ -281,13 +270,13 @@ describe('policies', () => {
         priority: 0,
       });
       // It applies: a matching queue keeps one message.
-      await apiCall(ui.base, 'PUT', '/api/queues/%2F/e2e-pol-q', {});
+      await apiCall(env.ui.base, 'PUT', '/api/queues/%2F/e2e-pol-q', {});
       for (const body of ['one', 'two']) {
-        await apiCall(ui.base, 'POST', '/api/exchanges/%2F/amq.default/publish', { routing_key: 'e2e-pol-q', payload: body, payload_encoding: 'string', properties: {} });
+        await apiCall(env.ui.base, 'POST', '/api/exchanges/%2F/amq.default/publish', { routing_key: 'e2e-pol-q', payload: body, payload_encoding: 'string', properties: {} });
       }
-      const queue = (await apiCall(ui.base, 'GET', '/api/queues/%2F/e2e-pol-q')) as { policy: string; messages: number };
+      const queue = (await apiCall(env.ui.base, 'GET', '/api/queues/%2F/e2e-pol-q')) as { policy: string; messages: number };
       expect([queue.policy, queue.messages]).toEqual([name, 1]);
-      await apiCall(ui.base, 'DELETE', '/api/queues/%2F/e2e-pol-q');
+      await apiCall(env.ui.base, 'DELETE', '/api/queues/%2F/e2e-pol-q');
 
       // Editing fills the form from the row; the PUT replaces the definition.
       await row.getByRole('button', { name: `Edit policy ${name}` }).click();
@@ -311,15 +300,15 @@ describe('policies', () => {
       await op.getByRole('button', { name: 'Add policy' }).click();
       const opTable = w.page.getByRole('table', { name: 'Operator policies' });
       await opTable.getByText('max-length-bytes: 1000').waitFor();
-      expect(((await apiCall(ui.base, 'GET', '/api/operator-policies/%2F/e2e-op')) as { definition: unknown }).definition).toEqual({ 'max-length-bytes': 1000 });
+      expect(((await apiCall(env.ui.base, 'GET', '/api/operator-policies/%2F/e2e-op')) as { definition: unknown }).definition).toEqual({ 'max-length-bytes': 1000 });
 
       await opTable.getByRole('row').filter({ hasText: 'e2e-op' }).getByRole('button', { name: 'Delete' }).click();
       await opTable.getByText('No operator policies.').waitFor();
       await w.page.getByRole('navigation', { name: 'Policy kind' }).getByRole('link', { name: 'Policies', exact: true }).click();
       await row.getByRole('button', { name: 'Delete' }).click();
       await table.getByText('No policies.').waitFor();
-      expect(await apiCall(ui.base, 'GET', '/api/policies')).toEqual([]);
-      expect(await apiCall(ui.base, 'GET', '/api/operator-policies')).toEqual([]);
+      expect(await apiCall(env.ui.base, 'GET', '/api/policies')).toEqual([]);
+      expect(await apiCall(env.ui.base, 'GET', '/api/operator-policies')).toEqual([]);
       expect(w.problems).toEqual([]);
     } finally {
       await w.close();

@@ -4,27 +4,23 @@
  * awkward names in links and on screen.
  */
 import * as amqp from 'amqplib';
-import type { Browser, Page } from 'playwright-core';
-import { apiCall, GUEST, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker } from './support/harness';
+import type { Page } from 'playwright-core';
+import { apiCall, GUEST, login, openPage, screenshot, useUi } from './support/harness';
 
 jest.setTimeout(90000);
 
-let ui: UiBroker;
-let browser: Browser;
 let connection: amqp.ChannelModel;
 let channel: amqp.Channel;
 
-beforeAll(async () => {
-  ui = await startUiBroker();
-  browser = await launchBrowser();
-  connection = await amqp.connect(ui.broker.url);
-  channel = await connection.createChannel();
-});
-
+// Declared before useUi so that it runs first, while the broker is still up.
 afterAll(async () => {
   await connection?.close();
-  await browser?.close();
-  await ui?.close();
+});
+const env = useUi();
+
+beforeAll(async () => {
+  connection = await amqp.connect(env.ui.broker.url);
+  channel = await connection.createChannel();
 });
 
 const exchangePath = (vhost: string, name: string): string => `/api/exchanges/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`;
@@ -52,9 +48,9 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
   const name = 'orders ünï bus';
   const queue = 'bound q ünï';
   await channel.assertQueue(queue, { durable: false });
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
-    await login(w, ui.base, 'guest', 'guest', '#/exchanges');
+    await login(w, env.ui.base, 'guest', 'guest', '#/exchanges');
     const page = w.page;
     await page.getByRole('heading', { name: 'Exchanges' }).waitFor();
 
@@ -65,7 +61,7 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
     await form.getByLabel('Type', { exact: true }).selectOption('topic');
     await form.getByRole('button', { name: 'Add exchange' }).click();
     await form.getByRole('status').getByText('declared in /').waitFor();
-    const declared = (await apiCall(ui.base, 'GET', exchangePath('/', name))) as Record<string, unknown>;
+    const declared = (await apiCall(env.ui.base, 'GET', exchangePath('/', name))) as Record<string, unknown>;
     expect(declared).toMatchObject({ name, vhost: '/', type: 'topic', durable: true, auto_delete: false, internal: false });
     // The list loads again at once and shows it.
     const list = page.locator('table.grid');
@@ -101,7 +97,7 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
     const bindingRow = from.getByRole('row').filter({ hasText: 'a.*' });
     await bindingRow.getByRole('link', { name: queue }).waitFor();
     expect(await bindingRow.getByRole('link', { name: queue }).getAttribute('href')).toBe(`#/queues/%2F/${encodeURIComponent(queue)}`);
-    const bound = (await apiCall(ui.base, 'GET', `${exchangePath('/', name)}/bindings/source`)) as Array<Record<string, unknown>>;
+    const bound = (await apiCall(env.ui.base, 'GET', `${exchangePath('/', name)}/bindings/source`)) as Array<Record<string, unknown>>;
     expect(bound).toEqual([expect.objectContaining({ destination: queue, destination_type: 'queue', routing_key: 'a.*' })]);
 
     // Publish a.b with a number header; it arrives on the queue with the header still a number.
@@ -126,7 +122,7 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
     // Unbind.
     await bindingRow.getByRole('button', { name: 'Unbind' }).click();
     await from.getByText('No bindings.').waitFor();
-    expect(await apiCall(ui.base, 'GET', `${exchangePath('/', name)}/bindings/source`)).toEqual([]);
+    expect(await apiCall(env.ui.base, 'GET', `${exchangePath('/', name)}/bindings/source`)).toEqual([]);
 
     // A binding to this exchange, from amq.topic: shown on the destination side, with a link to its source.
     const addIn = page.getByRole('group', { name: 'Add a binding to this exchange' });
@@ -136,7 +132,7 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
     const source = section(page, 'Bindings to this exchange').getByRole('link', { name: 'amq.topic' });
     await source.waitFor();
     expect(await source.getAttribute('href')).toBe('#/exchanges/%2F/amq.topic');
-    expect(await apiCall(ui.base, 'GET', `${exchangePath('/', name)}/bindings/destination`)).toEqual([
+    expect(await apiCall(env.ui.base, 'GET', `${exchangePath('/', name)}/bindings/destination`)).toEqual([
       expect.objectContaining({ source: 'amq.topic', destination: name, destination_type: 'exchange', routing_key: '#' }),
     ]);
 
@@ -145,7 +141,7 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
     await page.getByRole('button', { name: 'Delete exchange' }).click();
     await page.getByRole('heading', { name: 'Exchanges' }).waitFor();
     expect(hashQuery(page).get('vhost')).toBe('/');
-    const gone = await fetch(`${ui.base}${exchangePath('/', name)}`, { headers: GUEST });
+    const gone = await fetch(`${env.ui.base}${exchangePath('/', name)}`, { headers: GUEST });
     expect(gone.status).toBe(404);
     expect(w.problems).toEqual([]);
   } finally {
@@ -155,10 +151,10 @@ test('create a topic exchange, find it through the filter, bind a queue, publish
 });
 
 test('the create form offers the types the broker lists, adds x-delayed-type for x-delayed-message, and keeps argument types', async () => {
-  const overview = (await apiCall(ui.base, 'GET', '/api/overview')) as { exchange_types: Array<{ name: string }> };
-  const w = await openPage(browser, ui.base);
+  const overview = (await apiCall(env.ui.base, 'GET', '/api/overview')) as { exchange_types: Array<{ name: string }> };
+  const w = await openPage(env.browser, env.ui.base);
   try {
-    await login(w, ui.base, 'guest', 'guest', '#/exchanges');
+    await login(w, env.ui.base, 'guest', 'guest', '#/exchanges');
     const form = w.page.locator('form.exch-create');
     const type = form.getByLabel('Type', { exact: true });
     await type.locator('option', { hasText: 'x-delayed-message' }).waitFor({ state: 'attached' });
@@ -179,7 +175,7 @@ test('the create form offers the types the broker lists, adds x-delayed-type for
     await form.getByLabel('Durable').uncheck();
     await form.getByRole('button', { name: 'Add exchange' }).click();
     await form.getByRole('status').getByText('declared in /').waitFor();
-    expect(await apiCall(ui.base, 'GET', exchangePath('/', 'later ü'))).toMatchObject({
+    expect(await apiCall(env.ui.base, 'GET', exchangePath('/', 'later ü'))).toMatchObject({
       type: 'x-delayed-message',
       durable: false,
       arguments: { 'x-delayed-type': 'topic', 'alternate-exchange': 'amq.fanout', 'x-note-count': 7 },
@@ -190,19 +186,19 @@ test('the create form offers the types the broker lists, adds x-delayed-type for
     await form.getByLabel('Arguments 3 value').fill('seven');
     await form.getByRole('button', { name: 'Add exchange' }).click();
     await form.getByRole('alert').getByText("argument x-note-count: 'seven' is not a number").waitFor();
-    const never = await fetch(`${ui.base}${exchangePath('/', 'never')}`, { headers: GUEST });
+    const never = await fetch(`${env.ui.base}${exchangePath('/', 'never')}`, { headers: GUEST });
     expect(never.status).toBe(404);
     expect(w.problems).toEqual([]);
   } finally {
     await w.close();
-    await fetch(`${ui.base}${exchangePath('/', 'later ü')}`, { method: 'DELETE', headers: GUEST });
+    await fetch(`${env.ui.base}${exchangePath('/', 'later ü')}`, { method: 'DELETE', headers: GUEST });
   }
 });
 
 test('the default exchange: its list link and its detail page, which round-trips through the URL', async () => {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
-    await login(w, ui.base, 'guest', 'guest', '#/exchanges?vhost=%2F');
+    await login(w, env.ui.base, 'guest', 'guest', '#/exchanges?vhost=%2F');
     const page = w.page;
     const link = page.getByRole('link', { name: '(AMQP default)' });
     expect(await link.getAttribute('href')).toBe('#/exchanges/%2F/');
@@ -220,14 +216,14 @@ test('the default exchange: its list link and its detail page, which round-trips
 });
 
 test('a deep link to a missing exchange says so, and asks the API once rather than for its bindings too', async () => {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
     w.allowFailures.push('GET /api/exchanges/%2F/nope%20%C3%BC?');
     const asked: string[] = [];
     w.page.on('request', (r) => {
       if (r.url().includes('/bindings/')) asked.push(r.url());
     });
-    await login(w, ui.base, 'guest', 'guest', '#/exchanges/%2F/nope%20%C3%BC');
+    await login(w, env.ui.base, 'guest', 'guest', '#/exchanges/%2F/nope%20%C3%BC');
     await w.page.getByRole('heading', { name: 'Exchange nope ü' }).waitFor();
     await w.page.getByRole('status').getByText("There is no exchange 'nope ü' in virtual host '/'").waitFor();
     expect(asked).toEqual([]);
@@ -241,10 +237,10 @@ test('a deep link to a missing exchange says so, and asks the API once rather th
 test("names like '/', '%2F', 'a b' and '<script>' work in links and show as text, in a vhost named '/ü x'", async () => {
   const vhost = '/ü x';
   const names = ['/', '%2F', 'a b', '<script>alert(1)</script>'];
-  await apiCall(ui.base, 'PUT', `/api/vhosts/${encodeURIComponent(vhost)}`);
-  await apiCall(ui.base, 'PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
-  for (const n of names) await apiCall(ui.base, 'PUT', exchangePath(vhost, n), { type: 'fanout', arguments: { 'alternate-exchange': 'a b' } });
-  const w = await openPage(browser, ui.base);
+  await apiCall(env.ui.base, 'PUT', `/api/vhosts/${encodeURIComponent(vhost)}`);
+  await apiCall(env.ui.base, 'PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+  for (const n of names) await apiCall(env.ui.base, 'PUT', exchangePath(vhost, n), { type: 'fanout', arguments: { 'alternate-exchange': 'a b' } });
+  const w = await openPage(env.browser, env.ui.base);
   try {
     // An alert would mean a name ran as script; the only dialog expected is the bulk delete's confirm.
     let alerts = 0;
@@ -255,7 +251,7 @@ test("names like '/', '%2F', 'a b' and '<script>' work in links and show as text
         void d.dismiss();
       }
     });
-    await login(w, ui.base, 'guest', 'guest', `#/exchanges?vhost=${encodeURIComponent(vhost)}`);
+    await login(w, env.ui.base, 'guest', 'guest', `#/exchanges?vhost=${encodeURIComponent(vhost)}`);
     const page = w.page;
     await expect(page.getByLabel('Virtual host', { exact: true }).first().inputValue()).resolves.toBe(vhost);
     for (const n of names) {
@@ -275,7 +271,7 @@ test("names like '/', '%2F', 'a b' and '<script>' work in links and show as text
     await page.getByRole('button', { name: 'Delete selected' }).click();
     await page.getByText('0 selected').waitFor();
     await page.locator('table.grid').getByRole('link', { name: '<script>alert(1)</script>' }).waitFor({ state: 'detached' });
-    const left = (await apiCall(ui.base, 'GET', `/api/exchanges/${encodeURIComponent(vhost)}`)) as Array<{ name: string }>;
+    const left = (await apiCall(env.ui.base, 'GET', `/api/exchanges/${encodeURIComponent(vhost)}`)) as Array<{ name: string }>;
     expect(left.map((x) => x.name).filter((n) => names.includes(n)).sort()).toEqual(['%2F', 'a b']);
     expect(alerts).toBe(0);
     expect(w.problems).toEqual([]);

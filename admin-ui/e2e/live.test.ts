@@ -3,34 +3,23 @@
  * "off" stops it; the chosen interval and theme survive a reload (localStorage), and the theme follows the system's
  * when asked to.
  */
-import type { Browser, Request } from 'playwright-core';
-import { apiCall, launchBrowser, login, openPage, startUiBroker, type UiBroker } from './support/harness';
+import type { Request } from 'playwright-core';
+import { apiCall, login, openPage, useUi } from './support/harness';
 
 jest.setTimeout(60000);
 
-let ui: UiBroker;
-let browser: Browser;
-
-beforeAll(async () => {
-  ui = await startUiBroker();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await ui?.close();
-});
+const env = useUi();
 
 test('a refresh shows new data and keeps what the user is typing; off stops refreshing', async () => {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
-    await login(w, ui.base, 'guest', 'guest', '#/admin/users');
+    await login(w, env.ui.base, 'guest', 'guest', '#/admin/users');
     await w.page.getByLabel('Refresh').selectOption({ label: 'every 2 s' });
     const name = w.page.getByLabel('Name', { exact: true });
     await name.fill('half-typed nämé');
     await w.page.getByLabel('Password').first().fill('secret in progress');
     // Made elsewhere while the user types: the next tick shows it.
-    await apiCall(ui.base, 'PUT', '/api/users/appeared-meanwhile', { password: 'x', tags: 'management' });
+    await apiCall(env.ui.base, 'PUT', '/api/users/appeared-meanwhile', { password: 'x', tags: 'management' });
     await w.page.getByRole('link', { name: 'appeared-meanwhile' }).waitFor({ timeout: 5000 });
     expect(await name.inputValue()).toBe('half-typed nämé');
 
@@ -56,10 +45,10 @@ test('a refresh shows new data and keeps what the user is typing; off stops refr
 });
 
 test('theme: light, dark, or the system one, remembered across a reload', async () => {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
     await w.page.emulateMedia({ colorScheme: 'dark' });
-    await login(w, ui.base);
+    await login(w, env.ui.base);
     const background = () => w.page.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(await w.page.getAttribute('html', 'data-theme')).toBe('system');
     expect(await background()).toBe('rgb(21, 24, 27)'); // the system is dark

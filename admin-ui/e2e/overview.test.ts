@@ -3,22 +3,18 @@
  * the API, node figures, version, no alarm area when there is no alarm, and what a management-only user sees.
  */
 import * as amqp from 'amqplib';
-import type { Browser } from 'playwright-core';
-import { apiCall, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker, type WatchedPage } from './support/harness';
-
+import { apiCall, login, openPage, screenshot, useUi, type WatchedPage } from './support/harness';
 jest.setTimeout(60000);
-
-let ui: UiBroker;
-let browser: Browser;
 let connection: amqp.ChannelModel;
-
+// Declared before useUi so that it runs first, while the broker is still up.
+afterAll(async () => {
+  await connection?.close();
+});
+const env = useUi();
 const READY_QUEUE = 'overview ready ü';
 const WORK_QUEUE = 'overview work';
-
 beforeAll(async () => {
-  ui = await startUiBroker();
-  browser = await launchBrowser();
-  connection = await amqp.connect(ui.broker.url);
+  connection = await amqp.connect(env.ui.broker.url);
   const ch = await connection.createConfirmChannel();
   await ch.assertQueue(READY_QUEUE);
   await ch.assertQueue(WORK_QUEUE);
@@ -38,24 +34,15 @@ beforeAll(async () => {
     });
   });
 });
-
-afterAll(async () => {
-  await connection?.close();
-  await browser?.close();
-  await ui?.close();
-});
-
 async function figure(w: WatchedPage, list: string, label: string): Promise<string> {
   const item = w.page.getByRole('list', { name: list }).getByRole('listitem').filter({ hasText: label });
   return ((await item.locator('.figure').textContent()) ?? '').trim();
 }
-
 test('totals, charts, range, node figures and version for an administrator', async () => {
-  const w = await openPage(browser, ui.base);
-  await login(w, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
+  await login(w, env.ui.base);
   await w.page.getByRole('heading', { name: 'Totals' }).waitFor();
-
-  const api = (await apiCall(ui.base, 'GET', '/api/overview')) as {
+  const api = (await apiCall(env.ui.base, 'GET', '/api/overview')) as {
     object_totals: Record<string, number>;
     product_version: string;
     listeners: unknown[];
@@ -69,13 +56,11 @@ test('totals, charts, range, node figures and version for an administrator', asy
   expect(await figure(w, 'Queued messages', 'ready')).toBe('5');
   expect(await figure(w, 'Queued messages', 'unacked')).toBe('3');
   expect(await figure(w, 'Queued messages', 'total')).toBe('8');
-
   // Both charts draw (uPlot: one canvas each).
   await w.page.locator('figure.chart canvas').nth(1).waitFor();
   expect(await w.page.locator('figure.chart canvas').count()).toBe(2);
   expect(await w.page.getByRole('img', { name: /^Queued messages chart: Ready/ }).count()).toBe(1);
   expect(await w.page.getByRole('img', { name: /^Message rates chart: Publish/ }).count()).toBe(1);
-
   // The range goes into the URL and into the API's age/incr.
   const asked = w.page.waitForRequest((r) => r.url().includes('/api/overview?') && r.url().includes('msg_rates_age=3600'));
   await w.page.getByLabel('Chart range').selectOption({ label: 'last hour' });
@@ -84,7 +69,6 @@ test('totals, charts, range, node figures and version for an administrator', asy
   expect(w.page.url()).toContain('range=3600');
   await w.page.reload();
   expect(await w.page.getByLabel('Chart range').inputValue()).toBe('3600');
-
   await w.page.getByRole('heading', { name: 'Node' }).waitFor();
   expect(await w.page.getByRole('alert', { name: 'Alarms' }).count()).toBe(0);
   expect(await w.page.getByRole('alert').count()).toBe(0);
@@ -94,22 +78,20 @@ test('totals, charts, range, node figures and version for an administrator', asy
   expect(version).toContain(`Leveret ${api.product_version}`);
   expect(version).toMatch(/up \d+s/);
   // One row per AMQP listener (IPv4 and IPv6 when both are up), each with the broker's port.
-  const ports = w.page.getByRole('table').filter({ hasText: 'Protocol' }).getByRole('cell', { name: String(ui.broker.port), exact: true });
+  const ports = w.page.getByRole('table').filter({ hasText: 'Protocol' }).getByRole('cell', { name: String(env.ui.broker.port), exact: true });
   expect(await ports.count()).toBe(api.listeners.length);
   expect(api.listeners.length).toBeGreaterThan(0);
   expect(await w.page.getByRole('heading', { name: 'Definitions' }).count()).toBe(1);
-
   await screenshot(w.page, 'overview');
   expect(w.problems).toEqual([]);
   await w.close();
 });
-
 test('a management-only user sees the totals of what it may see, and no node figures or definitions', async () => {
   const user = 'viewer ü';
-  await apiCall(ui.base, 'PUT', `/api/users/${encodeURIComponent(user)}`, { password: 'pw', tags: 'management' });
-  await apiCall(ui.base, 'PUT', `/api/permissions/%2F/${encodeURIComponent(user)}`, { configure: '.*', write: '.*', read: '.*' });
-  const w = await openPage(browser, ui.base);
-  await login(w, ui.base, user, 'pw');
+  await apiCall(env.ui.base, 'PUT', `/api/users/${encodeURIComponent(user)}`, { password: 'pw', tags: 'management' });
+  await apiCall(env.ui.base, 'PUT', `/api/permissions/%2F/${encodeURIComponent(user)}`, { configure: '.*', write: '.*', read: '.*' });
+  const w = await openPage(env.browser, env.ui.base);
+  await login(w, env.ui.base, user, 'pw');
   await w.page.getByRole('heading', { name: 'Totals' }).waitFor();
   expect(await figure(w, 'Object totals', 'Queues')).toBe('2');
   // Connections are guest's: a management user counts only its own.

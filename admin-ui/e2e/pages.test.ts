@@ -4,16 +4,15 @@
  * gets a screenshot (.tmp/ui-screenshots/page-*.png) in the light and the dark theme.
  */
 import * as amqp from 'amqplib';
-import type { Browser } from 'playwright-core';
 import { seriousViolations } from './support/axe';
-import { apiCall, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker } from './support/harness';
-
+import { apiCall, login, openPage, screenshot, useUi } from './support/harness';
 jest.setTimeout(120000);
-
-let ui: UiBroker;
-let browser: Browser;
 let conn: amqp.ChannelModel;
-
+// Declared before useUi so that it runs first, while the broker is still up.
+afterAll(async () => {
+  await conn?.close().catch(() => undefined);
+});
+const env = useUi();
 const PAGES: ReadonlyArray<readonly [name: string, hash: string]> = [
   ['overview', '#/'],
   ['connections', '#/connections'],
@@ -30,11 +29,8 @@ const PAGES: ReadonlyArray<readonly [name: string, hash: string]> = [
   ['admin-policies', '#/admin/policies'],
   ['admin-limits', '#/admin/limits'],
 ];
-
 beforeAll(async () => {
-  ui = await startUiBroker();
-  browser = await launchBrowser();
-  conn = await amqp.connect(ui.broker.url, { clientProperties: { connection_name: 'pages test' } });
+  conn = await amqp.connect(env.ui.broker.url, { clientProperties: { connection_name: 'pages test' } });
   const ch = await conn.createChannel();
   await ch.prefetch(10);
   await ch.assertExchange('pages.x', 'topic');
@@ -42,23 +38,16 @@ beforeAll(async () => {
   await ch.bindQueue('pages q', 'pages.x', 'pages.#');
   for (let i = 0; i < 20; i++) ch.publish('pages.x', 'pages.one', Buffer.from(`message ${i}`));
   await ch.consume('pages q', () => undefined, { noAck: false });
-  await apiCall(ui.base, 'PUT', '/api/policies/%2F/pages-policy', { pattern: '^pages', definition: { 'max-length': 1000 }, 'apply-to': 'queues' });
+  await apiCall(env.ui.base, 'PUT', '/api/policies/%2F/pages-policy', { pattern: '^pages', definition: { 'max-length': 1000 }, 'apply-to': 'queues' });
 });
-
-afterAll(async () => {
-  await conn?.close().catch(() => undefined);
-  await browser?.close();
-  await ui?.close();
-});
-
 test.each(['light', 'dark'])('every main page loads cleanly and accessibly in the %s theme', async (themeName) => {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
     await w.page.emulateMedia({ colorScheme: themeName as 'light' | 'dark' });
-    await login(w, ui.base);
+    await login(w, env.ui.base);
     const failures: string[] = [];
     for (const [name, hash] of PAGES) {
-      await w.page.goto(`${ui.base}/${hash}`);
+      await w.page.goto(`${env.ui.base}/${hash}`);
       await w.page.locator('main h1').first().waitFor();
       await w.page.waitForFunction(() => !String((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('main')?.textContent).includes('Loading…'));
       // Let live data and charts settle before judging the page.
@@ -72,11 +61,10 @@ test.each(['light', 'dark'])('every main page loads cleanly and accessibly in th
     await w.close();
   }
 });
-
 test('the accessibility check catches a violation when there is one (an input without a label)', async () => {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
-    await login(w, ui.base);
+    await login(w, env.ui.base);
     await w.page.locator('main h1').first().waitFor();
     await w.page.evaluate("document.querySelector('main').appendChild(document.createElement('input'))");
     const ids = (await seriousViolations(w.page)).map((v) => v.id);

@@ -4,24 +4,13 @@
  * deleted), each checked against what the API itself answers.
  */
 import * as amqp from 'amqplib';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { seriousViolations } from './support/axe';
-import { apiCall, GUEST, launchBrowser, login, openPage, screenshot, startUiBroker, type UiBroker } from './support/harness';
+import { apiCall, GUEST, login, openPage, screenshot, useUi } from './support/harness';
 
 jest.setTimeout(90000);
 
-let ui: UiBroker;
-let browser: Browser;
-
-beforeAll(async () => {
-  ui = await startUiBroker();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await ui?.close();
-});
+const env = useUi();
 
 const enc = encodeURIComponent;
 
@@ -51,7 +40,7 @@ function shownNames(page: Page): Promise<string[]> {
 }
 
 async function statusOf(path: string): Promise<number> {
-  return (await fetch(`${ui.base}${path}`, { headers: GUEST })).status;
+  return (await fetch(`${env.ui.base}${path}`, { headers: GUEST })).status;
 }
 
 interface QueueApi {
@@ -63,10 +52,10 @@ interface QueueApi {
 }
 
 test('declare a queue with typed arguments through the form; a bad argument shows the broker reason', async () => {
-  const w = await openPage(browser, ui.base);
+  const w = await openPage(env.browser, env.ui.base);
   try {
     const p = w.page;
-    await login(w, ui.base, 'guest', 'guest', '#/queues');
+    await login(w, env.ui.base, 'guest', 'guest', '#/queues');
     await p.getByText('Declare a new queue').click();
     await p.getByLabel('Queue name').waitFor();
     expect(await seriousViolations(p)).toEqual([]);
@@ -93,7 +82,7 @@ test('declare a queue with typed arguments through the form; a bad argument show
     await p.getByRole('button', { name: 'Add queue' }).click();
     await p.getByRole('status').filter({ hasText: 'declared in /' }).waitFor();
 
-    const q = (await apiCall(ui.base, 'GET', `/api/queues/%2F/${enc(name)}`)) as QueueApi;
+    const q = (await apiCall(env.ui.base, 'GET', `/api/queues/%2F/${enc(name)}`)) as QueueApi;
     expect(q.arguments).toEqual({ 'x-max-length': 5, 'x-message-ttl': 60000, 'x-overflow': 'reject-publish', 'x-team-weight': 7 });
     expect(typeof q.arguments['x-max-length']).toBe('number');
     expect(typeof q.arguments['x-message-ttl']).toBe('number');
@@ -112,11 +101,11 @@ test('declare a queue with typed arguments through the form; a bad argument show
 test('detail page: publish 3, see them counted, get 2 removing them, purge, delete', async () => {
   const name = 'Posteingang ü <b>2</b>';
   const path = `/api/queues/%2F/${enc(name)}`;
-  await apiCall(ui.base, 'PUT', path, { durable: true, arguments: { 'x-max-priority': 3 } });
-  const w = await openPage(browser, ui.base);
+  await apiCall(env.ui.base, 'PUT', path, { durable: true, arguments: { 'x-max-priority': 3 } });
+  const w = await openPage(env.browser, env.ui.base);
   try {
     const p = w.page;
-    await login(w, ui.base, 'guest', 'guest', `#/queues/%2F/${enc(name)}`);
+    await login(w, env.ui.base, 'guest', 'guest', `#/queues/%2F/${enc(name)}`);
     await p.getByRole('heading', { name: `Queue ${name}` }).waitFor();
     const counts = p.getByRole('table', { name: 'Messages in the queue' });
     const readyCell = counts.getByRole('row').filter({ hasText: 'Messages' }).getByRole('cell').first();
@@ -142,7 +131,7 @@ test('detail page: publish 3, see them counted, get 2 removing them, purge, dele
     await until('ready count 1', async () => (await readyCell.textContent()) === '1');
     await screenshot(p, 'queue');
     expect(await seriousViolations(p)).toEqual([]);
-    expect(((await apiCall(ui.base, 'GET', path)) as QueueApi).messages).toBe(1);
+    expect(((await apiCall(env.ui.base, 'GET', path)) as QueueApi).messages).toBe(1);
 
     // Delete with 'Only if empty' is refused while a message is left: the broker's reason shows, the queue stays.
     w.allowFailures.push(`DELETE /api/queues/%2F/${enc(name)}?if-empty=true -> 400`);
@@ -162,14 +151,14 @@ test('detail page: publish 3, see them counted, get 2 removing them, purge, dele
       p.getByRole('button', { name: 'Purge', exact: true }).click(),
     ]);
     expect(await purgeText).toBe(`Purge queue '${name}'? Its ready messages (1) are deleted.`);
-    expect(((await apiCall(ui.base, 'GET', path)) as QueueApi).messages).toBe(0);
+    expect(((await apiCall(env.ui.base, 'GET', path)) as QueueApi).messages).toBe(0);
     await until('ready count 0', async () => (await readyCell.textContent()) === '0');
 
     const deleteText = acceptNextDialog(p);
     await p.getByRole('button', { name: 'Delete', exact: true }).click();
     expect(await deleteText).toBe(`Delete queue '${name}' in /?`);
     await p.getByRole('heading', { name: 'Queues' }).waitFor();
-    expect(p.url()).toBe(`${ui.base}/#/queues?vhost=%2F`);
+    expect(p.url()).toBe(`${env.ui.base}/#/queues?vhost=%2F`);
     expect(await statusOf(path)).toBe(404);
     expect(w.problems).toEqual([]);
   } finally {
@@ -179,7 +168,7 @@ test('detail page: publish 3, see them counted, get 2 removing them, purge, dele
 
 test('detail page: consumers with their channel, bindings with their exchange, the chart range in the URL', async () => {
   const name = 'lecture ✓ watched';
-  const conn = await amqp.connect(ui.broker.url);
+  const conn = await amqp.connect(env.ui.broker.url);
   conn.on('error', () => undefined);
   try {
     const ch = await conn.createChannel();
@@ -187,13 +176,13 @@ test('detail page: consumers with their channel, bindings with their exchange, t
     await ch.bindQueue(name, 'amq.direct', 'rk ü');
     await ch.prefetch(7);
     await ch.consume(name, () => undefined, { consumerTag: 'reader ✓' });
-    const q = (await apiCall(ui.base, 'GET', `/api/queues/%2F/${enc(name)}`)) as { consumer_details: Array<{ channel_details: { name: string } }> };
+    const q = (await apiCall(env.ui.base, 'GET', `/api/queues/%2F/${enc(name)}`)) as { consumer_details: Array<{ channel_details: { name: string } }> };
     const channel = q.consumer_details[0]?.channel_details.name as string;
 
-    const w = await openPage(browser, ui.base);
+    const w = await openPage(env.browser, env.ui.base);
     try {
       const p = w.page;
-      await login(w, ui.base, 'guest', 'guest', `#/queues/%2F/${enc(name)}`);
+      await login(w, env.ui.base, 'guest', 'guest', `#/queues/%2F/${enc(name)}`);
       const consumer = p.getByRole('table', { name: 'Consumers' }).getByRole('row').filter({ hasText: 'reader ✓' });
       await consumer.waitFor();
       expect(await consumer.getByRole('cell').allTextContents()).toEqual(['reader ✓', channel, 'guest', 'yes', 'no', '7', 'up', '']);
@@ -214,7 +203,7 @@ test('detail page: consumers with their channel, bindings with their exchange, t
       const topic = bindings.getByRole('row').filter({ hasText: 'amq.topic' });
       await topic.waitFor();
       const fromTopic = async () =>
-        ((await apiCall(ui.base, 'GET', `/api/bindings/%2F/e/amq.topic/q/${enc(name)}`)) as Array<{ routing_key: string }>).map((b) => b.routing_key);
+        ((await apiCall(env.ui.base, 'GET', `/api/bindings/%2F/e/amq.topic/q/${enc(name)}`)) as Array<{ routing_key: string }>).map((b) => b.routing_key);
       expect(await fromTopic()).toEqual(['lectures.#']);
       await topic.getByRole('button', { name: /^Unbind exchange amq\.topic/ }).click();
       await topic.waitFor({ state: 'detached' });
@@ -239,7 +228,7 @@ test('10,000 queues: first rows, a regex-filtered page 3 sorted by messages, bul
   const started = Date.now();
   const COUNT = 10_000;
   const qname = (i: number): string => `bulk-${String(i).padStart(5, '0')}`;
-  const conn = await amqp.connect(ui.broker.url);
+  const conn = await amqp.connect(env.ui.broker.url);
   conn.on('error', () => undefined);
   try {
     const ch = await conn.createConfirmChannel();
@@ -250,15 +239,15 @@ test('10,000 queues: first rows, a regex-filtered page 3 sorted by messages, bul
     await ch.waitForConfirms();
     const declared = Date.now() - started;
 
-    const w = await openPage(browser, ui.base);
+    const w = await openPage(env.browser, env.ui.base);
     try {
       const p = w.page;
-      await login(w, ui.base, 'guest', 'guest', '#/queues');
-      const total = ((await apiCall(ui.base, 'GET', '/api/queues?page=1&page_size=1&pagination=true&columns=name')) as { total_count: number }).total_count;
+      await login(w, env.ui.base, 'guest', 'guest', '#/queues');
+      const total = ((await apiCall(env.ui.base, 'GET', '/api/queues?page=1&page_size=1&pagination=true&columns=name')) as { total_count: number }).total_count;
       expect(total).toBeGreaterThanOrEqual(COUNT);
 
       // A full reload of #/queues: script, session check, vhosts and the first page of 100 rows.
-      const firstPage = (await apiCall(ui.base, 'GET', '/api/queues?page=1&page_size=100&pagination=true&sort=name&columns=name')) as {
+      const firstPage = (await apiCall(env.ui.base, 'GET', '/api/queues?page=1&page_size=100&pagination=true&sort=name&columns=name')) as {
         items: Array<{ name: string }>;
       };
       let t = Date.now();
@@ -274,7 +263,7 @@ test('10,000 queues: first rows, a regex-filtered page 3 sorted by messages, bul
       const regex = '^bulk-0[0-4]\\d*[05]$';
       const query = `name=${enc(regex)}&use_regex=true&sort=messages&sort_reverse=true&page=3&page_size=100&pagination=true&columns=name,messages`;
       t = Date.now();
-      const expected = (await apiCall(ui.base, 'GET', `/api/queues/%2F?${query}`)) as { items: Array<{ name: string; messages: number }>; filtered_count: number };
+      const expected = (await apiCall(env.ui.base, 'GET', `/api/queues/%2F?${query}`)) as { items: Array<{ name: string; messages: number }>; filtered_count: number };
       const apiMs = Date.now() - t;
       expect(expected.filtered_count).toBe(1000);
       expect(expected.items.length).toBe(100);
@@ -350,7 +339,7 @@ test('10,000 queues: first rows, a regex-filtered page 3 sorted by messages, bul
       expect(await purgeText).toBe('Purge 2 queues? Their ready messages are deleted.');
       await p.getByText('0 selected').waitFor();
       for (const name of purged) {
-        await until(`${name} to be empty`, async () => ((await apiCall(ui.base, 'GET', `/api/queues/%2F/${enc(name)}`)) as QueueApi).messages === 0);
+        await until(`${name} to be empty`, async () => ((await apiCall(env.ui.base, 'GET', `/api/queues/%2F/${enc(name)}`)) as QueueApi).messages === 0);
       }
       expect(w.problems).toEqual([]);
       console.log(

@@ -49,6 +49,41 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }
 
+/** The broker and browser a test file shares (useUi); read them inside hooks and tests, once they have started. */
+export interface LiveUi {
+  readonly ui: UiBroker;
+  readonly browser: Browser;
+}
+
+/**
+ * Starts a UI broker and a browser before the file's (or describe block's) tests and closes both after them: the
+ * setup every e2e file shares. A file that needs more adds its own beforeAll after calling this (the hooks run in
+ * the order they are declared, so the broker is up by then); an afterAll that must run while the broker is still
+ * up (closing an AMQP connection) is declared before calling this.
+ */
+export function useUi(options: BrokerOptions = {}): LiveUi {
+  let ui: UiBroker | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    ui = await startUiBroker(options);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.close();
+  });
+  return {
+    get ui(): UiBroker {
+      if (ui === undefined) throw new Error('useUi: the broker has not started (read it inside a hook or test)');
+      return ui;
+    },
+    get browser(): Browser {
+      if (browser === undefined) throw new Error('useUi: the browser has not started (read it inside a hook or test)');
+      return browser;
+    },
+  };
+}
+
 export interface WatchedPage {
   readonly page: Page;
   readonly context: BrowserContext;
