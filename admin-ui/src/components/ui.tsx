@@ -108,6 +108,15 @@ export function ActionButton(props: {
   );
 }
 
+/** A checkbox with its label after it, both in one <label> (so the label names it and clicking the text toggles it). */
+export function Checkbox(props: { label: string; checked: boolean; onChange: (checked: boolean) => void }) {
+  return (
+    <label class="inline">
+      <input type="checkbox" checked={props.checked} onChange={() => props.onChange(!props.checked)} /> {props.label}
+    </label>
+  );
+}
+
 /** A labelled input; `id` ties the label to it for screen readers. */
 export function Field(props: { id: string; label: string; children: ComponentChildren; hint?: string }) {
   return (

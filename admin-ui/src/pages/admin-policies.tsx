@@ -7,8 +7,9 @@ import { useState } from 'preact/hooks';
 import { ActionButton, ErrorBox, Notice, PageTitle, Section } from '../components/ui';
 import { api, apiPath } from '../lib/api';
 import { useLive } from '../lib/live';
-import { href, route, setQuery } from '../lib/router';
+import { href, route } from '../lib/router';
 import { can } from '../lib/session';
+import { VhostSelect, useVhostNames } from '../components/vhost-select';
 import { PolicyForm, type Policy, type PolicyKind } from './admin-policy-form';
 
 function KindTabs(props: { kind: PolicyKind; vhost: string }) {
@@ -22,22 +23,6 @@ function KindTabs(props: { kind: PolicyKind; vhost: string }) {
         Operator policies
       </a>
     </nav>
-  );
-}
-
-function VhostFilter(props: { vhosts: string[]; value: string }) {
-  return (
-    <label class="inline">
-      Show virtual host{' '}
-      <select value={props.value} onChange={(e) => setQuery({ vhost: (e.currentTarget as HTMLSelectElement).value })}>
-        <option value="">all</option>
-        {props.vhosts.map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
 
@@ -106,9 +91,7 @@ export function PoliciesPage() {
   const vhost = q.vhost ?? '';
   const path = apiPath(vhost === '' ? [kind] : [kind, vhost]);
   const live = useLive(() => api.get<Policy[]>(path), path);
-  const vhostsPath = apiPath(['vhosts']);
-  const vhosts = useLive(() => api.get<Array<{ name: string }>>(vhostsPath), vhostsPath);
-  const vhostNames = (vhosts.data ?? []).map((v) => v.name);
+  const vhostNames = useVhostNames();
   const canEdit = kind === 'policies' ? can.policymaker.value : can.admin.value;
   // The form is re-created for each edit (its key), so it starts from that policy.
   const [edit, setEditing] = useState<{ policy: Policy | undefined; n: number; kind: PolicyKind }>({ policy: undefined, n: 0, kind });
@@ -120,12 +103,12 @@ export function PoliciesPage() {
       <PageTitle title={title} />
       <KindTabs kind={kind} vhost={vhost} />
       <div class="list-controls">
-        <VhostFilter vhosts={vhostNames} value={vhost} />
+        <VhostSelect value={vhost} names={vhostNames} label="Show virtual host" />
       </div>
       <ErrorBox error={live.error} />
       <PolicyTable kind={kind} rows={live.data ?? []} canEdit={canEdit} onEdit={(p) => setEditing({ policy: p, n: editing.n + 1, kind })} reload={live.reload} />
       {!canEdit && <Notice>Only users tagged administrator change operator policies.</Notice>}
-      {canEdit && vhosts.data !== undefined && vhostNames.length > 0 && (
+      {canEdit && vhostNames.length > 0 && (
         <Section
           title={editing.policy === undefined ? `Add ${kind === 'policies' ? 'a policy' : 'an operator policy'}` : `Update ${editing.policy.name}`}
           actions={

@@ -7,6 +7,7 @@
 import { useState } from 'preact/hooks';
 import { ActionForm, Field, inputValue } from '../components/ui';
 import { api, apiPath } from '../lib/api';
+import { VhostField } from '../components/vhost-select';
 
 export type ValueType = 'string' | 'number' | 'boolean';
 
@@ -137,15 +138,7 @@ export function PolicyForm(props: { kind: PolicyKind; vhosts: string[]; initial?
   return (
     <ActionForm label={initial === undefined ? 'Add policy' : 'Update policy'} done="Saved." submit={submit} onDone={props.onDone}>
       <div class="row">
-        <Field id={`${idp}-vhost`} label="Virtual host">
-          <select id={`${idp}-vhost`} value={vhost} required onChange={(e) => setVhost((e.currentTarget as HTMLSelectElement).value)}>
-            {props.vhosts.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <VhostField id={`${idp}-vhost`} value={vhost} names={props.vhosts} onChange={setVhost} />
         <Field id={`${idp}-name`} label="Policy name">
           <input id={`${idp}-name`} required value={name} onInput={(e) => setName(inputValue(e))} autocomplete="off" />
         </Field>

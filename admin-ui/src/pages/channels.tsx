@@ -6,20 +6,25 @@ import type { PageProps } from '../routes';
 import { List } from '../components/list';
 import { PageTitle } from '../components/ui';
 import { ChannelDetail } from './channel-detail';
-import { channelColumns, listResource, VhostFilter, type ChannelRow } from './connection-common';
+import { VhostSelect, useVhostNames } from '../components/vhost-select';
+import { channelColumns, listResource, type ChannelRow } from './connection-common';
 
 const COLUMNS = channelColumns(true);
 
 export default function Page(props: PageProps) {
   const name = props.route.path[1];
   if (name !== undefined) return <ChannelDetail name={name} />;
-  const vhost = props.route.query.vhost;
+  return <ChannelList vhost={props.route.query.vhost} />;
+}
+
+function ChannelList(props: { vhost: string | undefined }) {
+  const vhosts = useVhostNames();
   return (
     <>
       <PageTitle title="Channels">
-        <VhostFilter value={vhost} />
+        <VhostSelect value={props.vhost} names={vhosts} />
       </PageTitle>
-      <List<ChannelRow> resource={listResource('channels', vhost)} columns={COLUMNS} rowKey={(ch) => ch.name} noun="channel" />
+      <List<ChannelRow> resource={listResource('channels', props.vhost)} columns={COLUMNS} rowKey={(ch) => ch.name} noun="channel" />
     </>
   );
 }

@@ -1,17 +1,15 @@
 /*
  * What the Connections and Channels pages share: the row shapes the API returns (GET /api/connections and
  * /api/channels, fields as src/management/schemas/broker.ts declares them), how a client and a channel's mode read,
- * the channel columns (the channel list and a connection's channels show the same), and the vhost filter.
+ * and the channel columns (the channel list and a connection's channels show the same).
  * Every name here is client-chosen text (a connection_name can be `<script>`): it is only ever a text child, and
  * links are built with href()/apiPath(), never by concatenation.
  */
 import { signal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import type { Column } from '../components/list';
-import { api, apiPath } from '../lib/api';
 import { detailsRate, num, rate } from '../lib/format';
-import { useLive } from '../lib/live';
-import { href, setQuery } from '../lib/router';
+import { href } from '../lib/router';
 
 type Stats = Record<string, unknown>;
 
@@ -195,30 +193,6 @@ export function RowsTable<T>(props: { columns: ReadonlyArray<Column<T>>; rows: r
         )}
       </tbody>
     </table>
-  );
-}
-
-/**
- * Picks the vhost a list shows (query `vhost`; empty: all). The vhost-scoped listings
- * (/api/vhosts/{vh}/connections and .../channels) filter, sort and page like the global ones.
- */
-export function VhostFilter(props: { value: string | undefined }) {
-  const vhosts = useLive(() => api.get<Array<{ name: string }>>(apiPath(['vhosts'], { columns: 'name' })), 'vhosts');
-  const names = (vhosts.data ?? []).map((v) => v.name);
-  // A vhost named in the URL stays choosable even before (or without) the list of vhosts.
-  if (props.value !== undefined && props.value !== '' && !names.includes(props.value)) names.unshift(props.value);
-  return (
-    <label class="inline">
-      Virtual host{' '}
-      <select value={props.value ?? ''} onChange={(e) => setQuery({ vhost: (e.currentTarget as HTMLSelectElement).value, page: undefined })}>
-        <option value="">All</option>
-        {names.map((n) => (
-          <option key={n} value={n}>
-            {n}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
 

@@ -8,8 +8,9 @@ import { List, type Column } from '../components/list';
 import { Notice, PageTitle } from '../components/ui';
 import { bytes, detailsRate, num, rate } from '../lib/format';
 import { ConnectionDetail } from './connection-detail';
-import { clientOf, lastClosed, listResource, Muted, providedName, VhostFilter, type ConnectionRow } from './connection-common';
+import { clientOf, lastClosed, listResource, Muted, providedName, type ConnectionRow } from './connection-common';
 import { href } from '../lib/router';
+import { VhostSelect, useVhostNames } from '../components/vhost-select';
 
 export default function Page(props: PageProps) {
   const name = props.route.path[1];
@@ -84,12 +85,13 @@ const COLUMNS: ReadonlyArray<Column<ConnectionRow>> = [
 
 function ConnectionList(props: { vhost: string | undefined }) {
   const closed = lastClosed.value;
+  const vhosts = useVhostNames();
   // The notice is for the view the user returned to; leaving it forgets the notice.
   useEffect(() => () => void (lastClosed.value = undefined), []);
   return (
     <>
       <PageTitle title="Connections">
-        <VhostFilter value={props.vhost} />
+        <VhostSelect value={props.vhost} names={vhosts} />
       </PageTitle>
       {closed !== undefined && (
         <Notice>

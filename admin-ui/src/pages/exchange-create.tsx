@@ -7,8 +7,9 @@ import { useState } from 'preact/hooks';
 import { api, apiPath } from '../lib/api';
 import { exchangeHref } from '../lib/exchange-name';
 import { ArgumentsEditor, argumentsOf, type ArgRow, type KnownArgument } from '../components/arguments';
-import { ActionForm, Field, inputValue } from '../components/ui';
-import { useExchangeTypes, useVhosts } from './exchange-parts';
+import { ActionForm, Checkbox, Field, inputValue } from '../components/ui';
+import { VhostField } from '../components/vhost-select';
+import { useExchangeTypes } from './exchange-parts';
 
 const DELAYED = 'x-delayed-message';
 const ALTERNATE: KnownArgument = { name: 'alternate-exchange', type: 'string', label: 'Alternate exchange' };
@@ -16,9 +17,8 @@ const DELAYED_TYPE: KnownArgument = { name: 'x-delayed-type', type: 'string', la
 
 let forms = 0;
 
-export function CreateExchange(props: { vhost: string; onCreated: () => void }) {
+export function CreateExchange(props: { vhosts: readonly string[]; vhost: string; onCreated: () => void }) {
   const [id] = useState(() => `newx${++forms}`);
-  const vhosts = useVhosts();
   const types = useExchangeTypes();
   const [vhost, setVhost] = useState(props.vhost === '' ? '/' : props.vhost);
   const [name, setName] = useState('');
@@ -51,15 +51,7 @@ export function CreateExchange(props: { vhost: string; onCreated: () => void }) 
   return (
     <ActionForm submit={submit} label="Add exchange" onDone={props.onCreated} class="exch-create">
       <div class="row">
-        <Field id={`${id}-vhost`} label="Virtual host">
-          <select id={`${id}-vhost`} value={vhost} onChange={(e) => setVhost(inputValue(e))}>
-            {[...new Set([vhost, ...vhosts])].map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <VhostField id={`${id}-vhost`} value={vhost} names={props.vhosts} onChange={setVhost} />
         <Field id={`${id}-name`} label="Name">
           <input id={`${id}-name`} value={name} required onInput={(e) => setName(inputValue(e))} />
         </Field>
@@ -74,15 +66,9 @@ export function CreateExchange(props: { vhost: string; onCreated: () => void }) 
         </Field>
       </div>
       <div class="row exch-checks">
-        <label class="inline">
-          <input type="checkbox" checked={durable} onChange={() => setDurable(!durable)} /> Durable
-        </label>
-        <label class="inline">
-          <input type="checkbox" checked={autoDelete} onChange={() => setAutoDelete(!autoDelete)} /> Auto-delete
-        </label>
-        <label class="inline">
-          <input type="checkbox" checked={internal} onChange={() => setInternal(!internal)} /> Internal
-        </label>
+        <Checkbox label="Durable" checked={durable} onChange={setDurable} />
+        <Checkbox label="Auto-delete" checked={autoDelete} onChange={setAutoDelete} />
+        <Checkbox label="Internal" checked={internal} onChange={setInternal} />
       </div>
       <ArgumentsEditor rows={args} onChange={setArgs} known={type === DELAYED ? [ALTERNATE, DELAYED_TYPE] : [ALTERNATE]} />
       {created !== undefined && (

@@ -10,7 +10,8 @@ import { route } from '../lib/router';
 import { List, type Column } from '../components/list';
 import { ActionButton, PageTitle, Section } from '../components/ui';
 import { CreateExchange } from './exchange-create';
-import { Features, VhostSelect } from './exchange-parts';
+import { Features } from './exchange-parts';
+import { VhostSelect, useVhostNames } from '../components/vhost-select';
 
 export interface ExchangeRow {
   name: string;
@@ -67,12 +68,13 @@ function deleteAll(selected: ExchangeRow[]): Promise<unknown> {
 
 export function ExchangeList() {
   const vhost = route.value.query.vhost;
+  const vhosts = useVhostNames();
   // Bumped after a create so the list mounts again and loads at once instead of on the next refresh tick.
   const [version, setVersion] = useState(0);
   return (
     <div>
       <PageTitle title="Exchanges">
-        <VhostSelect value={vhost} />
+        <VhostSelect value={vhost} names={vhosts} />
       </PageTitle>
       <List<ExchangeRow>
         key={version}
@@ -93,7 +95,7 @@ export function ExchangeList() {
         )}
       />
       <Section title="Add a new exchange">
-        <CreateExchange vhost={vhost ?? '/'} onCreated={() => setVersion(version + 1)} />
+        <CreateExchange vhosts={vhosts} vhost={vhost ?? '/'} onCreated={() => setVersion(version + 1)} />
       </Section>
     </div>
   );

@@ -1,8 +1,6 @@
-/** Pieces the exchange list, create form and detail page share: features, the vhost choice, the known types. */
+/** Pieces the exchange list, create form and detail page share: features and the known types. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../lib/api';
-import { setQuery } from '../lib/router';
-import { inputValue } from '../components/ui';
 
 export interface ExchangeFlags {
   durable: boolean;
@@ -53,35 +51,10 @@ function useOnce<T>(load: () => Promise<T>, fallback: T): T {
   return value;
 }
 
-/** The vhost names the user may see. */
-export function useVhosts(): string[] {
-  return useOnce(() => api.get<Array<{ name: string }>>('/api/vhosts').then((vs) => vs.map((v) => v.name)), []);
-}
-
 /** The exchange types the broker knows (GET /api/overview: exchange_types), the four standard ones until it answers. */
 export function useExchangeTypes(): string[] {
   return useOnce(
     () => api.get<{ exchange_types?: Array<{ name: string }> }>('/api/overview').then((o) => (o.exchange_types ?? []).map((t) => t.name).sort()),
     ['direct', 'fanout', 'headers', 'topic'],
-  );
-}
-
-/** The list's vhost choice, kept in the URL's `vhost` query (empty: all). */
-export function VhostSelect(props: { value: string | undefined }) {
-  const vhosts = useVhosts();
-  const value = props.value ?? '';
-  return (
-    <label class="inline">
-      Virtual host{' '}
-      <select value={value} onChange={(e) => setQuery({ vhost: inputValue(e), page: undefined })}>
-        <option value="">All</option>
-        {/* The current choice stays listed while the names load (or if it is gone). */}
-        {[...new Set([...(value === '' ? [] : [value]), ...vhosts])].map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }

@@ -1,6 +1,4 @@
-/** What the queue list and the queue detail share: the queue's JSON shape, its feature badges, the vhost names. */
-import { api, apiPath } from '../lib/api';
-import { useLive } from '../lib/live';
+/** What the queue list and the queue detail share: the queue's JSON shape and its feature badges. */
 import { href } from '../lib/router';
 
 export interface RateDetails {
@@ -79,10 +77,4 @@ export function Features(props: { queue: QueueJson }) {
       )}
     </span>
   );
-}
-
-/** The vhost names, for selectors (reloaded on the refresh tick like everything else). */
-export function useVhostNames(): string[] {
-  const live = useLive(() => api.get<Array<{ name: string }>>(apiPath(['vhosts'], { columns: 'name' })), 'vhosts');
-  return (live.data ?? []).map((v) => v.name);
 }

@@ -5,9 +5,10 @@
  * The list of arguments follows src/queue/arguments.ts (parseQueueArguments) and src/dedup/dedup.ts.
  */
 import { useState } from 'preact/hooks';
-import { ActionForm, Field, inputValue } from '../components/ui';
+import { ActionForm, Checkbox, Field, inputValue } from '../components/ui';
 import { api, apiPath } from '../lib/api';
 import { tick } from '../lib/live';
+import { VhostField } from '../components/vhost-select';
 import { queueHref } from './queue-common';
 
 type Kind = 'integer' | 'string' | 'boolean' | 'choice';
@@ -136,31 +137,18 @@ export function CreateQueueForm(props: { vhosts: readonly string[]; vhost: strin
     tick.value++; // every list on screen reloads now, the new queue with it
   };
   const setFreeRow = (i: number, patch: Partial<FreeRow>): void => setFree(free.map((r, j) => (j === i ? { ...r, ...patch } : r)));
-  const vhostChoices = props.vhosts.includes(vhost) ? props.vhosts : [vhost, ...props.vhosts];
 
   return (
     <ActionForm submit={submit} label="Add queue" class="q-queue-create">
       <div class="row">
-        <Field id="qc-vhost" label="Virtual host">
-          <select id="qc-vhost" value={vhost} onChange={(e) => setVhost(inputValue(e))}>
-            {vhostChoices.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <VhostField id="qc-vhost" value={vhost} names={props.vhosts} onChange={setVhost} />
         <Field id="qc-name" label="Queue name">
           <input id="qc-name" value={name} onInput={(e) => setName(inputValue(e))} />
         </Field>
       </div>
       <div class="row">
-        <label class="inline">
-          <input type="checkbox" checked={durable} onChange={() => setDurable(!durable)} /> Durable
-        </label>
-        <label class="inline">
-          <input type="checkbox" checked={autoDelete} onChange={() => setAutoDelete(!autoDelete)} /> Auto-delete
-        </label>
+        <Checkbox label="Durable" checked={durable} onChange={setDurable} />
+        <Checkbox label="Auto-delete" checked={autoDelete} onChange={setAutoDelete} />
       </div>
       <fieldset class="q-arg-grid">
         <legend>Arguments</legend>

@@ -7,8 +7,8 @@ import { ActionButton, PageTitle, Section } from '../components/ui';
 import { List, type Column } from '../components/list';
 import { api, apiPath, errorText } from '../lib/api';
 import { num, rate } from '../lib/format';
-import { setQuery } from '../lib/router';
-import { Features, queueHref, useVhostNames, type QueueJson } from './queue-common';
+import { Features, queueHref, type QueueJson } from './queue-common';
+import { VhostSelect, useVhostNames } from '../components/vhost-select';
 import { CreateQueueForm } from './queue-create';
 
 /** The fields the columns below read: the API leaves out everything else. */
@@ -125,18 +125,7 @@ export function QueueList(props: { query: Readonly<Record<string, string>> }) {
   return (
     <>
       <PageTitle title="Queues">
-        <span class="inline">
-          <label for="ql-vhost">Virtual host</label>
-          <select id="ql-vhost" value={vhost ?? ''} onChange={(e) => setQuery({ vhost: (e.currentTarget as HTMLSelectElement).value, page: undefined })}>
-            <option value="">All</option>
-            {vhost !== undefined && !vhosts.includes(vhost) && <option value={vhost}>{vhost}</option>}
-            {vhosts.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </span>
+        <VhostSelect value={vhost} names={vhosts} />
       </PageTitle>
       <List<QueueJson>
         resource={['queues']}
