@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import type uPlotType from 'uplot';
+import { setQuery } from '../lib/router';
 import { shownTheme } from '../lib/theme';
 
 type UPlot = typeof uPlotType;
@@ -141,6 +142,22 @@ export const RANGES = [
 /** The range a route's `range` query names (default: the last minute). */
 export function rangeOf(query: Readonly<Record<string, string>>): (typeof RANGES)[number] {
   return RANGES.find((r) => r.id === query.range) ?? RANGES[0];
+}
+
+/** The charts' range, kept in the URL's `range` query; a change replaces the history entry (Back leaves the page). */
+export function RangeSelect(props: { value: string }) {
+  return (
+    <label class="inline">
+      Chart range{' '}
+      <select value={props.value} onChange={(e) => setQuery({ range: (e.currentTarget as HTMLSelectElement).value }, { replace: true })}>
+        {RANGES.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
 
 /** The API query that asks for a range's samples of rates and lengths. */

@@ -6,11 +6,11 @@ import { api, apiPath, ApiError } from '../lib/api';
 import { exchangeApiName, exchangeLabel } from '../lib/exchange-name';
 import { detailsRate, rate } from '../lib/format';
 import { useLive, type Live } from '../lib/live';
-import { href, navigate, route, setQuery } from '../lib/router';
+import { href, navigate, route } from '../lib/router';
 import { Bindings } from '../components/bindings';
-import { Chart, chartFromDetails, RANGES, rangeOf, rangeQuery } from '../components/chart';
+import { Chart, chartFromDetails, RangeSelect, rangeOf, rangeQuery } from '../components/chart';
 import { PublishForm } from '../components/publish-form';
-import { ActionButton, ErrorBox, inputValue, KeyValues, Notice, PageTitle, Section, Value } from '../components/ui';
+import { ActionButton, ErrorBox, KeyValues, Notice, PageTitle, Section, Value } from '../components/ui';
 import type { ExchangeRow } from './exchange-list';
 import { Features } from './exchange-parts';
 
@@ -40,7 +40,7 @@ export function ExchangeDetail(props: { vhost: string; name: string }) {
           There is no exchange '{label}' in virtual host '{vhost}' (it may have been deleted). <a href={href(['exchanges'], { vhost })}>Exchanges of {vhost}</a>
         </Notice>
       ) : (
-        <ExchangeSections vhost={vhost} name={name} live={live} range={range} />
+        <ExchangeSections vhost={vhost} name={name} live={live} range={range.id} />
       )}
     </div>
   );
@@ -50,7 +50,7 @@ export function ExchangeDetail(props: { vhost: string; name: string }) {
  * Everything under the title. Bindings, publish and delete wait for the exchange's first answer, so a missing one
  * costs one request, not four; once loaded, the data stays through a failed refresh, and so does what the user typed.
  */
-function ExchangeSections(props: { vhost: string; name: string; live: Live<ExchangeRow>; range: (typeof RANGES)[number] }) {
+function ExchangeSections(props: { vhost: string; name: string; live: Live<ExchangeRow>; range: string }) {
   const { vhost, name, live, range } = props;
   const x = live.data;
   if (x === undefined) return live.error === undefined ? <p class="muted">Loading…</p> : <ErrorBox error={live.error} />;
@@ -76,18 +76,7 @@ function ExchangeSections(props: { vhost: string; name: string; live: Live<Excha
       </Section>
       <Section
         title="Message rates"
-        actions={
-          <label class="inline">
-            Range{' '}
-            <select value={range.id} onChange={(e) => setQuery({ range: inputValue(e) }, { replace: true })}>
-              {RANGES.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        }
+        actions={<RangeSelect value={range} />}
       >
         <div class="charts">
           <Chart title="Publish rates" unit="/s" data={chartFromDetails(stats, RATE_KEYS, true)} />

@@ -1,7 +1,6 @@
 /** The overview page's parts: totals, charts with their range, node figures, alarms, listeners. */
-import { Chart, RANGES, chartFromDetails, type ChartData } from '../components/chart';
+import { Chart, chartFromDetails, RangeSelect, type ChartData } from '../components/chart';
 import { bytes, duration, num, rate, detailsRate } from '../lib/format';
-import { setQuery } from '../lib/router';
 import { KeyValues, Section } from '../components/ui';
 
 export type Json = Readonly<Record<string, unknown>>;
@@ -69,21 +68,6 @@ const RATE_KEYS = [
   ['drop_unroutable', 'Unroutable (drop)'],
 ] as const;
 
-export function RangePicker(props: { current: string }) {
-  return (
-    <label class="inline ov-range">
-      <span>Chart range</span>
-      <select value={props.current} onChange={(e) => setQuery({ range: (e.currentTarget as HTMLSelectElement).value })}>
-        {RANGES.map((r) => (
-          <option key={r.id} value={r.id}>
-            {r.label}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
-
 /** The current rate of each figure beside the chart, so the numbers read without hovering. */
 function Rates(props: { stats: Json; keys: ReadonlyArray<readonly [string, string]>; lengths?: boolean }) {
   return (
@@ -99,7 +83,7 @@ export function Charts(props: { overview: Json; range: string }) {
   const rates: ChartData = chartFromDetails(stats, RATE_KEYS, true);
   const lengths: ChartData = chartFromDetails(queued, QUEUED, false);
   return (
-    <Section title="Messages" actions={<RangePicker current={props.range} />}>
+    <Section title="Messages" actions={<RangeSelect value={props.range} />}>
       <div class="charts">
         <div class="ov-chart">
           <Chart title="Queued messages" data={lengths} width={420} />

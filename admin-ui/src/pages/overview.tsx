@@ -1,5 +1,5 @@
 /*
- * The overview (`#/`): what the broker is doing now and over the chosen range (`?range=`, RangePicker), what it holds,
+ * The overview (`#/`): what the broker is doing now and over the chosen range (`?range=`, RangeSelect), what it holds,
  * the node's resources and alarms, the listeners, its version and uptime; definitions export and import for
  * administrators. Every user with a management tag sees it, with what the API gives them: /api/nodes only for
  * monitoring users and administrators, so others are not sent there (it would answer 401).

@@ -3,13 +3,13 @@
  * and the actions: get messages, publish (through the default exchange), purge, delete.
  */
 import { useState } from 'preact/hooks';
-import { Chart, chartFromDetails, RANGES, rangeOf, rangeQuery } from '../components/chart';
+import { Chart, chartFromDetails, RangeSelect, rangeOf, rangeQuery } from '../components/chart';
 import { PublishForm } from '../components/publish-form';
-import { ActionButton, ErrorBox, KeyValues, PageTitle, Section, Value } from '../components/ui';
+import { ActionButton, Checkbox, ErrorBox, KeyValues, PageTitle, Section, Value } from '../components/ui';
 import { api, apiPath, ApiError } from '../lib/api';
 import { bytes, num, timestamp } from '../lib/format';
 import { useLive } from '../lib/live';
-import { href, navigate, setQuery } from '../lib/router';
+import { href, navigate } from '../lib/router';
 import { Features, type QueueJson } from './queue-common';
 import { Bindings } from '../components/bindings';
 import { QueueConsumers, type ConsumerDetail } from './queue-tables';
@@ -126,18 +126,7 @@ function Charts(props: { q: QueueDetailJson; range: string }) {
   return (
     <Section
       title="Charts"
-      actions={
-        <label class="inline">
-          Chart range{' '}
-          <select value={props.range} onChange={(e) => setQuery({ range: (e.currentTarget as HTMLSelectElement).value }, { replace: true })}>
-            {RANGES.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
-      }
+      actions={<RangeSelect value={props.range} />}
     >
       <div class="charts">
         <Chart title="Queued messages" data={chartFromDetails(props.q as unknown as Record<string, unknown>, LENGTH_SERIES, false)} />
@@ -161,12 +150,8 @@ function DangerZone(props: { vhost: string; name: string; messages: number | und
           onDone={props.reload}
         />
         <span class="q-delete-options">
-          <label class="inline">
-            <input type="checkbox" checked={ifEmpty} onChange={() => setIfEmpty(!ifEmpty)} /> Only if empty
-          </label>
-          <label class="inline">
-            <input type="checkbox" checked={ifUnused} onChange={() => setIfUnused(!ifUnused)} /> Only if unused
-          </label>
+          <Checkbox label="Only if empty" checked={ifEmpty} onChange={setIfEmpty} />
+          <Checkbox label="Only if unused" checked={ifUnused} onChange={setIfUnused} />
           <ActionButton
             label="Delete"
             danger
