@@ -3,6 +3,7 @@
  * the permissions of every user on it. The same sections serve both, with the other side picked from a list. Also
  * the limits of one vhost or one user. Every request goes through apiPath, so names such as '/' or 'a b' are safe.
  */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ActionButton, ActionForm, ErrorBox, Field, inputValue, Section } from '../components/ui';
 import { api, apiPath } from '../lib/api';
@@ -72,6 +73,59 @@ function PatternField(props: { id: string; label: string; value: string; onInput
   );
 }
 
+/**
+ * The grants seen from one side, one row per other side (and exchange, for topic permissions): the other side's
+ * link, what the grant is about (`what`, `cell`), the write and read patterns, and a Clear button.
+ */
+function GrantTable<T extends { user: string; vhost: string; write: string; read: string }>(props: {
+  side: Side;
+  label: string;
+  what: string;
+  rows: T[] | undefined;
+  cell: (row: T) => ComponentChildren;
+  rowKey: (row: T) => string;
+  clearLabel: (row: T) => string;
+  clear: (row: T) => Promise<unknown>;
+  reload: () => void;
+}) {
+  const { side } = props;
+  return (
+    <table class="grid" aria-label={props.label}>
+      <thead>
+        <tr>
+          <th>{side.kind === 'user' ? 'Virtual host' : 'User'}</th>
+          <th>{props.what}</th>
+          <th>Write</th>
+          <th>Read</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {(props.rows ?? []).map((row) => (
+          <tr key={props.rowKey(row)}>
+            <td>
+              <OtherLink side={side} name={otherOf(side, row)} />
+            </td>
+            {props.cell(row)}
+            <td class="mono">{row.write}</td>
+            <td class="mono">{row.read}</td>
+            <td>
+              <ActionButton label="Clear" ariaLabel={props.clearLabel(row)} run={() => props.clear(row)} onDone={props.reload} />
+            </td>
+          </tr>
+        ))}
+        {props.rows?.length === 0 && (
+          <tr>
+            <td class="empty" colSpan={5}>
+              No {props.label.toLowerCase()}.
+            </td>
+          </tr>
+        )}
+      </tbody>
+    </table>
+  );
+}
+
 export function PermissionsSection(props: { side: Side }) {
   const { side } = props;
   const path = apiPath([side.kind === 'user' ? 'users' : 'vhosts', side.name, 'permissions']);
@@ -85,43 +139,20 @@ export function PermissionsSection(props: { side: Side }) {
     const { user, vhost } = pair(side, other);
     await api.put(apiPath(['permissions', vhost, user]), { configure, write, read });
   };
-  const otherTitle = side.kind === 'user' ? 'Virtual host' : 'User';
   return (
     <Section title="Permissions">
       <ErrorBox error={live.error} />
-      <table class="grid" aria-label="Permissions">
-        <thead>
-          <tr>
-            <th>{otherTitle}</th>
-            <th>Configure</th>
-            <th>Write</th>
-            <th>Read</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(live.data ?? []).map((p) => (
-            <tr key={otherOf(side, p)}>
-              <td>
-                <OtherLink side={side} name={otherOf(side, p)} />
-              </td>
-              <td class="mono">{p.configure}</td>
-              <td class="mono">{p.write}</td>
-              <td class="mono">{p.read}</td>
-              <td>
-                <ActionButton label="Clear" ariaLabel={`Clear permissions of ${otherOf(side, p)}`} run={() => api.del(apiPath(['permissions', p.vhost, p.user]))} onDone={live.reload} />
-              </td>
-            </tr>
-          ))}
-          {live.data?.length === 0 && (
-            <tr>
-              <td class="empty" colSpan={5}>
-                No permissions.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <GrantTable
+        side={side}
+        label="Permissions"
+        what="Configure"
+        rows={live.data}
+        cell={(p) => <td class="mono">{p.configure}</td>}
+        rowKey={(p) => otherOf(side, p)}
+        clearLabel={(p) => `Clear permissions of ${otherOf(side, p)}`}
+        clear={(p) => api.del(apiPath(['permissions', p.vhost, p.user]))}
+        reload={live.reload}
+      />
       <ActionForm class="admin-inline-form" label="Set permission" done="Permission set." submit={set} onDone={live.reload}>
         <div class="row">
           <OtherSelect id={`perm-other-${side.kind}`} side={side} names={names} value={other} onChange={setOther} />
@@ -147,7 +178,6 @@ export function TopicPermissionsSection(props: { side: Side }) {
     const { user, vhost } = pair(side, other);
     await api.put(apiPath(['topic-permissions', vhost, user]), { exchange, write, read });
   };
-  const rows = live.data ?? [];
   // The topic exchanges of the vhost in question, offered for the exchange field (any name may still be typed).
   const exchangeVhost = side.kind === 'vhost' ? side.name : other;
   const exchangesPath = apiPath(['exchanges', exchangeVhost], { columns: 'name,type' });
@@ -159,42 +189,17 @@ export function TopicPermissionsSection(props: { side: Side }) {
   return (
     <Section title="Topic permissions">
       <ErrorBox error={live.error} />
-      <table class="grid" aria-label="Topic permissions">
-        <thead>
-          <tr>
-            <th>{side.kind === 'user' ? 'Virtual host' : 'User'}</th>
-            <th>Exchange</th>
-            <th>Write</th>
-            <th>Read</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((t) => (
-            <tr key={`${otherOf(side, t)}\u0000${t.exchange}`}>
-              <td>
-                <OtherLink side={side} name={otherOf(side, t)} />
-              </td>
-              <td>{t.exchange === '' ? <span class="muted">(AMQP default)</span> : t.exchange}</td>
-              <td class="mono">{t.write}</td>
-              <td class="mono">{t.read}</td>
-              <td>
-                <ActionButton
-                  label="Clear"
-                  ariaLabel={`Clear topic permission of ${otherOf(side, t)} on ${t.exchange}`}
-                  run={() => api.del(apiPath(['topic-permissions', t.vhost, t.user, t.exchange]))} onDone={live.reload} />
-              </td>
-            </tr>
-          ))}
-          {live.data !== undefined && rows.length === 0 && (
-            <tr>
-              <td class="empty" colSpan={5}>
-                No topic permissions.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <GrantTable
+        side={side}
+        label="Topic permissions"
+        what="Exchange"
+        rows={live.data}
+        cell={(t) => <td>{t.exchange === '' ? <span class="muted">(AMQP default)</span> : t.exchange}</td>}
+        rowKey={(t) => `${otherOf(side, t)}\u0000${t.exchange}`}
+        clearLabel={(t) => `Clear topic permission of ${otherOf(side, t)} on ${t.exchange}`}
+        clear={(t) => api.del(apiPath(['topic-permissions', t.vhost, t.user, t.exchange]))}
+        reload={live.reload}
+      />
       <ActionForm class="admin-inline-form" label="Set topic permission" done="Topic permission set." submit={set} onDone={live.reload}>
         <div class="row">
           <OtherSelect id={`topic-other-${side.kind}`} side={side} names={names} value={other} onChange={setOther} />
