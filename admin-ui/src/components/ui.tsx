@@ -69,6 +69,22 @@ export function Value(props: { value: unknown }) {
   return <code class="json">{JSON.stringify(v)}</code>;
 }
 
+/** An action's state for ActionButton and ActionForm: running, its error, or done (`ok`, until the next start). */
+function useAction(run: () => Promise<unknown>, onDone: (() => void) | undefined) {
+  const [state, setState] = useState<{ busy: boolean; error: unknown; ok: boolean }>({ busy: false, error: undefined, ok: false });
+  const start = async (): Promise<void> => {
+    setState({ busy: true, error: undefined, ok: false });
+    try {
+      await run();
+      setState({ busy: false, error: undefined, ok: true });
+      onDone?.();
+    } catch (error) {
+      setState({ busy: false, error, ok: false });
+    }
+  };
+  return { ...state, start };
+}
+
 /**
  * A button that runs an action, shows that it is running, and reports its error next to it. With `confirm`, asks
  * first (a native dialog: nothing on the page can fake it).
@@ -83,20 +99,10 @@ export function ActionButton(props: {
   disabled?: boolean;
   onDone?: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const click = async (): Promise<void> => {
+  const { busy, error, start } = useAction(props.run, props.onDone);
+  const click = (): void => {
     if (props.confirm !== undefined && !window.confirm(props.confirm)) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.run();
-      props.onDone?.();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    void start();
   };
   return (
     <span class="action">
@@ -137,23 +143,10 @@ export function ActionForm(props: {
   onDone?: () => void;
   class?: string;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [ok, setOk] = useState(false);
-  const onSubmit = async (e: Event): Promise<void> => {
+  const { busy, error, ok, start } = useAction(props.submit, props.onDone);
+  const onSubmit = (e: Event): void => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setOk(false);
-    try {
-      await props.submit();
-      setOk(true);
-      props.onDone?.();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    void start();
   };
   return (
     <form class={`form ${props.class ?? ''}`} onSubmit={onSubmit}>
