@@ -69,6 +69,24 @@ async function main(): Promise<void> {
     const w = await openPage(browser, ui.base);
     await login(w, ui.base);
     const pages = ['#/', '#/connections', '#/channels', '#/exchanges', '#/queues', '#/queues/%2F/bench%20q', '#/exchanges/%2F/bench.x', '#/admin/users', '#/admin/vhosts', '#/admin/policies'];
+    // What a first visit to each page downloads: every script it loads (static and page chunks, uPlot where a chart
+    // is drawn), in a fresh browser context with an empty cache, counted as gzip.
+    console.log('== JavaScript a first visit loads, gzip ==');
+    for (const hash of ['#/', '#/queues', '#/queues/%2F/bench%20q', '#/admin/users']) {
+      const fresh = await openPage(browser, ui.base);
+      const scripts = new Set<string>();
+      fresh.page.on('response', (r) => {
+        const m = /\/assets\/([^/?]+\.js)$/.exec(r.url());
+        if (m !== null) scripts.add(m[1] as string);
+      });
+      await login(fresh, ui.base, 'guest', 'guest', hash);
+      await fresh.page.waitForFunction(usable, undefined, { polling: 'raf', timeout: 10_000 });
+      await fresh.page.waitForTimeout(500);
+      const total = [...scripts].reduce((sum, f) => sum + gz(f), 0);
+      console.log(`${hash.padEnd(28)} ${String(total).padStart(6)} B in ${scripts.size} files`);
+      await fresh.close();
+    }
+
     console.log(`== time to a usable page (median of ${RUNS} full loads, ms) ==`);
     for (const hash of pages) {
       const times: number[] = [];
