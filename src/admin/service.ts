@@ -16,6 +16,7 @@ import { EntityAdmin } from './entities';
 import type { Json } from './json';
 import { MessageAdmin } from './messages';
 import { ParameterAdmin } from './parameters';
+import { RoutingAdmin } from './routing';
 import { UserAdmin } from './users';
 import { metricsSnapshot, type Snapshot } from './views/metrics';
 import { formatQuarantined } from './views/quarantine';
@@ -52,6 +53,8 @@ export class AdminService {
   readonly parameters: ParameterAdmin;
   /** Open connections, channels and consumers. */
   readonly connections: ConnectionAdmin;
+  /** Where a message would go (the route preview) and a vhost's topology. */
+  readonly routing: RoutingAdmin;
 
   constructor(private readonly deps: AdminDeps) {
     this.entities = new EntityAdmin(deps.vhosts, deps.store, () => deps.connections(), deps.nodeName);
@@ -59,6 +62,7 @@ export class AdminService {
     this.users = new UserAdmin(deps.access, deps.logins, deps.logger);
     this.parameters = new ParameterAdmin(deps.store, deps.vhosts, deps.nodeName);
     this.connections = new ConnectionAdmin(() => deps.connections(), deps.nodeName);
+    this.routing = new RoutingAdmin(deps.vhosts);
   }
 
   get nodeName(): string {

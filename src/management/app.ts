@@ -22,6 +22,7 @@ import { permissionRoutes } from './routes/permissions';
 import { policyRoutes } from './routes/policies';
 import { quarantineRoutes } from './routes/quarantine';
 import { queueRoutes } from './routes/queues';
+import { routingRoutes } from './routes/routing';
 import { topicPermissionRoutes } from './routes/topic-permissions';
 import { userRoutes } from './routes/users';
 import { vhostRoutes } from './routes/vhosts';
@@ -115,6 +116,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(channelRoutes(deps), api);
   void app.register(consumerRoutes(deps), api);
   void app.register(quarantineRoutes(deps), api);
+  void app.register(routingRoutes(deps), api);
   void app.register(miscRoutes(deps), api);
   void app.register(sessionRoutes(deps, sessions, (request) => sessionUser(deps, sessions, request)), api);
   void app.register(metricsRoutes(deps));
