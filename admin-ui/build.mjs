@@ -44,7 +44,8 @@ export async function buildUi({ outDir = join(ROOT, 'dist', 'admin-ui'), quiet =
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   const outputs = result.metafile.outputs;
-  const entry = Object.keys(outputs).find((p) => outputs[p].entryPoint !== undefined && p.endsWith('.js'));
+  // The main entry by its source: the pages' chunks (dynamic imports) name an entryPoint too, in no fixed order.
+  const entry = Object.keys(outputs).find((p) => outputs[p].entryPoint?.replace(/\\/g, '/').endsWith('admin-ui/src/main.tsx') && p.endsWith('.js'));
   if (entry === undefined) throw new Error('esbuild wrote no entry script');
   const css = outputs[entry].cssBundle;
   const favicon = writeHashedCopy(join(HERE, 'src', 'favicon.svg'), assets);
