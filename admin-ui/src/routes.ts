@@ -24,6 +24,7 @@ export const PAGES: Readonly<Record<string, PageDef>> = {
   channels: { load: () => import('./pages/channels') },
   exchanges: { load: () => import('./pages/exchanges') },
   queues: { load: () => import('./pages/queues') },
+  routing: { load: () => import('./pages/routing') },
   admin: { load: () => import('./pages/admin'), gate: 'policymaker' },
 };
 
@@ -40,5 +41,6 @@ export const NAV: readonly NavItem[] = [
   { label: 'Channels', segment: 'channels' },
   { label: 'Exchanges', segment: 'exchanges' },
   { label: 'Queues', segment: 'queues' },
+  { label: 'Routing', segment: 'routing' },
   { label: 'Admin', segment: 'admin', gate: 'policymaker' },
 ];

@@ -34,6 +34,7 @@ export function ExchangeDetail(props: { vhost: string; name: string }) {
         <span class="muted">
           in virtual host <a href={href(['exchanges'], { vhost })}>{vhost}</a>
         </span>
+        <a href={href(['routing'], { vhost, exchange: exchangeApiName(name) })}>Where would it go?</a>
       </PageTitle>
       {notFound ? (
         <Notice>
