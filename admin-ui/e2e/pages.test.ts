@@ -21,6 +21,7 @@ const PAGES: ReadonlyArray<readonly [name: string, hash: string]> = [
   ['exchange', '#/exchanges/%2F/pages.x'],
   ['queues', '#/queues'],
   ['queue', '#/queues/%2F/pages%20q'],
+  ['routing', '#/routing?vhost=%2F&exchange=pages.x'],
   ['admin', '#/admin'],
   ['admin-users', '#/admin/users'],
   ['admin-user', '#/admin/users/guest'],

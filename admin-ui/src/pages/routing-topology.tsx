@@ -147,7 +147,6 @@ function GraphSvg(props: { vhost: string; graph: Graph; selected: string | undef
                 transform={`translate(${nodeX(n)},${nodeY(n)})`}
                 role="button"
                 tabIndex={0}
-                aria-label={label}
                 aria-pressed={n.id === selected}
                 data-name={n.name}
                 onClick={toggle}
@@ -158,7 +157,9 @@ function GraphSvg(props: { vhost: string; graph: Graph; selected: string | undef
                   }
                 }}
               >
-                <title>{`${n.kind} ${n.name} (${n.detail}${n.internal ? ', internal' : ''})`}</title>
+                {/* The title names the button (no aria-label: the drawn text is clipped, and a label must contain it). */}
+                <title>{label}</title>
+                <desc>{`${n.detail}${n.internal ? ', internal' : ''}`}</desc>
                 <rect width={NODE_W} height={NODE_H} rx={4} />
                 <text x={8} y={15}>
                   {clip(n.name, n.kind === 'exchange' ? 22 : 32)}
