@@ -4,7 +4,7 @@ import { encodeBasicProperties } from '../../protocol/generated/amqp';
 import { checkPermission, principalOf, vhostGate } from '../auth';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
-import { arrayOf, BOOLEAN, namedFields, NUMBER, object, ok, OPEN_OBJECT, STRING, STRINGS } from '../schemas/common';
+import { arrayOf, BOOLEAN, namedFields, NULLABLE_STRING, NUMBER, object, ok, OPEN_OBJECT, STRING, STRINGS } from '../schemas/common';
 import { exchangeId, resource, vhostOr404, vhostParams } from '../support';
 import { toBasicProperties } from './messages';
 
@@ -37,7 +37,14 @@ const routeJson = object({
   refused: STRING,
 });
 
-const topologyJson = object({ vhost: STRING, exchanges: arrayOf(OPEN_OBJECT), queues: arrayOf(OPEN_OBJECT), bindings: arrayOf(OPEN_OBJECT) });
+const topologyJson = object({
+  vhost: STRING,
+  exchanges: arrayOf(
+    object({ name: STRING, type: STRING, durable: BOOLEAN, auto_delete: BOOLEAN, internal: BOOLEAN, alternate_exchange: NULLABLE_STRING, bindings_out: NUMBER }),
+  ),
+  queues: arrayOf(object({ name: STRING, durable: BOOLEAN, auto_delete: BOOLEAN, exclusive: BOOLEAN, messages: NUMBER, consumers: NUMBER })),
+  bindings: arrayOf(object({ source: STRING, destination: STRING, destination_type: STRING, routing_key: STRING, arguments: OPEN_OBJECT })),
+});
 
 function stringField(body: RouteBody, key: 'vhost' | 'exchange' | 'routing_key'): string {
   const value = body[key];
