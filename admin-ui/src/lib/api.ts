@@ -20,6 +20,15 @@ export const sessionLost = signal(0);
 
 const UI_HEADERS = { 'x-leveret-ui': '1' };
 
+/** The 401 reasons that refuse one request to a logged-in user (management/errors.ts), not the session itself. */
+const REFUSALS = new Set([
+  'Access refused.',
+  'User not authorised to access virtual host',
+  'User not authorised to access object',
+  'Not administrator user',
+  'Not monitor user',
+]);
+
 /** One path segment, encoded: vhost '/' is '%2F', as the API wants. */
 export function seg(value: string): string {
   return encodeURIComponent(value);
@@ -54,7 +63,8 @@ async function request<T>(method: string, path: string, body?: unknown, headers:
   }
   if (!response.ok) {
     const e = (parsed ?? {}) as { error?: unknown; reason?: unknown };
-    if (response.status === 401 && !path.startsWith('/api/leveret/session')) sessionLost.value++;
+    // A 401 is also RabbitMQ's answer to a refused permission ('Access refused.'): that one leaves the session be.
+    if (response.status === 401 && !path.startsWith('/api/leveret/session') && !REFUSALS.has(String(e.reason))) sessionLost.value++;
     throw new ApiError(response.status, String(e.error ?? response.statusText), String(e.reason ?? text));
   }
   return parsed as T;
