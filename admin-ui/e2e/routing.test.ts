@@ -146,6 +146,26 @@ test('an internal exchange, an unknown exchange and the default exchange in the 
   }
 });
 
+test('a user without write permission on the exchange is refused, and stays logged in', async () => {
+  await apiCall(env.ui.base, 'PUT', '/api/users/rt-viewer', { password: 'pw', tags: 'management' });
+  await apiCall(env.ui.base, 'PUT', '/api/permissions/%2F/rt-viewer', { configure: '', write: '^amq\\.fanout$', read: '.*' });
+  const w = await openPage(env.browser, env.ui.base);
+  try {
+    await login(w, env.ui.base, 'rt-viewer', 'pw', '#/routing?vhost=%2F&exchange=rt.orders&key=eu.new');
+    const page = w.page;
+    w.allowFailures.push('POST /api/leveret/route -> 401');
+    await page.getByRole('button', { name: 'Show the route' }).click();
+    await page.getByText('Access refused. (401)').waitFor();
+    await page.getByLabel('Exchange', { exact: true }).fill('amq.fanout');
+    await page.getByRole('button', { name: 'Show the route' }).click();
+    await page.getByText('Unroutable: no queue would get this message', { exact: false }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Routing' }).waitFor();
+    expect(w.problems).toEqual([]);
+  } finally {
+    await w.close();
+  }
+});
+
 async function expectValue(locator: import('playwright-core').Locator, value: string): Promise<void> {
   for (let i = 0; i < 100 && (await locator.inputValue()) !== value; i++) await new Promise((r) => setTimeout(r, 20));
   expect(await locator.inputValue()).toBe(value);
