@@ -17,6 +17,7 @@ import type { Json } from './json';
 import { MessageAdmin } from './messages';
 import { ParameterAdmin } from './parameters';
 import { RoutingAdmin } from './routing';
+import { TailAdmin } from './tail';
 import { UserAdmin } from './users';
 import { metricsSnapshot, type Snapshot } from './views/metrics';
 import { formatQuarantined } from './views/quarantine';
@@ -55,6 +56,8 @@ export class AdminService {
   readonly connections: ConnectionAdmin;
   /** Where a message would go (the route preview) and a vhost's topology. */
   readonly routing: RoutingAdmin;
+  /** Live tails of exchanges and queues (Server-Sent Events). */
+  readonly tails: TailAdmin;
 
   constructor(private readonly deps: AdminDeps) {
     this.entities = new EntityAdmin(deps.vhosts, deps.store, () => deps.connections(), deps.nodeName);
@@ -63,6 +66,7 @@ export class AdminService {
     this.parameters = new ParameterAdmin(deps.store, deps.vhosts, deps.nodeName);
     this.connections = new ConnectionAdmin(() => deps.connections(), deps.nodeName);
     this.routing = new RoutingAdmin(deps.vhosts);
+    this.tails = new TailAdmin(deps.vhosts);
   }
 
   get nodeName(): string {

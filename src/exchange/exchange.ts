@@ -1,5 +1,6 @@
 import { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
+import type { Tapper } from '../util/tap';
 import type { ExchangeType, Matcher } from './exchange-type';
 
 export interface ExchangeOptions {
@@ -41,6 +42,8 @@ export class Exchange {
    * Set by the vhost, which knows messages; undefined when the exchange does not de-duplicate.
    */
   dedup: { isDuplicate(message: object): boolean } | undefined;
+  /** Live tails of what is published here (util/tap.ts); undefined while nobody watches. */
+  tappers: readonly Tapper[] | undefined = undefined;
 
   constructor(options: ExchangeOptions) {
     this.vhost = options.vhost;

@@ -20,6 +20,8 @@ export const ERROR_TYPES = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** Leveret: too many live tails open for one user. */
+  too_many_requests: 429,
   internal_server_error: 500,
   service_unavailable: 503,
 } as const;
@@ -67,6 +69,7 @@ export const Errors = {
   keyMissing: (key: string): ApiError => new ApiError('bad_request', `[{key_missing,${key}}]`),
   forbidden: (reason: string): ApiError => new ApiError('forbidden', reason),
   unsupportedMediaType: (reason: string): ApiError => new ApiError('unsupported_media_type', reason),
+  tooManyRequests: (reason: string): ApiError => new ApiError('too_many_requests', reason),
   internal: (): ApiError => new ApiError('internal_server_error', 'Internal Server Error'),
 };
 

@@ -49,6 +49,8 @@ export class Queue implements PagerHost, ExpiryHost {
   policy: string | undefined;
   operatorPolicy: string | undefined;
   deleted = false;
+  /** Live tails of what is routed here (util/tap.ts, called by the publish pipeline); undefined while nobody watches. */
+  tappers: readonly import('../util/tap').Tapper[] | undefined = undefined;
   /** Set by stop(): no timer is armed again. */
   private stopped = false;
   readonly stats = new MessageStats();

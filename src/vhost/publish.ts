@@ -8,6 +8,7 @@ import { hasSenderKeyHeader } from '../protocol/properties';
 import { editHeaders, encodeValue } from '../protocol/property-list';
 import { headersOf, type Message } from '../queue/message';
 import type { Queue } from '../queue/queue';
+import type { Tapper } from '../util/tap';
 
 /** publish(): an exchange with x-message-deduplication saw this message recently; it was not routed. */
 export const PUBLISH_DUPLICATE = -1;
@@ -115,18 +116,28 @@ export class Publisher implements RoutingSubject {
     }
     this.message = undefined;
     const count = routed.size;
-    if (count === 0) return 0;
+    if (count === 0) {
+      if (exchange.tappers !== undefined) tapAll(exchange.tappers, message, 0);
+      return 0;
+    }
     exchange.stats.publish_out += count;
     const { congested, admit } = this.options;
     for (const destination of routed) {
       const queue = destination as Queue;
       if (admit !== undefined && !admit(queue, message)) continue;
       if (!queue.enqueue(message)) this.refused = true;
+      else if (queue.tappers !== undefined) tapAll(queue.tappers, message, 1);
       if (congested !== undefined && queue.congested) congested(queue);
     }
     routed.clear();
+    if (exchange.tappers !== undefined) tapAll(exchange.tappers, message, count);
     return count;
   }
+}
+
+/** Hands a message to live tails (util/tap.ts): each only keeps a reference, formatting happens off this path. */
+function tapAll(tappers: readonly Tapper[], message: Message, routed: number): void {
+  for (const tapper of tappers) tapper.tap(message, routed);
 }
 
 /** A message's routing at the door: the keys it routes with (undefined: its own key only) and its properties. */
