@@ -26,6 +26,7 @@ export const PAGES: Readonly<Record<string, PageDef>> = {
   queues: { load: () => import('./pages/queues') },
   routing: { load: () => import('./pages/routing') },
   admin: { load: () => import('./pages/admin'), gate: 'policymaker' },
+  tail: { load: () => import('./pages/tail') },
 };
 
 export interface NavItem {

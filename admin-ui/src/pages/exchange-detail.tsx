@@ -35,6 +35,7 @@ export function ExchangeDetail(props: { vhost: string; name: string }) {
           in virtual host <a href={href(['exchanges'], { vhost })}>{vhost}</a>
         </span>
         <a href={href(['routing'], { vhost, exchange: exchangeApiName(name) })}>Where would it go?</a>
+        {!notFound && <a href={href(['tail'], { vhost, exchange: exchangeApiName(name) })}>Live tail</a>}
       </PageTitle>
       {notFound ? (
         <Notice>

@@ -177,6 +177,7 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
       <PageTitle kind="Queue" title={name}>
         <span class="muted">in virtual host {vhost}</span>
         <a href={href(['queues'], { vhost })}>All queues in {vhost}</a>
+        {!gone && <a href={href(['tail'], { vhost, queue: name })}>Live tail</a>}
       </PageTitle>
       {q === undefined && live.loading && <p class="muted">Loading…</p>}
       {gone ? <p class="error">There is no queue '{name}' in virtual host '{vhost}'.</p> : <ErrorBox error={live.error} />}
