@@ -47,6 +47,10 @@ export function tailRoutes(deps: ManagementDeps): FastifyPluginAsync {
         raw.end();
       },
     };
+    if (request.method === 'HEAD') {
+      void reply.header('content-type', 'text/event-stream; charset=utf-8').send('');
+      return;
+    }
     const tails = deps.admin.tails;
     if (tails.openCount(principal.name) >= MAX_TAILS_PER_USER) {
       throw Errors.tooManyRequests(`at most ${MAX_TAILS_PER_USER} live tails may be open at once per user`);
@@ -73,7 +77,8 @@ export function tailRoutes(deps: ManagementDeps): FastifyPluginAsync {
   };
 
   return async (app) => {
-    app.addHook('onClose', async () => {
+    // preClose: before the server waits for its connections, which a stream would otherwise hold open.
+    app.addHook('preClose', async () => {
       for (const subscription of open) subscription.end('server closing');
       open.clear();
     });
