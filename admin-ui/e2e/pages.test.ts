@@ -22,6 +22,7 @@ const PAGES: ReadonlyArray<readonly [name: string, hash: string]> = [
   ['queues', '#/queues'],
   ['queue', '#/queues/%2F/pages%20q'],
   ['routing', '#/routing?vhost=%2F&exchange=pages.x'],
+  ['tail', '#/tail?vhost=%2F&queue=pages%20q'],
   ['admin', '#/admin'],
   ['admin-users', '#/admin/users'],
   ['admin-user', '#/admin/users/guest'],

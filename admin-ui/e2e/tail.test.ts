@@ -4,6 +4,7 @@
  * payload and headers, nothing is consumed, pause freezes the list, and deleting the queue ends the tail.
  */
 import * as amqp from 'amqplib';
+import { seriousViolations } from './support/axe';
 import { apiCall, login, openPage, screenshot, useUi } from './support/harness';
 
 jest.setTimeout(60000);
@@ -50,6 +51,7 @@ test('tail an exchange from its page: published messages appear, unroutable ones
     await expectText(first, /application\/json/);
     await expectText(p.locator('.tail-status'), /2 received · 0 dropped/);
     await screenshot(p, 'tail-exchange');
+    expect(await seriousViolations(p)).toEqual([]);
 
     // Pause: the list stays while messages keep coming; resume shows them.
     await p.getByRole('button', { name: 'Pause' }).click();
