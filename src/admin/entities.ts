@@ -14,11 +14,10 @@ import { formatVhost } from './views/vhost';
 import type { LazyList } from './lazy-list';
 import {
   HEALTH_FIELDS,
+  healthField,
   healthRow,
-  queueHealth,
   rankHealth,
   type HealthSort,
-  type QueueHealth,
   type QueueHealthRow,
 } from './views/health';
 import type { Queue } from '../queue/queue';
@@ -35,7 +34,7 @@ const QUEUE_CHEAP_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 function queueField(queue: Queue, name: string, now: number): unknown {
-  if (name.startsWith('leveret_health.')) return queueHealth(queue, now)[name.slice(15) as keyof QueueHealth];
+  if (name.startsWith('leveret_health.')) return healthField(queue, name.slice('leveret_health.'.length), now);
   switch (name) {
     case 'name':
       return queue.name;
