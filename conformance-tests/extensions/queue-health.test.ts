@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { startBroker, type RunningBroker } from '../../src/broker';
+import { COARSE_TICK_MS } from '../../src/util/clock';
 import { delay, eventually } from '../support/broker';
 
 const GUEST = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
@@ -65,7 +66,8 @@ describe('queue health (Leveret extension)', () => {
     await delay(300);
     const first = await health(shared, q);
     expect(first.oldest_ready_age_ms).toBeGreaterThanOrEqual(300);
-    expect(first.oldest_ready_age_ms).toBeLessThanOrEqual(Date.now() - published);
+    // Arrivals are stamped by the coarse clock (util/clock.ts): up to COARSE_TICK_MS early, never late.
+    expect(first.oldest_ready_age_ms).toBeLessThanOrEqual(Date.now() - published + COARSE_TICK_MS);
     expect(first.state).toBe('no_consumers');
     expect(first.time_to_empty_s).toBeNull();
     expect(first.consumer_utilisation).toBe(0);
@@ -78,7 +80,7 @@ describe('queue health (Leveret extension)', () => {
     const got = await ch.get(q, { noAck: true });
     expect(got !== false && got.content.toString()).toBe('m0');
     const afterGet = await health(shared, q);
-    expect(afterGet.oldest_ready_age_ms).toBeLessThanOrEqual(Date.now() - secondSent);
+    expect(afterGet.oldest_ready_age_ms).toBeLessThanOrEqual(Date.now() - secondSent + COARSE_TICK_MS);
     expect(afterGet.oldest_ready_age_ms).toBeLessThan(later.oldest_ready_age_ms);
     await ch.purgeQueue(q);
     expect(await health(shared, q)).toEqual({ oldest_ready_age_ms: 0, consumer_utilisation: 0, time_to_empty_s: 0, state: 'ok' });
@@ -217,7 +219,7 @@ describe('queue health (Leveret extension)', () => {
       const sinceStored = Date.now() - storedAt;
       // The arrival of a paged-in entry is known to a second and never later than it was.
       expect(h.oldest_ready_age_ms).toBeGreaterThanOrEqual(sinceStored - 500);
-      expect(h.oldest_ready_age_ms).toBeLessThanOrEqual(sinceStored + 1_100);
+      expect(h.oldest_ready_age_ms).toBeLessThanOrEqual(sinceStored + 1_000 + COARSE_TICK_MS);
       expect(h.state).toBe('no_consumers');
     } finally {
       for (const conn of connections.splice(0)) await conn.close().catch(() => undefined);

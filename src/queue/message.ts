@@ -83,7 +83,8 @@ export interface QueueEntry {
   /** True while the entry waits in a durable queue's overflow list (a stored tail exists ahead of it). */
   overflowed: boolean;
   /**
-   * Epoch ms when the message arrived in this queue (queue health: age of the oldest ready message). For an entry
+   * Epoch ms when the message arrived in this queue, from the coarse clock (queue health: age of the oldest ready
+   * message). For an entry
    * paged in from the store, the arrival the pager noted for it (paging.ts Arrivals), to within a second.
    */
   readonly arrivedAt: number;

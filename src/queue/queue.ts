@@ -3,7 +3,7 @@ import type { FieldTable } from '../protocol/field-table';
 import { priorityOf } from '../protocol/properties';
 import { StoreError } from '../store/errors';
 import type { QueueStats, StoredEntry } from '../store/store';
-import { systemClock, type Clock } from '../util/clock';
+import { coarseNow, systemClock, type Clock } from '../util/clock';
 import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
 import type { QueueConsumer } from './consumer';
 import type { DeathReason } from './dead-letter';
@@ -244,11 +244,10 @@ export class Queue implements PagerHost, ExpiryHost {
     const seq = this.nextSeq++;
     const ttl = settings.messageTtl;
     const expiration = message.expiration;
-    const now = this.clock.now();
-    let expiresAt = 0;
-    if (ttl !== undefined || expiration >= 0) {
-      expiresAt = now + (ttl === undefined || (expiration >= 0 && expiration < ttl) ? expiration : ttl);
-    }
+    // A deadline needs a precise reading; the arrival alone (queue health) takes the coarse clock's, which costs nothing.
+    const timed = ttl !== undefined || expiration >= 0;
+    const now = timed ? this.clock.now() : coarseNow(this.clock);
+    const expiresAt = !timed ? 0 : now + (ttl === undefined || (expiration >= 0 && expiration < ttl) ? expiration : ttl);
     const persistence = this.persistence;
     const stored = persistence !== undefined && message.persistent;
     const priority = settings.maxPriority === undefined ? 0 : this.priorityOf(message);
@@ -267,7 +266,7 @@ export class Queue implements PagerHost, ExpiryHost {
       if (settings.maxLength !== undefined || settings.maxLengthBytes !== undefined) dropHeadOverLimit(this);
       return true;
     }
-    if (this.consumers.size > 0) this.dispatcher.deliverReady(now);
+    if (this.consumers.size > 0) this.dispatcher.deliverReady(timed ? now : 0);
     if (expiresAt !== 0 && entry.state === EntryState.Ready) {
       if (expiresAt <= now) {
         // x-message-ttl 0 (or expiration 0) and no consumer took it at once: it expires now, as in RabbitMQ.
