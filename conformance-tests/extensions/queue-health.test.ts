@@ -12,6 +12,8 @@ import { startBroker, type RunningBroker } from '../../src/broker';
 import { COARSE_TICK_MS } from '../../src/util/clock';
 import { delay, eventually } from '../support/broker';
 
+jest.setTimeout(30_000);
+
 const GUEST = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 
 interface Health {
