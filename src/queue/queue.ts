@@ -244,8 +244,7 @@ export class Queue implements PagerHost, ExpiryHost {
     const seq = this.nextSeq++;
     const ttl = settings.messageTtl;
     const expiration = message.expiration;
-    // A deadline needs a precise reading; the arrival alone (queue health) takes the coarse clock's, which costs nothing.
-    const timed = ttl !== undefined || expiration >= 0;
+    const timed = ttl !== undefined || expiration >= 0; // a deadline reads the precise clock, an arrival the coarse
     const now = timed ? this.clock.now() : coarseNow(this.clock);
     const expiresAt = !timed ? 0 : now + (ttl === undefined || (expiration >= 0 && expiration < ttl) ? expiration : ttl);
     const persistence = this.persistence;
