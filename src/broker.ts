@@ -22,6 +22,7 @@ import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
 import type { DelayedRecord, Store } from './store/store';
 import { closeServer, listenAll, type Listening } from './util/listen';
+import { startCoarseClock } from './util/clock';
 import { openFilesLimit } from './util/open-files';
 import { RateLimitedReport } from './util/rate-limited-report';
 import { VhostRegistry } from './vhost/registry';
@@ -97,6 +98,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const stats = new MessageStats();
   const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
+  // Queue entries stamp their arrival (queue health) with the coarse clock: one timer, no system call per message.
+  const leaveCoarseClock = startCoarseClock();
   const context: ConnectionContext = {
     limits: {
       frameMax: settings.frameMax,
@@ -171,6 +174,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     );
   } catch (err) {
     clearInterval(sampler);
+    leaveCoarseClock();
     delayed.close();
     await store.close().catch(() => undefined);
     throw err;
@@ -220,6 +224,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     );
   } catch (err) {
     clearInterval(sampler);
+    leaveCoarseClock();
     delayed.close();
     await Promise.all(servers.map(closeServer));
     await store.close().catch(() => undefined);
@@ -238,6 +243,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(sampler);
+      leaveCoarseClock();
       const stopped = Promise.all(servers.map(closeServer));
       for (const connection of connections) connection.forceClose('shutdown');
       await waitForSockets(sockets, SHUTDOWN_GRACE_MS);

@@ -12,12 +12,29 @@ import type { FigureOptions } from './views/figures';
 import { formatConsumerDetail, formatQueue, type QueueExtras } from './views/queue';
 import { formatVhost } from './views/vhost';
 import type { LazyList } from './lazy-list';
+import {
+  HEALTH_FIELDS,
+  healthField,
+  healthRow,
+  rankHealth,
+  type HealthSort,
+  type QueueHealthRow,
+} from './views/health';
 import type { Queue } from '../queue/queue';
 
 /** The queue view fields a listing can filter and sort on without building views (formatQueue has the same values). */
-const QUEUE_CHEAP_FIELDS: ReadonlySet<string> = new Set(['name', 'vhost', 'messages', 'messages_ready', 'messages_unacknowledged', 'consumers']);
+const QUEUE_CHEAP_FIELDS: ReadonlySet<string> = new Set([
+  'name',
+  'vhost',
+  'messages',
+  'messages_ready',
+  'messages_unacknowledged',
+  'consumers',
+  ...HEALTH_FIELDS.map((f) => `leveret_health.${f}`),
+]);
 
-function queueField(queue: Queue, name: string): unknown {
+function queueField(queue: Queue, name: string, now: number): unknown {
+  if (name.startsWith('leveret_health.')) return healthField(queue, name.slice('leveret_health.'.length), now);
   switch (name) {
     case 'name':
       return queue.name;
@@ -241,9 +258,19 @@ export class EntityAdmin {
     return {
       sources,
       cheapFields: QUEUE_CHEAP_FIELDS,
-      field: queueField,
+      field: (queue, name) => queueField(queue, name, figures.now > 0 ? figures.now : Date.now()),
       build: (queue) => formatQueue(queue, node, options),
     };
+  }
+
+  /** Queue health (views/health.ts) of the vhosts `keep` lets through (of `vhost` alone when given), worst first. */
+  queueHealth(keep: VhostFilter, sort: HealthSort, now: number, vhost?: string): QueueHealthRow[] {
+    const rows: QueueHealthRow[] = [];
+    for (const { record, vhost: v } of this.registry.list()) {
+      if ((vhost !== undefined && record.name !== vhost) || !keep(record.name)) continue;
+      for (const queue of v.queues.values()) rows.push(healthRow(queue, now));
+    }
+    return rankHealth(rows, sort);
   }
 
   /** One queue with its consumer_details, or undefined. */

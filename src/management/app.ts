@@ -22,6 +22,7 @@ import { permissionRoutes } from './routes/permissions';
 import { policyRoutes } from './routes/policies';
 import { quarantineRoutes } from './routes/quarantine';
 import { tailRoutes } from './routes/tail';
+import { queueHealthRoutes } from './routes/queue-health';
 import { queueRoutes } from './routes/queues';
 import { routingRoutes } from './routes/routing';
 import { topicPermissionRoutes } from './routes/topic-permissions';
@@ -119,6 +120,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(quarantineRoutes(deps), api);
   void app.register(routingRoutes(deps), api);
   void app.register(tailRoutes(deps), api);
+  void app.register(queueHealthRoutes(deps), api);
   void app.register(miscRoutes(deps), api);
   void app.register(sessionRoutes(deps, sessions, (request) => sessionUser(deps, sessions, request)), api);
   void app.register(metricsRoutes(deps));

@@ -209,6 +209,17 @@ export function applyListing<T extends object>(
   };
 }
 
+/** Puts `value` at the dotted path `field` of a stand-in row (a sort on `a.b` reads row.a.b). */
+function setDotted(row: Record<string, unknown>, field: string, value: unknown): void {
+  const path = field.split('.');
+  let at = row;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i] as string;
+    at = (at[key] ??= {}) as Record<string, unknown>;
+  }
+  at[path[path.length - 1] as string] = value;
+}
+
 /** Where a stand-in row of a lazy listing keeps its source. */
 const SOURCE = Symbol('source');
 
@@ -224,7 +235,7 @@ function applyLazyListing<S>(items: LazyList<S>, query: ListQuery, defaultSort: 
   }
   const standIns = items.sources.map((source) => {
     const row: Record<string | symbol, unknown> = { [SOURCE]: source };
-    for (const f of wanted) row[f] = items.field(source, f);
+    for (const f of wanted) setDotted(row, f, items.field(source, f));
     return row;
   });
   const page = applyListing(standIns, { ...query, columns: undefined }, defaultSort) as Page<Record<string | symbol, unknown>>;

@@ -120,6 +120,21 @@ export class History {
     return (fine.value(0, i) - fine.value(1, i)) / ((fine.time(0) - fine.time(1)) / 1000);
   }
 
+  /**
+   * Per-second change of `name` between the newest sample and the oldest one at most `spanMs` before it (the
+   * finest tier), with the seconds it covers; rate 0 over 0 s with fewer than two samples.
+   */
+  rateOver(name: string, spanMs: number): { rate: number; seconds: number } {
+    const i = this.index.get(name);
+    const fine = this.fine;
+    if (i === undefined || fine.count < 2) return { rate: 0, seconds: 0 };
+    const newest = fine.time(0);
+    let k = 0;
+    while (k + 1 < fine.count && newest - fine.time(k + 1) <= spanMs) k++;
+    const seconds = (newest - fine.time(k)) / 1000;
+    return seconds <= 0 ? { rate: 0, seconds: 0 } : { rate: (fine.value(0, i) - fine.value(k, i)) / seconds, seconds };
+  }
+
   /** The mean of `name` over the finest tier's samples (consumer_capacity), or undefined with none. */
   mean(name: string): number | undefined {
     const i = this.index.get(name);

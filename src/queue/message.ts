@@ -82,8 +82,14 @@ export interface QueueEntry {
   state: EntryState;
   /** True while the entry waits in a durable queue's overflow list (a stored tail exists ahead of it). */
   overflowed: boolean;
+  /**
+   * Epoch ms when the message arrived in this queue, from the coarse clock (queue health: age of the oldest ready
+   * message). For an entry
+   * paged in from the store, the arrival the pager noted for it (paging.ts Arrivals), to within a second.
+   */
+  readonly arrivedAt: number;
 }
 
-export function newEntry(message: Message, seq: number, expiresAt: number, priority: number): QueueEntry {
-  return { message, seq, redelivered: false, expiresAt, returns: 0, priority, state: EntryState.Ready, overflowed: false };
+export function newEntry(message: Message, seq: number, expiresAt: number, priority: number, arrivedAt = 0): QueueEntry {
+  return { message, seq, redelivered: false, expiresAt, returns: 0, priority, state: EntryState.Ready, overflowed: false, arrivedAt };
 }

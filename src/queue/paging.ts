@@ -1,4 +1,5 @@
 import type { Store, StoredEntry } from '../store/store';
+import { Arrivals } from './arrivals';
 import { newEntry, storedMessageProblem, type Message, type QueueEntry } from './message';
 import { FifoReadyList } from './ready-list';
 
@@ -78,6 +79,8 @@ export class Pager {
   tailNextExpiry = 0;
   /** Entries the ready lists hold at most before persistent ones stay in the store. */
   private readonly window: number;
+  /** When the stored tail's entries arrived, for the ones paged back in (queue health). */
+  private readonly arrivals = new Arrivals();
 
   constructor(
     private readonly persistence: QueuePersistence | undefined,
@@ -107,8 +110,13 @@ export class Pager {
     return this.live + this.overflowed + this.tailCount;
   }
 
-  /** Start-up: the store holds `messages` entries of `bytes` body bytes for this queue; the first window is loaded. */
-  recover(messages: number, bytes: number): void {
+  /**
+   * Start-up: the store holds `messages` entries of `bytes` body bytes for this queue; the first window is loaded.
+   * The store keeps no arrival times: recovered entries count their age from `now`.
+   */
+  recover(messages: number, bytes: number, now = 0): void {
+    this.arrivals.clear();
+    this.arrivals.recoveredAt = now;
     this.tailCount = messages;
     this.tailBytes = bytes;
     for (const level of this.levels) {
@@ -128,6 +136,7 @@ export class Pager {
       if (stored) {
         level.tail = true;
         this.tailCount++;
+        this.arrivals.note(entry.seq, entry.arrivedAt);
         this.tailBytes += entry.message.body.length;
         const expiresAt = entry.expiresAt;
         if (expiresAt !== 0 && (this.tailNextExpiry === 0 || expiresAt < this.tailNextExpiry)) this.tailNextExpiry = expiresAt;
@@ -147,6 +156,24 @@ export class Pager {
   /** The next entry in delivery order, loading from the store as needed; undefined when none is ready. */
   peek(): QueueEntry | undefined {
     return this.head()?.ready.peek();
+  }
+
+  /**
+   * When the oldest ready entry arrived (epoch ms), undefined when none is ready. The delivery head is paged in as
+   * the next delivery would; in a priority queue a lower level's head may be older: its arrival is read where the
+   * level has it in memory, else from the arrival marks of its stored tail (never later than the real one).
+   */
+  oldestArrival(): number | undefined {
+    const head = this.peek();
+    if (head === undefined) return undefined;
+    let oldest = head.arrivedAt;
+    if (this.levels.length === 1) return oldest;
+    for (const level of this.levels) {
+      const first = level.ready.peek() ?? (level.tail ? undefined : level.overflow.peek());
+      const at = first?.arrivedAt ?? (level.tail ? this.arrivals.arrivalOf(level.loadedThrough + 1) : undefined);
+      if (at !== undefined && at < oldest) oldest = at;
+    }
+    return oldest;
   }
 
   /** Removes and returns the next entry in delivery order, loading from the store as needed. */
@@ -194,6 +221,7 @@ export class Pager {
     this.tailCount = 0;
     this.tailBytes = 0;
     this.tailNextExpiry = 0;
+    this.arrivals.clear();
     return out;
   }
 
@@ -235,7 +263,7 @@ export class Pager {
       expiration: -1,
       headers: undefined,
     };
-    const entry = newEntry(message, record.seq, record.expiresAt, priority);
+    const entry = newEntry(message, record.seq, record.expiresAt, priority, this.arrivals.arrivalOf(record.seq));
     entry.redelivered = record.redelivered;
     return entry;
   }
@@ -279,11 +307,20 @@ export class Pager {
     if (last !== undefined) level.loadedThrough = last.seq;
     if (stored.length < room) this.endTail(level);
     if (this.levels.every((l) => !l.tail)) this.tailCount = 0;
+    this.forgetArrivals();
     if (this.tailCount === 0) {
       this.tailBytes = 0;
       this.tailNextExpiry = 0;
       for (const l of this.levels) if (l.tail) this.endTail(l);
     }
+  }
+
+  /** Arrival marks behind every level's loaded entries are no longer needed (all of them once no tail is left). */
+  private forgetArrivals(): void {
+    let through = Infinity;
+    for (const l of this.levels) if (l.tail && l.loadedThrough < through) through = l.loadedThrough;
+    if (through === Infinity) this.arrivals.clear();
+    else this.arrivals.loadedThrough(through);
   }
 
   /** The level has nothing left in the store: its waiting transient entries join its ready list. */

@@ -3,7 +3,7 @@ import type { FieldTable } from '../protocol/field-table';
 import { priorityOf } from '../protocol/properties';
 import { StoreError } from '../store/errors';
 import type { QueueStats, StoredEntry } from '../store/store';
-import { systemClock, type Clock } from '../util/clock';
+import { coarseNow, systemClock, type Clock } from '../util/clock';
 import { DEFAULT_SETTINGS, type QueueSettings } from './arguments';
 import type { QueueConsumer } from './consumer';
 import type { DeathReason } from './dead-letter';
@@ -152,7 +152,7 @@ export class Queue implements PagerHost, ExpiryHost {
   recover(stats: QueueStats): void {
     this.nextSeq = stats.lastSeq + 1;
     this.figures.recover(stats.messages, stats.bytes);
-    this.pager.recover(stats.messages, stats.bytes);
+    this.pager.recover(stats.messages, stats.bytes, this.clock.now());
     this.expiry.arm();
   }
 
@@ -186,10 +186,8 @@ export class Queue implements PagerHost, ExpiryHost {
     return this.pager.tailCount;
   }
 
-  /**
-   * The message at the head of the queue (the next to deliver), if any: head_message_timestamp. Reading it may page
-   * in the head level's stored entries, as the next delivery would; a store fault is reported, not thrown.
-   */
+  /** The next message to deliver (head_message_timestamp). Reading it may page in, as the next delivery would; a
+   * store fault is reported, not thrown. */
   get headMessage(): Message | undefined {
     try {
       return this.pager.peek()?.message;
@@ -197,6 +195,11 @@ export class Queue implements PagerHost, ExpiryHost {
       this.contained(err, 'paging');
       return undefined;
     }
+  }
+
+  /** When the oldest ready message arrived (epoch ms; queue health); undefined when none is, or the store failed. */
+  get oldestReadyArrival(): number | undefined {
+    return this.headMessage === undefined ? undefined : this.pager.oldestArrival();
   }
 
   /** Persistent messages (ready and unacknowledged) of a durable queue: messages_persistent. */
@@ -241,12 +244,9 @@ export class Queue implements PagerHost, ExpiryHost {
     const seq = this.nextSeq++;
     const ttl = settings.messageTtl;
     const expiration = message.expiration;
-    let now = 0;
-    let expiresAt = 0;
-    if (ttl !== undefined || expiration >= 0) {
-      now = this.clock.now();
-      expiresAt = now + (ttl === undefined || (expiration >= 0 && expiration < ttl) ? expiration : ttl);
-    }
+    const timed = ttl !== undefined || expiration >= 0; // a deadline reads the precise clock, an arrival the coarse
+    const now = timed ? this.clock.now() : coarseNow(this.clock);
+    const expiresAt = !timed ? 0 : now + (ttl === undefined || (expiration >= 0 && expiration < ttl) ? expiration : ttl);
     const persistence = this.persistence;
     const stored = persistence !== undefined && message.persistent;
     const priority = settings.maxPriority === undefined ? 0 : this.priorityOf(message);
@@ -256,7 +256,7 @@ export class Queue implements PagerHost, ExpiryHost {
       persistence.store.enqueue(persistence.queueId, seq, message as Message & { id: number }, expiresAt, level);
     }
     this.figures.readyIn(message);
-    const entry = newEntry(message, seq, expiresAt, priority);
+    const entry = newEntry(message, seq, expiresAt, priority, now);
     const placed = this.pager.place(entry, stored);
     if (placed !== Placed.Ready) {
       if (placed === Placed.Overflow && expiresAt !== 0) this.expiry.track(entry);
@@ -265,7 +265,7 @@ export class Queue implements PagerHost, ExpiryHost {
       if (settings.maxLength !== undefined || settings.maxLengthBytes !== undefined) dropHeadOverLimit(this);
       return true;
     }
-    if (this.consumers.size > 0) this.dispatcher.deliverReady(now);
+    if (this.consumers.size > 0) this.dispatcher.deliverReady(timed ? now : 0);
     if (expiresAt !== 0 && entry.state === EntryState.Ready) {
       if (expiresAt <= now) {
         // x-message-ttl 0 (or expiration 0) and no consumer took it at once: it expires now, as in RabbitMQ.

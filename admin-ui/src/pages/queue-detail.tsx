@@ -14,6 +14,7 @@ import { Features, type QueueJson } from './queue-common';
 import { Bindings } from '../components/bindings';
 import { QueueConsumers, type ConsumerDetail } from './queue-tables';
 import { GetMessages } from './queue-get';
+import { HealthBlock, type QueueHealthJson } from './queue-health';
 
 interface QueueDetailJson extends QueueJson {
   readonly node?: string;
@@ -29,6 +30,7 @@ interface QueueDetailJson extends QueueJson {
   readonly head_message_timestamp?: number | null;
   readonly idle_since?: string;
   readonly consumer_details?: ConsumerDetail[];
+  readonly leveret_health?: QueueHealthJson;
 }
 
 const LENGTH_SERIES = [
@@ -187,6 +189,7 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
             <Facts q={q} />
             <Counts q={q} />
           </div>
+          <HealthBlock health={q.leveret_health} />
           <Charts q={q} range={range.id} />
           <Section title="Consumers">
             <QueueConsumers consumers={q.consumer_details ?? []} />

@@ -10,6 +10,9 @@ import { num, rate } from '../lib/format';
 import { Features, queueHref, type QueueJson } from './queue-common';
 import { VhostSelect, useVhostNames } from '../components/vhost-select';
 import { CreateQueueForm } from './queue-create';
+import { emptiesText, HealthBadge, oldestText, type QueueHealthJson } from './queue-health';
+
+type ListedQueue = QueueJson & { readonly leveret_health?: QueueHealthJson };
 
 /** The fields the columns below read: the API leaves out everything else. */
 const API_COLUMNS = [
@@ -29,9 +32,10 @@ const API_COLUMNS = [
   'message_stats.publish_details.rate',
   'message_stats.deliver_get_details.rate',
   'message_stats.ack_details.rate',
+  'leveret_health',
 ].join(',');
 
-const COLUMNS: ReadonlyArray<Column<QueueJson>> = [
+const COLUMNS: ReadonlyArray<Column<ListedQueue>> = [
   { id: 'name', title: 'Name', sort: 'name', render: (q) => <a href={queueHref(q.vhost, q.name)}>{q.name}</a> },
   { id: 'vhost', title: 'Virtual host', sort: 'vhost', render: (q) => q.vhost },
   { id: 'type', title: 'Type', sort: 'type', render: (q) => q.type },
@@ -55,6 +59,10 @@ const COLUMNS: ReadonlyArray<Column<QueueJson>> = [
     render: (q) => rate(q.message_stats?.deliver_get_details?.rate),
   },
   { id: 'ack', title: 'Ack', sort: 'message_stats.ack_details.rate', numeric: true, render: (q) => rate(q.message_stats?.ack_details?.rate) },
+  // Leveret's queue health (queue-health.tsx): sorted by the API on leveret_health.* like the others.
+  { id: 'health', title: 'Health', sort: 'leveret_health.state', render: (q) => <HealthBadge health={q.leveret_health} /> },
+  { id: 'oldest', title: 'Oldest', sort: 'leveret_health.oldest_ready_age_ms', numeric: true, render: (q) => oldestText(q.leveret_health) },
+  { id: 'empties', title: 'Empties in', sort: 'leveret_health.time_to_empty_s', numeric: true, render: (q) => emptiesText(q.leveret_health) },
 ];
 
 /** How many requests a bulk action keeps in flight: enough to be quick, few enough not to flood the broker. */
@@ -127,7 +135,7 @@ export function QueueList(props: { query: Readonly<Record<string, string>> }) {
       <PageTitle title="Queues">
         <VhostSelect value={vhost} names={vhosts} />
       </PageTitle>
-      <List<QueueJson>
+      <List<ListedQueue>
         resource={['queues']}
         vhost={vhost}
         columns={COLUMNS}

@@ -3,6 +3,7 @@ import type { MessageStats } from '../../observability/stats';
 import type { Queue } from '../../queue/queue';
 import type { VhostRegistry } from '../../vhost/registry';
 import { allChannels } from './connection';
+import { queueHealth, type QueueHealth } from './health';
 
 /*
  * What /metrics (Prometheus) reads about the broker at one moment, as plain figures.
@@ -20,6 +21,8 @@ export interface QueueView extends QueueExtras {
   readonly consumerCount: number;
   readonly readyBytes: number;
   readonly stats: MessageStats;
+  /** Leveret's queue health (views/health.ts); absent for queues that have none. */
+  readonly health?: QueueHealth;
 }
 
 function queueView(vhost: string, queue: Queue): QueueView {
@@ -38,6 +41,7 @@ function queueView(vhost: string, queue: Queue): QueueView {
     readyInMemory: extra('readyInMemory'),
     pagedOut: extra('pagedOut'),
     tailBytes: extra('tailBytes'),
+    health: queueHealth(queue, Date.now()),
     stats: q.stats,
   };
 }

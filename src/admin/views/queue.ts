@@ -4,6 +4,7 @@ import type { Queue } from '../../queue/queue';
 import type { ChannelInfo, ConnectionInfo, ConsumerInfo } from '../../connection/info';
 import { boundedJson, fieldTableToJson, type Json } from '../json';
 import { lengths, NO_RANGES, type FigureOptions } from './figures';
+import { consumerCapacity, queueHealth } from './health';
 
 /** A consumer as a queue's `consumer_details` lists it (RabbitMQ's rabbit_mgmt_format:consumer). */
 export function formatConsumerDetail(c: ConnectionInfo, channel: ChannelInfo, consumer: ConsumerInfo, node: string): Record<string, unknown> {
@@ -52,7 +53,7 @@ export function formatQueue(queue: Queue, node: string, extras: QueueExtras = NO
   const readyRam = queue.readyInMemory;
   const readyBytesRam = Math.max(0, queue.readyBytes - queue.tailBytes);
   const history = queueHistory(queue);
-  const capacity = queue.consumerCount === 0 ? 0 : (history?.mean('consumer_capacity') ?? (ready === 0 ? 1 : 0));
+  const capacity = consumerCapacity(queue, history);
   const head = queue.headMessage;
   const timestamp = head === undefined ? undefined : timestampOf(head.properties);
   const active = queue.activeConsumer;
@@ -96,6 +97,8 @@ export function formatQueue(queue: Queue, node: string, extras: QueueExtras = NO
     reductions: 0,
     reductions_details: { rate: 0 },
     message_stats: messageStatsJson(queue.stats, history, extras.ranges.msg_rates, extras.now, true),
+    // Leveret's queue health (views/health.ts), under a name no RabbitMQ field has.
+    leveret_health: queueHealth(queue, extras.now > 0 ? extras.now : Date.now(), history),
   };
   // RabbitMQ shows idle_since only while the queue is idle: here, nothing changed over the last sample interval.
   if (history !== undefined && history.idle) out.idle_since = rabbitTime(history.lastChange);

@@ -89,6 +89,21 @@ const QUEUE_DELIVERY: ReadonlyArray<ObjectMetric<QueueView>> = [
   counter('queue_get_empty_total', 'Total number of times basic.get operations fetched no message on a queue', queueStats, 'get_empty'),
 ];
 
+/**
+ * Leveret's queue health (admin/views/health.ts), per queue only (a sum of ages means nothing), named leveret_*
+ * (leveret_detailed_* in /metrics/detailed, family=leveret_queue_health). Time to empty has no sample while the
+ * queue is not draining.
+ */
+const QUEUE_HEALTH: ReadonlyArray<ObjectMetric<QueueView>> = [
+  gaugeOf('queue_oldest_ready_age_seconds', 'Age of the oldest ready message in a queue (0 when none is ready)', (q) =>
+    q.health === undefined ? undefined : q.health.oldest_ready_age_ms / 1000,
+  ),
+  gaugeOf('queue_consumer_utilisation', 'Share of the last minute in which consumers could take a message at once', (q) => q.health?.consumer_utilisation),
+  gaugeOf('queue_time_to_empty_seconds', 'Estimated seconds until the ready messages are gone at the last minute\'s net drain rate; absent when not draining', (q) =>
+    q.health?.time_to_empty_s ?? undefined,
+  ),
+];
+
 const EXCHANGE_METRICS: ReadonlyArray<ObjectMetric<ExchangeView>> = [
   counter('exchange_messages_published_total', 'Total number of messages published into an exchange', (x) => x.stats, 'publish_in'),
   counter('exchange_messages_routed_total', 'Total number of messages an exchange routed to queues (once per queue)', (x) => x.stats, 'publish_out'),
@@ -158,6 +173,7 @@ export const GROUPS: ReadonlyArray<readonly [string, Group]> = [
   ['queue_consumer_count', (s, p, per) => objectFamilies(p, QUEUE_CONSUMER_COUNT, s.queues, queueLabels, per)],
   ['queue_metrics', (s, p, per) => objectFamilies(p, QUEUE_DETAIL, s.queues, queueLabels, per)],
   ['queue_delivery_metrics', (s, p, per) => objectFamilies(p, QUEUE_DELIVERY, s.queues, queueLabels, per)],
+  ['leveret_queue_health', (s, p, per) => (per ? objectFamilies(p.replace(PREFIX, 'leveret_'), QUEUE_HEALTH, s.queues, queueLabels, per) : [])],
   ['exchange_metrics', (s, p, per) => objectFamilies(p, EXCHANGE_METRICS, s.exchanges, exchangeLabels, per)],
   ['channel_metrics', (s, p, per) => objectFamilies(p, CHANNEL_GAUGES, s.channels, channelLabels, per)],
   ['channel_exchange_metrics', (s, p, per) => objectFamilies(p, channelCounters(CHANNEL_EXCHANGE), s.channels, channelLabels, per)],

@@ -420,3 +420,34 @@ describe('message_stats and unacknowledged counts in the API', () => {
     expect(body.message_stats).toMatchObject({ publish_in: 9, publish_in_details: { rate: 0 }, publish_out: 8 });
   });
 });
+
+describe("Leveret's queue health families", () => {
+  test('per object: oldest ready age, utilisation, no time to empty while not draining; none aggregated', async () => {
+    jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      seed();
+      jest.setSystemTime(1_700_000_003_500);
+      const parsed = parseExposition((await metrics('/metrics/per-object')).text);
+      const q = { vhost: '/', queue: 'q1' };
+      expect(parsed.value('leveret_queue_oldest_ready_age_seconds', q)).toBe(3.5);
+      expect(parsed.value('leveret_queue_consumer_utilisation', q)).toBe(0);
+      expect(parsed.types.get('leveret_queue_oldest_ready_age_seconds')).toBe('gauge');
+      expect(parsed.help.get('leveret_queue_oldest_ready_age_seconds')).toMatch(/oldest ready message/);
+      // No consumers: not draining, so no sample (and no family lines without one).
+      expect(parsed.samples.some((s) => s.name === 'leveret_queue_time_to_empty_seconds')).toBe(false);
+      const aggregated = parseExposition((await metrics('/metrics')).text);
+      expect([...aggregated.types.keys()].some((name) => name.startsWith('leveret_'))).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('detailed: family=leveret_queue_health gives leveret_detailed_queue_*', async () => {
+    seed();
+    expect(DETAILED_FAMILIES).toContain('leveret_queue_health');
+    const parsed = parseExposition((await metrics('/metrics/detailed?family=leveret_queue_health')).text);
+    expect(parsed.value('leveret_detailed_queue_consumer_utilisation', { vhost: '/', queue: 'q1' })).toBe(0);
+    expect(parsed.value('leveret_detailed_queue_oldest_ready_age_seconds', { vhost: '/', queue: 'q1' })).toBeGreaterThanOrEqual(0);
+    expect(parsed.types.has('rabbitmq_detailed_queue_messages')).toBe(false);
+  });
+});

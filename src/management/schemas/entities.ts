@@ -12,6 +12,7 @@ import {
   STRINGS,
   type JsonSchema,
 } from './common';
+import { healthJson } from './health';
 
 /*
  * Vhosts, exchanges, queues and bindings: RabbitMQ's field names (shared/reference/management-api.md, 2.3) as
@@ -100,6 +101,7 @@ export const queueJson = object({
   reductions_details: OPEN_OBJECT,
   message_stats: OPEN_OBJECT,
   idle_since: STRING,
+  leveret_health: healthJson,
 });
 
 export const bindingJson = object({
