@@ -330,7 +330,10 @@ export class EntityAdmin {
   /** Every binding of the vhosts the filter keeps, each queue's implicit default-exchange binding first. */
   bindings(keep: VhostFilter): BindingJson[] {
     const items: BindingJson[] = [];
-    for (const { record, vhost } of this.registry.list()) if (keep(record.name)) items.push(...vhostBindings(vhost));
+    for (const { record, vhost } of this.registry.list()) {
+      // One push per binding: a vhost's bindings spread into one call overflow the stack past ~100,000.
+      if (keep(record.name)) for (const binding of vhostBindings(vhost)) items.push(binding);
+    }
     return items;
   }
 

@@ -213,7 +213,9 @@ export class Pager {
   drainAll(): QueueEntry[] {
     const out: QueueEntry[] = [];
     for (const level of this.levels) {
-      out.push(...level.ready.drainAll(), ...level.overflow.drainAll());
+      // One push per entry: spreading a million entries into one call overflows the stack.
+      for (const entry of level.ready.drainAll()) out.push(entry);
+      for (const entry of level.overflow.drainAll()) out.push(entry);
       level.tail = false;
     }
     this.live = 0;

@@ -305,3 +305,13 @@ describe('Queue: drain budget', () => {
     expect(c.delivered.length).toBe(3000);
   });
 });
+
+describe('Queue: very long queues', () => {
+  test('purging 500,000 transient messages (one call per entry, not one spread call that overflows the stack)', () => {
+    const q = makeQueue();
+    const m = message('x');
+    for (let i = 0; i < 500_000; i++) q.enqueue({ ...m });
+    expect(q.purge()).toBe(500_000);
+    expect(q.messageCount).toBe(0);
+  });
+});
