@@ -106,6 +106,48 @@ export interface StoredQuarantine extends QuarantineRecord {
   readonly id: number;
 }
 
+/**
+ * One entry of the audit log: a change (or a refused attempt at one) to definitions, users or permissions. The store
+ * keeps it as given and never interprets it; `details` is small JSON text made by the caller (never a password).
+ */
+export interface AuditRecord {
+  /** When, ms since the epoch. */
+  readonly at: number;
+  /** Who: the user name ('' for the broker itself). */
+  readonly user: string;
+  /** 'http' | 'amqp' | 'definitions' | 'broker' */
+  readonly source: string;
+  /** From where: the client's address ('' when none). */
+  readonly peer: string;
+  /** '' for broker-wide objects (users, global parameters). */
+  readonly vhost: string;
+  /** e.g. 'queue.declare', 'user.put', 'permission.delete' */
+  readonly action: string;
+  readonly objectType: string;
+  readonly objectName: string;
+  /** JSON text of a small object. */
+  readonly details: string;
+  readonly result: 'ok' | 'refused';
+  /** Why it was refused; '' when ok. */
+  readonly reason: string;
+}
+
+/** An audit entry as read back: its record and the store's id for it (ids grow with time). */
+export interface StoredAudit extends AuditRecord {
+  readonly id: number;
+}
+
+/** Which audit entries to read: every given field must match (action: exactly, or `action` + '.' as a prefix). */
+export interface AuditFilter {
+  /** at >= since */
+  readonly since?: number;
+  /** at <= until */
+  readonly until?: number;
+  readonly user?: string;
+  readonly action?: string;
+  readonly vhost?: string;
+}
+
 export interface QueueStats {
   /** Entries stored for the queue. */
   readonly messages: number;
@@ -268,6 +310,19 @@ export interface Store {
   loadQuarantine(limit: number, vhost?: string): StoredQuarantine[];
   /** How many messages are quarantined (of one vhost when given). */
   quarantineCount(vhost?: string): number;
+
+  // ---- audit log ----
+  /** Appends an entry. Batched like every write: a declare storm's entries ride in the declares' commits. */
+  audit(record: AuditRecord): void;
+  /** Up to `limit` entries matching the filter, newest first. Sees every earlier write. */
+  loadAudit(filter: AuditFilter, limit: number): StoredAudit[];
+  /** How many entries match the filter. */
+  auditCount(filter: AuditFilter): number;
+  /**
+   * Drops the entries older than `before` (ms since the epoch) and all but the newest `keep`. Batched like every
+   * write. deleteVhost keeps a vhost's entries: the log outlives what it describes.
+   */
+  pruneAudit(keep: number, before: number): void;
 
   // ---- durability ----
   /** Calls listener.committed(token) once every write made before this call is durable. */

@@ -1,4 +1,5 @@
 import { canonicalArgumentsKey } from '../keys';
+import { MemoryAudit } from './audit';
 import { MemoryDelayed } from './delayed';
 import {
   compact,
@@ -15,6 +16,9 @@ import {
 } from './entries';
 import { encodeParameterValue } from '../parameter-value';
 import type {
+  AuditFilter,
+  AuditRecord,
+  StoredAudit,
   AccessDefinitions,
   BindingRecord,
   CommitListener,
@@ -71,6 +75,7 @@ export class MemoryStore implements Store {
   private readonly delayed = new MemoryDelayed();
   private readonly quarantined: StoredQuarantine[] = [];
   private lastQuarantineId = 0;
+  private readonly auditLog = new MemoryAudit();
 
   private listeners: CommitListener[] = [];
   private tokens: number[] = [];
@@ -319,6 +324,24 @@ export class MemoryStore implements Store {
     let n = 0;
     for (const record of this.quarantined) if (record.vhost === vhost) n++;
     return n;
+  }
+
+  // ---- audit log ----
+
+  audit(record: AuditRecord): void {
+    this.auditLog.add(record);
+  }
+
+  loadAudit(filter: AuditFilter, limit: number): StoredAudit[] {
+    return this.auditLog.load(filter, limit);
+  }
+
+  auditCount(filter: AuditFilter): number {
+    return this.auditLog.count(filter);
+  }
+
+  pruneAudit(keep: number, before: number): void {
+    this.auditLog.prune(keep, before);
   }
 
   // ---- durability ----

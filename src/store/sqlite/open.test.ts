@@ -64,7 +64,7 @@ describe('SqliteStore', () => {
       expect(s.pragma('locking_mode')).toBe('normal'); // the lock is leveret.lock's, so a writer thread can share the file
       expect(fs.existsSync(path.join(dir, 'leveret.lock'))).toBe(true);
       expect(s.pragma('synchronous')).toBe(2); // FULL
-      expect(SCHEMA_VERSION).toBe(5);
+      expect(SCHEMA_VERSION).toBe(6);
       expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
       expect(fs.readFileSync(path.join(dir, 'leveret.pid'), 'utf8').trim()).toBe(String(process.pid));
       await s.close();

@@ -4,6 +4,7 @@ import { nameColumn } from './text';
 import { applyDelayedOp, DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp } from './delayed';
 import type { Statements } from './statements';
 import type {
+  AuditRecord,
   BindingRecord,
   ExchangeRecord,
   MessageRecord,
@@ -40,6 +41,8 @@ export const PUT_PARAMETER = 16;
 export const DELETE_PARAMETER = 17;
 // 18-20: delayed-message ops (delayed.ts)
 export const QUARANTINE = 21;
+export const AUDIT = 22;
+export const PRUNE_AUDIT = 23;
 
 export interface PendingMessage {
   readonly record: MessageRecord;
@@ -96,7 +99,9 @@ export type Op =
       readonly json: string;
     }
   | { readonly kind: typeof DELETE_PARAMETER; readonly component: string; readonly vhost: string; readonly name: string }
-  | { readonly kind: typeof QUARANTINE; readonly record: QuarantineRecord };
+  | { readonly kind: typeof QUARANTINE; readonly record: QuarantineRecord }
+  | { readonly kind: typeof AUDIT; readonly record: AuditRecord }
+  | { readonly kind: typeof PRUNE_AUDIT; readonly keep: number; readonly before: number };
 
 /**
  * A definition record as an op carries it: its arguments table already encoded (args) and keyed (argsKey), so
@@ -303,6 +308,16 @@ export function applyOps(
         written++;
         break;
       }
+      case AUDIT: {
+        const r = op.record;
+        st.audit.run(r.at, r.user, r.source, r.peer, r.vhost, r.action, r.objectType, r.objectName, r.details, r.result, r.reason);
+        written++;
+        break;
+      }
+      case PRUNE_AUDIT:
+        st.pruneAudit.run({ keep: op.keep, before: op.before });
+        written++;
+        break;
       case PUT_DELAYED:
       case REMOVE_DELAYED:
       case DELETE_DELAYED:

@@ -170,6 +170,27 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       }
     }
   },
+  // 6: the audit log: who changed which definition, user or permission, from where, when, and whether it was refused.
+  //    Read newest first (by id); pruned by age (the index on at) and by count (by id).
+  (db) => {
+    db.exec(`
+      CREATE TABLE audit_log (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        user_name   TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        peer        TEXT NOT NULL,
+        vhost       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        object_name TEXT NOT NULL,
+        details     TEXT NOT NULL,
+        result      TEXT NOT NULL,
+        reason      TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_by_at ON audit_log (at);
+    `);
+  },
 ];
 
 /** A stored queue's x-max-priority (1..255), or undefined for a plain queue (or arguments that do not decode). */

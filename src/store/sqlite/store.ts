@@ -19,6 +19,8 @@ import {
   PUT_USER,
   PUT_VHOST,
   QUARANTINE,
+  AUDIT,
+  PRUNE_AUDIT,
   storedRecord,
   type Op,
 } from './ops';
@@ -31,11 +33,15 @@ import {
   readDefinitions,
   readParameters,
   readQuarantine,
+  readAudit,
+  auditParams,
   type Statements,
 } from './statements';
 import { readEntries, readExpired, readNextExpiry } from './entries';
 import type {
   AccessDefinitions,
+  AuditFilter,
+  AuditRecord,
   BindingRecord,
   CommitListener,
   Definitions,
@@ -50,6 +56,7 @@ import type {
   Store,
   StoredEntry,
   StoredQuarantine,
+  StoredAudit,
   UserRecord,
   VhostRecord,
 } from '../store';
@@ -393,6 +400,26 @@ export class SqliteStore implements Store {
     return (vhost === undefined ? this.st.countQuarantine.get() : this.st.countQuarantineOfVhost.get(vhost))?.n ?? 0;
   }
 
+  // ---- audit log ----
+
+  audit(record: AuditRecord): void {
+    this.push({ kind: AUDIT, record });
+  }
+
+  loadAudit(filter: AuditFilter, limit: number): StoredAudit[] {
+    this.commit.flushForRead();
+    return readAudit(this.st, filter, Math.max(0, limit));
+  }
+
+  auditCount(filter: AuditFilter): number {
+    this.commit.flushForRead();
+    return this.st.countAudit.get(auditParams(filter))?.n ?? 0;
+  }
+
+  pruneAudit(keep: number, before: number): void {
+    this.push({ kind: PRUNE_AUDIT, keep: Math.max(0, keep), before });
+  }
+
   // ---- durability ----
 
   afterCommit(listener: CommitListener, token: number): void {
@@ -430,7 +457,8 @@ export class SqliteStore implements Store {
       | 'bindings'
       | 'parameters'
       | 'delayed_messages'
-      | 'quarantined_messages',
+      | 'quarantined_messages'
+      | 'audit_log',
   ): number {
     this.commit.flushForRead();
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };

@@ -10,6 +10,7 @@
  */
 import { afterEach, beforeEach, describe } from '@jest/globals';
 import type { Store } from '../store';
+import { auditContract } from './contract/audit';
 import type { ContractContext } from './contract/context';
 import { definitionsContract } from './contract/definitions';
 import { delayedContract } from './contract/delayed';
@@ -64,6 +65,7 @@ export function storeContract(name: string, make: () => StoreFixture): void {
     priorityContract(ctx);
     delayedContract(ctx);
     quarantineContract(ctx);
+    auditContract(ctx);
     durabilityContract(ctx);
   });
 }
