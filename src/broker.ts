@@ -16,6 +16,7 @@ import { connectionByteRates, recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
 import { loadDefinitionsFile } from './admin/definitions';
+import { AuditLog, type AuditOptions } from './admin/audit';
 import { AdminService } from './admin/service';
 import type { FieldTable } from './protocol/field-table';
 import { MemoryStore } from './store/memory';
@@ -40,6 +41,8 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> 
   store?: Store;
   /** The built web admin UI served at the management port's `/` (default: dist/admin-ui of this package). */
   uiDir?: string;
+  /** The audit log's bounds (default: the newest 100,000 entries of the last 30 days); `enabled: false` records nothing. */
+  audit?: AuditOptions;
 }
 
 export interface RunningBroker {
@@ -81,12 +84,25 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     deadLettersDropped: (vhost, dropped) =>
       queueLogger.warn({ vhost, dropped }, 'dead-letter copies dropped: a cascade of dead-lettering queues went past its bounds'),
   });
+  let audit: AuditLog;
   try {
     recover(store, settings, access, vhosts, logger);
+    audit = new AuditLog(store, options.audit);
     // The loadDefinitions file, through the same import as POST /api/definitions; a bad file stops the start.
     if (settings.loadDefinitions !== undefined) {
       const file = resolve(settings.loadDefinitions);
-      logger.info({ file, ...loadDefinitionsFile({ vhosts, access, store }, file) }, 'imported definitions');
+      const summary = loadDefinitionsFile({ vhosts, access, store }, file);
+      logger.info({ file, ...summary }, 'imported definitions');
+      audit.record({
+        user: '',
+        source: 'definitions',
+        peer: '',
+        vhost: '',
+        action: 'definitions.import',
+        object: { type: 'definitions', name: file },
+        details: { ...summary },
+        result: 'ok',
+      });
     }
   } catch (err) {
     await store.close().catch(() => undefined);
@@ -113,6 +129,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     logins,
     stats,
     churn,
+    ...(audit.enabled ? { audit } : {}),
     vhost: (name) => vhosts.get(name),
     connectionCount: ({ vhost, user }) => {
       let n = 0;
@@ -200,6 +217,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       nodeName: name,
       logins,
       logger: managementLogger,
+      audit,
     });
     const deps = {
       admin,

@@ -4,6 +4,7 @@ import type { LoginThrottle } from '../auth/login-throttle';
 import type { ConnectionInfo } from '../connection/info';
 import type { Store } from '../store/store';
 import type { VhostRegistry } from '../vhost/registry';
+import { AuditLog } from './audit';
 import { ConnectionAdmin } from './connections';
 import {
   exportDefinitions,
@@ -35,6 +36,8 @@ export interface AdminDeps {
   readonly logins?: LoginThrottle;
   /** Refused logins are logged here; silent when absent. */
   readonly logger?: Logger;
+  /** The audit log the broker records to (shared with the AMQP connections); one over `store` when absent. */
+  readonly audit?: AuditLog;
 }
 
 /**
@@ -58,6 +61,8 @@ export class AdminService {
   readonly routing: RoutingAdmin;
   /** Live tails of exchanges and queues (Server-Sent Events). */
   readonly tails: TailAdmin;
+  /** Who changed which definition, user or permission: recording and reading the audit log. */
+  readonly audit: AuditLog;
 
   constructor(private readonly deps: AdminDeps) {
     this.entities = new EntityAdmin(deps.vhosts, deps.store, () => deps.connections(), deps.nodeName);
@@ -67,6 +72,7 @@ export class AdminService {
     this.connections = new ConnectionAdmin(() => deps.connections(), deps.nodeName);
     this.routing = new RoutingAdmin(deps.vhosts);
     this.tails = new TailAdmin(deps.vhosts);
+    this.audit = deps.audit ?? new AuditLog(deps.store);
   }
 
   get nodeName(): string {

@@ -4,6 +4,7 @@ import type { MessageStats } from '../observability/stats';
 import type { AmqpError } from '../protocol/amqp-error';
 import type { Queue } from '../queue/queue';
 import type { Clock } from '../util/clock';
+import type { AuditSink } from '../vhost/audit';
 import type { VirtualHost } from '../vhost/vhost';
 import type { ContentBudget } from './command-assembler';
 
@@ -77,6 +78,10 @@ export interface ChannelSession {
   readonly contentBudget?: ContentBudget;
   /** Broker-wide counters (the overview's message_stats). */
   readonly brokerStats: MessageStats;
+  /** Where definition changes (and refused attempts) are recorded; nothing is when absent. */
+  readonly audit?: AuditSink | undefined;
+  /** The client's address (the audit log's peer). */
+  readonly peer?: string;
 }
 
 /** Everything a channel is built with. */

@@ -18,6 +18,7 @@ import {
 } from '../protocol/generated/amqp';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import type { VirtualHost } from '../vhost/vhost';
+import type { AuditSink } from '../vhost/audit';
 import type { ConnectionContext } from './context';
 import { ChannelTable, closeArgs, decodeArgs, toAmqpError } from './dispatch';
 import { FlowControl, type FlowHost } from './flow';
@@ -129,6 +130,15 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
 
   get brokerStats(): MessageStats {
     return this.context.stats;
+  }
+
+  get audit(): AuditSink | undefined {
+    return this.context.audit;
+  }
+
+  /** The client's address, as the audit log names it. */
+  get peer(): string {
+    return this.socket.remoteAddress ?? '';
   }
 
   get userName(): string {

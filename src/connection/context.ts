@@ -4,6 +4,7 @@ import type { LoginThrottle } from '../auth/login-throttle';
 import type { ChurnStats, MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
 import type { Clock } from '../util/clock';
+import type { AuditSink } from '../vhost/audit';
 import type { VirtualHost } from '../vhost/vhost';
 
 /** Negotiation limits the server offers in connection.tune. */
@@ -35,6 +36,8 @@ export interface ConnectionContext {
   readonly clock?: Clock;
   /** Connection, channel and queue churn for the overview (absent in tests that do not look). */
   readonly churn?: ChurnStats;
+  /** Where definition changes made over AMQP (and refused attempts) are recorded; nothing is without it. */
+  readonly audit?: AuditSink;
   vhost(name: string): VirtualHost | undefined;
   /** Open connections (past connection.open) on a vhost, or of a user, for the connection limits. */
   connectionCount(filter: { vhost?: string; user?: string }): number;

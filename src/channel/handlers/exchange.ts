@@ -6,6 +6,7 @@ import {
   type ExchangeUnbindArgs,
 } from '../../protocol/generated/amqp';
 import { defaultExchangeError } from '../../vhost/vhost';
+import { auditedExchangeBinding, auditedExchangeDeclare, auditedExchangeDelete } from '../audit';
 import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 
@@ -54,8 +55,8 @@ function checkExchangeBinding(channel: Channel, destination: string, source: str
 }
 
 export const exchangeHandlers: HandlerTable = [
-  [MethodId.ExchangeDeclare, declare as Handler<never>],
-  [MethodId.ExchangeDelete, remove as Handler<never>],
-  [MethodId.ExchangeBind, bind as Handler<never>],
-  [MethodId.ExchangeUnbind, unbind as Handler<never>],
+  [MethodId.ExchangeDeclare, auditedExchangeDeclare(declare) as Handler<never>],
+  [MethodId.ExchangeDelete, auditedExchangeDelete(remove) as Handler<never>],
+  [MethodId.ExchangeBind, auditedExchangeBinding('exchange.bind', bind) as Handler<never>],
+  [MethodId.ExchangeUnbind, auditedExchangeBinding('exchange.unbind', unbind) as Handler<never>],
 ];

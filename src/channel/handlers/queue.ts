@@ -9,6 +9,7 @@ import {
   type QueueUnbindArgs,
 } from '../../protocol/generated/amqp';
 import { defaultExchangeError, type PermissionCheck } from '../../vhost/vhost';
+import { auditedQueueBinding, auditedQueueDeclare, auditedQueueDelete } from '../audit';
 import type { Channel } from '../channel';
 import type { Handler, HandlerTable } from '../dispatch';
 import { REPLY_TO } from '../reply-to';
@@ -105,9 +106,9 @@ function checkQueueBinding(channel: Channel, queue: string, exchange: string, ro
 }
 
 export const queueHandlers: HandlerTable = [
-  [MethodId.QueueDeclare, declare as Handler<never>],
-  [MethodId.QueueBind, bind as Handler<never>],
-  [MethodId.QueueUnbind, unbind as Handler<never>],
+  [MethodId.QueueDeclare, auditedQueueDeclare(declare) as Handler<never>],
+  [MethodId.QueueBind, auditedQueueBinding('queue.bind', bind) as Handler<never>],
+  [MethodId.QueueUnbind, auditedQueueBinding('queue.unbind', unbind) as Handler<never>],
   [MethodId.QueuePurge, purge as Handler<never>],
-  [MethodId.QueueDelete, remove as Handler<never>],
+  [MethodId.QueueDelete, auditedQueueDelete(remove) as Handler<never>],
 ];
