@@ -1,9 +1,11 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { auditHook } from './audit-hook';
 import { authenticator, sessionUser } from './auth';
 import { refuseForgedRequests } from './csrf';
 import { startLazyManagement, type ManagementServer } from './server';
 import type { ManagementDeps } from './deps';
 import { Errors, toApiError } from './errors';
+import { auditRoutes } from './routes/audit';
 import { bindingRoutes } from './routes/bindings';
 import { channelRoutes } from './routes/channels';
 import { connectionRoutes } from './routes/connections';
@@ -97,6 +99,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
     reply.headers(SECURITY_HEADERS);
     return payload;
   });
+  app.addHook('onSend', auditHook(deps));
 
   const api = { prefix: '/api' };
   void app.register(overviewRoutes(deps), api);
@@ -121,6 +124,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(routingRoutes(deps), api);
   void app.register(tailRoutes(deps), api);
   void app.register(queueHealthRoutes(deps), api);
+  void app.register(auditRoutes(deps), api);
   void app.register(miscRoutes(deps), api);
   void app.register(sessionRoutes(deps, sessions, (request) => sessionUser(deps, sessions, request)), api);
   void app.register(metricsRoutes(deps));

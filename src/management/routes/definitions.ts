@@ -3,6 +3,7 @@ import { requireAdmin } from '../auth';
 import { parseJsonBody } from '../body';
 import { DefinitionsError } from '../../admin/definitions';
 import { multipartFile } from '../multipart';
+import { noteAuditDetails } from '../audit-hook';
 import type { ManagementDeps } from '../deps';
 import { Errors } from '../errors';
 import { definitionsJson } from '../schemas/broker';
@@ -35,7 +36,7 @@ export function definitionRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const importing = async (request: FastifyRequest, reply: FastifyReply, vhost?: string): Promise<FastifyReply> => {
     const body = uploaded(request);
     try {
-      await deps.admin.importDefinitions(body, vhost);
+      noteAuditDetails(request, { ...(await deps.admin.importDefinitions(body, vhost)) });
     } catch (err) {
       if (err instanceof DefinitionsError) throw Errors.badRequest(err.message);
       throw err;
