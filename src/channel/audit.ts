@@ -37,16 +37,16 @@ interface Change {
 
 function audited<A>(handler: Handler<A>, describe: (channel: Channel, args: A) => Change | undefined): Handler<A> {
   return (channel, args) => {
-    const sink = channel.session.audit;
-    const change = sink === undefined ? undefined : describe(channel, args);
-    if (sink === undefined || change === undefined) {
+    const audit = channel.audit;
+    const change = audit === undefined ? undefined : describe(channel, args);
+    if (audit === undefined || change === undefined) {
       handler(channel, args);
       return;
     }
     const event = {
       user: channel.permissions.userName,
       source: 'amqp' as const,
-      peer: channel.session.peer ?? '',
+      peer: audit.peer,
       vhost: channel.vhost.name,
       action: change.action,
       details: change.details,
@@ -56,13 +56,13 @@ function audited<A>(handler: Handler<A>, describe: (channel: Channel, args: A) =
     } catch (err) {
       if (err instanceof AmqpError) {
         const name = change.name === '' ? '(server-named)' : change.name;
-        sink.record({ ...event, object: { type: change.type, name }, result: 'refused', reason: err.message });
+        audit.sink.record({ ...event, object: { type: change.type, name }, result: 'refused', reason: err.message });
       }
       throw err;
     }
     if (change.refusalOnly) return;
     const name = change.name === '' ? channel.mostRecentQueue : change.name;
-    sink.record({ ...event, object: { type: change.type, name }, result: 'ok' });
+    audit.sink.record({ ...event, object: { type: change.type, name }, result: 'ok' });
   };
 }
 

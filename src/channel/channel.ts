@@ -13,7 +13,7 @@ import type { ChannelConsumer } from './consumer';
 import { ConsumerTimeouts } from './consumer-timeout';
 import { deliverGet } from './delivery';
 import { dispatchTable } from './dispatch';
-import type { ChannelDeps, ChannelLifecycle, ChannelPermissions, ChannelSession, ChannelWriter } from './ports';
+import type { ChannelAudit, ChannelDeps, ChannelLifecycle, ChannelPermissions, ChannelSession, ChannelWriter } from './ports';
 import { publishCommand, route, type PendingPublish } from './publish';
 import { ChannelReplies } from './replies';
 import { releaseReplyTo } from './reply-to';
@@ -34,6 +34,8 @@ export class Channel implements CommitListener {
   readonly owner: object;
   readonly session: ChannelSession;
   readonly permissions: ChannelPermissions;
+  /** Where this channel's definition changes are recorded (channel/audit.ts); undefined: nowhere. */
+  readonly audit: ChannelAudit | undefined;
   readonly writer: ChannelWriter;
   readonly lifecycle: ChannelLifecycle;
   /** Broker-wide counters (the overview's message_stats). */
@@ -82,6 +84,7 @@ export class Channel implements CommitListener {
     this.owner = session.owner;
     this.brokerStats = session.brokerStats;
     this.permissions = deps.permissions;
+    this.audit = deps.audit;
     this.writer = deps.writer;
     this.lifecycle = deps.lifecycle;
     this.assembler = new CommandAssembler<BasicPublishArgs>(session.contentBudget);

@@ -78,10 +78,6 @@ export interface ChannelSession {
   readonly contentBudget?: ContentBudget;
   /** Broker-wide counters (the overview's message_stats). */
   readonly brokerStats: MessageStats;
-  /** Where definition changes (and refused attempts) are recorded; nothing is when absent. */
-  readonly audit?: AuditSink | undefined;
-  /** The client's address (the audit log's peer). */
-  readonly peer?: string;
 }
 
 /** Everything a channel is built with. */
@@ -93,4 +89,13 @@ export interface ChannelDeps {
   readonly lifecycle: ChannelLifecycle;
   /** The consumer timeout's clock; the system clock when absent. */
   readonly clock?: Clock;
+  /** Where definition changes (and refused attempts) are recorded, and the client's address; nothing is when absent. */
+  readonly audit?: ChannelAudit;
+}
+
+/** The audit log as a channel records to it (channel/audit.ts). */
+export interface ChannelAudit {
+  readonly sink: AuditSink;
+  /** The client's address. */
+  readonly peer: string;
 }

@@ -18,7 +18,6 @@ import {
 } from '../protocol/generated/amqp';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 import type { VirtualHost } from '../vhost/vhost';
-import type { AuditSink } from '../vhost/audit';
 import type { ConnectionContext } from './context';
 import { ChannelTable, closeArgs, decodeArgs, toAmqpError } from './dispatch';
 import { FlowControl, type FlowHost } from './flow';
@@ -130,15 +129,6 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
 
   get brokerStats(): MessageStats {
     return this.context.stats;
-  }
-
-  get audit(): AuditSink | undefined {
-    return this.context.audit;
-  }
-
-  /** The client's address, as the audit log names it. */
-  get peer(): string {
-    return this.socket.remoteAddress ?? '';
   }
 
   get userName(): string {
@@ -345,6 +335,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
       writer: this.writer,
       lifecycle: this,
       clock: this.clock,
+      ...(this.context.audit === undefined ? {} : { audit: { sink: this.context.audit, peer: this.socket.remoteAddress ?? '' } }),
     };
     this.state = State.Open;
     this.clearTimer();

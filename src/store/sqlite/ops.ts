@@ -310,12 +310,12 @@ export function applyOps(
       }
       case AUDIT: {
         const r = op.record;
-        st.audit.run(r.at, r.user, r.source, r.peer, r.vhost, r.action, r.objectType, r.objectName, r.details, r.result, r.reason);
+        st.audit.insert.run(r.at, r.user, r.source, r.peer, r.vhost, r.action, r.objectType, r.objectName, r.details, r.result, r.reason);
         written++;
         break;
       }
       case PRUNE_AUDIT:
-        st.pruneAudit.run({ keep: op.keep, before: op.before });
+        st.audit.prune.run({ keep: op.keep, before: op.before });
         written++;
         break;
       case PUT_DELAYED:

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { readTableAt, type FieldTable } from '../../protocol/field-table';
 import { StoreError } from '../errors';
+import { prepareAuditStatements, type AuditStatements } from './audit';
 import { prepareDelayedStatements, type DelayedStatements } from './delayed';
 import { describe } from './open';
 import { nameOf } from './text';
@@ -12,8 +13,6 @@ import type {
   ParameterRecord,
   PermissionRecord,
   StoredQuarantine,
-  AuditFilter,
-  StoredAudit,
   StoredQueue,
   UserRecord,
   VhostRecord,
@@ -91,32 +90,14 @@ export interface Statements {
   countQuarantine: Database.Statement<[], { n: number }>;
   countQuarantineOfVhost: Database.Statement<[string], { n: number }>;
   deleteQuarantineOfVhost: Database.Statement;
-  audit: Database.Statement;
-  loadAudit: Database.Statement<AuditParams & { limit: number }, AuditRow>;
-  countAudit: Database.Statement<AuditParams, { n: number }>;
-  pruneAudit: Database.Statement<{ keep: number; before: number }>;
   begin: Database.Statement;
   commit: Database.Statement;
   rollback: Database.Statement;
   /** The delayed_messages table's (delayed.ts). */
   delayed: DelayedStatements;
+  /** The audit_log table's (audit.ts). */
+  audit: AuditStatements;
 }
-
-/** The audit filter as statement parameters: null matches everything. */
-interface AuditParams {
-  since: number | null;
-  until: number | null;
-  user: string | null;
-  action: string | null;
-  vhost: string | null;
-}
-
-/** id, at, user, source, peer, vhost, action, object type, object name, details, result, reason */
-type AuditRow = [number, number, string, string, string, string, string, string, string, string, string, string];
-
-const AUDIT_WHERE = `WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at <= @until)
-  AND (@user IS NULL OR user_name = @user) AND (@vhost IS NULL OR vhost = @vhost)
-  AND (@action IS NULL OR action = @action OR substr(action, 1, length(@action) + 1) = @action || '.')`;
 
 /** id, vhost, queue, reason, at, exchange, routing key, properties, body */
 type QuarantineRow = [number, string, string, string, number, string | Buffer, string | Buffer, Buffer, Buffer];
@@ -308,26 +289,11 @@ export function prepareStatements(db: Database.Database): Statements {
     countQuarantineOfVhost: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM quarantined_messages WHERE vhost = ?'),
     deleteQuarantineOfVhost: db.prepare('DELETE FROM quarantined_messages WHERE vhost = ?'),
 
-    audit: db.prepare(
-      `INSERT INTO audit_log (at, user_name, source, peer, vhost, action, object_type, object_name, details, result, reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    loadAudit: db
-      .prepare<AuditParams & { limit: number }, AuditRow>(
-        `SELECT id, at, user_name, source, peer, vhost, action, object_type, object_name, details, result, reason
-         FROM audit_log ${AUDIT_WHERE} ORDER BY id DESC LIMIT @limit`,
-      )
-      .raw(true),
-    countAudit: db.prepare<AuditParams, { n: number }>(`SELECT COUNT(*) AS n FROM audit_log ${AUDIT_WHERE}`),
-    pruneAudit: db.prepare<{ keep: number; before: number }>(
-      `DELETE FROM audit_log WHERE at < @before
-         OR id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET @keep)`,
-    ),
-
     begin: db.prepare('BEGIN'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
     delayed: prepareDelayedStatements(db),
+    audit: prepareAuditStatements(db),
   };
 }
 
@@ -484,35 +450,6 @@ export function readQuarantine(st: Statements, limit: number, vhost: string | un
     routingKey: nameOf(r[6]),
     properties: r[7],
     body: r[8],
-  }));
-}
-
-/** The filter as the audit statements take it. */
-export function auditParams(filter: AuditFilter): AuditParams {
-  return {
-    since: filter.since ?? null,
-    until: filter.until ?? null,
-    user: filter.user ?? null,
-    action: filter.action ?? null,
-    vhost: filter.vhost ?? null,
-  };
-}
-
-/** Up to `limit` audit entries matching the filter, newest first. */
-export function readAudit(st: Statements, filter: AuditFilter, limit: number): StoredAudit[] {
-  return st.loadAudit.all({ ...auditParams(filter), limit }).map((r) => ({
-    id: r[0],
-    at: r[1],
-    user: r[2],
-    source: r[3],
-    peer: r[4],
-    vhost: r[5],
-    action: r[6],
-    objectType: r[7],
-    objectName: r[8],
-    details: r[9],
-    result: r[10] === 'refused' ? 'refused' : 'ok',
-    reason: r[11],
   }));
 }
 

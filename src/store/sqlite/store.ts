@@ -24,6 +24,7 @@ import {
   storedRecord,
   type Op,
 } from './ops';
+import { countAudit, readAudit } from './audit';
 import { DELETE_DELAYED, REMOVE_DELAYED, readDue, readNextDue } from './delayed';
 import { openDatabase, releaseDataDir } from './open';
 import { GroupCommit, type SqliteStoreCounters } from './group-commit';
@@ -33,8 +34,6 @@ import {
   readDefinitions,
   readParameters,
   readQuarantine,
-  readAudit,
-  auditParams,
   type Statements,
 } from './statements';
 import { readEntries, readExpired, readNextExpiry } from './entries';
@@ -93,8 +92,9 @@ export type { SqliteStoreCounters } from './group-commit';
  * writer.ts the writer interface, inline-writer.ts and thread-writer.ts (with writer-main.ts, the thread, and
  * batch.ts, a batch's transfer encoding) its two implementations; ops.ts the buffered ops and how a batch applies
  * them; pending.ts the batch being buffered; statements.ts the prepared statements and reading definitions back;
- * delayed.ts the delayed messages' statements, ops and reads; open.ts opening, locking, the pid file and
- * migration; schema.ts the schema and its migrations; reclaim.ts giving free pages back.
+ * delayed.ts the delayed messages' statements, ops and reads; audit.ts the audit log's statements and reads;
+ * open.ts opening, locking, the pid file and migration; schema.ts the schema and its migrations; reclaim.ts giving
+ * free pages back.
  */
 
 export interface SqliteStoreOptions {
@@ -408,12 +408,12 @@ export class SqliteStore implements Store {
 
   loadAudit(filter: AuditFilter, limit: number): StoredAudit[] {
     this.commit.flushForRead();
-    return readAudit(this.st, filter, Math.max(0, limit));
+    return readAudit(this.st.audit, filter, Math.max(0, limit));
   }
 
   auditCount(filter: AuditFilter): number {
     this.commit.flushForRead();
-    return this.st.countAudit.get(auditParams(filter))?.n ?? 0;
+    return countAudit(this.st.audit, filter);
   }
 
   pruneAudit(keep: number, before: number): void {
