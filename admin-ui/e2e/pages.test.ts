@@ -30,6 +30,7 @@ const PAGES: ReadonlyArray<readonly [name: string, hash: string]> = [
   ['admin-vhost', '#/admin/vhosts/%2F'],
   ['admin-policies', '#/admin/policies'],
   ['admin-limits', '#/admin/limits'],
+  ['audit', '#/audit'],
 ];
 beforeAll(async () => {
   conn = await amqp.connect(env.ui.broker.url, { clientProperties: { connection_name: 'pages test' } });

@@ -27,6 +27,7 @@ export const PAGES: Readonly<Record<string, PageDef>> = {
   routing: { load: () => import('./pages/routing') },
   admin: { load: () => import('./pages/admin'), gate: 'policymaker' },
   tail: { load: () => import('./pages/tail') },
+  audit: { load: () => import('./pages/audit'), gate: 'admin' },
 };
 
 export interface NavItem {
@@ -44,4 +45,5 @@ export const NAV: readonly NavItem[] = [
   { label: 'Queues', segment: 'queues' },
   { label: 'Routing', segment: 'routing' },
   { label: 'Admin', segment: 'admin', gate: 'policymaker' },
+  { label: 'Audit', segment: 'audit', gate: 'admin' },
 ];
