@@ -61,7 +61,12 @@ export class AuditLog implements AuditSink {
   private pruneScheduled = false;
   private readonly pruneLater = (): void => {
     this.pruneScheduled = false;
-    this.prune();
+    try {
+      this.prune();
+    } catch {
+      // The store closed meanwhile (the broker is stopping): nothing to prune. Any other refusal is retried with the
+      // next PRUNE_EVERY entries; a prune never takes the process down from its setImmediate.
+    }
   };
 
   constructor(
