@@ -5,12 +5,17 @@
  * and off (BrokerOptions.audit.enabled), alternating, and prints the median of each.
  *
  *   node -r ./bench/ts-register.cjs bench/audit-declares.ts [--queues 10000] [--rounds 3]
+ *
+ * With --store, the store alone in-process (no AMQP, no network): N putQueue each followed by one audit record, a
+ * commit every 100, writer on the caller's thread; 5 runs each way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
+import { AuditLog } from '../src/admin/audit';
 import { startBroker } from '../src/broker';
+import { SqliteStore } from '../src/store/sqlite';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -66,4 +71,41 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+async function storeRun(audit: boolean): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'leveret-audit-bench-'));
+  const store = SqliteStore.open({ dataDir: dir, writerThread: 'never' });
+  const log = new AuditLog(store, { enabled: audit });
+  const start = performance.now();
+  for (let i = 0; i < queues; i++) {
+    store.putQueue({ vhost: '/', name: `q${i}`, durable: true, autoDelete: false, arguments: {} });
+    log.record({
+      user: 'guest',
+      source: 'amqp',
+      peer: '127.0.0.1',
+      vhost: '/',
+      action: 'queue.declare',
+      object: { type: 'queue', name: `q${i}` },
+      details: { durable: true, exclusive: false, auto_delete: false, arguments: [] },
+      result: 'ok',
+    });
+    if (i % 100 === 99) await store.flush();
+  }
+  await store.flush();
+  const ms = performance.now() - start;
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+async function storeOnly(): Promise<void> {
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    off.push(await storeRun(false));
+    on.push(await storeRun(true));
+  }
+  const list = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(' / ');
+  console.log(`store alone, ${queues} putQueue (+ record), a commit every 100: audit off ${list(off)} (median ${median(off).toFixed(0)} ms); on ${list(on)} (median ${median(on).toFixed(0)} ms)`);
+}
+
+void (process.argv.includes('--store') ? storeOnly() : main());
