@@ -11,6 +11,7 @@
 import { afterEach, beforeEach, describe } from '@jest/globals';
 import type { Store } from '../store';
 import type { ContractContext } from './contract/context';
+import { browseContract } from './contract/browse';
 import { definitionsContract } from './contract/definitions';
 import { delayedContract } from './contract/delayed';
 import { durabilityContract } from './contract/durability';
@@ -62,6 +63,7 @@ export function storeContract(name: string, make: () => StoreFixture): void {
     messagesContract(ctx);
     expiryContract(ctx);
     priorityContract(ctx);
+    browseContract(ctx);
     delayedContract(ctx);
     quarantineContract(ctx);
     durabilityContract(ctx);
