@@ -3,6 +3,7 @@
  * (POST /api/leveret/queues/{vh}/{q}/redrive), against an in-process broker over AMQP and HTTP.
  */
 import type * as amqp from 'amqplib';
+import { runCli } from '../../src/cli/messages';
 import { WINDOW } from '../../src/queue/paging';
 import { closeAll, confirmChannel, connect, delay, eventually, headersOf, open, useBroker, uniqueName, type BrokerHandle } from '../support/broker';
 
@@ -305,5 +306,34 @@ describe('redrive', () => {
     expect((await ch.checkQueue(target)).messageCount).toBe(n);
     const got = await consumeAll(ch, target, n);
     expect(got.map((m) => m.content.toString())).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
+  });
+});
+
+describe('leveret browse / leveret redrive (the CLI, over HTTP)', () => {
+  test('browse prints a table (or JSON), redrive a summary; a refusal is exit code 1', async () => {
+    const { ch } = await open(broker.url);
+    const { dlq, work } = await deadLettered(ch, 3);
+    let printed = '';
+    const io = { out: (t: string) => void (printed += t), env: {}, fetch: (...a: Parameters<typeof fetch>) => fetch(...a) };
+    const common = ['--url', broker.httpUrl as string, '--user', 'guest', '--password', 'guest'];
+    expect(await runCli('browse', [dlq, ...common, '--limit', '2'], io)).toBe(0);
+    const lines = printed.trim().split('\n');
+    expect(lines[0]).toMatch(/^position\s+routing_key\s+exchange\s+redelivered\s+death\s+payload$/);
+    expect(lines[1]).toMatch(/^0\s+job\s+\S+\s+false\s+rejected\s+job 0$/);
+    expect(lines[3]).toBe('2 shown of 3');
+    printed = '';
+    expect(await runCli('browse', [dlq, ...common, '--json', '--search', 'job 2'], io)).toBe(0);
+    expect(JSON.parse(printed)).toMatchObject({ total: 1, items: [{ position: 2, payload: 'job 2' }] });
+    printed = '';
+    expect(await runCli('redrive', [dlq, ...common, '--dry-run'], io)).toBe(0);
+    expect(printed).toBe('dry run: matched 3, moved 0, skipped 0, unroutable 0, scanned 3\n');
+    printed = '';
+    expect(await runCli('redrive', [dlq, ...common, '--limit', '2'], io)).toBe(0);
+    expect(printed).toMatch(/^matched 2, moved 2,/);
+    expect((await ch.checkQueue(work)).messageCount).toBe(2);
+    printed = '';
+    expect(await runCli('browse', ['no-such-queue', ...common], io)).toBe(1);
+    expect(printed).toMatch(/404/);
+    expect(await runCli('browse', [], io)).toBe(2);
   });
 });
