@@ -110,7 +110,6 @@ export class BrowseAdmin {
       }
       if (chunk.length === 0 || scanned >= SEARCH_SCAN_LIMIT || queue.deleted) break;
       await nextTurn();
-      cursor.forget();
     }
     const truncated = scanned >= SEARCH_SCAN_LIMIT && cursor.next(1).length > 0;
     return { total, items, scanned, truncated };

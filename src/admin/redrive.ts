@@ -95,7 +95,6 @@ export class RedriveAdmin {
           continue;
         }
       }
-      cursor.forget();
       const chunk = cursor.next(Math.min(budget, limit - result.matched));
       if (chunk.length === 0) break;
       result.scanned += chunk.length;

@@ -29,7 +29,10 @@ export class TakenMessage {
     let entry = browsed.entry;
     if (entry === undefined && !(level.tail && browsed.seq > level.loadedThrough)) entry = level.ready.find(browsed.seq);
     if (entry === undefined) {
-      return level.tail && browsed.seq > level.loadedThrough ? new TakenMessage(queue, browsed, undefined) : undefined;
+      // Still in the stored tail, unless it expired there (expiry takes tail entries straight from the store).
+      const inTail = level.tail && browsed.seq > level.loadedThrough;
+      const expired = browsed.expiresAt !== 0 && browsed.expiresAt <= queue.now();
+      return inTail && !expired ? new TakenMessage(queue, browsed, undefined) : undefined;
     }
     if (entry.state !== EntryState.Ready || entry.seq !== browsed.seq) return undefined;
     entry.state = EntryState.Gone;

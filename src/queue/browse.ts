@@ -11,6 +11,8 @@ export interface BrowsedMessage {
   readonly seq: number;
   /** The store's message id (0: a transient message). */
   readonly id: number;
+  /** Its deadline (ms since the epoch), 0 when it never expires. */
+  readonly expiresAt: number;
   /** Index of its level in delivery order (0: the highest priority). */
   readonly level: number;
   readonly redelivered: boolean;
@@ -23,7 +25,7 @@ export interface BrowsedMessage {
 }
 
 /** Stored entries read from the store at once while walking a level's stored tail. */
-const STORE_CHUNK = 256;
+const STORE_CHUNK = 512;
 
 /** Where a cursor is inside one level: its in-memory ready list, then its stored tail merged with its overflow. */
 const enum Phase {
@@ -38,8 +40,9 @@ const enum Phase {
  * a stored tail, asks the store for the seq at that rank on its index, so a page deep in a paged-out backlog costs
  * one index walk and one page read, never the messages before it.
  *
- * The queue may change between calls (a consumer takes the head, publishers add to the tail): each call reads what
- * is there then, so a cursor kept across turns sees a consistent order but positions are as of the walk.
+ * The queue may change between calls (a consumer takes the head, publishers add to the tail, the head loads stored
+ * entries): the walk goes on by seq, so it never repeats or skips a message that stays, but what it hands out may
+ * have left since it was read (TakenMessage.take checks before it takes), and positions are as of the walk.
  */
 export class BrowseCursor {
   private readonly levels: readonly BrowsableLevel[];
@@ -53,8 +56,6 @@ export class BrowseCursor {
   private storedIndex = 0;
   private storedAfter = 0;
   private storedMore = false;
-  /** Seq of the last stored entry emitted (where a re-read starts: forget()). */
-  private storedResume = 0;
   private overflow: QueueEntry[] = [];
   private overflowIndex = 0;
   /** Position of the next message emitted. */
@@ -85,20 +86,6 @@ export class BrowseCursor {
       if (!this.tailNext(level, out, max)) this.nextLevel();
     }
     return out;
-  }
-
-  /**
-   * Drops the stored entries read ahead and not emitted yet: the next call reads them again from the store. A
-   * caller that works across event-loop turns (re-drive) calls it at the start of each, so what it is handed is
-   * what the queue holds in that turn.
-   */
-  forget(): void {
-    if (this.phase !== Phase.Tail) return;
-    this.stored = [];
-    this.storedIndex = 0;
-    this.storedAfter = this.storedResume;
-    const level = this.levels[this.level];
-    this.storedMore = level !== undefined && this.persistence !== undefined;
   }
 
   // ---- positioning -------------------------------------------------------------------------------
@@ -153,7 +140,7 @@ export class BrowseCursor {
     if (stored && skipStored > 0) {
       const seq = p.store.entrySeqAt(p.queueId, level.loadedThrough, skipStored, level.storeLevel);
       if (seq === 0) this.storedMore = false;
-      else this.storedAfter = this.storedResume = seq - 1;
+      else this.storedAfter = seq - 1;
     }
   }
 
@@ -161,7 +148,7 @@ export class BrowseCursor {
     this.phase = Phase.Tail;
     this.stored = [];
     this.storedIndex = 0;
-    this.storedAfter = this.storedResume = level.loadedThrough;
+    this.storedAfter = level.loadedThrough;
     this.storedMore = level.tail && this.persistence !== undefined;
     this.overflow = level.overflow.slice(0, level.overflow.length);
     this.overflowIndex = 0;
@@ -187,7 +174,6 @@ export class BrowseCursor {
       if (a === undefined && b === undefined) return false;
       if (b === undefined || (a !== undefined && a.seq < b.seq)) {
         this.storedIndex++;
-        this.storedResume = (a as StoredEntry).seq;
         out.push(this.fromStored(a as StoredEntry));
       } else {
         this.overflowIndex++;
@@ -207,17 +193,18 @@ export class BrowseCursor {
   }
 
   private fromEntry(entry: QueueEntry): BrowsedMessage {
-    return this.emit(entry.seq, entry.redelivered, entry.message, entry);
+    return this.emit(entry.seq, entry.redelivered, entry.expiresAt, entry.message, entry);
   }
 
   private fromStored(record: StoredEntry): BrowsedMessage {
-    return this.emit(record.seq, record.redelivered, record.message, undefined);
+    return this.emit(record.seq, record.redelivered, record.expiresAt, record.message, undefined);
   }
 
-  private emit(seq: number, redelivered: boolean, m: MessageParts, entry: QueueEntry | undefined): BrowsedMessage {
+  private emit(seq: number, redelivered: boolean, expiresAt: number, m: MessageParts, entry: QueueEntry | undefined): BrowsedMessage {
     return {
       position: this.position++,
       seq,
+      expiresAt,
       id: m.id,
       level: this.level,
       redelivered,
