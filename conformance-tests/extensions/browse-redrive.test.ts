@@ -309,6 +309,40 @@ describe('redrive', () => {
   });
 });
 
+describe('redrive while consumed', () => {
+  test('a consumer on the dead-letter queue and a re-drive share its messages: each goes one way, once', async () => {
+    const conn = await connect(broker.url);
+    const ch = await confirmChannel(conn);
+    const dlq = uniqueName('shared.dlq');
+    const target = uniqueName('shared.target');
+    await ch.assertQueue(dlq, { durable: true });
+    await ch.assertQueue(target, { durable: true });
+    const n = WINDOW + 4000;
+    const death = [{ count: 1, exchange: '', queue: target, reason: 'rejected', 'routing-keys': [target] }];
+    await publishAll(ch, dlq, n, () => ({ headers: { 'x-death': death } }));
+    const consumer = await conn.createChannel();
+    await consumer.prefetch(50);
+    const consumed: string[] = [];
+    await consumer.consume(dlq, (m) => {
+      if (m === null) return;
+      consumed.push(m.content.toString());
+      // Slow enough that the re-drive overtakes it.
+      setTimeout(() => consumer.ack(m), 1);
+    });
+    const moved = await redrive(dlq, {});
+    expect(moved.status).toBe(200);
+    await eventually(async () => (await ch.checkQueue(dlq)).messageCount === 0 || undefined, 10000, 'the queue empty');
+    await consumer.close();
+    const redriven = await consumeAll(await conn.createChannel(), target, moved.json.moved);
+    const all = [...consumed, ...redriven.map((m) => m.content.toString())];
+    expect(new Set(all).size).toBe(n);
+    expect(all).toHaveLength(n);
+    expect(moved.json.moved).toBeGreaterThan(0);
+    expect(consumed.length).toBeGreaterThan(0);
+    expect((await ch.checkQueue(target)).messageCount).toBe(0);
+  });
+});
+
 describe('leveret browse / leveret redrive (the CLI, over HTTP)', () => {
   test('browse prints a table (or JSON), redrive a summary; a refusal is exit code 1', async () => {
     const { ch } = await open(broker.url);
