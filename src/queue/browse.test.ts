@@ -5,6 +5,7 @@
  * where it was on undo), whether it was in memory, in the overflow or only in the store.
  */
 import { RESTARTABLE_STORES, type RestartableStore } from '../store/test-support/restartable';
+import type { FieldTable } from '../protocol/field-table';
 import type { Store } from '../store/store';
 import { DEFAULT_SETTINGS } from './arguments';
 import { BrowseCursor } from './browse';
@@ -27,7 +28,7 @@ function message(body: string, priority: number | undefined, persistent = true):
 }
 
 function durableQueue(store: Store, maxPriority?: number): Queue {
-  const args = maxPriority === undefined ? {} : { 'x-max-priority': maxPriority };
+  const args: FieldTable = maxPriority === undefined ? {} : { 'x-max-priority': maxPriority };
   const queueId = store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: args });
   const options = { vhost: '/', name: 'q', durable: true, autoDelete: false, exclusiveOwner: null, arguments: args, settings: { ...DEFAULT_SETTINGS, maxPriority } };
   return new Queue(options, { unused: () => {} }, { store, queueId });
