@@ -279,6 +279,19 @@ describe('redrive', () => {
     expect((await browse(dlq)).json.items.map((m: any) => m.payload)).toEqual(['job 0', 'job 1']);
   });
 
+  test('one re-drive of a queue at a time: a second one while the first runs is refused with 400', async () => {
+    const { ch } = await open(broker.url);
+    const { dlq, work } = await deadLettered(ch, 6);
+    const first = redrive(dlq, { rate: 10 });
+    await delay(50);
+    const second = await redrive(dlq, {});
+    expect(second.status).toBe(400);
+    expect(second.json.reason).toContain('is running');
+    expect((await first).json).toMatchObject({ matched: 6, moved: 6 });
+    expect((await ch.checkQueue(work)).messageCount).toBe(6);
+    expect((await redrive(dlq, {})).json).toMatchObject({ matched: 0, moved: 0 });
+  });
+
   test('rate spreads the moves over time', async () => {
     const { ch } = await open(broker.url);
     const { dlq, work } = await deadLettered(ch, 12);

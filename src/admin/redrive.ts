@@ -7,6 +7,7 @@ import { TakenMessage } from '../queue/browse-take';
 import type { Queue } from '../queue/queue';
 import { PUBLISH_HELD } from '../vhost/publish';
 import type { VhostRegistry } from '../vhost/registry';
+import type { VirtualHost } from '../vhost/vhost';
 import { matches, nextTurn, SCAN_CHUNK } from './browse';
 import { formatProperties } from './views/properties';
 
@@ -64,6 +65,12 @@ function deadLetteredFrom(m: BrowsedMessage): { exchange: string; routingKey: st
  * The walk goes a chunk per event-loop turn, spread to `rate` messages a second when given.
  */
 export class RedriveAdmin {
+  /**
+   * Queues being re-driven: one re-drive per queue at a time (two walking the same stored tail could each take a
+   * stored entry the other already moved).
+   */
+  private readonly running = new WeakSet<Queue>();
+
   constructor(private readonly registry: VhostRegistry) {}
 
   async redrive(vhost: string, name: string, options: RedriveOptions): Promise<RedriveResult> {
@@ -73,6 +80,18 @@ export class RedriveAdmin {
     if (queue.exclusiveOwner !== null) {
       throw new AmqpError(ReplyCode.ResourceLocked, `cannot obtain exclusive access to locked queue '${name}' in vhost '${vhost}'`);
     }
+    if (this.running.has(queue)) {
+      throw new AmqpError(ReplyCode.PreconditionFailed, `a re-drive of queue '${name}' in vhost '${vhost}' is running; try when it is done`);
+    }
+    this.running.add(queue);
+    try {
+      return await this.run(v, queue, options);
+    } finally {
+      this.running.delete(queue);
+    }
+  }
+
+  private async run(v: VirtualHost, queue: Queue, options: RedriveOptions): Promise<RedriveResult> {
     const result: RedriveResult = { matched: 0, moved: 0, dry_run: options.dryRun, skipped: 0, unroutable: 0, scanned: 0 };
     const search = options.search?.toLowerCase() ?? '';
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
