@@ -166,6 +166,13 @@ module.exports = {
       to: { path: '^src/queue/(paging|expiry|dispatch|limits|redelivery|figures)\\.ts$' },
     },
     {
+      name: 'cli-talks-only-http',
+      severity: 'error',
+      comment: 'cli/ (leveret browse, leveret redrive) reaches a running broker through its HTTP API: it imports util/ at most.',
+      from: { path: inside('cli') },
+      to: { path: outside('cli', 'util') },
+    },
+    {
       name: 'composition-root-is-imported-by-no-one',
       severity: 'error',
       comment: 'broker.ts wires modules together and main.ts is the process entry; modules do not import them back.',

@@ -12,6 +12,7 @@ import { startBroker, type RunningBroker } from './broker';
 import { ConfigError, commandLineAction, loadSettings, usage } from './config/load';
 import type { Settings } from './config/settings';
 import { createLogger, type Logger } from './observability/logger';
+import { isCliCommand, runCli } from './cli/messages';
 
 function version(): string {
   // package.json sits one level above both src/ and dist/.
@@ -67,6 +68,11 @@ function installSignalHandlers(broker: RunningBroker, log: Logger): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (isCliCommand(command)) {
+    process.exitCode = await runCli(command, rest);
+    return;
+  }
   const action = commandLineAction(argv);
   if (action === 'help') {
     process.stdout.write(usage());

@@ -23,6 +23,7 @@ const PAGES: ReadonlyArray<readonly [name: string, hash: string]> = [
   ['queue', '#/queues/%2F/pages%20q'],
   ['routing', '#/routing?vhost=%2F&exchange=pages.x'],
   ['tail', '#/tail?vhost=%2F&queue=pages%20q'],
+  ['queue-browse', '#/queues/%2F/pages%20q?view=browse'],
   ['admin', '#/admin'],
   ['admin-users', '#/admin/users'],
   ['admin-user', '#/admin/users/guest'],

@@ -32,21 +32,30 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
+/** payload, payload_encoding and payload_bytes of a message as /get shows them (cut to `truncate` bytes when given). */
+export function payloadFields(body: Buffer, truncate: number | undefined, auto: boolean): Record<string, unknown> {
+  const payload = truncate !== undefined && body.length >= truncate ? body.subarray(0, Math.max(0, truncate)) : body;
+  const asString = auto && isUtf8(payload);
+  return {
+    payload: asString ? payload.toString('utf8') : payload.toString('base64'),
+    payload_encoding: asString ? 'string' : 'base64',
+    payload_bytes: body.length,
+  };
+}
+
 /** One message of POST .../get, as RabbitMQ's rabbit_mgmt_wm_queue_get shows it. */
 function describeEntry(entry: QueueEntry, queue: Queue, truncate: number | undefined, auto: boolean): Record<string, unknown> {
   const message = entry.message;
-  const payload =
-    truncate !== undefined && message.body.length >= truncate ? message.body.subarray(0, Math.max(0, truncate)) : message.body;
-  const asString = auto && isUtf8(payload);
+  const { payload, payload_encoding, payload_bytes } = payloadFields(message.body, truncate, auto);
   return {
-    payload_bytes: message.body.length,
+    payload_bytes,
     redelivered: entry.redelivered,
     exchange: message.exchange,
     routing_key: message.routingKey,
     message_count: queue.messageCount,
     properties: formatProperties(message.properties),
-    payload: asString ? payload.toString('utf8') : payload.toString('base64'),
-    payload_encoding: asString ? 'string' : 'base64',
+    payload,
+    payload_encoding,
   };
 }
 

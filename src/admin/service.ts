@@ -15,7 +15,9 @@ import {
 } from './definitions';
 import { EntityAdmin } from './entities';
 import type { Json } from './json';
+import { BrowseAdmin } from './browse';
 import { MessageAdmin } from './messages';
+import { RedriveAdmin } from './redrive';
 import { ParameterAdmin } from './parameters';
 import { RoutingAdmin } from './routing';
 import { TailAdmin } from './tail';
@@ -51,6 +53,10 @@ export class AdminService {
   readonly entities: EntityAdmin;
   /** Publish, get and purge. */
   readonly messages: MessageAdmin;
+  /** The message browser (Leveret's own): a queue's messages without taking them. */
+  readonly browse: BrowseAdmin;
+  /** Dead-letter re-drive (Leveret's own). */
+  readonly redrive: RedriveAdmin;
   /** Users, logins, permissions, topic permissions, user limits. */
   readonly users: UserAdmin;
   /** Runtime parameters, global parameters, policies. */
@@ -67,6 +73,8 @@ export class AdminService {
   constructor(private readonly deps: AdminDeps) {
     this.entities = new EntityAdmin(deps.vhosts, deps.store, () => deps.connections(), deps.nodeName);
     this.messages = new MessageAdmin(deps.vhosts);
+    this.browse = new BrowseAdmin(deps.vhosts);
+    this.redrive = new RedriveAdmin(deps.vhosts);
     this.users = new UserAdmin(deps.access, deps.logins, deps.logger);
     this.parameters = new ParameterAdmin(deps.store, deps.vhosts, deps.nodeName);
     this.connections = new ConnectionAdmin(() => deps.connections(), deps.nodeName);

@@ -25,6 +25,7 @@ import { policyRoutes } from './routes/policies';
 import { quarantineRoutes } from './routes/quarantine';
 import { tailRoutes } from './routes/tail';
 import { queueHealthRoutes } from './routes/queue-health';
+import { browseRoutes } from './routes/browse';
 import { queueRoutes } from './routes/queues';
 import { routingRoutes } from './routes/routing';
 import { topicPermissionRoutes } from './routes/topic-permissions';
@@ -125,6 +126,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(tailRoutes(deps), api);
   void app.register(queueHealthRoutes(deps), api);
   void app.register(auditRoutes(deps), api);
+  void app.register(browseRoutes(deps), api);
   void app.register(miscRoutes(deps), api);
   void app.register(sessionRoutes(deps, sessions, (request) => sessionUser(deps, sessions, request)), api);
   void app.register(metricsRoutes(deps));

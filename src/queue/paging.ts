@@ -32,6 +32,15 @@ export const enum Placed {
   Tail = 2,
 }
 
+/** What the browser (browse.ts) reads of one level, highest level first; it changes nothing. */
+export interface BrowsableLevel {
+  readonly ready: FifoReadyList;
+  readonly overflow: FifoReadyList;
+  readonly loadedThrough: number;
+  readonly tail: boolean;
+  readonly storeLevel: number | undefined;
+}
+
 /**
  * One priority level (the only one of a FIFO queue): its ready entries in memory, and what is left of it in the
  * store after `loadedThrough`.
@@ -108,6 +117,11 @@ export class Pager {
   /** Every ready entry: in memory and in the stored tail. */
   get count(): number {
     return this.live + this.overflowed + this.tailCount;
+  }
+
+  /** The levels in delivery order (highest first) and the store they page from, for the browser. */
+  browsable(): { levels: readonly BrowsableLevel[]; persistence: QueuePersistence | undefined } {
+    return { levels: [...this.levels].reverse(), persistence: this.persistence };
   }
 
   /**
@@ -193,6 +207,24 @@ export class Pager {
     } else {
       level.ready.removed(entry);
       this.live--;
+    }
+  }
+
+  /** A stored tail entry of `bytes` body bytes was taken out of the store by the browser's re-drive. */
+  tailRemoved(bytes: number): void {
+    this.tailCount = Math.max(0, this.tailCount - 1);
+    this.tailBytes = Math.max(0, this.tailBytes - bytes);
+  }
+
+  /** An entry the re-drive took out (removed(), then set Ready again) goes back where it was, in its list or overflow. */
+  putBack(entry: QueueEntry): void {
+    const level = this.levels[entry.priority] as Level;
+    if (entry.overflowed) {
+      level.overflow.revive(entry);
+      this.overflowed++;
+    } else {
+      level.ready.revive(entry);
+      this.live++;
     }
   }
 

@@ -74,6 +74,61 @@ export class FifoReadyList implements ReadyList {
     this.live += entries.length;
   }
 
+  /** Up to `count` live entries from the `start`-th live one on, in order (browse: the list is not changed). */
+  slice(start: number, count: number): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    const items = this.items;
+    if (items.length === this.live) {
+      for (let i = start; i < items.length && out.length < count; i++) out.push(items.at(i) as QueueEntry);
+      return out;
+    }
+    let rank = 0;
+    for (let i = 0; i < items.length && out.length < count; i++) {
+      const entry = items.at(i) as QueueEntry;
+      if (entry.state !== EntryState.Ready) continue;
+      if (rank++ >= start) out.push(entry);
+    }
+    return out;
+  }
+
+  /** Up to `count` live entries with seq > afterSeq, in order (entries are kept sorted by seq: a binary search). */
+  sliceAfter(afterSeq: number, count: number): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    const items = this.items;
+    for (let i = this.firstAfter(afterSeq); i < items.length && out.length < count; i++) {
+      const entry = items.at(i) as QueueEntry;
+      if (entry.state === EntryState.Ready) out.push(entry);
+    }
+    return out;
+  }
+
+  /**
+   * `entry`, marked Gone and removed() a moment ago, is Ready again (a re-drive that could not publish it): it is
+   * counted again where its tombstone still stands, or restored by seq if the list let go of it meanwhile.
+   */
+  revive(entry: QueueEntry): void {
+    if (this.find(entry.seq) === entry) this.live++;
+    else this.restore([entry]);
+  }
+
+  /** The live entry of this seq, if the list holds it. */
+  find(seq: number): QueueEntry | undefined {
+    const entry = this.items.at(this.firstAfter(seq - 1));
+    return entry !== undefined && entry.seq === seq && entry.state === EntryState.Ready ? entry : undefined;
+  }
+
+  private firstAfter(seq: number): number {
+    const items = this.items;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((items.at(mid) as QueueEntry).seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   drainAll(): QueueEntry[] {
     const out = this.liveEntries();
     this.items.clear();

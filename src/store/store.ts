@@ -274,6 +274,14 @@ export interface Store {
    */
   loadEntries(queueId: number, afterSeq: number, limit: number, priority?: number): StoredEntry[];
   /**
+   * The seq of the entry `offset` places after `afterSeq` in seq order (offset 0: the first one after it), of one
+   * priority level when given; 0 when there is none. Walks the index only, reading no message: the browser reaches a
+   * page deep in a queue without loading the entries before it.
+   */
+  entrySeqAt(queueId: number, afterSeq: number, offset: number, priority?: number): number;
+  /** How many entries of a queue have afterSeq < seq < beforeSeq (of one priority level when given); index only. */
+  countEntries(queueId: number, afterSeq: number, beforeSeq: number, priority?: number): number;
+  /**
    * The earliest deadline (expiresAt > 0) among the queue's entries with seq > afterSeq (and of that priority level
    * when given); 0 when none of them expires. Indexed: cheap however many entries the queue holds.
    */

@@ -195,6 +195,12 @@ export function QueueDetail(props: { vhost: string; name: string; query: Readonl
             <QueueConsumers consumers={q.consumer_details ?? []} />
           </Section>
           <Bindings vhost={vhost} destination={{ type: 'queue', name }} title="Bindings" />
+          <Section title="Browse messages">
+            <p>
+              <a href={href(['queues', vhost, name], { view: 'browse' })}>Browse and search the messages</a> without taking them, and
+              re-drive dead letters back to where they came from.
+            </p>
+          </Section>
           <div class="q-queue-actions">
             <Section title="Get messages">
               <GetMessages vhost={vhost} name={name} onDone={live.reload} />

@@ -93,6 +93,31 @@ export function entriesOf(q: MemQueue, afterSeq: number, limit: number, priority
   return out;
 }
 
+/** The seq `offset` live entries after afterSeq (of one level when given); 0 when none. Walks dead seqs too. */
+export function seqAt(q: MemQueue, afterSeq: number, offset: number, priority?: number): number {
+  const order = priority === undefined ? q.order : q.levels.get(priority);
+  if (order === undefined) return 0;
+  let left = offset;
+  for (let i = firstAbove(order, afterSeq); i < order.length; i++) {
+    const entry = q.entries.get(order[i]!);
+    if (entry === undefined || (priority !== undefined && entry.priority !== priority)) continue;
+    if (left-- === 0) return entry.seq;
+  }
+  return 0;
+}
+
+/** Live entries with afterSeq < seq < beforeSeq (of one level when given). */
+export function countBetween(q: MemQueue, afterSeq: number, beforeSeq: number, priority?: number): number {
+  const order = priority === undefined ? q.order : q.levels.get(priority);
+  if (order === undefined) return 0;
+  let n = 0;
+  for (let i = firstAbove(order, afterSeq); i < order.length && order[i]! < beforeSeq; i++) {
+    const entry = q.entries.get(order[i]!);
+    if (entry !== undefined && (priority === undefined || entry.priority === priority)) n++;
+  }
+  return n;
+}
+
 /** Index of the first element of the sorted array greater than seq. */
 function firstAbove(order: readonly number[], seq: number): number {
   let lo = 0;

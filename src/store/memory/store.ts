@@ -3,6 +3,7 @@ import { MemoryAudit } from './audit';
 import { MemoryDelayed } from './delayed';
 import {
   compact,
+  countBetween,
   entriesOf,
   expiredOf,
   insertExpiring,
@@ -10,6 +11,7 @@ import {
   insertSorted,
   newQueue,
   nextExpiryOf,
+  seqAt,
   type MemEntry,
   type MemQueue,
   type SharedMessage,
@@ -272,6 +274,16 @@ export class MemoryStore implements Store {
   loadEntries(queueId: number, afterSeq: number, limit: number, priority?: number): StoredEntry[] {
     const q = this.queuesById.get(queueId);
     return q === undefined || limit <= 0 ? [] : entriesOf(q, afterSeq, limit, priority);
+  }
+
+  entrySeqAt(queueId: number, afterSeq: number, offset: number, priority?: number): number {
+    const q = this.queuesById.get(queueId);
+    return q === undefined ? 0 : seqAt(q, afterSeq, offset, priority);
+  }
+
+  countEntries(queueId: number, afterSeq: number, beforeSeq: number, priority?: number): number {
+    const q = this.queuesById.get(queueId);
+    return q === undefined ? 0 : countBetween(q, afterSeq, beforeSeq, priority);
   }
 
   // ---- delayed messages ----

@@ -44,6 +44,22 @@ export function readNextExpiry(st: Statements, queueId: number, afterSeq: number
   return row?.expires_at ?? 0;
 }
 
+/** The seq of the entry `offset` places after `afterSeq` (of one level when given), on the index; 0 when none. */
+export function readSeqAt(st: Statements, queueId: number, afterSeq: number, offset: number, priority?: number): number {
+  const row = priority === undefined
+    ? st.entrySeqAt.get(queueId, afterSeq, offset)
+    : st.levelEntrySeqAt.get(queueId, priority, afterSeq, offset);
+  return row?.seq ?? 0;
+}
+
+/** How many entries have afterSeq < seq < beforeSeq (of one level when given), on the index. */
+export function countRange(st: Statements, queueId: number, afterSeq: number, beforeSeq: number, priority?: number): number {
+  const row = priority === undefined
+    ? st.countEntries.get(queueId, afterSeq, beforeSeq)
+    : st.countLevelEntries.get(queueId, priority, afterSeq, beforeSeq);
+  return row?.n ?? 0;
+}
+
 function entryOf(r: EntryRow): StoredEntry {
   return {
     seq: r[0],

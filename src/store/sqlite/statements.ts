@@ -79,6 +79,11 @@ export interface Statements {
   loadLevelEntries: Database.Statement<[number, number, number, number], EntryRow>;
   nextLevelExpiry: Database.Statement<[number, number, number], { expires_at: number }>;
   loadLevelExpired: Database.Statement<[number, number, number, number, number], EntryRow>;
+  /** Browse: the seq `offset` entries after a seq, and a count of a seq range, on the indexes only (no message read). */
+  entrySeqAt: Database.Statement<[number, number, number], { seq: number }>;
+  levelEntrySeqAt: Database.Statement<[number, number, number, number], { seq: number }>;
+  countEntries: Database.Statement<[number, number, number], { n: number }>;
+  countLevelEntries: Database.Statement<[number, number, number, number], { n: number }>;
   clearRefs: Database.Statement;
   collectRefs: Database.Statement;
   releaseRefs: Database.Statement;
@@ -234,6 +239,16 @@ export function prepareStatements(db: Database.Database): Statements {
     // One level of a priority queue: the paging read walks the partial index queue_entries_by_priority
     // (queue_id, priority, seq), named because without statistics the planner would take the primary key and step
     // over every other level's entries; the expiry reads filter the expiry index's rows by level.
+    entrySeqAt: db.prepare('SELECT seq FROM queue_entries WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT 1 OFFSET ?'),
+    levelEntrySeqAt: db.prepare(
+      `SELECT seq FROM queue_entries INDEXED BY queue_entries_by_priority
+       WHERE queue_id = ? AND priority = ? AND seq > ? ORDER BY seq LIMIT 1 OFFSET ?`,
+    ),
+    countEntries: db.prepare('SELECT count(*) AS n FROM queue_entries WHERE queue_id = ? AND seq > ? AND seq < ?'),
+    countLevelEntries: db.prepare(
+      `SELECT count(*) AS n FROM queue_entries INDEXED BY queue_entries_by_priority
+       WHERE queue_id = ? AND priority = ? AND seq > ? AND seq < ?`,
+    ),
     loadLevelEntries: db
       .prepare<[number, number, number, number], EntryRow>(
         `SELECT e.seq, e.redelivered, e.expires_at, m.id, m.exchange, m.routing_key, m.properties, m.body

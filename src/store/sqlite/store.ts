@@ -36,7 +36,7 @@ import {
   readQuarantine,
   type Statements,
 } from './statements';
-import { readEntries, readExpired, readNextExpiry } from './entries';
+import { countRange, readEntries, readExpired, readNextExpiry, readSeqAt } from './entries';
 import type {
   AccessDefinitions,
   AuditFilter,
@@ -330,6 +330,16 @@ export class SqliteStore implements Store {
   loadEntries(queueId: number, afterSeq: number, limit: number, priority?: number): StoredEntry[] {
     this.commit.flushForRead();
     return readEntries(this.st, queueId, afterSeq, limit, priority);
+  }
+
+  entrySeqAt(queueId: number, afterSeq: number, offset: number, priority?: number): number {
+    this.commit.flushForRead();
+    return readSeqAt(this.st, queueId, afterSeq, offset, priority);
+  }
+
+  countEntries(queueId: number, afterSeq: number, beforeSeq: number, priority?: number): number {
+    this.commit.flushForRead();
+    return countRange(this.st, queueId, afterSeq, beforeSeq, priority);
   }
 
   nextExpiry(queueId: number, afterSeq: number, priority?: number): number {

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe } from '@jest/globals';
 import type { Store } from '../store';
 import { auditContract } from './contract/audit';
 import type { ContractContext } from './contract/context';
+import { browseContract } from './contract/browse';
 import { definitionsContract } from './contract/definitions';
 import { delayedContract } from './contract/delayed';
 import { durabilityContract } from './contract/durability';
@@ -63,6 +64,7 @@ export function storeContract(name: string, make: () => StoreFixture): void {
     messagesContract(ctx);
     expiryContract(ctx);
     priorityContract(ctx);
+    browseContract(ctx);
     delayedContract(ctx);
     quarantineContract(ctx);
     auditContract(ctx);
