@@ -46,6 +46,8 @@ export function ArgumentsEditor(props: {
   onChange: (rows: ArgRow[]) => void;
   known?: readonly KnownArgument[];
   legend?: string;
+  /** The add button's text: 'Add argument' unless the rows are something else (headers). */
+  addLabel?: string;
 }) {
   const rows = props.rows;
   const set = (i: number, patch: Partial<ArgRow>): void => props.onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -77,7 +79,7 @@ export function ArgumentsEditor(props: {
       ))}
       <div class="row">
         <button type="button" onClick={() => add({ name: '', type: 'string', value: '' })}>
-          Add argument
+          {props.addLabel ?? 'Add argument'}
         </button>
         {(props.known ?? []).map((k) => (
           <button

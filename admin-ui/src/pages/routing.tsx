@@ -103,7 +103,7 @@ function RouteForm(props: { vhost: string; names: readonly string[]; exchange: s
         <Field id="route-key" label="Routing key">
           <input id="route-key" value={routingKey} onInput={(e) => setRoutingKey(inputValue(e))} />
         </Field>
-        <ArgumentsEditor legend="Headers" rows={headers} onChange={setHeaders} known={SENDER_KEYS} />
+        <ArgumentsEditor legend="Headers" addLabel="Add header" rows={headers} onChange={setHeaders} known={SENDER_KEYS} />
         <small class="hint">CC and BCC: routing keys separated by commas.</small>
       </ActionForm>
       {result !== undefined && <RouteResult result={result} />}
