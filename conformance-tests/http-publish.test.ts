@@ -4,8 +4,8 @@
  * in a 400 (RabbitMQ's management plugin publishes on a channel of its own). Runs against RabbitMQ too.
  */
 import type * as amqp from 'amqplib';
-import { connect, headersOf, publishOutcome, uniqueName } from './support/broker';
-import { managementTarget, type ManagementTarget } from './support/management-target';
+import { connect, getAll, headersOf, publishOutcome, uniqueName } from './support/broker';
+import { httpPublish as publishOverHttp, managementTarget, type ManagementTarget } from './support/management-target';
 
 let target: ManagementTarget;
 let conn: amqp.ChannelModel;
@@ -22,29 +22,12 @@ afterAll(async () => {
   await target.close();
 });
 
-/** POST .../publish as guest; returns the reply's `routed`. */
-async function httpPublish(exchange: string, routingKey: string, payload: string, properties: Record<string, unknown> = {}): Promise<boolean> {
-  const response = await fetch(`${target.httpUrl}/api/exchanges/%2F/${encodeURIComponent(exchange)}/publish`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ routing_key: routingKey, properties, payload, payload_encoding: 'string' }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { routed: boolean }).routed;
-}
+const httpPublish = (exchange: string, routingKey: string, payload: string, properties?: Record<string, unknown>) =>
+  publishOverHttp(target, exchange, routingKey, payload, properties);
+const takeAll = (q: string) => getAll(ch, q);
 
 async function queue(): Promise<string> {
   return (await ch.assertQueue('', { exclusive: true })).queue;
-}
-
-/** Every message in `q`, taken with basic.get. */
-async function takeAll(q: string): Promise<amqp.GetMessage[]> {
-  const out: amqp.GetMessage[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m);
-  }
 }
 
 describe('the HTTP publish reads CC and BCC as basic.publish does', () => {

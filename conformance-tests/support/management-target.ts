@@ -25,3 +25,20 @@ export async function managementTarget(what = 'management tests'): Promise<Manag
   const broker = await mod.startBroker({ port: 0, amqp: { bind: ['127.0.0.1'] }, http: { bind: ['127.0.0.1'], port: 0 }, logLevel: 'silent' });
   return { amqpUrl: broker.url, httpUrl: broker.httpUrl, close: () => broker.close() };
 }
+
+/** POST /api/exchanges/%2F/{exchange}/publish as guest; expects 200 and returns the reply's `routed`. */
+export async function httpPublish(
+  target: ManagementTarget,
+  exchange: string,
+  routingKey: string,
+  payload: string,
+  properties: Record<string, unknown> = {},
+): Promise<boolean> {
+  const response = await fetch(`${target.httpUrl}/api/exchanges/%2F/${encodeURIComponent(exchange)}/publish`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ routing_key: routingKey, properties, payload, payload_encoding: 'string' }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { routed: boolean }).routed;
+}
