@@ -4,7 +4,8 @@
  * in a 400 (RabbitMQ's management plugin publishes on a channel of its own). Runs against RabbitMQ too.
  */
 import type * as amqp from 'amqplib';
-import { connect, getAll, headersOf, publishOutcome, uniqueName } from './support/broker';
+import { getAll } from './support/basic';
+import { connect, headersOf, publishOutcome, uniqueName } from './support/broker';
 import { httpPublish as publishOverHttp, managementTarget, type ManagementTarget } from './support/management-target';
 
 let target: ManagementTarget;

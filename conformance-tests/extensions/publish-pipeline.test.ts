@@ -7,7 +7,8 @@
  * de-duplication plugins are not part of RabbitMQ 3.10.
  */
 import type * as amqp from 'amqplib';
-import { connect, eventually, getAll, headersOf, publishOutcome, uniqueName } from '../support/broker';
+import { getAll } from '../support/basic';
+import { connect, eventually, headersOf, publishOutcome, uniqueName } from '../support/broker';
 import { httpPublish as publishOverHttp, managementTarget, type ManagementTarget } from '../support/management-target';
 
 let target: ManagementTarget;

@@ -16,3 +16,13 @@ export async function getNow(ch: amqp.Channel, queue: string, noAck = false): Pr
   if (m === false) throw new Error(`queue ${queue} unexpectedly empty`);
   return m;
 }
+
+/** Every message in `queue`, taken with basic.get (noAck), whole (properties and fields too). */
+export async function getAll(ch: amqp.Channel, queue: string): Promise<amqp.GetMessage[]> {
+  const out: amqp.GetMessage[] = [];
+  for (;;) {
+    const m = await ch.get(queue, { noAck: true });
+    if (m === false) return out;
+    out.push(m);
+  }
+}

@@ -334,16 +334,6 @@ export async function drain(ch: amqp.Channel, queue: string, max = 1000): Promis
   return out;
 }
 
-/** Every message in `queue`, taken with basic.get (noAck), whole (properties and fields too). */
-export async function getAll(ch: amqp.Channel, queue: string): Promise<amqp.GetMessage[]> {
-  const out: amqp.GetMessage[] = [];
-  for (;;) {
-    const m = await ch.get(queue, { noAck: true });
-    if (m === false) return out;
-    out.push(m);
-  }
-}
-
 /**
  * Waits until the queue holds `count` ready messages (passive declare; publishes are asynchronous so a test
  * that publishes then inspects must wait for the broker to have routed them).
