@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { AccessControl } from './auth/access';
 import { LoginThrottle } from './auth/login-throttle';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from './auth/passwords';
-import { defaultSettings, type Settings } from './config/settings';
+import { defaultSettings, type CountLimit, type Settings } from './config/settings';
 import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admission';
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
@@ -18,7 +18,9 @@ import { startLazyManagement, type ManagementServer } from './management/server'
 import { loadDefinitionsFile } from './admin/definitions';
 import { AuditLog, type AuditOptions } from './admin/audit';
 import { AdminService } from './admin/service';
+import { AmqpError } from './protocol/amqp-error';
 import type { FieldTable } from './protocol/field-table';
+import { ReplyCode } from './protocol/generated/amqp';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
 import type { DelayedRecord, Store } from './store/store';
@@ -83,7 +85,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     setAside: (where) => queueLogger.warn(where, 'message moved to the quarantine'),
     deadLettersDropped: (vhost, dropped) =>
       queueLogger.warn({ vhost, dropped }, 'dead-letter copies dropped: a cascade of dead-lettering queues went past its bounds'),
+    creatingQueue: (_vhost, name) => {
+      const max = finite(settings.clusterQueueLimit);
+      if (max !== undefined && vhosts.queueCount() >= max) {
+        throw new AmqpError(ReplyCode.PreconditionFailed, `cannot declare queue '${name}': queue limit in cluster (${max}) is reached`);
+      }
+    },
   });
+  vhosts.vhostMax = finite(settings.vhostMax) ?? Infinity;
   let audit: AuditLog;
   try {
     recover(store, settings, access, vhosts, logger);
@@ -111,6 +120,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   delayed.start();
 
   const connections = new Set<Connection>();
+  /** Connections accepted and not yet open (logged in, vhost opened): bounded by unauthenticatedConnectionMax. */
+  const handshaking = new Set<object>();
   const stats = new MessageStats();
   const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
@@ -122,9 +133,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       channelMax: settings.channelMax,
       heartbeat: settings.heartbeat,
       consumerTimeout: settings.consumerTimeout,
+      maxMessageSize: settings.maxMessageSize,
+      handshakeTimeoutMs: settings.handshakeTimeout,
+      outputBufferMax: settings.outputBufferMax,
+      fieldTableMaxDepth: settings.fieldTableMaxDepth,
+      ...optional('consumerMaxPerChannel', finite(settings.consumerMaxPerChannel)),
+      ...optional('channelMaxPerNode', finite(settings.channelMaxPerNode)),
     },
     logger,
     serverProperties: serverProperties(),
+    nodeName: nodeName(),
     access,
     logins,
     stats,
@@ -143,7 +161,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       for (const c of connections) if (c.isOpen && c.userName === user) n += c.channels.size;
       return n;
     },
+    totalChannelCount: () => {
+      let n = 0;
+      for (const c of connections) n += c.channels.size;
+      return n;
+    },
+    connectionOpened: (connection) => void handshaking.delete(connection),
     connectionClosed: (connection) => {
+      handshaking.delete(connection);
       if (connections.delete(connection as Connection)) churn.counts.connection_closed++;
     },
   };
@@ -168,15 +193,23 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const listenerErrors = new RateLimitedReport<{ address: string; err: NodeJS.ErrnoException }>((count, { address, err }) =>
     logger.error({ address, code: err.code, err, count }, 'AMQP listener error; still listening'),
   );
+  const handshakeGate = new AcceptGate(settings.unauthenticatedConnectionMax, (refused, peer) =>
+    logger.warn(
+      { peer, unauthenticatedConnectionMax: handshakeGate.limit, refused },
+      'AMQP connection refused: too many connections still in their handshake',
+    ),
+  );
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket): void => {
-    if (!gate.admit(sockets.size, socket.remoteAddress)) {
+    if (!gate.admit(sockets.size, socket.remoteAddress) || !handshakeGate.admit(handshaking.size, socket.remoteAddress)) {
       socket.destroy();
       return;
     }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    connections.add(new Connection(socket, context));
+    const connection = new Connection(socket, context);
+    connections.add(connection);
+    handshaking.add(connection);
     churn.counts.connection_created++;
   };
 
@@ -231,7 +264,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         product: 'Leveret',
         version: packageVersion(),
         amqpListeners: addresses.map(parseAddress),
+        limits: limitsInForce(settings, gate.limit),
       },
+      maxBodySize: settings.http.maxBodySize,
     };
     // Fastify is loaded with the first HTTP request (server.ts says why).
     const build = async () => (await import('./management/app')).buildManagementApp(deps);
@@ -269,6 +304,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       await stopped;
       await http.close();
       gate.close();
+      handshakeGate.close();
       listenerErrors.close();
       delayed.close();
       for (const { vhost } of vhosts.list()) vhost.stop();
@@ -349,6 +385,37 @@ function recover(
   if (queues > 0 || definitions.exchanges.length > 0) {
     logger.info({ exchanges: definitions.exchanges.length, queues, bindings: definitions.bindings.length }, 'recovered durable definitions');
   }
+}
+
+/** A count limit as a number, undefined for 'infinity'. */
+function finite(limit: CountLimit): number | undefined {
+  return limit === 'infinity' ? undefined : limit;
+}
+
+/** `{ [key]: value }` when there is a value, `{}` otherwise (for optional fields under exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** The limits in force by their rabbitmq.conf names (Leveret's own in snake case), for GET /api/overview. */
+function limitsInForce(settings: Settings, connectionMax: number): Record<string, number | string> {
+  return {
+    connection_max: connectionMax === Infinity ? 'infinity' : connectionMax,
+    channel_max: settings.channelMax,
+    channel_max_per_node: settings.channelMaxPerNode,
+    consumer_max_per_channel: settings.consumerMaxPerChannel,
+    cluster_queue_limit: settings.clusterQueueLimit,
+    vhost_max: settings.vhostMax,
+    max_message_size: settings.maxMessageSize,
+    frame_max: settings.frameMax,
+    heartbeat: settings.heartbeat,
+    handshake_timeout: settings.handshakeTimeout,
+    consumer_timeout: settings.consumerTimeout,
+    'management.http.max_body_size': settings.http.maxBodySize,
+    unauthenticated_connection_max: settings.unauthenticatedConnectionMax,
+    output_buffer_max: settings.outputBufferMax,
+    field_table_max_depth: settings.fieldTableMaxDepth,
+  };
 }
 
 function resolveSettings(options: BrokerOptions): Settings {

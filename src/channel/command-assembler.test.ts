@@ -300,7 +300,7 @@ describe('CommandAssembler: memory follows the bytes received, within a budget p
   });
 
   test('the budget is shared by the channels of a connection; crossing it is 406 on that channel, which frees its share', () => {
-    const budget = new ContentBudget(1000);
+    const budget = new ContentBudget(MAX_MESSAGE_SIZE, 64, 1000);
     const one = new CommandAssembler<FakeMethod>(budget);
     const two = new CommandAssembler<FakeMethod>(budget);
     for (const a of [one, two]) {

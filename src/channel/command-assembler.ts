@@ -1,23 +1,26 @@
 import { AmqpError } from '../protocol/amqp-error';
 import { ClassId, MethodId, ReplyCode } from '../protocol/generated/amqp';
+import { MAX_NESTING } from '../protocol/field-value';
 import { checkProperties } from '../protocol/property-list';
 
 const PUBLISH_CLASS = MethodId.BasicPublish >>> 16;
 const PUBLISH_METHOD = MethodId.BasicPublish & 0xffff;
 
-/** Largest message body accepted, as RabbitMQ's default max_message_size (128 MiB). */
+/** Largest message body accepted by default, as RabbitMQ's default max_message_size (128 MiB). */
 export const MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
-/** Most bytes of partly received bodies one connection may hold across its channels. */
-export const CONTENT_IN_FLIGHT_LIMIT = 2 * MAX_MESSAGE_SIZE;
-
 /**
- * The bytes of partly received bodies, counted across the channels of one connection: a client that announces
- * large bodies on many channels and sends them slowly holds what it sent, never more than `limit`.
+ * One connection's rules for content: the largest body (max_message_size), the deepest headers table, and the
+ * bytes of partly received bodies counted across its channels: a client that announces large bodies on many
+ * channels and sends them slowly holds what it sent, never more than `limit` (two messages' worth).
  */
 export class ContentBudget {
   used = 0;
-  constructor(readonly limit = CONTENT_IN_FLIGHT_LIMIT) {}
+  constructor(
+    readonly maxMessageSize = MAX_MESSAGE_SIZE,
+    readonly maxTableDepth = MAX_NESTING,
+    readonly limit = 2 * maxMessageSize,
+  ) {}
 }
 
 const enum State {
@@ -85,16 +88,16 @@ export class CommandAssembler<M> {
     this.properties = keptCopy(buf, start + 12, end);
     // Properties RabbitMQ cannot decode close the connection with 541 (its channel fails to decode them at publish).
     // Checked here, at the door, so that no later path (expiry, dead-lettering, requeue, a restart) meets them.
-    const invalid = checkProperties(this.properties);
+    const invalid = checkProperties(this.properties, this.budget.maxTableDepth);
     if (invalid !== undefined) {
       this.reset();
       throw AmqpError.unblamed(ReplyCode.InternalError, `cannot decode the content header's properties: ${invalid}`);
     }
-    if (size > MAX_MESSAGE_SIZE) {
+    if (size > this.budget.maxMessageSize) {
       this.reset();
       throw new AmqpError(
         ReplyCode.PreconditionFailed,
-        `message size ${size} is larger than configured max size ${MAX_MESSAGE_SIZE}`,
+        `message size ${size} is larger than configured max size ${this.budget.maxMessageSize}`,
       );
     }
     this.bodySize = size;

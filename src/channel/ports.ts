@@ -74,6 +74,8 @@ export interface ChannelSession {
   readonly consumerCancelNotify: boolean;
   /** Default consumer timeout in ms (0 = none); a queue's x-consumer-timeout overrides it. */
   readonly consumerTimeout: number;
+  /** Most consumers on one channel (consumer_max_per_channel); no limit when absent. */
+  readonly consumerMaxPerChannel?: number;
   /** Partly received bodies, counted across the connection's channels; each channel counts alone without it. */
   readonly contentBudget?: ContentBudget;
   /** Broker-wide counters (the overview's message_stats). */

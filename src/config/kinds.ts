@@ -7,6 +7,7 @@ import {
   DURABILITIES,
   LOG_LEVELS,
   type ConnectionMax,
+  type CountLimit,
   type Durability,
   type LogLevel,
 } from './settings';
@@ -116,14 +117,16 @@ export const durability: Kind<Durability> = {
       : fail(`one of ${DURABILITIES.join(', ')}`),
 };
 
-/** A connection count, or "infinity" (any case) for none, as rabbitmq.conf writes connection_max. */
-export const connectionMax: Kind<ConnectionMax> = (() => {
-  const count = integer(0, CONNECTION_MAX_MAX);
-  const expected = `an integer 0-${CONNECTION_MAX_MAX} or "infinity"`;
+/** A count, or "infinity" (any case) for none, as rabbitmq.conf writes connection_max and its other limits. */
+export function countLimit(min = 0, max = CONNECTION_MAX_MAX): Kind<CountLimit> {
+  const count = integer(min, max);
+  const expected = `an integer ${min}-${max} or "infinity"`;
   const infinity = (value: unknown): boolean => typeof value === 'string' && value.trim().toLowerCase() === 'infinity';
-  const either = (parsed: Parsed<number>): Parsed<ConnectionMax> => (parsed.ok ? parsed : fail(expected));
+  const either = (parsed: Parsed<number>): Parsed<CountLimit> => (parsed.ok ? parsed : fail(expected));
   return {
     fromString: (raw) => (infinity(raw) ? ok('infinity') : either(count.fromString(raw))),
     fromJson: (value) => (infinity(value) ? ok('infinity') : either(count.fromJson(value))),
   };
-})();
+}
+
+export const connectionMax: Kind<ConnectionMax> = countLimit();

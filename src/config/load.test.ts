@@ -36,7 +36,7 @@ describe('defaults', () => {
   it('are RabbitMQ-like', () => {
     expect(load()).toEqual({
       amqp: { bind: ['127.0.0.1', '::1'], port: 5672 },
-      http: { bind: ['127.0.0.1'], port: 15672 },
+      http: { bind: ['127.0.0.1'], port: 15672, maxBodySize: 20 * 1024 * 1024 },
       dataDir: './data',
       defaultUser: 'guest',
       defaultPass: 'guest',
@@ -47,6 +47,15 @@ describe('defaults', () => {
       heartbeat: 60,
       consumerTimeout: 1_800_000,
       connectionMax: 'infinity',
+      maxMessageSize: 128 * 1024 * 1024,
+      consumerMaxPerChannel: 'infinity',
+      channelMaxPerNode: 'infinity',
+      clusterQueueLimit: 'infinity',
+      vhostMax: 'infinity',
+      handshakeTimeout: 10_000,
+      unauthenticatedConnectionMax: 1000,
+      outputBufferMax: 1024 * 1024,
+      fieldTableMaxDepth: 64,
       durability: 'fsync',
       logLevel: 'info',
     });
@@ -143,13 +152,23 @@ describe('precedence: defaults < file < env < flags', () => {
       '--heartbeat', '65535',
       '--consumer-timeout', '0',
       '--connection-max', '500',
+      '--http-max-body-size', '2048',
+      '--max-message-size', '536870912',
+      '--consumer-max-per-channel', '8',
+      '--channel-max-per-node', 'Infinity',
+      '--cluster-queue-limit', '0',
+      '--vhost-max', '3',
+      '--handshake-timeout', '100',
+      '--unauthenticated-connection-max', '1',
+      '--output-buffer-max', '65536',
+      '--field-table-max-depth', '1',
       '--durability', 'relaxed',
       '--load-definitions', 'defs/rabbit.json',
       '--log-level', 'silent',
     ]);
     expect(s).toEqual({
       amqp: { port: 0, bind: ['::1'] },
-      http: { port: 0, bind: ['::1'] },
+      http: { port: 0, bind: ['::1'], maxBodySize: 2048 },
       dataDir: 'state',
       defaultUser: 'admin',
       defaultPass: '-starts-with-dash',
@@ -160,9 +179,38 @@ describe('precedence: defaults < file < env < flags', () => {
       heartbeat: 65535,
       consumerTimeout: 0,
       connectionMax: 500,
+      maxMessageSize: 536870912,
+      consumerMaxPerChannel: 8,
+      channelMaxPerNode: 'infinity',
+      clusterQueueLimit: 0,
+      vhostMax: 3,
+      handshakeTimeout: 100,
+      unauthenticatedConnectionMax: 1,
+      outputBufferMax: 65536,
+      fieldTableMaxDepth: 1,
       durability: 'relaxed',
       loadDefinitions: 'defs/rabbit.json',
       logLevel: 'silent',
+    });
+  });
+
+  it('the limits refuse values out of range, naming the range', () => {
+    expect(errorOf(() => load(['--max-message-size', '536870913'])).message).toBe(
+      'invalid value "536870913" for --max-message-size (from command line): expected an integer 1-536870912',
+    );
+    expect(errorOf(() => load(['--consumer-max-per-channel', '0'])).message).toBe(
+      'invalid value "0" for --consumer-max-per-channel (from command line): expected an integer 1-2147483647 or "infinity"',
+    );
+    expect(errorOf(() => load(['--field-table-max-depth', '65'])).message).toBe(
+      'invalid value "65" for --field-table-max-depth (from command line): expected an integer 1-64',
+    );
+    const config = writeConfig({ http: { maxBodySize: 1023 }, clusterQueueLimit: 'infinity' });
+    expect(errorOf(() => load(['--config', config])).message).toMatch(
+      /for http\.maxBodySize \(from config file .*\): expected an integer 1024-1073741824$/,
+    );
+    expect(load(['--config', writeConfig({ clusterQueueLimit: 'infinity', vhostMax: 2 }, 'ok.json')])).toMatchObject({
+      clusterQueueLimit: 'infinity',
+      vhostMax: 2,
     });
   });
 

@@ -12,14 +12,16 @@ export type Durability = 'fsync' | 'relaxed';
 
 export const DURABILITIES: readonly Durability[] = ['fsync', 'relaxed'];
 
-/** A number of connections, or 'infinity' for no limit of its own (RabbitMQ's spelling in rabbitmq.conf). */
-export type ConnectionMax = number | 'infinity';
+/** A count, or 'infinity' for no limit (RabbitMQ's spelling in rabbitmq.conf). */
+export type CountLimit = number | 'infinity';
+/** A number of connections, or 'infinity' for no limit of its own. */
+export type ConnectionMax = CountLimit;
 
 export interface Settings {
   /** AMQP listeners: every address in `bind` on `port` (0 = ephemeral). */
   amqp: { bind: string[]; port: number };
   /** Management HTTP listeners (the management API arrives in a later issue; the settings exist now). */
-  http: { bind: string[]; port: number };
+  http: { bind: string[]; port: number; maxBodySize: number };
   /** Directory for durable state; relative paths resolve against the working directory. */
   dataDir: string;
   /** User and vhost created on first boot. */
@@ -44,6 +46,33 @@ export interface Settings {
    * default) still stops short of the process's file-descriptor limit, keeping room for the store and HTTP.
    */
   connectionMax: ConnectionMax;
+  /**
+   * Largest message body accepted, in bytes (RabbitMQ's `max_message_size`); a publish over it closes its channel
+   * with 406 PRECONDITION_FAILED.
+   */
+  maxMessageSize: number;
+  /** Most consumers on one channel (RabbitMQ's `consumer_max_per_channel`); one more closes the connection with 530. */
+  consumerMaxPerChannel: CountLimit;
+  /** Most open channels on the node across connections (RabbitMQ's `channel_max_per_node`); one more gets 530. */
+  channelMaxPerNode: CountLimit;
+  /** Most queues on the node across vhosts (RabbitMQ's `cluster_queue_limit`); a declare over it gets 406. */
+  clusterQueueLimit: CountLimit;
+  /** Most vhosts (RabbitMQ's `vhost_max`); creating one more is refused with 400. */
+  vhostMax: CountLimit;
+  /** Longest time from accept to connection.open-ok, in ms (RabbitMQ's `handshake_timeout`); then the socket closes. */
+  handshakeTimeout: number;
+  /**
+   * Most connections still in their handshake (accepted, not yet logged in and open) at once; one more is closed at
+   * accept. Leveret's own: it bounds what clients that never log in can hold.
+   */
+  unauthenticatedConnectionMax: number;
+  /**
+   * Output a connection may have queued for a slow reader, in bytes, before the broker stops reading its requests
+   * (and, after the send timeout, closes it). Leveret's own.
+   */
+  outputBufferMax: number;
+  /** Deepest nesting of tables and arrays in a field table accepted from a client (Leveret's own; at most 64). */
+  fieldTableMaxDepth: number;
   /** How hard each store commit is pushed to disk. */
   durability: Durability;
   /**
@@ -64,10 +93,18 @@ export const CHANNEL_MAX_MAX = 65535;
 export const HEARTBEAT_MAX = 65535;
 export const PORT_MAX = 65535;
 export const CONNECTION_MAX_MAX = 2 ** 31 - 1;
+/** RabbitMQ refuses a max_message_size above 512 MiB. */
+export const MAX_MESSAGE_SIZE_MAX = 512 * 1024 * 1024;
+export const HANDSHAKE_TIMEOUT_MAX = 2 ** 31 - 1;
+/** The field-table codec's own bound on nesting (protocol/field-value.ts MAX_NESTING). */
+export const FIELD_TABLE_DEPTH_MAX = 64;
+export const OUTPUT_BUFFER_MIN = 64 * 1024;
+export const OUTPUT_BUFFER_MAX = 1024 * 1024 * 1024;
+export const HTTP_BODY_MAX = 1024 * 1024 * 1024;
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   amqp: Object.freeze({ bind: Object.freeze(['127.0.0.1', '::1']) as string[], port: 5672 }),
-  http: Object.freeze({ bind: Object.freeze(['127.0.0.1']) as string[], port: 15672 }),
+  http: Object.freeze({ bind: Object.freeze(['127.0.0.1']) as string[], port: 15672, maxBodySize: 20 * 1024 * 1024 }),
   dataDir: './data',
   defaultUser: 'guest',
   defaultPass: 'guest',
@@ -78,6 +115,15 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   heartbeat: 60,
   consumerTimeout: 1_800_000,
   connectionMax: 'infinity',
+  maxMessageSize: 128 * 1024 * 1024,
+  consumerMaxPerChannel: 'infinity',
+  channelMaxPerNode: 'infinity',
+  clusterQueueLimit: 'infinity',
+  vhostMax: 'infinity',
+  handshakeTimeout: 10_000,
+  unauthenticatedConnectionMax: 1000,
+  outputBufferMax: 1024 * 1024,
+  fieldTableMaxDepth: 64,
   durability: 'fsync',
   logLevel: 'info',
 }) as Settings;
@@ -87,7 +133,7 @@ export function defaultSettings(): Settings {
   return {
     ...DEFAULT_SETTINGS,
     amqp: { bind: [...DEFAULT_SETTINGS.amqp.bind], port: DEFAULT_SETTINGS.amqp.port },
-    http: { bind: [...DEFAULT_SETTINGS.http.bind], port: DEFAULT_SETTINGS.http.port },
+    http: { ...DEFAULT_SETTINGS.http, bind: [...DEFAULT_SETTINGS.http.bind] },
     loopbackUsers: [...DEFAULT_SETTINGS.loopbackUsers],
   };
 }

@@ -27,7 +27,7 @@ import type { ConnectionInfo } from './info';
 import { connectionInfo } from './view';
 import { ConnectionPermissions } from './permissions';
 import type { Transport } from './transport';
-import { FrameWriter, WRITE_BUFFER_LIMIT } from './writer';
+import { FrameWriter } from './writer';
 
 export type { Transport } from './transport';
 
@@ -48,7 +48,7 @@ const enum State {
   Closed,
 }
 
-/** Time allowed from accept to connection.open, as RabbitMQ's handshake_timeout. */
+/** Time allowed from accept to connection.open by default, as RabbitMQ's handshake_timeout. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Time we wait for connection.close-ok after sending connection.close. */
 const CLOSE_OK_TIMEOUT_MS = 3_000;
@@ -72,8 +72,9 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
   readonly logger: Logger;
   readonly owner: object = this;
   readonly channels = new Map<number, Channel>();
-  /** Bytes of partly received bodies across this connection's channels (channel/command-assembler.ts). */
-  readonly contentBudget = new ContentBudget();
+  /** Bytes of partly received bodies across this connection's channels, and content limits (command-assembler.ts). */
+  readonly contentBudget: ContentBudget;
+  readonly consumerMaxPerChannel: number | undefined;
   user: User | undefined;
   clientProperties: FieldTable = {};
   consumerCancelNotify = false;
@@ -105,7 +106,9 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     this.connectedAt = clock.now();
     this.channelMax = limits.channelMax;
     this.reader = new FrameReader(limits.frameMax);
-    this.writer = new FrameWriter(socket, limits.frameMax);
+    this.writer = new FrameWriter(socket, limits.frameMax, limits.outputBufferMax);
+    this.contentBudget = new ContentBudget(limits.maxMessageSize, limits.fieldTableMaxDepth);
+    this.consumerMaxPerChannel = limits.consumerMaxPerChannel;
     this.flow = new FlowControl(this, socket, this.writer, clock, limits.sendTimeoutMs);
     this.heartbeats = new Heartbeats(this, socket, this.writer, clock);
     this.table = new ChannelTable(this, context, this.channels);
@@ -117,7 +120,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     socket.on('drain', () => this.guarded(() => this.onDrain()));
     socket.on('error', (err: NodeJS.ErrnoException) => this.logger.debug({ err: err.code ?? err.message }, 'socket error'));
     socket.on('close', () => this.onSocketClosed());
-    this.setTimer(() => this.guarded(() => this.abort('handshake timeout; closing connection')), HANDSHAKE_TIMEOUT_MS, false);
+    this.setTimer(() => this.guarded(() => this.abort('handshake timeout; closing connection')), limits.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, false);
     this.logger.debug('connection accepted');
   }
 
@@ -217,7 +220,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
       if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
       while ((this.state as State) !== State.Closed && !flow.inputHeld && reader.next()) {
         table.frame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
-        if (this.writer.queuedBytes > WRITE_BUFFER_LIMIT) flow.holdInput();
+        if (this.writer.queuedBytes > this.writer.limit) flow.holdInput();
       }
     } catch (err) {
       this.fail(err, 0, 0);
@@ -328,17 +331,12 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     const userName = this.user?.name ?? '';
     const vhost = openVhost(this.context, args, userName, this.logger);
     this.currentVhost = vhost;
-    this.channelDeps = {
-      session: this,
-      permissions: new ConnectionPermissions(this.context.access, userName, vhost.name, this.clientProperties),
-      flow: this.flow,
-      writer: this.writer,
-      lifecycle: this,
-      clock: this.clock,
-      ...(this.context.audit === undefined ? {} : { audit: { sink: this.context.audit, peer: this.socket.remoteAddress ?? '' } }),
-    };
+    const permissions = new ConnectionPermissions(this.context.access, userName, vhost.name, this.clientProperties);
+    const audit = this.context.audit === undefined ? {} : { audit: { sink: this.context.audit, peer: this.socket.remoteAddress ?? '' } };
+    this.channelDeps = { session: this, permissions, flow: this.flow, writer: this.writer, lifecycle: this, clock: this.clock, ...audit };
     this.state = State.Open;
     this.clearTimer();
+    this.context.connectionOpened?.(this);
     this.heartbeats.start(this.heartbeat);
     this.writer.method(0, MethodId.ConnectionOpenOk, { knownHosts: '' });
     this.logger.info({ user: this.user?.name, vhost: vhost.name }, 'connection opened');

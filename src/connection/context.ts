@@ -20,6 +20,18 @@ export interface Limits {
    * (RabbitMQ's tcp_listen_options send_timeout, 15 s, with send_timeout_close). Tests shorten it.
    */
   readonly sendTimeoutMs?: number;
+  /** Largest message body (max_message_size); 128 MiB if absent. */
+  readonly maxMessageSize?: number;
+  /** Most consumers on one channel (consumer_max_per_channel); no limit if absent. */
+  readonly consumerMaxPerChannel?: number;
+  /** Most open channels across the node's connections (channel_max_per_node); no limit if absent. */
+  readonly channelMaxPerNode?: number;
+  /** Longest time from accept to connection.open-ok, in ms (handshake_timeout); 10 s if absent. */
+  readonly handshakeTimeoutMs?: number;
+  /** Queued output beyond which a connection's input is held (writer.ts WRITE_BUFFER_LIMIT if absent). */
+  readonly outputBufferMax?: number;
+  /** Deepest field-table nesting accepted from a client; the codec's MAX_NESTING if absent. */
+  readonly fieldTableMaxDepth?: number;
 }
 
 /** What a connection needs from the broker around it. Built once by broker.ts. */
@@ -27,6 +39,8 @@ export interface ConnectionContext {
   readonly limits: Limits;
   readonly logger: Logger;
   readonly serverProperties: FieldTable;
+  /** The node's name, as error texts that name the node (channel_max_per_node) give it. */
+  readonly nodeName?: string;
   readonly access: AccessControl;
   /** Holds back the refusal of repeated failed logins from one peer; refusals go out at once without it. */
   readonly logins?: LoginThrottle;
@@ -43,6 +57,10 @@ export interface ConnectionContext {
   connectionCount(filter: { vhost?: string; user?: string }): number;
   /** Open channels of a user across connections, for the user's max-channels limit. */
   channelCount(user: string): number;
+  /** Open channels across all connections, for channel_max_per_node (asked only when that limit is set). */
+  totalChannelCount?(): number;
+  /** Called once when a connection is open (logged in, vhost opened): its handshake is over. */
+  connectionOpened?(connection: object): void;
   /** Called once when a connection's socket is gone and its resources are released. */
   connectionClosed(connection: object): void;
 }

@@ -3,6 +3,8 @@ import { Channel } from '../channel/channel';
 import type { ChannelDeps, ChannelWriter } from '../channel/ports';
 import { AmqpError } from '../protocol/amqp-error';
 import { FrameError, FrameSyntaxError, MalformedShortstrError, UnknownMethodError } from '../protocol/errors';
+import { tableDeeperThan } from '../protocol/field-table-check';
+import { MAX_NESTING, type FieldTable } from '../protocol/field-value';
 import {
   FRAME_BODY,
   FRAME_HEADER,
@@ -40,11 +42,16 @@ export interface DispatchHost {
  * the close handshake of a closing channel here, everything else to the channel, which assembles its own content.
  */
 export class ChannelTable {
+  /** fieldTableMaxDepth: below the codec's own bound, method arguments are checked after decoding. */
+  private readonly tableDepth: number;
+
   constructor(
     private readonly host: DispatchHost,
     private readonly context: ConnectionContext,
     readonly channels: Map<number, Channel>,
-  ) {}
+  ) {
+    this.tableDepth = context.limits.fieldTableMaxDepth ?? MAX_NESTING;
+  }
 
   /** One frame, its payload being buf[start, end) (a view of the socket's chunk: valid during the call only). */
   frame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
@@ -89,7 +96,9 @@ export class ChannelTable {
       return;
     }
     try {
-      channel.method(id, decodeArgs(id, buf, start, end), hasContent);
+      const args = decodeArgs(id, buf, start, end);
+      if (this.tableDepth < MAX_NESTING) checkArgumentsDepth(id, args, this.tableDepth);
+      channel.method(id, args, hasContent);
     } catch (err) {
       this.host.fail(err, channelId, id);
     }
@@ -136,6 +145,15 @@ export class ChannelTable {
         CHANNEL_OPEN_METHOD,
       );
     }
+    const perNode = this.context.limits.channelMaxPerNode;
+    if (perNode !== undefined && (this.context.totalChannelCount?.() ?? 0) >= perNode) {
+      throw new AmqpError(
+        ReplyCode.NotAllowed,
+        `number of channels opened for node '${this.context.nodeName ?? ''}' has reached the maximum allowed limit of (${perNode})`,
+        CHANNEL_OPEN_CLASS,
+        CHANNEL_OPEN_METHOD,
+      );
+    }
     this.channels.set(channelId, new Channel(channelId, this.host.channelDeps));
     if (this.context.churn !== undefined) this.context.churn.counts.channel_created++;
     this.host.writer.method(channelId, MethodId.ChannelOpenOk, { channelId: Buffer.alloc(0) });
@@ -152,6 +170,22 @@ export function decodeArgs(id: number, buf: Buffer, start: number, end: number):
       throw new AmqpError(ReplyCode.FrameError, `cannot decode method arguments: ${err.message}`, id >>> 16, id & 0xffff);
     }
     throw err;
+  }
+}
+
+/**
+ * The `arguments` table of a declare, bind or consume nested deeper than the configured bound: refused as the codec
+ * refuses one deeper than its own (501, blamed on the method).
+ */
+function checkArgumentsDepth(id: number, args: object, maxDepth: number): void {
+  const table = (args as { arguments?: FieldTable }).arguments;
+  if (table !== undefined && tableDeeperThan(table, maxDepth)) {
+    throw new AmqpError(
+      ReplyCode.FrameError,
+      `cannot decode method arguments: field table: nested deeper than ${maxDepth}`,
+      id >>> 16,
+      id & 0xffff,
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import type { Queue } from '../queue/queue';
 import type { FlowListener } from '../queue/queue-options';
 import type { Clock, Timer } from '../util/clock';
 import type { Transport } from './transport';
-import { WRITE_BUFFER_LIMIT, type FrameWriter } from './writer';
+import type { FrameWriter } from './writer';
 
 /** Longest a congested queue pauses a publishing connection before one more read is let through. */
 const THROTTLE_MAX_MS = 250;
@@ -28,12 +28,12 @@ export interface FlowHost {
 
 /**
  * When a connection reads its socket: not while a congested queue throttles it as a publisher (RabbitMQ's credit
- * flow), not while its output is over WRITE_BUFFER_LIMIT (input held); and when output stays over the limit with
+ * flow), not while its output is over the writer's limit (input held); and when output stays over the limit with
  * no progress for the send timeout, the socket goes.
  */
 export class FlowControl implements PublishFlow, FlowListener {
   /**
-   * True while output is over WRITE_BUFFER_LIMIT: no more frames are handled (the rest stay buffered in the reader)
+   * True while output is over the writer's limit: no more frames are handled (the rest stay buffered in the reader)
    * and the socket is not read, so a client that does not read cannot make its requests (basic.get, publishes that
    * come back as basic.return, ...) pile replies up in the broker. Released on 'drain'.
    */
@@ -47,7 +47,7 @@ export class FlowControl implements PublishFlow, FlowListener {
   private readonly resumeAfterTimeout = (): void => this.host.guarded(() => this.resumeReading());
   private readonly checkHeldInput = (): void =>
     this.host.guarded(() => {
-      if (this.inputHeld && this.writer.queuedBytes <= WRITE_BUFFER_LIMIT) this.releaseInput();
+      if (this.inputHeld && this.writer.queuedBytes <= this.writer.limit) this.releaseInput();
       else if (this.inputHeld) this.watchSend();
     });
   private readonly checkSendProgress = (): void => this.host.guarded(() => this.sendProgressDue());

@@ -100,4 +100,20 @@ describe('FrameWriter', () => {
     await turn();
     expect(writer.blocked).toBe(true);
   });
+
+  test('the limit is the outputBufferMax it is given: 64 KiB blocks after about 16 such deliveries, not 260', async () => {
+    const socket = new PassThrough({ highWaterMark: 16 });
+    const writer = new FrameWriter(socket, 131072, 64 * 1024);
+    const body = Buffer.alloc(4000);
+    let sent = 0;
+    while (sent < 400 && !writer.blocked) {
+      writer.deliver(1, 'c', ++sent, false, '', 'q', properties, body);
+      writer.flush();
+    }
+    expect(writer.blocked).toBe(true);
+    expect(writer.limit).toBe(64 * 1024);
+    expect(sent).toBeGreaterThan(15);
+    expect(sent).toBeLessThan(20);
+    expect(socket.writableLength).toBeGreaterThan(64 * 1024);
+  });
 });

@@ -14,7 +14,8 @@ import {
 
 /**
  * Bytes queued for the socket beyond which deliveries pause and the connection stops reading (so its requests stop
- * producing replies) until 'drain': what one client that does not read can make the broker hold.
+ * producing replies) until 'drain': what one client that does not read can make the broker hold. The default of
+ * the outputBufferMax setting.
  */
 export const WRITE_BUFFER_LIMIT = 1024 * 1024;
 /** Frames are encoded into slabs of this size; one socket.write per slab region per turn. */
@@ -32,7 +33,7 @@ const DELIVER_FIXED = 7 + 4 + 3 + 8 + 1 + 1;
  */
 export class FrameWriter implements ChannelWriter {
   frameMax: number;
-  /** True while the socket buffer is over WRITE_BUFFER_LIMIT; cleared on 'drain'. */
+  /** True while the socket buffer is over `limit`; cleared on 'drain'. */
   blocked = false;
   /** Called when `blocked` turns true. */
   onBlocked: (() => void) | undefined;
@@ -52,6 +53,8 @@ export class FrameWriter implements ChannelWriter {
   constructor(
     private readonly socket: Duplex,
     frameMax: number,
+    /** Queued bytes beyond which the writer is blocked (WRITE_BUFFER_LIMIT unless configured). */
+    readonly limit = WRITE_BUFFER_LIMIT,
   ) {
     this.frameMax = frameMax;
   }
@@ -125,7 +128,7 @@ export class FrameWriter implements ChannelWriter {
       const socket = this.socket;
       socket.write(this.slab.subarray(this.start, this.pos));
       this.start = this.pos;
-      if (socket.writableLength > WRITE_BUFFER_LIMIT) this.block();
+      if (socket.writableLength > this.limit) this.block();
     }
     if (SLAB_SIZE - this.pos < SLAB_SIZE / 8) {
       this.slab = Buffer.allocUnsafe(SLAB_SIZE);
@@ -186,7 +189,7 @@ export class FrameWriter implements ChannelWriter {
     this.touch();
     this.flush();
     this.socket.write(buffer);
-    if (this.socket.writableLength > WRITE_BUFFER_LIMIT) this.block();
+    if (this.socket.writableLength > this.limit) this.block();
   }
 
   private block(): void {

@@ -36,7 +36,8 @@ import { parseJsonBody } from './body';
 import { SessionStore, sessionRoutes } from './session';
 import { DEFAULT_UI_DIR, SECURITY_HEADERS, uiRoutes } from './ui';
 
-const BODY_LIMIT = 16 * 1024 * 1024;
+/** RabbitMQ's default management.http.max_body_size. */
+const BODY_LIMIT = 20 * 1024 * 1024;
 
 /**
  * The RabbitMQ-compatible management API as a Fastify app (not listening; see startManagement). Every /api route
@@ -46,7 +47,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: deps.maxBodySize ?? BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }) as unknown as FastifyInstance;

@@ -8,6 +8,8 @@ export interface NodeInfo {
   readonly product: string;
   readonly version: string;
   readonly amqpListeners: ReadonlyArray<{ readonly ip: string; readonly port: number }>;
+  /** The limits in force, by rabbitmq.conf name (GET /api/overview's leveret_limits). */
+  readonly limits?: Readonly<Record<string, number | string>>;
 }
 
 export interface ManagementDeps {
@@ -20,6 +22,8 @@ export interface ManagementDeps {
   readonly churn?: ChurnStats;
   /** The built web admin UI (index.html, assets/); management/ui.ts's DEFAULT_UI_DIR when absent. */
   readonly uiDir?: string;
+  /** Largest request body in bytes (RabbitMQ's management.http.max_body_size, 20 MiB when absent); more gets 413. */
+  readonly maxBodySize?: number;
   /** A pino logger for server errors; silent when absent. */
   readonly logger?: import('pino').Logger;
 }

@@ -2,7 +2,7 @@
  * Field tables checked and skipped without decoding: skipFieldValue steps over one value, checkTable tells whether
  * readTable (field-table.ts) would accept a table. Both use readValue's sizes and error words, and allocate nothing.
  */
-import { MAX_NESTING } from './field-value';
+import { MAX_NESTING, type FieldTable, type FieldValue } from './field-value';
 
 /**
  * Past the field value (type octet and value) at offset, without decoding it: the types readValue knows, with the
@@ -54,19 +54,19 @@ export function skipFieldValue(buf: Buffer, offset: number, end: number): number
  * end: undefined when it would, else what is wrong (the same words readTable's error would use). Walks the entries
  * without decoding or allocating; nesting is bounded by MAX_NESTING, so the recursion is too.
  */
-export function checkTable(buf: Buffer, offset: number, end: number): string | undefined {
+export function checkTable(buf: Buffer, offset: number, end: number, maxDepth = MAX_NESTING): string | undefined {
   if (end > buf.length) end = buf.length;
   if (offset + 4 > end) return 'field table: truncated table length';
   const length = buf.readUInt32BE(offset);
   if (length > end - offset - 4) return `field table: table length ${length} exceeds the available data`;
-  return checkEntries(buf, offset + 4, offset + 4 + length, 0, true);
+  return checkEntries(buf, offset + 4, offset + 4 + length, 0, true, Math.min(maxDepth, MAX_NESTING));
 }
 
 /** The type octets readValue knows. */
 const KNOWN_TYPES: readonly number[] = [...'tbBsuIilLfdDSxATFV'].map((c) => c.charCodeAt(0));
 
-function checkEntries(buf: Buffer, at: number, stop: number, depth: number, keyed: boolean): string | undefined {
-  if (depth > MAX_NESTING) return `field table: nested deeper than ${MAX_NESTING}`;
+function checkEntries(buf: Buffer, at: number, stop: number, depth: number, keyed: boolean, maxDepth: number): string | undefined {
+  if (depth > maxDepth) return `field table: nested deeper than ${maxDepth}`;
   while (at < stop) {
     if (keyed) {
       at += 1 + (buf[at] as number);
@@ -80,7 +80,7 @@ function checkEntries(buf: Buffer, at: number, stop: number, depth: number, keye
       const length = buf.readUInt32BE(at + 1);
       const start = at + 5;
       if (length > stop - start) return `field table: ${type === 0x46 ? 'table' : 'array'} length ${length} exceeds the available data`;
-      const inner = checkEntries(buf, start, start + length, depth + 1, type === 0x46);
+      const inner = checkEntries(buf, start, start + length, depth + 1, type === 0x46, maxDepth);
       if (inner !== undefined) return inner;
       at = start + length;
       continue;
@@ -94,4 +94,31 @@ function checkEntries(buf: Buffer, at: number, stop: number, depth: number, keye
     at = next;
   }
   return undefined;
+}
+
+/**
+ * Whether a decoded table nests tables and arrays deeper than `maxDepth` (counted as the decoder counts: a table
+ * or array inside the top-level table is depth 1). For limits below the codec's own MAX_NESTING.
+ */
+export function tableDeeperThan(table: FieldTable, maxDepth: number): boolean {
+  for (const key in table) if (valueDeeperThan(table[key], 0, maxDepth)) return true;
+  return false;
+}
+
+function valueDeeperThan(value: FieldValue | undefined, depth: number, maxDepth: number): boolean {
+  if (Array.isArray(value)) {
+    if (depth + 1 > maxDepth) return true;
+    for (const item of value) if (valueDeeperThan(item, depth + 1, maxDepth)) return true;
+    return false;
+  }
+  if (isNestedTable(value)) {
+    if (depth + 1 > maxDepth) return true;
+    for (const key in value) if (valueDeeperThan(value[key], depth + 1, maxDepth)) return true;
+  }
+  return false;
+}
+
+/** A nested table: a plain object, not Buffer, Date or one of the wrapper classes. */
+function isNestedTable(value: FieldValue | undefined): value is FieldTable {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }

@@ -1,6 +1,6 @@
 import { encodedFieldValueSize, writeFieldValue } from './field-table';
 import { checkTable, skipFieldValue } from './field-table-check';
-import type { FieldValue } from './field-value';
+import { MAX_NESTING, type FieldValue } from './field-value';
 
 /**
  * The basic class's content-header property list as bytes: whether it is well formed, and edits that copy every
@@ -52,7 +52,7 @@ function flagOf(index: number): number {
  * continuation flag word (basic has 14 properties), every flagged property present and inside the list, a headers
  * table the field-table decoder accepts (known type octets, nesting within MAX_NESTING), nothing left over.
  */
-function locate(properties: Buffer, spans: Int32Array | undefined): string | undefined {
+function locate(properties: Buffer, spans: Int32Array | undefined, maxDepth = MAX_NESTING): string | undefined {
   const end = properties.length;
   if (end === 0) {
     spans?.fill(-1);
@@ -80,7 +80,7 @@ function locate(properties: Buffer, spans: Int32Array | undefined): string | und
         at += 8;
         break;
       case Kind.Table: {
-        const invalid = checkTable(properties, at, end);
+        const invalid = checkTable(properties, at, end, maxDepth);
         if (invalid !== undefined) return `headers: ${invalid}`;
         at += 4 + properties.readUInt32BE(at);
         break;
@@ -98,10 +98,11 @@ function locate(properties: Buffer, spans: Int32Array | undefined): string | und
 
 /**
  * What is wrong with a property list (flags and values, as in a content header), or undefined when it is well
- * formed. Allocates nothing: called for every published message.
+ * formed; `maxDepth` bounds the headers' nesting below the codec's own. Allocates nothing: called for every
+ * published message.
  */
-export function checkProperties(properties: Buffer): string | undefined {
-  return locate(properties, undefined);
+export function checkProperties(properties: Buffer, maxDepth = MAX_NESTING): string | undefined {
+  return locate(properties, undefined, maxDepth);
 }
 
 /** What to change in a property list; everything not named keeps its bytes. */

@@ -1,4 +1,6 @@
 import type { DelayedScheduler } from '../delayed/scheduler';
+import { AmqpError } from '../protocol/amqp-error';
+import { ReplyCode } from '../protocol/generated/amqp';
 import type { ChurnStats } from '../observability/stats';
 import type { Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
 import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from './policies';
@@ -14,6 +16,8 @@ export type VhostDeleted = (name: string) => void;
 export class VhostRegistry {
   private readonly vhosts = new Map<string, { record: VhostRecord; vhost: VirtualHost }>();
   private readonly deletedListeners: VhostDeleted[] = [];
+  /** Most vhosts (RabbitMQ's vhost_max): creating one more is refused. */
+  vhostMax = Infinity;
 
   constructor(
     private readonly store: Store,
@@ -65,6 +69,13 @@ export class VhostRegistry {
     return this.vhosts.get(name)?.record;
   }
 
+  /** Queues across all vhosts (exclusive and server-named ones included, as RabbitMQ counts them). */
+  queueCount(): number {
+    let n = 0;
+    for (const { vhost } of this.vhosts.values()) n += vhost.queues.size;
+    return n;
+  }
+
   list(): Array<{ record: VhostRecord; vhost: VirtualHost }> {
     return [...this.vhosts.values()];
   }
@@ -72,6 +83,12 @@ export class VhostRegistry {
   /** Creates a vhost, or updates its description and tags; returns true when it was created. */
   put(record: VhostRecord): boolean {
     const existing = this.vhosts.get(record.name);
+    if (existing === undefined && this.vhosts.size >= this.vhostMax) {
+      throw new AmqpError(
+        ReplyCode.PreconditionFailed,
+        `cannot create vhost '${record.name}': vhost limit of ${this.vhostMax} is reached`,
+      );
+    }
     this.store.putVhost(record);
     if (existing !== undefined) {
       existing.record = record;

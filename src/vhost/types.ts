@@ -40,6 +40,8 @@ export interface VhostEvents {
    * copies waiting reached their bound (vhost/dead-letters.ts).
    */
   deadLettersDropped?(vhost: string, dropped: number): void;
+  /** A declare is about to create queue `name`: throws (AmqpError) to refuse it (the node's cluster_queue_limit). */
+  creatingQueue?(vhost: string, name: string): void;
 }
 
 /**

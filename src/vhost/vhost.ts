@@ -209,11 +209,10 @@ export class VirtualHost implements PublishHost {
     if (existing === undefined) {
       const maxQueues = this.limits['max-queues'];
       if (maxQueues !== undefined && maxQueues >= 0 && this.queues.size >= maxQueues) {
-        throw new AmqpError(
-          ReplyCode.PreconditionFailed,
-          `cannot declare queue '${name}': queue limit in vhost '${this.name}' (${maxQueues}) is reached`,
-        );
+        const reason = `cannot declare queue '${name}': queue limit in vhost '${this.name}' (${maxQueues}) is reached`;
+        throw new AmqpError(ReplyCode.PreconditionFailed, reason);
       }
+      this.events?.creatingQueue?.(this.name, name);
       if (check !== undefined && settings.deadLetterExchange !== undefined) {
         check('read', 'queue', name);
         check('write', 'exchange', settings.deadLetterExchange);

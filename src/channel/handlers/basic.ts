@@ -38,6 +38,10 @@ const consume: Handler<BasicConsumeArgs> = (channel, args) => {
   if (channel.consumers.has(tag)) {
     throw new AmqpError(ReplyCode.NotAllowed, `attempt to reuse consumer tag '${tag}'`);
   }
+  const maxConsumers = channel.session.consumerMaxPerChannel;
+  if (maxConsumers !== undefined && channel.consumers.size >= maxConsumers) {
+    throw new AmqpError(ReplyCode.NotAllowed, `reached maximum (${maxConsumers}) of consumers per channel`);
+  }
   if (queueName === REPLY_TO) {
     consumeReplyTo(channel, args, tag);
     return;

@@ -76,6 +76,8 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
             socket_opts: {},
           })),
           contexts: [],
+          // Leveret's own: the node's limits in force, by their rabbitmq.conf names (README "Limits").
+          leveret_limits: node.limits ?? {},
         };
       },
     }, { all: { schema: { response: ok(overviewJson) } } });

@@ -46,6 +46,7 @@ export const overviewJson = object({
   node: STRING,
   listeners: arrayOf(object({ node: STRING, protocol: STRING, ip_address: STRING, port: NUMBER, socket_opts: OPEN_OBJECT })),
   contexts: ANY,
+  leveret_limits: OPEN_OBJECT,
 });
 
 export const whoamiJson = object({ name: STRING, tags: STRINGS, is_internal_user: BOOLEAN });
