@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { AccessControl } from './auth/access';
 import { LoginThrottle } from './auth/login-throttle';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from './auth/passwords';
-import { defaultSettings, type CountLimit, type Settings } from './config/settings';
+import { defaultSettings, tlsEnabled, type CountLimit, type Settings } from './config/settings';
 import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admission';
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
@@ -24,15 +24,23 @@ import { ReplyCode } from './protocol/generated/amqp';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
 import type { DelayedRecord, Store } from './store/store';
-import { closeServer, listenAll, type Listening } from './util/listen';
+import { closeServer, listenAll, parseAddress, urlHost, waitForSockets, type Listening } from './util/listen';
 import { startCoarseClock } from './util/clock';
 import { openFilesLimit } from './util/open-files';
 import { RateLimitedReport } from './util/rate-limited-report';
 import { VhostRegistry } from './vhost/registry';
+import { TlsCredentials } from './tls/credentials';
+import { listenTls, type TlsListening } from './tls/listener';
 
-export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> {
+export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 'amqps' | 'https' | 'tls'>> {
   amqp?: Partial<Settings['amqp']>;
   http?: Partial<Settings['http']>;
+  /** AMQPS and HTTPS listen when tls.cert and tls.key are set; with port 0 given for AMQP they take ephemeral ports too. */
+  amqps?: Partial<Settings['amqps']>;
+  https?: Partial<Settings['https']>;
+  tls?: Partial<Settings['tls']>;
+  /** How often the TLS files are checked for changes (default 2 s; tests shorten it). */
+  tlsWatchIntervalMs?: number;
   /** Shorthand for amqp.port. */
   port?: number;
   logger?: Logger;
@@ -48,15 +56,25 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http'>> 
 }
 
 export interface RunningBroker {
-  /** amqp://user:pass@host:port for the default user and the first listener. */
+  /** amqp://user:pass@host:port for the default user and the first listener (amqps:// when plain AMQP is off). */
   readonly url: string;
+  /** The plain AMQP port; 0 when it is off. */
   readonly port: number;
-  /** Every address:port listened on. */
+  /** Every address:port listened on for plain AMQP. */
   readonly addresses: readonly string[];
-  /** http://host:port of the management API. */
+  /** http://host:port of the management API (https:// when plain HTTP is off; '' when both are off). */
   readonly httpUrl: string;
   readonly httpPort: number;
   readonly httpAddresses: readonly string[];
+  /** AMQPS and HTTPS: absent / 0 / empty without TLS. */
+  readonly amqpsUrl?: string;
+  readonly amqpsPort: number;
+  readonly amqpsAddresses: readonly string[];
+  readonly httpsUrl?: string;
+  readonly httpsPort: number;
+  readonly httpsAddresses: readonly string[];
+  /** Reads the TLS files again (as SIGHUP does): true when the new certificate is in use, undefined without TLS. */
+  reloadTls(reason?: string): boolean | undefined;
   /** Stops accepting, closes client connections with 320 CONNECTION_FORCED and releases the store. */
   close(): Promise<void>;
 }
@@ -69,6 +87,13 @@ const STATS_INTERVAL_MS = 5_000;
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const settings = resolveSettings(options);
   const logger = options.logger ?? createLogger({ level: settings.logLevel });
+  // The TLS files are read first: a missing or bad one stops the start before anything else is opened.
+  const tlsLogger = logger.child({ component: 'tls' });
+  const credentials = tlsEnabled(settings)
+    ? new TlsCredentials(settings.tls as { cert: string; key: string; ca?: string }, tlsLogger, {
+        ...(options.tlsWatchIntervalMs === undefined ? {} : { watchIntervalMs: options.tlsWatchIntervalMs }),
+      })
+    : undefined;
   const store = options.store ?? openStore(options.dataDir, settings, logger);
 
   const access = new AccessControl(store, new Set(settings.loopbackUsers));
@@ -141,6 +166,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       ...optional('channelMaxPerNode', finite(settings.channelMaxPerNode)),
     },
     logger,
+    certLoginFrom: settings.tls.certLoginFrom,
     serverProperties: serverProperties(),
     nodeName: nodeName(),
     access,
@@ -199,41 +225,66 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       'AMQP connection refused: too many connections still in their handshake',
     ),
   );
+  // Plain and TLS sockets alike: the raw TCP socket is admitted (and counted) at accept, before any handshake; a TLS
+  // one counts as handshaking from then on, until its Connection (which counts itself until connection.open) starts.
   const sockets = new Set<Socket>();
-  const onConnection = (socket: Socket): void => {
+  const admit = (socket: Socket, tls = false): boolean => {
     if (!gate.admit(sockets.size, socket.remoteAddress) || !handshakeGate.admit(handshaking.size, socket.remoteAddress)) {
       socket.destroy();
-      return;
+      return false;
     }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    if (tls) {
+      handshaking.add(socket);
+      socket.once('close', () => handshaking.delete(socket));
+    }
+    return true;
+  };
+  const start = (socket: Socket, raw?: Socket): void => {
+    if (raw !== undefined) handshaking.delete(raw);
     const connection = new Connection(socket, context);
     connections.add(connection);
     handshaking.add(connection);
     churn.counts.connection_created++;
   };
+  const onConnection = (socket: Socket): void => {
+    if (admit(socket)) start(socket);
+  };
 
-  let listening: Listening<Server>;
+  let listening: Listening<Server> = { servers: [], addresses: [], port: 0 };
+  let secure: TlsListening = { servers: [], addresses: [], port: 0, closeReports: () => undefined };
   try {
-    listening = await listenAll(
-      () => createServer({ noDelay: true }, onConnection),
-      settings.amqp.bind,
-      settings.amqp.port,
-      (address, code) => logger.warn({ address, code }, 'cannot listen on this address; skipping it'),
-      (address, err) => listenerErrors.add({ address, err }),
-    );
+    if (settings.amqp.port !== 'off') {
+      listening = await listenAll(
+        () => createServer({ noDelay: true }, onConnection),
+        settings.amqp.bind,
+        settings.amqp.port,
+        (address, code) => logger.warn({ address, code }, 'cannot listen on this address; skipping it'),
+        (address, err) => listenerErrors.add({ address, err }),
+      );
+    }
+    if (credentials !== undefined && settings.amqps.port !== 'off') {
+      const bind = settings.amqps.bind ?? settings.amqp.bind;
+      const hooks = { admit: (raw: Socket) => admit(raw, true), secured: start };
+      secure = await listenTls(credentials.serverOptions(settings.tls), bind, settings.amqps.port, hooks, tlsLogger);
+      for (const server of secure.servers) credentials.register(server);
+    }
   } catch (err) {
     clearInterval(sampler);
     leaveCoarseClock();
     delayed.close();
+    await Promise.all(listening.servers.map(closeServer));
     await store.close().catch(() => undefined);
     throw err;
   }
-  const { servers, addresses, port } = listening;
+  const { addresses, port } = listening;
+  const servers = [...listening.servers, ...secure.servers];
 
   // The management API. A library user who asked for an ephemeral AMQP port gets an ephemeral HTTP port too,
   // so test suites can run brokers side by side.
   const httpPort = options.http?.port ?? (options.port === 0 || options.amqp?.port === 0 ? 0 : settings.http.port);
+  const httpsOn = credentials !== undefined && settings.https.port !== 'off';
   let http: ManagementServer;
   try {
     const name = nodeName();
@@ -263,7 +314,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         startedAt: Date.now(),
         product: 'Leveret',
         version: packageVersion(),
-        amqpListeners: addresses.map(parseAddress),
+        amqpListeners: [
+          ...addresses.map(parseAddress),
+          ...secure.addresses.map((a) => ({ ...parseAddress(a), protocol: 'amqp/ssl' })),
+        ],
         limits: limitsInForce(settings, gate.limit),
       },
       maxBodySize: settings.http.maxBodySize,
@@ -272,25 +326,40 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     const build = async () => (await import('./management/app')).buildManagementApp(deps);
     http = await startLazyManagement(
       build,
-      { bind: settings.http.bind, port: httpPort, maxConnections: budget.httpPerListener },
+      {
+        bind: settings.http.bind,
+        port: httpPort,
+        maxConnections: budget.httpPerListener,
+        // HTTPS asks browsers for no certificate, as management.ssl's default verify_none.
+        ...(httpsOn && typeof settings.https.port === 'number'
+          ? { https: { bind: settings.https.bind ?? settings.http.bind, port: settings.https.port, tls: credentials.serverOptions({ verifyPeer: false, failIfNoPeerCert: false }) } }
+          : {}),
+      },
       deps.logger,
     );
+    for (const server of http.httpsServers) credentials?.register(server);
   } catch (err) {
     clearInterval(sampler);
     leaveCoarseClock();
     delayed.close();
     await Promise.all(servers.map(closeServer));
+    secure.closeReports();
     await store.close().catch(() => undefined);
     throw err;
   }
-  const httpUrl = `http://${urlHost(settings.http.bind[0] ?? '127.0.0.1')}:${http.port}`;
+  credentials?.watch();
+  const httpsUrl = http.httpsAddresses.length > 0 ? `https://${urlHost((settings.https.bind ?? settings.http.bind)[0] ?? '127.0.0.1')}:${http.httpsPort}` : undefined;
+  const plainHttpUrl = http.addresses.length > 0 ? `http://${urlHost(settings.http.bind[0] ?? '127.0.0.1')}:${http.port}` : undefined;
+  const httpUrl = plainHttpUrl ?? httpsUrl ?? '';
   logger.debug({ addresses: http.addresses }, 'management API started');
   logger.debug({ addresses }, 'AMQP listener started');
 
-  const firstHost = urlHost(settings.amqp.bind[0] ?? '127.0.0.1');
-  const url = `amqp://${encodeURIComponent(settings.defaultUser)}:${encodeURIComponent(settings.defaultPass)}@${firstHost}:${port}${
-    settings.defaultVhost === '/' ? '' : `/${encodeURIComponent(settings.defaultVhost)}`
-  }`;
+  const amqpUrl = (scheme: string, bind: readonly string[], at: number): string =>
+    `${scheme}://${encodeURIComponent(settings.defaultUser)}:${encodeURIComponent(settings.defaultPass)}@${urlHost(bind[0] ?? '127.0.0.1')}:${at}${
+      settings.defaultVhost === '/' ? '' : `/${encodeURIComponent(settings.defaultVhost)}`
+    }`;
+  const amqpsUrl = secure.addresses.length > 0 ? amqpUrl('amqps', settings.amqps.bind ?? settings.amqp.bind, secure.port) : undefined;
+  const url = addresses.length > 0 ? amqpUrl('amqp', settings.amqp.bind, port) : (amqpsUrl ?? '');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -303,6 +372,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       for (const socket of sockets) socket.destroy();
       await stopped;
       await http.close();
+      credentials?.close();
+      secure.closeReports();
       gate.close();
       handshakeGate.close();
       listenerErrors.close();
@@ -312,7 +383,22 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       logger.info('broker stopped');
     })());
 
-  return { url, port, addresses, httpUrl, httpPort: http.port, httpAddresses: http.addresses, close };
+  return {
+    url,
+    port,
+    addresses,
+    httpUrl,
+    httpPort: http.port,
+    httpAddresses: http.addresses,
+    ...(amqpsUrl === undefined ? {} : { amqpsUrl }),
+    amqpsPort: secure.port,
+    amqpsAddresses: secure.addresses,
+    ...(httpsUrl === undefined ? {} : { httpsUrl }),
+    httpsPort: http.httpsPort,
+    httpsAddresses: http.httpsAddresses,
+    reloadTls: (reason = 'requested') => credentials?.reload(reason),
+    close,
+  };
 }
 
 /** A delayed message fell due: it is routed through its exchange, if that still exists. */
@@ -420,12 +506,17 @@ function limitsInForce(settings: Settings, connectionMax: number): Record<string
 
 function resolveSettings(options: BrokerOptions): Settings {
   const base = defaultSettings();
-  const { amqp, http, port, logger: _logger, store: _store, uiDir: _uiDir, ...rest } = options;
+  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, ...rest } = options;
+  // Asked for an ephemeral AMQP port: the TLS listeners take ephemeral ports too unless given theirs.
+  const ephemeral = port === 0 || amqp?.port === 0 ? { port: 0 } : {};
   const settings: Settings = {
     ...base,
     ...stripUndefined(rest),
     amqp: { ...base.amqp, ...stripUndefined(amqp ?? {}) },
     http: { ...base.http, ...stripUndefined(http ?? {}) },
+    amqps: { ...base.amqps, ...ephemeral, ...stripUndefined(amqps ?? {}) },
+    https: { ...base.https, ...ephemeral, ...stripUndefined(https ?? {}) },
+    tls: { ...base.tls, ...stripUndefined(tls ?? {}) },
   };
   if (port !== undefined) settings.amqp.port = port;
   return settings;
@@ -435,32 +526,8 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function waitForSockets(sockets: Set<Socket>, timeoutMs: number): Promise<void> {
-  if (sockets.size === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    const check = (): void => {
-      if (sockets.size > 0) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    for (const socket of sockets) socket.once('close', () => setImmediate(check));
-  });
-}
-
-function urlHost(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::') return '[::1]';
-  return address.includes(':') ? `[${address}]` : address;
-}
-
 function nodeName(): string {
   return `leveret@${hostname()}`;
-}
-
-function parseAddress(address: string): { ip: string; port: number } {
-  const at = address.lastIndexOf(':');
-  return { ip: address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(address.slice(at + 1)) };
 }
 
 function packageVersion(): string {

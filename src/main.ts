@@ -65,6 +65,10 @@ function installSignalHandlers(broker: RunningBroker, log: Logger): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP reloads the TLS certificate, key and CA (new connections get them; open ones keep theirs).
+  process.on('SIGHUP', () => {
+    if (broker.reloadTls('SIGHUP') === undefined) log.info('SIGHUP: no TLS certificate to reload');
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -122,7 +126,8 @@ async function main(argv: string[]): Promise<void> {
 
   installSignalHandlers(broker, log);
   // Not broker.url: it carries the default user's password.
-  log.info({ version: version(), amqp: broker.addresses, http: broker.httpAddresses, dataDir }, 'leveret started');
+  const secure = broker.amqpsAddresses.length + broker.httpsAddresses.length > 0 ? { amqps: broker.amqpsAddresses, https: broker.httpsAddresses } : {};
+  log.info({ version: version(), amqp: broker.addresses, http: broker.httpAddresses, ...secure, dataDir }, 'leveret started');
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -9,6 +9,17 @@ export interface Credentials {
 export const SASL_MECHANISMS = ['PLAIN', 'AMQPLAIN'] as const;
 
 /**
+ * RabbitMQ's rabbitmq_auth_mechanism_ssl: the client is the user its verified TLS certificate names; the response
+ * is ignored and no password is checked. Offered only on TLS connections with a verified client certificate.
+ */
+export const EXTERNAL = 'EXTERNAL';
+
+/** The mechanisms connection.start offers: EXTERNAL last, so that clients taking the first one keep PLAIN. */
+export function offeredMechanisms(verifiedPeer: boolean): readonly string[] {
+  return verifiedPeer ? [...SASL_MECHANISMS, EXTERNAL] : SASL_MECHANISMS;
+}
+
+/**
  * Parses a start-ok response. PLAIN is "authzid\0authcid\0password" (RFC 4616); AMQPLAIN is a field table
  * without its length prefix holding LOGIN and PASSWORD. Returns undefined for an unknown mechanism and
  * null for a malformed response.

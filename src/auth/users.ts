@@ -56,6 +56,12 @@ export class UserRegistry {
     return { name: user.name, tags: user.tags };
   }
 
+  /** The user of that name, without a password check: an EXTERNAL login, whose proof is a verified certificate. */
+  lookup(name: string): User | undefined {
+    const user = this.users.get(name);
+    return user === undefined ? undefined : { name: user.name, tags: user.tags };
+  }
+
   /** RabbitMQ's loopback_users: these users may connect only from a loopback address. */
   allowedFrom(name: string, remoteAddress: string | undefined): boolean {
     return !this.loopbackOnly.has(name) || isLoopback(remoteAddress);

@@ -3,13 +3,16 @@
  */
 import { isIP } from 'node:net';
 import {
+  CERT_LOGIN_FROM,
   CONNECTION_MAX_MAX,
   DURABILITIES,
   LOG_LEVELS,
+  type CertLoginFrom,
   type ConnectionMax,
   type CountLimit,
   type Durability,
   type LogLevel,
+  type Port,
 } from './settings';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
@@ -130,3 +133,47 @@ export function countLimit(min = 0, max = CONNECTION_MAX_MAX): Kind<CountLimit> 
 }
 
 export const connectionMax: Kind<ConnectionMax> = countLimit();
+
+/** A listener port, or "off" (also "none", RabbitMQ's `listeners.tcp = none`, or JSON false) for no listener. */
+export function port(max: number): Kind<Port> {
+  const count = integer(0, max);
+  const expected = `an integer 0-${max} or "off"`;
+  const off = (value: unknown): boolean =>
+    value === false || (typeof value === 'string' && ['off', 'none'].includes(value.trim().toLowerCase()));
+  const either = (parsed: Parsed<number>): Parsed<Port> => (parsed.ok ? parsed : fail(expected));
+  return {
+    fromString: (raw) => (off(raw) ? ok('off') : either(count.fromString(raw))),
+    fromJson: (value) => (off(value) ? ok('off') : either(count.fromJson(value))),
+  };
+}
+
+const TRUE_WORDS = ['true', 'yes', 'on', '1'];
+const FALSE_WORDS = ['false', 'no', 'off', '0'];
+
+/**
+ * A yes/no setting: true/false (also yes/no, on/off, 1/0) on a flag or in the environment, a JSON boolean in the
+ * file. `synonyms` adds RabbitMQ's spellings, e.g. verify_peer / verify_none.
+ */
+export function boolean(synonyms: { true?: readonly string[]; false?: readonly string[] } = {}): Kind<boolean> {
+  const yes = [...TRUE_WORDS, ...(synonyms.true ?? [])];
+  const no = [...FALSE_WORDS, ...(synonyms.false ?? [])];
+  const expected = `true or false${[...(synonyms.true ?? []), ...(synonyms.false ?? [])].map((w) => ` or ${w}`).join('')}`;
+  const word = (raw: string): Parsed<boolean> => {
+    const w = raw.trim().toLowerCase();
+    if (yes.includes(w)) return ok(true);
+    if (no.includes(w)) return ok(false);
+    return fail(expected);
+  };
+  return {
+    fromString: word,
+    fromJson: (value) => (typeof value === 'boolean' ? ok(value) : typeof value === 'string' ? word(value) : fail(expected)),
+  };
+}
+
+export const certLoginFrom: Kind<CertLoginFrom> = {
+  fromString: (raw) => certLoginFrom.fromJson(raw.trim()),
+  fromJson: (value) =>
+    typeof value === 'string' && (CERT_LOGIN_FROM as readonly string[]).includes(value)
+      ? ok(value as CertLoginFrom)
+      : fail(`one of ${CERT_LOGIN_FROM.join(', ')}`),
+};

@@ -11,7 +11,7 @@ import { parseCommandLine } from './command-line';
 import { ConfigError, FROM_CLI, FROM_ENV, fromFile, invalid } from './errors';
 import { CONFIG_ENV, CONFIG_FLAG, FIELDS, showList } from './fields';
 import { fileEntries, readConfigFile } from './file';
-import { DEFAULT_SETTINGS, defaultSettings, type Settings } from './settings';
+import { DEFAULT_SETTINGS, defaultSettings, tlsEnabled, type Settings } from './settings';
 
 export { commandLineAction } from './command-line';
 export { ConfigError } from './errors';
@@ -80,12 +80,51 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function checkCombination(s: Settings): void {
-  if (s.amqp.port !== 0 && s.amqp.port === s.http.port) {
+  if (s.amqp.port !== 0 && s.amqp.port !== 'off' && s.amqp.port === s.http.port) {
     throw new ConfigError(
       `the AMQP port and the HTTP port are both ${s.amqp.port}; give them different ports`,
       undefined,
       'amqp.port',
     );
+  }
+  checkTls(s);
+}
+
+/** TLS needs a certificate and its key together; verify_peer needs the CA; some AMQP listener must remain. */
+function checkTls(s: Settings): void {
+  if ((s.tls.cert === undefined) !== (s.tls.key === undefined)) {
+    const missing = s.tls.cert === undefined ? 'tls.cert (--tls-cert)' : 'tls.key (--tls-key)';
+    throw new ConfigError(`TLS needs both a certificate and its key; ${missing} is not set`, undefined, s.tls.cert === undefined ? 'tls.cert' : 'tls.key');
+  }
+  const on = tlsEnabled(s);
+  if (on && s.tls.verifyPeer && s.tls.ca === undefined) {
+    throw new ConfigError('tls.verifyPeer (--tls-verify-peer) needs tls.ca (--tls-ca): the CA client certificates must chain to', undefined, 'tls.ca');
+  }
+  if (s.amqp.port === 'off' && (!on || s.amqps.port === 'off')) {
+    throw new ConfigError(
+      on
+        ? 'both AMQP listeners are off (amqp.port and amqps.port); keep one'
+        : 'amqp.port is off and there is no AMQPS listener without tls.cert and tls.key; keep one AMQP listener',
+      undefined,
+      'amqp.port',
+    );
+  }
+  if (on) {
+    const ports = [
+      ['amqp.port', s.amqp.port],
+      ['http.port', s.http.port],
+      ['amqps.port', s.amqps.port],
+      ['https.port', s.https.port],
+    ] as const;
+    for (let i = 0; i < ports.length; i++) {
+      for (let j = i + 1; j < ports.length; j++) {
+        const [a, pa] = ports[i]!;
+        const [b, pb] = ports[j]!;
+        if (typeof pa === 'number' && pa !== 0 && pa === pb) {
+          throw new ConfigError(`${a} and ${b} are both ${pa}; give them different ports`, undefined, b);
+        }
+      }
+    }
   }
 }
 
@@ -93,7 +132,8 @@ function checkCombination(s: Settings): void {
 export function usage(): string {
   const rows: [string, string, string | undefined][] = FIELDS.map((f) => {
     const def = f.get(DEFAULT_SETTINGS);
-    const shown = def === undefined ? 'none' : Array.isArray(def) ? showList(def as string[]) : String(def);
+    const shown =
+      f.shownDefault ?? (def === undefined ? 'none' : Array.isArray(def) ? showList(def as string[]) : String(def));
     return [`${f.flag} ${f.meta}`, `${f.help}; default ${shown}`, `env ${f.env.join(', ')}`];
   });
   rows.push([`${CONFIG_FLAG} <file>`, 'JSON settings file, keys nested as in the README', `env ${CONFIG_ENV}`]);

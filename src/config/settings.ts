@@ -17,11 +17,44 @@ export type CountLimit = number | 'infinity';
 /** A number of connections, or 'infinity' for no limit of its own. */
 export type ConnectionMax = CountLimit;
 
+/** A listener's port: a number (0 = ephemeral), or 'off' for no listener at all (RabbitMQ's `listeners.tcp = none`). */
+export type Port = number | 'off';
+
+/** Which part of a client certificate names the user of an EXTERNAL login (RabbitMQ's `ssl_cert_login_from`). */
+export type CertLoginFrom = 'common_name' | 'distinguished_name';
+
+export const CERT_LOGIN_FROM: readonly CertLoginFrom[] = ['common_name', 'distinguished_name'];
+
+/**
+ * TLS (RabbitMQ's ssl_options): on when both `cert` and `key` are set; then AMQPS listens on amqps.port and the
+ * management API on https.port as well. Paths resolve against the working directory; the files are read again on
+ * SIGHUP and when they change.
+ */
+export interface TlsSettings {
+  /** PEM certificate (chain) of the server (ssl_options.certfile). */
+  cert?: string;
+  /** PEM private key of the server (ssl_options.keyfile). */
+  key?: string;
+  /** PEM CA bundle that client certificates must chain to (ssl_options.cacertfile). */
+  ca?: string;
+  /** Ask AMQPS clients for a certificate and check it against `ca` (ssl_options.verify = verify_peer). */
+  verifyPeer: boolean;
+  /** With verifyPeer, refuse AMQPS clients that send no certificate (ssl_options.fail_if_no_peer_cert). */
+  failIfNoPeerCert: boolean;
+  /** The user an EXTERNAL login names: the certificate subject's CN (default here), or its whole DN. */
+  certLoginFrom: CertLoginFrom;
+}
+
 export interface Settings {
   /** AMQP listeners: every address in `bind` on `port` (0 = ephemeral). */
-  amqp: { bind: string[]; port: number };
-  /** Management HTTP listeners (the management API arrives in a later issue; the settings exist now). */
-  http: { bind: string[]; port: number; maxBodySize: number };
+  amqp: { bind: string[]; port: Port };
+  /** Management HTTP listeners: every address in `bind` on `port` (0 = ephemeral, 'off' = none). */
+  http: { bind: string[]; port: Port; maxBodySize: number };
+  /** AMQP over TLS (RabbitMQ's listeners.ssl): used when tls.cert and tls.key are set; no bind = amqp.bind. */
+  amqps: { bind?: string[]; port: Port };
+  /** The management API over TLS (management.ssl.port): used when tls.cert and tls.key are set; no bind = http.bind. */
+  https: { bind?: string[]; port: Port };
+  tls: TlsSettings;
   /** Directory for durable state; relative paths resolve against the working directory. */
   dataDir: string;
   /** User and vhost created on first boot. */
@@ -102,9 +135,17 @@ export const OUTPUT_BUFFER_MIN = 64 * 1024;
 export const OUTPUT_BUFFER_MAX = 1024 * 1024 * 1024;
 export const HTTP_BODY_MAX = 1024 * 1024 * 1024;
 
+/** TLS is on when the server has both a certificate and a key. */
+export function tlsEnabled(s: Pick<Settings, 'tls'>): boolean {
+  return s.tls.cert !== undefined && s.tls.key !== undefined;
+}
+
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   amqp: Object.freeze({ bind: Object.freeze(['127.0.0.1', '::1']) as string[], port: 5672 }),
   http: Object.freeze({ bind: Object.freeze(['127.0.0.1']) as string[], port: 15672, maxBodySize: 20 * 1024 * 1024 }),
+  amqps: Object.freeze({ port: 5671 }),
+  https: Object.freeze({ port: 15671 }),
+  tls: Object.freeze({ verifyPeer: false, failIfNoPeerCert: false, certLoginFrom: 'common_name' }),
   dataDir: './data',
   defaultUser: 'guest',
   defaultPass: 'guest',
@@ -135,5 +176,8 @@ export function defaultSettings(): Settings {
     amqp: { bind: [...DEFAULT_SETTINGS.amqp.bind], port: DEFAULT_SETTINGS.amqp.port },
     http: { ...DEFAULT_SETTINGS.http, bind: [...DEFAULT_SETTINGS.http.bind] },
     loopbackUsers: [...DEFAULT_SETTINGS.loopbackUsers],
+    amqps: { ...DEFAULT_SETTINGS.amqps },
+    https: { ...DEFAULT_SETTINGS.https },
+    tls: { ...DEFAULT_SETTINGS.tls },
   };
 }

@@ -238,7 +238,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
       return false;
     }
     this.state = State.AwaitingStartOk;
-    this.writer.method(0, MethodId.ConnectionStart, startArgs(this.context.serverProperties));
+    this.writer.method(0, MethodId.ConnectionStart, startArgs(this.context.serverProperties, this.socket));
     return true;
   }
 
@@ -297,7 +297,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     this.clientProperties = args.clientProperties;
     this.authMechanism = args.mechanism;
     this.consumerCancelNotify = capability(args.clientProperties, 'consumer_cancel_notify');
-    const result = login(this.context, args, this.socket.remoteAddress, this.logger);
+    const result = login(this.context, args, this.socket, this.logger);
     if (!('error' in result)) {
       this.user = result;
       this.state = State.AwaitingTuneOk;

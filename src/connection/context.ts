@@ -50,6 +50,8 @@ export interface ConnectionContext {
   readonly clock?: Clock;
   /** Connection, channel and queue churn for the overview (absent in tests that do not look). */
   readonly churn?: ChurnStats;
+  /** What names the user of an EXTERNAL login (RabbitMQ's ssl_cert_login_from); common_name when absent. */
+  readonly certLoginFrom?: 'common_name' | 'distinguished_name';
   /** Where definition changes made over AMQP (and refused attempts) are recorded; nothing is without it. */
   readonly audit?: AuditSink;
   vhost(name: string): VirtualHost | undefined;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { logLoginRefused } from '../auth/login-throttle';
-import { parseSaslResponse, SASL_MECHANISMS } from '../auth/sasl';
+import { EXTERNAL, offeredMechanisms, parseSaslResponse } from '../auth/sasl';
 import type { User } from '../auth/users';
 import { AmqpError } from '../protocol/amqp-error';
 import type { FieldTable } from '../protocol/field-table';
@@ -14,6 +14,7 @@ import {
   type ConnectionTuneArgs,
   type ConnectionTuneOkArgs,
 } from '../protocol/generated/amqp';
+import { certificateLogin, hasVerifiedPeer, type TlsSessionSource } from '../tls/peer';
 import type { VirtualHost } from '../vhost/vhost';
 import type { ConnectionContext, Limits } from './context';
 
@@ -28,13 +29,17 @@ const TUNE_OK_METHOD = MethodId.ConnectionTuneOk & 0xffff;
 const OPEN_CLASS = MethodId.ConnectionOpen >>> 16;
 const OPEN_METHOD = MethodId.ConnectionOpen & 0xffff;
 
-/** connection.start: protocol 0-9-1, the server's properties, the SASL mechanisms offered. */
-export function startArgs(serverProperties: FieldTable): ConnectionStartArgs {
+/**
+ * connection.start: protocol 0-9-1, the server's properties, the SASL mechanisms offered (EXTERNAL too when `socket`
+ * is TLS with a verified client certificate).
+ */
+export function startArgs(serverProperties: FieldTable, socket: TlsSessionSource = {}): ConnectionStartArgs {
+  const mechanisms = offeredMechanisms(hasVerifiedPeer(socket));
   return {
     versionMajor: 0,
     versionMinor: 9,
     serverProperties,
-    mechanisms: Buffer.from(SASL_MECHANISMS.join(' ')),
+    mechanisms: Buffer.from(mechanisms.join(' ')),
     locales: Buffer.from('en_US'),
   };
 }
@@ -52,19 +57,33 @@ export interface LoginRefusal {
   readonly delayMs: number;
 }
 
-/** connection.start-ok's SASL response checked: the user, or the refusal (logged once). */
+/**
+ * connection.start-ok's SASL response checked: the user, or the refusal (logged once). EXTERNAL is taken only where
+ * startArgs offered it (a TLS socket with a verified client certificate); elsewhere it is an unsupported mechanism.
+ */
 export function login(
   context: ConnectionContext,
   args: ConnectionStartOkArgs,
-  peer: string | undefined,
+  socket: TlsSessionSource & { readonly remoteAddress?: string },
   logger: Logger,
 ): User | LoginRefusal {
-  const credentials = parseSaslResponse(args.mechanism, args.response);
-  if (credentials === undefined) {
-    throw new AmqpError(ReplyCode.AccessRefused, `unsupported authentication mechanism '${args.mechanism}'`);
-  }
+  const peer = socket.remoteAddress;
   const users = context.access.users;
-  const user = credentials === null ? undefined : users.authenticate(credentials.username, credentials.password);
+  let name: string | undefined;
+  let user: User | undefined;
+  let reason = 'invalid credentials';
+  if (args.mechanism === EXTERNAL && hasVerifiedPeer(socket)) {
+    name = certificateLogin(socket, context.certLoginFrom ?? 'common_name');
+    user = name === undefined ? undefined : users.lookup(name);
+    if (user === undefined) reason = name === undefined ? 'no user name in the client certificate' : 'no such user';
+  } else {
+    const credentials = parseSaslResponse(args.mechanism, args.response);
+    if (credentials === undefined) {
+      throw new AmqpError(ReplyCode.AccessRefused, `unsupported authentication mechanism '${args.mechanism}'`);
+    }
+    name = credentials?.username;
+    user = credentials === null ? undefined : users.authenticate(credentials.username, credentials.password);
+  }
   if (user !== undefined && users.allowedFrom(user.name, peer)) return user;
   // Refused: one log line, then the refusal, held back when this peer failed recently (auth/login-throttle.ts).
   const delayMs = context.logins?.failed(peer) ?? 0;
@@ -72,8 +91,8 @@ export function login(
     protocol: 'amqp',
     mechanism: args.mechanism,
     peer,
-    user: credentials?.username,
-    reason: user === undefined ? 'invalid credentials' : 'user may connect only via localhost',
+    user: name,
+    reason: user === undefined ? reason : 'user may connect only via localhost',
     delayMs,
   });
   const error = new AmqpError(

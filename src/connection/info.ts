@@ -1,5 +1,8 @@
 import type { MessageStats } from '../observability/stats';
 import type { FieldTable } from '../protocol/field-table';
+import type { TlsSessionInfo } from '../tls/peer';
+
+export type { TlsSessionInfo } from '../tls/peer';
 
 /**
  * What the management API reads about one open AMQP connection. The connection module provides it, so the API
@@ -28,6 +31,8 @@ export interface ConnectionInfo {
   readonly heartbeat: number;
   /** 'starting' | 'tuning' | 'opening' | 'running' | 'closing' ... as RabbitMQ names them. */
   readonly state?: string;
+  /** The TLS session of an AMQPS connection (absent on a plain one). */
+  readonly tls?: TlsSessionInfo;
   /** SASL mechanism used, e.g. 'PLAIN'. */
   readonly authMechanism?: string;
   readonly recvOct?: number;

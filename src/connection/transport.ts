@@ -1,10 +1,11 @@
 import type { Duplex } from 'node:stream';
+import type { TlsSessionSource } from '../tls/peer';
 
 /**
- * The byte stream a connection runs over: a net.Socket in production, any Duplex (an in-memory pair)
- * in unit tests.
+ * The byte stream a connection runs over: a net.Socket or a tls.TLSSocket (AMQPS) in production, any Duplex (an
+ * in-memory pair) in unit tests. A TLSSocket adds what TlsSessionSource names (protocol, cipher, peer certificate).
  */
-export type Transport = Duplex & {
+export type Transport = Duplex & TlsSessionSource & {
   readonly remoteAddress?: string;
   readonly remotePort?: number;
   readonly localAddress?: string;

@@ -1,6 +1,7 @@
 import type { Channel } from '../channel/channel';
 import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
+import { tlsSession } from '../tls/peer';
 import type { Connection } from './connection';
 import type { ChannelInfo, ConnectionInfo } from './info';
 import type { Transport } from './transport';
@@ -42,7 +43,9 @@ const STATE_NAMES = ['starting', 'starting', 'tuning', 'opening', 'running', 'cl
 
 /** What the management API shows of a connection over `socket`, in state number `state`. */
 export function connectionInfo(connection: Connection, socket: Transport, state: number): ConnectionInfo {
+  const tls = tlsSession(socket);
   return {
+    ...(tls === undefined ? {} : { tls }),
     name: connection.name,
     user: connection.userName,
     vhost: connection.currentVhost?.name ?? '',

@@ -7,7 +7,8 @@ export interface NodeInfo {
   readonly startedAt: number;
   readonly product: string;
   readonly version: string;
-  readonly amqpListeners: ReadonlyArray<{ readonly ip: string; readonly port: number }>;
+  /** protocol: 'amqp' when absent, 'amqp/ssl' for AMQPS (RabbitMQ's names). */
+  readonly amqpListeners: ReadonlyArray<{ readonly ip: string; readonly port: number; readonly protocol?: string }>;
   /** The limits in force, by rabbitmq.conf name (GET /api/overview's leveret_limits). */
   readonly limits?: Readonly<Record<string, number | string>>;
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 
 /** Address errors that mean "this host has no such address family" (no IPv6): skipped when another works. */
 const OPTIONAL_ADDRESS_ERRORS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
@@ -59,4 +59,31 @@ export async function listenAll<S extends Server>(
 
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Resolves once every socket closed, or after `timeoutMs`. */
+export function waitForSockets(sockets: Set<Socket>, timeoutMs: number): Promise<void> {
+  if (sockets.size === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const check = (): void => {
+      if (sockets.size > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    for (const socket of sockets) socket.once('close', () => setImmediate(check));
+  });
+}
+
+/** A listen address as a URL host: wildcard addresses become loopback, IPv6 gets brackets. */
+export function urlHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** "host:port" / "[v6]:port" split. */
+export function parseAddress(address: string): { ip: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { ip: address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(address.slice(at + 1)) };
 }

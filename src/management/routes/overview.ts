@@ -70,7 +70,7 @@ export function overviewRoutes(deps: ManagementDeps): FastifyPluginAsync {
           node: node.name,
           listeners: node.amqpListeners.map((l) => ({
             node: node.name,
-            protocol: 'amqp',
+            protocol: l.protocol ?? 'amqp',
             ip_address: l.ip,
             port: l.port,
             socket_opts: {},
