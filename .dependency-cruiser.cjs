@@ -40,6 +40,13 @@ module.exports = {
       to: { path: outside('config', 'util') },
     },
     {
+      name: 'tls-is-a-leaf',
+      severity: 'error',
+      comment: 'tls/ (certificates, TLS listeners, what a TLS session tells) knows no broker module: it may import util/ only.',
+      from: { path: inside('tls'), pathNot: ['\\.test\\.ts$', '/test-support/'] },
+      to: { path: outside('tls', 'util') },
+    },
+    {
       name: 'protocol-is-a-leaf',
       severity: 'error',
       comment: 'protocol/ is a pure codec: it may import util/ only.',

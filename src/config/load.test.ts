@@ -37,6 +37,9 @@ describe('defaults', () => {
     expect(load()).toEqual({
       amqp: { bind: ['127.0.0.1', '::1'], port: 5672 },
       http: { bind: ['127.0.0.1'], port: 15672, maxBodySize: 20 * 1024 * 1024 },
+      amqps: { port: 5671 },
+      https: { port: 15671 },
+      tls: { verifyPeer: false, failIfNoPeerCert: false, certLoginFrom: 'common_name' },
       dataDir: './data',
       defaultUser: 'guest',
       defaultPass: 'guest',
@@ -165,10 +168,23 @@ describe('precedence: defaults < file < env < flags', () => {
       '--durability', 'relaxed',
       '--load-definitions', 'defs/rabbit.json',
       '--log-level', 'silent',
+      '--amqps-port', '0',
+      '--amqps-bind', '127.0.0.1',
+      '--https-port', 'off',
+      '--https-bind', '127.0.0.1',
+      '--tls-cert', 'server.pem',
+      '--tls-key', 'server.key',
+      '--tls-ca', 'ca.pem',
+      '--tls-verify-peer', 'true',
+      '--tls-fail-if-no-peer-cert', 'yes',
+      '--tls-cert-login-from', 'distinguished_name',
     ]);
     expect(s).toEqual({
       amqp: { port: 0, bind: ['::1'] },
       http: { port: 0, bind: ['::1'], maxBodySize: 2048 },
+      amqps: { port: 0, bind: ['127.0.0.1'] },
+      https: { port: 'off', bind: ['127.0.0.1'] },
+      tls: { cert: 'server.pem', key: 'server.key', ca: 'ca.pem', verifyPeer: true, failIfNoPeerCert: true, certLoginFrom: 'distinguished_name' },
       dataDir: 'state',
       defaultUser: 'admin',
       defaultPass: '-starts-with-dash',
@@ -263,7 +279,7 @@ describe('precedence: defaults < file < env < flags', () => {
 describe('errors name the source and the key', () => {
   it('bad flag value', () => {
     expect(errorOf(() => load(['--port', 'abc'])).message).toBe(
-      'invalid value "abc" for --port (from command line): expected an integer 0-65535',
+      'invalid value "abc" for --port (from command line): expected an integer 0-65535 or "off"',
     );
     expect(errorOf(() => load(['--port', '65536'])).message).toMatch(/"65536" for --port .*0-65535/);
     expect(errorOf(() => load(['--port', '1.5'])).message).toMatch(/for --port/);
@@ -279,7 +295,7 @@ describe('errors name the source and the key', () => {
   it('bad file value, by dotted key', () => {
     const path = writeConfig({ amqp: { port: '5672' } });
     expect(errorOf(() => load(['--config', path])).message).toBe(
-      `invalid value "5672" for amqp.port (from config file ${path}): expected an integer 0-65535`,
+      `invalid value "5672" for amqp.port (from config file ${path}): expected an integer 0-65535 or "off"`,
     );
     const bind = writeConfig({ http: { bind: '0.0.0.0' } }, 'bind.json');
     expect(errorOf(() => load(['--config', bind])).message).toMatch(/for http\.bind .*expected a non-empty array/);
@@ -378,5 +394,47 @@ describe('documentation stays in step with the settings table', () => {
     expect(row).toBeDefined();
     for (const name of f.env) expect(row).toContain(name);
     expect(row).toContain(`\`${f.key}\``);
+  });
+});
+
+describe('TLS and listeners that are off', () => {
+  it('TLS settings come from the file, RabbitMQ-named variables and flags', () => {
+    const config = writeConfig({ tls: { cert: 'f.pem', key: 'f.key', verifyPeer: true, ca: 'ca.pem' }, amqps: { port: 5999 } });
+    const s = load(['--config', config], { RABBITMQ_SSL_KEYFILE: 'env.key', RABBITMQ_SSL_FAIL_IF_NO_PEER_CERT: 'true' });
+    expect(s.tls).toEqual({ cert: 'f.pem', key: 'env.key', ca: 'ca.pem', verifyPeer: true, failIfNoPeerCert: true, certLoginFrom: 'common_name' });
+    expect(s.amqps.port).toBe(5999);
+    expect(load([], { LEVERET_TLS_CERT: 'c', LEVERET_TLS_KEY: 'k', LEVERET_TLS_CA: 'a', RABBITMQ_SSL_VERIFY: 'verify_peer' }).tls.verifyPeer).toBe(true);
+    expect(load([], { RABBITMQ_SSL_VERIFY: 'verify_none' }).tls.verifyPeer).toBe(false);
+    expect(errorOf(() => load(['--tls-verify-peer', 'maybe'])).message).toBe(
+      'invalid value "maybe" for --tls-verify-peer (from command line): expected true or false or verify_peer or verify_none',
+    );
+  });
+
+  it('a port is off with "off" or "none" (flag, env) or "off" / false (file), for every listener', () => {
+    const tls = ['--tls-cert', 'c', '--tls-key', 'k'];
+    expect(load(['--port', 'off', ...tls]).amqp.port).toBe('off');
+    expect(load(['--http-port', 'none']).http.port).toBe('off');
+    expect(load([], { LEVERET_HTTP_PORT: 'OFF' }).http.port).toBe('off');
+    expect(load(['--config', writeConfig({ http: { port: false }, https: { port: 'off' } })]).http.port).toBe('off');
+    expect(load(['--amqps-port', 'off', '--https-port', 'off', ...tls])).toMatchObject({ amqps: { port: 'off' }, https: { port: 'off' } });
+  });
+
+  it('refuses a certificate without its key, verify_peer without a CA, no AMQP listener at all, and shared ports', () => {
+    expect(errorOf(() => load(['--tls-cert', 'c'])).message).toBe('TLS needs both a certificate and its key; tls.key (--tls-key) is not set');
+    expect(errorOf(() => load(['--tls-key', 'k'])).message).toMatch(/tls.cert \(--tls-cert\) is not set$/);
+    expect(errorOf(() => load(['--tls-cert', 'c', '--tls-key', 'k', '--tls-verify-peer', 'true'])).message).toMatch(/needs tls.ca/);
+    expect(errorOf(() => load(['--port', 'off'])).message).toMatch(/amqp.port is off and there is no AMQPS listener/);
+    expect(errorOf(() => load(['--port', 'off', '--tls-cert', 'c', '--tls-key', 'k', '--amqps-port', 'off'])).message).toBe(
+      'both AMQP listeners are off (amqp.port and amqps.port); keep one',
+    );
+    expect(errorOf(() => load(['--tls-cert', 'c', '--tls-key', 'k', '--amqps-port', '5672'])).message).toBe(
+      'amqp.port and amqps.port are both 5672; give them different ports',
+    );
+    // Without TLS the TLS ports are not used, so they may equal another port.
+    expect(load(['--amqps-port', '5672']).amqps.port).toBe(5672);
+  });
+
+  it('--help shows that the TLS binds follow the plain ones', () => {
+    expect(usage()).toMatch(/--amqps-bind <addr,...> +AMQPS listen addresses; repeatable; default those of --bind\n/);
   });
 });

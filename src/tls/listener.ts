@@ -42,7 +42,17 @@ export async function listenTls(
   const refused = new WeakSet<Socket>();
   const listening = await listenAll(
     () => {
-      const server = createServer({ ...options, noDelay: true }, hooks.secured);
+      const server = createServer({ ...options, noDelay: true }, (socket: TLSSocket) => {
+        // verify_peer without fail_if_no_peer_cert (requestCert, not rejectUnauthorized): a client may send no
+        // certificate, but one it sends must verify, as in RabbitMQ.
+        if (!socket.authorized && options.requestCert === true && socket.getPeerX509Certificate() !== undefined) {
+          const err = Object.assign(new Error(String(socket.authorizationError)), { code: 'CLIENT_CERTIFICATE_REFUSED' });
+          handshakes.add({ peer: socket.remoteAddress, err });
+          socket.destroy();
+          return;
+        }
+        hooks.secured(socket);
+      });
       server.on('connection', (raw: Socket) => {
         if (!hooks.admit(raw)) refused.add(raw);
       });
