@@ -134,8 +134,13 @@ export function removePki(pki: Pki | undefined): void {
   if (pki !== undefined) rmSync(pki.dir, { recursive: true, force: true });
 }
 
-/** The serial number of a PEM certificate, as Node prints it (upper-case hex). */
+/** A serial number as upper-case hex without leading zeros, however it was printed. */
+export function normalSerial(hex: string): string {
+  return hex.toUpperCase().replace(/^0+(?=.)/, '');
+}
+
+/** The serial number of a PEM certificate (normalSerial's form). */
 export function serialOf(certPath: string): string {
   const out = execFileSync('openssl', ['x509', '-in', certPath, '-noout', '-serial'], { encoding: 'utf8' });
-  return out.trim().replace(/^serial=/, '').toUpperCase();
+  return normalSerial(out.trim().replace(/^serial=/, ''));
 }
