@@ -314,6 +314,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         startedAt: Date.now(),
         product: 'Leveret',
         version: packageVersion(),
+        ...(credentials === undefined ? {} : { certificate: () => credentials.certificate }),
         amqpListeners: [
           ...addresses.map(parseAddress),
           ...secure.addresses.map((a) => ({ ...parseAddress(a), protocol: 'amqp/ssl' })),

@@ -170,6 +170,18 @@ describe('AMQPS with the CA trusted', () => {
     ]);
   });
 
+  test('the certificate-expiration health check looks at the certificate in use (30 days here)', async () => {
+    const broker = await start(new Lines());
+    expect(await api(broker, 'GET', '/health/checks/certificate-expiration/3/weeks')).toEqual({ status: 200, json: { status: 'ok' } });
+    const soon = await api(broker, 'GET', '/health/checks/certificate-expiration/2/months');
+    expect(soon.status).toBe(503);
+    expect(soon.json).toMatchObject({
+      status: 'failed',
+      reason: 'Certificates expiring',
+      expired: [{ protocol: 'amqp/ssl', port: broker.amqpsPort, subject: 'O=Leveret tests, CN=localhost' }],
+    });
+  });
+
   test('EXTERNAL is not offered without a verified client certificate', async () => {
     const broker = await start(new Lines());
     expect(await offeredMechanisms(broker.amqpsPort)).toBe('PLAIN AMQPLAIN');
@@ -294,7 +306,44 @@ describe('what reaches the TLS port', () => {
   });
 });
 
+function overHttps(url: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: string; cookie: string[] }> {
+  return new Promise((resolve, reject) => {
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const req = httpsRequest(
+      url,
+      {
+        method: init.method ?? 'GET',
+        ca: pki.read(pki.ca.cert),
+        headers: { authorization: GUEST, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, cookie: res.headers['set-cookie'] ?? [] }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 describe('HTTPS and listeners turned off', () => {
+  test('the session cookie is Secure over HTTPS only', async () => {
+    const broker = await start(new Lines());
+    const login = { method: 'POST', body: { username: 'guest', password: 'guest' } };
+    const secure = await overHttps(`${broker.httpsUrl}/api/leveret/session`, login);
+    expect(secure.status).toBe(204);
+    expect(secure.cookie.join()).toMatch(/HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+    const plain = await fetch(`${broker.httpUrl}/api/leveret/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(login.body),
+    });
+    expect(plain.status).toBe(204);
+    expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+  });
+
   test('GET /api/overview over HTTPS with the CA; plain AMQP and HTTP off', async () => {
     const off = { bind: ['127.0.0.1'], port: 'off' as const };
     const broker = await start(new Lines(), {}, { port: undefined, amqp: off, http: off, amqps: { port: 0 }, https: { port: 0 } });
@@ -303,16 +352,7 @@ describe('HTTPS and listeners turned off', () => {
     expect(broker.httpAddresses).toEqual([]);
     expect(broker.httpUrl).toBe(`https://127.0.0.1:${broker.httpsPort}`);
     expect(broker.url).toBe(broker.amqpsUrl);
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest(`${broker.httpsUrl}/api/overview`, { ca: pki.read(pki.ca.cert), headers: { authorization: GUEST } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const { status, body } = await overHttps(`${broker.httpsUrl}/api/overview`);
     expect(status).toBe(200);
     const overview = JSON.parse(body) as { listeners: Array<{ protocol: string; port: number }> };
     expect(overview.listeners).toEqual([expect.objectContaining({ protocol: 'amqp/ssl', port: broker.amqpsPort })]);

@@ -11,6 +11,8 @@ export interface NodeInfo {
   readonly amqpListeners: ReadonlyArray<{ readonly ip: string; readonly port: number; readonly protocol?: string }>;
   /** The limits in force, by rabbitmq.conf name (GET /api/overview's leveret_limits). */
   readonly limits?: Readonly<Record<string, number | string>>;
+  /** The TLS certificate in use (it changes on reload): when it expires, ms since the epoch; absent without TLS. */
+  readonly certificate?: () => { readonly expiresAt: number; readonly subject: string; readonly validTo: string };
 }
 
 export interface ManagementDeps {

@@ -9,7 +9,9 @@ import { resource, vhostOr404, vhostParams } from '../support';
 const healthy = { all: { schema: { response: okSchema(healthJson) } } };
 
 const SERVICE_UNAVAILABLE = 503;
-const CERTIFICATE_UNITS = ['days', 'weeks', 'months', 'years'];
+const DAY_MS = 86_400_000;
+/** The certificate-expiration check's units (a month is 30 days, a year 365). */
+const CERTIFICATE_UNITS: Readonly<Record<string, number>> = { days: DAY_MS, weeks: 7 * DAY_MS, months: 30 * DAY_MS, years: 365 * DAY_MS };
 const ALIVENESS_QUEUE = 'aliveness-test';
 
 /** rabbit_mgmt_util:is_authorized_vhost: administrators, or a permission entry on the vhost (tags aside). */
@@ -59,15 +61,22 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
       },
     }, { all: { schema: { params: params(['protocol']), response: okSchema(healthJson) } } });
 
-    // No TLS listeners here, so no certificate can expire; the arguments are checked as RabbitMQ checks them.
+    // The TLS listeners' certificate (AMQPS and HTTPS share one) expires within the period: 503 listing it.
     resource<{ Params: { within: string; unit: string } }>(app, '/health/checks/certificate-expiration/:within/:unit', {
       GET: async (request, reply) => {
         const { within, unit } = request.params;
         if (!/^\d+$/.test(within)) return reply.code(400).send({ error: 'bad_request', reason: 'Invalid expiration value.' });
-        if (!CERTIFICATE_UNITS.includes(unit)) {
+        const unitMs = Object.hasOwn(CERTIFICATE_UNITS, unit) ? CERTIFICATE_UNITS[unit] : undefined;
+        if (unitMs === undefined) {
           return reply
             .code(400)
             .send({ error: 'bad_request', reason: 'Time unit not recognised. Supported units: days, weeks, months, years.' });
+        }
+        const cert = deps.node.certificate?.();
+        if (cert !== undefined && cert.expiresAt <= Date.now() + Number(within) * unitMs) {
+          const listeners = deps.node.amqpListeners.filter((l) => l.protocol === 'amqp/ssl');
+          const expired = listeners.map((l) => ({ node: deps.node.name, protocol: l.protocol, interface: l.ip, port: l.port, subject: cert.subject, expires_on: cert.validTo }));
+          return failed(reply, 'Certificates expiring', { expired });
         }
         return { status: 'ok' };
       },
