@@ -273,6 +273,18 @@ describe('what reaches the TLS port', () => {
     expect(await roundTrip(await connectTls(broker), 'after garbage')).toBe('after garbage');
   });
 
+  test('connection_max counts AMQPS sockets at accept, before their handshake', async () => {
+    const log = new Lines();
+    const broker = await start(log, {}, { connectionMax: 1 });
+    const first = await connectTls(broker);
+    await expect(connectTls(broker)).rejects.toThrow();
+    await eventually(() => log.withMessage('AMQP connection refused: connection_max reached').length === 1, 3000, 'the refusal logged');
+    // The refusal is the gate's: no handshake failure is reported for it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(log.withMessage(HANDSHAKE_FAILED)).toEqual([]);
+    expect(await roundTrip(first, 'the first stays')).toBe('the first stays');
+  });
+
   test('openssl s_client sees TLS 1.3 by default and may use TLS 1.2; the server refuses TLS 1.1', async () => {
     const broker = await start(new Lines());
     const sClient = async (...flags: string[]): Promise<string> => {

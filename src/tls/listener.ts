@@ -57,7 +57,8 @@ export async function listenTls(
         if (!hooks.admit(raw)) refused.add(raw);
       });
       server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-        // A socket the gate refused fails its handshake too; that refusal is already logged.
+        // A socket the gate refused fails its handshake too; that refusal is already logged. `_parent` (the TCP socket
+        // under a server-side TLSSocket) is Node's internal: were it gone, such a refusal would log a second line.
         const raw = (socket as unknown as { _parent?: Socket })._parent;
         if (raw !== undefined && refused.has(raw)) return;
         handshakes.add({ peer: socket.remoteAddress, err });
