@@ -32,7 +32,7 @@ function certificate(cn: string): X509Certificate {
 }
 
 /** A client over a socket pair whose server side looks like TLS as `tls` says; sends the header and one start-ok. */
-async function attempt(tls: TlsSessionSource | undefined, mechanism: string, broker = new TestBroker({ users: ['guest', 'alice'] })) {
+async function attempt(tls: TlsSessionSource | undefined, mechanism: string, broker = new TestBroker({ users: ['guest', 'alice'], confirmChannelOpen: false })) {
   const log = new Lines();
   const { client, server } = duplexPair('192.0.2.10', 40000);
   if (tls !== undefined) Object.assign(server, tls);
