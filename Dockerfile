@@ -41,7 +41,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER leveret
 VOLUME ["/data"]
-EXPOSE 5672 15672
+# 5671 and 15671: AMQPS and HTTPS, when LEVERET_TLS_CERT and LEVERET_TLS_KEY name a certificate and its key.
+EXPOSE 5672 15672 5671 15671
 # Healthy when the broker answers an AMQP protocol header with a method frame (connection.start). Follows
 # LEVERET_AMQP_PORT / RABBITMQ_NODE_PORT; a port set with a flag or a config file needs its own HEALTHCHECK.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -49,7 +49,7 @@ export const FIELDS: readonly Field<unknown>[] = [
   field({
     key: 'amqp.port',
     flag: '--port',
-    meta: '<port>',
+    meta: '<port|off>',
     env: ['LEVERET_AMQP_PORT', 'RABBITMQ_NODE_PORT'],
     kind: port(PORT_MAX),
     help: 'AMQP port (0 = pick a free port, off = no plain AMQP listener)',
@@ -70,7 +70,7 @@ export const FIELDS: readonly Field<unknown>[] = [
   field({
     key: 'http.port',
     flag: '--http-port',
-    meta: '<port>',
+    meta: '<port|off>',
     env: ['LEVERET_HTTP_PORT'],
     kind: port(PORT_MAX),
     help: 'management HTTP port (0 = pick a free port, off = no plain HTTP listener)',
@@ -195,10 +195,10 @@ export const FIELDS: readonly Field<unknown>[] = [
   field({
     key: 'tls.certLoginFrom',
     flag: '--tls-cert-login-from',
-    meta: '<common_name|distinguished_name>',
+    meta: '<source>',
     env: ['LEVERET_TLS_CERT_LOGIN_FROM'],
     kind: certLoginFrom,
-    help: 'what names the user of an EXTERNAL login: the client certificate\'s CN, or its subject DN (ssl_cert_login_from)',
+    help: 'what names the user of an EXTERNAL login: common_name (the client certificate\'s CN) or distinguished_name (its subject DN)',
     get: (s) => s.tls.certLoginFrom,
     set: (s, v) => (s.tls.certLoginFrom = v),
   }),
