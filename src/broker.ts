@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { DelayedScheduler } from './delayed/scheduler';
 import { deliveryModeOf, parseExpiration } from './protocol/properties';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AccessControl } from './auth/access';
 import { LoginThrottle } from './auth/login-throttle';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from './auth/passwords';
-import { defaultSettings, tlsEnabled, type CountLimit, type Settings } from './config/settings';
+import { defaultSettings, type CountLimit, type Settings } from './config/settings';
 import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admission';
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
@@ -24,23 +24,16 @@ import { ReplyCode } from './protocol/generated/amqp';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
 import type { DelayedRecord, Store } from './store/store';
-import { closeServer, listenAll, parseAddress, urlHost, waitForSockets, type Listening } from './util/listen';
+import { closeServer, waitForSockets } from './util/listen';
 import { startCoarseClock } from './util/clock';
 import { openFilesLimit } from './util/open-files';
 import { RateLimitedReport } from './util/rate-limited-report';
 import { VhostRegistry } from './vhost/registry';
-import { TlsCredentials } from './tls/credentials';
-import { listenTls, type TlsListening } from './tls/listener';
+import { brokerUrls, httpsOption, listenAmqp, listenerInfo, openTlsCredentials, tlsEndpoints, type AmqpListeners, type TlsBrokerOptions, type TlsEndpoints } from './listeners';
 
-export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 'amqps' | 'https' | 'tls'>> {
+export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 'amqps' | 'https' | 'tls'>>, TlsBrokerOptions {
   amqp?: Partial<Settings['amqp']>;
   http?: Partial<Settings['http']>;
-  /** AMQPS and HTTPS listen when tls.cert and tls.key are set; with port 0 given for AMQP they take ephemeral ports too. */
-  amqps?: Partial<Settings['amqps']>;
-  https?: Partial<Settings['https']>;
-  tls?: Partial<Settings['tls']>;
-  /** How often the TLS files are checked for changes (default 2 s; tests shorten it). */
-  tlsWatchIntervalMs?: number;
   /** Shorthand for amqp.port. */
   port?: number;
   logger?: Logger;
@@ -55,7 +48,7 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 
   audit?: AuditOptions;
 }
 
-export interface RunningBroker {
+export interface RunningBroker extends TlsEndpoints {
   /** amqp://user:pass@host:port for the default user and the first listener (amqps:// when plain AMQP is off). */
   readonly url: string;
   /** The plain AMQP port; 0 when it is off. */
@@ -66,15 +59,6 @@ export interface RunningBroker {
   readonly httpUrl: string;
   readonly httpPort: number;
   readonly httpAddresses: readonly string[];
-  /** AMQPS and HTTPS: absent / 0 / empty without TLS. */
-  readonly amqpsUrl?: string;
-  readonly amqpsPort: number;
-  readonly amqpsAddresses: readonly string[];
-  readonly httpsUrl?: string;
-  readonly httpsPort: number;
-  readonly httpsAddresses: readonly string[];
-  /** Reads the TLS files again (as SIGHUP does): true when the new certificate is in use, undefined without TLS. */
-  reloadTls(reason?: string): boolean | undefined;
   /** Stops accepting, closes client connections with 320 CONNECTION_FORCED and releases the store. */
   close(): Promise<void>;
 }
@@ -88,12 +72,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const settings = resolveSettings(options);
   const logger = options.logger ?? createLogger({ level: settings.logLevel });
   // The TLS files are read first: a missing or bad one stops the start before anything else is opened.
-  const tlsLogger = logger.child({ component: 'tls' });
-  const credentials = tlsEnabled(settings)
-    ? new TlsCredentials(settings.tls as { cert: string; key: string; ca?: string }, tlsLogger, {
-        ...(options.tlsWatchIntervalMs === undefined ? {} : { watchIntervalMs: options.tlsWatchIntervalMs }),
-      })
-    : undefined;
+  const credentials = openTlsCredentials(settings, logger.child({ component: 'tls' }), options.tlsWatchIntervalMs);
   const store = options.store ?? openStore(options.dataDir, settings, logger);
 
   const access = new AccessControl(store, new Set(settings.loopbackUsers));
@@ -248,43 +227,22 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     handshaking.add(connection);
     churn.counts.connection_created++;
   };
-  const onConnection = (socket: Socket): void => {
-    if (admit(socket)) start(socket);
-  };
 
-  let listening: Listening<Server> = { servers: [], addresses: [], port: 0 };
-  let secure: TlsListening = { servers: [], addresses: [], port: 0, closeReports: () => undefined };
+  let listeners: AmqpListeners;
   try {
-    if (settings.amqp.port !== 'off') {
-      listening = await listenAll(
-        () => createServer({ noDelay: true }, onConnection),
-        settings.amqp.bind,
-        settings.amqp.port,
-        (address, code) => logger.warn({ address, code }, 'cannot listen on this address; skipping it'),
-        (address, err) => listenerErrors.add({ address, err }),
-      );
-    }
-    if (credentials !== undefined && settings.amqps.port !== 'off') {
-      const bind = settings.amqps.bind ?? settings.amqp.bind;
-      const hooks = { admit: (raw: Socket) => admit(raw, true), secured: start };
-      secure = await listenTls(credentials.serverOptions(settings.tls), bind, settings.amqps.port, hooks, tlsLogger);
-      for (const server of secure.servers) credentials.register(server);
-    }
+    listeners = await listenAmqp(settings, credentials, { admit, start }, logger, (address, err) => listenerErrors.add({ address, err }));
   } catch (err) {
     clearInterval(sampler);
     leaveCoarseClock();
     delayed.close();
-    await Promise.all(listening.servers.map(closeServer));
     await store.close().catch(() => undefined);
     throw err;
   }
-  const { addresses, port } = listening;
-  const servers = [...listening.servers, ...secure.servers];
+  const { plain, secure, servers } = listeners;
 
   // The management API. A library user who asked for an ephemeral AMQP port gets an ephemeral HTTP port too,
   // so test suites can run brokers side by side.
   const httpPort = options.http?.port ?? (options.port === 0 || options.amqp?.port === 0 ? 0 : settings.http.port);
-  const httpsOn = credentials !== undefined && settings.https.port !== 'off';
   let http: ManagementServer;
   try {
     const name = nodeName();
@@ -315,10 +273,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         product: 'Leveret',
         version: packageVersion(),
         ...(credentials === undefined ? {} : { certificate: () => credentials.certificate }),
-        amqpListeners: [
-          ...addresses.map(parseAddress),
-          ...secure.addresses.map((a) => ({ ...parseAddress(a), protocol: 'amqp/ssl' })),
-        ],
+        amqpListeners: listenerInfo(listeners),
         limits: limitsInForce(settings, gate.limit),
       },
       maxBodySize: settings.http.maxBodySize,
@@ -327,15 +282,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     const build = async () => (await import('./management/app')).buildManagementApp(deps);
     http = await startLazyManagement(
       build,
-      {
-        bind: settings.http.bind,
-        port: httpPort,
-        maxConnections: budget.httpPerListener,
-        // HTTPS asks browsers for no certificate, as management.ssl's default verify_none.
-        ...(httpsOn && typeof settings.https.port === 'number'
-          ? { https: { bind: settings.https.bind ?? settings.http.bind, port: settings.https.port, tls: credentials.serverOptions({ verifyPeer: false, failIfNoPeerCert: false }) } }
-          : {}),
-      },
+      { bind: settings.http.bind, port: httpPort, maxConnections: budget.httpPerListener, ...httpsOption(settings, credentials) },
       deps.logger,
     );
     for (const server of http.httpsServers) credentials?.register(server);
@@ -349,18 +296,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw err;
   }
   credentials?.watch();
-  const httpsUrl = http.httpsAddresses.length > 0 ? `https://${urlHost((settings.https.bind ?? settings.http.bind)[0] ?? '127.0.0.1')}:${http.httpsPort}` : undefined;
-  const plainHttpUrl = http.addresses.length > 0 ? `http://${urlHost(settings.http.bind[0] ?? '127.0.0.1')}:${http.port}` : undefined;
-  const httpUrl = plainHttpUrl ?? httpsUrl ?? '';
   logger.debug({ addresses: http.addresses }, 'management API started');
-  logger.debug({ addresses }, 'AMQP listener started');
-
-  const amqpUrl = (scheme: string, bind: readonly string[], at: number): string =>
-    `${scheme}://${encodeURIComponent(settings.defaultUser)}:${encodeURIComponent(settings.defaultPass)}@${urlHost(bind[0] ?? '127.0.0.1')}:${at}${
-      settings.defaultVhost === '/' ? '' : `/${encodeURIComponent(settings.defaultVhost)}`
-    }`;
-  const amqpsUrl = secure.addresses.length > 0 ? amqpUrl('amqps', settings.amqps.bind ?? settings.amqp.bind, secure.port) : undefined;
-  const url = addresses.length > 0 ? amqpUrl('amqp', settings.amqp.bind, port) : (amqpsUrl ?? '');
+  logger.debug({ addresses: plain.addresses }, 'AMQP listener started');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -385,19 +322,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     })());
 
   return {
-    url,
-    port,
-    addresses,
-    httpUrl,
+    ...brokerUrls(settings, listeners, http),
+    port: plain.port,
+    addresses: plain.addresses,
     httpPort: http.port,
     httpAddresses: http.addresses,
-    ...(amqpsUrl === undefined ? {} : { amqpsUrl }),
-    amqpsPort: secure.port,
-    amqpsAddresses: secure.addresses,
-    ...(httpsUrl === undefined ? {} : { httpsUrl }),
-    httpsPort: http.httpsPort,
-    httpsAddresses: http.httpsAddresses,
-    reloadTls: (reason = 'requested') => credentials?.reload(reason),
+    ...tlsEndpoints(listeners, http, credentials),
     close,
   };
 }

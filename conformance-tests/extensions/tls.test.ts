@@ -285,6 +285,29 @@ describe('what reaches the TLS port', () => {
     expect(await roundTrip(first, 'the first stays')).toBe('the first stays');
   });
 
+  test('a socket in its TLS handshake counts against unauthenticatedConnectionMax; an open AMQPS connection does not', async () => {
+    const log = new Lines();
+    const broker = await start(log, {}, { unauthenticatedConnectionMax: 1 });
+    // Open (AMQP connection.open done) connections no longer count: a second and third connect one after the other.
+    const first = await connectTls(broker);
+    const second = await connectTls(broker);
+    // A TCP connection that never starts its TLS handshake holds the one place.
+    const idle = netConnect(broker.amqpsPort, '127.0.0.1');
+    idle.on('error', () => undefined);
+    await new Promise<void>((resolve) => idle.once('connect', resolve));
+    await eventually(async () => {
+      const refused = await connectTls(broker).then(
+        () => false,
+        () => true,
+      );
+      return refused && log.withMessage('AMQP connection refused: too many connections still in their handshake').length >= 1;
+    }, 3000, 'a refusal while the idle socket handshakes');
+    idle.destroy();
+    await eventually(async () => connectTls(broker).then(() => true, () => false), 3000, 'a connection once the idle socket left');
+    expect(await roundTrip(first, 'first')).toBe('first');
+    expect(await roundTrip(second, 'second')).toBe('second');
+  });
+
   test('openssl s_client sees TLS 1.3 by default and may use TLS 1.2; the server refuses TLS 1.1', async () => {
     const broker = await start(new Lines());
     const sClient = async (...flags: string[]): Promise<string> => {

@@ -17,8 +17,8 @@ interface Log {
 export interface TlsListenerHooks {
   /** A TCP connection arrived: false when it is refused (the hook destroys it). */
   admit(raw: Socket): boolean;
-  /** The handshake finished: the socket carries AMQP from here. */
-  secured(socket: TLSSocket): void;
+  /** The handshake finished: the socket carries AMQP from here. `raw` is the TCP socket `admit` was given. */
+  secured(socket: TLSSocket, raw: Socket | undefined): void;
 }
 
 export interface TlsListening extends Listening<Server> {
@@ -51,15 +51,14 @@ export async function listenTls(
           socket.destroy();
           return;
         }
-        hooks.secured(socket);
+        hooks.secured(socket, rawOf(socket));
       });
       server.on('connection', (raw: Socket) => {
         if (!hooks.admit(raw)) refused.add(raw);
       });
       server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-        // A socket the gate refused fails its handshake too; that refusal is already logged. `_parent` (the TCP socket
-        // under a server-side TLSSocket) is Node's internal: were it gone, such a refusal would log a second line.
-        const raw = (socket as unknown as { _parent?: Socket })._parent;
+        // A socket the gate refused fails its handshake too; that refusal is already logged.
+        const raw = rawOf(socket);
         if (raw !== undefined && refused.has(raw)) return;
         handshakes.add({ peer: socket.remoteAddress, err });
       });
@@ -77,4 +76,13 @@ export async function listenTls(
       acceptErrors.close();
     },
   };
+}
+
+/**
+ * The TCP socket under a server-side TLSSocket. `_parent` is Node's internal (Node 20); were it gone, a refusal at
+ * accept would also log a failed handshake, and a TLS socket would count as handshaking until it closes (both
+ * caught by conformance-tests/extensions/tls.test.ts).
+ */
+function rawOf(socket: TLSSocket): Socket | undefined {
+  return (socket as unknown as { _parent?: Socket })._parent ?? undefined;
 }
