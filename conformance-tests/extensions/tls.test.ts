@@ -164,6 +164,8 @@ describe('AMQPS with the CA trusted', () => {
     const listed = ((await api(broker, 'GET', '/connections')).json as Array<Record<string, unknown>>).find((c) => c.port === broker.port);
     expect(listed).toMatchObject({ ssl: false, ssl_protocol: null, peer_cert_subject: null });
     const overview = (await api(broker, 'GET', '/overview')).json as { listeners: Array<{ protocol: string; port: number }> };
+    expect((await api(broker, 'GET', `/health/checks/port-listener/${broker.amqpsPort}`)).status).toBe(200);
+    expect(await api(broker, 'GET', '/health/checks/protocol-listener/amqps')).toEqual({ status: 200, json: { status: 'ok', protocol: 'amqps' } });
     expect(overview.listeners.map((l) => [l.protocol, l.port])).toEqual([
       ['amqp', broker.port],
       ['amqp/ssl', broker.amqpsPort],
@@ -391,6 +393,9 @@ describe('HTTPS and listeners turned off', () => {
     expect(status).toBe(200);
     const overview = JSON.parse(body) as { listeners: Array<{ protocol: string; port: number }> };
     expect(overview.listeners).toEqual([expect.objectContaining({ protocol: 'amqp/ssl', port: broker.amqpsPort })]);
+    const health = (name: string) => overHttps(`${broker.httpsUrl}/api/health/checks/protocol-listener/${name}`);
+    expect((await health('amqps')).status).toBe(200);
+    expect(JSON.parse((await health('amqp')).body)).toMatchObject({ status: 'failed', protocols: ['amqps', 'http'] });
     expect(await roundTrip(await connectTls(broker), 'tls only')).toBe('tls only');
   });
 });

@@ -54,8 +54,12 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
     resource<{ Params: { protocol: string } }>(app, '/health/checks/protocol-listener/:protocol', {
       GET: async (request, reply) => {
         const wanted = request.params.protocol.toLowerCase();
-        const known = deps.node.amqpListeners.length > 0 ? ['amqp', 'http'] : ['http'];
-        const normalised = wanted.replace(/[-/ ]/g, '').replace(/^amqp091$|^amqp0\.9\.1$|^amqp0_9_1$/, 'amqp');
+        // AMQPS listeners ('amqp/ssl') answer to amqps, amqp/ssl and amqp091/ssl.
+        const known = [...new Set(deps.node.amqpListeners.map((l) => (l.protocol === 'amqp/ssl' ? 'amqps' : 'amqp'))), 'http'];
+        const normalised = wanted
+          .replace(/[-/ ]/g, '')
+          .replace(/^amqp091$|^amqp0\.9\.1$|^amqp0_9_1$/, 'amqp')
+          .replace(/^amqp(091)?ssl$/, 'amqps');
         if (known.includes(normalised)) return { status: 'ok', protocol: wanted };
         return failed(reply, `No active listener for protocol ${wanted}`, { missing: wanted, protocols: known });
       },
