@@ -180,6 +180,13 @@ module.exports = {
       to: { path: outside('cli', 'util') },
     },
     {
+      name: 'listeners-belong-to-the-composition-root',
+      severity: 'error',
+      comment: 'src/listeners.ts (the AMQP, AMQPS and HTTPS listeners and their TLS credentials) is a part of broker.ts, split out for size.',
+      from: { path: '^src/', pathNot: ['^src/broker\\.ts$', '\\.test\\.ts$'] },
+      to: { path: '^src/listeners\\.ts$' },
+    },
+    {
       name: 'composition-root-is-imported-by-no-one',
       severity: 'error',
       comment: 'broker.ts wires modules together and main.ts is the process entry; modules do not import them back.',

@@ -29,7 +29,7 @@ import { startCoarseClock } from './util/clock';
 import { openFilesLimit } from './util/open-files';
 import { RateLimitedReport } from './util/rate-limited-report';
 import { VhostRegistry } from './vhost/registry';
-import { brokerUrls, httpsOption, listenAmqp, listenerInfo, openTlsCredentials, tlsEndpoints, type AmqpListeners, type TlsBrokerOptions, type TlsEndpoints } from './listeners';
+import { brokerUrls, httpListenerCount, httpsOption, listenAmqp, listenerInfo, openTlsCredentials, tlsEndpoints, type AmqpListeners, type TlsBrokerOptions, type TlsEndpoints } from './listeners';
 
 export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 'amqps' | 'https' | 'tls'>>, TlsBrokerOptions {
   amqp?: Partial<Settings['amqp']>;
@@ -187,7 +187,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   // connection_max, capped by the file descriptors (connection/admission.ts): one more is closed at accept.
   const fileDescriptors = openFilesLimit();
-  const budget = descriptorBudget(fileDescriptors, settings.http.bind.length);
+  const budget = descriptorBudget(fileDescriptors, httpListenerCount(settings, credentials));
   const gate = new AcceptGate(connectionLimit(settings.connectionMax, budget), (refused, peer) =>
     logger.warn({ peer, connectionMax: gate.limit, refused }, 'AMQP connection refused: connection_max reached'),
   );

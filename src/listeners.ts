@@ -93,6 +93,13 @@ export function httpsOption(settings: Settings, credentials: TlsCredentials | un
   return { https: { bind: settings.https.bind ?? settings.http.bind, port: settings.https.port, tls } };
 }
 
+/** The management API's listeners, plain and HTTPS, among which its share of the file descriptors is split. */
+export function httpListenerCount(settings: Settings, credentials: TlsCredentials | undefined): number {
+  const plain = settings.http.port === 'off' ? 0 : settings.http.bind.length;
+  const secure = credentials === undefined || settings.https.port === 'off' ? 0 : (settings.https.bind ?? settings.http.bind).length;
+  return plain + secure;
+}
+
 /** The management API's listener list: AMQP, then AMQPS as protocol 'amqp/ssl' (RabbitMQ's names). */
 export function listenerInfo({ plain, secure }: AmqpListeners): Array<{ ip: string; port: number; protocol?: string }> {
   return [...plain.addresses.map(parseAddress), ...secure.addresses.map((a) => ({ ...parseAddress(a), protocol: 'amqp/ssl' }))];
