@@ -2,7 +2,7 @@
  * The settings table: every setting is one row (flag, environment variables, file key, value kind), so the parser,
  * the validation messages and the --help text cannot drift apart.
  */
-import { addresses, boolean, certLoginFrom, connectionMax, countLimit, durability, integer, logLevel, port, text, userList, type Kind } from './kinds';
+import { addresses, boolean, certLoginFrom, connectionMax, countLimit, durability, integer, logLevel, port, resourceLimit, text, userList, type Kind } from './kinds';
 import {
   CHANNEL_MAX_MAX,
   CHANNEL_MAX_MIN,
@@ -405,6 +405,28 @@ export const FIELDS: readonly Field<unknown>[] = [
     help: 'fsync: every commit reaches the disk before confirms; relaxed: the OS flushes (a power loss can lose recent confirmed messages)',
     get: (s) => s.durability,
     set: (s, v) => (s.durability = v),
+  }),
+  field({
+    key: 'memoryHighWatermark',
+    flag: '--memory-high-watermark',
+    meta: '<fraction|bytes>',
+    env: ['LEVERET_MEMORY_HIGH_WATERMARK'],
+    kind: resourceLimit,
+    help: 'block publishers while resident memory is above this (a fraction of total memory or the cgroup limit, or a size: 2GB, 512MiB)',
+    shownDefault: '0.4',
+    get: (s) => s.memoryHighWatermark,
+    set: (s, v) => (s.memoryHighWatermark = v),
+  }),
+  field({
+    key: 'diskFreeLimit',
+    flag: '--disk-free-limit',
+    meta: '<bytes|fraction>',
+    env: ['LEVERET_DISK_FREE_LIMIT'],
+    kind: resourceLimit,
+    help: "block publishers while the data directory's file system has less free space than this (a size, or a multiple of total memory such as 1.0)",
+    shownDefault: '50MB',
+    get: (s) => s.diskFreeLimit,
+    set: (s, v) => (s.diskFreeLimit = v),
   }),
   field({
     key: 'loadDefinitions',

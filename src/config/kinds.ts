@@ -13,6 +13,7 @@ import {
   type Durability,
   type LogLevel,
   type Port,
+  type ResourceLimit,
 } from './settings';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
@@ -177,3 +178,57 @@ export const certLoginFrom: Kind<CertLoginFrom> = {
       ? ok(value as CertLoginFrom)
       : fail(`one of ${CERT_LOGIN_FROM.join(', ')}`),
 };
+
+/** RabbitMQ's information units: k, M, G, T, P (and kiB, Mi, ...) are powers of 1024; kB, MB, GB, TB, PB of 1000. */
+const UNITS: Readonly<Record<string, number>> = (() => {
+  const table: Record<string, number> = {};
+  ['k', 'M', 'G', 'T', 'P'].forEach((letter, i) => {
+    const binary = 1024 ** (i + 1);
+    const upper = letter.toUpperCase();
+    for (const name of [letter, upper, `${upper}i`, `${upper}iB`, `${letter}iB`]) table[name] = binary;
+    table[`${upper}B`] = 1000 ** (i + 1);
+    table[`${letter}B`] = 1000 ** (i + 1);
+  });
+  return table;
+})();
+
+/** Largest relative threshold accepted (RabbitMQ clamps the memory watermark at 1.0; disk's mem_relative may exceed it). */
+const RELATIVE_MAX = 1000;
+
+/**
+ * A threshold in bytes or relative to memory, written as RabbitMQ writes them: "0.4" or {"relative": 0.4} (a
+ * fraction: a number with a decimal point), "2GB", "512MiB", "50000000" or {"absolute": "2GB"} (bytes).
+ */
+export const resourceLimit: Kind<ResourceLimit> = (() => {
+  const expected = 'a fraction such as 0.4, or a size in bytes such as 50000000, 512MiB or 2GB';
+  const parse = (raw: string): Parsed<ResourceLimit> => {
+    const text = raw.trim();
+    if (/^\d*\.\d+$/.test(text)) {
+      const fraction = Number(text);
+      return fraction > 0 && fraction <= RELATIVE_MAX ? ok({ relative: fraction }) : fail(expected);
+    }
+    const sized = /^(\d{1,16})\s*([A-Za-z]{1,3})?$/.exec(text);
+    if (sized === null) return fail(expected);
+    const unit = sized[2] === undefined ? 1 : UNITS[sized[2]];
+    if (unit === undefined) return fail(expected);
+    const bytes = Number(sized[1]) * unit;
+    return Number.isSafeInteger(bytes) ? ok({ absolute: bytes }) : fail(expected);
+  };
+  const fromJson = (value: unknown): Parsed<ResourceLimit> => {
+    if (typeof value === 'string') return parse(value);
+    if (typeof value === 'number') return parse(Number.isInteger(value) ? String(value) : value.toFixed(6).replace(/0+$/, ''));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value as Record<string, unknown>);
+      const [key, inner] = entries[0] ?? [];
+      if (entries.length === 1 && key === 'relative' && typeof inner === 'number' && inner > 0 && inner <= RELATIVE_MAX) {
+        return ok({ relative: inner });
+      }
+      if (entries.length === 1 && key === 'absolute') {
+        const parsed = typeof inner === 'string' || typeof inner === 'number' ? parse(String(inner)) : fail<ResourceLimit>(expected);
+        return parsed.ok && 'absolute' in parsed.value ? parsed : fail(expected);
+      }
+    }
+    return fail(expected);
+  };
+  return { fromString: parse, fromJson };
+})();

@@ -60,6 +60,8 @@ describe('defaults', () => {
       outputBufferMax: 1024 * 1024,
       fieldTableMaxDepth: 64,
       durability: 'fsync',
+      memoryHighWatermark: { relative: 0.4 },
+      diskFreeLimit: { absolute: 50_000_000 },
       logLevel: 'info',
     });
   });
@@ -166,6 +168,8 @@ describe('precedence: defaults < file < env < flags', () => {
       '--output-buffer-max', '65536',
       '--field-table-max-depth', '1',
       '--durability', 'relaxed',
+      '--memory-high-watermark', '1GB',
+      '--disk-free-limit', '2.0',
       '--load-definitions', 'defs/rabbit.json',
       '--log-level', 'silent',
       '--amqps-port', '0',
@@ -205,6 +209,8 @@ describe('precedence: defaults < file < env < flags', () => {
       outputBufferMax: 65536,
       fieldTableMaxDepth: 1,
       durability: 'relaxed',
+      memoryHighWatermark: { absolute: 1e9 },
+      diskFreeLimit: { relative: 2 },
       loadDefinitions: 'defs/rabbit.json',
       logLevel: 'silent',
     });
@@ -249,6 +255,26 @@ describe('precedence: defaults < file < env < flags', () => {
     );
     const bad = writeConfig({ loadDefinitions: ['a.json'] }, 'bad.json');
     expect(errorOf(() => load(['--config', bad])).message).toMatch(/for loadDefinitions \(from config file .*\): expected a non-empty string$/);
+  });
+
+  it('memoryHighWatermark and diskFreeLimit: RabbitMQ\'s defaults; fractions, bytes and units from file, env and flag', () => {
+    expect(usage()).toMatch(/--memory-high-watermark <fraction\|bytes> +block publishers .*; default 0.4\n +env LEVERET_MEMORY_HIGH_WATERMARK\n/);
+    expect(usage()).toMatch(/--disk-free-limit <bytes\|fraction> +block publishers .*; default 50MB\n +env LEVERET_DISK_FREE_LIMIT\n/);
+    const config = writeConfig({ memoryHighWatermark: { absolute: '2GB' }, diskFreeLimit: 1.5 });
+    expect(load(['--config', config]).memoryHighWatermark).toEqual({ absolute: 2_000_000_000 });
+    expect(load(['--config', config]).diskFreeLimit).toEqual({ relative: 1.5 });
+    expect(load(['--config', config], { LEVERET_MEMORY_HIGH_WATERMARK: '0.6' }).memoryHighWatermark).toEqual({ relative: 0.6 });
+    expect(load(['--memory-high-watermark', '512MiB']).memoryHighWatermark).toEqual({ absolute: 512 * 1024 ** 2 });
+    expect(load(['--disk-free-limit', '1000TB']).diskFreeLimit).toEqual({ absolute: 1e15 });
+    expect(load(['--disk-free-limit=50000000']).diskFreeLimit).toEqual({ absolute: 50_000_000 });
+    expect(load(['--memory-high-watermark', '4Gi']).memoryHighWatermark).toEqual({ absolute: 4 * 1024 ** 3 });
+    expect(load(['--memory-high-watermark', '3k']).memoryHighWatermark).toEqual({ absolute: 3072 });
+    expect(load(['--memory-high-watermark', '3kB']).memoryHighWatermark).toEqual({ absolute: 3000 });
+    expect(errorOf(() => load(['--memory-high-watermark', '2XB'])).message).toMatch(/expected a fraction such as 0.4, or a size in bytes/);
+    expect(errorOf(() => load(['--memory-high-watermark=-0.4'])).message).toMatch(/expected a fraction/);
+    expect(errorOf(() => load(['--disk-free-limit', '0.0'])).message).toMatch(/expected a fraction/);
+    const bad = writeConfig({ diskFreeLimit: { absolute: 0.5 } });
+    expect(errorOf(() => load(['--config', bad])).message).toMatch(/for diskFreeLimit \(from config file .*\): expected a fraction/);
   });
 
   it('connectionMax: "infinity" by default; a count or "infinity" from file, env and flag', () => {

@@ -45,6 +45,12 @@ export interface TlsSettings {
   certLoginFrom: CertLoginFrom;
 }
 
+/**
+ * A resource threshold as RabbitMQ writes one: a fraction (`relative`, of the machine's memory or its cgroup limit)
+ * or a number of bytes (`absolute`). vm_memory_high_watermark and disk_free_limit (its mem_relative) both take it.
+ */
+export type ResourceLimit = { readonly relative: number } | { readonly absolute: number };
+
 export interface Settings {
   /** AMQP listeners: every address in `bind` on `port` (0 = ephemeral). */
   amqp: { bind: string[]; port: Port };
@@ -109,6 +115,16 @@ export interface Settings {
   /** How hard each store commit is pushed to disk. */
   durability: Durability;
   /**
+   * RabbitMQ's vm_memory_high_watermark: when the process's resident memory (RSS) goes above it, publishing
+   * connections are blocked until it falls below again. Relative to total memory (or the cgroup limit when lower).
+   */
+  memoryHighWatermark: ResourceLimit;
+  /**
+   * RabbitMQ's disk_free_limit: when the data directory's file system has less free space than this, publishing
+   * connections are blocked. Relative values are a multiple of total memory (RabbitMQ's mem_relative).
+   */
+  diskFreeLimit: ResourceLimit;
+  /**
    * A definitions file (RabbitMQ's JSON format, as GET /api/definitions exports it) imported at every start, after
    * the stored state is recovered; none when undefined. Relative paths resolve against the working directory.
    */
@@ -166,6 +182,8 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   outputBufferMax: 1024 * 1024,
   fieldTableMaxDepth: 64,
   durability: 'fsync',
+  memoryHighWatermark: Object.freeze({ relative: 0.4 }),
+  diskFreeLimit: Object.freeze({ absolute: 50_000_000 }),
   logLevel: 'info',
 }) as Settings;
 
