@@ -12,6 +12,7 @@ import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admi
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
+import { blockedReason, ResourceAlarms } from './observability/alarms';
 import { connectionByteRates, recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
@@ -59,6 +60,11 @@ export interface RunningBroker extends TlsEndpoints {
   readonly httpUrl: string;
   readonly httpPort: number;
   readonly httpAddresses: readonly string[];
+  /**
+   * The resource alarms (memory high watermark, disk free limit): their figures, and the thresholds changed at
+   * run time as rabbitmqctl set_vm_memory_high_watermark / set_disk_free_limit do.
+   */
+  readonly alarms: ResourceAlarms;
   /** Stops accepting, closes client connections with 320 CONNECTION_FORCED and releases the store. */
   close(): Promise<void>;
 }
@@ -126,6 +132,19 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const connections = new Set<Connection>();
   /** Connections accepted and not yet open (logged in, vhost opened): bounded by unauthenticatedConnectionMax. */
   const handshaking = new Set<object>();
+  // Memory and disk alarms block publishing connections (connection/flow.ts); no data directory, no disk alarm.
+  const alarms = new ResourceAlarms({
+    memoryHighWatermark: settings.memoryHighWatermark,
+    diskFreeLimit: settings.diskFreeLimit,
+    ...(options.dataDir === undefined ? {} : { dataDir: resolve(options.dataDir) }),
+    logger: logger.child({ component: 'alarms' }),
+  });
+  let alarmReason: string | undefined;
+  alarms.onChange((resources) => {
+    alarmReason = resources.length === 0 ? undefined : blockedReason(resources);
+    for (const connection of connections) connection.flow.alarmsChanged(alarmReason);
+  });
+  alarms.start();
   const stats = new MessageStats();
   const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
@@ -223,6 +242,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const start = (socket: Socket, raw?: Socket): void => {
     if (raw !== undefined) handshaking.delete(raw);
     const connection = new Connection(socket, context);
+    if (alarmReason !== undefined) connection.flow.alarmsChanged(alarmReason);
     connections.add(connection);
     handshaking.add(connection);
     churn.counts.connection_created++;
@@ -233,6 +253,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     listeners = await listenAmqp(settings, credentials, { admit, start }, logger, (address, err) => listenerErrors.add({ address, err }));
   } catch (err) {
     clearInterval(sampler);
+    alarms.stop();
     leaveCoarseClock();
     delayed.close();
     await store.close().catch(() => undefined);
@@ -260,6 +281,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       logins,
       logger: managementLogger,
       audit,
+      alarms,
     });
     const deps = {
       admin,
@@ -288,6 +310,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     for (const server of http.httpsServers) credentials?.register(server);
   } catch (err) {
     clearInterval(sampler);
+    alarms.stop();
     leaveCoarseClock();
     delayed.close();
     await Promise.all(servers.map(closeServer));
@@ -303,6 +326,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(sampler);
+      alarms.stop();
       leaveCoarseClock();
       const stopped = Promise.all(servers.map(closeServer));
       for (const connection of connections) connection.forceClose('shutdown');
@@ -328,6 +352,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     httpPort: http.port,
     httpAddresses: http.addresses,
     ...tlsEndpoints(listeners, http, credentials),
+    alarms,
     close,
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access';
 import type { LoginThrottle } from '../auth/login-throttle';
 import type { ConnectionInfo } from '../connection/info';
+import type { AlarmFigures, AlarmResource } from '../observability/alarms';
 import type { Store } from '../store/store';
 import type { VhostRegistry } from '../vhost/registry';
 import { AuditLog } from './audit';
@@ -40,6 +41,16 @@ export interface AdminDeps {
   readonly logger?: Logger;
   /** The audit log the broker records to (shared with the AMQP connections); one over `store` when absent. */
   readonly audit?: AuditLog;
+  /** The resource alarms (observability/alarms.ts); none in effect, no figures, when absent. */
+  readonly alarms?: { readonly resources: AlarmResource[]; readonly figures: AlarmFigures };
+}
+
+/** The resource alarms as the health checks, /api/nodes and /metrics show them. */
+export interface AlarmsView {
+  /** Resources in alarm now ('memory', 'disk'); empty when none is. */
+  readonly resources: readonly AlarmResource[];
+  /** Figures of the last samples; undefined when the broker runs no monitor. */
+  readonly figures: AlarmFigures | undefined;
 }
 
 /**
@@ -111,6 +122,12 @@ export class AdminService {
       total: this.deps.store.quarantineCount(vhost),
       items: this.deps.store.loadQuarantine(limit, vhost).map(formatQuarantined),
     };
+  }
+
+  /** The resource alarms in effect and the figures behind them. */
+  alarms(): AlarmsView {
+    const alarms = this.deps.alarms;
+    return { resources: alarms?.resources ?? [], figures: alarms?.figures };
   }
 
   /** What /metrics reads, of the given vhosts (all when none). */

@@ -78,6 +78,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
   user: User | undefined;
   clientProperties: FieldTable = {};
   consumerCancelNotify = false;
+  blockedNotify = false;
   channelMax: number;
   heartbeat = 0;
   /** What each channel is built with; set by connection.open. */
@@ -87,7 +88,8 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
   private state = State.AwaitingHeader;
   private readonly reader: FrameReader;
   private readonly clock: Clock;
-  private readonly flow: FlowControl;
+  /** When the socket is read: credit flow, output back-pressure, resource alarms (flow.ts). */
+  readonly flow: FlowControl;
   private readonly heartbeats: Heartbeats;
   private readonly table: ChannelTable;
   /** The vhost opened by connection.open. */
@@ -156,8 +158,9 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     return this.state === State.Closed;
   }
 
+  /** No frame is handled now (output over its limit, or blocked by an alarm): the silence is ours, not the client's. */
   get inputHeld(): boolean {
-    return this.flow.inputHeld;
+    return this.flow.readingStopped;
   }
 
   hasConsumers(): boolean {
@@ -211,14 +214,14 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     }
   }
 
-  /** Handles the frames received so far, stopping (the rest stay buffered) once output is over its limit. */
+  /** Handles the frames received so far, stopping (the rest stay buffered) once output is over its limit or blocked. */
   readFrames(): void {
     const reader = this.reader;
     const flow = this.flow;
     const table = this.table;
     try {
       if (this.state === State.AwaitingHeader && !this.readProtocolHeader()) return;
-      while ((this.state as State) !== State.Closed && !flow.inputHeld && reader.next()) {
+      while ((this.state as State) !== State.Closed && !flow.readingStopped && reader.next()) {
         table.frame(reader.frameType, reader.channel, reader.buffer, reader.start, reader.end);
         if (this.writer.queuedBytes > this.writer.limit) flow.holdInput();
       }
@@ -284,12 +287,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
         this.writer.method(0, MethodId.ConnectionUpdateSecretOk, {});
         return;
       default:
-        throw new AmqpError(
-          ReplyCode.ChannelError,
-          'unexpected method in connection state running',
-          id >>> 16,
-          id & 0xffff,
-        );
+        throw new AmqpError(ReplyCode.ChannelError, 'unexpected method in connection state running', id >>> 16, id & 0xffff);
     }
   }
 
@@ -297,6 +295,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
     this.clientProperties = args.clientProperties;
     this.authMechanism = args.mechanism;
     this.consumerCancelNotify = capability(args.clientProperties, 'consumer_cancel_notify');
+    this.blockedNotify = capability(args.clientProperties, 'connection.blocked');
     const result = login(this.context, args, this.socket, this.logger);
     if (!('error' in result)) {
       this.user = result;

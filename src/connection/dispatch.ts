@@ -31,6 +31,8 @@ export interface DispatchHost {
   readonly userName: string;
   /** What each new channel is built with (the same for all channels of the connection). */
   readonly channelDeps: ChannelDeps;
+  /** Resource alarms (flow.ts): a publish during one blocks the connection. */
+  readonly flow: { readonly alarmReason: string | undefined; publishReceived(): void };
   /** The one place errors become channel.close or connection.close. */
   fail(err: unknown, channelId: number, methodId: number): void;
   /** A method on channel 0, its frame payload (method id first) being `payload`. */
@@ -101,6 +103,11 @@ export class ChannelTable {
       channel.method(id, args, hasContent);
     } catch (err) {
       this.host.fail(err, channelId, id);
+    }
+    // RabbitMQ blocks a connection on its first publish during an alarm: that method is handled, then reading stops.
+    if (hasContent) {
+      const flow = this.host.flow;
+      if (flow.alarmReason !== undefined) flow.publishReceived();
     }
   }
 

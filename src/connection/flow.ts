@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PublishFlow } from '../channel/ports';
+import { MethodId } from '../protocol/generated/amqp';
 import type { Queue } from '../queue/queue';
 import type { FlowListener } from '../queue/queue-options';
 import type { Clock, Timer } from '../util/clock';
@@ -18,6 +19,8 @@ export interface FlowHost {
   /** The socket is ended or gone. */
   readonly isClosed: boolean;
   readonly logger: Logger;
+  /** The client announced the connection.blocked capability: it is told when a resource alarm blocks it. */
+  readonly blockedNotify: boolean;
   /** Some channel of the connection has a consumer (its acks must flow: it is never throttled). */
   hasConsumers(): boolean;
   /** Handles the frames buffered while input was held. */
@@ -28,8 +31,14 @@ export interface FlowHost {
 
 /**
  * When a connection reads its socket: not while a congested queue throttles it as a publisher (RabbitMQ's credit
- * flow), not while its output is over the writer's limit (input held); and when output stays over the limit with
- * no progress for the send timeout, the socket goes.
+ * flow), not while its output is over the writer's limit (input held), not once it published during a resource
+ * alarm (blocked); and when output stays over the limit with no progress for the send timeout, the socket goes.
+ *
+ * Resource alarms, as RabbitMQ's reader: while one is in effect a connection is "blocking"; the first publish it
+ * sends blocks it (that method is handled, nothing more is read or handled), and a client that announced the
+ * connection.blocked capability gets connection.blocked with the reason. A connection that only consumes never
+ * publishes, so it keeps running (its acks flow). When every alarm has cleared, the connection is unblocked, and
+ * told so if it was told it was blocked.
  */
 export class FlowControl implements PublishFlow, FlowListener {
   /**
@@ -38,6 +47,14 @@ export class FlowControl implements PublishFlow, FlowListener {
    * come back as basic.return, ...) pile replies up in the broker. Released on 'drain'.
    */
   inputHeld = false;
+  /** No frame is handled now: input held, or blocked by a resource alarm. The frame loop reads only this. */
+  readingStopped = false;
+  /** The reason of the resource alarm in effect ("low on memory"); undefined when none is. */
+  alarmReason: string | undefined;
+  /** The connection published during a resource alarm and is blocked (RabbitMQ's "blocked"; before: "blocking"). */
+  alarmBlocked = false;
+  /** connection.blocked went out; connection.unblocked follows when the alarms clear. */
+  private blockedSent = false;
   /** Congested queues this connection's reading is paused for. */
   private readonly throttledBy = new Set<Queue>();
   private throttleTimer: Timer | undefined;
@@ -80,9 +97,36 @@ export class FlowControl implements PublishFlow, FlowListener {
     if (this.throttledBy.size === 0) this.resumeReading();
   }
 
+  /** The broker's resource alarms changed: the reason of those in effect, or undefined once all have cleared. */
+  alarmsChanged(reason: string | undefined): void {
+    this.alarmReason = reason;
+    if (reason !== undefined || !this.alarmBlocked) return;
+    this.alarmBlocked = false;
+    this.readingStopped = this.inputHeld;
+    if (this.blockedSent && !this.host.isClosed) this.writer.method(0, MethodId.ConnectionUnblocked, {});
+    this.blockedSent = false;
+    this.updateReading();
+    // The frames read before the block (the rest of the publish that blocked it) are handled now.
+    if (!this.readingStopped && !this.host.isClosed) this.host.readFrames();
+  }
+
+  /** A content-bearing method (basic.publish) arrived while an alarm is in effect: the connection is blocked. */
+  publishReceived(): void {
+    if (this.alarmBlocked || this.alarmReason === undefined || !this.host.isOpen) return;
+    this.alarmBlocked = true;
+    this.readingStopped = true;
+    if (this.host.blockedNotify && !this.blockedSent) {
+      this.writer.method(0, MethodId.ConnectionBlocked, { reason: this.alarmReason });
+      this.blockedSent = true;
+    }
+    this.host.logger.info({ reason: this.alarmReason }, 'connection blocked by a resource alarm');
+    this.updateReading();
+  }
+
   /** Output went over the limit while frames were handled: stop handling them until it drains. */
   holdInput(): void {
     this.inputHeld = true;
+    this.readingStopped = true;
     this.updateReading();
     // What this turn wrote reaches the socket at the end of the turn; if the socket takes it all there is no 'drain'.
     setImmediate(this.checkHeldInput);
@@ -122,17 +166,18 @@ export class FlowControl implements PublishFlow, FlowListener {
     this.updateReading();
   }
 
-  /** The socket is read unless a congested queue throttles this publisher or its output is over the limit. */
+  /** The socket is read unless a congested queue throttles this publisher, its output is over the limit, or an alarm blocks it. */
   private updateReading(): void {
     if (this.host.isClosed) return;
-    if (this.inputHeld || this.throttleTimer !== undefined) this.socket.pause();
+    if (this.readingStopped || this.throttleTimer !== undefined) this.socket.pause();
     else this.socket.resume();
   }
 
   private releaseInput(): void {
     this.inputHeld = false;
+    this.readingStopped = this.alarmBlocked;
     this.updateReading();
-    this.host.readFrames();
+    if (!this.readingStopped) this.host.readFrames();
   }
 
   private sendProgressDue(): void {

@@ -41,6 +41,12 @@ export function channelInfo(channel: Channel): ChannelInfo {
 /** RabbitMQ's names for a connection's states (by connection.ts's State), as the management API shows them. */
 const STATE_NAMES = ['starting', 'starting', 'tuning', 'opening', 'running', 'closing', 'closed', 'closed'] as const;
 
+/** RabbitMQ's states under a resource alarm: 'blocked' once it published, 'blocking' before (running connections only). */
+function alarmState(connection: Connection): string | undefined {
+  if (!connection.isOpen || connection.flow.alarmReason === undefined) return undefined;
+  return connection.flow.alarmBlocked ? 'blocked' : 'blocking';
+}
+
 /** What the management API shows of a connection over `socket`, in state number `state`. */
 export function connectionInfo(connection: Connection, socket: Transport, state: number): ConnectionInfo {
   const tls = tlsSession(socket);
@@ -59,7 +65,7 @@ export function connectionInfo(connection: Connection, socket: Transport, state:
     frameMax: connection.writer.frameMax,
     channelMax: connection.channelMax,
     heartbeat: connection.heartbeat,
-    state: STATE_NAMES[state],
+    state: alarmState(connection) ?? STATE_NAMES[state],
     authMechanism: connection.authMechanism,
     recvOct: socket.bytesRead ?? 0,
     sendOct: socket.bytesWritten ?? 0,

@@ -42,8 +42,8 @@ function diskFree(): number | undefined {
   }
 }
 
-/** The same as GET /api/nodes: RabbitMQ's default vm_memory_high_watermark and disk_free_limit. */
-const MEMORY_WATERMARK = 0.6;
+/** Without an alarm monitor, as GET /api/nodes: RabbitMQ 3.13's default vm_memory_high_watermark and disk_free_limit. */
+const MEMORY_WATERMARK = 0.4;
 const DISK_FREE_LIMIT = 50_000_000;
 
 /** A stable id for this node, in RabbitMQ's shape: the same every start for the same node name. */
@@ -78,7 +78,17 @@ export function nodeFamilies(deps: ManagementDeps, snap: Snapshot): MetricFamily
   const consumers = snap.queues.reduce((sum, q) => sum + q.consumerCount, 0);
   const channelCount = snap.connections.reduce((sum, c) => sum + c.channels, 0);
   const rss = process.memoryUsage.rss();
-  const memLimit = Math.floor(totalmem() * MEMORY_WATERMARK);
+  const alarms = deps.admin.alarms().figures;
+  const memLimit = alarms?.memLimit ?? Math.floor(totalmem() * MEMORY_WATERMARK);
+  const fds = openFds();
+  const max = maxFds();
+  // RabbitMQ's alarm gauges: 1 while the alarm is in effect; the file descriptor one when every descriptor is used.
+  const alarm = (name: string, help: string, on: boolean): MetricFamily => ({
+    name: `${PREFIX}alarms_${name}`,
+    help,
+    type: 'gauge',
+    samples: [{ value: on ? 1 : 0 }],
+  });
   const families: MetricFamily[] = [
     gauge('connections', 'Connections currently open', snap.connections.length),
     gauge('channels', 'Channels currently open', channelCount),
@@ -86,23 +96,21 @@ export function nodeFamilies(deps: ManagementDeps, snap: Snapshot): MetricFamily
     gauge('queues', 'Queues available', snap.queues.length),
     gauge('process_resident_memory_bytes', 'Memory used in bytes', rss),
     gauge('resident_memory_limit_bytes', 'Memory high watermark in bytes', memLimit),
-    gauge('disk_space_available_limit_bytes', 'Free disk space low watermark in bytes', DISK_FREE_LIMIT),
+    gauge('disk_space_available_limit_bytes', 'Free disk space low watermark in bytes', alarms?.diskFreeLimit ?? DISK_FREE_LIMIT),
     gauge('process_open_tcp_sockets', 'Open TCP sockets', snap.connections.length),
     gauge('erlang_uptime_seconds', 'Node uptime', Math.round(process.uptime() * 1000) / 1000),
     family('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'gauge', Math.floor(deps.node.startedAt / 1000)),
-    { name: `${PREFIX}alarms_memory_used_watermark`, help: 'is_memory_used_watermark_alarm', type: 'gauge', samples: [{ value: 0 }] },
-    { name: `${PREFIX}alarms_free_disk_space_watermark`, help: 'is_free_disk_space_watermark_alarm', type: 'gauge', samples: [{ value: 0 }] },
-    { name: `${PREFIX}alarms_file_descriptor_limit`, help: 'is_file_descriptor_limit_alarm', type: 'gauge', samples: [{ value: 0 }] },
+    alarm('memory_used_watermark', 'is_memory_used_watermark_alarm', alarms?.memAlarm ?? false),
+    alarm('free_disk_space_watermark', 'is_free_disk_space_watermark_alarm', alarms?.diskFreeAlarm ?? false),
+    alarm('file_descriptor_limit', 'is_file_descriptor_limit_alarm', fds !== undefined && max !== undefined && fds >= max),
   ];
-  const fds = openFds();
   if (fds !== undefined) families.push(gauge('process_open_fds', 'Open file descriptors', fds));
-  const max = maxFds();
   if (max !== undefined) {
     families.push(gauge('process_max_fds', 'Open file descriptors limit', max));
     // RabbitMQ's socket limit is a share of the fd limit (file_handle_cache: 90 %, less a reserve of 2).
     families.push(gauge('process_max_tcp_sockets', 'Open TCP sockets limit', Math.max(0, Math.trunc(max * 0.9) - 2)));
   }
-  const disk = diskFree();
+  const disk = alarms?.diskFree ?? diskFree();
   if (disk !== undefined) families.push(gauge('disk_space_available_bytes', 'Disk space available in bytes', disk));
   return families;
 }

@@ -29,9 +29,17 @@ export function healthRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const ok = async (): Promise<{ status: string }> => ({ status: 'ok' });
   const failed = (reply: FastifyReply, reason: string, extra: Record<string, unknown> = {}): FastifyReply =>
     reply.code(SERVICE_UNAVAILABLE).send({ status: 'failed', reason, ...extra });
+  // RabbitMQ's texts: the cluster check and the node's own; with one node they fail together.
+  const alarms =
+    (reason: string) =>
+    async (_request: FastifyRequest, reply: FastifyReply): Promise<{ status: string } | FastifyReply> => {
+      const { resources } = deps.admin.alarms();
+      if (resources.length === 0) return { status: 'ok' };
+      return failed(reply, reason, { alarms: resources.map((r) => ({ node: deps.node.name, resource: r })) });
+    };
   return async (app) => {
-    resource(app, '/health/checks/alarms', { GET: ok }, healthy);
-    resource(app, '/health/checks/local-alarms', { GET: ok }, healthy);
+    resource(app, '/health/checks/alarms', { GET: alarms('There are alarms in effect in the cluster') }, healthy);
+    resource(app, '/health/checks/local-alarms', { GET: alarms('There are alarms in effect on the node') }, healthy);
     resource(app, '/health/checks/virtual-hosts', { GET: ok }, healthy);
     resource(app, '/health/checks/ready-to-serve-clients', { GET: ok }, healthy);
     resource(app, '/health/checks/is-in-service', { GET: ok }, healthy);

@@ -10,6 +10,10 @@ import { exchangeTypes } from './overview';
 import { nodeJson } from '../schemas/broker';
 import { arrayOf, ok, params } from '../schemas/common';
 
+/** Without an alarm monitor (an AdminService built without one): RabbitMQ 3.13's defaults. */
+const DEFAULT_MEMORY_WATERMARK = 0.4;
+const DEFAULT_DISK_FREE_LIMIT = 50_000_000;
+
 /** RabbitMQ's default process limit (+P), shown as proc_total. */
 const PROC_TOTAL = 1_048_576;
 
@@ -67,21 +71,21 @@ const ERLANG_ONLY_COUNTERS = [
   'queue_index_read_count',
 ] as const;
 
-/** RabbitMQ's default vm_memory_high_watermark (0.6 of RAM since 3.13; 0.4 before). */
-const MEMORY_WATERMARK = 0.6;
-const DISK_FREE_LIMIT = 50_000_000;
-
 /** GET /api/nodes, /api/nodes/{name}: this process as RabbitMQ's one-node cluster (monitoring users only). */
 export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const describe = (): Record<string, unknown> => {
     const { node } = deps;
-    const memory = process.memoryUsage();
-    let diskFree = 0;
-    try {
-      const fs = statfsSync(process.cwd());
-      diskFree = fs.bavail * fs.bsize;
-    } catch {
-      diskFree = 0;
+    // The alarm monitor's figures (observability/alarms.ts): the limits in force, and whether each alarm is on.
+    const alarms = deps.admin.alarms().figures;
+    const memUsed = process.memoryUsage.rss();
+    let diskFree = alarms?.diskFree;
+    if (diskFree === undefined) {
+      try {
+        const fs = statfsSync(process.cwd());
+        diskFree = fs.bavail * fs.bsize;
+      } catch {
+        diskFree = 0;
+      }
     }
     const rate = { rate: 0 };
     const figures = resourceFigures();
@@ -103,14 +107,14 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
       proc_used: figures.proc_used,
       proc_used_details: { ...rate },
       proc_total: figures.proc_total,
-      mem_used: memory.rss,
+      mem_used: memUsed,
       mem_used_details: { ...rate },
-      mem_limit: Math.floor(totalmem() * MEMORY_WATERMARK),
-      mem_alarm: false,
+      mem_limit: alarms?.memLimit ?? Math.floor(totalmem() * DEFAULT_MEMORY_WATERMARK),
+      mem_alarm: alarms?.memAlarm ?? false,
       disk_free: diskFree,
       disk_free_details: { ...rate },
-      disk_free_limit: DISK_FREE_LIMIT,
-      disk_free_alarm: false,
+      disk_free_limit: alarms?.diskFreeLimit ?? DEFAULT_DISK_FREE_LIMIT,
+      disk_free_alarm: alarms?.diskFreeAlarm ?? false,
       rates_mode: 'basic',
       enabled_plugins: ['rabbitmq_management'],
       applications: [{ name: 'leveret', description: node.product, version: node.version }],
