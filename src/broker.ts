@@ -13,6 +13,7 @@ import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
 import { blockedReason, ResourceAlarms } from './observability/alarms';
+import { watchStoreWrites } from './observability/store-alarm';
 import { connectionByteRates, recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
@@ -47,6 +48,14 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 
   uiDir?: string;
   /** The audit log's bounds (default: the newest 100,000 entries of the last 30 days); `enabled: false` records nothing. */
   audit?: AuditOptions;
+  /**
+   * Called once when the store can write no more (its writer thread is gone, or writes kept failing for
+   * storeGiveUpMs): main.ts exits non-zero so that a supervisor restarts the broker. Without it, that is logged and
+   * persistent publishes stay refused.
+   */
+  onFatal?: (err: Error) => void;
+  /** How long store writes may keep failing (the disk alarm on) before the store is given up; default 60 s. */
+  storeGiveUpMs?: number;
 }
 
 export interface RunningBroker extends TlsEndpoints {
@@ -145,6 +154,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     for (const connection of connections) connection.flow.alarmsChanged(alarmReason);
   });
   alarms.start();
+  watchStoreWrites(store, alarms, logger, { onFatal: options.onFatal, giveUpMs: options.storeGiveUpMs });
   const stats = new MessageStats();
   const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
@@ -462,7 +472,7 @@ function limitsInForce(settings: Settings, connectionMax: number): Record<string
 
 function resolveSettings(options: BrokerOptions): Settings {
   const base = defaultSettings();
-  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, ...rest } = options;
+  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, onFatal: _fatal, storeGiveUpMs: _giveUp, ...rest } = options;
   // Asked for an ephemeral AMQP port: the TLS listeners take ephemeral ports too unless given theirs.
   const ephemeral = port === 0 || amqp?.port === 0 ? { port: 0 } : {};
   const settings: Settings = {

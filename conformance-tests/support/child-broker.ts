@@ -27,6 +27,8 @@ export interface ChildBrokerOptions {
   timeoutMs?: number;
   /** Runs the child under `prlimit --nofile=N` (Linux, util-linux): a process with few file descriptors. */
   openFiles?: number;
+  /** Environment variables added to the child's. */
+  env?: Record<string, string>;
 }
 
 export interface ChildBroker {
@@ -112,7 +114,7 @@ function spawnBroker(options: ChildBrokerOptions): Spawned {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Keep the child away from anything the test runner's environment would tell a broker.
-    env: { ...process.env, NODE_OPTIONS: '', AMQP_URL: '' },
+    env: { ...process.env, NODE_OPTIONS: '', AMQP_URL: '', ...options.env },
   });
   if (child.pid === undefined) throw new Error('could not spawn the broker');
   live.set(child.pid, child);

@@ -56,11 +56,32 @@ export function publishCommand(channel: Channel, args: BasicPublishArgs, propert
     expiration,
     headers: undefined,
   };
+  if (message.persistent && vhost.store.writeFailing === true) {
+    refuseUnwritable(channel);
+    return;
+  }
   if (channel.tx !== undefined) {
     channel.tx.publishes.push({ args, exchange, message, routingKeys });
     return;
   }
   route(channel, args, exchange, message, routingKeys);
+}
+
+/**
+ * The store cannot write (disk full, writer gone; the disk alarm is on): a persistent message is refused, never
+ * taken into memory where it could be lost unannounced. In confirm mode it is nacked (the channel stays open, the
+ * client may publish it again later); otherwise there is no way to say so on the channel, and the connection is
+ * closed with 541 INTERNAL_ERROR (a hard error in 0-9-1). spec/errata.md.
+ */
+function refuseUnwritable(channel: Channel): void {
+  const confirm = channel.confirm;
+  if (confirm !== undefined && channel.tx === undefined) {
+    channel.stats.publish++;
+    channel.brokerStats.publish++;
+    confirm.settle(confirm.next(), false);
+    return;
+  }
+  throw new AmqpError(ReplyCode.InternalError, 'the message store cannot write; persistent messages are refused until it can');
 }
 
 /**

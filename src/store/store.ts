@@ -209,6 +209,19 @@ export interface CommitListener {
   committed(token: number): void;
 }
 
+/**
+ * What a store reports about its writes: the broker raises its disk alarm while they fail, and stops when the store
+ * can write no more.
+ */
+export interface StoreHealthListener {
+  /** A batch could not be written (disk full, I/O error); it waits for a retry, unconfirmed. */
+  writeFailed(error: string): void;
+  /** A batch was written again after failures. */
+  writeRecovered(): void;
+  /** Nothing more will ever be written (the writer thread is gone). */
+  writerDead(error: string): void;
+}
+
 export interface Store {
   // ---- definitions ----
   /** Every durable definition, for recovery at start. */
@@ -333,6 +346,10 @@ export interface Store {
   pruneAudit(keep: number, before: number): void;
 
   // ---- durability ----
+  /** True while writes fail and wait for a retry, or can never be written again; absent: writes cannot fail. */
+  readonly writeFailing?: boolean;
+  /** Tells `listener` when writes start failing, recover, or stop for good (absent: a store whose writes cannot fail). */
+  onWriteHealth?(listener: StoreHealthListener): void;
   /** Calls listener.committed(token) once every write made before this call is durable. */
   afterCommit(listener: CommitListener, token: number): void;
   /** Resolves once every earlier write is durable. */

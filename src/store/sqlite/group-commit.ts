@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../util/clock';
 import { CommitListeners } from '../commit-listeners';
 import { StoreError } from '../errors';
-import type { CommitListener } from '../store';
+import type { CommitListener, StoreHealthListener } from '../store';
 import { InlineWriter, ioError } from './inline-writer';
 import type { Op } from './ops';
 import { PendingBatch } from './pending';
@@ -63,6 +63,10 @@ export class GroupCommit {
     largestBatch: 0,
   };
   closed = false;
+  /** Why writes fail now (a batch waits for its retry, or the writer thread is gone); undefined while they succeed. */
+  failure: string | undefined;
+  /** Told when writes fail, recover, or stop for good (the broker's disk alarm). */
+  health: StoreHealthListener | undefined;
 
   private writer: BatchWriter;
   /** The writer thread while it starts (it becomes the writer once ready). */
@@ -92,13 +96,24 @@ export class GroupCommit {
   private readonly events: ThreadEvents = {
     ready: (thread) => this.adopt(thread),
     committed: (seq, written, sync) => this.committed(seq, written, sync),
-    failed: (err, ops) =>
-      this.logger?.error(ops === undefined ? { err } : { err, ops }, 'store batch failed; it will be retried'),
-    recovered: () => this.logger?.info({}, 'store batch written after a failure'),
+    failed: (err, ops) => {
+      this.logger?.error(ops === undefined ? { err } : { err, ops }, 'store batch failed; it will be retried');
+      this.failure = describeError(err);
+      this.health?.writeFailed(this.failure);
+    },
+    recovered: () => {
+      this.logger?.info({}, 'store batch written after a failure');
+      this.failure = undefined;
+      this.health?.writeRecovered();
+    },
     retry: () => this.flushNow('retry'),
     warn: (obj, msg) => this.logger?.warn(obj, msg),
     // Batches it held are lost, unconfirmed: nothing more is confirmed, and reads report STORE_IO from now on.
-    crashed: (err) => this.logger?.fatal({ err }, 'store writer thread failed; persistent messages are no longer written'),
+    crashed: (err) => {
+      this.logger?.fatal({ err }, 'store writer thread failed; persistent messages are no longer written');
+      this.failure = `the writer thread failed: ${err.message}`;
+      this.health?.writerDead(this.failure);
+    },
   };
 
   constructor(
@@ -303,6 +318,10 @@ export class GroupCommit {
   private callCommitted(): void {
     this.listeners.callCommitted((err) => this.logger?.error({ err }, 'commit listener threw'));
   }
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export function closedError(): StoreError {

@@ -1,3 +1,4 @@
+import { injectedFault } from './fault';
 import { encodeTable, type FieldTable } from '../../protocol/field-table';
 import { canonicalArgumentsKey } from '../keys';
 import { nameColumn } from './text';
@@ -143,6 +144,7 @@ export function writeBatches(
   lastDelayedId: number,
   logger: WarnLogger | undefined,
 ): number {
+  injectedFault();
   const deltas = new Map<number, QueueDelta>();
   let written = 0;
   st.begin.run();

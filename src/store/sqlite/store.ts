@@ -56,6 +56,7 @@ import type {
   StoredEntry,
   StoredQuarantine,
   StoredAudit,
+  StoreHealthListener,
   UserRecord,
   VhostRecord,
 } from '../store';
@@ -174,6 +175,15 @@ export class SqliteStore implements Store {
       releaseDataDir(this.dataDir);
       throw err;
     }
+  }
+
+  /** True while a batch waits for its retry after a failure, or the writer thread is gone. */
+  get writeFailing(): boolean {
+    return this.commit.failure !== undefined;
+  }
+
+  onWriteHealth(listener: StoreHealthListener): void {
+    this.commit.health = listener;
   }
 
   /**
@@ -458,18 +468,7 @@ export class SqliteStore implements Store {
   }
 
   /** Rows in a table, after flushing; for tests that check what reached disk. */
-  countRows(
-    table:
-      | 'messages'
-      | 'queue_entries'
-      | 'queues'
-      | 'exchanges'
-      | 'bindings'
-      | 'parameters'
-      | 'delayed_messages'
-      | 'quarantined_messages'
-      | 'audit_log',
-  ): number {
+  countRows(table: CountedTable): number {
     this.commit.flushForRead();
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
     return row.n;
@@ -489,6 +488,9 @@ export class SqliteStore implements Store {
     this.commit.push(op);
   }
 }
+
+type CountedTable = 'messages' | 'queue_entries' | 'queues' | 'exchanges' | 'bindings' | 'parameters'
+  | 'delayed_messages' | 'quarantined_messages' | 'audit_log';
 
 function key(a: string, b: string): string {
   return `${a}\u0000${b}`;
