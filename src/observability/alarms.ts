@@ -85,6 +85,7 @@ export class ResourceAlarms {
   private memTimer: NodeJS.Timeout | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private diskReading = false;
+  private stopped = false;
   private storeError = '';
 
   constructor(private readonly options: ResourceAlarmOptions) {
@@ -104,6 +105,7 @@ export class ResourceAlarms {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.memTimer !== undefined) clearInterval(this.memTimer);
     if (this.diskTimer !== undefined) clearInterval(this.diskTimer);
     this.memTimer = this.diskTimer = undefined;
@@ -191,7 +193,7 @@ export class ResourceAlarms {
     this.diskReading = true;
     statfs(dir, (err, fs) => {
       this.diskReading = false;
-      this.diskChecked(err === null ? freeBytes(fs) : undefined);
+      if (!this.stopped) this.diskChecked(err === null ? freeBytes(fs) : undefined);
     });
   }
 
