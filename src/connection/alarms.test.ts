@@ -113,7 +113,7 @@ describe('resource alarms', () => {
     let failing = false;
     Object.defineProperty(b.store, 'writeFailing', { get: () => failing });
     const confirming = await ready(b);
-    await confirming.call(encodeMethodFrame(1, MethodId.ConfirmSelect, { nowait: false }));
+    await confirming.call(encodeMethodFrame(1, MethodId.ConfirmSelect, { noWait: false }));
     failing = true;
     expect(await confirming.call(...persistent('q', 'refused'), ...publish(1, '', 'q', 'transient'))).toEqual([
       { channel: 1, method: 'basic.nack', args: { deliveryTag: 1, multiple: false, requeue: false } },
