@@ -12,8 +12,7 @@ import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admi
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
-import { blockedReason, ResourceAlarms } from './observability/alarms';
-import { watchStoreWrites } from './observability/store-alarm';
+import { startAlarms, type ResourceAlarms, type StoreFailureOptions } from './observability/alarms';
 import { connectionByteRates, recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
@@ -48,14 +47,8 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 
   uiDir?: string;
   /** The audit log's bounds (default: the newest 100,000 entries of the last 30 days); `enabled: false` records nothing. */
   audit?: AuditOptions;
-  /**
-   * Called once when the store can write no more (its writer thread is gone, or writes kept failing for
-   * storeGiveUpMs): main.ts exits non-zero so that a supervisor restarts the broker. Without it, that is logged and
-   * persistent publishes stay refused.
-   */
-  onFatal?: (err: Error) => void;
-  /** How long store writes may keep failing (the disk alarm on) before the store is given up; default 60 s. */
-  storeGiveUpMs?: number;
+  /** A store that can write no more: onFatal (main.ts exits 1), after giveUpMs of failed writes (observability/alarms.ts). */
+  storeFailure?: StoreFailureOptions;
 }
 
 export interface RunningBroker extends TlsEndpoints {
@@ -69,10 +62,7 @@ export interface RunningBroker extends TlsEndpoints {
   readonly httpUrl: string;
   readonly httpPort: number;
   readonly httpAddresses: readonly string[];
-  /**
-   * The resource alarms (memory high watermark, disk free limit): their figures, and the thresholds changed at
-   * run time as rabbitmqctl set_vm_memory_high_watermark / set_disk_free_limit do.
-   */
+  /** The memory and disk alarms: their figures; thresholds changed at run time as rabbitmqctl set_* does. */
   readonly alarms: ResourceAlarms;
   /** Stops accepting, closes client connections with 320 CONNECTION_FORCED and releases the store. */
   close(): Promise<void>;
@@ -141,20 +131,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const connections = new Set<Connection>();
   /** Connections accepted and not yet open (logged in, vhost opened): bounded by unauthenticatedConnectionMax. */
   const handshaking = new Set<object>();
-  // Memory and disk alarms block publishing connections (connection/flow.ts); no data directory, no disk alarm.
-  const alarms = new ResourceAlarms({
-    memoryHighWatermark: settings.memoryHighWatermark,
-    diskFreeLimit: settings.diskFreeLimit,
-    ...(options.dataDir === undefined ? {} : { dataDir: resolve(options.dataDir) }),
-    logger: logger.child({ component: 'alarms' }),
-  });
-  let alarmReason: string | undefined;
-  alarms.onChange((resources) => {
-    alarmReason = resources.length === 0 ? undefined : blockedReason(resources);
-    for (const connection of connections) connection.flow.alarmsChanged(alarmReason);
-  });
-  alarms.start();
-  watchStoreWrites(store, alarms, logger, { onFatal: options.onFatal, giveUpMs: options.storeGiveUpMs });
+  // Memory and disk alarms (and a store that cannot write) block publishing connections (connection/flow.ts).
+  const alarms = startAlarms({ ...settings, dataDir: options.dataDir, logger, store, ...options.storeFailure }, connections);
   const stats = new MessageStats();
   const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
@@ -252,7 +230,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const start = (socket: Socket, raw?: Socket): void => {
     if (raw !== undefined) handshaking.delete(raw);
     const connection = new Connection(socket, context);
-    if (alarmReason !== undefined) connection.flow.alarmsChanged(alarmReason);
+    connection.flow.alarmsChanged(alarms.reason);
     connections.add(connection);
     handshaking.add(connection);
     churn.counts.connection_created++;
@@ -472,7 +450,7 @@ function limitsInForce(settings: Settings, connectionMax: number): Record<string
 
 function resolveSettings(options: BrokerOptions): Settings {
   const base = defaultSettings();
-  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, onFatal: _fatal, storeGiveUpMs: _giveUp, ...rest } = options;
+  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, storeFailure: _storeFailure, ...rest } = options;
   // Asked for an ephemeral AMQP port: the TLS listeners take ephemeral ports too unless given theirs.
   const ephemeral = port === 0 || amqp?.port === 0 ? { port: 0 } : {};
   const settings: Settings = {

@@ -120,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     // A store that can write no more: exit non-zero, so that a supervisor restarts the broker (confirmed messages
     // are on disk; what was not confirmed was never promised).
-    broker = await startBroker({ ...settings, logger: log, onFatal: () => process.exit(1) });
+    broker = await startBroker({ ...settings, logger: log, storeFailure: { onFatal: () => process.exit(1) } });
   } catch (err) {
     log.fatal({ err }, describeStartupError(err));
     process.exit(1);

@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from 'pino';
 import type { ResourceLimit } from '../config/settings';
+import type { Store } from '../store/store';
 
 /*
  * Resource alarms, as RabbitMQ's vm_memory_monitor and rabbit_disk_monitor raise them: the process's resident
@@ -27,7 +28,7 @@ export interface ResourceAlarmOptions {
   readonly memoryHighWatermark: ResourceLimit;
   readonly diskFreeLimit: ResourceLimit;
   /** The data directory; none (a memory store) means no disk alarm. */
-  readonly dataDir?: string;
+  readonly dataDir?: string | undefined;
   readonly logger?: Logger;
   readonly memoryIntervalMs?: number;
   readonly diskIntervalMs?: number;
@@ -116,6 +117,12 @@ export class ResourceAlarms {
   /** Called with the resources in alarm each time that set changes. */
   onChange(listener: AlarmListener): void {
     this.listeners.push(listener);
+  }
+
+  /** RabbitMQ's connection.blocked reason for the alarms in effect ("low on memory"); undefined when none is. */
+  get reason(): string | undefined {
+    const resources = this.resources;
+    return resources.length === 0 ? undefined : blockedReason(resources);
   }
 
   /** Resources in alarm now, memory first. */
@@ -254,4 +261,75 @@ function collectGarbage(): boolean {
 /** RabbitMQ's connection.blocked reason: "low on memory", "low on disk", "low on memory & disk". */
 export function blockedReason(resources: readonly AlarmResource[]): string {
   return `low on ${resources.join(' & ')}`;
+}
+
+/** How long store writes may keep failing before the broker gives the store up. */
+export const STORE_GIVE_UP_MS = 60_000;
+
+export interface StoreFailureOptions {
+  /** Called once when the store can write no more; main.ts exits non-zero (a supervisor restarts the broker). */
+  readonly onFatal?: ((err: Error) => void) | undefined;
+  /** How long writes may keep failing before that; STORE_GIVE_UP_MS when absent. */
+  readonly giveUpMs?: number | undefined;
+}
+
+/**
+ * A store that cannot write (disk full, I/O errors) raises the disk alarm: publishers are blocked, and persistent
+ * publishes that still arrive are refused (channel/publish.ts); failed batches wait for their retry, unconfirmed.
+ * The alarm clears when a batch is written again. A store that can write no more (its writer thread is gone, or its
+ * writes kept failing for giveUpMs) is fatal: logged, then onFatal. Nothing confirmed is lost either way: a confirm
+ * goes out only after its commit.
+ */
+export function watchStoreWrites(store: Store, alarms: ResourceAlarms, logger: Logger, options: StoreFailureOptions): void {
+  const giveUpMs = options.giveUpMs ?? STORE_GIVE_UP_MS;
+  let giveUp: NodeJS.Timeout | undefined;
+  let fatal = false;
+  const die = (reason: string): void => {
+    if (fatal) return;
+    fatal = true;
+    if (giveUp !== undefined) clearTimeout(giveUp);
+    const err = new Error(`the store can write no more: ${reason}`);
+    logger.fatal({ reason }, 'the store can write no more: confirmed messages are on disk, nothing new can be stored');
+    options.onFatal?.(err);
+  };
+  store.onWriteHealth?.({
+    writeFailed: (error) => {
+      alarms.storeFailing(error);
+      if (giveUp !== undefined) return;
+      giveUp = setTimeout(() => die(`writes kept failing for ${giveUpMs / 1000} s: ${error}`), giveUpMs);
+      giveUp.unref();
+    },
+    writeRecovered: () => {
+      if (giveUp !== undefined) clearTimeout(giveUp);
+      giveUp = undefined;
+      if (!fatal) alarms.storeFailing(undefined);
+    },
+    writerDead: (error) => {
+      alarms.storeFailing(error);
+      die(error);
+    },
+  });
+}
+
+/** What a connection exposes to the alarms: its flow control (connection/flow.ts). */
+export interface AlarmedConnection {
+  readonly flow: { alarmsChanged(reason: string | undefined): void };
+}
+
+/**
+ * The broker's alarms, started: the monitors sample, each change reaches every connection (a connection accepted
+ * later takes `reason` itself), and the store's write failures raise the disk alarm (watchStoreWrites).
+ */
+export function startAlarms(
+  options: ResourceAlarmOptions & StoreFailureOptions & { readonly logger: Logger; readonly store: Store },
+  connections: Iterable<AlarmedConnection>,
+): ResourceAlarms {
+  const alarms = new ResourceAlarms({ ...options, logger: options.logger.child({ component: 'alarms' }) });
+  alarms.onChange(() => {
+    const reason = alarms.reason;
+    for (const connection of connections) connection.flow.alarmsChanged(reason);
+  });
+  alarms.start();
+  watchStoreWrites(options.store, alarms, options.logger, options);
+  return alarms;
 }

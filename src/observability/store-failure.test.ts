@@ -1,8 +1,7 @@
 import { MemoryStore } from '../store/memory';
 import type { StoreHealthListener } from '../store/store';
 import { createLogger } from './logger';
-import { ResourceAlarms } from './alarms';
-import { watchStoreWrites } from './store-alarm';
+import { ResourceAlarms, watchStoreWrites } from './alarms';
 
 /** A memory store that reports write health as the SQLite store does; the test plays its writer's events. */
 class ReportingStore extends MemoryStore {
