@@ -78,6 +78,19 @@ describe('resource alarms', () => {
     await client.close();
   });
 
+  test('a blocked connection closed by the broker (shutdown) still reads the close-ok', async () => {
+    const b = broker();
+    const client = await ready(b);
+    alarm(b, 'low on memory');
+    await client.call(...publish(1, '', 'q'));
+    client.connection.forceClose('shutdown');
+    await client.untilMethod('connection.close');
+    client.send(encodeMethodFrame(0, MethodId.ConnectionCloseOk, {}));
+    for (let i = 0; i < 100 && !client.ended; i++) await settle(1);
+    expect(client.ended).toBe(true);
+    expect(queueLength(b)).toBe(0);
+  });
+
   test('a client without the capability is blocked all the same, and told nothing', async () => {
     const b = broker();
     const client = await ready(b, { product: 'test' } as never);

@@ -409,6 +409,7 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
       return;
     }
     this.state = State.Closing;
+    this.flow.closing();
     this.setTimer(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS);
   }
 

@@ -123,6 +123,14 @@ export class FlowControl implements PublishFlow, FlowListener {
     this.updateReading();
   }
 
+  /** The connection sent connection.close: an alarm's block no longer holds its input (the close-ok must be read). */
+  closing(): void {
+    if (!this.alarmBlocked) return;
+    this.alarmBlocked = false;
+    this.readingStopped = this.inputHeld;
+    this.updateReading();
+  }
+
   /** Output went over the limit while frames were handled: stop handling them until it drains. */
   holdInput(): void {
     this.inputHeld = true;

@@ -88,7 +88,8 @@ export class ResourceAlarms {
   private memTimer: NodeJS.Timeout | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
   private diskReading = false;
-  private stopped = false;
+  /** stop() was called (the broker is closing): nothing more is sampled, and a store's give-up is no longer fatal. */
+  stopped = false;
   private storeError = '';
 
   constructor(private readonly options: ResourceAlarmOptions) {
@@ -285,7 +286,7 @@ export function watchStoreWrites(store: Store, alarms: ResourceAlarms, logger: L
   let giveUp: NodeJS.Timeout | undefined;
   let fatal = false;
   const die = (reason: string): void => {
-    if (fatal) return;
+    if (fatal || alarms.stopped) return;
     fatal = true;
     if (giveUp !== undefined) clearTimeout(giveUp);
     const err = new Error(`the store can write no more: ${reason}`);
