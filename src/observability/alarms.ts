@@ -84,6 +84,8 @@ export class ResourceAlarms {
   private memLimitBytes: number;
   private diskLimitBytes: number;
   private memUsedBytes = 0;
+  /** RSS less the V8 heap and external memory, at construction: the native part (code, libraries). */
+  private readonly nativeBytes = nativeMemory();
   private diskFreeBytes: number | undefined;
   private memTimer: NodeJS.Timeout | undefined;
   private diskTimer: NodeJS.Timeout | undefined;
@@ -173,13 +175,19 @@ export class ResourceAlarms {
   }
 
   /**
-   * Samples resident memory now. Over the watermark, a full garbage collection runs first and memory is read again:
+   * Samples memory now: resident memory (RSS), and over the watermark, what remains of it once garbage is collected.
    * V8 collects when it allocates, and a broker whose publishers are blocked and whose queues have drained allocates
-   * next to nothing, so without it the memory of delivered messages would stay taken and the alarm would never clear.
+   * next to nothing: so a full collection runs first. Even then the allocator keeps most freed pages (measured: RSS
+   * stayed at 290 MB for 30 s after a drained queue, with 37 MB of live heap and buffers), and an alarm on RSS alone
+   * would never clear. So the figure is the lower of RSS and what the process holds: the V8 heap and the memory
+   * outside it (buffers), plus the native part measured at start (code, libraries), which does not grow with messages.
    */
   checkMemory(): void {
     let used = process.memoryUsage.rss();
-    if (used > this.memLimitBytes && collectGarbage()) used = process.memoryUsage.rss();
+    if (used > this.memLimitBytes && collectGarbage()) {
+      const after = process.memoryUsage();
+      used = Math.min(after.rss, this.nativeBytes + after.heapTotal + after.external);
+    }
     this.memUsedBytes = used;
     const over = used > this.memLimitBytes;
     if (over === this.sources.has('memory')) return;
@@ -236,6 +244,11 @@ export class ResourceAlarms {
   private get logger(): Logger | undefined {
     return this.options.logger;
   }
+}
+
+function nativeMemory(): number {
+  const m = process.memoryUsage();
+  return Math.max(0, m.rss - m.heapTotal - m.external);
 }
 
 let gc: (() => void) | null | undefined;

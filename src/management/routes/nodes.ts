@@ -77,7 +77,7 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
     const { node } = deps;
     // The alarm monitor's figures (observability/alarms.ts): the limits in force, and whether each alarm is on.
     const alarms = deps.admin.alarms().figures;
-    const memUsed = process.memoryUsage.rss();
+    const memUsed = alarms?.memUsed ?? process.memoryUsage.rss();
     let diskFree = alarms?.diskFree;
     if (diskFree === undefined) {
       try {
