@@ -12,7 +12,7 @@ import { AcceptGate, connectionLimit, descriptorBudget } from './connection/admi
 import { Connection } from './connection/connection';
 import type { ConnectionContext } from './connection/context';
 import { createLogger, type Logger } from './observability/logger';
-import { startAlarms, type ResourceAlarms, type StoreFailureOptions } from './observability/alarms';
+import { brokerAlarms, type ResourceAlarms } from './observability/alarms';
 import { connectionByteRates, recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
@@ -47,8 +47,6 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 
   uiDir?: string;
   /** The audit log's bounds (default: the newest 100,000 entries of the last 30 days); `enabled: false` records nothing. */
   audit?: AuditOptions;
-  /** A store that can write no more: onFatal (main.ts exits 1), after giveUpMs of failed writes (observability/alarms.ts). */
-  storeFailure?: StoreFailureOptions;
 }
 
 export interface RunningBroker extends TlsEndpoints {
@@ -62,7 +60,6 @@ export interface RunningBroker extends TlsEndpoints {
   readonly httpUrl: string;
   readonly httpPort: number;
   readonly httpAddresses: readonly string[];
-  /** The memory and disk alarms: their figures; thresholds changed at run time as rabbitmqctl set_* does. */
   readonly alarms: ResourceAlarms;
   /** Stops accepting, closes client connections with 320 CONNECTION_FORCED and releases the store. */
   close(): Promise<void>;
@@ -131,8 +128,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const connections = new Set<Connection>();
   /** Connections accepted and not yet open (logged in, vhost opened): bounded by unauthenticatedConnectionMax. */
   const handshaking = new Set<object>();
-  // Memory and disk alarms (and a store that cannot write) block publishing connections (connection/flow.ts).
-  const alarms = startAlarms({ ...settings, dataDir: options.dataDir, logger, store, ...options.storeFailure }, connections);
+  const alarms = brokerAlarms({ ...settings, dataDir: options.dataDir, logger, store }, connections);
   const stats = new MessageStats();
   const sampler = setInterval(() => sampleStats(stats, churn, vhosts, connections), STATS_INTERVAL_MS);
   sampler.unref();
@@ -241,7 +237,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     listeners = await listenAmqp(settings, credentials, { admit, start }, logger, (address, err) => listenerErrors.add({ address, err }));
   } catch (err) {
     clearInterval(sampler);
-    alarms.stop();
     leaveCoarseClock();
     delayed.close();
     await store.close().catch(() => undefined);
@@ -298,7 +293,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     for (const server of http.httpsServers) credentials?.register(server);
   } catch (err) {
     clearInterval(sampler);
-    alarms.stop();
     leaveCoarseClock();
     delayed.close();
     await Promise.all(servers.map(closeServer));
@@ -307,6 +301,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw err;
   }
   credentials?.watch();
+  alarms.start();
   logger.debug({ addresses: http.addresses }, 'management API started');
   logger.debug({ addresses: plain.addresses }, 'AMQP listener started');
 
@@ -450,7 +445,7 @@ function limitsInForce(settings: Settings, connectionMax: number): Record<string
 
 function resolveSettings(options: BrokerOptions): Settings {
   const base = defaultSettings();
-  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, storeFailure: _storeFailure, ...rest } = options;
+  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, ...rest } = options;
   // Asked for an ephemeral AMQP port: the TLS listeners take ephemeral ports too unless given theirs.
   const ephemeral = port === 0 || amqp?.port === 0 ? { port: 0 } : {};
   const settings: Settings = {

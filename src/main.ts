@@ -118,9 +118,10 @@ async function main(argv: string[]): Promise<void> {
 
   let broker: RunningBroker;
   try {
+    broker = await startBroker({ ...settings, logger: log });
     // A store that can write no more: exit non-zero, so that a supervisor restarts the broker (confirmed messages
     // are on disk; what was not confirmed was never promised).
-    broker = await startBroker({ ...settings, logger: log, storeFailure: { onFatal: () => process.exit(1) } });
+    broker.alarms.onFatal(() => process.exit(1));
   } catch (err) {
     log.fatal({ err }, describeStartupError(err));
     process.exit(1);

@@ -78,6 +78,10 @@ function freeBytes(fs: { bavail: number | bigint; bsize: number | bigint }): num
 }
 
 export class ResourceAlarms {
+  /** How long the store's writes may keep failing before it is given up (fatal). */
+  storeGiveUpMs = STORE_GIVE_UP_MS;
+  private fatalHandler: ((err: Error) => void) | undefined;
+  private fatalError: Error | undefined;
   private readonly sources = new Set<AlarmSource>();
   private readonly listeners: AlarmListener[] = [];
   private readonly memory = availableMemory();
@@ -115,6 +119,22 @@ export class ResourceAlarms {
     if (this.memTimer !== undefined) clearInterval(this.memTimer);
     if (this.diskTimer !== undefined) clearInterval(this.diskTimer);
     this.memTimer = this.diskTimer = undefined;
+  }
+
+  /**
+   * Called once when the store can write no more (at once if that already happened): the `leveret` command exits 1
+   * so that a supervisor restarts it. Without a handler it is only logged, and persistent publishes stay refused.
+   */
+  onFatal(handler: (err: Error) => void): void {
+    this.fatalHandler = handler;
+    if (this.fatalError !== undefined) handler(this.fatalError);
+  }
+
+  /** The store can write no more (watchStoreWrites): once, and not after stop(). */
+  fatal(err: Error): void {
+    if (this.fatalError !== undefined || this.stopped) return;
+    this.fatalError = err;
+    this.fatalHandler?.(err);
   }
 
   /** Called with the resources in alarm each time that set changes. */
@@ -280,13 +300,6 @@ export function blockedReason(resources: readonly AlarmResource[]): string {
 /** How long store writes may keep failing before the broker gives the store up. */
 export const STORE_GIVE_UP_MS = 60_000;
 
-export interface StoreFailureOptions {
-  /** Called once when the store can write no more; main.ts exits non-zero (a supervisor restarts the broker). */
-  readonly onFatal?: ((err: Error) => void) | undefined;
-  /** How long writes may keep failing before that; STORE_GIVE_UP_MS when absent. */
-  readonly giveUpMs?: number | undefined;
-}
-
 /**
  * A store that cannot write (disk full, I/O errors) raises the disk alarm: publishers are blocked, and persistent
  * publishes that still arrive are refused (channel/publish.ts); failed batches wait for their retry, unconfirmed.
@@ -294,23 +307,22 @@ export interface StoreFailureOptions {
  * writes kept failing for giveUpMs) is fatal: logged, then onFatal. Nothing confirmed is lost either way: a confirm
  * goes out only after its commit.
  */
-export function watchStoreWrites(store: Store, alarms: ResourceAlarms, logger: Logger, options: StoreFailureOptions): void {
-  const giveUpMs = options.giveUpMs ?? STORE_GIVE_UP_MS;
+export function watchStoreWrites(store: Store, alarms: ResourceAlarms, logger: Logger): void {
   let giveUp: NodeJS.Timeout | undefined;
   let fatal = false;
   const die = (reason: string): void => {
     if (fatal || alarms.stopped) return;
     fatal = true;
     if (giveUp !== undefined) clearTimeout(giveUp);
-    const err = new Error(`the store can write no more: ${reason}`);
     logger.fatal({ reason }, 'the store can write no more: confirmed messages are on disk, nothing new can be stored');
-    options.onFatal?.(err);
+    alarms.fatal(new Error(`the store can write no more: ${reason}`));
   };
   store.onWriteHealth?.({
     writeFailed: (error) => {
       alarms.storeFailing(error);
       if (giveUp !== undefined) return;
-      giveUp = setTimeout(() => die(`writes kept failing for ${giveUpMs / 1000} s: ${error}`), giveUpMs);
+      const ms = alarms.storeGiveUpMs;
+      giveUp = setTimeout(() => die(`writes kept failing for ${ms / 1000} s: ${error}`), ms);
       giveUp.unref();
     },
     writeRecovered: () => {
@@ -331,11 +343,12 @@ export interface AlarmedConnection {
 }
 
 /**
- * The broker's alarms, started: the monitors sample, each change reaches every connection (a connection accepted
- * later takes `reason` itself), and the store's write failures raise the disk alarm (watchStoreWrites).
+ * The broker's alarms (their sampling starts with start(), once the broker is up): each change reaches every
+ * connection (one accepted later takes `reason` itself), and the store's write failures raise the disk alarm.
+ * RunningBroker.alarms (broker.ts) is this object.
  */
-export function startAlarms(
-  options: ResourceAlarmOptions & StoreFailureOptions & { readonly logger: Logger; readonly store: Store },
+export function brokerAlarms(
+  options: ResourceAlarmOptions & { readonly logger: Logger; readonly store: Store },
   connections: Iterable<AlarmedConnection>,
 ): ResourceAlarms {
   const alarms = new ResourceAlarms({ ...options, logger: options.logger.child({ component: 'alarms' }) });
@@ -343,7 +356,6 @@ export function startAlarms(
     const reason = alarms.reason;
     for (const connection of connections) connection.flow.alarmsChanged(reason);
   });
-  alarms.start();
-  watchStoreWrites(options.store, alarms, options.logger, options);
+  watchStoreWrites(options.store, alarms, options.logger);
   return alarms;
 }

@@ -15,7 +15,9 @@ function setup(giveUpMs: number): { store: ReportingStore; alarms: ResourceAlarm
   const store = new ReportingStore();
   const alarms = new ResourceAlarms({ memoryHighWatermark: { relative: 1 }, diskFreeLimit: { absolute: 1 } });
   const fatal: Error[] = [];
-  watchStoreWrites(store, alarms, createLogger({ level: 'silent' }), { onFatal: (err) => fatal.push(err), giveUpMs });
+  alarms.storeGiveUpMs = giveUpMs;
+  alarms.onFatal((err) => fatal.push(err));
+  watchStoreWrites(store, alarms, createLogger({ level: 'silent' }));
   return { store, alarms, fatal };
 }
 
@@ -53,4 +55,14 @@ test('a dead writer is fatal at once, with the disk alarm on', () => {
   store.listener?.writerDead('the writer thread exited (code 70)');
   expect(alarms.resources).toEqual(['disk']);
   expect(fatal.map((e) => e.message)).toEqual(['the store can write no more: the writer thread exited (code 70)']);
+});
+
+test('a fatal failure before anyone listens is handed to the handler when it comes', () => {
+  const store = new ReportingStore();
+  const alarms = new ResourceAlarms({ memoryHighWatermark: { relative: 1 }, diskFreeLimit: { absolute: 1 } });
+  watchStoreWrites(store, alarms, createLogger({ level: 'silent' }));
+  store.listener?.writerDead('gone during start-up');
+  const fatal: Error[] = [];
+  alarms.onFatal((err) => fatal.push(err));
+  expect(fatal.map((e) => e.message)).toEqual(['the store can write no more: gone during start-up']);
 });
