@@ -92,6 +92,7 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
     }
     configureConnection(db, options.durability);
     migrate(db, file);
+    recoverFromUncleanStop(db, realDir, options.logger);
   } catch (err) {
     db.close();
     lock.close();
@@ -120,6 +121,40 @@ export function openWriterConnection(file: string, durability: OpenOptions['dura
     throw err;
   }
   return db;
+}
+
+/** The meta row that says a broker holds the store: set at open, cleared by a clean close (markCleanStop). */
+const RUNNING_KEY = 'running';
+
+/**
+ * After an unclean stop (kill -9, a crash, power loss), delivery marks may not have reached disk: a mark is written in
+ * a group commit after the delivery went out. So every stored entry is marked redelivered, as RabbitMQ does on a
+ * dirty recovery (its next_deliver_seq_id becomes the queue's head). Unclean means the meta row 'running' is still
+ * 1 (set below, cleared by markCleanStop after the last flush), or a pid file is left over (a data directory
+ * written before that row existed). The marks and the row are one transaction, and the row stays 1 until a clean
+ * close, so a broker killed again while it recovers marks again on the next start: no mark is lost.
+ */
+function recoverFromUncleanStop(db: Database.Database, realDir: string, logger: Logger | undefined): void {
+  const row = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY);
+  const unclean = row?.value === 1 || readPid(realDir) !== undefined;
+  const marked = db.transaction(() => {
+    const n = unclean ? db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE redelivered = 0').run().changes : 0;
+    putRunning(db, 1);
+    return n;
+  })();
+  if (unclean) logger?.warn({ dir: realDir, marked }, 'unclean stop detected: every stored message comes back redelivered');
+}
+
+/** After the last flush of a clean close: the next open need not mark anything redelivered. */
+export function markCleanStop(db: Database.Database): void {
+  putRunning(db, 0);
+}
+
+function putRunning(db: Database.Database, value: 0 | 1): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+    RUNNING_KEY,
+    value,
+  );
 }
 
 /** After the database is closed: removes this process's pid file and lets the directory be opened again. */

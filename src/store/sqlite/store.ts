@@ -26,7 +26,7 @@ import {
 } from './ops';
 import { countAudit, readAudit } from './audit';
 import { DELETE_DELAYED, REMOVE_DELAYED, readDue, readNextDue } from './delayed';
-import { openDatabase, releaseDataDir } from './open';
+import { markCleanStop, openDatabase, releaseDataDir } from './open';
 import { GroupCommit, type SqliteStoreCounters } from './group-commit';
 import {
   prepareStatements,
@@ -454,6 +454,8 @@ export class SqliteStore implements Store {
     if (this.commit.closed) return;
     try {
       this.commit.close();
+      // Only once everything is on disk: a close that failed to flush leaves the store marked unclean.
+      markCleanStop(this.db);
     } finally {
       this.db.close();
       releaseDataDir(this.dataDir);
