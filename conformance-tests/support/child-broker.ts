@@ -29,6 +29,8 @@ export interface ChildBrokerOptions {
   openFiles?: number;
   /** Environment variables added to the child's. */
   env?: Record<string, string>;
+  /** Told the pid as soon as the child is spawned, before it starts listening (to kill it during start-up). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ChildBroker {
@@ -118,6 +120,7 @@ function spawnBroker(options: ChildBrokerOptions): Spawned {
   });
   if (child.pid === undefined) throw new Error('could not spawn the broker');
   live.set(child.pid, child);
+  options.onSpawn?.(child.pid);
   const s: Spawned = {
     child,
     lines: [],
@@ -281,4 +284,15 @@ export async function killChildBrokers(): Promise<void> {
         }),
     ),
   );
+}
+
+/** SIGKILLs every child broker still running, by pid, without waiting: for a process 'exit' handler. */
+export function killChildBrokersNow(): void {
+  for (const pid of live.keys()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
