@@ -82,7 +82,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const logins = new LoginThrottle();
   const churn = new ChurnStats();
   const delayedLogger = logger.child({ component: 'delayed' });
-  const delayed = new DelayedScheduler(store, (record) => deliverDelayed(vhosts, record), {
+  const delayed = new DelayedScheduler(store, (record, redelivered) => deliverDelayed(vhosts, record, redelivered), {
     onError: (err, record) => delayedLogger.error({ err, id: record?.id }, 'delayed message delivery failed'),
   });
   const queueLogger = logger.child({ component: 'queue' });
@@ -340,8 +340,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   };
 }
 
-/** A delayed message fell due: it is routed through its exchange, if that still exists. */
-function deliverDelayed(vhosts: VhostRegistry, record: DelayedRecord): void {
+/**
+ * A delayed message fell due: it is routed through its exchange, if that still exists. `redelivered`: it may have
+ * been routed and delivered before an unclean stop (DelayedScheduler), so its entries start redelivered.
+ */
+function deliverDelayed(vhosts: VhostRegistry, record: DelayedRecord, redelivered: boolean): void {
   const expiration = parseExpiration(record.properties);
   vhosts.get(record.vhost)?.routeDelayed(record.exchange, {
     id: 0,
@@ -352,6 +355,7 @@ function deliverDelayed(vhosts: VhostRegistry, record: DelayedRecord): void {
     body: record.body,
     expiration: typeof expiration === 'number' ? expiration : -1,
     headers: undefined,
+    ...(redelivered ? { redelivered } : undefined),
   });
 }
 

@@ -204,6 +204,26 @@ describe('DelayedScheduler (fake clock and timers)', () => {
     scheduler.start(); // a closed scheduler stays closed
     expect(jest.getTimerCount()).toBe(0);
   });
+
+  test('records due by the last unclean stop the store saw are delivered as redelivered, later ones not', () => {
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'clearImmediate', 'queueMicrotask', 'nextTick'] });
+    const store = new MemoryStore();
+    const flags: Array<[string, boolean]> = [];
+    const scheduler = new DelayedScheduler(store, (r, redelivered) => flags.push([r.body.toString(), redelivered]));
+    // Held before the stop: 'early' fell due before it (the broker that stopped may have routed it), 'late' after.
+    schedule(scheduler, 'early', 50);
+    schedule(scheduler, 'late', 500);
+    jest.spyOn(store, 'lastUncleanStopAt').mockReturnValue(1_000_100);
+    jest.advanceTimersByTime(200);
+    scheduler.start();
+    schedule(scheduler, 'new', 10);
+    jest.advanceTimersByTime(400);
+    expect(flags).toEqual([
+      ['early', true],
+      ['new', false],
+      ['late', false],
+    ]);
+  });
 });
 
 describe('DelayedScheduler (real timers)', () => {

@@ -8,7 +8,10 @@ import type { DelayedRecord, Store } from '../store/store';
  * One timer for the whole broker, armed for the earliest due time. The armed deadline is kept here, so schedule()
  * never reads the store: it writes the record and re-arms only when the new one is due earlier. When the timer
  * fires, one turn delivers up to `batch` records that are due (loadDue), each delivered first and then removed, so a
- * crash between the two delivers it again after restart (at least once, never lost); a full batch continues on
+ * crash between the two delivers it again after restart (at least once, never lost). A record due before the last
+ * unclean stop the store saw (Store.lastUncleanStopAt) may have been routed, and its copies delivered, by the broker
+ * that stopped, in a batch that never reached disk: it is delivered with `redelivered` set, so that its entries
+ * start redelivered, as stored entries do after an unclean stop. A full batch continues on
  * the next turn (setImmediate) so that other I/O runs in between; then the timer is re-armed from store.nextDue().
  * Timeouts are capped at 2^31-1 ms (Node's limit): a farther deadline fires early, finds nothing due and re-arms.
  * The timer is unref'd: delayed messages alone do not keep the process alive.
@@ -43,6 +46,8 @@ export class DelayedScheduler {
   private continuation: NodeJS.Immediate | undefined;
   private started = false;
   private closed = false;
+  /** Store.lastUncleanStopAt, read at start. */
+  private uncleanStopAt = 0;
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
@@ -56,7 +61,7 @@ export class DelayedScheduler {
 
   constructor(
     private readonly store: Store,
-    private readonly deliver: (record: DelayedRecord) => void,
+    private readonly deliver: (record: DelayedRecord, redelivered: boolean) => void,
     options: DelayedSchedulerOptions = {},
   ) {
     this.now = options.now ?? Date.now;
@@ -88,6 +93,7 @@ export class DelayedScheduler {
     if (this.started || this.closed) return;
     this.started = true;
     try {
+      this.uncleanStopAt = this.store.lastUncleanStopAt();
       this.arm(this.store.nextDue());
     } catch (err) {
       this.failed(err);
@@ -137,7 +143,7 @@ export class DelayedScheduler {
     for (let i = 0; i < due.length; i++) {
       const record = due[i]!;
       try {
-        this.deliver(record);
+        this.deliver(record, record.dueAt <= this.uncleanStopAt);
       } catch (err) {
         this.onError(err, record);
       }

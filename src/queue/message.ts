@@ -26,6 +26,11 @@ export interface Message {
    * absent for published messages, whose keys are the routing key plus the CC header.
    */
   readonly routingKeys?: readonly string[];
+  /**
+   * Its entries start redelivered: a delayed message routed again after an unclean stop, when the broker that
+   * stopped may have routed and delivered it already (DelayedScheduler). Absent for every other message.
+   */
+  readonly redelivered?: boolean;
 }
 
 /** The parts of a message the store gives back. */
@@ -91,5 +96,5 @@ export interface QueueEntry {
 }
 
 export function newEntry(message: Message, seq: number, expiresAt: number, priority: number, arrivedAt = 0): QueueEntry {
-  return { message, seq, redelivered: false, expiresAt, returns: 0, priority, state: EntryState.Ready, overflowed: false, arrivedAt };
+  return { message, seq, redelivered: message.redelivered === true, expiresAt, returns: 0, priority, state: EntryState.Ready, overflowed: false, arrivedAt };
 }

@@ -54,6 +54,8 @@ export interface MessageRecord {
   /** Content-header property flags and list, as received. */
   readonly properties: Buffer;
   readonly body: Buffer;
+  /** Its entries start redelivered (a delayed message routed again after an unclean stop); absent otherwise. */
+  readonly redelivered?: boolean;
 }
 
 /** A message's place in one queue. */
@@ -323,6 +325,12 @@ export interface Store {
   deleteDelayed(vhost: string, exchange: string): void;
   /** How many delayed messages one exchange holds (management; may cost a scan of that exchange's rows). */
   delayedCount(vhost: string, exchange: string): number;
+  /**
+   * When (ms since the epoch) an open of this store last found that the broker before had stopped uncleanly; 0 if
+   * never. A delayed message due by then may have been routed and delivered by that broker in a batch that never
+   * reached disk: the scheduler routes it again with its entries marked redelivered.
+   */
+  lastUncleanStopAt(): number;
 
   // ---- quarantine ----
   /** Keeps a message set aside. Batched like every write: an entry removed in the same turn goes in one commit. */

@@ -223,7 +223,7 @@ export class MemoryStore implements Store {
     if (previous) this.release(q, previous);
     else insertSorted(q, seq);
     shared.refs++;
-    const entry: MemEntry = { seq, redelivered: false, expiresAt: expiresAt > 0 ? expiresAt : 0, priority, message: shared };
+    const entry: MemEntry = { seq, redelivered: message.redelivered === true, expiresAt: expiresAt > 0 ? expiresAt : 0, priority, message: shared };
     q.entries.set(seq, entry);
     if (priority !== undefined) insertInLevel(q, priority, seq);
     if (entry.expiresAt > 0) insertExpiring(q, entry);
@@ -314,6 +314,10 @@ export class MemoryStore implements Store {
 
   delayedCount(vhost: string, exchange: string): number {
     return this.delayed.count(vhost, exchange);
+  }
+
+  lastUncleanStopAt(): number {
+    return 0; // nothing outlives the process
   }
 
   // ---- quarantine ----

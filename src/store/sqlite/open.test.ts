@@ -292,17 +292,27 @@ describe('SqliteStore', () => {
       await first.close();
       const second = openStore();
       expect(second.loadEntries(q, 0, 10).map((e) => e.redelivered)).toEqual([false, true, false]);
+      expect(second.lastUncleanStopAt()).toBe(0);
       await second.close();
       // A pid file left behind, as by a broker killed before the 'running' row existed (an older data directory):
       // unclean too.
       fs.writeFileSync(path.join(dir, 'leveret.pid'), '999999\n');
+      const before = Date.now();
       const third = openStore();
       expect(third.loadEntries(q, 0, 10).map((e) => e.redelivered)).toEqual([true, true, true]);
+      // When, for the delayed messages that may have been routed before the stop.
+      const stoppedAt = third.lastUncleanStopAt();
+      expect(stoppedAt).toBeGreaterThanOrEqual(before);
+      expect(stoppedAt).toBeLessThanOrEqual(Date.now());
+      // A message that arrives redelivered (a delayed one routed again) is stored so.
+      third.enqueue(q, 5, { ...msg(third, 'm5'), redelivered: true });
       // Entries enqueued after the recovery start undelivered.
       third.enqueue(q, 4, msg(third, 'm4'));
       await third.close();
       const fourth = openStore();
-      expect(fourth.loadEntries(q, 0, 10).map((e) => e.redelivered)).toEqual([true, true, true, false]);
+      expect(fourth.loadEntries(q, 0, 10).map((e) => e.redelivered)).toEqual([true, true, true, false, true]);
+      // A clean stop keeps the time: it only concerns delayed messages due by then.
+      expect(fourth.lastUncleanStopAt()).toBe(stoppedAt);
     });
 
     test.each(['never', 'auto', 'always'])('a broker killed with -9 keeps what it confirmed and releases the lock (writer thread: %s)', async (writerThread) => {

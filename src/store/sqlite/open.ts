@@ -125,6 +125,8 @@ export function openWriterConnection(file: string, durability: OpenOptions['dura
 
 /** The meta row that says a broker holds the store: set at open, cleared by a clean close (markCleanStop). */
 const RUNNING_KEY = 'running';
+/** The meta row with when an open last found an unclean stop (Store.lastUncleanStopAt). */
+export const UNCLEAN_STOP_AT_KEY = 'unclean_stop_at';
 
 /**
  * After an unclean stop (kill -9, a crash, power loss), delivery marks may not have reached disk: a mark is written in
@@ -132,14 +134,21 @@ const RUNNING_KEY = 'running';
  * dirty recovery (its next_deliver_seq_id becomes the queue's head). Unclean means the meta row 'running' is still
  * 1 (set below, cleared by markCleanStop after the last flush), or a pid file is left over (a data directory
  * written before that row existed). The marks and the row are one transaction, and the row stays 1 until a clean
- * close, so a broker killed again while it recovers marks again on the next start: no mark is lost.
+ * close, so a broker killed again while it recovers marks again on the next start: no mark is lost. The time of
+ * such an open is kept too (UNCLEAN_STOP_AT_KEY): delayed messages due by then may have been routed already.
  */
 function recoverFromUncleanStop(db: Database.Database, realDir: string, logger: Logger | undefined): void {
   const row = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY);
   const unclean = row?.value === 1 || readPid(realDir) !== undefined;
   const marked = db.transaction(() => {
-    const n = unclean ? db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE redelivered = 0').run().changes : 0;
-    putRunning(db, 1);
+    if (!unclean) {
+      putMeta(db, RUNNING_KEY, 1);
+      return 0;
+    }
+    const n = db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE redelivered = 0').run().changes;
+    putMeta(db, RUNNING_KEY, 1);
+    const before = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?').get(UNCLEAN_STOP_AT_KEY);
+    putMeta(db, UNCLEAN_STOP_AT_KEY, Math.max(Date.now(), before?.value ?? 0));
     return n;
   })();
   if (unclean) logger?.warn({ dir: realDir, marked }, 'unclean stop detected: every stored message comes back redelivered');
@@ -147,12 +156,12 @@ function recoverFromUncleanStop(db: Database.Database, realDir: string, logger: 
 
 /** After the last flush of a clean close: the next open need not mark anything redelivered. */
 export function markCleanStop(db: Database.Database): void {
-  putRunning(db, 0);
+  putMeta(db, RUNNING_KEY, 0);
 }
 
-function putRunning(db: Database.Database, value: 0 | 1): void {
+function putMeta(db: Database.Database, key: string, value: number): void {
   db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
-    RUNNING_KEY,
+    key,
     value,
   );
 }

@@ -51,7 +51,7 @@ export class PendingBatch {
       message: pending,
       expiresAt: expiresAt > 0 ? expiresAt : 0,
       priority,
-      redelivered: false,
+      redelivered: message.redelivered === true,
       cancelled: false,
     };
     this.entriesOf(queueId).set(seq, op);

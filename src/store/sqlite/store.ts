@@ -26,7 +26,7 @@ import {
 } from './ops';
 import { countAudit, readAudit } from './audit';
 import { DELETE_DELAYED, REMOVE_DELAYED, readDue, readNextDue } from './delayed';
-import { markCleanStop, openDatabase, releaseDataDir } from './open';
+import { markCleanStop, openDatabase, releaseDataDir, UNCLEAN_STOP_AT_KEY } from './open';
 import { GroupCommit, type SqliteStoreCounters } from './group-commit';
 import {
   prepareStatements,
@@ -402,6 +402,10 @@ export class SqliteStore implements Store {
   delayedCount(vhost: string, exchange: string): number {
     this.commit.flushForRead();
     return this.st.delayed.countOfExchange.get(vhost, exchange)?.n ?? 0;
+  }
+
+  lastUncleanStopAt(): number {
+    return this.st.getMeta.get(UNCLEAN_STOP_AT_KEY)?.value ?? 0;
   }
 
   // ---- quarantine ----
