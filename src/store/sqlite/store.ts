@@ -458,8 +458,7 @@ export class SqliteStore implements Store {
     if (this.commit.closed) return;
     try {
       this.commit.close();
-      // Only once everything is on disk: a close that failed to flush leaves the store marked unclean.
-      markCleanStop(this.db);
+      markCleanStop(this.db); // only once all is on disk: a close that could not flush leaves the store unclean
     } finally {
       this.db.close();
       releaseDataDir(this.dataDir);
