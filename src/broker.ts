@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { DelayedScheduler } from './delayed/scheduler';
-import { deliveryModeOf, parseExpiration } from './protocol/properties';
 import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,7 +23,7 @@ import type { FieldTable } from './protocol/field-table';
 import { ReplyCode } from './protocol/generated/amqp';
 import { MemoryStore } from './store/memory';
 import { SqliteStore } from './store/sqlite';
-import type { DelayedRecord, Store } from './store/store';
+import type { Store } from './store/store';
 import { closeServer, waitForSockets } from './util/listen';
 import { startCoarseClock } from './util/clock';
 import { openFilesLimit } from './util/open-files';
@@ -82,7 +81,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const logins = new LoginThrottle();
   const churn = new ChurnStats();
   const delayedLogger = logger.child({ component: 'delayed' });
-  const delayed = new DelayedScheduler(store, (record, redelivered) => deliverDelayed(vhosts, record, redelivered), {
+  const delayed = new DelayedScheduler(store, (record, redelivered) => vhosts.routeDelayed(record, redelivered), {
     onError: (err, record) => delayedLogger.error({ err, id: record?.id }, 'delayed message delivery failed'),
   });
   const queueLogger = logger.child({ component: 'queue' });
@@ -338,25 +337,6 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     alarms,
     close,
   };
-}
-
-/**
- * A delayed message fell due: it is routed through its exchange, if that still exists. `redelivered`: it may have
- * been routed and delivered before an unclean stop (DelayedScheduler), so its entries start redelivered.
- */
-function deliverDelayed(vhosts: VhostRegistry, record: DelayedRecord, redelivered: boolean): void {
-  const expiration = parseExpiration(record.properties);
-  vhosts.get(record.vhost)?.routeDelayed(record.exchange, {
-    id: 0,
-    persistent: deliveryModeOf(record.properties) === 2,
-    exchange: record.exchange,
-    routingKey: record.routingKey,
-    properties: record.properties,
-    body: record.body,
-    expiration: typeof expiration === 'number' ? expiration : -1,
-    headers: undefined,
-    ...(redelivered ? { redelivered } : undefined),
-  });
 }
 
 /** Turns counters into rates: the broker's, and every queue's, exchange's and channel's. */

@@ -2,7 +2,8 @@ import type { DelayedScheduler } from '../delayed/scheduler';
 import { AmqpError } from '../protocol/amqp-error';
 import { ReplyCode } from '../protocol/generated/amqp';
 import type { ChurnStats } from '../observability/stats';
-import type { Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
+import { deliveryModeOf, parseExpiration } from '../protocol/properties';
+import type { DelayedRecord, Definitions, ParameterRecord, Store, VhostRecord } from '../store/store';
 import { OPERATOR_POLICY_COMPONENT, POLICY_COMPONENT, type PolicyValue } from './policies';
 import { VirtualHost, type VhostEvents, type VhostLimits } from './vhost';
 
@@ -114,5 +115,24 @@ export class VhostRegistry {
 
   onDeleted(listener: VhostDeleted): void {
     this.deletedListeners.push(listener);
+  }
+
+  /**
+   * A delayed message fell due (DelayedScheduler): it is routed through its exchange, if that still exists.
+   * `redelivered`: it may have been routed and delivered before an unclean stop, so its entries start redelivered.
+   */
+  routeDelayed(record: DelayedRecord, redelivered: boolean): void {
+    const expiration = parseExpiration(record.properties);
+    this.get(record.vhost)?.routeDelayed(record.exchange, {
+      id: 0,
+      persistent: deliveryModeOf(record.properties) === 2,
+      exchange: record.exchange,
+      routingKey: record.routingKey,
+      properties: record.properties,
+      body: record.body,
+      expiration: typeof expiration === 'number' ? expiration : -1,
+      headers: undefined,
+      ...(redelivered ? { redelivered } : undefined),
+    });
   }
 }

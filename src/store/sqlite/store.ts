@@ -69,10 +69,8 @@ export type { SqliteStoreCounters } from './group-commit';
  *
  * Writes are buffered as ops and committed in batches, one transaction per event-loop turn at most, by the inline
  * writer or the writer thread (group-commit.ts, writer.ts); afterCommit() listeners run once their batch is on disk
- * (fsync'd with synchronous=FULL, the default).
- *
- * An enqueue whose remove arrives while both are still buffered is cancelled: neither reaches disk (the batch and
- * its cancellation rules: pending.ts).
+ * (fsync'd with synchronous=FULL, the default). An enqueue whose remove arrives while both are still buffered is
+ * cancelled: neither reaches disk (the batch and its cancellation rules: pending.ts).
  *
  * Reads (loadDefinitions, loadAccess, loadParameters, loadEntries, nextExpiry, loadExpired, queueStats, purge,
  * delayedCount) first have every earlier write committed, so they see it. They are start-up, paging and management
@@ -86,8 +84,8 @@ export type { SqliteStoreCounters } from './group-commit';
  * last seq, updated once per queue per batch, so queueStats is one row read even with millions of entries.
  *
  * The data directory is locked by LOCK_FILE (open.ts), held for the life of the store and released by the kernel on
- * kill -9. A pid file next to it only serves the error message; an in-process registry catches a second open in the
- * same process.
+ * kill -9; an in-process registry catches a second open in the same process. A pid file names the holder in the
+ * error message. An open after an unclean stop marks every stored entry redelivered (open.ts).
  *
  * Modules: this file holds the Store methods; group-commit.ts the batching, the writers and the listeners;
  * writer.ts the writer interface, inline-writer.ts and thread-writer.ts (with writer-main.ts, the thread, and
