@@ -294,6 +294,14 @@ describe('frames', () => {
     expect(close.replyText).toMatch(/^UNEXPECTED_FRAME - /);
   });
 
+  test('a heartbeat frame with a payload closes the connection with 501 FRAME_ERROR (RabbitMQ: not a heartbeat, an unknown frame)', async () => {
+    const r = await rawConnected();
+    r.write(rawFrame(FRAME_HEARTBEAT, 0, Buffer.from('beat')));
+    const close = await r.expectConnectionClose({ waitForSocket: false });
+    expect(close.replyCode).toBe(Reply.FRAME_ERROR);
+    expect(close.replyText).toMatch(/^FRAME_ERROR - /);
+  });
+
   test('a content header frame on channel 0 closes the connection with 505 UNEXPECTED_FRAME', async () => {
     const r = await rawConnected();
     r.write(encodeHeaderFrame(0, ClassId.Basic, 4, encodeBasicProperties({})));

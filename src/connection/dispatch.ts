@@ -72,6 +72,8 @@ export class ChannelTable {
       }
       this.method(channelId, id, info.hasContent, buf, start + 4, end);
     } else if (type === FRAME_HEARTBEAT) {
+      // A heartbeat has no payload: RabbitMQ does not recognise one that has (501, "unknown_frame"), on any channel.
+      if (end !== start) throw new AmqpError(ReplyCode.FrameError, `heartbeat frame with a payload of ${end - start} bytes`);
       if (channelId !== 0) throw new AmqpError(ReplyCode.UnexpectedFrame, `heartbeat frame on channel ${channelId}`);
     } else if (type === FRAME_HEADER || type === FRAME_BODY) {
       if (channelId === 0) throw new AmqpError(ReplyCode.UnexpectedFrame, 'content frame on channel 0');
