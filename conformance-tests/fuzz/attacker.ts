@@ -12,6 +12,13 @@ import { Rng } from '../../src/protocol/test-support/random';
 import type { Frame } from './mutate';
 import { DELIVERY_METHODS, type ConsumerPolicy, type Pause, type Script } from './script';
 import { chance, weighted } from './vocabulary';
+import { bump, mutationName, type AttackStats } from './stats';
+import { ORACLE_WAIT_MS, OracleWatch } from './oracle';
+
+export { newStats, type AttackStats } from './stats';
+
+/** The text of Leveret's 541 for content-header properties it cannot decode (RabbitMQ's code for them). */
+const UNDECODABLE_PROPERTIES = "cannot decode the content header's properties";
 
 /** Most frames kept per connection for the crash file and replay (a script is far shorter). */
 const MAX_RECORDED_FRAMES = 2000;
@@ -41,55 +48,6 @@ export interface ConnectionRecord {
   frames: SentFrame[];
 }
 
-/** Counters shared by all attackers of a run. */
-export interface AttackStats {
-  frames: number;
-  mutated: number;
-  connections: number;
-  connectErrors: number;
-  /** Valid logins the broker did not complete (when, and what happened). */
-  handshakeFailures: Array<{ at: number; what: string }>;
-  /** 'connection.close 501 FRAME_ERROR' -> count, 'channel.close 406 PRECONDITION_FAILED' -> count, ... */
-  closes: Map<string, number>;
-  internalErrors: Array<{ text: string; connection: number; lastFrames: string[] }>;
-  deliveries: number;
-  /** Bytes from the broker that are not valid frames (the broker must never send any). */
-  garbage: Array<{ connection: number; error: string }>;
-  /** Methods carrying back bytes a client sent that are not UTF-8 (as RabbitMQ echoes them): not garbage. */
-  echoedBytes: number;
-  mutations: Map<string, number>;
-}
-
-export function newStats(): AttackStats {
-  return {
-    frames: 0,
-    mutated: 0,
-    connections: 0,
-    connectErrors: 0,
-    handshakeFailures: [],
-    closes: new Map(),
-    internalErrors: [],
-    deliveries: 0,
-    garbage: [],
-    echoedBytes: 0,
-    mutations: new Map(),
-  };
-}
-
-/** The text of Leveret's 541 for content-header properties it cannot decode (RabbitMQ's code for them). */
-const UNDECODABLE_PROPERTIES = "cannot decode the content header's properties";
-
-function bump(m: Map<string, number>, key: string, by = 1): void {
-  m.set(key, (m.get(key) ?? 0) + by);
-}
-
-/** The operator name of a mutated frame's label ('... ~shortstr-bytes(queue=ff)' -> 'shortstr-bytes'). */
-function mutationName(label: string): string {
-  const at = label.lastIndexOf('~');
-  if (at < 0) return 'extreme-content';
-  return /^[a-z0-9-]+/.exec(label.slice(at + 1))?.[0] ?? 'other';
-}
-
 export interface Target {
   host: string;
   port: number;
@@ -115,6 +73,7 @@ class Attacker {
   private consumerTag = '';
   private vanished = false;
   private readonly t0 = Date.now();
+  private readonly oracle: OracleWatch | undefined;
 
   constructor(
     private readonly script: Script,
@@ -124,6 +83,7 @@ class Attacker {
   ) {
     this.socket = socket;
     this.policyRng = script.consumer !== undefined ? new Rng(script.consumer.seed) : undefined;
+    this.oracle = script.oracle !== undefined ? new OracleWatch(script.oracle, stats, script.index) : undefined;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {
@@ -288,6 +248,7 @@ class Attacker {
   }
 
   private closed(what: string, code: number, text: string): void {
+    this.oracle?.onClose(what, code);
     const key = `${what} ${code} ${replyCodeName(code)}`;
     bump(this.stats.closes, key);
     if (what === 'connection.close') this.record.outcome = `closed by broker ${code} ${replyCodeName(code)}: ${text}`;
@@ -355,11 +316,14 @@ class Attacker {
     }, this.script.deadlineMs);
     try {
       if (!(await this.handshake())) return;
-      for (const step of this.script.steps) {
+      const steps = this.script.steps;
+      for (let i = 0; i < steps.length; i++) {
         if (this.over || control.stopped) break;
-        await this.send(step.frames, step.split === true);
-        await this.pause(step.pause);
+        if (i === steps.length - 1) this.oracle?.probeSent();
+        await this.send(steps[i]!.frames, steps[i]!.split === true);
+        await this.pause(steps[i]!.pause);
       }
+      if (this.oracle !== undefined) await this.judge(control);
       if (this.script.consumer !== undefined && !this.over && !control.stopped) await this.consume(this.script.consumer, control);
       if (!this.over && !control.stopped) await this.end();
     } finally {
@@ -387,6 +351,15 @@ class Attacker {
     await this.until(() => this.seen.has(MethodId.ConnectionOpenOk), HANDSHAKE_WAIT_MS);
     if (!this.seen.has(MethodId.ConnectionOpenOk)) return fail('no connection.open-ok');
     return true;
+  }
+
+  /** Oracle scripts: wait for the answer to the probe (the last step), then count it. */
+  private async judge(control: AttackControl): Promise<void> {
+    const o = this.oracle!;
+    await this.until(() => o.answered, ORACLE_WAIT_MS);
+    const excused = control.stopped || this.record.outcome.startsWith('deadline');
+    const last = this.script.steps[this.script.steps.length - 1]?.frames ?? [];
+    o.finish(this.socketClosed && !o.answered, excused, last.map((f) => f.label).join(' | '));
   }
 
   private async consume(policy: ConsumerPolicy, control: AttackControl): Promise<void> {

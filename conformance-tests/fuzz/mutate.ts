@@ -319,3 +319,19 @@ export function mutate(rng: Rng, f: Frame, ctx: MutationContext): Frame {
 }
 
 
+
+/**
+ * Bytes with little or no structure: plain random bytes (the broker sees a frame header of a random type, channel
+ * and size), or a frame of a random type and channel with a random payload and the right size and end octet.
+ */
+export function randomBytesFrame(rng: Rng, channel: number): Frame {
+  if (chance(rng, 0.5)) {
+    const bytes = randomBuffer(rng, 64);
+    const b = bytes.length > 0 ? bytes : Buffer.from([rng.int(256)]);
+    return { bytes: b, label: `random bytes(${b.length}B) ~random-bytes`, mutated: true, kind: 'raw', channel };
+  }
+  const type = rng.pick([FRAME_METHOD, FRAME_HEADER, FRAME_BODY, FRAME_HEARTBEAT, rng.int(256)]);
+  const ch = rng.pick([0, channel, rng.int(65536)]);
+  const payload = randomBuffer(rng, 200);
+  return { bytes: frame(type, ch, payload), label: `random frame(type ${type}, ch${ch}, ${payload.length}B) ~random-frame`, mutated: true, kind: 'raw', channel: ch };
+}

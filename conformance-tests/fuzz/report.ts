@@ -96,6 +96,13 @@ export function formatReport(r: FuzzReport): string {
   out(`peak broker RSS    ${r.peakRssMb !== undefined ? `${r.peakRssMb.toFixed(0)} MiB (bound ${r.maxRssMb} MiB)` : 'n/a (external broker)'}`);
   out('close codes received:');
   for (const [k, v] of sorted(s.closes)) out(`  ${String(n(v)).padStart(9)}  ${k}`);
+  const o = oracleTotals(s);
+  out(`oracle             ${n(o.probes)} bad frames with a known answer: ${n(o.ok)} answered right, ${n(o.mismatched)} wrong, ${n(o.excused)} not judged (run stopping, broker down)`);
+  for (const [cls, c] of [...s.oracle.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const wrong = [...c.mismatches.entries()].map(([k, v]) => `${k} x${v}`).join('; ');
+    out(`  ${cls.padEnd(28)} ${String(c.ok).padStart(6)}/${String(c.probes).padEnd(6)} expected ${c.expected}${wrong !== '' ? `; GOT ${wrong}` : ''}`);
+    for (const x of c.samples.slice(0, 2)) out(`      #${x.connection}: ${x.probe.slice(0, 200)} -> ${x.got}`);
+  }
   out('mutations sent:');
   out(`  ${sorted(s.mutations).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
   if (r.good !== undefined) {
@@ -130,12 +137,29 @@ export function formatReport(r: FuzzReport): string {
   return lines.join('\n');
 }
 
+export function oracleTotals(s: AttackStats): { probes: number; ok: number; mismatched: number; excused: number } {
+  const t = { probes: 0, ok: 0, mismatched: 0, excused: 0 };
+  for (const c of s.oracle.values()) {
+    t.probes += c.probes;
+    t.ok += c.ok;
+    t.excused += c.excused;
+    for (const v of c.mismatches.values()) t.mismatched += v;
+  }
+  return t;
+}
+
 /** The run's figures, and what failed or deserves a warning. */
 export function verdict(run: RunState, good: GoodReport | undefined, liveness: Liveness | undefined, finalRestart: string | undefined): FuzzReport {
   const o = run.o;
   const failures = [...run.failures];
   const warnings = [...run.warnings];
   if (run.crashes.length > 0) failures.push(`${run.crashes.length} broker crash(es) or hang(s)`);
+  const oracle = oracleTotals(run.stats);
+  // After a crash, answers around it prove nothing; the crash fails the run anyway.
+  if (oracle.mismatched > 0 && run.crashes.length === 0) {
+    const byClass = [...run.stats.oracle.entries()].filter(([, c]) => c.mismatches.size > 0).map(([k, c]) => `${k} (expected ${c.expected}): ${[...c.mismatches.entries()].map(([g, v]) => `${g} x${v}`).join('; ')}`);
+    failures.push(`${oracle.mismatched} bad frame(s) not answered with the protocol's close and code: ${byClass.join(' / ')}`);
+  }
   if (good !== undefined) {
     if (good.lost > 0) failures.push(`${good.lost} confirmed message(s) never delivered to the good client (e.g. ${good.lostSample.join(', ')})`);
     if (good.foreign > 0) failures.push(`${good.foreign} message(s) on the good client's queue that it never published`);

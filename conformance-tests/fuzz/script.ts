@@ -14,17 +14,24 @@
  *    overflow modes, priorities, delayed delivery, de-duplication) and publishes poisoned, often persistent messages.
  *  - consumer (rich): consumes from a topology's queues with manual acks, nacks and rejects with and without requeue,
  *    and often vanishes abruptly (socket destroyed, or reset) holding unacked deliveries.
+ *  - oracle: a clean login and a few valid frames answered one by one, then one bad frame whose right answer is
+ *    known (oracle.ts); the attacker checks the close and code that come back.
+ *
+ * Protocol scripts also replay amqplib's recorded frames (traffic.ts) on their own channels, mutated like the
+ * spec-built ones, and send plain random bytes and random frames.
  */
 import type { FieldTable } from '../../src/protocol/field-table';
 import { encodeMethodFrame, MethodId } from '../../src/protocol/generated/amqp';
-import { PROTOCOL_HEADER } from '../../src/protocol/frames';
 import { Rng, specMethods, type SpecMethod } from '../../src/protocol/test-support/random';
 import { body, contentFrames, properties, propertiesMode, topologyProperties } from './content';
-import { mutate, poisonTable, type Frame, type MutationContext } from './mutate';
+import { mutate, randomBytesFrame, type Frame, type MutationContext } from './mutate';
+import { hello } from './hello';
+import { oracleSteps, type OracleProbe } from './oracle';
+import { CHANNEL_TRAFFIC, onChannel } from './traffic';
 import { argumentTable, chance, methodArgs, mix, specMethod, weighted, type Pools, type Topology } from './vocabulary';
-import { argumentSpans, frame, FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD, fv, headerPayload, payloadOf, rawTable, splice } from './wire';
+import { frame, FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, headerPayload } from './wire';
 
-export type ScriptKind = 'protocol' | 'handshake' | 'producer' | 'consumer';
+export type ScriptKind = 'protocol' | 'handshake' | 'producer' | 'consumer' | 'oracle';
 /** After a step: go on at once, wait ~2 ms or for the broker's next bytes, or wait up to 150 ms for a reply. */
 export type Pause = 'none' | 'short' | 'reply';
 export type Ending = 'close' | 'destroy' | 'reset' | 'partial' | 'linger';
@@ -68,6 +75,8 @@ export interface Script {
   channels: number[];
   steps: Step[];
   consumer?: ConsumerPolicy;
+  /** Oracle scripts: the last step is one bad frame whose right answer is known. */
+  oracle?: OracleProbe;
   ending: Ending;
   /** The connection is destroyed if still running after this long. */
   deadlineMs: number;
@@ -269,73 +278,6 @@ class Builder {
   }
 }
 
-function hello(rng: Rng, creds: Credentials, frameMax: number, heartbeat: number, mutateOne: boolean): Hello {
-  const ctx: MutationContext = { frameMax, channels: [] };
-  let clientProperties: FieldTable = {
-    product: 'leveret-fuzz',
-    capabilities: { publisher_confirms: true, consumer_cancel_notify: true, 'connection.blocked': true, authentication_failure_close: rng.bool() },
-  };
-  const amqplain = chance(rng, 0.2);
-  const response = amqplain
-    ? rawTable([['LOGIN', fv.str(creds.user)], ['PASSWORD', fv.str(creds.password)]]).subarray(4)
-    : Buffer.from(`\0${creds.user}\0${creds.password}`);
-  const raw = (bytes: Buffer, label: string): Frame => ({ bytes, label, mutated: false, kind: 'raw', channel: 0 });
-  const m = (name: string, args: Record<string, unknown>): Frame => {
-    const sm = specMethod(name);
-    return { bytes: encodeMethodFrame(0, sm.id, args as never), label: name, mutated: false, kind: 'method', channel: 0, method: sm };
-  };
-  let header = raw(PROTOCOL_HEADER, 'protocol-header');
-  let tuneArgs = { channelMax: 2047, frameMax, heartbeat };
-  let vhost = creds.vhost;
-  let pipelined = false;
-  let which = -1;
-  if (mutateOne) {
-    which = rng.int(6);
-    switch (which) {
-      case 0:
-        header = { ...raw(rng.pick([Buffer.from('AMQP\x00\x00\x09\x02', 'latin1'), Buffer.from('AMQP\x01\x01\x00\x09', 'latin1'), Buffer.from('AMQP\x00\x00\x08\x00', 'latin1'), Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), Buffer.from('AMQ'), Buffer.alloc(8, 0xff)]), 'protocol-header ~bad-header'), mutated: true };
-        break;
-      case 1:
-        // Client properties that are hostile; when they decode, the broker keeps them and the management API
-        // shows them. Half the time only the capabilities are odd, half the time the whole table is replaced.
-        clientProperties = { product: 'leveret-fuzz', capabilities: rng.pick<FieldTable[keyof FieldTable]>(['x', 5, null, { authentication_failure_close: 'yes' }, [true]]) };
-        break;
-      case 2:
-        tuneArgs = {
-          channelMax: rng.pick([0, 1, 65535, 2048]),
-          frameMax: rng.pick([0, 4095, 4096, 0xffffffff, 131073, 131072]),
-          heartbeat: rng.pick([0, 1, 65535]),
-        };
-        break;
-      case 3:
-        vhost = rng.pick(['', '/x', '//', 'x'.repeat(255), '\u0000']);
-        break;
-      case 4:
-        pipelined = true;
-        break;
-      default:
-        break;
-    }
-  }
-  let startOk = m('connection.start-ok', { clientProperties, mechanism: amqplain ? 'AMQPLAIN' : 'PLAIN', response, locale: 'en_US' });
-  if (which === 5) startOk = mutate(rng, startOk, ctx);
-  if (which === 1) {
-    if (rng.bool()) {
-      const { bytes, what } = poisonTable(rng);
-      const p = payloadOf(startOk.bytes);
-      const span = argumentSpans(specMethod('connection.start-ok').fields, p)[0]!;
-      startOk = { ...startOk, bytes: frame(FRAME_METHOD, 0, splice(p, span.start, span.end, bytes)), label: `${startOk.label} ~client-properties(${what})`, mutated: true };
-    } else {
-      startOk = { ...startOk, label: `${startOk.label} ~odd-capabilities`, mutated: true };
-    }
-  }
-  let tuneOk = m('connection.tune-ok', tuneArgs);
-  if (which === 2) tuneOk = { ...tuneOk, label: `${tuneOk.label} ~${JSON.stringify(tuneArgs)}`, mutated: true };
-  let open = m('connection.open', { virtualHost: vhost, capabilities: '', insist: false });
-  if (which === 3) open = { ...open, label: `${open.label} ~vhost`, mutated: true };
-  return { header, startOk, tuneOk, open, valid: !mutateOne || which === 4, pipelined };
-}
-
 const PROTOCOL_ENDINGS = [
   [40, 'close'],
   [20, 'destroy'],
@@ -348,8 +290,8 @@ const PROTOCOL_ENDINGS = [
 export function buildScript(seed: number, index: number, pools: Pools, rich: boolean, creds: Credentials): Script {
   const rng = new Rng(mix(seed, index));
   const kind = weighted<ScriptKind>(rng, rich
-    ? [[45, 'protocol'], [5, 'handshake'], [28, 'producer'], [22, 'consumer']]
-    : [[92, 'protocol'], [8, 'handshake']]);
+    ? [[40, 'protocol'], [5, 'handshake'], [25, 'producer'], [20, 'consumer'], [10, 'oracle']]
+    : [[80, 'protocol'], [8, 'handshake'], [12, 'oracle']]);
   const frameMax = weighted(rng, [[60, 131072], [25, 4096], [10, 8192], [5, 65536]] as const);
   const heartbeat = kind === 'protocol' && chance(rng, 0.1) ? rng.pick([1, 2, 60]) : 0;
   const h = hello(rng, creds, frameMax, heartbeat, kind === 'handshake');
@@ -359,7 +301,7 @@ export function buildScript(seed: number, index: number, pools: Pools, rich: boo
     const c = rng.pick([1, 1, 2, 3, 7, 100, 2047]);
     if (!channels.includes(c)) channels.push(c);
   }
-  const mutationRate = kind === 'producer' || kind === 'consumer' ? 0.05 : rng.pick([0.05, 0.15, 0.3, 0.5, 0.8]);
+  const mutationRate = kind === 'oracle' ? 0 : kind === 'producer' || kind === 'consumer' ? 0.05 : rng.pick([0.05, 0.15, 0.3, 0.5, 0.8]);
   const b = new Builder(rng, pools, frameMax, channels, mutationRate, rich);
   for (const c of channels) b.push([b.maybe(b.named(c, 'channel.open', { outOfBand: '' }), mutationRate / 3)], 'short');
 
@@ -378,6 +320,12 @@ export function buildScript(seed: number, index: number, pools: Pools, rich: boo
       script.consumer = consumerSteps(b, rng.pick(pools.topologies), seed, index);
       script.deadlineMs = script.consumer.maxMs + 8_000;
       break;
+    case 'oracle': {
+      const o = oracleSteps(rng, frameMax, channels[0]!, channels);
+      b.steps.push(...o.steps);
+      script.oracle = o.probe;
+      break;
+    }
   }
   return script;
 }
@@ -394,6 +342,8 @@ function protocolSteps(b: Builder, n: number): void {
       [3, 'churn'],
       [3, 'split'],
       [3, 'poison-declare'],
+      [8, 'traffic'],
+      [2, 'random-bytes'],
     ] as const)) {
       case 'method':
         b.push([b.randomMethod()]);
@@ -406,6 +356,20 @@ function protocolSteps(b: Builder, n: number): void {
         break;
       case 'heartbeat':
         b.heartbeat();
+        break;
+      case 'traffic': {
+        // One recorded step of amqplib's session, moved to this script's channels, each frame maybe mutated.
+        const seq = rng.pick(CHANNEL_TRAFFIC);
+        const to = new Map<number, number>();
+        const frames = seq.frames.filter((f) => f.bytes.length <= b.frameMax).map((f) => {
+          if (!to.has(f.channel)) to.set(f.channel, b.channel());
+          return b.maybe(onChannel(f, to.get(f.channel)!));
+        });
+        b.push(frames);
+        break;
+      }
+      case 'random-bytes':
+        b.push([randomBytesFrame(rng, b.channel())]);
         break;
       case 'burst': {
         const frames: Frame[] = [];
