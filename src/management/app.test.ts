@@ -146,3 +146,17 @@ describe('HTTP behaviour', () => {
     expect(() => parseJsonBody('3')).toThrow('not_json');
   });
 });
+
+describe('malformed paths (found by npm run fuzz:http)', () => {
+  test('a queue name of 255 bytes in the path is served, not refused by the router', async () => {
+    const name = 'é'.repeat(127);
+    expect((await call('PUT', `/api/queues/%2F/${encodeURIComponent(name)}`, {})).status).toBe(201);
+    expect((await call('GET', `/api/queues/%2F/${encodeURIComponent(name)}`)).body).toMatchObject({ name });
+  });
+  test('a path segment over 1024 characters is 400 with the error body', async () => {
+    expect(await call('GET', `/api/queues/%2F/${'a'.repeat(1025)}`)).toMatchObject({ status: 400, body: { error: 'bad_request', reason: expect.any(String) } });
+  });
+  test.each(['%ff', '%c0%80', '%ed%a0%80', '%zz'])('a segment that does not decode to UTF-8 (%s) is 400 with the error body', async (segment) => {
+    expect(await call('GET', `/api/queues/%2F/${segment}`)).toMatchObject({ status: 400, body: { error: 'bad_request', reason: expect.any(String) } });
+  });
+});

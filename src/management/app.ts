@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { auditHook } from './audit-hook';
 import { authenticator, sessionUser } from './auth';
 import { refuseForgedRequests } from './csrf';
@@ -38,6 +38,7 @@ import { DEFAULT_UI_DIR, SECURITY_HEADERS, uiRoutes } from './ui';
 
 /** RabbitMQ's default management.http.max_body_size. */
 const BODY_LIMIT = 20 * 1024 * 1024;
+const MAX_PARAM_LENGTH = 1024;
 
 /**
  * The RabbitMQ-compatible management API as a Fastify app (not listening; see startManagement). Every /api route
@@ -48,7 +49,13 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.maxBodySize ?? BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    // A path segment holds a name of up to 255 bytes, percent-encoded up to 765 characters; find-my-way's default
+    // (100) refused longer queue names with its own body. Longer segments and bad percent-encoding get the error body.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err, _request, reply) => {
+      const api = toApiError(err);
+      void (reply as FastifyReply).code(api.statusCode).headers(api.headers).send(api.body);
+    },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }) as unknown as FastifyInstance;
 
