@@ -26,7 +26,7 @@ const schema = { params: vhostNameParams, querystring: namedFields(['max_bytes']
 export function tailRoutes(deps: ManagementDeps): FastifyPluginAsync {
   const open = new Set<TailSubscription>();
 
-  const start = (request: FastifyRequest<TailRequest>, reply: FastifyReply, kind: 'exchange' | 'queue'): void => {
+  const start = (request: FastifyRequest<TailRequest>, reply: FastifyReply, kind: 'exchange' | 'queue'): FastifyReply | undefined => {
     const { vhost, name: rawName } = request.params;
     vhostOr404(deps, vhost);
     const name = kind === 'exchange' ? exchangeId(rawName) : rawName;
@@ -48,8 +48,8 @@ export function tailRoutes(deps: ManagementDeps): FastifyPluginAsync {
       },
     };
     if (request.method === 'HEAD') {
-      void reply.header('content-type', 'text/event-stream; charset=utf-8').send('');
-      return;
+      // Returned, so that the async handler does not send a second time (a HEAD logged ERR_HTTP_HEADERS_SENT).
+      return reply.header('content-type', 'text/event-stream; charset=utf-8').send('');
     }
     const tails = deps.admin.tails;
     if (tails.openCount(principal.name) >= MAX_TAILS_PER_USER) {
@@ -67,13 +67,14 @@ export function tailRoutes(deps: ManagementDeps): FastifyPluginAsync {
     if (typeof subscription === 'string') {
       // Not reachable in one turn after the checks above; kept so a refusal can never leave the stream open.
       raw.end(`event: end\ndata: ${JSON.stringify({ reason: subscription })}\n\n`);
-      return;
+      return undefined;
     }
     open.add(subscription);
     raw.once('close', () => {
       open.delete(subscription);
       subscription.close();
     });
+    return undefined;
   };
 
   return async (app) => {
