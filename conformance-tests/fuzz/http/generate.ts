@@ -194,7 +194,9 @@ function mutateJson(rng: Rng, body: Record<string, unknown>): { text: string; wh
       return { text: JSON.stringify({ ...body, arguments: many, headers: many }), what: 'many-keys' };
     }
     case 7: {
-      const arr = Array.from({ length: rng.pick([1000, 100_000]) }, (_, i) => ({ name: `fz.dq${i}`, vhost: 'fz' }));
+      // 100,000 queues in one definitions upload took the broker past 1.3 GB: a cost an administrator may impose, not
+      // a fault; it is measured apart (README), and the run keeps to sizes whose state the janitor can clear.
+      const arr = Array.from({ length: rng.pick([1000, 10_000]) }, (_, i) => ({ name: `fz.dq${i}`, vhost: 'fz' }));
       return { text: JSON.stringify({ ...body, queues: arr, users: arr.map((a) => a.name) }), what: `big-array(${arr.length})` };
     }
     default:

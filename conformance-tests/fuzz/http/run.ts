@@ -63,7 +63,7 @@ const BODY_LIMIT = 16 * 1024 * 1024;
 const MAX_BODY_READ = 256 * 1024;
 /** Streaming answers (live tails) are read this long, then dropped. */
 const STREAM_MS = 300;
-const RESETUP_EVERY = 500;
+const RESETUP_EVERY = 1000;
 const LIVENESS_EVERY_MS = 5000;
 
 const quieted = new WeakSet<object>();
@@ -173,8 +173,29 @@ function httpLayer(a: Answer): boolean {
   return [400, 413, 414, 431].includes(a.status) && a.body.length === 0 && a.headers['content-type'] === undefined;
 }
 
-async function setup(base: URL, auth: string, user: string, agent: http.Agent): Promise<void> {
+/**
+ * The fuzzer's own objects, made again. On a child broker the janitor first deletes every vhost but '/' (with what
+ * the requests created in them, up to 10,000 queues per definitions upload) and every fz-* user, as an operator
+ * would, so that the RSS bound measures memory the broker fails to give back rather than state it was asked to keep.
+ */
+async function setup(base: URL, auth: string, user: string, agent: http.Agent, janitor: boolean): Promise<void> {
   const json = { authorization: auth, 'content-type': 'application/json' };
+  if (janitor) {
+    for (const [list, path] of [['/api/vhosts', '/api/vhosts/'], ['/api/users', '/api/users/']] as const) {
+      const a = await send(base, { method: 'GET', path: list, headers: { authorization: auth }, body: undefined }, agent);
+      if (typeof a === 'string' || a.status !== 200) continue;
+      let names: string[];
+      try {
+        names = (JSON.parse(a.body.toString('utf8')) as Array<{ name: string }>).map((x) => x.name);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (list === '/api/vhosts' ? name === '/' : !name.startsWith('fz-')) continue;
+        await send(base, { method: 'DELETE', path: `${path}${encodeURIComponent(name)}`, headers: { authorization: auth }, body: undefined }, agent);
+      }
+    }
+  }
   const steps: Array<[string, string, unknown]> = [
     ['PUT', '/api/vhosts/fz', {}],
     ['PUT', `/api/permissions/fz/${encodeURIComponent(user)}`, { configure: '.*', write: '.*', read: '.*' }],
@@ -243,7 +264,7 @@ export async function runHttpFuzz(o: HttpFuzzOptions, log: (line: string) => voi
     log(`FAIL ${kind}: request #${r.index} ${r.label}\n  ${curl(base, r, bodyFile).slice(0, 600)}\n  -> ${response.slice(0, 300)}`);
   };
   try {
-    await setup(base, auth, user, agent);
+    await setup(base, auth, user, agent, broker !== undefined);
     const deadline = started + o.durationMs;
     let lastProgress = Date.now();
     let lastLiveness = Date.now();
@@ -290,7 +311,7 @@ export async function runHttpFuzz(o: HttpFuzzOptions, log: (line: string) => voi
       while (running.size >= o.concurrency) await Promise.race(running);
       if (i > 0 && i % RESETUP_EVERY === 0) {
         await Promise.all(running);
-        await setup(base, auth, user, agent);
+        await setup(base, auth, user, agent, broker !== undefined);
       }
       if (Date.now() - lastLiveness > LIVENESS_EVERY_MS) {
         lastLiveness = Date.now();
