@@ -3,7 +3,7 @@
  * its parameters filled by valid names or hostile segments (empty, '..', %00, bad percent-encoding, invalid UTF-8,
  * prototype keys, very long), a query string abusing the listing parameters (page, page_size, sort, name, use_regex,
  * columns; repeated, extreme, malformed), and for any method a body: a plausible JSON object for the route family,
- * mutated (wrong types, huge numbers, deep nesting, huge strings, __proto__/constructor keys), or not JSON at all
+ * mutated (wrong types, huge numbers, deep nesting, strings up to 25 MB, __proto__/constructor keys), or not JSON at all
  * (truncated, invalid UTF-8, another content type, multipart garbage).
  *
  * The run must keep its own login and its vhost working: state-changing requests never name the user 'guest' or the
@@ -180,7 +180,7 @@ function mutateJson(rng: Rng, body: Record<string, unknown>): { text: string; wh
       return { text: JSON.stringify(body).replace(/}$/, `,"arguments":${deep(depth, rng.bool())}}`), what: `deep-nesting(${depth})` };
     }
     case 3: {
-      const n = rng.pick([10_000, 300_000, 2_000_000, 20_000_000]);
+      const n = rng.pick([10_000, 300_000, 2_000_000, 25_000_000]);
       body[key] = 'x'.repeat(n);
       return { text: JSON.stringify(body), what: `huge-string(${key}, ${n})` };
     }

@@ -58,8 +58,8 @@ export interface HttpFuzzReport {
 }
 
 const TIMEOUT_MS = 15_000;
-/** The API's body limit (app.ts). */
-const BODY_LIMIT = 16 * 1024 * 1024;
+/** The API's default body limit (management.http.max_body_size, app.ts). */
+const BODY_LIMIT = 20 * 1024 * 1024;
 const MAX_BODY_READ = 256 * 1024;
 /** Streaming answers (live tails) are read this long, then dropped. */
 const STREAM_MS = 300;
@@ -362,7 +362,7 @@ export function formatHttpReport(r: HttpFuzzReport): string {
   lines.push('', `== Leveret management API fuzz report: seed ${r.seed}, ${secs.toFixed(1)} s ==`);
   lines.push(`requests           ${r.requests.toLocaleString('en-US')} over ${r.routes} routes (${Math.round(r.requests / secs)} requests/s)`);
   lines.push(`answers by status  ${[...r.byStatus.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`).join(', ')}`);
-  lines.push(`http layer         ${r.httpLayer} malformed requests answered by node's HTTP parser before any route (no body); ${r.streaming} streaming answers; ${r.oversizeResets} bodies over 16 MiB cut off by the server`);
+  lines.push(`http layer         ${r.httpLayer} malformed requests answered by node's HTTP parser before any route (no body); ${r.streaming} streaming answers; ${r.oversizeResets} bodies over the body limit cut off by the server`);
   lines.push(`peak broker RSS    ${r.peakRssMb !== undefined ? `${r.peakRssMb.toFixed(0)} MiB` : 'n/a (external broker)'}`);
   lines.push(`liveness           ${r.liveness}`);
   if (r.crashed !== undefined) lines.push(`BROKER DOWN        ${r.crashed}`);
