@@ -23,6 +23,8 @@ type AlarmSource = 'memory' | 'disk' | 'store';
 export const MEMORY_INTERVAL_MS = 1000;
 /** Free space is read less often: a statfs is a system call, and disks fill more slowly than memory. */
 export const DISK_INTERVAL_MS = 5000;
+/** Shortest time between two full collections run by the memory check while over the watermark. */
+const GC_INTERVAL_MS = 5000;
 
 export interface ResourceAlarmOptions {
   readonly memoryHighWatermark: ResourceLimit;
@@ -88,6 +90,8 @@ export class ResourceAlarms {
   private memLimitBytes: number;
   private diskLimitBytes: number;
   private memUsedBytes = 0;
+  /** When the memory check last ran a full collection (ms since the epoch). */
+  private lastCollection = 0;
   /** RSS less the V8 heap and external memory, at construction: the native part (code, libraries). */
   private readonly nativeBytes = nativeMemory();
   private diskFreeBytes: number | undefined;
@@ -204,7 +208,10 @@ export class ResourceAlarms {
    */
   checkMemory(): void {
     let used = process.memoryUsage.rss();
-    if (used > this.memLimitBytes && collectGarbage()) {
+    if (used > this.memLimitBytes) {
+      // A full collection pauses the broker (40-125 ms measured): at most one every GC_INTERVAL_MS.
+      const now = Date.now();
+      if (now - this.lastCollection >= GC_INTERVAL_MS && collectGarbage()) this.lastCollection = now;
       const after = process.memoryUsage();
       used = Math.min(after.rss, this.nativeBytes + after.heapTotal + after.external);
     }
