@@ -12,6 +12,7 @@
 import * as amqp from 'amqplib';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getAll } from '../support/basic';
 import { eventually, withTimeout } from '../support/broker';
 import { killChildBrokers, makeDataDir, removeTempDirs, startChildBroker, type ChildBroker } from '../support/child-broker';
 
@@ -84,13 +85,7 @@ test('disk full: the disk alarm blocks publishers, nothing is confirmed until wr
   // Every confirmed message is on disk, once, in order.
   const again = await startChildBroker({ dataDir });
   const check = await amqp.connect(again.url);
-  const c = await check.createChannel();
-  const bodies: string[] = [];
-  for (;;) {
-    const m = await c.get('q', { noAck: true });
-    if (m === false) break;
-    bodies.push(m.content.toString());
-  }
+  const bodies = (await getAll(await check.createChannel(), 'q')).map((m) => m.content.toString());
   expect(bodies).toEqual([...Array.from({ length: 10 }, (_, i) => `m${i}`), 'during-1', 'during-2']);
   await check.close();
   expect(await again.stop()).toBe(0);
@@ -128,13 +123,7 @@ test('the writer thread gone: the broker exits 1; after a restart every confirme
 
   const again = await startChildBroker({ dataDir });
   const check = await amqp.connect(again.url);
-  const c = await check.createChannel();
-  const bodies: string[] = [];
-  for (;;) {
-    const m = await c.get('q', { noAck: true });
-    if (m === false) break;
-    bodies.push(m.content.toString());
-  }
+  const bodies = (await getAll(await check.createChannel(), 'q')).map((m) => m.content.toString());
   // The 20 confirmed ones, in order; the unconfirmed one may or may not have reached the disk before the crash.
   expect(bodies.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
   expect(bodies.length).toBeLessThanOrEqual(21);

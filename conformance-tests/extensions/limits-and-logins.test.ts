@@ -8,29 +8,18 @@
  * - failed logins, AMQP and HTTP: one warn line each, and the refusals of a peer that keeps failing are held back
  *   (100 ms, then 200 ms: measured here only as lower bounds, the exact steps are unit-tested on fake timers).
  */
-import { Writable } from 'node:stream';
+import { LogLines } from '../../src/test-support/log-lines';
 import { startBroker, type RunningBroker } from '../../src/broker';
 import { createLogger } from '../../src/observability/logger';
 import { PROTOCOL_HEADER } from '../../src/protocol/frames';
 import { eventually } from '../support/broker';
 import { MethodId, RawClient } from '../support/raw';
 
-class Lines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    callback();
-  }
-
-  withMessage(msg: string): Array<Record<string, unknown>> {
-    return this.lines.filter((line) => line.msg === msg);
-  }
-}
 
 const GUEST = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 const WRONG = `Basic ${Buffer.from('guest:wrong').toString('base64')}`;
 
-async function start(log: Lines, connectionMax: number | 'infinity'): Promise<RunningBroker> {
+async function start(log: LogLines, connectionMax: number | 'infinity'): Promise<RunningBroker> {
   return startBroker({
     port: 0,
     amqp: { bind: ['127.0.0.1'] },
@@ -49,7 +38,7 @@ async function firstAnswer(url: string): Promise<{ client: RawClient; answer: 's
 }
 
 describe('connectionMax (Leveret)', () => {
-  const log = new Lines();
+  const log = new LogLines();
   let broker: RunningBroker;
   const clients: RawClient[] = [];
 
@@ -119,7 +108,7 @@ describe('connectionMax (Leveret)', () => {
 });
 
 describe('failed logins (Leveret)', () => {
-  const log = new Lines();
+  const log = new LogLines();
   let broker: RunningBroker;
 
   beforeAll(async () => {

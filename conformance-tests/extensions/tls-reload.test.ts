@@ -10,7 +10,7 @@
 import * as amqp from 'amqplib';
 import { copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { LogLines } from '../../src/test-support/log-lines';
 import { connect as tlsConnect } from 'node:tls';
 import { startBroker, type RunningBroker } from '../../src/broker';
 import { createLogger } from '../../src/observability/logger';
@@ -18,17 +18,6 @@ import { eventually } from '../support/broker';
 import { killChildBrokers, makeDataDir, removeTempDirs, startChildBroker, type ChildBroker } from '../support/child-broker';
 import { makePki, normalSerial, removePki, serialOf, type KeyPair, type Pki } from '../support/tls-certs';
 
-class Lines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    callback();
-  }
-
-  withMessage(msg: string): Array<Record<string, unknown>> {
-    return this.lines.filter((line) => line.msg === msg);
-  }
-}
 
 const RELOADED = 'TLS certificate reloaded';
 const RELOAD_FAILED = 'TLS certificate reload failed; keeping the current certificate';
@@ -102,7 +91,7 @@ async function roundTrip(conn: amqp.ChannelModel, body: string): Promise<string>
   return got;
 }
 
-async function start(log: Lines, watchMs: number): Promise<RunningBroker> {
+async function start(log: LogLines, watchMs: number): Promise<RunningBroker> {
   const broker = await startBroker({
     port: 0,
     amqp: { bind: ['127.0.0.1'] },
@@ -116,7 +105,7 @@ async function start(log: Lines, watchMs: number): Promise<RunningBroker> {
 }
 
 test('a change of the files is picked up: new connections get the new certificate, an open one keeps going', async () => {
-  const log = new Lines();
+  const log = new LogLines();
   const broker = await start(log, 100);
   const before = serialOf(first.cert);
   const after = serialOf(second.cert);
@@ -136,7 +125,7 @@ test('a change of the files is picked up: new connections get the new certificat
 });
 
 test('bad PEM: the reload is refused with one error line and the certificate in use stays', async () => {
-  const log = new Lines();
+  const log = new LogLines();
   // The watcher is slowed right down, so that only the explicit reload (what SIGHUP calls) runs.
   const broker = await start(log, 600_000);
   const before = serialOf(first.cert);

@@ -16,7 +16,7 @@ import * as amqp from 'amqplib';
 import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
-import { Writable } from 'node:stream';
+import { LogLines } from '../../src/test-support/log-lines';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/broker';
@@ -25,17 +25,6 @@ import { PROTOCOL_HEADER } from '../../src/protocol/frames';
 import { eventually } from '../support/broker';
 import { makePki, removePki, type KeyPair, type Pki } from '../support/tls-certs';
 
-class Lines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    callback();
-  }
-
-  withMessage(msg: string): Array<Record<string, unknown>> {
-    return this.lines.filter((line) => line.msg === msg);
-  }
-}
 
 const GUEST = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 const HANDSHAKE_FAILED = 'AMQPS connection refused: TLS handshake failed';
@@ -53,7 +42,7 @@ afterEach(async () => {
 });
 afterAll(() => removePki(pki));
 
-async function start(log: Lines, tls: BrokerOptions['tls'] = {}, extra: BrokerOptions = {}): Promise<RunningBroker> {
+async function start(log: LogLines, tls: BrokerOptions['tls'] = {}, extra: BrokerOptions = {}): Promise<RunningBroker> {
   const broker = await startBroker({
     port: 0,
     amqp: { bind: ['127.0.0.1'] },
@@ -134,7 +123,7 @@ async function offeredMechanisms(port: number, client?: KeyPair): Promise<string
 
 describe('AMQPS with the CA trusted', () => {
   test('publish and consume over amqps://; the connection shows its TLS session as RabbitMQ does', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log);
     expect(broker.amqpsPort).toBeGreaterThan(0);
     expect(broker.amqpsUrl).toBe(`amqps://guest:guest@127.0.0.1:${broker.amqpsPort}`);
@@ -173,7 +162,7 @@ describe('AMQPS with the CA trusted', () => {
   });
 
   test('the certificate-expiration health check looks at the certificate in use (30 days here)', async () => {
-    const broker = await start(new Lines());
+    const broker = await start(new LogLines());
     expect(await api(broker, 'GET', '/health/checks/certificate-expiration/3/weeks')).toEqual({ status: 200, json: { status: 'ok' } });
     const soon = await api(broker, 'GET', '/health/checks/certificate-expiration/2/months');
     expect(soon.status).toBe(503);
@@ -185,13 +174,13 @@ describe('AMQPS with the CA trusted', () => {
   });
 
   test('EXTERNAL is not offered without a verified client certificate', async () => {
-    const broker = await start(new Lines());
+    const broker = await start(new LogLines());
     expect(await offeredMechanisms(broker.amqpsPort)).toBe('PLAIN AMQPLAIN');
     await expect(connectTls(broker, { external: true })).rejects.toThrow(/EXTERNAL/);
   });
 
   test('a client that trusts another CA refuses the server; so does one given an expired server certificate', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log);
     await expect(connectTls(broker, { ca: pki.otherCa })).rejects.toMatchObject({ code: expect.stringMatching(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED/) });
     const expired = await start(log, { cert: pki.expiredServer.cert, key: pki.expiredServer.key });
@@ -204,7 +193,7 @@ describe('AMQPS with the CA trusted', () => {
 
 describe('client certificates (verify_peer)', () => {
   test('a certificate naming an existing user logs in with EXTERNAL, without a password', async () => {
-    const broker = await start(new Lines(), { verifyPeer: true });
+    const broker = await start(new LogLines(), { verifyPeer: true });
     await addUser(broker, 'alice');
     const alice = pki.client('alice');
     expect(await offeredMechanisms(broker.amqpsPort, alice)).toBe('PLAIN AMQPLAIN EXTERNAL');
@@ -225,7 +214,7 @@ describe('client certificates (verify_peer)', () => {
   });
 
   test('a certificate naming no user is refused with ACCESS_REFUSED and one log line', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log, { verifyPeer: true });
     await expect(connectTls(broker, { client: pki.client('mallory'), external: true })).rejects.toThrow(
       'ACCESS_REFUSED - Login was refused using authentication mechanism EXTERNAL. For details see the broker logfile.',
@@ -235,7 +224,7 @@ describe('client certificates (verify_peer)', () => {
   });
 
   test('an expired client certificate, or one from another CA, is refused by the broker', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log, { verifyPeer: true });
     await addUser(broker, 'alice');
     const expired = pki.client('alice', { startDate: '20200101000000Z', endDate: '20200102000000Z', file: 'expired-alice' });
@@ -248,7 +237,7 @@ describe('client certificates (verify_peer)', () => {
   });
 
   test('fail_if_no_peer_cert refuses a client without a certificate, and takes one with', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log, { verifyPeer: true, failIfNoPeerCert: true });
     await expect(connectTls(broker)).rejects.toThrow();
     await eventually(() => log.withMessage(HANDSHAKE_FAILED).length === 1, 3000, 'the refusal logged');
@@ -259,7 +248,7 @@ describe('client certificates (verify_peer)', () => {
 
 describe('what reaches the TLS port', () => {
   test('plain AMQP sent to the TLS port: the socket closes, one warn line, and the broker goes on', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log);
     const socket = netConnect(broker.amqpsPort, '127.0.0.1');
     const received: Buffer[] = [];
@@ -276,7 +265,7 @@ describe('what reaches the TLS port', () => {
   });
 
   test('connection_max counts AMQPS sockets at accept, before their handshake', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log, {}, { connectionMax: 1 });
     const first = await connectTls(broker);
     await expect(connectTls(broker)).rejects.toThrow();
@@ -288,7 +277,7 @@ describe('what reaches the TLS port', () => {
   });
 
   test('a socket in its TLS handshake counts against unauthenticatedConnectionMax; an open AMQPS connection does not', async () => {
-    const log = new Lines();
+    const log = new LogLines();
     const broker = await start(log, {}, { unauthenticatedConnectionMax: 1 });
     // Open (AMQP connection.open done) connections no longer count: a second and third connect one after the other.
     const first = await connectTls(broker);
@@ -311,7 +300,7 @@ describe('what reaches the TLS port', () => {
   });
 
   test('openssl s_client sees TLS 1.3 by default and may use TLS 1.2; the server refuses TLS 1.1', async () => {
-    const broker = await start(new Lines());
+    const broker = await start(new LogLines());
     const sClient = async (...flags: string[]): Promise<string> => {
       const { stdout, stderr } = await promisify(execFile)(
         'sh',
@@ -367,7 +356,7 @@ function overHttps(url: string, init: { method?: string; body?: unknown } = {}):
 
 describe('HTTPS and listeners turned off', () => {
   test('the session cookie is Secure over HTTPS only', async () => {
-    const broker = await start(new Lines());
+    const broker = await start(new LogLines());
     const login = { method: 'POST', body: { username: 'guest', password: 'guest' } };
     const secure = await overHttps(`${broker.httpsUrl}/api/leveret/session`, login);
     expect(secure.status).toBe(204);
@@ -383,7 +372,7 @@ describe('HTTPS and listeners turned off', () => {
 
   test('GET /api/overview over HTTPS with the CA; plain AMQP and HTTP off', async () => {
     const off = { bind: ['127.0.0.1'], port: 'off' as const };
-    const broker = await start(new Lines(), {}, { port: undefined, amqp: off, http: off, amqps: { port: 0 }, https: { port: 0 } });
+    const broker = await start(new LogLines(), {}, { port: undefined, amqp: off, http: off, amqps: { port: 0 }, https: { port: 0 } });
     expect(broker.port).toBe(0);
     expect(broker.addresses).toEqual([]);
     expect(broker.httpAddresses).toEqual([]);

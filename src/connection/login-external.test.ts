@@ -8,7 +8,7 @@
  * - asking for EXTERNAL where it was not offered (plain socket, unverified certificate) is an unsupported mechanism.
  */
 import type { X509Certificate } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { LogLines } from '../test-support/log-lines';
 import { createLogger } from '../observability/logger';
 import { PROTOCOL_HEADER } from '../protocol/frames';
 import { MethodId, encodeMethodFrame } from '../protocol/generated/amqp';
@@ -17,13 +17,6 @@ import { Connection } from './connection';
 import { duplexPair } from './test-support/duplex-pair';
 import { TestBroker, decodeFrames, settle } from './test-support/harness';
 
-class Lines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    callback();
-  }
-}
 
 const REFUSED = 'ACCESS_REFUSED - Login was refused using authentication mechanism EXTERNAL. For details see the broker logfile.';
 
@@ -33,7 +26,7 @@ function certificate(cn: string): X509Certificate {
 
 /** A client over a socket pair whose server side looks like TLS as `tls` says; sends the header and one start-ok. */
 async function attempt(tls: TlsSessionSource | undefined, mechanism: string, broker = new TestBroker({ users: ['guest', 'alice'], confirmChannelOpen: false })) {
-  const log = new Lines();
+  const log = new LogLines();
   const { client, server } = duplexPair('192.0.2.10', 40000);
   if (tls !== undefined) Object.assign(server, tls);
   const chunks: Buffer[] = [];

@@ -9,7 +9,7 @@
  * - a successful login is answered at once, even right after failures; another peer is not held;
  * - a client that leaves while its refusal is held is released, and the held refusal then does nothing.
  */
-import { Writable } from 'node:stream';
+import { LogLines } from '../test-support/log-lines';
 import { AccessControl } from '../auth/access';
 import { LoginThrottle } from '../auth/login-throttle';
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../auth/passwords';
@@ -25,16 +25,9 @@ import { TestBroker, decodeFrames, settle } from './test-support/harness';
 const REFUSED_TEXT = 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.';
 
 /** Every log line the connections write, parsed. */
-class Lines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    callback();
-  }
-}
 
 class Broker extends TestBroker {
-  readonly log = new Lines();
+  readonly log = new LogLines();
   readonly logins = new LoginThrottle({ now: () => Date.now() });
 
   constructor() {

@@ -9,22 +9,11 @@
  * - AMQP and HTTP share the throttle: failures over one protocol hold refusals over the other.
  */
 import type { FastifyInstance } from 'fastify';
-import { Writable } from 'node:stream';
+import { LogLines } from '../test-support/log-lines';
 import { LoginThrottle } from '../auth/login-throttle';
 import { createLogger } from '../observability/logger';
 import { buildFixture } from './test-support/fixture';
 
-class Lines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    callback();
-  }
-
-  get refusals(): Array<Record<string, unknown>> {
-    return this.lines.filter((line) => line.msg === 'login refused');
-  }
-}
 
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -32,12 +21,12 @@ function basic(user: string, password: string): string {
 
 interface Setup {
   app: FastifyInstance;
-  log: Lines;
+  log: LogLines;
   logins: LoginThrottle;
 }
 
 async function setup(loopbackUsers: string[] = []): Promise<Setup> {
-  const log = new Lines();
+  const log = new LogLines();
   const logins = new LoginThrottle({ now: () => Date.now() });
   const { app } = buildFixture({ loopbackUsers, logins, logger: createLogger({ level: 'info', destination: log }) });
   await app.ready();
@@ -78,7 +67,7 @@ describe('a failed HTTP login', () => {
     current = await setup();
     expect((await timed(current.app, basic('guest', 'hunter2-guess'))).status).toBe(401);
     expect((await timed(current.app, basic('nobody', 'x'), '192.0.2.11'))).toMatchObject({ status: 401 });
-    expect(current.log.refusals).toEqual([
+    expect(current.log.withMessage('login refused')).toEqual([
       expect.objectContaining({ level: 40, protocol: 'http', mechanism: 'basic', peer: '192.0.2.10', user: 'guest', reason: 'invalid credentials', delayMs: 0 }),
       expect.objectContaining({ level: 40, protocol: 'http', mechanism: 'basic', peer: '192.0.2.11', user: 'nobody', reason: 'invalid credentials', delayMs: 0 }),
     ]);
@@ -88,13 +77,13 @@ describe('a failed HTTP login', () => {
   test('a loopback-only user from elsewhere is one refused login too', async () => {
     current = await setup(['guest']);
     expect((await timed(current.app, basic('guest', 'guest'), '10.0.0.9')).status).toBe(401);
-    expect(current.log.refusals).toEqual([expect.objectContaining({ user: 'guest', peer: '10.0.0.9', reason: 'user may connect only via localhost' })]);
+    expect(current.log.withMessage('login refused')).toEqual([expect.objectContaining({ user: 'guest', peer: '10.0.0.9', reason: 'user may connect only via localhost' })]);
   });
 
   test('a request without credentials is answered 401 at once and is not logged as a login', async () => {
     current = await setup();
     for (let i = 0; i < 3; i++) expect(await timed(current.app, undefined)).toEqual({ status: 401, afterMs: 0 });
-    expect(current.log.refusals).toEqual([]);
+    expect(current.log.withMessage('login refused')).toEqual([]);
   });
 
   test('the 401 of the second failure from a peer is held 100 ms, the third 200 ms; a success is answered at once', async () => {
@@ -104,7 +93,7 @@ describe('a failed HTTP login', () => {
     expect(await timed(current.app, basic('nobody', 'wrong'))).toEqual({ status: 401, afterMs: 200 });
     expect(await timed(current.app, basic('guest', 'guest'))).toEqual({ status: 200, afterMs: 0 });
     expect(await timed(current.app, basic('guest', 'wrong'), '198.51.100.1')).toEqual({ status: 401, afterMs: 0 });
-    expect(current.log.refusals.map((l) => l.delayMs)).toEqual([0, 100, 200, 0]);
+    expect(current.log.withMessage('login refused').map((l) => l.delayMs)).toEqual([0, 100, 200, 0]);
   });
 
   test('failures over AMQP hold the next HTTP refusal from that peer (one throttle for both)', async () => {
