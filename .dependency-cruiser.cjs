@@ -187,11 +187,20 @@ module.exports = {
       to: { path: '^src/listeners\\.ts$' },
     },
     {
+      name: 'ha-knows-no-broker-module',
+      severity: 'error',
+      comment:
+        'ha/ (leadership on the lock session, the node loop, the standby HTTP server) is told what to start and stop ' +
+        'by active-standby.ts; it imports util/ at most (its tests also the PostgreSQL store, for the schema).',
+      from: { path: inside('ha'), pathNot: ['\\.test\\.ts$', '/test-support/'] },
+      to: { path: outside('ha', 'util') },
+    },
+    {
       name: 'composition-root-is-imported-by-no-one',
       severity: 'error',
       comment: 'broker.ts wires modules together and main.ts is the process entry; modules do not import them back.',
-      from: { path: '^src/', pathNot: ['^src/(main|index)\\.ts$', '\\.test\\.ts$'] },
-      to: { path: '^src/(main|broker)\\.ts$' },
+      from: { path: '^src/', pathNot: ['^src/(main|index|active-standby)\\.ts$', '\\.test\\.ts$'] },
+      to: { path: '^src/(main|broker|active-standby)\\.ts$' },
     },
     {
       name: 'production-code-uses-no-dev-dependencies',

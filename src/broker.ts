@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { DelayedScheduler } from './delayed/scheduler';
 import type { Socket } from 'node:net';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AccessControl } from './auth/access';
 import { LoginThrottle } from './auth/login-throttle';
@@ -15,6 +14,7 @@ import { brokerAlarms, type ResourceAlarms } from './observability/alarms';
 import { connectionByteRates, recordHistories } from './observability/history';
 import { ChurnStats, MessageStats } from './observability/stats';
 import { startLazyManagement, type ManagementServer } from './management/server';
+import type { HaInfo } from './management/deps';
 import { loadDefinitionsFile } from './admin/definitions';
 import { AuditLog, type AuditOptions } from './admin/audit';
 import { AdminService } from './admin/service';
@@ -44,6 +44,8 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 
   store?: Store;
   /** The built web admin UI served at the management port's `/` (default: dist/admin-ui of this package). */
   uiDir?: string;
+  /** On a node of an active/standby group (active-standby.ts): what the management API shows of the group. */
+  ha?: HaInfo;
   /** The audit log's bounds (default: the newest 100,000 entries of the last 30 days); `enabled: false` records nothing. */
   audit?: AuditOptions;
 }
@@ -148,8 +150,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     },
     logger,
     certLoginFrom: settings.tls.certLoginFrom,
-    serverProperties: serverProperties(),
-    nodeName: nodeName(),
+    serverProperties: serverProperties(settings.nodeName),
+    nodeName: settings.nodeName,
     access,
     logins,
     stats,
@@ -248,7 +250,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const httpPort = options.http?.port ?? (options.port === 0 || options.amqp?.port === 0 ? 0 : settings.http.port);
   let http: ManagementServer;
   try {
-    const name = nodeName();
+    const name = settings.nodeName;
     const managementLogger = logger.child({ component: 'management' });
     const admin = new AdminService({
       vhosts,
@@ -279,6 +281,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         ...(credentials === undefined ? {} : { certificate: () => credentials.certificate }),
         amqpListeners: listenerInfo(listeners),
         limits: limitsInForce(settings, gate.limit),
+        ...(options.ha === undefined ? {} : { ha: options.ha }),
       },
       maxBodySize: settings.http.maxBodySize,
     };
@@ -429,7 +432,7 @@ function limitsInForce(settings: Settings, connectionMax: number): Record<string
 
 function resolveSettings(options: BrokerOptions): Settings {
   const base = defaultSettings();
-  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, uiDir: _uiDir, tlsWatchIntervalMs: _w, ...rest } = options;
+  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, ha: _ha, uiDir: _uiDir, tlsWatchIntervalMs: _w, ...rest } = options;
   // Asked for an ephemeral AMQP port: the TLS listeners take ephemeral ports too unless given theirs.
   const ephemeral = port === 0 || amqp?.port === 0 ? { port: 0 } : {};
   const settings: Settings = {
@@ -449,10 +452,6 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function nodeName(): string {
-  return `leveret@${hostname()}`;
-}
-
 function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
@@ -462,12 +461,12 @@ function packageVersion(): string {
   }
 }
 
-function serverProperties(): FieldTable {
+function serverProperties(nodeName: string): FieldTable {
   return {
     product: 'Leveret',
     version: packageVersion(),
     platform: `Node.js ${process.version}`,
-    cluster_name: nodeName(),
+    cluster_name: nodeName,
     copyright: 'Copyright (c) the Leveret authors',
     information: 'Licensed under the MIT License',
     capabilities: {

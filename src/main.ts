@@ -8,6 +8,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startActiveStandby } from './active-standby';
 import { startBroker, type RunningBroker } from './broker';
 import { ConfigError, commandLineAction, loadSettings, usage } from './config/load';
 import type { Settings } from './config/settings';
@@ -43,7 +44,12 @@ function describeStartupError(err: unknown): string {
   }
 }
 
-function installSignalHandlers(broker: RunningBroker, log: Logger): void {
+interface Running {
+  close(): Promise<void>;
+  reloadTls(reason: string): unknown;
+}
+
+function installSignalHandlers(broker: Running, log: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -116,6 +122,20 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
+  const started = (b: RunningBroker): void => {
+    // Not broker.url: it carries the default user's password.
+    const secure = b.amqpsAddresses.length + b.httpsAddresses.length > 0 ? { amqps: b.amqpsAddresses, https: b.httpsAddresses } : {};
+    log.info({ version: version(), amqp: b.addresses, http: b.httpAddresses, ...secure, dataDir }, 'leveret started');
+  };
+
+  if (settings.storeUrl !== 'sqlite') {
+    // A node of an active/standby group on PostgreSQL: it waits as a standby until it holds the lead, then serves.
+    const node = startActiveStandby(settings, log, started);
+    installSignalHandlers({ close: () => node.close(), reloadTls: (reason) => node.broker()?.reloadTls(reason) }, log);
+    log.info({ version: version(), node: settings.nodeName, store: redactUrl(settings.storeUrl) }, 'leveret node started: standby until it holds the lead');
+    return;
+  }
+
   let broker: RunningBroker;
   try {
     broker = await startBroker({ ...settings, logger: log });
@@ -128,9 +148,18 @@ async function main(argv: string[]): Promise<void> {
   }
 
   installSignalHandlers(broker, log);
-  // Not broker.url: it carries the default user's password.
-  const secure = broker.amqpsAddresses.length + broker.httpsAddresses.length > 0 ? { amqps: broker.amqpsAddresses, https: broker.httpsAddresses } : {};
-  log.info({ version: version(), amqp: broker.addresses, http: broker.httpAddresses, ...secure, dataDir }, 'leveret started');
+  started(broker);
+}
+
+/** The store URL without its password, for the log. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://...';
+  }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

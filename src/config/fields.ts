@@ -2,7 +2,7 @@
  * The settings table: every setting is one row (flag, environment variables, file key, value kind), so the parser,
  * the validation messages and the --help text cannot drift apart.
  */
-import { addresses, boolean, certLoginFrom, connectionMax, countLimit, durability, integer, logLevel, port, resourceLimit, text, userList, type Kind } from './kinds';
+import { addresses, boolean, certLoginFrom, connectionMax, countLimit, durability, integer, logLevel, port, resourceLimit, storeLocation, text, userList, type Kind } from './kinds';
 import {
   CHANNEL_MAX_MAX,
   CHANNEL_MAX_MIN,
@@ -395,6 +395,36 @@ export const FIELDS: readonly Field<unknown>[] = [
     help: 'deepest nesting of tables and arrays accepted in a field table',
     get: (s) => s.fieldTableMaxDepth,
     set: (s, v) => (s.fieldTableMaxDepth = v),
+  }),
+  field({
+    key: 'store',
+    flag: '--store',
+    meta: '<sqlite|postgres://...>',
+    env: ['LEVERET_STORE'],
+    kind: storeLocation,
+    help: 'where durable state lives: sqlite (a file in --data-dir) or a PostgreSQL URL; nodes on one database run active/standby',
+    get: (s) => s.storeUrl,
+    set: (s, v) => (s.storeUrl = v),
+  }),
+  field({
+    key: 'nodeName',
+    flag: '--node-name',
+    meta: '<name>',
+    env: ['LEVERET_NODE_NAME', 'RABBITMQ_NODENAME'],
+    kind: text(255),
+    help: 'this node\'s name (default leveret@<hostname>)',
+    get: (s) => s.nodeName,
+    set: (s, v) => (s.nodeName = v),
+  }),
+  field({
+    key: 'haLease',
+    flag: '--ha-lease',
+    meta: '<ms>',
+    env: ['LEVERET_HA_LEASE'],
+    kind: integer(1000, 600_000),
+    help: 'with a PostgreSQL store: how long an unheard active node keeps its lead before a standby takes over (ms)',
+    get: (s) => s.haLease,
+    set: (s, v) => (s.haLease = v),
   }),
   field({
     key: 'durability',

@@ -105,6 +105,25 @@ export function text(maxBytes?: number): Kind<string> {
   };
 }
 
+/**
+ * Where durable state lives: "sqlite" (one SQLite file in the data directory, the default) or a PostgreSQL URL
+ * (postgres://user:pass@host:port/database), which also makes the node one of an active/standby group.
+ */
+export const storeLocation: Kind<string> = {
+  fromString: (raw) => storeLocation.fromJson(raw.trim()),
+  fromJson: (value) => {
+    const expected = '"sqlite" or a postgres://user@host:port/database URL';
+    if (value === 'sqlite') return ok(value);
+    if (typeof value !== 'string' || !/^postgres(ql)?:\/\//.test(value)) return fail(expected);
+    try {
+      const url = new URL(value);
+      return url.hostname === '' ? fail(expected) : ok(value);
+    } catch {
+      return fail(expected);
+    }
+  },
+};
+
 export const logLevel: Kind<LogLevel> = {
   fromString: (raw) => logLevel.fromJson(raw.trim()),
   fromJson: (value) =>

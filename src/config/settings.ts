@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 /**
  * Typed broker settings and their defaults. Where RabbitMQ has an equivalent setting the default is RabbitMQ's.
  * Loading and validation (defaults < file < env < flags) live in ./load.ts.
@@ -130,6 +131,15 @@ export interface Settings {
    */
   loadDefinitions?: string;
   logLevel: LogLevel;
+  /** "sqlite" (the default: one file in dataDir) or a PostgreSQL URL: nodes on one database run active/standby. */
+  storeUrl: string;
+  /** This node's name (RabbitMQ's RABBITMQ_NODENAME): in /api/nodes, server properties and the HA tables. */
+  nodeName: string;
+  /**
+   * With a PostgreSQL store: how long the active node may go unheard (paused, partitioned, dead) before a standby
+   * takes over, in ms. PostgreSQL ends the leader's idle lock session after it (idle_session_timeout).
+   */
+  haLease: number;
 }
 
 /** Smallest frame_max accepted; the 0-9-1 spec's frame-min-size, and what old amqplib versions ask for. */
@@ -185,6 +195,9 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   memoryHighWatermark: Object.freeze({ relative: 0.4 }),
   diskFreeLimit: Object.freeze({ absolute: 50_000_000 }),
   logLevel: 'info',
+  storeUrl: 'sqlite',
+  nodeName: `leveret@${hostname()}`,
+  haLease: 5000,
 }) as Settings;
 
 /** A deep, mutable copy of the defaults, for callers that build settings up field by field. */

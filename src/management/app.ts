@@ -12,6 +12,7 @@ import { connectionRoutes } from './routes/connections';
 import { consumerRoutes } from './routes/consumers';
 import { definitionRoutes } from './routes/definitions';
 import { exchangeRoutes } from './routes/exchanges';
+import { haRoutes } from './routes/ha';
 import { healthRoutes } from './routes/health';
 import { isPublicRoute, metricsRoutes } from './routes/metrics';
 import { limitRoutes } from './routes/limits';
@@ -121,6 +122,7 @@ export function buildManagementApp(deps: ManagementDeps): FastifyInstance {
   void app.register(bindingRoutes(deps), api);
   void app.register(connectionRoutes(deps), api);
   void app.register(healthRoutes(deps), api);
+  void app.register(haRoutes(deps), api);
   void app.register(definitionRoutes(deps), api);
   void app.register(policyRoutes(deps), api);
   void app.register(parameterRoutes(deps), api);

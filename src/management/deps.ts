@@ -13,6 +13,18 @@ export interface NodeInfo {
   readonly limits?: Readonly<Record<string, number | string>>;
   /** The TLS certificate in use (it changes on reload): when it expires, ms since the epoch; absent without TLS. */
   readonly certificate?: () => { readonly expiresAt: number; readonly subject: string; readonly validTo: string };
+  /** Present on a node of an active/standby group (a PostgreSQL store). */
+  readonly ha?: HaInfo;
+}
+
+/** A node of an active/standby group on PostgreSQL (ha/): what the API shows of the group. */
+export interface HaInfo {
+  /** GET /api/leveret/ha's body. */
+  status(): Record<string, unknown>;
+  /** /api/nodes rows for the group's other nodes (this node's row is the full one the nodes route builds). */
+  otherNodes(): Record<string, unknown>[];
+  /** For /metrics. */
+  figures(): { readonly epoch: number; readonly takeovers: number; readonly lastTakeoverMs: number };
 }
 
 export interface ManagementDeps {

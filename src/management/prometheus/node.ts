@@ -112,6 +112,15 @@ export function nodeFamilies(deps: ManagementDeps, snap: Snapshot): MetricFamily
   }
   const disk = alarms?.diskFree ?? diskFree();
   if (disk !== undefined) families.push(gauge('disk_space_available_bytes', 'Disk space available in bytes', disk));
+  const ha = deps.node.ha?.figures();
+  if (ha !== undefined) {
+    // Leveret's own (an active/standby group on PostgreSQL): only the active node serves /metrics.
+    families.push(
+      family('leveret_ha_takeovers_total', 'Times this node took over as the active node', 'counter', ha.takeovers),
+      family('leveret_ha_epoch', 'The leader epoch (fencing token) this node leads with', 'gauge', ha.epoch),
+      family('leveret_ha_last_takeover_seconds', 'How long the last takeover took, from the lock to listening', 'gauge', ha.lastTakeoverMs / 1000),
+    );
+  }
   return families;
 }
 

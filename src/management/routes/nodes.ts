@@ -140,13 +140,17 @@ export function nodeRoutes(deps: ManagementDeps): FastifyPluginAsync {
     };
   };
   return async (app) => {
-    app.get('/nodes', { onRequest: requireMonitor, schema: { response: ok(arrayOf(nodeJson)) } }, async () => [describe()]);
+    // In an active/standby group, the other nodes follow this one (which is the active node: standbys answer elsewhere).
+    const all = (): Record<string, unknown>[] =>
+      deps.node.ha === undefined ? [describe()] : [{ ...describe(), leveret_role: 'active' }, ...deps.node.ha.otherNodes()];
+    app.get('/nodes', { onRequest: requireMonitor, schema: { response: ok(arrayOf(nodeJson)) } }, async () => all());
     app.get<{ Params: { name: string } }>(
       '/nodes/:name',
       { onRequest: requireMonitor, schema: { params: params(['name']), response: ok(nodeJson) } },
       async (request) => {
-        if (request.params.name !== deps.node.name) throw Errors.objectNotFound();
-        return describe();
+        const found = all().find((n) => n.name === request.params.name);
+        if (found === undefined) throw Errors.objectNotFound();
+        return found;
       },
     );
   };
