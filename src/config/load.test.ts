@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, FIELDS, commandLineAction, loadSettings, usage } from './load';
 import { DEFAULT_SETTINGS, type Settings } from './settings';
@@ -63,6 +63,9 @@ describe('defaults', () => {
       memoryHighWatermark: { relative: 0.4 },
       diskFreeLimit: { absolute: 50_000_000 },
       logLevel: 'info',
+      storeUrl: 'sqlite',
+      nodeName: `leveret@${hostname()}`,
+      haLease: 5000,
     });
   });
 
@@ -182,6 +185,9 @@ describe('precedence: defaults < file < env < flags', () => {
       '--tls-verify-peer', 'true',
       '--tls-fail-if-no-peer-cert', 'yes',
       '--tls-cert-login-from', 'distinguished_name',
+      '--store', 'postgres://leveret:pw@db.example:5433/broker',
+      '--node-name', 'rabbit@n1',
+      '--ha-lease', '2500',
     ]);
     expect(s).toEqual({
       amqp: { port: 0, bind: ['::1'] },
@@ -213,7 +219,25 @@ describe('precedence: defaults < file < env < flags', () => {
       diskFreeLimit: { relative: 2 },
       loadDefinitions: 'defs/rabbit.json',
       logLevel: 'silent',
+      storeUrl: 'postgres://leveret:pw@db.example:5433/broker',
+      nodeName: 'rabbit@n1',
+      haLease: 2500,
     });
+  });
+
+  it('the store is sqlite or a PostgreSQL URL; the node name also comes from RABBITMQ_NODENAME', () => {
+    expect(load([]).storeUrl).toBe('sqlite');
+    expect(load([]).nodeName).toMatch(/^leveret@./);
+    expect(loadSettings({ argv: [], env: { LEVERET_STORE: 'postgresql://127.0.0.1/db', RABBITMQ_NODENAME: 'rabbit@b' } })).toMatchObject({
+      storeUrl: 'postgresql://127.0.0.1/db',
+      nodeName: 'rabbit@b',
+    });
+    expect(errorOf(() => load(['--store', 'mysql://x/y'])).message).toBe(
+      'invalid value "mysql://x/y" for --store (from command line): expected "sqlite" or a postgres://user@host:port/database URL',
+    );
+    expect(errorOf(() => load(['--ha-lease', '999'])).message).toBe(
+      'invalid value "999" for --ha-lease (from command line): expected an integer 1000-600000',
+    );
   });
 
   it('the limits refuse values out of range, naming the range', () => {

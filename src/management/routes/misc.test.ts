@@ -1,6 +1,7 @@
 import { DEFAULT_HASHING_ALGORITHM, hashPassword } from '../../auth/passwords';
 import { useFixture } from '../test-support/use-fixture';
 import { as } from '../test-support/http';
+import { NODE_NAME } from '../test-support/fixture';
 import { erlangTerm, validateDefinition } from './policies';
 
 const fx = useFixture();
@@ -28,6 +29,12 @@ describe('misc endpoints', () => {
     const res = await fx.app.inject({ method: 'GET', url: '/api/auth' });
     expect([res.statusCode, res.json()]).toEqual([200, { oauth_enabled: false }]);
     expect((await call('GET', '/api/extensions')).body).toEqual([{ javascript: 'dispatcher.js' }]);
+  });
+
+  test('leveret/ha without authentication: a node on SQLite is a group of one, always active', async () => {
+    const res = await fx.app.inject({ method: 'GET', url: '/api/leveret/ha' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ node: NODE_NAME, role: 'active', epoch: 0, leader: null, store: 'sqlite', nodes: [] });
   });
 
   test('users/without-permissions, users/bulk-delete, tags_not_present', async () => {
