@@ -8,7 +8,6 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startActiveStandby } from './active-standby';
 import { startBroker, type RunningBroker } from './broker';
 import { ConfigError, commandLineAction, loadSettings, usage } from './config/load';
 import type { Settings } from './config/settings';
@@ -130,6 +129,8 @@ async function main(argv: string[]): Promise<void> {
 
   if (settings.storeUrl !== 'sqlite') {
     // A node of an active/standby group on PostgreSQL: it waits as a standby until it holds the lead, then serves.
+    // Loaded only here: a node on SQLite never loads the PostgreSQL client.
+    const { startActiveStandby } = await import('./active-standby');
     const node = startActiveStandby(settings, log, started);
     installSignalHandlers({ close: () => node.close(), reloadTls: (reason) => node.broker()?.reloadTls(reason) }, log);
     log.info({ version: version(), node: settings.nodeName, store: redactUrl(settings.storeUrl) }, 'leveret node started: standby until it holds the lead');

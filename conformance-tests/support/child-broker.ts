@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { storeArgs } from './pg-store';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const TS_REGISTER = join(__dirname, 'ts-register.cjs');
@@ -90,7 +91,7 @@ interface Spawned {
   onRecord: ((r: Record<string, unknown>) => void) | undefined;
 }
 
-function spawnBroker(options: ChildBrokerOptions): Spawned {
+function spawnBroker(options: ChildBrokerOptions, store: string[]): Spawned {
   const args = [
     '-r',
     TS_REGISTER,
@@ -107,6 +108,7 @@ function spawnBroker(options: ChildBrokerOptions): Spawned {
     options.dataDir,
     '--log-level',
     'info',
+    ...store,
     ...(options.extraArgs ?? []),
   ];
   const command = options.openFiles === undefined ? process.execPath : 'prlimit';
@@ -171,7 +173,7 @@ function describeLogs(lines: string[]): string {
 
 /** Starts a broker on `dataDir` and waits for it to listen. Rejects (with its output) if it exits or times out. */
 export async function startChildBroker(options: ChildBrokerOptions): Promise<ChildBroker> {
-  const s = spawnBroker(options);
+  const s = spawnBroker(options, await storeArgs(options.dataDir));
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -236,7 +238,7 @@ export async function startChildBroker(options: ChildBrokerOptions): Promise<Chi
  * Rejects if it starts listening instead (and kills it), or if it neither starts nor exits within the timeout.
  */
 export async function startFailingBroker(options: ChildBrokerOptions): Promise<FailedStart> {
-  const s = spawnBroker(options);
+  const s = spawnBroker(options, await storeArgs(options.dataDir));
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   let started = false;
   s.onRecord = (rec) => {
