@@ -156,12 +156,15 @@ export class HaNode {
     return false;
   }
 
-  /** Takes over, serves until the lease is lost, then stops serving. */
+  /**
+   * Takes over, serves until the lease is lost, then stops serving. The heartbeat starts with the takeover, before
+   * the broker recovers: a recovery longer than the lease would otherwise let the session go idle and lose the lock.
+   */
   private async serve(session: LockSession): Promise<void> {
     const log = this.options.logger;
     const lockedAt = Date.now();
     const takeover: TakeoverResult = await session.takeOver(this.options.amqp, this.options.http);
-    // Trusted from the takeover's heartbeat (sent no earlier than lockedAt).
+    // Trusted from the takeover's own statements (sent no earlier than lockedAt).
     let trustedSince = lockedAt;
     let lost: string | undefined;
     const lostPromise = new Promise<string>((resolve) => {
@@ -170,24 +173,6 @@ export class HaNode {
         resolve(lost);
       };
     });
-    await this.standby?.close();
-    this.standby = undefined;
-    try {
-      this.active = await this.options.becomeActive(takeover.epoch, (reason) => this.lose?.(reason));
-    } catch (err) {
-      log.error({ err, epoch: takeover.epoch }, 'could not start as the active node');
-      this.lose = undefined;
-      this.standby = await this.options.startStandbyHttp();
-      return;
-    }
-    const tookMs = Date.now() - lockedAt;
-    this.view = { ...this.view, role: 'active', epoch: takeover.epoch, takeovers: this.view.takeovers + 1, lastTakeoverMs: tookMs };
-    log.info(
-      { epoch: takeover.epoch, previous: takeover.previous.node, tookMs, leaderGoneMs: takeover.leaderGoneMs, terminated: takeover.terminated },
-      'became active',
-    );
-    await this.refresh(session, 'active', takeover.epoch).catch(() => undefined);
-
     const beat = Math.max(100, Math.floor(this.options.leaseMs / 5));
     const margin = Math.min(1000, beat);
     const deadlineCheck = setInterval(() => {
@@ -195,6 +180,8 @@ export class HaNode {
     }, Math.max(50, Math.floor(beat / 4)));
     const heartbeats = (async () => {
       while (lost === undefined) {
+        await Promise.race([this.sleep(beat), lostPromise]);
+        if (lost !== undefined) break;
         const sentAt = Date.now();
         try {
           if (session.lost !== undefined) throw session.lost;
@@ -206,14 +193,32 @@ export class HaNode {
           this.lose?.(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`);
           break;
         }
-        await Promise.race([this.sleep(beat), lostPromise]);
       }
     })();
+
+    await this.standby?.close();
+    this.standby = undefined;
+    try {
+      this.active = await this.options.becomeActive(takeover.epoch, (reason) => this.lose?.(reason));
+      if (lost === undefined) {
+        const tookMs = Date.now() - lockedAt;
+        this.view = { ...this.view, role: 'active', epoch: takeover.epoch, takeovers: this.view.takeovers + 1, lastTakeoverMs: tookMs };
+        log.info(
+          { epoch: takeover.epoch, previous: takeover.previous.node, tookMs, leaderGoneMs: takeover.leaderGoneMs, terminated: takeover.terminated },
+          'became active',
+        );
+        await this.refresh(session, 'active', takeover.epoch).catch(() => undefined);
+      }
+    } catch (err) {
+      log.error({ err, epoch: takeover.epoch }, 'could not start as the active node');
+      this.lose?.('could not start');
+    }
     const reason = await lostPromise;
     clearInterval(deadlineCheck);
-    if (reason !== 'stopping') log.warn({ reason, epoch: takeover.epoch }, 'lost leadership');
+    if (reason !== 'stopping' && reason !== 'could not start') log.warn({ reason, epoch: takeover.epoch }, 'lost leadership');
     this.view = { ...this.view, role: 'standby', epoch: 0 };
     await this.closeActive();
+    this.wake?.();
     await heartbeats;
     this.lose = undefined;
     if (!this.stopping) this.standby = await this.options.startStandbyHttp();
