@@ -9,8 +9,9 @@ const common = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.tmp/'],
-  // A SqliteStore's writer thread runs outside jest's transform: this gives it a TypeScript require hook.
-  setupFiles: ['<rootDir>/src/store/sqlite/test-support/writer-hook.ts'],
+  // A SqliteStore's writer thread, and a PostgresStore's worker, run outside jest's transform: these give them a
+  // TypeScript require hook.
+  setupFiles: ['<rootDir>/src/store/sqlite/test-support/writer-hook.ts', '<rootDir>/src/store/postgres/test-support/worker-hook.ts'],
 };
 
 module.exports = {

@@ -19,22 +19,9 @@ import { nameColumn, nameOf } from './text';
  * A putDelayed whose removeDelayed arrives while both are buffered is cancelled: neither reaches disk.
  */
 
-// ---- buffered ops (numbered after ops.ts's) ----
+import { DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, type DelayedOp, type DelayedOverlay } from '../delayed-ops';
 
-export const PUT_DELAYED = 18;
-export const REMOVE_DELAYED = 19;
-export const DELETE_DELAYED = 20;
-
-export interface PutDelayedOp {
-  readonly kind: typeof PUT_DELAYED;
-  readonly record: DelayedRecord;
-  cancelled: boolean;
-}
-
-export type DelayedOp =
-  | PutDelayedOp
-  | { readonly kind: typeof REMOVE_DELAYED; readonly id: number }
-  | { readonly kind: typeof DELETE_DELAYED; readonly vhost: string; readonly exchange: string };
+export { DELETE_DELAYED, PUT_DELAYED, REMOVE_DELAYED, DelayedOverlay, type DelayedOp, type PutDelayedOp } from '../delayed-ops';
 
 // ---- statements ----
 
@@ -93,49 +80,6 @@ export function applyDelayedOp(st: DelayedStatements, op: DelayedOp): number {
     case DELETE_DELAYED:
       st.deleteOfExchange.run(op.vhost, op.exchange);
       return 1;
-  }
-}
-
-// ---- the buffered batch as seen by reads ----
-
-export class DelayedOverlay {
-  /** Buffered puts of the batch that nothing cancelled, by id. */
-  readonly puts = new Map<number, PutDelayedOp>();
-  /** Ids whose removal is buffered and whose put is not in the batch: their rows may be on disk. */
-  readonly removed = new Set<number>();
-  /** A buffered deleteDelayed or deleteVhost hides rows on disk: reads must write the batch first. */
-  hidesRows = false;
-
-  put(op: PutDelayedOp): void {
-    this.puts.set(op.record.id, op);
-  }
-
-  /** Returns true when the removal cancelled a buffered put, so that nothing is to be written. */
-  remove(id: number): boolean {
-    const put = this.puts.get(id);
-    if (put !== undefined) {
-      put.cancelled = true;
-      this.puts.delete(id);
-      return true;
-    }
-    this.removed.add(id);
-    return false;
-  }
-
-  /** Cancels the buffered puts of one exchange (exchange given) or of a whole vhost. */
-  drop(vhost: string, exchange: string | undefined): void {
-    for (const [id, op] of this.puts) {
-      if (op.record.vhost !== vhost || (exchange !== undefined && op.record.exchange !== exchange)) continue;
-      op.cancelled = true;
-      this.puts.delete(id);
-    }
-    this.hidesRows = true;
-  }
-
-  clear(): void {
-    this.puts.clear();
-    this.removed.clear();
-    this.hidesRows = false;
   }
 }
 

@@ -6,7 +6,7 @@ import { StoreError } from '../errors';
 import type { CommitListener, StoreHealthListener } from '../store';
 import { InlineWriter, ioError } from './inline-writer';
 import type { Op } from './ops';
-import { PendingBatch } from './pending';
+import { PendingBatch } from '../pending';
 import type { Statements } from './statements';
 import { WriterThread, type ThreadEvents } from './thread-writer';
 import type { BatchWriter, FlushMode } from './writer';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { StoreError } from '../errors';
-import { encodeBatch, type BatchMessage } from './batch';
+import { encodeBatch, type BatchMessage } from '../batch-encoding';
 import type { Op } from './ops';
 import type { BatchWriter, FlushMode, WriterEvents } from './writer';
 

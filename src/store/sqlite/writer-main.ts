@@ -1,5 +1,5 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { decodeBatch, type BatchMessage } from './batch';
+import { decodeBatch, type BatchMessage } from '../batch-encoding';
 import { dropQueueEntries, writeBatches, type Op } from './ops';
 import { openWriterConnection } from './open';
 import { Reclaimer, reclaimFreePages } from './reclaim';

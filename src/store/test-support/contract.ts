@@ -3,8 +3,8 @@
  * sqlite/writer.test.ts). It lives under test-support/ so the production build and its dependency rules leave it out.
  *
  * make() returns a fresh, empty store; reopen() closes the current one and opens the same state again (a broker
- * restart: for the memory store, the same instance); cleanup() closes and removes what make() created. bodies(),
- * when given, counts the message bodies the store holds (rows of the messages table for SQLite).
+ * restart: for the memory store, the same instance); cleanup() closes and removes what make() created (each of the
+ * three may return a promise: a PostgreSQL store opens and closes asynchronously). bodies(), when given, counts the message bodies the store holds (rows of the messages table for SQLite).
  *
  * The checks live by feature in contract/; this entry runs them all against one store factory.
  */
@@ -25,7 +25,7 @@ import { quarantineContract } from './contract/quarantine';
 
 export { EVERY_TYPE, type StoreFixture } from './contract/fixtures';
 
-export function storeContract(name: string, make: () => StoreFixture): void {
+export function storeContract(name: string, make: () => StoreFixture | Promise<StoreFixture>): void {
   describe(`Store contract: ${name}`, () => {
     let fx: StoreFixture | undefined;
     let store: Store | undefined;
@@ -40,7 +40,7 @@ export function storeContract(name: string, make: () => StoreFixture): void {
       },
       async restart(): Promise<Store> {
         await ctx.store.flush();
-        store = ctx.fx.reopen();
+        store = await ctx.fx.reopen();
         return store;
       },
       async beforeAndAfterRestart(check: (s: Store) => void): Promise<void> {
@@ -49,12 +49,12 @@ export function storeContract(name: string, make: () => StoreFixture): void {
       },
     };
 
-    beforeEach(() => {
-      fx = make();
+    beforeEach(async () => {
+      fx = await make();
       store = fx.store;
     });
-    afterEach(() => {
-      fx?.cleanup();
+    afterEach(async () => {
+      await fx?.cleanup();
       fx = undefined;
       store = undefined;
     });

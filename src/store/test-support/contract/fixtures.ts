@@ -4,8 +4,8 @@ import { Decimal, type FieldTable } from '../../../protocol/field-table';
 
 export interface StoreFixture {
   store: Store;
-  reopen(): Store;
-  cleanup(): void;
+  reopen(): Store | Promise<Store>;
+  cleanup(): void | Promise<void>;
   bodies?(): number;
 }
 

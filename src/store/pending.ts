@@ -1,4 +1,4 @@
-import { DelayedOverlay, PUT_DELAYED, type PutDelayedOp } from './delayed';
+import { DelayedOverlay, PUT_DELAYED, type PutDelayedOp } from './delayed-ops';
 import {
   ENQUEUE,
   MARK,
@@ -9,10 +9,10 @@ import {
   type Op,
   type PendingMessage,
 } from './ops';
-import type { DelayedRecord, MessageRecord } from '../store';
+import type { DelayedRecord, MessageRecord } from './store';
 
 /*
- * The SqliteStore's batch being buffered: its ops in call order, and what lets a later op cancel an earlier one of
+ * A store's batch being buffered (SQLite's and PostgreSQL's group commit): its ops in call order, and what lets a later op cancel an earlier one of
  * the same batch.
  *   - An enqueue whose remove arrives while both are buffered is cancelled: neither reaches disk, and a body that no
  *     live enqueue of the batch references is not written (RabbitMQ's msg_store does the same for a write whose

@@ -1,9 +1,9 @@
 import { ENQUEUE, MARK, QUARANTINE, REMOVE, type EnqueueOp, type Op, type PendingMessage } from './ops';
-import { PUT_DELAYED } from './delayed';
-import { decodeBytes, writeString } from '../../protocol/utf8';
+import { PUT_DELAYED } from './delayed-ops';
+import { decodeBytes, writeString } from '../protocol/utf8';
 
 /*
- * A group-commit batch on its way to the writer thread (writer-main.ts): the buffered ops of one or more turns,
+ * A group-commit batch on its way to a writer thread (sqlite/writer-main.ts, postgres/worker-main.ts): the buffered ops of one or more turns,
  * in call order, as one message.
  *
  * The per-message ops (enqueue, mark, remove) are written into one ArrayBuffer that is transferred, not copied:

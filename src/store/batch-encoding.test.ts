@@ -1,5 +1,5 @@
-import { decodeBatch, encodeBatch } from './batch';
-import { PUT_DELAYED, REMOVE_DELAYED } from './delayed';
+import { decodeBatch, encodeBatch } from './batch-encoding';
+import { PUT_DELAYED, REMOVE_DELAYED } from './delayed-ops';
 import {
   DELETE_QUEUE,
   ENQUEUE,
