@@ -92,7 +92,7 @@ describe('active/standby on one PostgreSQL database', () => {
     await until(() => expect(n2.status().leader?.node).toBe('n1'));
     expect(n2.status().role).toBe('standby');
     expect(starts).toEqual([{ node: 'n1', epoch: 1, closed: false }]);
-    expect(n1.status().nodes.map((n) => `${n.name}:${n.role}`).sort()).toEqual(['n1:active', 'n2:standby']);
+    await until(() => expect(n1.status().nodes.map((n) => `${n.name}:${n.role}`).sort()).toEqual(['n1:active', 'n2:standby']));
   });
 
   it('when the leader\'s session dies, the standby takes over with the next epoch and the old leader steps down', async () => {
