@@ -45,6 +45,15 @@ module.exports = {
       testMatch: ['<rootDir>/conformance-tests/durability/*.test.ts'],
       testTimeout: 60000,
     },
+    // The same restarts and kills with every child broker on PostgreSQL (--store, a private cluster per file): the
+    // files that test what a store keeps, not SQLite's own file handling (locking, fault injection, a poisoned file).
+    {
+      ...common,
+      displayName: 'durability-pg',
+      testMatch: ['<rootDir>/conformance-tests/durability/{crash,entities,messages,queue-features,redrive-crash,crash-soak}.test.ts'],
+      setupFiles: [...common.setupFiles, '<rootDir>/conformance-tests/support/on-postgres.cjs'],
+      testTimeout: 60000,
+    },
     // The fuzzer's short form (issue 11): a child broker under 10,000 mutated frames in rich mode, with a restart.
     {
       ...common,
