@@ -2,7 +2,7 @@
  * The comparison suite: throughput, latency and memory scenarios run against Leveret and RabbitMQ in the same run,
  * interleaved (and in alternating order across repetitions), so the numbers compare like with like.
  *
- *   npm run bench -- [--scenario a,b,...] [--repeat 3] [--duration 5] [--only leveret|rabbitmq]
+ *   npm run bench -- [--scenario a,b,...] [--repeat 3] [--duration 5] [--only leveret,leveret-pg,rabbitmq]
  *   (npm run build && node -r ./bench/ts-register.cjs bench/suite.ts ...)
  *
  * Leveret runs as the compiled dist/main.js in its own process; RabbitMQ is Debian's rabbitmq-server started by
@@ -16,7 +16,7 @@
  */
 import * as os from 'node:os';
 import { log, nowMs } from './process';
-import { cleanupSync, startBroker, type Broker, type BrokerName } from './suite/brokers';
+import { BROKER_NAMES, cleanupSync, startBroker, type Broker, type BrokerName } from './suite/brokers';
 import { ceilingScenario, connectionsScenario, flowScenario, startupScenario } from './suite/runners';
 import { SCENARIOS, type Options, type Result } from './suite/scenarios';
 import { stat, summarizeAll } from './suite/summary';
@@ -32,7 +32,7 @@ ${SCENARIOS.map((s) => `      ${s.id.padEnd(8)} ${s.name.padEnd(14)} ${s.title}`
   --repeat <n>        repetitions, brokers interleaved, order alternating (default 3)
   --duration <s>      measured seconds per throughput/latency run (default 4)
   --warmup <s>        unmeasured seconds before each (default 2)
-  --only leveret|rabbitmq
+  --only <list>       some of leveret (SQLite), leveret-pg (a private PostgreSQL), rabbitmq (default: all three)
 `;
 
 function parseOptions(argv: string[]): Options {
@@ -64,9 +64,9 @@ function parseOptions(argv: string[]): Options {
         opts.warmupS = Number(value());
         break;
       case '--only': {
-        const v = value();
-        if (v !== 'leveret' && v !== 'rabbitmq') throw new Error(`--only leveret|rabbitmq, not ${v}`);
-        opts.only = v;
+        const list = value().split(',').map((v) => v.trim());
+        for (const v of list) if (!(BROKER_NAMES as readonly string[]).includes(v)) throw new Error(`--only takes ${BROKER_NAMES.join(', ')}, not ${v}`);
+        opts.only = list as BrokerName[];
         break;
       }
       case '--help':
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 
   const host = { nproc: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString() };
   log(`host ${JSON.stringify(host)}; options ${JSON.stringify(opts)}`);
-  const names: BrokerName[] = opts.only ? [opts.only] : ['leveret', 'rabbitmq'];
+  const names: BrokerName[] = opts.only ?? [...BROKER_NAMES];
   const needBrokers = opts.scenarios.some((n) => ['flow'].includes(SCENARIOS.find((s) => s.name === n)!.kind));
   const brokers = new Map<BrokerName, Broker>();
   const results: Result[] = [];
@@ -124,6 +124,7 @@ async function main(): Promise<void> {
           results.push(r);
           continue;
         }
+        // Alternating order across repetitions, so no broker always runs first (or last) on a warm machine.
         const order = (run + k) % 2 === 0 ? names : [...names].reverse();
         for (const name of order) {
           log(`run ${run}: ${def.name} on ${name}`);
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
     if (!opts.scenarios.includes(def.name)) continue;
     for (const m of def.metrics) {
       const entry: Record<string, unknown> = { summary: def.name, metric: m.key };
-      for (const b of ['leveret', 'rabbitmq', 'none']) {
+      for (const b of [...BROKER_NAMES, 'none']) {
         const s = stat(results.filter((r) => r.scenario === def.name && r.broker === b), m.key);
         if (s) entry[b] = s;
       }

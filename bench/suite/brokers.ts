@@ -19,6 +19,7 @@ import {
   tempDir,
   waitExit,
 } from '../process';
+import { startPostgres, type PostgresCluster } from '../../src/test-support/postgres';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BROKER_MAIN = path.join(ROOT, 'dist', 'main.js');
@@ -69,6 +70,7 @@ function stopEpmd(port: number): void {
 export function cleanupSync(): void {
   // A RabbitMQ node: its beam.smp and helpers are children of the script we spawned.
   killChildrenSync(processTree);
+  for (const c of postgresClusters.splice(0)) c.destroy();
   for (const port of [...epmdPorts]) stopEpmd(port);
   removeTempDirsSync();
 }
@@ -115,7 +117,24 @@ async function awaitAmqp(url: string, child: ChildProcess, timeoutMs: number, ta
   }
 }
 
-export type BrokerName = 'leveret' | 'rabbitmq';
+/** leveret: on SQLite (the default store); leveret-pg: on a private PostgreSQL (fsync on), as a node of a group of one. */
+export type BrokerName = 'leveret' | 'leveret-pg' | 'rabbitmq';
+export const BROKER_NAMES: readonly BrokerName[] = ['leveret', 'leveret-pg', 'rabbitmq'];
+
+/** One PostgreSQL cluster for the run (started with the first leveret-pg broker); a database per broker. */
+let postgres: Promise<PostgresCluster> | undefined;
+const postgresClusters: PostgresCluster[] = [];
+let postgresDatabases = 0;
+
+async function startLeveretOnPostgres(): Promise<Broker> {
+  postgres ??= startPostgres({}).then((c) => {
+    postgresClusters.push(c);
+    return c;
+  });
+  const pg = await postgres;
+  const n = ++postgresDatabases;
+  return startLeveret('leveret-pg', ['--store', pg.database(`bench_${n}`), '--node-name', `bench-${n}`]);
+}
 
 export interface Broker {
   name: BrokerName;
@@ -140,12 +159,12 @@ function outputTail(child: ChildProcess): () => string {
   return () => lines.join('\n');
 }
 
-async function startLeveret(): Promise<Broker> {
+async function startLeveret(name: 'leveret' | 'leveret-pg' = 'leveret', storeArgs: string[] = []): Promise<Broker> {
   if (!fs.existsSync(BROKER_MAIN)) throw new Error(`${BROKER_MAIN} is missing: run npm run build first`);
   const dir = tempDir('leveret-bench-suite-');
   const port = await freePort();
   const args = [BROKER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--http-port', '0', '--data-dir', dir];
-  args.push('--log-level', 'warn');
+  args.push('--log-level', 'warn', ...storeArgs);
   // LEVERET_BENCH_ARGS="--durability relaxed" adds broker options, for experiments.
   if (process.env.LEVERET_BENCH_ARGS) args.push(...process.env.LEVERET_BENCH_ARGS.split(' ').filter((a) => a !== ''));
   const t0 = nowMs();
@@ -165,7 +184,7 @@ async function startLeveret(): Promise<Broker> {
   const ready = await awaitAmqp(url, child, 30_000, tail);
   const pid = child.pid as number;
   return {
-    name: 'leveret',
+    name,
     child,
     url,
     dir,
@@ -250,5 +269,6 @@ async function startRabbitMq(): Promise<Broker> {
 }
 
 export function startBroker(name: BrokerName): Promise<Broker> {
-  return name === 'leveret' ? startLeveret() : startRabbitMq();
+  if (name === 'leveret') return startLeveret();
+  return name === 'leveret-pg' ? startLeveretOnPostgres() : startRabbitMq();
 }

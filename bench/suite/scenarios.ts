@@ -13,7 +13,7 @@ export interface Options {
   repeat: number;
   durationS: number;
   warmupS: number;
-  only: BrokerName | undefined;
+  only: BrokerName[] | undefined;
 }
 
 export type Result = Record<string, unknown> & { scenario: string; broker: string; run: number };

@@ -39,13 +39,16 @@ export function summarizeAll(results: Result[], opts: Options): string[] {
   const ceiling = results.filter((r) => r.scenario === 'ceiling');
   const ceil16 = Math.min(stat(ceiling, 'producer16PerS')?.median ?? Infinity, stat(ceiling, 'consumer16PerS')?.median ?? Infinity);
   const ceil1k = Math.min(stat(ceiling, 'producer1kPerS')?.median ?? Infinity, stat(ceiling, 'consumer1kPerS')?.median ?? Infinity);
-  lines.push(row(['scenario', 'metric', 'Leveret median (min-max)', 'RabbitMQ median (min-max)', 'Leveret/RabbitMQ', 'notes']));
-  lines.push(row(['---', '---', '---:', '---:', '---:', '---']));
+  lines.push(
+    row(['scenario', 'metric', 'Leveret median (min-max)', 'Leveret on PostgreSQL median (min-max)', 'RabbitMQ median (min-max)', 'Leveret/RabbitMQ', 'PostgreSQL/SQLite', 'notes']),
+  );
+  lines.push(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const def of SCENARIOS) {
     if (!opts.scenarios.includes(def.name)) continue;
     const mine = results.filter((r) => r.scenario === def.name);
     if (mine.length === 0) continue;
     const lev = mine.filter((r) => r.broker === 'leveret');
+    const levPg = mine.filter((r) => r.broker === 'leveret-pg');
     const rmq = mine.filter((r) => r.broker === 'rabbitmq');
     for (const m of def.metrics) {
       const notes: string[] = [];
@@ -57,15 +60,17 @@ export function summarizeAll(results: Result[], opts: Options): string[] {
         continue;
       }
       const l = stat(lev, m.key);
+      const lp = stat(levPg, m.key);
       const r = stat(rmq, m.key);
       const ratio = l && r && r.median !== 0 ? `${(l.median / r.median).toFixed(2)}` : '-';
+      const pgRatio = l && lp && l.median !== 0 ? `${(lp.median / l.median).toFixed(2)}` : '-';
       if (m === def.metrics[0]) {
         const ceil = def.name === 'transient-16' ? ceil16 : def.name === 'transient-1k' ? ceil1k : Infinity;
         if (Number.isFinite(ceil)) {
           const frac = (s: Stat | undefined): string => (s ? `${((s.median / ceil) * 100).toFixed(0)} %` : '-');
           notes.push(`of client ceiling ${fmt(ceil)}/s: Leveret ${frac(l)}, RabbitMQ ${frac(r)}`);
         }
-        for (const [name, set] of [['Leveret', lev], ['RabbitMQ', rmq]] as const) {
+        for (const [name, set] of [['Leveret', lev], ['Leveret on PostgreSQL', levPg], ['RabbitMQ', rmq]] as const) {
           const sat = set.filter((x) => x.clientSaturated === true).length;
           if (sat > 0) {
             const pc = stat(set, 'producerCpuPct');
@@ -79,7 +84,7 @@ export function summarizeAll(results: Result[], opts: Options): string[] {
           notes.push(`queue depth at end: Leveret ${fmt(depthL?.median ?? 0)}, RabbitMQ ${fmt(depthR?.median ?? 0)}`);
         }
       }
-      lines.push(row([`${def.id}. ${def.name}`, m.label, fmtStat(l), fmtStat(r), ratio, notes.join('; ')]));
+      lines.push(row([`${def.id}. ${def.name}`, m.label, fmtStat(l), fmtStat(lp), fmtStat(r), ratio, pgRatio, notes.join('; ')]));
     }
   }
   if (ceilingLines.length > 0) {
