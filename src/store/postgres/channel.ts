@@ -182,6 +182,11 @@ export class WorkerChannel {
     Atomics.store(this.holdWord, 0, on ? 1 : 0);
   }
 
+  /** Test hook: the next COMMIT that succeeds looks, to the worker, as if its outcome were unknown. */
+  loseNextCommitReply(): void {
+    Atomics.store(this.holdWord, 0, 2);
+  }
+
   /** Test hook: resolves when a transaction is held before COMMIT. */
   whenHeld(): Promise<void> {
     return new Promise((resolve) => this.heldWaiters.push(resolve));

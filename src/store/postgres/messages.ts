@@ -16,7 +16,10 @@ export interface WorkerData {
   readonly port: MessagePort;
   /** Bumped after every message posted back, for Atomics.wait on the broker's thread. */
   readonly signal: SharedArrayBuffer;
-  /** Test hook: while word 0 is 1, a transaction stops just before COMMIT (it posts 'held' once). */
+  /**
+   * Test hooks, word 0: while 1, a transaction stops just before COMMIT (it posts 'held'); 2: the next COMMIT that
+   * succeeds is treated as if its reply were lost (the connection dropped), once.
+   */
   readonly hold: SharedArrayBuffer;
 }
 

@@ -452,6 +452,11 @@ export class PostgresStore implements Store {
     this.commit.channel.holdBeforeCommit(on);
   }
 
+  /** Test hook: the next successful COMMIT is treated as one whose outcome is unknown (its reply lost), once. */
+  loseNextCommitReply(): void {
+    this.commit.channel.loseNextCommitReply();
+  }
+
   /** Test hook: resolves once a transaction is held before COMMIT. */
   whenHeldBeforeCommit(): Promise<void> {
     return this.commit.channel.whenHeld();

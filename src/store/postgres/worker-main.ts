@@ -26,6 +26,7 @@ import { READS, type ReadName } from './reads';
 const data = workerData as WorkerData;
 const port = data.port as MessagePort;
 const signal = new Int32Array(data.signal);
+/** Test hooks (see WorkerData.hold): 1 holds transactions before COMMIT, 2 loses one COMMIT's reply. */
 const hold = new Int32Array(data.hold);
 
 /** How long a failed batch waits before it is tried again. */
@@ -118,6 +119,8 @@ async function heldBeforeCommit(): Promise<void> {
 async function commit(c: pg.Client): Promise<void> {
   await heldBeforeCommit();
   await c.query('COMMIT');
+  // Test hook: word 2 makes this COMMIT's outcome look unknown once (as if the connection broke before the reply).
+  if (Atomics.compareExchange(hold, 0, 2, 0) === 2) throw new Error('the COMMIT reply was lost (test hook)');
 }
 
 /** Commits the first n queued batches in one transaction. */
