@@ -48,10 +48,21 @@ export interface QueueDelta {
 
 export type Deltas = Map<number, QueueDelta>;
 
+/**
+ * The bodies of a run travel as ONE binary parameter ($2: each message's exchange, routing key, properties and body,
+ * back to back), cut apart by lengths: a bytea[] parameter would be sent as hex text, twice the bytes, to be parsed.
+ */
 const INSERT_MESSAGES = {
   name: 'lv_insert_messages',
   text: `INSERT INTO leveret_messages (id, exchange, routing_key, properties, body, refcount)
-    SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[], $6::int[])
+    SELECT t.id,
+      substring($2::bytea FROM t.o + 1 FOR t.el),
+      substring($2::bytea FROM t.o + t.el + 1 FOR t.rl),
+      substring($2::bytea FROM t.o + t.el + t.rl + 1 FOR t.pl),
+      substring($2::bytea FROM t.o + t.el + t.rl + t.pl + 1 FOR t.bl),
+      t.refs
+    FROM unnest($1::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[])
+      AS t(id, o, el, rl, pl, bl, refs)
     ON CONFLICT (id) DO UPDATE SET refcount = leveret_messages.refcount + excluded.refcount`,
 };
 
@@ -109,10 +120,14 @@ const PUT_META = {
 class EntryRun {
   private msgIndex = new Map<number, number>();
   private mIds: number[] = [];
-  private mExchanges: Buffer[] = [];
-  private mKeys: Buffer[] = [];
-  private mProps: Buffer[] = [];
-  private mBodies: Buffer[] = [];
+  /** exchange, routing key, properties, body of each message, back to back */
+  private mParts: Buffer[] = [];
+  private mBytes = 0;
+  private mOffsets: number[] = [];
+  private mExchangeLens: number[] = [];
+  private mKeyLens: number[] = [];
+  private mPropLens: number[] = [];
+  private mBodyLens: number[] = [];
   private mRefs: number[] = [];
   private eQueues: number[] = [];
   private eSeqs: number[] = [];
@@ -140,11 +155,16 @@ class EntryRun {
         this.mRefs[at]! += pending.live;
       } else {
         this.msgIndex.set(m.id, this.mIds.length);
+        const exchange = encodeString(m.exchange);
+        const routingKey = encodeString(m.routingKey);
         this.mIds.push(m.id);
-        this.mExchanges.push(encodeString(m.exchange));
-        this.mKeys.push(encodeString(m.routingKey));
-        this.mProps.push(m.properties);
-        this.mBodies.push(m.body);
+        this.mOffsets.push(this.mBytes);
+        this.mExchangeLens.push(exchange.length);
+        this.mKeyLens.push(routingKey.length);
+        this.mPropLens.push(m.properties.length);
+        this.mBodyLens.push(m.body.length);
+        this.mParts.push(exchange, routingKey, m.properties, m.body);
+        this.mBytes += exchange.length + routingKey.length + m.properties.length + m.body.length;
         this.mRefs.push(pending.live);
       }
     }
@@ -173,7 +193,16 @@ class EntryRun {
     if (this.mIds.length > 0) {
       await client.query({
         ...INSERT_MESSAGES,
-        values: [this.mIds, this.mExchanges, this.mKeys, this.mProps, this.mBodies, this.mRefs],
+        values: [
+          this.mIds,
+          Buffer.concat(this.mParts, this.mBytes),
+          this.mOffsets,
+          this.mExchangeLens,
+          this.mKeyLens,
+          this.mPropLens,
+          this.mBodyLens,
+          this.mRefs,
+        ],
       });
     }
     if (this.eQueues.length > 0) {

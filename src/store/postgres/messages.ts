@@ -11,7 +11,7 @@ export interface WorkerData {
   readonly fenceEpoch: number;
   /** This store instance, recorded with each committed batch so a commit of unknown outcome can be looked up. */
   readonly writerId: string;
-  /** Client-side bound of every query. */
+  /** Client-side bound of every query of the worker (a partitioned database must not hang it forever). */
   readonly queryTimeoutMs: number;
   readonly port: MessagePort;
   /** Bumped after every message posted back, for Atomics.wait on the broker's thread. */
