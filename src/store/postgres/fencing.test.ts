@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { eventually, nextTurn } from '../../test-support/eventually';
 import { StoreError } from '../errors';
 import type { CommitListener, MessageRecord, Store, StoreHealthListener } from '../store';
+import { readAccess } from './index';
 import { ensureSchema, SCHEMA_VERSION } from './schema';
 import { PostgresStore, type PostgresStoreOptions } from './store';
 import { startSchemaCluster, type SchemaCluster } from './test-support/cluster';
@@ -253,6 +254,26 @@ describe('unclean stops and takeovers', () => {
     // The old one is fenced: its close cannot mark the stop clean.
     await second.close();
     expect(await scalar(`SELECT value FROM leveret_meta WHERE key = 'running'`)).toBe(1);
+  });
+});
+
+describe('without a store', () => {
+  test('readAccess reads vhosts, users and permissions as the store wrote them', async () => {
+    const store = await openStore();
+    store.putVhost({ name: '/', description: 'default', tags: ['a'] });
+    store.putUser({ name: 'guest', passwordHash: 'h', hashingAlgorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'] });
+    store.putPermission({ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '.*' });
+    await store.flush();
+    expect(await readAccess(pg.cluster.url)).toEqual(store.loadAccess());
+    expect((await readAccess(pg.cluster.url)).users.map((u) => u.name)).toEqual(['guest']);
+  });
+
+  test('the store connects under its application name (what a takeover terminates)', async () => {
+    await openStore({ applicationName: 'leveret-store-node-a' });
+    const rows = await pg.admin.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'leveret-store-node-a'`,
+    );
+    expect(rows.rows[0]).toEqual({ n: 1 }); // the worker's connection (open's own is closed)
   });
 });
 
