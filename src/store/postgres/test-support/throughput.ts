@@ -5,7 +5,7 @@
  *   node -e "require('./src/store/sqlite/test-support/ts-hook.cjs')('../../postgres/test-support/throughput.ts')"
  *
  * Environment: BENCH_STREAM (200000), BENCH_PER_TURN (1000), BENCH_BACKLOG (1000000), BENCH_PAGE (1000),
- * BENCH_WINDOW (20000: unconfirmed messages at most), BENCH_PG_CONFIG (postgresql.conf lines separated by ';'; ''
+ * BENCH_WINDOW (20000: unconfirmed messages at most), BENCH_BATCH_LIMIT (the store's batchLimit), BENCH_PG_CONFIG (postgresql.conf lines separated by ';'; ''
  * for PostgreSQL's defaults).
  *
  *  stream   each turn enqueues PER_TURN 1 KiB messages (one afterCommit per message, as confirms) and removes those
@@ -157,7 +157,8 @@ async function main(): Promise<void> {
   const cluster = await startPostgres({ config });
   console.log(`postgresql.conf: ${config.join(', ') || '(defaults)'}; fsync on`);
   try {
-    const store = await PostgresStore.open({ url: cluster.url });
+    const batchLimit = process.env['BENCH_BATCH_LIMIT'] === undefined ? undefined : Number(process.env['BENCH_BATCH_LIMIT']);
+    const store = await PostgresStore.open({ url: cluster.url, ...(batchLimit === undefined ? {} : { batchLimit }) });
     try {
       if (STREAM > 0) await stream(store, store.putQueue({ vhost: '/', name: 'stream', durable: true, autoDelete: false, arguments: {} }));
       if (BACKLOG > 0) await backlog(store, store.putQueue({ vhost: '/', name: 'backlog', durable: true, autoDelete: false, arguments: {} }));
