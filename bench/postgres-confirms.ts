@@ -78,7 +78,7 @@ async function client(url: string): Promise<void> {
 
 async function main(): Promise<void> {
   const kind = process.env['BENCH_STORE'] ?? 'postgres';
-  const cluster = kind === 'postgres' ? await startPostgres({ config: ['wal_buffers = 64MB', 'max_wal_size = 4GB'] }) : undefined;
+  const cluster = kind === 'postgres' ? await startPostgres() : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leveret-bench-'));
   try {
     const store = cluster !== undefined ? await PostgresStore.open({ url: cluster.url }) : SqliteStore.open({ dataDir });
