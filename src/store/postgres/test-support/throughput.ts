@@ -1,5 +1,6 @@
 /**
- * Not a test: what the PostgresStore sustains on a private cluster with fsync on (startPostgres without `fast`). Run from the repository root:
+ * Not a test: what the PostgresStore sustains on a private cluster with fsync on (startPostgres without `fast`).
+ * Run from the repository root:
  *
  *   node -e "require('./src/store/sqlite/test-support/ts-hook.cjs')('../../postgres/test-support/throughput.ts')"
  *
