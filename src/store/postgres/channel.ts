@@ -69,7 +69,7 @@ export class WorkerChannel {
       applicationName: options.applicationName,
       fenceEpoch: options.fenceEpoch,
       writerId: options.writerId,
-      queryTimeoutMs: Math.max(options.readTimeoutMs, 1000),
+      queryTimeoutMs: Math.max(2 * options.readTimeoutMs, 10_000),
       port: port2,
       signal: this.signal.buffer as SharedArrayBuffer,
       hold: this.holdWord.buffer as SharedArrayBuffer,
@@ -87,8 +87,14 @@ export class WorkerChannel {
 
   /** Resolves once the worker has connected (rejects when it could not). */
   whenReady(): Promise<void> {
+    // The port keeps the process alive until then (nothing else may: the broker does not listen yet).
+    this.port.ref();
     return new Promise((resolve, reject) => {
-      this.ready = (error) => (error === undefined ? resolve() : reject(new StoreError('STORE_UNREADABLE', error)));
+      this.ready = (error) => {
+        if (!this.refed) this.port.unref();
+        if (error === undefined) resolve();
+        else reject(new StoreError('STORE_UNREADABLE', error));
+      };
     });
   }
 
@@ -180,6 +186,11 @@ export class WorkerChannel {
   /** Test hook: transactions stop just before COMMIT while on. */
   holdBeforeCommit(on: boolean): void {
     Atomics.store(this.holdWord, 0, on ? 1 : 0);
+  }
+
+  /** Test hook: the next COMMIT that succeeds looks, to the worker, as if its outcome were unknown. */
+  loseNextCommitReply(): void {
+    Atomics.store(this.holdWord, 0, 2);
   }
 
   /** Test hook: resolves when a transaction is held before COMMIT. */

@@ -11,6 +11,13 @@ export const DEFAULT_APPLICATION_NAME = 'leveret-store';
 /** The server ends a transaction left idle this long (a paused or partitioned store). */
 export const IDLE_IN_TRANSACTION_MS = 10_000;
 
+/**
+ * The server's side of the connection notices a client gone silent in about ten seconds (instead of the OS's two
+ * hours), so a partitioned old leader's backend, and the locks it holds, go away: TCP keepalives after 5 s idle,
+ * every 2 s, 3 probes; unacknowledged data gives up after 10 s.
+ */
+const SERVER_SOCKET_OPTIONS = '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 -c tcp_user_timeout=10000';
+
 /** bigint (int8) columns as numbers: every id, seq and time the store keeps is below 2^53. */
 const int8 = (value: string): number => Number(value);
 const types = {
@@ -30,6 +37,7 @@ export async function connectClient(url: string, applicationName: string, timeou
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    options: SERVER_SOCKET_OPTIONS,
     types,
   });
   // An error of an idle connection (the server restarted, the backend was terminated) must not crash the process:

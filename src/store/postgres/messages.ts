@@ -11,12 +11,15 @@ export interface WorkerData {
   readonly fenceEpoch: number;
   /** This store instance, recorded with each committed batch so a commit of unknown outcome can be looked up. */
   readonly writerId: string;
-  /** Client-side bound of every query. */
+  /** Client-side bound of every query of the worker (a partitioned database must not hang it forever). */
   readonly queryTimeoutMs: number;
   readonly port: MessagePort;
   /** Bumped after every message posted back, for Atomics.wait on the broker's thread. */
   readonly signal: SharedArrayBuffer;
-  /** Test hook: while word 0 is 1, a transaction stops just before COMMIT (it posts 'held' once). */
+  /**
+   * Test hooks, word 0: while 1, a transaction stops just before COMMIT (it posts 'held'); 2: the next COMMIT that
+   * succeeds is treated as if its reply were lost (the connection dropped), once.
+   */
   readonly hold: SharedArrayBuffer;
 }
 

@@ -39,6 +39,44 @@ const COUNTED = new Set([
   'leveret_parameters', 'leveret_delayed_messages', 'leveret_quarantined_messages', 'leveret_audit_log',
 ]);
 
+/**
+ * The reads of a queue's entries, by index: (queue_id, seq) for the plain queue, the partial priority index
+ * (queue_id, priority, seq) for one level, the partial expiry index (queue_id, expires_at, seq) for deadlines.
+ * Parameters: $1 queue id, $2 after seq, then limit / offset / before seq / now, and the level last.
+ */
+export const PAGING_SQL = {
+  entries: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
+    WHERE e.queue_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3`,
+  levelEntries: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
+    WHERE e.queue_id = $1 AND e.priority = $4 AND e.seq > $2 ORDER BY e.seq LIMIT $3`,
+  seqAt: 'SELECT seq FROM leveret_queue_entries WHERE queue_id = $1 AND seq > $2 ORDER BY seq LIMIT 1 OFFSET $3',
+  levelSeqAt: `SELECT seq FROM leveret_queue_entries WHERE queue_id = $1 AND priority = $4 AND seq > $2
+    ORDER BY seq LIMIT 1 OFFSET $3`,
+  countEntries: 'SELECT count(*) FROM leveret_queue_entries WHERE queue_id = $1 AND seq > $2 AND seq < $3',
+  countLevelEntries: `SELECT count(*) FROM leveret_queue_entries
+    WHERE queue_id = $1 AND priority = $4 AND seq > $2 AND seq < $3`,
+  nextExpiry: `SELECT expires_at FROM leveret_queue_entries
+    WHERE queue_id = $1 AND expires_at > 0 AND seq > $2 ORDER BY expires_at LIMIT 1`,
+  nextLevelExpiry: `SELECT expires_at FROM leveret_queue_entries
+    WHERE queue_id = $1 AND expires_at > 0 AND priority = $3 AND seq > $2 ORDER BY expires_at LIMIT 1`,
+  expired: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
+    WHERE e.queue_id = $1 AND e.expires_at > 0 AND e.expires_at <= $3 AND e.seq > $2
+    ORDER BY e.expires_at, e.seq LIMIT $4`,
+  levelExpired: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
+    WHERE e.queue_id = $1 AND e.priority = $5 AND e.expires_at > 0 AND e.expires_at <= $3 AND e.seq > $2
+    ORDER BY e.expires_at, e.seq LIMIT $4`,
+} as const;
+
+type PagingRead = keyof typeof PAGING_SQL;
+
+function paged(c: pg.Client, read: PagingRead, values: unknown[]): Promise<unknown[][]> {
+  return rows(c, `lv_${read}`, PAGING_SQL[read], values);
+}
+
+function counted(c: pg.Client, read: PagingRead, values: unknown[]): Promise<number> {
+  return one(c, `lv_${read}`, PAGING_SQL[read], values);
+}
+
 export const READS = {
   definitions: async (c: pg.Client): Promise<unknown[][][]> => [
     await rows(c, 'lv_all_exchanges', 'SELECT vhost, name, type, durable, auto_delete, internal, arguments FROM leveret_exchanges', []),
@@ -51,35 +89,15 @@ export const READS = {
   queueStats: (c: pg.Client, a: Args): Promise<unknown[][]> =>
     rows(c, 'lv_queue_stats', 'SELECT entry_count, entry_bytes, last_seq FROM leveret_queues WHERE id = $1', [a[0]]),
   entries: (c: pg.Client, a: Args): Promise<unknown[][]> =>
-    a[3] === null
-      ? rows(c, 'lv_entries', `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-          WHERE e.queue_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3`, [a[0], a[1], a[2]])
-      : rows(c, 'lv_level_entries', `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-          WHERE e.queue_id = $1 AND e.priority = $4 AND e.seq > $2 ORDER BY e.seq LIMIT $3`, [a[0], a[1], a[2], a[3]]),
+    a[3] === null ? paged(c, 'entries', [a[0], a[1], a[2]]) : paged(c, 'levelEntries', [a[0], a[1], a[2], a[3]]),
   seqAt: (c: pg.Client, a: Args): Promise<number> =>
-    a[3] === null
-      ? one(c, 'lv_seq_at', 'SELECT seq FROM leveret_queue_entries WHERE queue_id = $1 AND seq > $2 ORDER BY seq LIMIT 1 OFFSET $3', [a[0], a[1], a[2]])
-      : one(c, 'lv_level_seq_at', `SELECT seq FROM leveret_queue_entries WHERE queue_id = $1 AND priority = $4 AND seq > $2
-          ORDER BY seq LIMIT 1 OFFSET $3`, [a[0], a[1], a[2], a[3]]),
+    a[3] === null ? counted(c, 'seqAt', [a[0], a[1], a[2]]) : counted(c, 'levelSeqAt', [a[0], a[1], a[2], a[3]]),
   countEntries: (c: pg.Client, a: Args): Promise<number> =>
-    a[3] === null
-      ? one(c, 'lv_count_entries', 'SELECT count(*) FROM leveret_queue_entries WHERE queue_id = $1 AND seq > $2 AND seq < $3', [a[0], a[1], a[2]])
-      : one(c, 'lv_count_level_entries', `SELECT count(*) FROM leveret_queue_entries
-          WHERE queue_id = $1 AND priority = $4 AND seq > $2 AND seq < $3`, [a[0], a[1], a[2], a[3]]),
+    a[3] === null ? counted(c, 'countEntries', [a[0], a[1], a[2]]) : counted(c, 'countLevelEntries', [a[0], a[1], a[2], a[3]]),
   nextExpiry: (c: pg.Client, a: Args): Promise<number> =>
-    a[2] === null
-      ? one(c, 'lv_next_expiry', `SELECT expires_at FROM leveret_queue_entries
-          WHERE queue_id = $1 AND expires_at > 0 AND seq > $2 ORDER BY expires_at LIMIT 1`, [a[0], a[1]])
-      : one(c, 'lv_next_level_expiry', `SELECT expires_at FROM leveret_queue_entries
-          WHERE queue_id = $1 AND expires_at > 0 AND priority = $3 AND seq > $2 ORDER BY expires_at LIMIT 1`, [a[0], a[1], a[2]]),
+    a[2] === null ? counted(c, 'nextExpiry', [a[0], a[1]]) : counted(c, 'nextLevelExpiry', [a[0], a[1], a[2]]),
   expired: (c: pg.Client, a: Args): Promise<unknown[][]> =>
-    a[4] === null
-      ? rows(c, 'lv_expired', `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-          WHERE e.queue_id = $1 AND e.expires_at > 0 AND e.expires_at <= $3 AND e.seq > $2
-          ORDER BY e.expires_at, e.seq LIMIT $4`, [a[0], a[1], a[2], a[3]])
-      : rows(c, 'lv_level_expired', `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-          WHERE e.queue_id = $1 AND e.priority = $5 AND e.expires_at > 0 AND e.expires_at <= $3 AND e.seq > $2
-          ORDER BY e.expires_at, e.seq LIMIT $4`, [a[0], a[1], a[2], a[3], a[4]]),
+    a[4] === null ? paged(c, 'expired', [a[0], a[1], a[2], a[3]]) : paged(c, 'levelExpired', [a[0], a[1], a[2], a[3], a[4]]),
   delayedByIds: (c: pg.Client, a: Args): Promise<unknown[][]> =>
     rows(c, 'lv_delayed_by_ids', `SELECT id, vhost, exchange, routing_key, properties, body, due_at
       FROM leveret_delayed_messages WHERE id = ANY($1::bigint[])`, [a[0]]),

@@ -2,7 +2,8 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import type pg from 'pg';
 import { decodeBatch, type BatchMessage } from '../batch-encoding';
 import { ENQUEUE, type Op } from '../ops';
-import { applyBatches, dropQueueEntries } from './apply';
+import { applyBatches } from './apply';
+import { dropQueueEntries } from './apply-other';
 import { connectClient, describe } from './connect';
 import type { WorkerData, WorkerReply, WorkerRequest } from './messages';
 import { READS, type ReadName } from './reads';
@@ -13,8 +14,8 @@ import { READS, type ReadName } from './reads';
  * gathers while one is in flight), and a read or purge runs after every batch that came before it, so it sees them.
  *
  * Every write transaction records (writer id, last batch number) in leveret_last_batch. When the connection breaks
- * during COMMIT, whether the transaction landed is unknown: the next connection reads that row before anything else
- * and reports the batches it holds as committed instead of writing them twice.
+ * during COMMIT, whether the transaction landed is unknown: every write transaction starts by locking and reading
+ * that row (begin), and reports the batches it names as committed instead of writing them twice.
  *
  * Fenced (fenceEpoch >= 0): every write transaction first reads the leader row's epoch FOR SHARE. A takeover's
  * UPDATE of that row waits for the transaction (or has terminated its backend), so a transaction that saw the right
@@ -26,6 +27,7 @@ import { READS, type ReadName } from './reads';
 const data = workerData as WorkerData;
 const port = data.port as MessagePort;
 const signal = new Int32Array(data.signal);
+/** Test hooks (see WorkerData.hold): 1 holds transactions before COMMIT, 2 loses one COMMIT's reply. */
 const hold = new Int32Array(data.hold);
 
 /** How long a failed batch waits before it is tried again. */
@@ -67,16 +69,11 @@ let lastCommitted = 0;
 
 async function connection(): Promise<pg.Client> {
   if (client !== undefined) return client;
-  const c = await connectClient(data.url, data.applicationName, data.queryTimeoutMs);
-  client = c;
-  // Batches of ours whose COMMIT broke off may have landed: they are not written again.
-  const res = await c.query<{ writer: string; seq: number }>('SELECT writer, seq FROM leveret_last_batch WHERE id = 1');
-  const row = res.rows[0];
-  if (row !== undefined && row.writer === data.writerId && row.seq > lastCommitted) landed(row.seq);
-  return c;
+  client = await connectClient(data.url, data.applicationName, data.queryTimeoutMs);
+  return client;
 }
 
-/** Batches through seq are in the database (found after a reconnect). */
+/** Batches through seq are in the database (found by a transaction's look at leveret_last_batch). */
 function landed(seq: number): void {
   let n = 0;
   while (n < tasks.length && tasks[n]!.kind === 'batch' && (tasks[n] as QueuedBatch).seq <= seq) n++;
@@ -91,15 +88,28 @@ function dropConnection(): void {
   if (c !== undefined) void c.end().catch(() => undefined);
 }
 
-/** BEGIN, and the fence check when fenced; false (rolled back, the worker fenced for good) on an epoch mismatch. */
+const BEGIN = 'BEGIN; SELECT writer, seq FROM leveret_last_batch WHERE id = 1 FOR UPDATE';
+const BEGIN_FENCED = 'BEGIN; SELECT epoch FROM leveret_leader WHERE id = 1 FOR SHARE; ' +
+  'SELECT writer, seq FROM leveret_last_batch WHERE id = 1 FOR UPDATE';
+
+/**
+ * Starts a write transaction, in one round trip: BEGIN, the fence check when fenced, and a lock on
+ * leveret_last_batch. The lock waits for any transaction of ours still open on a connection we gave up on (its
+ * COMMIT may yet land), so what the row says afterwards is final: batches it names as ours and committed are
+ * reported, never written twice. Returns false (rolled back; the worker fenced for good) on an epoch mismatch.
+ */
 async function begin(c: pg.Client): Promise<boolean> {
-  if (data.fenceEpoch < 0) {
-    await c.query('BEGIN');
-    return true;
+  const results = (await c.query(data.fenceEpoch < 0 ? BEGIN : BEGIN_FENCED)) as unknown as pg.QueryResult[];
+  const last = results[results.length - 1]?.rows[0] as { writer: string; seq: number } | undefined;
+  if (data.fenceEpoch >= 0) {
+    const epoch = Number((results[1]?.rows[0] as { epoch?: unknown } | undefined)?.epoch ?? -1);
+    if (epoch !== data.fenceEpoch) return fence(c, epoch);
   }
-  const results = (await c.query('BEGIN; SELECT epoch FROM leveret_leader WHERE id = 1 FOR SHARE')) as unknown as pg.QueryResult[];
-  const epoch = Number((results[1]?.rows[0] as { epoch?: unknown } | undefined)?.epoch ?? -1);
-  if (epoch === data.fenceEpoch) return true;
+  if (last !== undefined && last.writer === data.writerId && Number(last.seq) > lastCommitted) landed(Number(last.seq));
+  return true;
+}
+
+async function fence(c: pg.Client, epoch: number): Promise<false> {
   await c.query('ROLLBACK');
   fenced = `fenced: the leader epoch is ${epoch}, this store was opened with epoch ${data.fenceEpoch}`;
   post({ type: 'fenced', error: fenced });
@@ -118,6 +128,8 @@ async function heldBeforeCommit(): Promise<void> {
 async function commit(c: pg.Client): Promise<void> {
   await heldBeforeCommit();
   await c.query('COMMIT');
+  // Test hook: word 2 makes this COMMIT's outcome look unknown once (as if the connection broke before the reply).
+  if (Atomics.compareExchange(hold, 0, 2, 0) === 2) throw new Error('the COMMIT reply was lost (test hook)');
 }
 
 /** Commits the first n queued batches in one transaction. */
@@ -133,8 +145,12 @@ async function commitBatches(n: number): Promise<boolean> {
   let written = 0;
   try {
     const c = await connection();
-    if (tasks[0] !== group[0]) return true; // they had landed: the reconnect found them
     if (!(await begin(c))) return false;
+    if (tasks[0] !== group[0]) {
+      // some had landed (a COMMIT whose reply was lost): the rest goes in the next transaction
+      await c.query('ROLLBACK');
+      return true;
+    }
     const result = await applyBatches(c, group.map((b) => b.ops), lastMessageId, lastDelayedId);
     written = result.written;
     if (result.skipped > 0) post({ type: 'warn', obj: { skipped: result.skipped }, msg: 'store: duplicate queue entries ignored' });

@@ -5,7 +5,10 @@ import { ensureSchema, STORE_TABLES } from '../schema';
 /** A private cluster with the store's schema, and an admin connection that empties it between tests. */
 export interface SchemaCluster {
   readonly cluster: PostgresCluster;
+  /** A superuser connection that is not the store's (its application_name is not 'leveret-store%'). */
   readonly admin: pg.Client;
+  /** A new admin connection, after a server restart ended the old one. */
+  reconnectAdmin(): Promise<void>;
   /** Empties every table of the store and resets the leader row: a fresh store. */
   reset(): Promise<void>;
   destroy(): Promise<void>;
@@ -15,12 +18,22 @@ export async function startSchemaCluster(options: { fast?: boolean } = { fast: t
   const cluster = await startPostgres(options);
   try {
     await ensureSchema(cluster.url);
-    const admin = new pg.Client({ connectionString: cluster.url, application_name: 'leveret-test-admin' });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    const connect = async (): Promise<pg.Client> => {
+      const client = new pg.Client({ connectionString: cluster.url, application_name: 'leveret-test-admin' });
+      client.on('error', () => undefined);
+      await client.connect();
+      return client;
+    };
+    let admin = await connect();
     return {
       cluster,
-      admin,
+      get admin(): pg.Client {
+        return admin;
+      },
+      reconnectAdmin: async () => {
+        await admin.end().catch(() => undefined);
+        admin = await connect();
+      },
       reset: async () => {
         await admin.query(`TRUNCATE ${STORE_TABLES.join(', ')} RESTART IDENTITY`);
         await admin.query(`UPDATE leveret_leader SET epoch = 0, node = '', since = now()`);
