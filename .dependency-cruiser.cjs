@@ -84,8 +84,8 @@ module.exports = {
     {
       name: 'store-backends-chosen-by-the-composition-root',
       severity: 'error',
-      comment: 'Which store runs is chosen in broker.ts (and offered by index.ts); other production code sees the Store interface only. Tests and test-support may build a backend.',
-      from: { path: '^src/', pathNot: ['^src/store/', '^src/(broker|main|index)\\.ts$', '\\.test\\.ts$', '/test-support/'] },
+      comment: 'Which store runs is chosen in broker.ts, or active-standby.ts for a node on PostgreSQL (and offered by index.ts); other production code sees the Store interface only. Tests and test-support may build a backend.',
+      from: { path: '^src/', pathNot: ['^src/store/', '^src/(broker|main|index|active-standby)\\.ts$', '\\.test\\.ts$', '/test-support/'] },
       to: { path: '^src/store/(sqlite|memory|postgres)/' },
     },
     {
