@@ -3,6 +3,7 @@
  * 'leveret started', stopped with SIGTERM), the worker group, RSS sampling and data-directory size.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startPostgres, type PostgresCluster } from '../../src/test-support/postgres';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as proc from '../process';
@@ -18,6 +19,7 @@ const PERSISTENCE_SCRIPT = path.join(__dirname, '..', 'persistence.ts');
 
 export function cleanupSync(): void {
   killChildrenSync();
+  for (const c of postgresClusters.splice(0)) c.destroy();
   removeTempDirsSync();
 }
 
@@ -67,10 +69,25 @@ export interface BrokerProcess {
   tail: string[];
 }
 
+/** `--durability postgres`: the broker on a private PostgreSQL (fsync on), one cluster per run, a database per data dir. */
+let postgres: Promise<PostgresCluster> | undefined;
+const postgresClusters: PostgresCluster[] = [];
+
+async function storeArgs(dataDir: string, durability: string): Promise<string[]> {
+  if (durability !== 'postgres') return ['--durability', durability];
+  postgres ??= startPostgres({}).then((c) => {
+    postgresClusters.push(c);
+    return c;
+  });
+  const pg = await postgres;
+  const name = `bench_${path.basename(dataDir).replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}`;
+  return ['--store', pg.database(name), '--node-name', name];
+}
+
 export async function startBrokerProcess(dataDir: string, port: number, durability: string): Promise<BrokerProcess> {
   if (!fs.existsSync(BROKER_MAIN)) throw new Error(`${BROKER_MAIN} is missing: run npm run build first`);
   const args = [BROKER_MAIN, '--port', String(port), '--bind', '127.0.0.1', '--http-port', '0', '--data-dir', dataDir];
-  args.push('--log-level', 'info', '--durability', durability);
+  args.push('--log-level', 'info', ...(await storeArgs(dataDir, durability)));
   const spawnedAt = nowMs();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   children.add(child);
