@@ -248,7 +248,9 @@ export class HaNode {
   }
 
   private async refresh(session: LockSession, role: 'active' | 'standby', epoch: number): Promise<void> {
-    const [leader, nodes] = await Promise.all([session.leader(), session.nodes()]);
+    // One after the other: a pg client runs one query at a time.
+    const leader = await session.leader();
+    const nodes = await session.nodes();
     const row = nodes.find((n) => n.name === leader.node);
     this.view = {
       ...this.view,

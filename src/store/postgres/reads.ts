@@ -40,15 +40,24 @@ const COUNTED = new Set([
 ]);
 
 /**
+ * Entries picked by `where` (which ends in its ORDER BY and LIMIT) with their messages. The entries are limited in a
+ * subquery first, so the join touches only that page. Written as one join, a freshly written backlog (no statistics
+ * yet: autovacuum had not analysed it) was planned as a bitmap scan of every entry of the queue, a join of each to its
+ * message, then a sort: 1 s for the first page of a 300,000-message queue at recovery, 9.6 s for 1,000,000.
+ */
+function withBodies(where: string, order: string): string {
+  return `SELECT ${ENTRY_COLUMNS} FROM (SELECT seq, redelivered, expires_at, message_id FROM leveret_queue_entries ${where}) e
+    JOIN leveret_messages m ON m.id = e.message_id ORDER BY e.${order}`;
+}
+
+/**
  * The reads of a queue's entries, by index: (queue_id, seq) for the plain queue, the partial priority index
  * (queue_id, priority, seq) for one level, the partial expiry index (queue_id, expires_at, seq) for deadlines.
  * Parameters: $1 queue id, $2 after seq, then limit / offset / before seq / now, and the level last.
  */
 export const PAGING_SQL = {
-  entries: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-    WHERE e.queue_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3`,
-  levelEntries: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-    WHERE e.queue_id = $1 AND e.priority = $4 AND e.seq > $2 ORDER BY e.seq LIMIT $3`,
+  entries: withBodies('WHERE queue_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', 'seq'),
+  levelEntries: withBodies('WHERE queue_id = $1 AND priority = $4 AND seq > $2 ORDER BY seq LIMIT $3', 'seq'),
   seqAt: 'SELECT seq FROM leveret_queue_entries WHERE queue_id = $1 AND seq > $2 ORDER BY seq LIMIT 1 OFFSET $3',
   levelSeqAt: `SELECT seq FROM leveret_queue_entries WHERE queue_id = $1 AND priority = $4 AND seq > $2
     ORDER BY seq LIMIT 1 OFFSET $3`,
@@ -59,12 +68,14 @@ export const PAGING_SQL = {
     WHERE queue_id = $1 AND expires_at > 0 AND seq > $2 ORDER BY expires_at LIMIT 1`,
   nextLevelExpiry: `SELECT expires_at FROM leveret_queue_entries
     WHERE queue_id = $1 AND expires_at > 0 AND priority = $3 AND seq > $2 ORDER BY expires_at LIMIT 1`,
-  expired: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-    WHERE e.queue_id = $1 AND e.expires_at > 0 AND e.expires_at <= $3 AND e.seq > $2
-    ORDER BY e.expires_at, e.seq LIMIT $4`,
-  levelExpired: `SELECT ${ENTRY_COLUMNS} FROM leveret_queue_entries e JOIN leveret_messages m ON m.id = e.message_id
-    WHERE e.queue_id = $1 AND e.priority = $5 AND e.expires_at > 0 AND e.expires_at <= $3 AND e.seq > $2
-    ORDER BY e.expires_at, e.seq LIMIT $4`,
+  expired: withBodies(
+    'WHERE queue_id = $1 AND expires_at > 0 AND expires_at <= $3 AND seq > $2 ORDER BY expires_at, seq LIMIT $4',
+    'expires_at, e.seq',
+  ),
+  levelExpired: withBodies(
+    'WHERE queue_id = $1 AND priority = $5 AND expires_at > 0 AND expires_at <= $3 AND seq > $2 ORDER BY expires_at, seq LIMIT $4',
+    'expires_at, e.seq',
+  ),
 } as const;
 
 type PagingRead = keyof typeof PAGING_SQL;
