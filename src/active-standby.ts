@@ -68,7 +68,7 @@ export function startActiveStandby(
         },
         figures: () => ha.status(),
       };
-      const broker = await startBroker({ ...settings, ...extra, logger, store, ha: info });
+      const broker = await startBroker({ ...settings, ...extra, logger, store, ha: info, serving: () => ha.serving() });
       broker.alarms.onFatal(() => onFatal('the store can write no more (fenced by a newer epoch, or failing)'));
       running = broker;
       onStarted(broker);

@@ -46,6 +46,8 @@ export interface BrokerOptions extends Partial<Omit<Settings, 'amqp' | 'http' | 
   uiDir?: string;
   /** On a node of an active/standby group (active-standby.ts): what the management API shows of the group. */
   ha?: HaInfo;
+  /** On such a node: false once it lost its lead; connections then handle nothing more they read (context.ts). */
+  serving?: () => boolean;
   /** The audit log's bounds (default: the newest 100,000 entries of the last 30 days); `enabled: false` records nothing. */
   audit?: AuditOptions;
 }
@@ -176,6 +178,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       return n;
     },
     connectionOpened: (connection) => void handshaking.delete(connection),
+    ...(options.serving === undefined ? {} : { serving: options.serving }),
     connectionClosed: (connection) => {
       handshaking.delete(connection);
       if (connections.delete(connection as Connection)) churn.counts.connection_closed++;
@@ -432,7 +435,7 @@ function limitsInForce(settings: Settings, connectionMax: number): Record<string
 
 function resolveSettings(options: BrokerOptions): Settings {
   const base = defaultSettings();
-  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, ha: _ha, uiDir: _uiDir, tlsWatchIntervalMs: _w, ...rest } = options;
+  const { amqp, http, amqps, https, tls, port, logger: _logger, store: _store, ha: _ha, serving: _serving, uiDir: _uiDir, tlsWatchIntervalMs: _w, ...rest } = options;
   // Asked for an ephemeral AMQP port: the TLS listeners take ephemeral ports too unless given theirs.
   const ephemeral = port === 0 || amqp?.port === 0 ? { port: 0 } : {};
   const settings: Settings = {

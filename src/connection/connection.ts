@@ -204,6 +204,11 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
 
   private onData(chunk: Buffer): void {
     if (this.state === State.Closed) return;
+    if (this.context.serving !== undefined && !this.context.serving()) {
+      // This node lost its lead: nothing read is handled; the broker is closing every connection.
+      this.socket.destroy();
+      return;
+    }
     try {
       this.heartbeats.received = true;
       this.reader.push(chunk);

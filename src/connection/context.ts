@@ -65,4 +65,10 @@ export interface ConnectionContext {
   connectionOpened?(connection: object): void;
   /** Called once when a connection's socket is gone and its resources are released. */
   connectionClosed(connection: object): void;
+  /**
+   * False once this node may no longer serve clients: an active/standby node past its lease (ha/node.ts). Asked per
+   * socket read, before anything read is handled: after a long pause (SIGSTOP, a frozen VM), I/O is handled before
+   * any timer could notice the lease is gone, and a delivery made then could repeat one the new leader made.
+   */
+  serving?(): boolean;
 }

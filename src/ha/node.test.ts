@@ -132,6 +132,7 @@ describe('active/standby on one PostgreSQL database', () => {
     await blocker.end();
     expect(stoodDownAfter).toBeLessThanOrEqual(1500);
     expect(n1.status().role).not.toBe('active');
+    expect(n1.serving()).toBe(false);
   });
 
   it('a takeover ends the old leader\'s open store transaction, so it cannot commit after the epoch moved on', async () => {
@@ -158,6 +159,22 @@ describe('active/standby on one PostgreSQL database', () => {
     const leader = await check.query<{ epoch: string; node: string }>('SELECT epoch, node FROM leveret_leader');
     await check.end();
     expect(leader.rows).toEqual([{ epoch: '2', node: 'n2' }]);
+  });
+
+  it('a leader woken from a pause longer than its lease refuses to serve before any timer has run', async () => {
+    const url = await freshDatabase();
+    const starts: Record[] = [];
+    const n1 = node(url, 'n1', starts, 1500);
+    await until(() => expect(n1.status().role).toBe('active'));
+    expect(n1.serving()).toBe(true);
+    // The event loop stands still for longer than the lease, as under SIGSTOP: no timer, no heartbeat runs.
+    const frozenUntil = Date.now() + 1700;
+    while (Date.now() < frozenUntil) {
+      // busy
+    }
+    // The first thing to run after the pause (a client's bytes, in the broker) asks, and is told no.
+    expect(n1.serving()).toBe(false);
+    await until(() => expect(starts[0]?.closed).toBe(true));
   });
 
   it('stop() hands the lead over at once', async () => {

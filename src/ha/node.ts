@@ -89,6 +89,24 @@ export class HaNode {
     };
   }
 
+  /**
+   * Whether this node may serve clients now: active, and within its lease by the wall clock. Synchronous and cheap
+   * (asked per socket read): after a long pause the I/O that was waiting is handled before any timer runs, so the
+   * lease is checked here too, and a lapsed one starts the step-down at once.
+   */
+  serving(): boolean {
+    if (!this.leading) return false;
+    if (Date.now() <= this.trustedUntil) return true;
+    this.lose?.('trust deadline passed: the database was not reached within the lease');
+    return false;
+  }
+
+  /** From the takeover until the lead is lost (the broker may already be listening while it recovers). */
+  private leading = false;
+
+  /** Until when the active node trusts its lead (ms since the epoch): its last heartbeat sent + lease - margin. */
+  private trustedUntil = 0;
+
   /** What this node knows of the group; read by the HTTP APIs of both roles. */
   status(): HaView {
     return this.view;
@@ -169,14 +187,17 @@ export class HaNode {
     let lost: string | undefined;
     const lostPromise = new Promise<string>((resolve) => {
       this.lose = (reason) => {
+        this.leading = false;
         lost ??= reason;
         resolve(lost);
       };
     });
+    this.leading = true;
     const beat = Math.max(100, Math.floor(this.options.leaseMs / 5));
     const margin = Math.min(1000, beat);
+    this.trustedUntil = trustedSince + this.options.leaseMs - margin;
     const deadlineCheck = setInterval(() => {
-      if (Date.now() > trustedSince + this.options.leaseMs - margin) this.lose?.('trust deadline passed: the database was not reached within the lease');
+      if (Date.now() > this.trustedUntil) this.lose?.('trust deadline passed: the database was not reached within the lease');
     }, Math.max(50, Math.floor(beat / 4)));
     const heartbeats = (async () => {
       while (lost === undefined) {
@@ -188,6 +209,7 @@ export class HaNode {
           await session.heartbeat('active', this.options.amqp, this.options.http);
           if (lost !== undefined) break;
           trustedSince = sentAt;
+          this.trustedUntil = trustedSince + this.options.leaseMs - margin;
           await this.refresh(session, 'active', takeover.epoch);
         } catch (err) {
           this.lose?.(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`);
