@@ -103,6 +103,9 @@ export class GroupCommit {
     if (this.closed) throw closedError();
   }
 
+  /** A persistent message is being buffered: nothing to start, the worker runs from open. */
+  messagesFlow(): void {}
+
   push(op: Op): void {
     this.assertOpen();
     this.batch.push(op);

@@ -1,50 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DELETE_DELAYED, REMOVE_DELAYED } from '../delayed-ops';
-import { encodeParameterValue } from '../parameter-value';
-import {
-  AUDIT,
-  DELETE_BINDING,
-  DELETE_EXCHANGE,
-  DELETE_PARAMETER,
-  DELETE_PERMISSION,
-  DELETE_QUEUE,
-  DELETE_USER,
-  DELETE_VHOST,
-  PRUNE_AUDIT,
-  PUT_BINDING,
-  PUT_EXCHANGE,
-  PUT_PARAMETER,
-  PUT_PERMISSION,
-  PUT_QUEUE,
-  PUT_USER,
-  PUT_VHOST,
-  QUARANTINE,
-  storedRecord,
-  type Op,
-} from '../ops';
+import { BufferedStore } from '../buffered-store';
 import type {
   AccessDefinitions,
   AuditFilter,
-  AuditRecord,
-  BindingRecord,
-  CommitListener,
   Definitions,
   DelayedRecord,
-  ExchangeRecord,
-  MessageRecord,
   ParameterRecord,
-  PermissionRecord,
-  QuarantineRecord,
-  QueueRecord,
   QueueStats,
   Store,
   StoredAudit,
   StoredEntry,
   StoredQuarantine,
-  StoreHealthListener,
-  UserRecord,
-  VhostRecord,
 } from '../store';
 import { GroupCommit, type PostgresStoreCounters } from './commit';
 import { DEFAULT_APPLICATION_NAME } from './connect';
@@ -57,9 +24,10 @@ import { ensureSchema, SCHEMA_VERSION } from './schema';
 /*
  * PostgresStore: the Store on a PostgreSQL database, for active/standby nodes that share it (src/ha).
  *
- * Writes are buffered as ops on the broker's thread and committed by a worker thread that owns the connection, one
- * transaction per batch group (commit.ts, worker-main.ts, apply.ts: array inserts, bodies stored once with a
- * refcount). afterCommit listeners run after the PostgreSQL COMMIT that holds their writes.
+ * Writes are buffered as ops on the broker's thread (the write methods: ../buffered-store.ts, shared with the SQLite
+ * store) and committed by a worker thread that owns the connection, one transaction per batch group (commit.ts,
+ * worker-main.ts, apply.ts: array inserts, bodies stored once with a refcount). afterCommit listeners run after the
+ * PostgreSQL COMMIT that holds their writes.
  *
  * Reads are synchronous, as the Store interface is: the buffered batch is sent, then the broker's thread blocks
  * until the worker answers (channel.ts), at most readTimeoutMs (then StoreError STORE_IO). They are start-up, paging
@@ -97,7 +65,7 @@ const DEFAULT_READ_TIMEOUT_MS = 5000;
 /** close() gives the worker this long to commit what it holds and record a clean stop. */
 const CLOSE_TIMEOUT_MS = 2000;
 
-export class PostgresStore implements Store {
+export class PostgresStore extends BufferedStore<GroupCommit> implements Store {
   /** Creates or migrates the schema, recovers from an unclean stop, and starts the worker. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const applicationName = options.applicationName ?? DEFAULT_APPLICATION_NAME;
@@ -116,11 +84,8 @@ export class PostgresStore implements Store {
     return store;
   }
 
-  private readonly commit: GroupCommit;
+  protected readonly commit: GroupCommit;
   private readonly logger: Logger | undefined;
-  private readonly queueIdByName = new Map<string, number>();
-  private readonly queueNameById = new Map<number, { vhost: string; name: string }>();
-  private nextQueueIdValue: number;
   private readonly delayedIndex = new DelayedIndex();
   private readonly uncleanStopAt: number;
 
@@ -131,14 +96,9 @@ export class PostgresStore implements Store {
     readTimeoutMs: number,
     fenceEpoch: number,
   ) {
+    super();
     this.logger = options.logger;
-    let maxQueueId = 0;
-    for (const q of state.queues) {
-      this.queueIdByName.set(key(q.vhost, q.name), q.id);
-      this.queueNameById.set(q.id, { vhost: q.vhost, name: q.name });
-      if (q.id > maxQueueId) maxQueueId = q.id;
-    }
-    this.nextQueueIdValue = maxQueueId + 1;
+    this.registerStoredQueues(state.queues);
     for (const [id, vhost, exchange, dueAt] of state.delayed) this.delayedIndex.put(id, dueAt, vhost, exchange);
     this.uncleanStopAt = state.lastUncleanStopAt;
     this.commit = new GroupCommit(
@@ -149,59 +109,10 @@ export class PostgresStore implements Store {
     );
   }
 
-  get writeFailing(): boolean {
-    return this.commit.failure !== undefined;
-  }
-
-  onWriteHealth(listener: StoreHealthListener): void {
-    this.commit.health = listener;
-  }
-
   // ---- definitions ----
 
   loadDefinitions(): Definitions {
     return definitionsOf(this.read('definitions', []) as unknown[][][]);
-  }
-
-  putExchange(record: ExchangeRecord): void {
-    this.push({ kind: PUT_EXCHANGE, record: storedRecord(record) });
-  }
-
-  deleteExchange(vhost: string, name: string): void {
-    this.push({ kind: DELETE_EXCHANGE, vhost, name });
-  }
-
-  putQueue(record: QueueRecord): number {
-    this.commit.assertOpen();
-    const k = key(record.vhost, record.name);
-    let id = this.queueIdByName.get(k);
-    if (id === undefined) {
-      id = this.nextQueueIdValue++;
-      this.queueIdByName.set(k, id);
-      this.queueNameById.set(id, { vhost: record.vhost, name: record.name });
-    }
-    this.push({ kind: PUT_QUEUE, id, record: storedRecord(record) });
-    return id;
-  }
-
-  deleteQueue(vhost: string, name: string): void {
-    this.commit.assertOpen();
-    const k = key(vhost, name);
-    const id = this.queueIdByName.get(k);
-    if (id !== undefined) {
-      this.queueIdByName.delete(k);
-      this.queueNameById.delete(id);
-      this.commit.batch.cancelQueue(id);
-    }
-    this.push({ kind: DELETE_QUEUE, id: id ?? 0, vhost, name });
-  }
-
-  putBinding(record: BindingRecord): void {
-    this.push({ kind: PUT_BINDING, record: storedRecord(record) });
-  }
-
-  deleteBinding(record: BindingRecord): void {
-    this.push({ kind: DELETE_BINDING, record: storedRecord(record) });
   }
 
   // ---- users, vhosts, permissions ----
@@ -210,84 +121,13 @@ export class PostgresStore implements Store {
     return accessOf(this.read('access', []) as unknown[][][]);
   }
 
-  putVhost(record: VhostRecord): void {
-    this.push({ kind: PUT_VHOST, record });
-  }
-
-  deleteVhost(name: string): void {
-    this.commit.assertOpen();
-    for (const [id, q] of this.queueNameById) {
-      if (q.vhost !== name) continue;
-      this.queueNameById.delete(id);
-      this.queueIdByName.delete(key(q.vhost, q.name));
-      this.commit.batch.cancelQueue(id);
-    }
-    this.commit.batch.delayed.drop(name, undefined);
-    this.delayedIndex.drop(name, undefined);
-    this.push({ kind: DELETE_VHOST, name });
-  }
-
-  putUser(record: UserRecord): void {
-    this.push({ kind: PUT_USER, record });
-  }
-
-  deleteUser(name: string): void {
-    this.push({ kind: DELETE_USER, name });
-  }
-
-  putPermission(record: PermissionRecord): void {
-    this.push({ kind: PUT_PERMISSION, record });
-  }
-
-  deletePermission(user: string, vhost: string): void {
-    this.push({ kind: DELETE_PERMISSION, user, vhost });
-  }
-
   // ---- runtime parameters ----
 
   loadParameters(): ParameterRecord[] {
     return parametersOf(this.read('parameters', []) as unknown[][]);
   }
 
-  putParameter(record: ParameterRecord): void {
-    this.commit.assertOpen();
-    const json = encodeParameterValue(record.value);
-    this.push({ kind: PUT_PARAMETER, component: record.component, vhost: record.vhost, name: record.name, json });
-  }
-
-  deleteParameter(component: string, vhost: string, name: string): void {
-    this.push({ kind: DELETE_PARAMETER, component, vhost, name });
-  }
-
   // ---- persistent messages ----
-
-  nextMessageId(): number {
-    return this.commit.nextMessageId();
-  }
-
-  enqueue(queueId: number, seq: number, message: MessageRecord, expiresAt = 0, priority?: number): void {
-    this.commit.assertOpen();
-    if (!this.queueNameById.has(queueId)) return;
-    this.commit.batch.enqueue(queueId, seq, message, expiresAt, priority ?? -1);
-    this.commit.afterPush();
-  }
-
-  markDelivered(queueId: number, seq: number): void {
-    this.commit.assertOpen();
-    if (!this.queueNameById.has(queueId)) return;
-    if (this.commit.batch.markDelivered(queueId, seq)) this.commit.afterPush();
-  }
-
-  remove(queueId: number, seq: number, _messageId: number): void {
-    this.commit.assertOpen();
-    if (!this.queueNameById.has(queueId)) return;
-    if (this.commit.batch.remove(queueId, seq)) this.commit.counters.cancelled++;
-    else this.commit.afterPush();
-  }
-
-  purge(queueId: number): number {
-    return this.commit.purge(queueId);
-  }
 
   queueStats(queueId: number): QueueStats {
     const rows = this.read('queueStats', [queueId]) as unknown[][];
@@ -319,27 +159,6 @@ export class PostgresStore implements Store {
   }
 
   // ---- delayed messages ----
-
-  nextDelayedId(): number {
-    return this.commit.nextDelayedId();
-  }
-
-  putDelayed(record: DelayedRecord): void {
-    this.commit.assertOpen();
-    this.commit.batch.putDelayed(record);
-    this.delayedIndex.put(record.id, record.dueAt, record.vhost, record.exchange);
-    this.commit.afterPush();
-  }
-
-  removeDelayed(id: number): void {
-    this.commit.assertOpen();
-    this.delayedIndex.remove(id);
-    if (this.commit.batch.delayed.remove(id)) {
-      this.commit.counters.delayedCancelled++;
-      return;
-    }
-    this.push({ kind: REMOVE_DELAYED, id });
-  }
 
   loadDue(now: number, limit: number): DelayedRecord[] {
     this.commit.assertOpen();
@@ -373,13 +192,6 @@ export class PostgresStore implements Store {
     return this.delayedIndex.nextDue();
   }
 
-  deleteDelayed(vhost: string, exchange: string): void {
-    this.commit.assertOpen();
-    this.commit.batch.delayed.drop(vhost, exchange);
-    this.delayedIndex.drop(vhost, exchange);
-    this.push({ kind: DELETE_DELAYED, vhost, exchange });
-  }
-
   delayedCount(vhost: string, exchange: string): number {
     return Number(this.read('delayedCount', [vhost, exchange]));
   }
@@ -389,10 +201,6 @@ export class PostgresStore implements Store {
   }
 
   // ---- quarantine ----
-
-  quarantine(record: QuarantineRecord): void {
-    this.push({ kind: QUARANTINE, record });
-  }
 
   loadQuarantine(limit: number, vhost?: string): StoredQuarantine[] {
     return quarantineOf(this.read('quarantine', [Math.max(0, limit), vhost ?? null]) as unknown[][]);
@@ -404,10 +212,6 @@ export class PostgresStore implements Store {
 
   // ---- audit log ----
 
-  audit(record: AuditRecord): void {
-    this.push({ kind: AUDIT, record });
-  }
-
   loadAudit(filter: AuditFilter, limit: number): StoredAudit[] {
     return auditOf(this.read('audit', [plainFilter(filter), Math.max(0, limit)]) as unknown[][]);
   }
@@ -416,19 +220,7 @@ export class PostgresStore implements Store {
     return Number(this.read('auditCount', [plainFilter(filter)]));
   }
 
-  pruneAudit(keep: number, before: number): void {
-    this.push({ kind: PRUNE_AUDIT, keep: Math.max(0, keep), before });
-  }
-
   // ---- durability ----
-
-  afterCommit(listener: CommitListener, token: number): void {
-    this.commit.afterCommit(listener, token);
-  }
-
-  flush(): Promise<void> {
-    return this.commit.flush();
-  }
 
   /**
    * Commits what is buffered and records a clean stop, then ends the worker. Returns within about two seconds even
@@ -472,8 +264,18 @@ export class PostgresStore implements Store {
     return this.commit.channel.read(name, args);
   }
 
-  private push(op: Op): void {
-    this.commit.push(op);
+  // ---- the delayed-message index (hooks of BufferedStore's delayed writes) ----
+
+  protected override delayedPut(record: DelayedRecord): void {
+    this.delayedIndex.put(record.id, record.dueAt, record.vhost, record.exchange);
+  }
+
+  protected override delayedRemoved(id: number): void {
+    this.delayedIndex.remove(id);
+  }
+
+  protected override delayedDropped(vhost: string, exchange: string | undefined): void {
+    this.delayedIndex.drop(vhost, exchange);
   }
 }
 
@@ -482,8 +284,4 @@ export type { PostgresStoreCounters };
 function plainFilter(filter: AuditFilter): AuditFilter {
   const { since, until, user, action, vhost } = filter;
   return { since, until, user, action, vhost };
-}
-
-function key(a: string, b: string): string {
-  return `${a}\u0000${b}`;
 }
