@@ -1,15 +1,11 @@
 import type { Logger } from 'pino';
-import { CommitListeners } from '../commit-listeners';
-import { StoreError } from '../errors';
-import type { Op } from '../ops';
-import { PendingBatch } from '../pending';
-import type { CommitListener, StoreHealthListener } from '../store';
+import { GroupCommitBase, type FlushMode } from '../group-commit-base';
 import { ioError, WorkerChannel, type ChannelOptions } from './channel';
 
 /*
  * The PostgresStore's group commit, on the broker's thread: the batch being buffered (../pending.ts: an enqueue
  * whose remove arrives while both are buffered never reaches the database), the worker it goes to, and the
- * afterCommit listeners.
+ * afterCommit listeners. What it shares with SQLite's (scheduling, ids, listeners) is ../group-commit-base.ts.
  *
  * The batch goes to the worker on the next setImmediate (the writes of one turn share one transaction) unless a
  * batch is in flight: then it gathers until the worker reports that commit, which sends it (one in flight, the next
@@ -35,40 +31,17 @@ export interface PostgresStoreCounters {
   batchesSent: number;
 }
 
-type FlushMode = 'turn' | 'limit' | 'read' | 'flush';
-
-export class GroupCommit {
-  readonly batch = new PendingBatch();
+export class GroupCommit extends GroupCommitBase {
   readonly counters: PostgresStoreCounters = { commits: 0, opsWritten: 0, cancelled: 0, delayedCancelled: 0, batchesSent: 0 };
   readonly channel: WorkerChannel;
-  closed = false;
-  health: StoreHealthListener | undefined;
-
-  private readonly listeners = new CommitListeners();
-  private lastMessageId: number;
-  private persistedMessageId: number;
-  private lastDelayedId: number;
-  private persistedDelayedId: number;
-  private immediate: NodeJS.Immediate | undefined;
-  private drainQueued = false;
-
-  private readonly onImmediate = (): void => {
-    this.immediate = undefined;
-    this.flushNow('turn');
-  };
-  private readonly drainCommitted = (): void => {
-    this.drainQueued = false;
-    this.callCommitted();
-  };
 
   constructor(
     options: ChannelOptions,
     private readonly batchLimit: number,
-    private readonly logger: Logger | undefined,
+    logger: Logger | undefined,
     ids: { lastMessageId: number; lastDelayedId: number },
   ) {
-    this.lastMessageId = this.persistedMessageId = ids.lastMessageId;
-    this.lastDelayedId = this.persistedDelayedId = ids.lastDelayedId;
+    super(logger, ids);
     this.channel = new WorkerChannel(options, {
       committed: (seq, written, sync) => this.committed(seq, written, sync),
       failed: (error) => {
@@ -91,41 +64,12 @@ export class GroupCommit {
     return this.channel.dead ?? this.channel.failing;
   }
 
-  nextMessageId(): number {
-    return ++this.lastMessageId;
-  }
-
-  nextDelayedId(): number {
-    return ++this.lastDelayedId;
-  }
-
-  assertOpen(): void {
-    if (this.closed) throw closedError();
-  }
-
   /** A persistent message is being buffered: nothing to start, the worker runs from open. */
   messagesFlow(): void {}
-
-  push(op: Op): void {
-    this.assertOpen();
-    this.batch.push(op);
-    this.afterPush();
-  }
 
   afterPush(): void {
     if (this.batch.size >= this.batchLimit) this.flushNow('limit');
     else this.schedule();
-  }
-
-  afterCommit(listener: CommitListener, token: number): void {
-    this.assertOpen();
-    this.listeners.add(listener, token);
-    this.schedule();
-  }
-
-  /** Before a read: every earlier write is committed, or a StoreError says why not. */
-  flushForRead(): void {
-    this.flushNow('read');
   }
 
   flush(): Promise<void> {
@@ -150,78 +94,39 @@ export class GroupCommit {
     } catch {
       // the close reports it below
     }
-    this.closed = true;
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
-    this.immediate = undefined;
+    this.markClosed();
     return this.channel.close(this.channel.dead === undefined, timeoutMs);
   }
 
-  private schedule(): void {
-    if (this.immediate === undefined) this.immediate = setImmediate(this.onImmediate);
+  protected get behind(): boolean {
+    return this.channel.behind;
   }
 
-  private flushNow(mode: FlushMode): void {
-    if (this.closed) {
-      if (mode === 'read' || mode === 'flush') throw closedError();
-      return;
-    }
+  protected get lastSent(): number {
+    return this.channel.lastSent;
+  }
+
+  /** Fenced, or the worker gone: nothing goes, and a read or flush fails with STORE_IO. */
+  protected override writable(mode: FlushMode): boolean {
+    const dead = this.channel.dead;
+    if (dead === undefined) return true;
+    if (mode === 'read' || mode === 'flush') throw ioError(dead);
+    return false;
+  }
+
+  /**
+   * A batch in flight makes the next one gather (on a turn) or, full, wait (bounded) for it; otherwise it goes now.
+   */
+  protected sendBatch(mode: FlushMode): boolean {
     const ch = this.channel;
-    if (ch.dead !== undefined) {
-      if (mode === 'read' || mode === 'flush') throw ioError(ch.dead);
-      return;
-    }
-    const hasWrites =
-      this.batch.size > 0 || this.lastMessageId !== this.persistedMessageId || this.lastDelayedId !== this.persistedDelayedId;
-    let unsent = hasWrites;
-    if (hasWrites) {
-      if (mode === 'limit' && ch.behind && ch.failing === undefined) ch.waitWhileWriting();
-      if (mode !== 'turn' || !ch.behind) {
-        const lastMessageId = this.lastMessageId !== this.persistedMessageId ? this.lastMessageId : 0;
-        const lastDelayedId = this.lastDelayedId !== this.persistedDelayedId ? this.lastDelayedId : 0;
-        ch.send(this.batch.ops, lastMessageId, lastDelayedId);
-        this.counters.batchesSent++;
-        this.persistedMessageId = this.lastMessageId;
-        this.persistedDelayedId = this.lastDelayedId;
-        this.batch.clear();
-        unsent = false;
-      }
-    }
-    if (!unsent) {
-      if (ch.behind) this.listeners.holdPending(ch.lastSent);
-      else this.listeners.commitPending();
-    }
-    if (mode === 'read') ch.waitCommitted();
-    this.scheduleCommitted(mode);
+    if (mode === 'limit' && ch.behind && ch.failing === undefined) ch.waitWhileWriting();
+    if (mode === 'turn' && ch.behind) return false;
+    ch.send(this.batch.ops, this.messageIdToPersist, this.delayedIdToPersist);
+    this.counters.batchesSent++;
+    return true;
   }
 
-  private scheduleCommitted(mode: FlushMode): void {
-    if (!this.listeners.hasCommitted) return;
-    if (mode === 'turn') this.callCommitted();
-    else if (!this.drainQueued) {
-      this.drainQueued = true;
-      queueMicrotask(this.drainCommitted);
-    }
+  protected waitCommitted(mode: FlushMode): void {
+    if (mode === 'read') this.channel.waitCommitted();
   }
-
-  private committed(seq: number, written: number, sync: boolean): void {
-    const c = this.counters;
-    c.commits++;
-    c.opsWritten += written;
-    this.listeners.commitThrough(seq);
-    if (sync || this.closed) {
-      this.scheduleCommitted('read');
-      return;
-    }
-    this.callCommitted();
-    // What gathered during that commit goes now (the listeners just called may have added to it).
-    if (this.immediate === undefined) this.flushNow('turn');
-  }
-
-  private callCommitted(): void {
-    this.listeners.callCommitted((err) => this.logger?.error({ err }, 'commit listener threw'));
-  }
-}
-
-export function closedError(): StoreError {
-  return new StoreError('STORE_CLOSED', 'the store is closed');
 }

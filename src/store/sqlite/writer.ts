@@ -1,3 +1,4 @@
+import type { FlushMode } from '../group-commit-base';
 import type { Op } from './ops';
 
 /*
@@ -10,12 +11,8 @@ import type { Op } from './ops';
  * The store's group commit (group-commit.ts) drives either through these methods and events alone.
  */
 
-/**
- * Why the buffered batch is being written: 'turn' (the setImmediate after the writes of a turn), 'limit' (the
- * buffer is full), 'read' and 'flush' (a caller needs every earlier write on disk, and an error if it cannot be),
- * 'retry' (the writer asked for the batch again after a failure).
- */
-export type FlushMode = 'turn' | 'limit' | 'read' | 'flush' | 'retry';
+/** Why the buffered batch is being written (../group-commit-base.ts). */
+export type { FlushMode } from '../group-commit-base';
 
 export interface BatchWriter {
   /** Ops a buffered batch may reach before it is written at once (the store's batchLimit applies too). */
