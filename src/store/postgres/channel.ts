@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { encodeBatch } from '../batch-encoding';
 import { StoreError } from '../errors';
+import { spawnStoreThread, waitForThread, writeError } from '../store-thread';
 import type { Op } from '../ops';
 import type { WorkerData, WorkerReply, WorkerRequest } from './messages';
 import type { ReadName } from './reads';
@@ -11,8 +10,9 @@ import type { ReadName } from './reads';
  * The broker's side of the PostgreSQL store's worker thread (worker-main.ts). Batches are encoded and posted (the
  * loop goes on); the worker reports commits by batch number. Reads are synchronous, as the Store interface wants
  * them: the caller posts the request and blocks with Atomics.wait on a shared word the worker bumps after each
- * message it posts, taking the messages with receiveMessageOnPort, until the answer arrives or readTimeoutMs passes
- * (StoreError STORE_IO). Everything the worker reports while the caller blocks is handled on the way.
+ * message it posts, taking the messages with receiveMessageOnPort (../store-thread.ts), until the answer arrives or
+ * readTimeoutMs passes (StoreError STORE_IO). Everything the worker reports while the caller blocks is handled on
+ * the way.
  */
 
 export interface ChannelEvents {
@@ -57,6 +57,7 @@ export class WorkerChannel {
   failing: string | undefined;
   /** Why nothing will ever be written again. */
   dead: string | undefined;
+  private readonly handleSync = (reply: unknown): void => this.handle(reply as WorkerReply, true);
 
   constructor(
     private readonly options: ChannelOptions,
@@ -74,7 +75,7 @@ export class WorkerChannel {
       signal: this.signal.buffer as SharedArrayBuffer,
       hold: this.holdWord.buffer as SharedArrayBuffer,
     };
-    this.worker = spawnWorker(data, port2);
+    this.worker = spawnWorker(data);
     this.worker.on('error', (err) => this.die(`the store worker failed: ${err.message}`));
     this.worker.on('exit', (code) => {
       if (this.closed === undefined) this.die(`the store worker exited (code ${code})`);
@@ -137,8 +138,8 @@ export class WorkerChannel {
   /** Blocks until every batch sent is committed; STORE_IO when writes fail, or take longer than readTimeoutMs. */
   waitCommitted(): void {
     this.waitFor(() => this.committedSeq >= this.sentSeq || this.failing !== undefined || this.dead !== undefined);
-    if (this.dead !== undefined) throw ioError(this.dead);
-    if (this.committedSeq < this.sentSeq) throw ioError(this.failing ?? 'unknown');
+    if (this.dead !== undefined) throw writeError(this.dead);
+    if (this.committedSeq < this.sentSeq) throw writeError(this.failing ?? 'unknown');
   }
 
   /** Blocks while a batch is in flight (back-pressure for a full batch); returns early when writes fail. */
@@ -152,9 +153,9 @@ export class WorkerChannel {
 
   /** Resolves once every batch sent so far is committed; rejects (STORE_IO) when writes fail or stopped for good. */
   flush(): Promise<void> {
-    if (this.dead !== undefined) return Promise.reject(ioError(this.dead));
+    if (this.dead !== undefined) return Promise.reject(writeError(this.dead));
     if (this.committedSeq >= this.sentSeq) return Promise.resolve();
-    if (this.failing !== undefined) return Promise.reject(ioError(this.failing));
+    if (this.failing !== undefined) return Promise.reject(writeError(this.failing));
     return new Promise((resolve, reject) => this.flushWaiters.push({ seq: this.sentSeq, resolve, reject }));
   }
 
@@ -178,7 +179,7 @@ export class WorkerChannel {
     this.closed = () => undefined;
     this.port.close();
     await this.worker.terminate().catch(() => undefined);
-    const err = ioError(result ?? 'the store is closed');
+    const err = writeError(result ?? 'the store is closed');
     for (const w of this.flushWaiters.splice(0)) w.reject(err);
     return result;
   }
@@ -199,29 +200,20 @@ export class WorkerChannel {
   }
 
   private call(request: WorkerRequest, id: number): unknown {
-    if (this.dead !== undefined) throw ioError(this.dead);
+    if (this.dead !== undefined) throw writeError(this.dead);
     this.reply = undefined;
     this.port.postMessage(request);
     this.waitFor(() => this.reply?.id === id || this.dead !== undefined);
     const reply = this.reply as Extract<WorkerReply, { type: 'reply' }> | undefined;
     this.reply = undefined;
-    if (reply === undefined) throw ioError(this.dead ?? 'no reply');
-    if (reply.error !== undefined) throw ioError(reply.error);
+    if (reply === undefined) throw writeError(this.dead ?? 'no reply');
+    if (reply.error !== undefined) throw writeError(reply.error);
     return reply.value;
   }
 
   private waitFor(done: () => boolean): void {
-    const until = Date.now() + this.options.readTimeoutMs;
-    for (;;) {
-      const seen = Atomics.load(this.signal, 0);
-      for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
-        this.handle(m.message as WorkerReply, true);
-      }
-      if (done()) return;
-      const left = until - Date.now();
-      if (left <= 0) throw ioError(`PostgreSQL did not answer within ${this.options.readTimeoutMs} ms`);
-      Atomics.wait(this.signal, 0, seen, Math.min(left, 1000));
-    }
+    const limit = this.options.readTimeoutMs;
+    waitForThread(this.signal, this.port, this.handleSync, done, limit, `PostgreSQL did not answer within ${limit} ms`);
   }
 
   private handle(reply: WorkerReply, sync: boolean): void {
@@ -252,7 +244,7 @@ export class WorkerChannel {
         const first = this.failing === undefined;
         this.failing = reply.error;
         if (first) this.events.failed(reply.error);
-        const err = ioError(reply.error);
+        const err = writeError(reply.error);
         for (const w of this.flushWaiters.splice(0)) w.reject(err);
         break;
       }
@@ -279,14 +271,10 @@ export class WorkerChannel {
     this.dead = error;
     this.ready?.(error);
     this.ready = undefined;
-    const err = ioError(error);
+    const err = writeError(error);
     for (const w of this.flushWaiters.splice(0)) w.reject(err);
     this.events.dead(error);
   }
-}
-
-export function ioError(detail: string): StoreError {
-  return new StoreError('STORE_IO', `store write failed: ${detail}`);
 }
 
 /** See setWorkerTypeScriptHook. */
@@ -301,17 +289,7 @@ export function setWorkerTypeScriptHook(hook: string | undefined): void {
   typeScriptHook = hook;
 }
 
-function spawnWorker(data: WorkerData, port: MessagePort): Worker {
-  const js = path.join(__dirname, 'worker-main.js');
-  const options = { workerData: data, transferList: [port] };
-  if (fs.existsSync(js)) return new Worker(js, options);
-  const ts = path.join(__dirname, 'worker-main.ts');
-  const hook = typeScriptHook === undefined ? '' : `require(${JSON.stringify(typeScriptHook)});`;
-  const failed = `const { workerData } = require('node:worker_threads');
-    workerData.port.postMessage({ type: 'ready', error: 'the store worker could not load its code: ' + (err && err.message) });
-    const signal = new Int32Array(workerData.signal);
-    Atomics.add(signal, 0, 1);
-    Atomics.notify(signal, 0);`;
-  const code = `try { ${hook} require(${JSON.stringify(ts)}); } catch (err) { ${failed} }`;
-  return new Worker(code, { ...options, eval: true });
+function spawnWorker(data: WorkerData): Worker {
+  const failure = { type: 'ready', text: 'the store worker could not load its code: ' };
+  return spawnStoreThread({ dir: __dirname, name: 'worker-main', typeScriptHook, failure }, data);
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { GroupCommitBase, type FlushMode } from '../group-commit-base';
-import { ioError, WorkerChannel, type ChannelOptions } from './channel';
+import { writeError } from '../store-thread';
+import { WorkerChannel, type ChannelOptions } from './channel';
 
 /*
  * The PostgresStore's group commit, on the broker's thread: the batch being buffered (../pending.ts: an enqueue
@@ -110,7 +111,7 @@ export class GroupCommit extends GroupCommitBase {
   protected override writable(mode: FlushMode): boolean {
     const dead = this.channel.dead;
     if (dead === undefined) return true;
-    if (mode === 'read' || mode === 'flush') throw ioError(dead);
+    if (mode === 'read' || mode === 'flush') throw writeError(dead);
     return false;
   }
 

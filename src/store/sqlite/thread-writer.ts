@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { StoreError } from '../errors';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { encodeBatch, type BatchMessage } from '../batch-encoding';
+import { spawnStoreThread, waitForThread, writeError } from '../store-thread';
 import type { Op } from './ops';
 import type { BatchWriter, FlushMode, WriterEvents } from './writer';
 
@@ -16,7 +14,8 @@ import type { BatchWriter, FlushMode, WriterEvents } from './writer';
  *
  * Reads stay on the broker's connection (WAL lets it read while the thread writes): a read first waits, blocking,
  * until every batch sent is committed, so it sees every earlier write. The wait is Atomics.wait on a shared word the
- * thread bumps after each message it posts; the messages themselves are taken with receiveMessageOnPort. The two
+ * thread bumps after each message it posts; the messages themselves are taken with receiveMessageOnPort
+ * (../store-thread.ts). The two
  * writes that return a value (purge, reclaim) are synchronous calls to the thread, in order after the batches.
  */
 
@@ -72,6 +71,7 @@ export class WriterThread implements BatchWriter {
   /** The port keeps the process alive while batches are in flight, as a pending setImmediate did inline. */
   private refed = false;
   isReady = false;
+  private readonly handleSync = (reply: unknown): void => this.handle(reply as WriterReply, true);
 
   constructor(
     file: string,
@@ -81,7 +81,7 @@ export class WriterThread implements BatchWriter {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const data: WriterData = { file, durability, port: port2, signal: this.signal.buffer as SharedArrayBuffer };
-    this.worker = spawnWriter(data, port2);
+    this.worker = spawnWriter(data);
     this.worker.on('error', (err) => this.die(err));
     this.worker.on('exit', (code) => {
       if (!this.closing) this.die(new Error(`the writer thread exited (code ${code})`));
@@ -137,8 +137,8 @@ export class WriterThread implements BatchWriter {
   /** Blocks until every batch sent is committed; a StoreError STORE_IO while they wait for a retry. */
   waitCommitted(): void {
     this.waitWhileWriting();
-    if (this.dead) throw ioError(this.dead.message);
-    if (this.committedSeq < this.sentSeq) throw ioError(this.error ?? 'unknown');
+    if (this.dead) throw writeError(this.dead.message);
+    if (this.committedSeq < this.sentSeq) throw writeError(this.error ?? 'unknown');
   }
 
   /** Blocks while batches sent are being committed; returns at once when they wait for a retry, or the thread is gone. */
@@ -166,28 +166,19 @@ export class WriterThread implements BatchWriter {
   }
 
   private call(request: WriterRequest): number {
-    if (this.dead) throw ioError(this.dead.message);
+    if (this.dead) throw writeError(this.dead.message);
     this.replies = [];
     this.port.postMessage(request);
     this.waitFor(() => this.replies.length > 0 || this.dead !== undefined);
     const reply = this.replies.shift();
-    if (reply === undefined || reply.type !== 'reply') throw ioError((this.dead as Error | undefined)?.message ?? 'no reply');
-    if (reply.error !== undefined) throw ioError(reply.error);
+    if (reply === undefined || reply.type !== 'reply') throw writeError((this.dead as Error | undefined)?.message ?? 'no reply');
+    if (reply.error !== undefined) throw writeError(reply.error);
     return reply.value ?? 0;
   }
 
   private waitFor(done: () => boolean): void {
-    const until = Date.now() + WAIT_LIMIT_MS;
-    for (;;) {
-      const seen = Atomics.load(this.signal, 0);
-      for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
-        this.handle(m.message as WriterReply, true);
-      }
-      if (done()) return;
-      const left = until - Date.now();
-      if (left <= 0) throw ioError('the writer thread did not answer within a minute');
-      Atomics.wait(this.signal, 0, seen, Math.min(left, 1000));
-    }
+    const timeout = 'the writer thread did not answer within a minute';
+    waitForThread(this.signal, this.port, this.handleSync, done, WAIT_LIMIT_MS, timeout);
   }
 
   private handle(reply: WriterReply, sync: boolean): void {
@@ -236,10 +227,6 @@ export class WriterThread implements BatchWriter {
   }
 }
 
-function ioError(detail: string): StoreError {
-  return new StoreError('STORE_IO', `store write failed: ${detail}`);
-}
-
 /**
  * A module the writer thread requires before its entry when the broker runs from its TypeScript sources, where
  * there is no compiled writer-main.js next to this file: something must teach that thread's `require` to load .ts.
@@ -255,18 +242,8 @@ export function setWriterTypeScriptHook(hook: string | undefined): void {
 }
 
 /** Starts writer-main: the compiled .js next to this file, or, when this file runs as TypeScript, the .ts. */
-function spawnWriter(data: WriterData, port: MessagePort): Worker {
-  const js = path.join(__dirname, 'writer-main.js');
-  const options = { workerData: data, transferList: [port] };
-  if (fs.existsSync(js)) return new Worker(js, options);
-  const ts = path.join(__dirname, 'writer-main.ts');
-  const hook = typeScriptHook === undefined ? '' : `require(${JSON.stringify(typeScriptHook)});`;
+function spawnWriter(data: WriterData): Worker {
   // A thread that cannot load its entry says so the way writer-main would, so that a blocking wait sees it.
-  const crashed = `const { workerData } = require('node:worker_threads');
-    workerData.port.postMessage({ type: 'crashed', error: 'the writer thread could not load its code: ' + (err && err.message) });
-    const signal = new Int32Array(workerData.signal);
-    Atomics.add(signal, 0, 1);
-    Atomics.notify(signal, 0);`;
-  const code = `try { ${hook} require(${JSON.stringify(ts)}); } catch (err) { ${crashed} }`;
-  return new Worker(code, { ...options, eval: true });
+  const failure = { type: 'crashed', text: 'the writer thread could not load its code: ' };
+  return spawnStoreThread({ dir: __dirname, name: 'writer-main', typeScriptHook, failure }, data);
 }
