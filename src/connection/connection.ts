@@ -204,11 +204,8 @@ export class Connection implements ChannelSession, ChannelLifecycle, FlowHost, H
 
   private onData(chunk: Buffer): void {
     if (this.state === State.Closed) return;
-    if (this.context.serving !== undefined && !this.context.serving()) {
-      // This node lost its lead: nothing read is handled; the broker is closing every connection.
-      this.socket.destroy();
-      return;
-    }
+    // A node that lost its lead handles nothing more it reads (context.ts); the broker closes every connection.
+    if (this.context.serving?.() === false) return void this.socket.destroy();
     try {
       this.heartbeats.received = true;
       this.reader.push(chunk);
