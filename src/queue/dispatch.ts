@@ -23,6 +23,8 @@ export class Dispatcher {
   deliverReady(now: number): void {
     const queue = this.queue;
     const { pager, figures, stats } = queue;
+    // The store resumes the queue (VhostRegistry kicks every queue) once its commits flow again.
+    if (pager.deliveriesHeld) return;
     let budget = DRAIN_BUDGET;
     for (;;) {
       if (pager.peek() === undefined) return;

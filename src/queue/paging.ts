@@ -104,6 +104,11 @@ export class Pager {
         : Array.from({ length: maxPriority + 1 }, (_, p) => new Level(p, p));
   }
 
+  /** The queue's store cannot commit for now (Store.deliveriesHeld): a durable queue delivers nothing until it can. */
+  get deliveriesHeld(): boolean {
+    return this.persistence?.store.deliveriesHeld === true;
+  }
+
   /** Ready entries held in memory, overflow included (messages_ready_ram). */
   get inMemory(): number {
     return this.live + this.overflowed;

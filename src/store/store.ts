@@ -358,6 +358,14 @@ export interface Store {
   readonly writeFailing?: boolean;
   /** Tells `listener` when writes start failing, recover, or stop for good (absent: a store whose writes cannot fail). */
   onWriteHealth?(listener: StoreHealthListener): void;
+  /**
+   * True while a write has waited for its commit longer than the store's stall bound (a database out of reach): a
+   * durable queue then holds its deliveries, since no ack could be committed, and each one delivered would come back
+   * after a takeover (issue 17). Absent: never (a local store).
+   */
+  readonly deliveriesHeld?: boolean;
+  /** Tells `listener` each time deliveriesHeld turns false again. */
+  onDeliveriesResumed?(listener: () => void): void;
   /** Calls listener.committed(token) once every write made before this call is durable. */
   afterCommit(listener: CommitListener, token: number): void;
   /** Resolves once every earlier write is durable. */

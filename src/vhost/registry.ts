@@ -25,7 +25,12 @@ export class VhostRegistry {
     private readonly churn?: ChurnStats,
     private readonly delayed?: DelayedScheduler,
     private readonly events?: VhostEvents,
-  ) {}
+  ) {
+    // Deliveries held while the store could not commit (Store.deliveriesHeld) go on once it can.
+    store.onDeliveriesResumed?.(() => {
+      for (const { vhost } of this.vhosts.values()) for (const queue of vhost.queues.values()) queue.scheduleDrain();
+    });
+  }
 
   /** Start-up: one VirtualHost per stored record, each with its durable definitions recovered. */
   load(records: readonly VhostRecord[], definitions: Definitions, parameters: readonly ParameterRecord[] = []): void {

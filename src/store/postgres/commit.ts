@@ -32,6 +32,14 @@ export interface PostgresStoreCounters {
   batchesSent: number;
 }
 
+/**
+ * A batch unanswered for this long holds deliveries (Store.deliveriesHeld): a partitioned leader otherwise went on
+ * delivering from memory, and taking acks that could not commit, until its lease ran out, about 4 s: 800-950
+ * messages came back per partition in the HA harness with a backlog. A slow commit under load (p99 about 60 ms)
+ * stays well under it.
+ */
+const STALL_MS = 250;
+
 export class GroupCommit extends GroupCommitBase {
   readonly counters: PostgresStoreCounters = { commits: 0, opsWritten: 0, cancelled: 0, delayedCancelled: 0, batchesSent: 0 };
   readonly channel: WorkerChannel;
@@ -43,8 +51,13 @@ export class GroupCommit extends GroupCommitBase {
     ids: { lastMessageId: number; lastDelayedId: number },
   ) {
     super(logger, ids);
+    this.stallWatch.unref();
     this.channel = new WorkerChannel(options, {
-      committed: (seq, written, sync) => this.committed(seq, written, sync),
+      committed: (seq, written, sync) => {
+        this.progressAt = Date.now();
+        this.committed(seq, written, sync);
+        if (this.held) this.release();
+      },
       failed: (error) => {
         this.logger?.error({ err: error }, 'store batch failed; it will be retried');
         this.health?.writeFailed(error);
@@ -59,6 +72,26 @@ export class GroupCommit extends GroupCommitBase {
       },
       warn: (obj, msg) => this.logger?.warn(obj, msg),
     });
+  }
+
+  /** See STALL_MS. */
+  held = false;
+  private progressAt = 0;
+  private resumed: (() => void) | undefined;
+  private readonly stallWatch = setInterval(() => {
+    if (this.held || !this.channel.behind || Date.now() - this.progressAt <= STALL_MS) return;
+    this.held = true;
+    this.logger?.warn({ waitedMs: Date.now() - this.progressAt }, 'store commits stalled: durable queues hold their deliveries');
+  }, STALL_MS / 5);
+
+  onResumed(listener: () => void): void {
+    this.resumed = listener;
+  }
+
+  private release(): void {
+    this.held = false;
+    this.logger?.info({}, 'store commits flow again: deliveries resume');
+    this.resumed?.();
   }
 
   get failure(): string | undefined {
@@ -96,6 +129,7 @@ export class GroupCommit extends GroupCommitBase {
       // the close reports it below
     }
     this.markClosed();
+    clearInterval(this.stallWatch);
     return this.channel.close(this.channel.dead === undefined, timeoutMs);
   }
 
@@ -122,6 +156,8 @@ export class GroupCommit extends GroupCommitBase {
     const ch = this.channel;
     if (mode === 'limit' && ch.behind && ch.failing === undefined) ch.waitWhileWriting();
     if (mode === 'turn' && ch.behind) return false;
+    // The wait for a commit starts with the first batch sent while none is in flight.
+    if (!ch.behind) this.progressAt = Date.now();
     ch.send(this.batch.ops, this.messageIdToPersist, this.delayedIdToPersist);
     this.counters.batchesSent++;
     return true;

@@ -288,3 +288,42 @@ describe('schema', () => {
     expect(pg.cluster.psql('SELECT version FROM leveret_schema', db).trim()).toBe(String(SCHEMA_VERSION));
   });
 });
+
+describe('deliveries held while commits stall', () => {
+  test('a batch unanswered for 250 ms holds deliveries; its commit releases them and says so once', async () => {
+    const store = await openStore();
+    const q = store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    await store.flush();
+    let resumed = 0;
+    store.onDeliveriesResumed(() => resumed++);
+    expect(store.deliveriesHeld).toBe(false);
+
+    store.holdBeforeCommit(true); // the database stops answering (a partition)
+    const held = store.whenHeldBeforeCommit();
+    store.enqueue(q, 1, msg(store, 'x'));
+    const flushed = store.flush();
+    await held;
+    const stalledAt = Date.now();
+    await eventually(() => store.deliveriesHeld, 2000, 'deliveriesHeld');
+    expect(Date.now() - stalledAt).toBeLessThan(1000);
+    expect(resumed).toBe(0);
+
+    store.holdBeforeCommit(false);
+    await flushed;
+    await eventually(() => !store.deliveriesHeld, 2000, 'deliveriesHeld false again');
+    expect(resumed).toBe(1);
+  });
+
+  test('commits that take their usual time never hold deliveries', async () => {
+    const store = await openStore();
+    const q = store.putQueue({ vhost: '/', name: 'q', durable: true, autoDelete: false, arguments: {} });
+    let seen = false;
+    for (let i = 1; i <= 200; i++) {
+      store.enqueue(q, i, msg(store, `m${i}`));
+      if (i % 20 === 0) await store.flush();
+      seen ||= store.deliveriesHeld;
+    }
+    await store.flush();
+    expect(seen).toBe(false);
+  });
+});

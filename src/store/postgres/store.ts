@@ -109,6 +109,14 @@ export class PostgresStore extends BufferedStore<GroupCommit> implements Store {
     );
   }
 
+  get deliveriesHeld(): boolean {
+    return this.commit.held;
+  }
+
+  onDeliveriesResumed(listener: () => void): void {
+    this.commit.onResumed(listener);
+  }
+
   // ---- definitions ----
 
   loadDefinitions(): Definitions {
