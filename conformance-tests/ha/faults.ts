@@ -1,0 +1,187 @@
+/**
+ * The ha-test's fault loop: the faults in a seeded random order, one at a time, with steady traffic throughout.
+ *
+ * Before each fault the cluster must be settled: every node up (postgres: each answers GET /api/leveret/ha; the
+ * node the last fault killed has been restarted by the supervisor and is a standby), exactly one active node, and a
+ * confirm of a message published after that moment; then a random gap of normal traffic. Then, against the active
+ * node:
+ *  - kill: SIGKILL; the supervisor starts it again after its restart pause.
+ *  - pause: SIGSTOP; SIGCONT once a publisher has a confirm again (the takeover) or after a bound (max-pause-ms);
+ *    with one SQLite node there is no takeover, so the pause lasts a random 0.5 s to the bound.
+ *  - partition: the node's forwarder to PostgreSQL drops (or holds) every byte; healed once a publisher has a
+ *    confirm again or after a bound (max-partition-ms).
+ *  - pg-restart: PostgreSQL stopped (-m fast or immediate, at random) and started again.
+ * The failover time of a fault is from the fault to the first confirm, by any publisher, of a message published at
+ * or after the fault: what a client sees. The nodes' own "became active" lines in that time are kept beside it.
+ */
+import type { Rng } from '../../src/protocol/test-support/random';
+import type { Forwarder, PartitionStyle } from './forwarder';
+import type { Ledger } from './ledger';
+import type { HaPostgres, RestartMode } from './postgres-control';
+import type { Supervisor } from './supervisor';
+import { isActive, isUp, probe, type StoreKind } from './target';
+
+export type FaultKind = 'kill' | 'pause' | 'partition' | 'pg-restart';
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'pg-restart'];
+
+export interface Takeover {
+  node: string;
+  epoch: number | undefined;
+  tookMs: number | undefined;
+  leaderGoneMs: number | undefined;
+}
+
+export interface FaultRecord {
+  n: number;
+  kind: FaultKind;
+  /** The node it hit (pg-restart: the active node at the time). */
+  node: string;
+  /** fast/immediate, drop/hold, or how long the pause lasted. */
+  detail: string;
+  at: string;
+  /** Fault to the first confirm of a message published after it; undefined when none came within the timeout. */
+  failoverMs: number | undefined;
+  takeovers: Takeover[];
+}
+
+export interface FaultLoopOptions {
+  store: StoreKind;
+  counts: Record<FaultKind, number>;
+  maxPauseMs: number;
+  maxPartitionMs: number;
+  partitionStyle: PartitionStyle | 'mixed';
+  failoverTimeoutMs: number;
+  settleTimeoutMs: number;
+  gapMinMs: number;
+  gapMaxMs: number;
+}
+
+export interface FaultLoopContext {
+  o: FaultLoopOptions;
+  rng: Rng;
+  sup: Supervisor;
+  /** The forwarder of node i, at index i ('postgres' only). */
+  forwarders: Forwarder[];
+  pg: HaPostgres | undefined;
+  ledger: Ledger;
+  log: (line: string) => void;
+  /** Checked between faults. */
+  shouldStop: () => boolean;
+  /** Things that went wrong outside the ledger (the cluster did not settle, two active nodes). */
+  problems: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The faults to inject, shuffled with the run's seed. */
+export function faultPlan(counts: Record<FaultKind, number>, rng: Rng): FaultKind[] {
+  const plan: FaultKind[] = [];
+  for (const k of FAULT_KINDS) for (let i = 0; i < counts[k]; i++) plan.push(k);
+  for (let i = plan.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [plan[i], plan[j]] = [plan[j]!, plan[i]!];
+  }
+  return plan;
+}
+
+/** Index of the one active node, once every node is up; undefined if that does not happen within timeoutMs. */
+export async function waitSettled(ctx: FaultLoopContext, timeoutMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let lastSeen = '';
+  while (Date.now() < deadline) {
+    const probes = await Promise.all(ctx.sup.nodes.map((n) => (n.running && !n.paused ? probe(ctx.o.store, n.spec) : undefined)));
+    const active = probes.flatMap((p, i) => (p !== undefined && isActive(ctx.o.store, p) ? [i] : []));
+    const allUp = probes.every((p) => p !== undefined && isUp(ctx.o.store, p));
+    lastSeen = probes.map((p, i) => `${ctx.sup.nodes[i]!.spec.name}=${p === undefined ? 'down' : p.ha?.role ?? (p.amqp ? 'amqp' : 'silent')}`).join(' ');
+    if (active.length > 1) {
+      const note = `two nodes active at once: ${lastSeen}`;
+      if (!ctx.problems.includes(note)) ctx.problems.push(note);
+    }
+    if (allUp && active.length === 1) return active[0];
+    await sleep(200);
+  }
+  ctx.log(`  not settled after ${timeoutMs} ms: ${lastSeen}`);
+  return undefined;
+}
+
+function takeoversBetween(ctx: FaultLoopContext, from: number, to: number): Takeover[] {
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  return ctx.sup.events
+    .filter((e) => e.msg === 'became active' && e.t >= from && e.t <= to)
+    .map((e) => ({ node: e.node, epoch: num(e.record.epoch), tookMs: num(e.record.tookMs), leaderGoneMs: num(e.record.leaderGoneMs) }));
+}
+
+async function inject(ctx: FaultLoopContext, kind: FaultKind, a: number, t0: number, recovered: Promise<number | undefined>): Promise<string> {
+  const node = ctx.sup.nodes[a]!;
+  switch (kind) {
+    case 'kill':
+      node.signal('SIGKILL');
+      return 'SIGKILL';
+    case 'pause': {
+      node.signal('SIGSTOP');
+      if (ctx.o.store === 'sqlite') await sleep(500 + ctx.rng.int(Math.max(1, ctx.o.maxPauseMs - 500)));
+      else await Promise.race([recovered, sleep(ctx.o.maxPauseMs)]);
+      node.signal('SIGCONT');
+      return `paused ${Date.now() - t0} ms`;
+    }
+    case 'partition': {
+      const f = ctx.forwarders[a];
+      if (f === undefined) throw new Error('a partition needs the postgres set-up');
+      const style: PartitionStyle = ctx.o.partitionStyle === 'mixed' ? (ctx.rng.bool() ? 'drop' : 'hold') : ctx.o.partitionStyle;
+      f.partition(style);
+      await Promise.race([recovered, sleep(ctx.o.maxPartitionMs)]);
+      f.heal();
+      return `${style}, healed after ${Date.now() - t0} ms`;
+    }
+    case 'pg-restart': {
+      if (ctx.pg === undefined) throw new Error('a PostgreSQL restart needs the postgres set-up');
+      const mode: RestartMode = ctx.rng.bool() ? 'fast' : 'immediate';
+      await ctx.pg.restart(mode);
+      return `${mode}, back after ${Date.now() - t0} ms`;
+    }
+  }
+}
+
+export async function runFaults(ctx: FaultLoopContext): Promise<FaultRecord[]> {
+  const plan = faultPlan(ctx.o.counts, ctx.rng);
+  const records: FaultRecord[] = [];
+  ctx.log(`fault plan (${plan.length}): ${plan.join(' ')}`);
+  for (let n = 0; n < plan.length; n++) {
+    if (ctx.shouldStop()) break;
+    const kind = plan[n]!;
+    const a = await waitSettled(ctx, ctx.o.settleTimeoutMs);
+    if (a === undefined) {
+      ctx.problems.push(`before fault ${n + 1} (${kind}): no single active node with every node up within ${ctx.o.settleTimeoutMs} ms`);
+      break;
+    }
+    const flowing = await ctx.ledger.waitConfirmAfter(Date.now(), ctx.o.settleTimeoutMs);
+    if (flowing === undefined) {
+      ctx.problems.push(`before fault ${n + 1} (${kind}): no confirm within ${ctx.o.settleTimeoutMs} ms on a settled cluster`);
+      break;
+    }
+    await sleep(ctx.o.gapMinMs + ctx.rng.int(Math.max(1, ctx.o.gapMaxMs - ctx.o.gapMinMs)));
+    if (ctx.shouldStop()) break;
+    const t0 = Date.now();
+    const recovered = ctx.ledger.waitConfirmAfter(t0, ctx.o.failoverTimeoutMs);
+    const detail = await inject(ctx, kind, a, t0, recovered);
+    const confirmAt = await recovered;
+    const failoverMs = confirmAt === undefined ? undefined : confirmAt - t0;
+    const r: FaultRecord = {
+      n: n + 1,
+      kind,
+      node: ctx.sup.nodes[a]!.spec.name,
+      detail,
+      at: new Date(t0).toISOString(),
+      failoverMs,
+      takeovers: takeoversBetween(ctx, t0, confirmAt ?? Date.now()),
+    };
+    records.push(r);
+    const took = r.takeovers.map((t) => `${t.node} became active (epoch ${t.epoch}, took ${t.tookMs} ms, leader gone ${t.leaderGoneMs} ms)`);
+    ctx.log(
+      `fault ${r.n}/${plan.length} ${kind} of ${r.node} (${detail}): ` +
+        (failoverMs === undefined ? `NO confirm within ${ctx.o.failoverTimeoutMs} ms` : `first confirm after ${failoverMs} ms`) +
+        (took.length > 0 ? `; ${took.join('; ')}` : ''),
+    );
+  }
+  return records;
+}
