@@ -58,7 +58,7 @@ interface Waiter {
   resolve: (confirmedAt: number | undefined) => void;
 }
 
-const MAX_EXAMPLES = 20;
+const EXAMPLES_PER_KIND = 5;
 
 export class Ledger {
   private readonly ids = new Map<string, IdState>();
@@ -69,7 +69,8 @@ export class Ledger {
   private unexpected = 0;
   private missingRedelivered = 0;
   private returned = 0;
-  private readonly examples: string[] = [];
+  /** A few examples per kind of failure. */
+  private readonly examples = new Map<string, string[]>();
   private waiters: Waiter[] = [];
   /** Date.now() of the last confirm and the last delivery. */
   lastConfirmAt = 0;
@@ -87,8 +88,10 @@ export class Ledger {
           };
   }
 
-  private example(what: string): void {
-    if (this.examples.length < MAX_EXAMPLES) this.examples.push(what);
+  private example(kind: string, what: string): void {
+    let list = this.examples.get(kind);
+    if (list === undefined) this.examples.set(kind, (list = []));
+    if (list.length < EXAMPLES_PER_KIND) list.push(`${kind}: ${what}`);
   }
 
   /** A publisher sent copy `attempt` of `id` to `queue`. */
@@ -121,7 +124,7 @@ export class Ledger {
   /** The broker returned copy `attempt` of `id` as unroutable. */
   returnedCopy(id: string, attempt: number, t: number): void {
     this.returned++;
-    this.example(`${id}#${attempt} returned unroutable at ${new Date(t).toISOString()}`);
+    this.example('returned', `${id}#${attempt} returned unroutable at ${new Date(t).toISOString()}`);
   }
 
   isConfirmed(id: string): boolean {
@@ -137,7 +140,7 @@ export class Ledger {
     const s = this.ids.get(id);
     if (s === undefined || attempt >= s.attempts || s.queue !== queue) {
       this.unexpected++;
-      this.example(`unexpected: ${key} from ${queue}${s === undefined ? ' (never published)' : ` (published ${s.attempts} copies to ${s.queue})`}`);
+      this.example('unexpected', `${key} from ${queue}${s === undefined ? ' (never published)' : ` (published ${s.attempts} copies to ${s.queue})`}`);
       return;
     }
     s.received++;
@@ -145,7 +148,7 @@ export class Ledger {
     this.copies.set(key, before + 1);
     if (before > 0 && !redelivered) {
       this.missingRedelivered++;
-      this.example(`missing redelivered: ${key} delivered ${before + 1} times, this time with redelivered=false (c${consumer})`);
+      this.example('missing redelivered', `${key} delivered ${before + 1} times, this time with redelivered=false (c${consumer})`);
     }
   }
 
@@ -190,12 +193,12 @@ export class Ledger {
       if (s.received > 1) c.duplicates += s.received - 1;
       if (s.confirmedAt > 0 && s.received === 0) {
         c.lost++;
-        this.example(`lost: ${id} (${s.queue}) confirmed at ${new Date(s.confirmedAt).toISOString()}, never delivered`);
+        this.example('lost', `${id} (${s.queue}) confirmed at ${new Date(s.confirmedAt).toISOString()}, never delivered`);
       }
     }
     for (const n of this.copies.values()) if (n > 1) c.redeliveries += n - 1;
     c.republishedCopies = c.duplicates - c.redeliveries;
-    return { counts: c, examples: [...this.examples] };
+    return { counts: c, examples: [...this.examples.values()].flat() };
   }
 
   async close(): Promise<void> {

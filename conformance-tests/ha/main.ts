@@ -25,6 +25,8 @@ const USAGE = `usage: npm run ha-test -- [flags]
   --window W                unconfirmed ids per publisher at most (default 100)
   --queues N                durable queues, one consumer each (default 3)
   --prefetch N              consumer prefetch (default 50)
+  --consumer-rate R         acks a second per consumer at most until the finish, so a backlog builds up and every
+                            failover must recover stored messages (default: no limit)
   --max-pause-ms MS         SIGCONT at the latest after MS (default 10000)
   --max-partition-ms MS     heal at the latest after MS (default 15000)
   --partition-style S       drop, hold or mixed (default mixed)
@@ -33,6 +35,8 @@ const USAGE = `usage: npm run ha-test -- [flags]
   --heartbeat S             AMQP heartbeat the clients ask for (default 2)
   --failover-timeout-ms MS  a fault with no confirm within MS fails the run (default 60000)
   --dir DIR                 ledgers, node logs and summary.json (default: a new temp dir)
+  --sabotage wipe-data      the harness's self-check: every restarted node starts on an empty data directory
+                            (sqlite), so confirmed messages are lost and the run must FAIL
   --json                    print only the JSON summary on stdout (progress goes to stderr)
 `;
 
@@ -65,6 +69,7 @@ function parse(argv: string[]): { o: HaOptions; json: boolean } {
     else if (a === '--window') o.window = Math.max(1, num(a, argv[++i]));
     else if (a === '--queues') o.queues = Math.max(1, num(a, argv[++i]));
     else if (a === '--prefetch') o.prefetch = Math.max(1, num(a, argv[++i]));
+    else if (a === '--consumer-rate') o.consumerRate = Math.max(1, num(a, argv[++i]));
     else if (a === '--max-pause-ms') o.maxPauseMs = Math.max(1000, num(a, argv[++i]));
     else if (a === '--max-partition-ms') o.maxPartitionMs = Math.max(1000, num(a, argv[++i]));
     else if (a === '--restart-delay-ms') o.restartDelayMs = num(a, argv[++i]);
@@ -72,6 +77,10 @@ function parse(argv: string[]): { o: HaOptions; json: boolean } {
     else if (a === '--failover-timeout-ms') o.failoverTimeoutMs = Math.max(1000, num(a, argv[++i]));
     else if (a === '--dir') o.dir = argv[++i];
     else if (a === '--json') json = true;
+    else if (a === '--sabotage') {
+      if (argv[++i] !== 'wipe-data') throw new UsageError('--sabotage takes wipe-data');
+      o.sabotage = 'wipe-data';
+    }
     else if (a === '--partition-style') {
       const v = argv[++i];
       if (v !== 'drop' && v !== 'hold' && v !== 'mixed') throw new UsageError('--partition-style is drop, hold or mixed');

@@ -7,7 +7,7 @@
  * active, lost leadership, is a standby, started; anything at error or above) are kept as events.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { nodeArgs, REPO_ROOT, type NodeSpec, type StoreKind } from './target';
 
@@ -66,6 +66,11 @@ export class NodeProcess {
   }
 
   spawn(): void {
+    if (this.starts > 0 && this.sup.wipeDataOnRestart) {
+      // The harness's self-check: a node that comes back without its disk loses what it confirmed.
+      rmSync(this.spec.dataDir, { recursive: true, force: true });
+      mkdirSync(this.spec.dataDir, { recursive: true });
+    }
     const child = spawn(process.execPath, nodeArgs(this.sup.kind, this.spec), {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,6 +148,8 @@ export class Supervisor {
     specs: NodeSpec[],
     private readonly dir: string,
     private readonly restartDelayMs: number,
+    /** Sabotage for the harness's own test: every restart starts on an empty data directory. */
+    readonly wipeDataOnRestart = false,
   ) {
     this.nodes = specs.map((s) => new NodeProcess(s, this));
   }
