@@ -3,15 +3,15 @@
  *
  * Before each fault the cluster must be settled: every node up (postgres: each answers GET /api/leveret/ha; the
  * node the last fault killed has been restarted by the supervisor and is a standby), exactly one active node, and a
- * confirm of a message published after that moment; then a random gap of normal traffic. Then, against the active
- * node:
+ * confirm of a message published after that moment; then a random gap of normal traffic, and the nodes are asked
+ * again which one is active (leadership may have moved in the gap). Then, against that node:
  *  - kill: SIGKILL; the supervisor starts it again after its restart pause.
  *  - pause: SIGSTOP; SIGCONT once a publisher has a confirm again (the takeover) or after a bound (max-pause-ms);
  *    with one SQLite node there is no takeover, so the pause lasts a random 0.5 s to the bound.
  *  - partition: the node's forwarder to PostgreSQL drops (or holds) every byte; healed once a publisher has a
  *    confirm again or after a bound (max-partition-ms).
  *  - pg-restart: PostgreSQL stopped (-m fast or immediate, at random) and started again.
- * The failover time of a fault is from the fault to the first confirm, by any publisher, of a message published at
+ * The failover time of a fault is from the fault (for a PostgreSQL restart: from the moment it is down) to the first confirm, by any publisher, of a message published at
  * or after the fault: what a client sees. The nodes' own "became active" lines in that time are kept beside it.
  */
 import type { Rng } from '../../src/protocol/test-support/random';
@@ -111,18 +111,28 @@ function takeoversBetween(ctx: FaultLoopContext, from: number, to: number): Take
     .map((e) => ({ node: e.node, epoch: num(e.record.epoch), tookMs: num(e.record.tookMs), leaderGoneMs: num(e.record.leaderGoneMs) }));
 }
 
-async function inject(ctx: FaultLoopContext, kind: FaultKind, a: number, t0: number, recovered: Promise<number | undefined>): Promise<string> {
+interface Injected {
+  detail: string;
+  /** When the fault took effect: the signal or the partition, or PostgreSQL being down (its stop returned). */
+  t0: number;
+  /** The first confirm of a message published at or after t0. */
+  recovered: Promise<number | undefined>;
+}
+
+async function inject(ctx: FaultLoopContext, kind: FaultKind, a: number): Promise<Injected> {
   const node = ctx.sup.nodes[a]!;
+  const t0 = Date.now();
+  const recovered = ctx.ledger.waitConfirmAfter(t0, ctx.o.failoverTimeoutMs);
   switch (kind) {
     case 'kill':
       node.signal('SIGKILL');
-      return 'SIGKILL';
+      return { detail: 'SIGKILL', t0, recovered };
     case 'pause': {
       node.signal('SIGSTOP');
       if (ctx.o.store === 'sqlite') await sleep(500 + ctx.rng.int(Math.max(1, ctx.o.maxPauseMs - 500)));
       else await Promise.race([recovered, sleep(ctx.o.maxPauseMs)]);
       node.signal('SIGCONT');
-      return `paused ${Date.now() - t0} ms`;
+      return { detail: `paused ${Date.now() - t0} ms`, t0, recovered };
     }
     case 'partition': {
       const f = ctx.forwarders[a];
@@ -131,13 +141,17 @@ async function inject(ctx: FaultLoopContext, kind: FaultKind, a: number, t0: num
       f.partition(style);
       await Promise.race([recovered, sleep(ctx.o.maxPartitionMs)]);
       f.heal();
-      return `${style}, healed after ${Date.now() - t0} ms`;
+      return { detail: `${style}, healed after ${Date.now() - t0} ms`, t0, recovered };
     }
     case 'pg-restart': {
       if (ctx.pg === undefined) throw new Error('a PostgreSQL restart needs the postgres set-up');
       const mode: RestartMode = ctx.rng.bool() ? 'fast' : 'immediate';
-      await ctx.pg.restart(mode);
-      return `${mode}, back after ${Date.now() - t0} ms`;
+      await ctx.pg.stop(mode);
+      // Measured from the moment PostgreSQL is down: a message published while it was stopping may still commit.
+      const down = Date.now();
+      const back = ctx.ledger.waitConfirmAfter(down, ctx.o.failoverTimeoutMs);
+      await ctx.pg.start();
+      return { detail: `${mode}: stopping took ${down - t0} ms, down for ${Date.now() - down} ms`, t0: down, recovered: back };
     }
   }
 }
@@ -161,15 +175,19 @@ export async function runFaults(ctx: FaultLoopContext): Promise<FaultRecord[]> {
     }
     await sleep(ctx.o.gapMinMs + ctx.rng.int(Math.max(1, ctx.o.gapMaxMs - ctx.o.gapMinMs)));
     if (ctx.shouldStop()) break;
-    const t0 = Date.now();
-    const recovered = ctx.ledger.waitConfirmAfter(t0, ctx.o.failoverTimeoutMs);
-    const detail = await inject(ctx, kind, a, t0, recovered);
+    // Leadership may have moved during the gap (a PostgreSQL restart's aftermath): ask again, just before the fault.
+    const target = await waitSettled(ctx, ctx.o.settleTimeoutMs);
+    if (target === undefined) {
+      ctx.problems.push(`before fault ${n + 1} (${kind}): the cluster fell apart during the gap`);
+      break;
+    }
+    const { detail, t0, recovered } = await inject(ctx, kind, target);
     const confirmAt = await recovered;
     const failoverMs = confirmAt === undefined ? undefined : confirmAt - t0;
     const r: FaultRecord = {
       n: n + 1,
       kind,
-      node: ctx.sup.nodes[a]!.spec.name,
+      node: ctx.sup.nodes[target]!.spec.name,
       detail,
       at: new Date(t0).toISOString(),
       failoverMs,

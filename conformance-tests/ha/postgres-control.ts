@@ -12,8 +12,10 @@ export type RestartMode = 'fast' | 'immediate';
 
 export interface HaPostgres {
   readonly cluster: PostgresCluster;
-  /** pg_ctl stop -m mode, then start; resolves when the server accepts connections again. */
-  restart(mode: RestartMode): Promise<void>;
+  /** pg_ctl stop -m mode; resolves when the server is down. */
+  stop(mode: RestartMode): Promise<void>;
+  /** pg_ctl start; resolves when the server accepts connections again. */
+  start(): Promise<void>;
   /** Stops the server and removes its directory. */
   destroy(): void;
 }
@@ -41,10 +43,8 @@ export async function startHaPostgres(config: string[] = []): Promise<HaPostgres
   const log = join(cluster.dir, 'server.log');
   return {
     cluster,
-    async restart(mode: RestartMode): Promise<void> {
-      await pgCtl(['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
-      await pgCtl(['-D', data, '-l', log, '-w', '-t', '60', 'start']);
-    },
+    stop: (mode: RestartMode) => pgCtl(['-D', data, '-m', mode, '-w', '-t', '60', 'stop']),
+    start: () => pgCtl(['-D', data, '-l', log, '-w', '-t', '60', 'start']),
     destroy: () => cluster.destroy(),
   };
 }
