@@ -24,7 +24,10 @@ export interface ClientSettings {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Tries every node, starting after the one used last, until one completes the handshake or `stopped()` says stop. */
+/**
+ * Tries every node in turn, starting at `from` (the reconnect loops pass the node after the one they lost), until one
+ * completes the handshake or `stopped()` says stop. A paused node costs the connect timeout on every round.
+ */
 export async function connectToActive(s: ClientSettings, from: number, stopped: () => boolean): Promise<{ conn: amqp.ChannelModel; node: number } | undefined> {
   for (;;) {
     for (let k = 0; k < s.nodes.length; k++) {
@@ -102,7 +105,7 @@ export class Publisher {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const got = await connectToActive(this.settings, this.node, () => this.stopped);
+      const got = await connectToActive(this.settings, this.connections === 0 ? this.node : this.node + 1, () => this.stopped);
       if (got === undefined) return;
       this.node = got.node;
       this.connections++;
@@ -215,7 +218,7 @@ export class Consumer {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const got = await connectToActive(this.settings, this.node, () => this.stopped);
+      const got = await connectToActive(this.settings, this.connections === 0 ? this.node : this.node + 1, () => this.stopped);
       if (got === undefined) return;
       this.node = got.node;
       this.connections++;

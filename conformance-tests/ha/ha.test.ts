@@ -62,3 +62,13 @@ test('the harness sees a loss: a node restarted on an empty data directory fails
   expect(s.problems.join('\n')).toMatch(/confirmed messages lost/);
   rmSync(s.dir, { recursive: true, force: true });
 });
+
+test('two nodes on PostgreSQL: 3 kill -9, 2 SIGSTOP and 2 partitions of the active node, 1 PostgreSQL restart; nothing confirmed lost, failover within the bounds', async () => {
+  const s = await run({ store: 'postgres', nodes: 2, counts: { kill: 3, pause: 2, partition: 2, 'pg-restart': 1 }, consumerRate: 60 });
+  expectClean(s);
+  expect(s.failover.kill.count).toBe(3);
+  expect(s.failover.partition.count).toBe(2);
+  // Every kill, pause and partition of the active node handed leadership to the other node.
+  expect(s.takeovers.count).toBeGreaterThanOrEqual(7);
+  rmSync(s.dir, { recursive: true, force: true });
+});

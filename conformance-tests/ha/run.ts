@@ -72,7 +72,7 @@ export function defaultOptions(): HaOptions {
     consumerRate: Infinity,
     rate: 100,
     heartbeatS: 2,
-    connectTimeoutMs: 2000,
+    connectTimeoutMs: 1000,
     restartDelayMs: 500,
     maxPauseMs: 10_000,
     maxPartitionMs: 15_000,
