@@ -43,6 +43,11 @@ export interface LedgerCounts {
   republishedCopies: number;
   unexpected: number;
   missingRedelivered: number;
+  /**
+   * Deliveries of an id delivered before (any copy) with redelivered=false: missingRedelivered plus first deliveries
+   * of re-published copies, which are new messages to the broker. Informational.
+   */
+  idAgainWithoutFlag: number;
   unconfirmedAtEnd: number;
   returned: number;
 }
@@ -68,6 +73,7 @@ export class Ledger {
   private publishedCopies = 0;
   private unexpected = 0;
   private missingRedelivered = 0;
+  private idAgainWithoutFlag = 0;
   private returned = 0;
   /** A few examples per kind of failure. */
   private readonly examples = new Map<string, string[]>();
@@ -143,6 +149,7 @@ export class Ledger {
       this.example('unexpected', `${key} from ${queue}${s === undefined ? ' (never published)' : ` (published ${s.attempts} copies to ${s.queue})`}`);
       return;
     }
+    if (s.received > 0 && !redelivered) this.idAgainWithoutFlag++;
     s.received++;
     const before = this.copies.get(key) ?? 0;
     this.copies.set(key, before + 1);
@@ -183,6 +190,7 @@ export class Ledger {
       republishedCopies: 0,
       unexpected: this.unexpected,
       missingRedelivered: this.missingRedelivered,
+      idAgainWithoutFlag: this.idAgainWithoutFlag,
       unconfirmedAtEnd: 0,
       returned: this.returned,
     };

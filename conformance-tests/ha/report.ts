@@ -4,6 +4,7 @@
  */
 import type { FaultKind, FaultRecord } from './faults';
 import { FAULT_KINDS } from './faults';
+import type { ForwarderStats } from './forwarder';
 import type { LedgerCounts } from './ledger';
 
 export interface Spread {
@@ -35,6 +36,10 @@ export interface HaSummary {
   failover: Record<FaultKind, FailoverStats>;
   /** The nodes' "became active" lines: tookMs and leaderGoneMs as they logged them. */
   takeovers: { count: number; tookMs: Spread; leaderGoneMs: Spread };
+  /** Probes that found two nodes claiming to be active (allowed for a few seconds after a woken leader). */
+  twoActive: { observations: number; longestMs: number };
+  /** Per node's forwarder: connections, bytes dropped, resets at heal. */
+  forwarders: ForwarderStats[];
   /** Node exits the harness did not cause (a fenced leader exiting, a crash). */
   unexpectedExits: Array<{ node: string; code: number | null; signal: string | null; at: string }>;
   problems: string[];
@@ -95,7 +100,7 @@ export function formatTable(s: HaSummary): string {
     ['lost', String(c.lost)],
     ['duplicates', `${c.duplicates} (redelivered ${c.redeliveries}, re-published copies ${c.republishedCopies}; bound ${s.duplicateBound})`],
     ['unexpected', String(c.unexpected)],
-    ['dup without redelivered', String(c.missingRedelivered)],
+    ['dup without redelivered', `${c.missingRedelivered} (same id again without the flag, any copy: ${c.idAgainWithoutFlag})`],
     ['unconfirmed at end', String(c.unconfirmedAtEnd)],
     ['returned unroutable', String(c.returned)],
     ['left in queues', String(s.leftInQueues)],
@@ -114,6 +119,11 @@ export function formatTable(s: HaSummary): string {
   const t = s.takeovers;
   if (t.count > 0) {
     lines.push(`  nodes' "became active": ${t.count}; tookMs p50 ${t.tookMs.p50} p95 ${t.tookMs.p95} max ${t.tookMs.max}; leaderGoneMs p50 ${t.leaderGoneMs.p50} p95 ${t.leaderGoneMs.p95} max ${t.leaderGoneMs.max}`);
+  }
+  if (s.twoActive.observations > 0) lines.push(`  two nodes active at once: seen ${s.twoActive.observations} times, longest ${s.twoActive.longestMs} ms`);
+  if (s.forwarders.length > 0) {
+    const f = s.forwarders;
+    lines.push(`  forwarders: ${f.map((x, i) => `n${i + 1} ${x.partitions} partitions, ${x.accepted} connections, ${x.droppedBytes} bytes dropped, ${x.resetAtHeal} reset at heal`).join('; ')}`);
   }
   if (s.unexpectedExits.length > 0) {
     lines.push(`  node exits the harness did not cause: ${s.unexpectedExits.map((e) => `${e.node} ${e.code ?? e.signal} at ${e.at}`).join(', ')}`);

@@ -164,6 +164,7 @@ export async function runHa(o: HaOptions): Promise<HaSummary> {
       log: o.log,
       shouldStop: o.shouldStop,
       problems,
+      twoActive: { observations: 0, longestMs: 0, since: undefined },
     };
     if ((await waitSettled(ctx, o.settleTimeoutMs)) === undefined) throw new Error(`no active node within ${o.settleTimeoutMs} ms (logs in ${dir})`);
 
@@ -225,6 +226,8 @@ export async function runHa(o: HaOptions): Promise<HaSummary> {
         tookMs: spread(taken.flatMap((e) => num(e.record.tookMs))),
         leaderGoneMs: spread(taken.flatMap((e) => num(e.record.leaderGoneMs))),
       },
+      twoActive: { observations: ctx.twoActive.observations, longestMs: ctx.twoActive.longestMs },
+      forwarders: forwarders.map((f) => f.stats()),
       unexpectedExits: sup.exits
         .filter((e) => !e.byHarness)
         .map((e) => ({ node: e.node, code: e.code, signal: e.signal, at: new Date(e.t).toISOString() })),
