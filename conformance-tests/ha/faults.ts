@@ -42,6 +42,8 @@ export interface FaultRecord {
   /** Fault to the first confirm of a message published after it; undefined when none came within the timeout. */
   failoverMs: number | undefined;
   takeovers: Takeover[];
+  /** Deliveries of an id delivered before, from this fault to the next (filled in at the end). */
+  duplicates: number;
 }
 
 export interface FaultLoopOptions {
@@ -136,6 +138,7 @@ interface Injected {
 
 async function inject(ctx: FaultLoopContext, kind: FaultKind, a: number): Promise<Injected> {
   const node = ctx.sup.nodes[a]!;
+  ctx.ledger.markFault();
   const t0 = Date.now();
   const recovered = ctx.ledger.waitConfirmAfter(t0, ctx.o.failoverTimeoutMs);
   switch (kind) {
@@ -207,6 +210,7 @@ export async function runFaults(ctx: FaultLoopContext): Promise<FaultRecord[]> {
       at: new Date(t0).toISOString(),
       failoverMs,
       takeovers: takeoversBetween(ctx, t0, confirmAt ?? Date.now()),
+      duplicates: 0,
     };
     records.push(r);
     const took = r.takeovers.map((t) => `${t.node} became active (epoch ${t.epoch}, took ${t.tookMs} ms, leader gone ${t.leaderGoneMs} ms)`);

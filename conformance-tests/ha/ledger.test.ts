@@ -58,6 +58,21 @@ test('a re-published copy: a duplicate the client made, delivered without the fl
   });
 });
 
+test('duplicates are counted against the latest fault marked before they arrive', () => {
+  const l = new Ledger(undefined);
+  l.publish('a', 0, 'q', 1);
+  l.publish('b', 0, 'q', 1);
+  l.deliver('a', 0, 'q', false, 0, 2);
+  l.markFault();
+  l.deliver('a', 0, 'q', true, 0, 3);
+  l.deliver('b', 0, 'q', false, 0, 4); // a first delivery: no duplicate
+  l.markFault();
+  l.markFault();
+  l.deliver('a', 0, 'q', true, 0, 5);
+  l.deliver('b', 0, 'q', true, 0, 6);
+  expect(l.duplicatesAfterFault).toEqual([0, 1, 0, 2]);
+});
+
 test('unexpected: a copy nobody published, an id nobody published, or the right id on the wrong queue', () => {
   const l = new Ledger(undefined);
   l.publish('a', 0, 'q', 1);

@@ -80,6 +80,11 @@ export class Ledger {
   private waiters: Waiter[] = [];
   /** Date.now() of the last confirm and the last delivery. */
   lastConfirmAt = 0;
+  /**
+   * Duplicate deliveries per interval between faults: [0] before the first fault, [k] from the k-th fault to the
+   * next (deliveries arrive in time order, so a duplicate belongs to the latest fault marked).
+   */
+  readonly duplicatesAfterFault: number[] = [0];
   lastDeliveryAt = 0;
   private readonly out: { published: WriteStream; confirmed: WriteStream; delivered: WriteStream } | undefined;
 
@@ -149,6 +154,7 @@ export class Ledger {
       this.example('unexpected', `${key} from ${queue}${s === undefined ? ' (never published)' : ` (published ${s.attempts} copies to ${s.queue})`}`);
       return;
     }
+    if (s.received > 0) this.duplicatesAfterFault[this.duplicatesAfterFault.length - 1]!++;
     if (s.received > 0 && !redelivered) this.idAgainWithoutFlag++;
     s.received++;
     const before = this.copies.get(key) ?? 0;
@@ -157,6 +163,11 @@ export class Ledger {
       this.missingRedelivered++;
       this.example('missing redelivered', `${key} delivered ${before + 1} times, this time with redelivered=false (c${consumer})`);
     }
+  }
+
+  /** A fault begins: later duplicates are counted against it. */
+  markFault(): void {
+    this.duplicatesAfterFault.push(0);
   }
 
   /** Resolves with the time of the first confirm of a copy published at or after `after`, or undefined on timeout. */

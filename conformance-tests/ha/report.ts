@@ -33,6 +33,8 @@ export interface HaSummary {
   leftInQueues: number;
   /** (faults + 1) x (publishers x window + consumers x prefetch). */
   duplicateBound: number;
+  /** Duplicates from each fault to the next, against publishers x window + consumers x prefetch. */
+  duplicatesPerFault: DuplicatesPerFault;
   failover: Record<FaultKind, FailoverStats>;
   /** The nodes' "became active" lines: tookMs and leaderGoneMs as they logged them. */
   takeovers: { count: number; tookMs: Spread; leaderGoneMs: Spread };
@@ -45,6 +47,27 @@ export interface HaSummary {
   problems: string[];
   examples: string[];
   faults: FaultRecord[];
+}
+
+export interface DuplicatesPerFault {
+  /** publishers x window + consumers x prefetch: what one failover may duplicate (the issue's bound). */
+  bound: number;
+  /** Duplicates before the first fault (should be 0). */
+  beforeFaults: number;
+  /** The most after one fault, per kind, and which fault it was. */
+  maxByKind: Record<FaultKind, { max: number; fault: number | null; detail: string | null }>;
+  /** Faults whose duplicates went over the bound. */
+  over: number;
+}
+
+export function duplicatesPerFault(faults: readonly FaultRecord[], beforeFaults: number, bound: number): DuplicatesPerFault {
+  const maxByKind = {} as DuplicatesPerFault['maxByKind'];
+  for (const k of FAULT_KINDS) maxByKind[k] = { max: 0, fault: null, detail: null };
+  for (const f of faults) {
+    const m = maxByKind[f.kind];
+    if (f.duplicates > m.max || m.fault === null) maxByKind[f.kind] = { max: f.duplicates, fault: f.n, detail: f.detail };
+  }
+  return { bound, beforeFaults, maxByKind, over: faults.filter((f) => f.duplicates > bound).length };
 }
 
 /** Nearest-rank percentile of a sorted list. */
@@ -77,6 +100,12 @@ export function verdict(s: Omit<HaSummary, 'ok' | 'problems'>, earlier: readonly
   if (c.unexpected > 0) p.push(`${c.unexpected} unexpected deliveries (never published, or on another queue)`);
   if (c.missingRedelivered > 0) p.push(`${c.missingRedelivered} deliveries of a copy delivered before, without the redelivered flag`);
   if (c.duplicates > s.duplicateBound) p.push(`${c.duplicates} duplicates, over the bound of ${s.duplicateBound}`);
+  const d = s.duplicatesPerFault;
+  if (d.over > 0) {
+    const worst = FAULT_KINDS.filter((k) => d.maxByKind[k].max > d.bound).map((k) => `${k} up to ${d.maxByKind[k].max} (fault ${d.maxByKind[k].fault})`);
+    p.push(`${d.over} faults duplicated more than the unconfirmed window plus prefetch (${d.bound}): ${worst.join(', ')}`);
+  }
+  if (d.beforeFaults > 0) p.push(`${d.beforeFaults} duplicates before the first fault`);
   if (c.returned > 0) p.push(`${c.returned} publishes returned unroutable (a queue missing)`);
   if (c.unconfirmedAtEnd > 0) p.push(`${c.unconfirmedAtEnd} messages still unconfirmed after the drain`);
   if (s.leftInQueues > 0) p.push(`${s.leftInQueues} messages left in the queues after the drain`);
@@ -108,12 +137,13 @@ export function formatTable(s: HaSummary): string {
   const w = Math.max(...rows.map((r) => r[0].length));
   const lines = [`ha-test: ${s.store}, ${s.nodes} node(s), seed ${s.seed}, ${s.durationS.toFixed(0)} s, ledgers in ${s.dir}`];
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`);
-  lines.push('', '  failover (fault -> first confirm)   count   p50       p95       max       timeouts  p95 bound');
+  lines.push('', '  failover (fault -> first confirm)   count   p50       p95       max       timeouts  p95 bound  most dups after one');
   for (const k of FAULT_KINDS) {
     const f = s.failover[k];
     if (f.count === 0) continue;
+    const d = s.duplicatesPerFault.maxByKind[k].max;
     lines.push(
-      `  ${k.padEnd(34)} ${String(f.count).padStart(5)}   ${ms(f.p50).padEnd(9)} ${ms(f.p95).padEnd(9)} ${ms(f.max).padEnd(9)} ${String(f.timeouts).padStart(8)}  ${ms(f.p95Bound)}`,
+      `  ${k.padEnd(34)} ${String(f.count).padStart(5)}   ${ms(f.p50).padEnd(9)} ${ms(f.p95).padEnd(9)} ${ms(f.max).padEnd(9)} ${String(f.timeouts).padStart(8)}  ${ms(f.p95Bound).padEnd(9)}  ${d} (bound ${s.duplicatesPerFault.bound})`,
     );
   }
   const t = s.takeovers;
