@@ -42,7 +42,7 @@ export interface FaultRecord {
   /** Fault to the first confirm of a message published after it; undefined when none came within the timeout. */
   failoverMs: number | undefined;
   takeovers: Takeover[];
-  /** Deliveries of an id delivered before, from this fault to the next (filled in at the end). */
+  /** Deliveries of an id delivered before that this fault caused (ledger.ts; filled in at the end). */
   duplicates: number;
 }
 

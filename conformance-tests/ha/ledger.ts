@@ -24,6 +24,8 @@ import { join } from 'node:path';
 interface IdState {
   queue: string;
   attempts: number;
+  /** The fault interval (see duplicatesPerFault) in which the latest copy was published. */
+  lastPublishInterval: number;
   /** Date.now() of the first confirm of any copy; 0 while unconfirmed. */
   confirmedAt: number;
   received: number;
@@ -67,8 +69,8 @@ const EXAMPLES_PER_KIND = 5;
 
 export class Ledger {
   private readonly ids = new Map<string, IdState>();
-  /** Deliveries per copy (`id#attempt`). */
-  private readonly copies = new Map<string, number>();
+  /** Per copy (`id#attempt`): deliveries, and the fault interval of the last one. */
+  private readonly copies = new Map<string, { n: number; interval: number }>();
   private deliveries = 0;
   private publishedCopies = 0;
   private unexpected = 0;
@@ -81,10 +83,12 @@ export class Ledger {
   /** Date.now() of the last confirm and the last delivery. */
   lastConfirmAt = 0;
   /**
-   * Duplicate deliveries per interval between faults: [0] before the first fault, [k] from the k-th fault to the
-   * next (deliveries arrive in time order, so a duplicate belongs to the latest fault marked).
+   * Duplicate deliveries per fault that caused them: [0] before the first fault (none expected), [k] the k-th fault.
+   * A copy delivered again is charged to the first fault after its previous delivery (the ack that fault lost); another
+   * copy of a delivered id, to the fault in whose aftermath it was re-published. With a backlog a duplicate may
+   * arrive several faults later; it is still charged to its cause.
    */
-  readonly duplicatesAfterFault: number[] = [0];
+  readonly duplicatesPerFault: number[] = [0];
   lastDeliveryAt = 0;
   private readonly out: { published: WriteStream; confirmed: WriteStream; delivered: WriteStream } | undefined;
 
@@ -109,10 +113,11 @@ export class Ledger {
   publish(id: string, attempt: number, queue: string, t: number): void {
     let s = this.ids.get(id);
     if (s === undefined) {
-      s = { queue, attempts: 0, confirmedAt: 0, received: 0 };
+      s = { queue, attempts: 0, lastPublishInterval: 0, confirmedAt: 0, received: 0 };
       this.ids.set(id, s);
     }
     s.attempts = Math.max(s.attempts, attempt + 1);
+    s.lastPublishInterval = this.duplicatesPerFault.length - 1;
     this.publishedCopies++;
     this.out?.published.write(`${t} ${id}#${attempt} ${queue}\n`);
   }
@@ -154,11 +159,16 @@ export class Ledger {
       this.example('unexpected', `${key} from ${queue}${s === undefined ? ' (never published)' : ` (published ${s.attempts} copies to ${s.queue})`}`);
       return;
     }
-    if (s.received > 0) this.duplicatesAfterFault[this.duplicatesAfterFault.length - 1]!++;
-    if (s.received > 0 && !redelivered) this.idAgainWithoutFlag++;
+    const now = this.duplicatesPerFault.length - 1;
+    const copy = this.copies.get(key);
+    const before = copy?.n ?? 0;
+    if (s.received > 0) {
+      const cause = copy !== undefined ? Math.min(copy.interval + 1, now) : s.lastPublishInterval;
+      this.duplicatesPerFault[cause]!++;
+      if (!redelivered) this.idAgainWithoutFlag++;
+    }
     s.received++;
-    const before = this.copies.get(key) ?? 0;
-    this.copies.set(key, before + 1);
+    this.copies.set(key, { n: before + 1, interval: now });
     if (before > 0 && !redelivered) {
       this.missingRedelivered++;
       this.example('missing redelivered', `${key} delivered ${before + 1} times, this time with redelivered=false (c${consumer})`);
@@ -167,7 +177,7 @@ export class Ledger {
 
   /** A fault begins: later duplicates are counted against it. */
   markFault(): void {
-    this.duplicatesAfterFault.push(0);
+    this.duplicatesPerFault.push(0);
   }
 
   /** Resolves with the time of the first confirm of a copy published at or after `after`, or undefined on timeout. */
@@ -215,7 +225,7 @@ export class Ledger {
         this.example('lost', `${id} (${s.queue}) confirmed at ${new Date(s.confirmedAt).toISOString()}, never delivered`);
       }
     }
-    for (const n of this.copies.values()) if (n > 1) c.redeliveries += n - 1;
+    for (const { n } of this.copies.values()) if (n > 1) c.redeliveries += n - 1;
     c.republishedCopies = c.duplicates - c.redeliveries;
     return { counts: c, examples: [...this.examples.values()].flat() };
   }

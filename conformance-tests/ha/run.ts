@@ -209,7 +209,7 @@ export async function runHa(o: HaOptions): Promise<HaSummary> {
     for (const c of consumers) problems.push(...c.problems.slice(0, 5));
 
     const checked = ledger.check();
-    faults.forEach((f, i) => (f.duplicates = ledger.duplicatesAfterFault[i + 1] ?? 0));
+    faults.forEach((f, i) => (f.duplicates = ledger.duplicatesPerFault[i + 1] ?? 0));
     const taken = sup.events.filter((e) => e.msg === 'became active');
     const num = (v: unknown): number[] => (typeof v === 'number' ? [v] : []);
     const partial = {
@@ -221,7 +221,7 @@ export async function runHa(o: HaOptions): Promise<HaSummary> {
       counts: checked.counts,
       leftInQueues,
       duplicateBound: (faults.length + 1) * (o.publishers * o.window + consumers.length * o.prefetch),
-      duplicatesPerFault: duplicatesPerFault(faults, ledger.duplicatesAfterFault[0] ?? 0, o.publishers * o.window + consumers.length * o.prefetch),
+      duplicatesPerFault: duplicatesPerFault(faults, ledger.duplicatesPerFault[0] ?? 0, o.publishers * o.window + consumers.length * o.prefetch),
       failover: failoverStats(faults, o.store === 'postgres' ? o.p95Bounds : {}),
       takeovers: {
         count: taken.length,
