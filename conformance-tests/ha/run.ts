@@ -5,7 +5,7 @@
  * and the summary. Everything it started is stopped, by pid, before it returns; emergencyCleanup() does it
  * synchronously from a process 'exit' handler.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/protocol/test-support/random';
@@ -166,7 +166,10 @@ export async function runHa(o: HaOptions): Promise<HaSummary> {
       problems,
       twoActive: { observations: 0, longestMs: 0, since: undefined },
     };
-    if ((await waitSettled(ctx, o.settleTimeoutMs)) === undefined) throw new Error(`no active node within ${o.settleTimeoutMs} ms (logs in ${dir})`);
+    if ((await waitSettled(ctx, o.settleTimeoutMs)) === undefined) {
+      const tail = readFileSync(join(dir, `${specs[0]!.name}.log`), 'utf8').trimEnd().split('\n').slice(-8).join('\n');
+      throw new Error(`no active node within ${o.settleTimeoutMs} ms (logs in ${dir}); the end of ${specs[0]!.name}.log:\n${tail}`);
+    }
 
     const settings: ClientSettings = { nodes: specs, heartbeatS: o.heartbeatS, connectTimeoutMs: o.connectTimeoutMs, retryMs: 100 };
     const queues = Array.from({ length: o.queues }, (_, i) => `ha.q${i + 1}`);
