@@ -60,20 +60,25 @@ test('a re-published copy: a duplicate the client made, delivered without the fl
 
 test('each duplicate is charged to the fault that caused it, even when it arrives faults later', () => {
   const l = new Ledger(undefined);
-  for (const id of ['a', 'b', 'c']) l.publish(id, 0, 'q', 1);
+  for (const id of ['a', 'b', 'c', 'd']) l.publish(id, 0, 'q', 1);
   l.deliver('a', 0, 'q', false, 0, 2);
   l.deliver('b', 0, 'q', false, 0, 2);
   l.markFault(); // fault 1: a's and b's acks lost; c re-published in its aftermath
+  l.deliver('d', 0, 'q', false, 0, 3); // delivered by the old leader while fault 1 is under way
   l.publish('c', 1, 'q', 3);
+  l.markSettled();
   l.deliver('a', 0, 'q', true, 0, 4); // the redelivery: fault 1
   l.deliver('c', 0, 'q', false, 0, 4); // a first delivery: no duplicate
   l.markFault(); // fault 2
+  l.markSettled();
   l.markFault(); // fault 3
+  l.markSettled();
   l.deliver('b', 0, 'q', true, 0, 5); // a backlog: b comes back only now, still fault 1's doing
+  l.deliver('d', 0, 'q', true, 0, 5); // d's ack was lost in fault 1 too, though d was delivered after it began
   l.deliver('c', 1, 'q', false, 0, 5); // the re-published copy: fault 1
-  l.deliver('a', 0, 'q', true, 0, 6); // a again, delivered last before fault 2: fault 2's
-  expect(l.duplicatesPerFault).toEqual([0, 3, 1, 0]);
-  expect(l.check().counts).toMatchObject({ duplicates: 4, redeliveries: 3, republishedCopies: 1 });
+  l.deliver('a', 0, 'q', true, 0, 6); // a again, last delivered after fault 1 settled: fault 2's
+  expect(l.duplicatesPerFault).toEqual([0, 4, 1, 0]);
+  expect(l.check().counts).toMatchObject({ duplicates: 5, redeliveries: 4, republishedCopies: 1 });
 });
 
 test('unexpected: a copy nobody published, an id nobody published, or the right id on the wrong queue', () => {

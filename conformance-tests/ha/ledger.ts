@@ -24,8 +24,8 @@ import { join } from 'node:path';
 interface IdState {
   queue: string;
   attempts: number;
-  /** The fault interval (see duplicatesPerFault) in which the latest copy was published. */
-  lastPublishInterval: number;
+  /** The fault (see duplicatesPerFault) last begun when the latest copy was published. */
+  lastPublishFault: number;
   /** Date.now() of the first confirm of any copy; 0 while unconfirmed. */
   confirmedAt: number;
   received: number;
@@ -69,8 +69,10 @@ const EXAMPLES_PER_KIND = 5;
 
 export class Ledger {
   private readonly ids = new Map<string, IdState>();
-  /** Per copy (`id#attempt`): deliveries, and the fault interval of the last one. */
-  private readonly copies = new Map<string, { n: number; interval: number }>();
+  /** Per copy (`id#attempt`): deliveries, the fault last begun at the last one, and whether it was still under way. */
+  private readonly copies = new Map<string, { n: number; fault: number; during: boolean }>();
+  /** A fault has begun and the cluster has not settled since. */
+  private during = false;
   private deliveries = 0;
   private publishedCopies = 0;
   private unexpected = 0;
@@ -84,9 +86,10 @@ export class Ledger {
   lastConfirmAt = 0;
   /**
    * Duplicate deliveries per fault that caused them: [0] before the first fault (none expected), [k] the k-th fault.
-   * A copy delivered again is charged to the first fault after its previous delivery (the ack that fault lost); another
-   * copy of a delivered id, to the fault in whose aftermath it was re-published. With a backlog a duplicate may
-   * arrive several faults later; it is still charged to its cause.
+   * A copy delivered again is charged to the fault that lost the ack of its previous delivery: the fault under way
+   * then (from the fault until the cluster settled again: an isolated or woken old leader may deliver until it
+   * steps down), else the next one. Another copy of a delivered id is charged to the fault under way or last begun
+   * when it was re-published. With a backlog a duplicate may arrive faults later; it is still charged to its cause.
    */
   readonly duplicatesPerFault: number[] = [0];
   lastDeliveryAt = 0;
@@ -113,11 +116,11 @@ export class Ledger {
   publish(id: string, attempt: number, queue: string, t: number): void {
     let s = this.ids.get(id);
     if (s === undefined) {
-      s = { queue, attempts: 0, lastPublishInterval: 0, confirmedAt: 0, received: 0 };
+      s = { queue, attempts: 0, lastPublishFault: 0, confirmedAt: 0, received: 0 };
       this.ids.set(id, s);
     }
     s.attempts = Math.max(s.attempts, attempt + 1);
-    s.lastPublishInterval = this.duplicatesPerFault.length - 1;
+    s.lastPublishFault = this.duplicatesPerFault.length - 1;
     this.publishedCopies++;
     this.out?.published.write(`${t} ${id}#${attempt} ${queue}\n`);
   }
@@ -163,12 +166,12 @@ export class Ledger {
     const copy = this.copies.get(key);
     const before = copy?.n ?? 0;
     if (s.received > 0) {
-      const cause = copy !== undefined ? Math.min(copy.interval + 1, now) : s.lastPublishInterval;
+      const cause = copy === undefined ? s.lastPublishFault : copy.during ? copy.fault : Math.min(copy.fault + 1, now);
       this.duplicatesPerFault[cause]!++;
       if (!redelivered) this.idAgainWithoutFlag++;
     }
     s.received++;
-    this.copies.set(key, { n: before + 1, interval: now });
+    this.copies.set(key, { n: before + 1, fault: now, during: this.during });
     if (before > 0 && !redelivered) {
       this.missingRedelivered++;
       this.example('missing redelivered', `${key} delivered ${before + 1} times, this time with redelivered=false (c${consumer})`);
@@ -178,6 +181,12 @@ export class Ledger {
   /** A fault begins: later duplicates are counted against it. */
   markFault(): void {
     this.duplicatesPerFault.push(0);
+    this.during = true;
+  }
+
+  /** The cluster settled after the fault (one active node, confirms flowing). */
+  markSettled(): void {
+    this.during = false;
   }
 
   /** Resolves with the time of the first confirm of a copy published at or after `after`, or undefined on timeout. */
