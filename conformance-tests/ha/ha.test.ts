@@ -56,9 +56,18 @@ test('one SQLite node: 3 kill -9 and 2 SIGSTOP under confirmed traffic with a ba
 });
 
 test('the harness sees a loss: a node restarted on an empty data directory fails the run with confirmed messages lost', async () => {
-  const s = await run({ store: 'sqlite', nodes: 1, counts: { kill: 1, pause: 0, partition: 0, 'pg-restart': 0 }, consumerRate: 20, sabotage: 'wipe-data' });
+  // Consumers far slower than the publishers, and 2-3 s of traffic before the kill: a backlog of hundreds to lose.
+  const s = await run({
+    store: 'sqlite',
+    nodes: 1,
+    counts: { kill: 1, pause: 0, partition: 0, 'pg-restart': 0 },
+    consumerRate: 10,
+    gapMinMs: 2000,
+    gapMaxMs: 3000,
+    sabotage: 'wipe-data',
+  });
   expect(s.ok).toBe(false);
-  expect(s.counts.lost).toBeGreaterThan(0);
+  expect(s.counts.lost).toBeGreaterThan(100);
   expect(s.problems.join('\n')).toMatch(/confirmed messages lost/);
   rmSync(s.dir, { recursive: true, force: true });
 });
