@@ -191,7 +191,6 @@ export async function runFaults(ctx: FaultLoopContext): Promise<FaultRecord[]> {
       ctx.problems.push(`before fault ${n + 1} (${kind}): no confirm within ${ctx.o.settleTimeoutMs} ms on a settled cluster`);
       break;
     }
-    ctx.ledger.markSettled();
     await sleep(ctx.o.gapMinMs + ctx.rng.int(Math.max(1, ctx.o.gapMaxMs - ctx.o.gapMinMs)));
     if (ctx.shouldStop()) break;
     // Leadership may have moved during the gap (a PostgreSQL restart's aftermath): ask again, just before the fault.
@@ -202,6 +201,7 @@ export async function runFaults(ctx: FaultLoopContext): Promise<FaultRecord[]> {
     }
     const { detail, t0, recovered } = await inject(ctx, kind, target);
     const confirmAt = await recovered;
+    ctx.ledger.markRecovered();
     const failoverMs = confirmAt === undefined ? undefined : confirmAt - t0;
     const r: FaultRecord = {
       n: n + 1,

@@ -66,13 +66,13 @@ test('each duplicate is charged to the fault that caused it, even when it arrive
   l.markFault(); // fault 1: a's and b's acks lost; c re-published in its aftermath
   l.deliver('d', 0, 'q', false, 0, 3); // delivered by the old leader while fault 1 is under way
   l.publish('c', 1, 'q', 3);
-  l.markSettled();
+  l.markRecovered();
   l.deliver('a', 0, 'q', true, 0, 4); // the redelivery: fault 1
   l.deliver('c', 0, 'q', false, 0, 4); // a first delivery: no duplicate
   l.markFault(); // fault 2
-  l.markSettled();
+  l.markRecovered();
   l.markFault(); // fault 3
-  l.markSettled();
+  l.markRecovered();
   l.deliver('b', 0, 'q', true, 0, 5); // a backlog: b comes back only now, still fault 1's doing
   l.deliver('d', 0, 'q', true, 0, 5); // d's ack was lost in fault 1 too, though d was delivered after it began
   l.deliver('c', 1, 'q', false, 0, 5); // the re-published copy: fault 1

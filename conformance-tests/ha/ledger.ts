@@ -71,7 +71,7 @@ export class Ledger {
   private readonly ids = new Map<string, IdState>();
   /** Per copy (`id#attempt`): deliveries, the fault last begun at the last one, and whether it was still under way. */
   private readonly copies = new Map<string, { n: number; fault: number; during: boolean }>();
-  /** A fault has begun and the cluster has not settled since. */
+  /** A fault has begun and no publisher has had a confirm since. */
   private during = false;
   private deliveries = 0;
   private publishedCopies = 0;
@@ -87,8 +87,8 @@ export class Ledger {
   /**
    * Duplicate deliveries per fault that caused them: [0] before the first fault (none expected), [k] the k-th fault.
    * A copy delivered again is charged to the fault that lost the ack of its previous delivery: the fault under way
-   * then (from the fault until the cluster settled again: an isolated or woken old leader may deliver until it
-   * steps down), else the next one. Another copy of a delivered id is charged to the fault under way or last begun
+   * then (from the fault to the first confirm after it: an isolated old leader may deliver until it steps down),
+   * else the next one. Another copy of a delivered id is charged to the fault under way or last begun
    * when it was re-published. With a backlog a duplicate may arrive faults later; it is still charged to its cause.
    */
   readonly duplicatesPerFault: number[] = [0];
@@ -184,8 +184,8 @@ export class Ledger {
     this.during = true;
   }
 
-  /** The cluster settled after the fault (one active node, confirms flowing). */
-  markSettled(): void {
+  /** The fault is over: a publisher had a confirm again (or the failover timed out). */
+  markRecovered(): void {
     this.during = false;
   }
 

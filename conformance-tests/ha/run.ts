@@ -193,7 +193,7 @@ export async function runHa(o: HaOptions): Promise<HaSummary> {
     for (const f of forwarders) f.heal();
     sup.resumeAll();
     if ((await waitSettled(ctx, o.settleTimeoutMs)) === undefined) problems.push(`finish: no single active node within ${o.settleTimeoutMs} ms`);
-    ledger.markSettled();
+    ledger.markRecovered();
     for (const p of publishers) p.noNew = true;
     for (const c of consumers) c.rate = Infinity;
     if (!(await until(o.drainTimeoutMs, () => publishers.every((p) => p.pending === 0)))) {
