@@ -61,6 +61,13 @@ module.exports = {
       testMatch: ['<rootDir>/conformance-tests/fuzz/*.test.ts'],
       testTimeout: 180000,
     },
+    // High availability (issue 17): the ha-test harness's pieces and its short form (the long one: npm run ha-test).
+    {
+      ...common,
+      displayName: 'ha',
+      testMatch: ['<rootDir>/conformance-tests/ha/*.test.ts'],
+      testTimeout: 300000,
+    },
     // The web admin UI in a real browser (Debian's chromium, driven by playwright-core): admin-ui/e2e.
     {
       ...common,
