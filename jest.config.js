@@ -52,6 +52,7 @@ module.exports = {
       displayName: 'durability-pg',
       testMatch: ['<rootDir>/conformance-tests/durability/{crash,entities,messages,queue-features,redrive-crash,crash-soak}.test.ts'],
       setupFiles: [...common.setupFiles, '<rootDir>/conformance-tests/support/on-postgres.cjs'],
+      setupFilesAfterEnv: ['<rootDir>/conformance-tests/support/on-postgres-after-env.ts'],
       testTimeout: 60000,
     },
     // The fuzzer's short form (issue 11): a child broker under 10,000 mutated frames in rich mode, with a restart.

@@ -16,16 +16,13 @@ export function onPostgres(): boolean {
 /** Extra arguments for a child broker on `dataDir`: none on SQLite, `--store <url>` on PostgreSQL. */
 export async function storeArgs(dataDir: string): Promise<string[]> {
   if (!onPostgres()) return [];
-  cluster ??= startPostgres({ fast: true }).then((c) => {
-    process.once('exit', () => c.destroy());
-    return c;
-  });
+  cluster ??= startPostgres({ fast: true });
   const pg = await cluster;
   const name = `d_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
   return ['--store', pg.database(name), '--node-name', `leveret-${name}`];
 }
 
-/** Stops the cluster of this test file (afterAll). */
+/** Stops the cluster of this test file (afterAll, registered for the project by on-postgres-after-env.ts). */
 export async function stopPostgres(): Promise<void> {
   const c = cluster;
   cluster = undefined;
