@@ -54,6 +54,20 @@ module.exports = {
       to: { path: outside('protocol', 'util') },
     },
     {
+      name: 'perf-is-a-client',
+      severity: 'error',
+      comment: 'perf/ (leveret-perf, a load tool for any AMQP 0-9-1 broker) uses the codec only: it may import protocol/ and util/ (its tests also broker.ts).',
+      from: { path: inside('perf'), pathNot: ['\\.test\\.ts$'] },
+      to: { path: outside('perf', 'protocol', 'util') },
+    },
+    {
+      name: 'perf-tests-start-a-broker',
+      severity: 'error',
+      comment: "perf/'s tests may also start an in-process broker through broker.ts.",
+      from: { path: '^src/perf/.*\\.test\\.ts$' },
+      to: { path: outside('perf', 'protocol', 'util'), pathNot: ['^src/broker\\.ts$'] },
+    },
+    {
       name: 'store-sees-no-domain-objects',
       severity: 'error',
       comment: 'store/ persists records; it may import protocol/ and util/ only (its tests also the shared test-support/).',
