@@ -82,8 +82,12 @@ export function runPerf(o: PerfOptions, print: (line: string) => void): RunHandl
     const consumers: Consumer[] = [];
     let firstError: Error | null = null;
     let finish: () => void = () => {};
+    let ended = false;
     const finished = new Promise<void>((resolve) => {
-      finish = resolve;
+      finish = () => {
+        ended = true;
+        resolve();
+      };
     });
     stopRequested = finish;
     if (stopEarly) finish();
@@ -92,13 +96,14 @@ export function runPerf(o: PerfOptions, print: (line: string) => void): RunHandl
       finish();
     };
     const check = (): void => {
-      if (o.producerCount === 0 && o.consumerCount === 0) return; // -z or stop() only
+      if (ended || (o.producerCount === 0 && o.consumerCount === 0)) return; // -z or stop() only
       // Unbounded producers do not hold up a run bounded by -D (and the other way round).
       const producersDone = o.producerCount === 0 || producers.every((p) => p.done);
       let consumersDone = o.consumerCount === 0 || consumers.every((c) => c.done);
       if (o.consumerCount === 0 && o.producerCount > 0 && consumers.length > 0) {
         // -C without -D: done when the consumers have received everything the producers sent.
         consumersDone = consumers.reduce((a, c) => a + c.received, 0) >= o.producers * o.producerCount;
+        if (producersDone && !consumersDone) setTimeout(check, 10).unref(); // the rest is on its way
       }
       if (producersDone && consumersDone) finish();
     };
