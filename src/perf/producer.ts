@@ -156,7 +156,8 @@ export class Producer {
     if (this.onDone !== null) this.onDone();
   }
 
-  private frame(r: FrameReader): void {
+  /** Exposed for tests: handles one frame (confirms, returns). */
+  frame(r: FrameReader): void {
     if (r.frameType !== FRAME_METHOD) return; // returned messages' content, heartbeats
     const buf = r.buffer;
     const p = r.start;
