@@ -31,7 +31,7 @@ export class PerfClient {
   frameMax = WANT_FRAME_MAX;
   /** Called for every frame once set-up is done (and for frames nobody awaits). */
   onFrame: ((reader: FrameReader) => void) | null = null;
-  /** Called once per received chunk before its frames, after all of its frames (for batching replies). */
+  /** Called once per received chunk, after all of its frames (for batching replies such as acks). */
   onChunkEnd: (() => void) | null = null;
   /** Set when the connection failed or the broker closed it; reported by the run. */
   error: Error | null = null;
