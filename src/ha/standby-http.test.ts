@@ -76,6 +76,9 @@ describe('a standby node answers HTTP with what it is and who is active', () => 
     const one = await fetch(`${base}/api/nodes/n1`, { headers: auth });
     expect(((await one.json()) as { leveret_amqp: string }).leveret_amqp).toBe('127.0.0.1:5672');
     expect((await fetch(`${base}/api/nodes/nope`, { headers: auth })).status).toBe(404);
+    const malformed = await fetch(`${base}/api/nodes/%E0%A4%A`, { headers: auth });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: 'bad_request', reason: 'malformed percent-encoding in the path' });
   });
 
   it('everything else is 503 in RabbitMQ\'s error shape, writes included', async () => {

@@ -98,7 +98,13 @@ async function handle(options: StandbyHttpOptions, req: IncomingMessage, res: Se
       send(res, 200, rows);
       return;
     }
-    const name = decodeURIComponent(path.slice('/api/nodes/'.length));
+    let name: string;
+    try {
+      name = decodeURIComponent(path.slice('/api/nodes/'.length));
+    } catch {
+      send(res, 400, { error: 'bad_request', reason: 'malformed percent-encoding in the path' });
+      return;
+    }
     const row = rows.find((r) => r.name === name);
     if (row === undefined) send(res, 404, { error: 'Object Not Found', reason: 'Not Found' });
     else send(res, 200, row);
