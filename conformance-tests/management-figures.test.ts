@@ -146,8 +146,16 @@ describe('sample histories (rabbit_mgmt_stats)', () => {
     const ch = await conn.createChannel();
     const name = `figures-rate-${suffix}`;
     await ch.assertQueue(name, { durable: false });
-    for (let i = 0; i < 20; i++) ch.sendToQueue(name, Buffer.from('m'));
-    const q = await until(`/api/queues/%2F/${name}?${range}`, (b) => b.messages_details?.samples?.length >= 2 && b.messages_details.rate > 0, 15_000);
+    // The length must rise between two samples, whichever sample the first publish lands in, so keep publishing
+    // until the history shows it (20 at once can all land before the queue's first sample: a flat line, rate 0).
+    ch.sendToQueue(name, Buffer.from('m'));
+    const trickle = setInterval(() => ch.sendToQueue(name, Buffer.from('m')), 250);
+    let q: any;
+    try {
+      q = await until(`/api/queues/%2F/${name}?${range}`, (b) => b.messages_details?.samples?.length >= 2 && b.messages_details.rate > 0, 20_000);
+    } finally {
+      clearInterval(trickle);
+    }
     const d = q.messages_details;
     expect(d.rate).toBeGreaterThan(0);
     expect(typeof d.avg).toBe('number');
