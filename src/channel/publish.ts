@@ -132,9 +132,10 @@ export function route(
     confirm.settle(confirm.next(), false);
     return;
   }
-  // A message a durable queue wrote to the store is confirmed once that write is durable.
+  // A message a durable queue wrote to the store is confirmed once that write is durable, or once every queue has
+  // had it acked before the write went (then it is never written).
   if (message.id !== 0) {
-    channel.vhost.store.afterCommit(channel, confirm.next());
+    channel.vhost.store.afterCommit(channel, confirm.next(), message.id);
     return;
   }
   confirm.settle(confirm.next(), true);

@@ -303,7 +303,7 @@ export class Queue implements PagerHost, ExpiryHost {
       this.hooks.deadLetter(this, entry.message, 'rejected', () => this.unstore(entry));
       return;
     }
-    this.unstore(entry);
+    this.unstore(entry, true);
   }
 
   /** @internal A delivery leaves the ready list: settled now (noAck) or marked delivered for redelivery after a crash. */
@@ -311,14 +311,15 @@ export class Queue implements PagerHost, ExpiryHost {
     entry.state = noAck ? EntryState.Gone : EntryState.Unacked;
     const persistence = this.persistence;
     if (persistence === undefined || entry.message.id === 0) return;
-    if (noAck) persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
+    if (noAck) persistence.store.remove(persistence.queueId, entry.seq, entry.message.id, true);
     else if (!entry.redelivered) persistence.store.markDelivered(persistence.queueId, entry.seq);
   }
 
-  private unstore(entry: QueueEntry): void {
+  /** `final`: acked or discarded by its consumer, the message goes nowhere else from here (Store.remove). */
+  private unstore(entry: QueueEntry, final = false): void {
     const persistence = this.persistence;
     if (persistence !== undefined && entry.message.id !== 0 && !this.deleted) {
-      persistence.store.remove(persistence.queueId, entry.seq, entry.message.id);
+      persistence.store.remove(persistence.queueId, entry.seq, entry.message.id, final);
     }
   }
 

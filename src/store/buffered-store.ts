@@ -69,7 +69,9 @@ export interface BatchCommit {
   messagesFlow(): void;
   nextMessageId(): number;
   nextDelayedId(): number;
-  afterCommit(listener: CommitListener, token: number): void;
+  afterCommit(listener: CommitListener, token: number, messageId?: number): void;
+  /** A final removal cancelled a buffered enqueue: confirms it settled are called. */
+  removed(): void;
   flush(): Promise<void>;
   purge(queueId: number): number;
 }
@@ -220,11 +222,13 @@ export abstract class BufferedStore<C extends BatchCommit> {
     if (this.commit.batch.markDelivered(queueId, seq)) this.commit.afterPush();
   }
 
-  remove(queueId: number, seq: number, _messageId: number): void {
+  remove(queueId: number, seq: number, _messageId: number, final = false): void {
     this.commit.assertOpen();
     if (!this.queueNameById.has(queueId)) return; // deleted with its entries
-    if (this.commit.batch.remove(queueId, seq)) this.commit.counters.cancelled++; // neither reaches disk
-    else this.commit.afterPush();
+    if (this.commit.batch.remove(queueId, seq, final)) {
+      this.commit.counters.cancelled++; // neither reaches disk
+      if (final) this.commit.removed();
+    } else this.commit.afterPush();
   }
 
   purge(queueId: number): number {
@@ -277,8 +281,8 @@ export abstract class BufferedStore<C extends BatchCommit> {
 
   // ---- durability ----
 
-  afterCommit(listener: CommitListener, token: number): void {
-    this.commit.afterCommit(listener, token);
+  afterCommit(listener: CommitListener, token: number, messageId = 0): void {
+    this.commit.afterCommit(listener, token, messageId);
   }
 
   flush(): Promise<void> {

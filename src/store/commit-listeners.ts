@@ -21,6 +21,12 @@ export class CommitListeners {
     this.pendingTokens.push(token);
   }
 
+  /** A listener whose write is not needed any more (its message was acked everywhere before it was written). */
+  addCommitted(listener: CommitListener, token: number): void {
+    this.committed.push(listener);
+    this.committedTokens.push(token);
+  }
+
   get hasCommitted(): boolean {
     return this.committed.length > 0;
   }

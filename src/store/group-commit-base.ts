@@ -37,6 +37,8 @@ export abstract class GroupCommitBase {
 
   private readonly listeners = new CommitListeners();
   private lastMessageId: number;
+  /** lastMessageId when the buffered batch began: messages above it have every enqueue so far in this batch. */
+  private batchBaseMessageId: number;
   private persistedMessageId: number;
   private lastDelayedId: number;
   private persistedDelayedId: number;
@@ -48,6 +50,8 @@ export abstract class GroupCommitBase {
     this.immediate = undefined;
     this.flushNow('turn');
   };
+  private readonly addSettled = (listener: CommitListener, token: number): void => this.listeners.addCommitted(listener, token);
+  private readonly addPending = (listener: CommitListener, token: number): void => this.listeners.add(listener, token);
   private readonly drainCommitted = (): void => {
     this.drainQueued = false;
     this.callCommitted();
@@ -57,7 +61,7 @@ export abstract class GroupCommitBase {
     protected readonly logger: Logger | undefined,
     ids: { lastMessageId: number; lastDelayedId: number },
   ) {
-    this.lastMessageId = this.persistedMessageId = ids.lastMessageId;
+    this.lastMessageId = this.persistedMessageId = this.batchBaseMessageId = ids.lastMessageId;
     this.lastDelayedId = this.persistedDelayedId = ids.lastDelayedId;
   }
 
@@ -82,10 +86,23 @@ export abstract class GroupCommitBase {
   /** An op joined the batch: it goes on the next turn, or now when the batch is full. */
   abstract afterPush(): void;
 
-  afterCommit(listener: CommitListener, token: number): void {
+  /**
+   * `messageId` (a publisher confirm): when that message is still to be written by the buffered batch, the listener
+   * waits on it alone (pending.ts attach), so an ack of every copy before the batch goes calls it without a write.
+   */
+  afterCommit(listener: CommitListener, token: number, messageId = 0): void {
     this.assertOpen();
-    this.listeners.add(listener, token);
+    // A message id handed out before this batch began may have an enqueue in an earlier batch (one that went when
+    // full, in the middle of routing): its confirm waits for the batch.
+    if (messageId <= this.batchBaseMessageId || !this.batch.attach(messageId, listener, token)) this.listeners.add(listener, token);
     this.schedule();
+  }
+
+  /** A removal may have settled attached confirms (pending.ts remove): they are called on a microtask. */
+  removed(): void {
+    if (!this.batch.hasSettled) return;
+    this.batch.takeSettled(this.addSettled);
+    this.scheduleCommitted('read');
   }
 
   /** Before a read: every earlier write is committed, or a StoreError says why not. */
@@ -155,7 +172,9 @@ export abstract class GroupCommitBase {
     if (hasWrites && this.sendBatch(mode)) {
       this.persistedMessageId = this.lastMessageId;
       this.persistedDelayedId = this.lastDelayedId;
+      this.batch.detachListeners(this.addPending);
       this.batch.clear();
+      this.batchBaseMessageId = this.lastMessageId;
       unsent = false;
     }
     // Listeners wait for the batch they were registered in; with nothing unsent, for the last one sent.

@@ -4,6 +4,7 @@ import type { DelayedOp } from './delayed-ops';
 import type {
   AuditRecord,
   BindingRecord,
+  CommitListener,
   ExchangeRecord,
   MessageRecord,
   PermissionRecord,
@@ -48,6 +49,14 @@ export interface PendingMessage {
   live: number;
   /** Written in the transaction being applied. */
   written: boolean;
+  /**
+   * The publisher confirm waiting on this message alone (afterCommit with its id): called as soon as every enqueue
+   * of it is cancelled by a final removal (an ack), or moved to the batch's listeners when the batch goes.
+   */
+  listener?: CommitListener;
+  token?: number;
+  /** An enqueue of it was cancelled by something other than a final removal (dead-lettering, a queue deleted). */
+  released?: boolean;
 }
 
 export interface EnqueueOp {

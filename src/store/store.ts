@@ -277,9 +277,11 @@ export interface Store {
   markDelivered(queueId: number, seq: number): void;
   /**
    * The entry is gone (acked, dropped, expired). If its enqueue is still in an unwritten batch, neither the
-   * enqueue nor the removal reaches disk.
+   * enqueue nor the removal reaches disk. `final`: the message goes nowhere else from this entry (a consumer acked
+   * it, or it was discarded); not for an entry being dead-lettered or set aside. A message whose every enqueue is
+   * cancelled by final removals before its batch goes has its confirm (afterCommit with its id) called then.
    */
-  remove(queueId: number, seq: number, messageId: number): void;
+  remove(queueId: number, seq: number, messageId: number, final?: boolean): void;
   /** Removes every entry of a queue; returns how many there were. */
   purge(queueId: number): number;
   queueStats(queueId: number): QueueStats;
@@ -366,8 +368,14 @@ export interface Store {
   readonly deliveriesHeld?: boolean;
   /** Tells `listener` each time deliveriesHeld turns false again. */
   onDeliveriesResumed?(listener: () => void): void;
-  /** Calls listener.committed(token) once every write made before this call is durable. */
-  afterCommit(listener: CommitListener, token: number): void;
+  /**
+   * Calls listener.committed(token) once every write made before this call is durable. With `messageId` (a
+   * publisher confirm of that message, given right after its enqueues): a store with group commit may call it
+   * sooner, once the message needs no write at all because every queue's entry of it was removed with `final`
+   * before its batch went (RabbitMQ confirms a message acked everywhere before its write the same way); until its
+   * batch goes, the call waits on that message alone, and after that on the batch as before.
+   */
+  afterCommit(listener: CommitListener, token: number, messageId?: number): void;
   /** Resolves once every earlier write is durable. */
   flush(): Promise<void>;
   /** Flushes and releases the store (and its data-directory lock). */
