@@ -315,8 +315,7 @@ export class Queue implements PagerHost, ExpiryHost {
     else if (!entry.redelivered) persistence.store.markDelivered(persistence.queueId, entry.seq);
   }
 
-  /** `final`: acked or discarded by its consumer, the message goes nowhere else from here (Store.remove). */
-  private unstore(entry: QueueEntry, final = false): void {
+  private unstore(entry: QueueEntry, final = false /* acked: the message goes nowhere else (Store.remove) */): void {
     const persistence = this.persistence;
     if (persistence !== undefined && entry.message.id !== 0 && !this.deleted) {
       persistence.store.remove(persistence.queueId, entry.seq, entry.message.id, final);
