@@ -1,6 +1,6 @@
 /**
  * leveret-perf's command line: PerfTest's flag names where PerfTest has them (-x, -y, -s, -u, -e, -t, -k, -a, -q,
- * -f, -c, -r, -z, -C, -D), long forms beside them. parseArgs never exits: it returns options or throws UsageError
+ * -f, -c, -r, -z, -C, -D, -p, --queue-pattern*), long forms beside them; --routing-keys is our own. parseArgs never exits: it returns options or throws UsageError
  * with a one-line message (main prints it and exits 2).
  */
 
@@ -14,8 +14,18 @@ export interface PerfOptions {
   /** '' is the default exchange (no declare, no bind). */
   exchange: string;
   exchangeType: string;
-  /** Defaults to the queue name. */
+  /** Defaults to the queue name (with --queue-pattern: each producer's queue). */
   routingKey: string;
+  /** No -k: the routing (and binding) key is the queue's name, each queue's own with --queue-pattern. */
+  routingKeyIsQueue: boolean;
+  /** Routing keys the producers use in turn (--routing-keys); empty: routingKey alone. */
+  routingKeys: string[];
+  /** 'name-%d' with %d replaced by queuePatternFrom..queuePatternTo; '' = the single queue above. */
+  queuePattern: string;
+  queuePatternFrom: number;
+  queuePatternTo: number;
+  /** Declare nothing: the queues (and exchange, bindings) exist already. */
+  predeclared: boolean;
   autoAck: boolean;
   /** basic.qos prefetch-count for manual-ack consumers; 0 = unlimited. */
   prefetch: number;
@@ -48,6 +58,12 @@ export const DEFAULTS: PerfOptions = {
   exchange: '',
   exchangeType: 'direct',
   routingKey: '',
+  routingKeyIsQueue: true,
+  routingKeys: [],
+  queuePattern: '',
+  queuePatternFrom: 1,
+  queuePatternTo: 1,
+  predeclared: false,
   autoAck: false,
   prefetch: 0,
   persistent: false,
@@ -62,15 +78,27 @@ export const DEFAULTS: PerfOptions = {
   help: false,
 };
 
-type IntKey = 'producers' | 'consumers' | 'size' | 'prefetch' | 'confirm' | 'multiAckEvery' | 'rate' | 'time' | 'producerCount' | 'consumerCount';
-type StrKey = 'uri' | 'queue' | 'exchange' | 'exchangeType' | 'routingKey';
+type IntKey =
+  | 'producers'
+  | 'consumers'
+  | 'size'
+  | 'prefetch'
+  | 'confirm'
+  | 'multiAckEvery'
+  | 'rate'
+  | 'time'
+  | 'producerCount'
+  | 'consumerCount'
+  | 'queuePatternFrom'
+  | 'queuePatternTo';
+type StrKey = 'uri' | 'queue' | 'exchange' | 'exchangeType' | 'routingKey' | 'queuePattern';
 
 interface Flag {
   short?: string;
   long: string;
   arg?: string;
   help: string;
-  key: IntKey | StrKey | 'flag' | 'autoAck' | 'json' | 'help';
+  key: IntKey | StrKey | 'routingKeys' | 'flag' | 'autoAck' | 'predeclared' | 'json' | 'help';
 }
 
 export const FLAGS: readonly Flag[] = [
@@ -81,6 +109,11 @@ export const FLAGS: readonly Flag[] = [
   { short: '-e', long: '--exchange', arg: 'NAME', key: 'exchange', help: "exchange to publish to (default '': the default exchange)" },
   { short: '-t', long: '--type', arg: 'TYPE', key: 'exchangeType', help: 'exchange type when -e is given (default direct)' },
   { short: '-k', long: '--routing-key', arg: 'KEY', key: 'routingKey', help: 'routing key and binding key (default: the queue name)' },
+  { long: '--routing-keys', arg: 'K1,K2,...', key: 'routingKeys', help: 'routing keys used in turn, message by message (overrides -k for publishing)' },
+  { long: '--queue-pattern', arg: 'PATTERN', key: 'queuePattern', help: "several queues: 'name-%d', %d from --queue-pattern-from to --queue-pattern-to" },
+  { long: '--queue-pattern-from', arg: 'N', key: 'queuePatternFrom', help: 'first %d of --queue-pattern (default 1)' },
+  { long: '--queue-pattern-to', arg: 'N', key: 'queuePatternTo', help: 'last %d of --queue-pattern; -y consumers and -x producers in total, round-robin over the queues' },
+  { short: '-p', long: '--predeclared', key: 'predeclared', help: 'declare nothing: queues, exchange and bindings exist' },
   { short: '-a', long: '--autoack', key: 'autoAck', help: 'consumers use auto-ack (default: manual ack)' },
   { short: '-q', long: '--qos', arg: 'N', key: 'prefetch', help: 'prefetch count for manual-ack consumers (default 0: unlimited)' },
   { short: '-f', long: '--flag', arg: 'FLAG', key: 'flag', help: 'persistent | mandatory (repeatable)' },
@@ -129,6 +162,7 @@ export function parseArgs(argv: readonly string[]): PerfOptions {
     }
     switch (flag.key) {
       case 'autoAck':
+      case 'predeclared':
       case 'json':
       case 'help':
         o[flag.key] = true;
@@ -143,22 +177,55 @@ export function parseArgs(argv: readonly string[]): PerfOptions {
       case 'exchange':
       case 'exchangeType':
       case 'routingKey':
+      case 'queuePattern':
         o[flag.key] = value!;
         if (flag.key === 'routingKey') routingKeySet = true;
+        break;
+      case 'routingKeys':
+        o.routingKeys = value!.split(',');
+        if (o.routingKeys.some((k) => Buffer.byteLength(k) > 255)) throw new UsageError(`${name}: a routing key is at most 255 bytes`);
         break;
       default:
         o[flag.key] = parseInt10(name, value!);
     }
   }
+  if (o.queuePattern !== '') {
+    if (!o.queuePattern.includes('%d')) throw new UsageError(`--queue-pattern needs a %d, got '${o.queuePattern}'`);
+    if (o.queuePatternTo < o.queuePatternFrom) {
+      throw new UsageError(`--queue-pattern-to (${o.queuePatternTo}) is below --queue-pattern-from (${o.queuePatternFrom})`);
+    }
+    if (o.queuePatternTo - o.queuePatternFrom >= 10_000) throw new UsageError('--queue-pattern: at most 10000 queues');
+    o.queue = queueNames(o)[0]!;
+  }
+  o.routingKeyIsQueue = !routingKeySet;
   if (!routingKeySet) o.routingKey = o.queue;
   if (!/^amqp:\/\//.test(o.uri)) throw new UsageError(`--uri must start with amqp:// (TLS is not supported), got '${o.uri}'`);
   if (o.producers === 0 && o.consumers === 0) throw new UsageError('nothing to do: -x 0 and -y 0');
   if (o.queue === '') throw new UsageError('-u needs a queue name');
-  if (Buffer.byteLength(o.queue) > 255 || Buffer.byteLength(o.routingKey) > 255 || Buffer.byteLength(o.exchange) > 255) {
+  if (queueNames(o).some((q) => Buffer.byteLength(q) > 255) || Buffer.byteLength(o.routingKey) > 255 || Buffer.byteLength(o.exchange) > 255) {
     throw new UsageError('queue, exchange and routing key are at most 255 bytes');
   }
   if (o.prefetch > 65535) throw new UsageError(`-q is at most 65535, got ${o.prefetch}`);
   return o;
+}
+
+/** The queues of a run: --queue-pattern's names in order, or -u alone. */
+export function queueNames(o: PerfOptions): string[] {
+  if (o.queuePattern === '') return [o.queue];
+  const names: string[] = [];
+  for (let i = o.queuePatternFrom; i <= o.queuePatternTo; i++) names.push(o.queuePattern.replaceAll('%d', String(i)));
+  return names;
+}
+
+/**
+ * Options for the i-th producer or consumer (0-based): with --queue-pattern, queue i modulo the queue count, and
+ * (without -k) that queue's name as the routing key; otherwise the options as they are.
+ */
+export function forClient(o: PerfOptions, i: number): PerfOptions {
+  if (o.queuePattern === '') return o;
+  const names = queueNames(o);
+  const queue = names[i % names.length]!;
+  return { ...o, queue, routingKey: o.routingKeyIsQueue ? queue : o.routingKey };
 }
 
 export function helpText(): string {

@@ -11,6 +11,7 @@ import {
 import { parseArgs } from './args';
 import type { PerfClient } from './client';
 import { wallClockMs } from './clock';
+import { Histogram } from './histogram';
 import { Producer, publishShape } from './producer';
 
 function fakeClient(written: Buffer[]): PerfClient {
@@ -56,8 +57,78 @@ describe('Producer', () => {
   });
 
   test('a small body is left as it is (no room for a send time)', () => {
-    expect(publishShape(parseArgs(['-s', '4']), 131072).timestampOffset).toBe(-1);
-    expect(publishShape(parseArgs(['-s', '8']), 131072).timestampOffset).toBeGreaterThan(0);
+    expect(publishShape(parseArgs(['-s', '4']), 131072).stamps).toBeNull();
+    expect(publishShape(parseArgs(['-s', '8']), 131072).stamps![0]).toBeGreaterThan(0);
+  });
+
+  test('--routing-keys: the keys in turn, message after message, across writes and event-loop turns', async () => {
+    const keys = Array.from({ length: 1000 }, (_, j) => `s${j % 100}.m${j % 7}.k${j}`);
+    const written: Buffer[] = [];
+    const p = new Producer(fakeClient(written), parseArgs(['-C', '25000', '-e', 'ex', '--routing-keys', keys.join(',')]));
+    const done = new Promise<void>((resolve) => (p.onDone = resolve));
+    p.start();
+    await done;
+    expect(written.length).toBeGreaterThan(8); // several writes, more than one turn
+    const r = new FrameReader(0);
+    for (const w of written) r.push(w);
+    let i = 0;
+    while (r.next()) {
+      if (r.frameType !== FRAME_METHOD) continue;
+      const m = r.payload;
+      const key = decodeMethodArgs(MethodId.BasicPublish, m, 4, m.length).routingKey;
+      if (key !== keys[i % 1000]) throw new Error(`message ${i}: key ${key}, expected ${keys[i % 1000]}`);
+      i++;
+    }
+    expect(i).toBe(25_000);
+  });
+
+  test('-c: publish -> confirm latency per message, each settled sequence number recorded once', async () => {
+    const written: Buffer[] = [];
+    const h = new Histogram();
+    const p = new Producer(fakeClient(written), parseArgs(['-c', '10', '-C', '12']), h);
+    p.start();
+    expect(p.sent).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const ack = (tag: number, multiple: boolean): Buffer => encodeMethodFrame(1, MethodId.BasicAck, { deliveryTag: tag, multiple });
+    feed(p, [ack(3, false), ack(3, false), ack(5, true)]); // 1-5, 3 once; 11 and 12 are published now
+    expect(h.count).toBe(5);
+    expect(h.quantile(0.01)).toBeGreaterThanOrEqual(15_000); // µs: they waited about 20 ms
+    expect(h.max).toBeLessThan(2_000_000);
+    feed(p, [encodeMethodFrame(1, MethodId.BasicNack, { deliveryTag: 12, multiple: true, requeue: false })]);
+    expect(h.count).toBe(12);
+    expect(h.quantile(0.01)).toBeLessThan(15_000); // 11 and 12 were sent just now
+    expect(p.done).toBe(true);
+  });
+
+  test('-r 10000: holds the rate in small writes (messages due by now), never a whole batch', async () => {
+    const writes: { at: number; messages: number }[] = [];
+    const socket = {
+      destroyed: false,
+      write: (b: Buffer) => {
+        const r = new FrameReader(0);
+        r.push(b);
+        let n = 0;
+        while (r.next()) if (r.frameType === FRAME_METHOD) n++;
+        writes.push({ at: performance.now(), messages: n });
+        return true;
+      },
+      once: () => socket,
+    };
+    const p = new Producer({ frameMax: 131072, onFrame: null, socket } as unknown as PerfClient, parseArgs(['-r', '10000']));
+    expect(publishShape(parseArgs([]), 131072).perWrite).toBeGreaterThan(500); // what a burst would be
+    p.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    p.stop();
+    const elapsed = writes[writes.length - 1]!.at - writes[0]!.at;
+    const sent = writes.reduce((a, w) => a + w.messages, 0);
+    expect(sent).toBe(p.sent);
+    expect(sent).toBeGreaterThan(4_000); // 500 ms at 10,000/s, on a shared machine
+    expect(sent).toBeLessThanOrEqual(5_001);
+    expect((sent / elapsed) * 1000).toBeGreaterThan(8_000);
+    const sizes = writes.map((w) => w.messages).sort((a, b) => a - b);
+    expect(sizes[sizes.length - 1]).toBeLessThanOrEqual(100); // catch-up is capped at 10 ms worth
+    expect(sizes[Math.floor(sizes.length / 2)]).toBeLessThanOrEqual(20); // typically one 1-2 ms timer tick's worth
+    expect(writes.length).toBeGreaterThan(200);
   });
 
   test('confirms: out-of-order single acks, multiple acks, nacks and duplicates each count a sequence number once', () => {
@@ -72,9 +143,10 @@ describe('Producer', () => {
       encodeMethodFrame(1, MethodId.BasicNack, { deliveryTag: tag, multiple, requeue: false });
     feed(p, [ack(3, false), ack(1, false), ack(3, false)]);
     expect([p.confirmed, p.nacked]).toEqual([2, 0]);
-    expect(p.sent).toBe(12); // two settled: two more published, and that is the count
+    expect(p.sent).toBe(11); // 1 settled in order: one more; 3 out of order frees nothing (slot 13 % 10 is 3's)
     feed(p, [ack(5, true), nack(7, false)]);
     expect([p.confirmed, p.nacked]).toEqual([5, 1]);
+    expect(p.sent).toBe(12); // the count
     feed(p, [ack(10, true), ack(2, false)]);
     expect([p.confirmed, p.nacked]).toEqual([9, 1]);
     expect(p.done).toBe(false);

@@ -2,7 +2,7 @@
  * One leveret-perf run: opens the consumers first (so that they see the first message), then the producers, prints
  * a line per second and a summary, and stops at -z seconds, when the message counts are reached, or on stop().
  */
-import { parseUri, type PerfOptions } from './args';
+import { forClient, parseUri, type PerfOptions } from './args';
 import { PerfClient } from './client';
 import { Consumer } from './consumer';
 import { Histogram } from './histogram';
@@ -29,7 +29,10 @@ export interface Summary {
   totals: Rates;
   /** Totals divided by seconds. */
   rates: Rates;
+  /** End-to-end, from the send time in the body. */
   latency: LatencyMs;
+  /** Publish -> confirm (basic.ack or nack), with -c only. */
+  confirmLatency?: LatencyMs;
   /** First connection error, if any. */
   error?: string;
 }
@@ -48,12 +51,14 @@ function latencyOf(h: Histogram): LatencyMs {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-export function formatInterval(t: number, r: Rates, l: LatencyMs, json: boolean): string {
-  if (json) return JSON.stringify({ type: 'interval', time: t, ...r, latencyMs: l });
+const quantiles = (l: LatencyMs): string => `${l.p50}/${l.p95}/${l.p99}/${l.max} ms`;
+
+export function formatInterval(t: number, r: Rates, l: LatencyMs, json: boolean, confirm?: LatencyMs): string {
+  if (json) return JSON.stringify({ type: 'interval', time: t, ...r, latencyMs: l, ...(confirm ? { confirmLatencyMs: confirm } : {}) });
   return (
     `time ${t.toFixed(1)}s, sent ${fmt(r.sent)} msg/s, confirmed ${fmt(r.confirmed)} msg/s, nacked ${fmt(r.nacked)}, ` +
-    `returned ${fmt(r.returned)}, received ${fmt(r.received)} msg/s, latency p50/p95/p99/max ` +
-    `${l.p50}/${l.p95}/${l.p99}/${l.max} ms`
+    `returned ${fmt(r.returned)}, received ${fmt(r.received)} msg/s, latency p50/p95/p99/max ${quantiles(l)}` +
+    (confirm ? `, confirm p50/p95/p99/max ${quantiles(confirm)}` : '')
   );
 }
 
@@ -65,7 +70,8 @@ export function formatSummary(s: Summary, json: boolean): string {
   return (
     `summary: ${s.seconds.toFixed(1)}s, sent ${fmt(t.sent)} (${fmt(r.sent)} msg/s), confirmed ${fmt(t.confirmed)} ` +
     `(${fmt(r.confirmed)} msg/s), nacked ${fmt(t.nacked)}, returned ${fmt(t.returned)}, received ${fmt(t.received)} ` +
-    `(${fmt(r.received)} msg/s), latency p50/p95/p99/max ${l.p50}/${l.p95}/${l.p99}/${l.max} ms` +
+    `(${fmt(r.received)} msg/s), latency p50/p95/p99/max ${quantiles(l)}` +
+    (s.confirmLatency ? `, confirm p50/p95/p99/max ${quantiles(s.confirmLatency)}` : '') +
     (s.error !== undefined ? `, error: ${s.error}` : '')
   );
 }
@@ -77,6 +83,9 @@ export function runPerf(o: PerfOptions, print: (line: string) => void): RunHandl
     const uri = parseUri(o.uri);
     const interval = new Histogram();
     const total = new Histogram();
+    const confirmInterval = new Histogram();
+    const confirmTotal = new Histogram();
+    const confirms = o.confirm > 0 && o.producers > 0;
     const clients: PerfClient[] = [];
     const producers: Producer[] = [];
     const consumers: Consumer[] = [];
@@ -117,13 +126,16 @@ export function runPerf(o: PerfOptions, print: (line: string) => void): RunHandl
     let timer: NodeJS.Timeout | null = null;
     try {
       for (let i = 0; i < o.consumers; i++) {
-        const c = new Consumer(await open(`leveret-perf consumer ${i + 1}`), o, interval, `leveret-perf-${process.pid}-${i + 1}`);
-        await c.setUp((client) => declareTopology(client, o));
+        const co = forClient(o, i);
+        const c = new Consumer(await open(`leveret-perf consumer ${i + 1}`), co, interval, `leveret-perf-${process.pid}-${i + 1}`);
+        await c.setUp(async (client) => {
+          if (!o.predeclared) await declareTopology(client, o);
+        });
         c.onDone = check;
         consumers.push(c);
       }
       for (let i = 0; i < o.producers; i++) {
-        const p = new Producer(await open(`leveret-perf producer ${i + 1}`), o);
+        const p = new Producer(await open(`leveret-perf producer ${i + 1}`), forClient(o, i), confirmInterval);
         await p.setUp();
         p.onDone = check;
         producers.push(p);
@@ -135,9 +147,12 @@ export function runPerf(o: PerfOptions, print: (line: string) => void): RunHandl
         const now = performance.now();
         const t = sum(producers, consumers);
         const dt = (now - last) / 1000;
-        print(formatInterval((now - started) / 1000, perSecond(diff(t, lastTotals), dt), latencyOf(interval), o.json));
+        const cl = confirms ? latencyOf(confirmInterval) : undefined;
+        print(formatInterval((now - started) / 1000, perSecond(diff(t, lastTotals), dt), latencyOf(interval), o.json, cl));
         total.add(interval);
         interval.reset();
+        confirmTotal.add(confirmInterval);
+        confirmInterval.reset();
         last = now;
         lastTotals = t;
         if (o.consumerCount === 0 && o.producerCount > 0) check();
@@ -154,6 +169,7 @@ export function runPerf(o: PerfOptions, print: (line: string) => void): RunHandl
     }
     const seconds = started === 0 ? 0 : (performance.now() - started) / 1000;
     total.add(interval);
+    confirmTotal.add(confirmInterval);
     const totals = sum(producers, consumers);
     await Promise.all(clients.map((c) => c.close()));
     const summary: Summary = {
@@ -162,6 +178,7 @@ export function runPerf(o: PerfOptions, print: (line: string) => void): RunHandl
       rates: perSecond(totals, seconds > 0 ? seconds : 1),
       latency: latencyOf(total),
     };
+    if (confirms) summary.confirmLatency = latencyOf(confirmTotal);
     const err = firstError as Error | null;
     if (err !== null) summary.error = err.message;
     print(formatSummary(summary, o.json));
