@@ -3,11 +3,13 @@
  * interleaved (and in alternating order across repetitions), so the numbers compare like with like.
  *
  *   npm run bench -- [--scenario a,b,...] [--repeat 3] [--duration 5] [--only leveret,leveret-pg,rabbitmq]
+ *                    [--client amqplib,leveret-perf]
  *   (npm run build && node -r ./bench/ts-register.cjs bench/suite.ts ...)
  *
  * Leveret runs as the compiled dist/main.js in its own process; RabbitMQ is Debian's rabbitmq-server started by
- * hand as a private node (no plugins) under a temp dir. Producers and consumers are separate processes using
- * amqplib: this same file, forked with `--worker <json>`. Output: one JSON line per measurement and per summary on
+ * hand as a private node (no plugins) under a temp dir. Producers and consumers are separate processes, using
+ * amqplib or leveret-perf's Producer and Consumer (src/perf): this same file, forked with `--worker <json>`; every
+ * flow scenario and the ceiling run once per client. Output: one JSON line per measurement and per summary on
  * stdout, then the table; progress on stderr. See bench/README.md.
  *
  * This file is the command line and the run loop; the pieces are in bench/suite/: workers.ts (client processes),
@@ -18,7 +20,7 @@ import * as os from 'node:os';
 import { log, nowMs } from './process';
 import { BROKER_NAMES, cleanupSync, startBroker, type Broker, type BrokerName } from './suite/brokers';
 import { ceilingScenario, connectionsScenario, flowScenario, startupScenario } from './suite/runners';
-import { SCENARIOS, type Options, type Result } from './suite/scenarios';
+import { CLIENTS, SCENARIOS, type ClientName, type Options, type Result } from './suite/scenarios';
 import { stat, summarizeAll } from './suite/summary';
 import { runWorker, type WorkerConfig } from './suite/workers';
 
@@ -33,10 +35,12 @@ ${SCENARIOS.map((s) => `      ${s.id.padEnd(8)} ${s.name.padEnd(14)} ${s.title}`
   --duration <s>      measured seconds per throughput/latency run (default 4)
   --warmup <s>        unmeasured seconds before each (default 2)
   --only <list>       some of leveret (SQLite), leveret-pg (a private PostgreSQL), rabbitmq (default: all three)
+  --client <list>     load generators for a-g10k and ceiling: some of ${CLIENTS.join(', ')} (default: both;
+                      a table each, amqplib first)
 `;
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { scenarios: SCENARIOS.map((s) => s.name), repeat: 3, durationS: 4, warmupS: 2, only: undefined };
+  const opts: Options = { scenarios: SCENARIOS.map((s) => s.name), clients: [...CLIENTS], repeat: 3, durationS: 4, warmupS: 2, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const value = (): string => {
@@ -67,6 +71,12 @@ function parseOptions(argv: string[]): Options {
         const list = value().split(',').map((v) => v.trim());
         for (const v of list) if (!(BROKER_NAMES as readonly string[]).includes(v)) throw new Error(`--only takes ${BROKER_NAMES.join(', ')}, not ${v}`);
         opts.only = list as BrokerName[];
+        break;
+      }
+      case '--client': {
+        const list = value().split(',').map((v) => v.trim());
+        for (const v of list) if (!(CLIENTS as readonly string[]).includes(v)) throw new Error(`--client takes ${CLIENTS.join(', ')}, not ${v}`);
+        opts.clients = CLIENTS.filter((c) => list.includes(c)); // amqplib first, whatever the order given
         break;
       }
       case '--help':
@@ -118,32 +128,38 @@ async function main(): Promise<void> {
         if (!opts.scenarios.includes(def.name)) continue;
         k++;
         if (def.kind === 'ceiling') {
-          log(`run ${run}: ${def.name}`);
-          const r = { ...(await ceilingScenario(def, opts, run)) };
-          emit(r);
-          results.push(r);
+          for (const client of opts.clients) {
+            log(`run ${run}: ${def.name} (${client})`);
+            const r = await ceilingScenario(def, opts, run, client);
+            emit(r);
+            results.push(r);
+          }
           continue;
         }
         // Alternating order across repetitions, so no broker always runs first (or last) on a warm machine.
         const order = (run + k) % 2 === 0 ? names : [...names].reverse();
-        for (const name of order) {
-          log(`run ${run}: ${def.name} on ${name}`);
-          let r: Result;
-          if (def.kind === 'startup') r = await startupScenario(def, name, run);
-          else if (def.kind === 'connections') {
-            // A fresh instance: a broker that ran the throughput scenarios keeps freed memory, hiding the cost.
-            const fresh = await startBroker(name);
-            try {
-              r = await connectionsScenario(def, fresh, opts, run);
-            } finally {
-              await fresh.stop();
-            }
+        // Flow scenarios once per client (each against every broker, in this order); h and i do not depend on it.
+        const clients: ClientName[] = def.kind === 'flow' ? opts.clients : ['amqplib'];
+        for (const client of clients) {
+          for (const name of order) {
+            const via = def.kind === 'flow' ? ` via ${client}` : '';
+            log(`run ${run}: ${def.name} on ${name}${via}`);
+            let r: Result;
+            if (def.kind === 'startup') r = await startupScenario(def, name, run);
+            else if (def.kind === 'connections') {
+              // A fresh instance: a broker that ran the throughput scenarios keeps freed memory, hiding the cost.
+              const fresh = await startBroker(name);
+              try {
+                r = await connectionsScenario(def, fresh, opts, run);
+              } finally {
+                await fresh.stop();
+              }
+            } else r = await flowScenario(def, brokers.get(name)!, opts, run, client);
+            emit(r);
+            results.push(r);
+            const shown = def.metrics.map((m) => `${m.key}=${String(r[m.key])}`).join(' ');
+            log(`  ${shown}${r.clientSaturated ? ' (client saturated)' : ''}`);
           }
-          else r = await flowScenario(def, brokers.get(name)!, opts, run);
-          emit(r);
-          results.push(r);
-          const shown = def.metrics.map((m) => `${m.key}=${String(r[m.key])}`).join(' ');
-          log(`  ${shown}${r.clientSaturated ? ' (client saturated)' : ''}`);
         }
       }
     }
@@ -151,15 +167,17 @@ async function main(): Promise<void> {
     for (const b of brokers.values()) await b.stop();
   }
   const lines = summarizeAll(results, opts);
-  for (const def of SCENARIOS) {
-    if (!opts.scenarios.includes(def.name)) continue;
-    for (const m of def.metrics) {
-      const entry: Record<string, unknown> = { summary: def.name, metric: m.key };
-      for (const b of [...BROKER_NAMES, 'none']) {
-        const s = stat(results.filter((r) => r.scenario === def.name && r.broker === b), m.key);
-        if (s) entry[b] = s;
+  for (const client of CLIENTS) {
+    for (const def of SCENARIOS) {
+      if (!opts.scenarios.includes(def.name)) continue;
+      for (const m of def.metrics) {
+        const entry: Record<string, unknown> = { summary: def.name, client, metric: m.key };
+        for (const b of [...BROKER_NAMES, 'none']) {
+          const s = stat(results.filter((r) => r.scenario === def.name && r.client === client && r.broker === b), m.key);
+          if (s) entry[b] = s;
+        }
+        if (Object.keys(entry).length > 3) emit(entry);
       }
-      if (Object.keys(entry).length > 2) emit(entry);
     }
   }
   const header = `\n${opts.repeat} repetition(s), ${opts.durationS} s measured after ${opts.warmupS} s warm-up; ${host.nproc} vCPU ${host.cpuModel}; total ${((nowMs() - t0) / 1000).toFixed(0)} s`;

@@ -7,7 +7,7 @@ import * as amqp from 'amqplib';
 import * as proc from '../process';
 import { log, nowMs, round, sleep, totalCpuSeconds, totalRssMiB } from '../process';
 import { startBroker, type Broker, type BrokerName } from './brokers';
-import { SATURATED_PCT, type FlowSpec, type Options, type Result, type ScenarioDef } from './scenarios';
+import { SATURATED_PCT, type ClientName, type FlowSpec, type Options, type Result, type ScenarioDef } from './scenarios';
 import type { Command, Latency, WorkerConfig, WorkerMessage } from './workers';
 
 /** The file the workers run: the suite itself, forked with `--worker`. */
@@ -64,7 +64,13 @@ async function measureWindow(
 
 let tagSeq = 0;
 
-export async function flowScenario(def: ScenarioDef, broker: Broker, opts: Options, run: number): Promise<Result> {
+/** The worker roles of a client: amqplib's in workers.ts, leveret-perf's in perf-workers.ts. */
+function roles(client: ClientName): { producer: 'producer' | 'perf-producer'; consumer: 'consumer' | 'perf-consumer' } {
+  return client === 'amqplib' ? { producer: 'producer', consumer: 'consumer' } : { producer: 'perf-producer', consumer: 'perf-consumer' };
+}
+
+export async function flowScenario(def: ScenarioDef, broker: Broker, opts: Options, run: number, client: ClientName): Promise<Result> {
+  const role = roles(client);
   const spec = def.flow as FlowSpec;
   const tag = `${def.name}.${run}.${++tagSeq}`;
   const admin = await amqp.connect(broker.url);
@@ -74,7 +80,7 @@ export async function flowScenario(def: ScenarioDef, broker: Broker, opts: Optio
     const ch = await admin.createChannel();
     topology = await spec.topology(ch, tag);
     const con = group.add('consumer', {
-      role: 'consumer',
+      role: role.consumer,
       url: broker.url,
       queues: topology.queues,
       noAck: spec.noAck,
@@ -83,7 +89,7 @@ export async function flowScenario(def: ScenarioDef, broker: Broker, opts: Optio
     });
     await group.race(con.next('ready'));
     const pub = group.add('producer', {
-      role: 'producer',
+      role: role.producer,
       url: broker.url,
       exchange: topology.exchange,
       keys: topology.keys,
@@ -99,6 +105,7 @@ export async function flowScenario(def: ScenarioDef, broker: Broker, opts: Optio
     const result: Result = {
       scenario: def.name,
       broker: broker.name,
+      client,
       run,
       durationS: round(m.elapsedS, 2),
       bodySize: spec.bodySize,
@@ -164,6 +171,7 @@ export async function connectionsScenario(def: ScenarioDef, broker: Broker, _opt
     return {
       scenario: def.name,
       broker: broker.name,
+      client: 'amqplib',
       run,
       connections: r.count,
       openS: round(r.elapsedMs / 1000, 2),
@@ -185,6 +193,7 @@ export async function startupScenario(def: ScenarioDef, name: BrokerName, run: n
     return {
       scenario: def.name,
       broker: name,
+      client: 'amqplib',
       run,
       startupMs: Math.round(broker.startupMs),
       idleRssMiB: round(totalRssMiB(broker.pids())),
@@ -195,8 +204,9 @@ export async function startupScenario(def: ScenarioDef, name: BrokerName, run: n
   }
 }
 
-export async function ceilingScenario(def: ScenarioDef, opts: Options, run: number): Promise<Result> {
-  const result: Result = { scenario: def.name, broker: 'none', run };
+export async function ceilingScenario(def: ScenarioDef, opts: Options, run: number, client: ClientName): Promise<Result> {
+  const role = roles(client);
+  const result: Result = { scenario: def.name, broker: 'none', client, run };
   for (const bodySize of [16, 1024]) {
     const label = bodySize === 16 ? '16' : '1k';
     // Producer against the sink.
@@ -207,7 +217,7 @@ export async function ceilingScenario(def: ScenarioDef, opts: Options, run: numb
         const { port } = await group.race(sink.next('ready'));
         const url = `amqp://guest:guest@127.0.0.1:${port as number}`;
         const pub = group.add('producer', {
-          role: 'producer', url, exchange: '', keys: ['bench'], bodySize, persistent: false, confirmInFlight: 0, rate: 0, stamp: false,
+          role: role.producer, url, exchange: '', keys: ['bench'], bodySize, persistent: false, confirmInFlight: 0, rate: 0, stamp: false,
         });
         await group.race(pub.next('ready'));
         const m = await measureWindow(opts, group, () => [sink.pid], [pub], []);
@@ -225,7 +235,7 @@ export async function ceilingScenario(def: ScenarioDef, opts: Options, run: numb
         const source = group.add('source', { role: 'fake', mode: 'source', bodySize });
         const { port } = await group.race(source.next('ready'));
         const url = `amqp://guest:guest@127.0.0.1:${port as number}`;
-        const con = group.add('consumer', { role: 'consumer', url, queues: ['bench'], noAck: true, prefetch: 0, stamped: false });
+        const con = group.add('consumer', { role: role.consumer, url, queues: ['bench'], noAck: true, prefetch: 0, stamped: false });
         await group.race(con.next('ready'));
         await group.race(sleep(opts.warmupS * 1000));
         con.command({ cmd: 'mark' });

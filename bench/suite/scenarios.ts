@@ -1,5 +1,5 @@
 /**
- * The scenarios of the comparison suite (ids a-i and ceiling): what each measures, its metrics and, for the flow
+ * The scenarios of the comparison suite (ids a-g, g10k, h, i and ceiling): what each measures, its metrics and, for the flow
  * scenarios, the message flow and the topology it declares. bench/README.md has the table.
  */
 import type * as amqp from 'amqplib';
@@ -8,15 +8,22 @@ import type { BrokerName } from './brokers';
 /** A client process using at least this share of one core is reported as saturated (the load generator limits). */
 export const SATURATED_PCT = 90;
 
+/** The load generators: amqplib (what an application sees) and leveret-perf (what the broker itself can do). */
+export const CLIENTS = ['amqplib', 'leveret-perf'] as const;
+export type ClientName = (typeof CLIENTS)[number];
+
 export interface Options {
   scenarios: string[];
+  /** Flow scenarios and the ceiling run once per client, in CLIENTS order. */
+  clients: ClientName[];
   repeat: number;
   durationS: number;
   warmupS: number;
   only: BrokerName[] | undefined;
 }
 
-export type Result = Record<string, unknown> & { scenario: string; broker: string; run: number };
+/** `client`: the load generator of a flow or ceiling measurement; h and i open their connections with amqplib. */
+export type Result = Record<string, unknown> & { scenario: string; broker: string; run: number; client: ClientName };
 
 /** What a scenario measures, per broker: the headline metric and the other figures shown in the table. */
 export interface ScenarioDef {
@@ -51,6 +58,15 @@ const singleQueue = (durable: boolean) => async (ch: amqp.Channel, tag: string) 
 const THROUGHPUT = [
   { key: 'deliveredPerS', label: 'delivered msg/s', higherIsBetter: true },
   { key: 'publishedPerS', label: 'published msg/s', higherIsBetter: true },
+  { key: 'brokerCpuPct', label: 'broker CPU %', higherIsBetter: false },
+  { key: 'brokerPeakRssMiB', label: 'broker peak RSS MiB', higherIsBetter: false },
+];
+
+const LATENCY = [
+  { key: 'e2eP50Ms', label: 'latency p50 ms', higherIsBetter: false },
+  { key: 'e2eP99Ms', label: 'latency p99 ms', higherIsBetter: false },
+  { key: 'e2eP999Ms', label: 'latency p99.9 ms', higherIsBetter: false },
+  { key: 'deliveredPerS', label: 'delivered msg/s', higherIsBetter: true },
   { key: 'brokerCpuPct', label: 'broker CPU %', higherIsBetter: false },
   { key: 'brokerPeakRssMiB', label: 'broker peak RSS MiB', higherIsBetter: false },
 ];
@@ -159,17 +175,18 @@ export const SCENARIOS: ScenarioDef[] = [
   {
     id: 'g',
     name: 'latency-1000',
-    title: 'fixed 1000 msg/s, 16 B, noAck consumer: end-to-end latency (hrtime in the body)',
+    title: 'fixed 1000 msg/s, 16 B, noAck consumer: end-to-end latency (send time in the body)',
     kind: 'flow',
-    metrics: [
-      { key: 'e2eP50Ms', label: 'latency p50 ms', higherIsBetter: false },
-      { key: 'e2eP99Ms', label: 'latency p99 ms', higherIsBetter: false },
-      { key: 'e2eP999Ms', label: 'latency p99.9 ms', higherIsBetter: false },
-      { key: 'deliveredPerS', label: 'delivered msg/s', higherIsBetter: true },
-      { key: 'brokerCpuPct', label: 'broker CPU %', higherIsBetter: false },
-      { key: 'brokerPeakRssMiB', label: 'broker peak RSS MiB', higherIsBetter: false },
-    ],
+    metrics: LATENCY,
     flow: { bodySize: 16, persistent: false, durable: false, confirmInFlight: 0, rate: 1000, noAck: true, prefetch: 0, stamp: true, topology: singleQueue(false) },
+  },
+  {
+    id: 'g10k',
+    name: 'latency-10000',
+    title: 'fixed 10,000 msg/s, 16 B, noAck consumer: end-to-end latency (send time in the body)',
+    kind: 'flow',
+    metrics: LATENCY,
+    flow: { bodySize: 16, persistent: false, durable: false, confirmInFlight: 0, rate: 10_000, noAck: true, prefetch: 0, stamp: true, topology: singleQueue(false) },
   },
   {
     id: 'h',
@@ -196,7 +213,7 @@ export const SCENARIOS: ScenarioDef[] = [
   {
     id: 'ceiling',
     name: 'ceiling',
-    title: 'client ceiling: amqplib producer -> sink, source -> amqplib consumer (no broker)',
+    title: 'client ceiling: producer -> sink, source -> consumer (no broker), per client',
     kind: 'ceiling',
     metrics: [
       { key: 'producer16PerS', label: 'producer 16 B msg/s', higherIsBetter: true },

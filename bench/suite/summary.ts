@@ -1,7 +1,8 @@
 /**
- * The summary: median, min and max per metric over the repetitions, and the Markdown table printed at the end.
+ * The summary: median, min and max per metric over the repetitions, and the Markdown tables printed at the end: one
+ * per client (amqplib, then leveret-perf), each followed by that client's ceiling.
  */
-import { SATURATED_PCT, SCENARIOS, type Options, type Result } from './scenarios';
+import { CLIENTS, SATURATED_PCT, SCENARIOS, type ClientName, type Options, type Result } from './scenarios';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +33,19 @@ function fmtStat(s: Stat | undefined): string {
   return s.n === 1 ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}-${fmt(s.max)})`;
 }
 
+/** A table per client that has results (h and i count as amqplib's: they open their connections with it). */
 export function summarizeAll(results: Result[], opts: Options): string[] {
+  const lines: string[] = [];
+  for (const client of CLIENTS) {
+    const mine = results.filter((r) => r.client === client);
+    if (mine.length === 0) continue;
+    if (lines.length > 0) lines.push('');
+    lines.push(`Load generated with ${client}:`, '', ...summarizeClient(mine, opts, client));
+  }
+  return lines;
+}
+
+function summarizeClient(results: Result[], opts: Options, client: ClientName): string[] {
   const lines: string[] = [];
   const ceilingLines: string[] = [];
   const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
@@ -88,7 +101,7 @@ export function summarizeAll(results: Result[], opts: Options): string[] {
     }
   }
   if (ceilingLines.length > 0) {
-    lines.push('', 'Client ceiling (amqplib against bench/fake-broker.ts, no broker):', '');
+    lines.push('', `Client ceiling (${client} against bench/fake-broker.ts, no broker):`, '');
     lines.push(row(['client', 'msg/s median (min-max)', 'notes']), row(['---', '---:', '---']), ...ceilingLines);
   }
   return lines;

@@ -1,6 +1,7 @@
 /**
- * The suite's client processes: producer, consumer, connection opener and fake broker, each run by bench/suite.ts
- * forked with `--worker <json>`, driven over IPC (start, mark, report, stop).
+ * The suite's client processes: producer, consumer (amqplib; leveret-perf's in perf-workers.ts), connection opener
+ * and fake broker, each run by bench/suite.ts forked with `--worker <json>`, driven over IPC (start, mark, report,
+ * stop).
  */
 import type * as net from 'node:net';
 import * as amqp from 'amqplib';
@@ -19,23 +20,34 @@ function summarize(samples: number[]): Latency {
   return { samples: s.length, p50: round(at(0.5), 2), p99: round(at(0.99), 2), p999: round(at(0.999), 2), max: round(at(1), 2) };
 }
 
+/** A producer: amqplib's ('producer') or leveret-perf's ('perf-producer', perf-workers.ts). */
+export interface ProducerSpec {
+  url: string;
+  exchange: string;
+  /** Routing keys, used in turn. */
+  keys: string[];
+  bodySize: number;
+  persistent: boolean;
+  /** > 0: confirm channel with at most this many unconfirmed; 0: no confirms. */
+  confirmInFlight: number;
+  /** Messages per second; 0: as fast as the connection drains. */
+  rate: number;
+  /** Write a send time into the first 8 body bytes (end-to-end latency). */
+  stamp: boolean;
+}
+
+/** A consumer, one connection per queue: amqplib's ('consumer') or leveret-perf's ('perf-consumer'). */
+export interface ConsumerSpec {
+  url: string;
+  queues: string[];
+  noAck: boolean;
+  prefetch: number;
+  stamped: boolean;
+}
+
 export type WorkerConfig =
-  | {
-      role: 'producer';
-      url: string;
-      exchange: string;
-      /** Routing keys, used in turn. */
-      keys: string[];
-      bodySize: number;
-      persistent: boolean;
-      /** > 0: confirm channel with at most this many unconfirmed; 0: no confirms. */
-      confirmInFlight: number;
-      /** Messages per second; 0: as fast as the connection drains. */
-      rate: number;
-      /** Write process.hrtime.bigint() into the first 8 body bytes (end-to-end latency). */
-      stamp: boolean;
-    }
-  | { role: 'consumer'; url: string; queues: string[]; noAck: boolean; prefetch: number; stamped: boolean }
+  | (ProducerSpec & { role: 'producer' | 'perf-producer' })
+  | (ConsumerSpec & { role: 'consumer' | 'perf-consumer' })
   | { role: 'connections'; url: string; count: number; concurrency: number }
   | { role: 'fake'; mode: 'sink' | 'source'; bodySize: number };
 
@@ -61,7 +73,7 @@ async function connect(url: string): Promise<amqp.ChannelModel> {
   return conn;
 }
 
-async function producer(cfg: Extract<WorkerConfig, { role: 'producer' }>): Promise<void> {
+async function producer(cfg: ProducerSpec): Promise<void> {
   const conn = await connect(cfg.url);
   const ch: amqp.Channel = cfg.confirmInFlight > 0 ? await conn.createConfirmChannel() : await conn.createChannel();
   ch.on('error', (err: Error) => send({ type: 'error', message: `channel error: ${err.message}` }));
@@ -178,7 +190,7 @@ async function producer(cfg: Extract<WorkerConfig, { role: 'producer' }>): Promi
   send({ type: 'ready' });
 }
 
-async function consumer(cfg: Extract<WorkerConfig, { role: 'consumer' }>): Promise<void> {
+async function consumer(cfg: ConsumerSpec): Promise<void> {
   let count = 0;
   let markedAt = nowMs();
   const latencies: number[] = [];
@@ -272,8 +284,20 @@ async function fake(cfg: Extract<WorkerConfig, { role: 'fake' }>): Promise<void>
   send({ type: 'ready', port: address.port });
 }
 
+/** leveret-perf's roles, loaded here only: they pull in src/perf and the codec (through the require hook). */
+function perf(role: 'producer' | 'consumer'): (c: WorkerConfig) => Promise<void> {
+  return async (cfg) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require('./perf-workers') as typeof import('./perf-workers');
+    const ipc = { send, onCommand };
+    if (role === 'producer') await m.perfProducer(cfg as ProducerSpec, ipc);
+    else await m.perfConsumer(cfg as ConsumerSpec, ipc);
+  };
+}
+
 export function runWorker(cfg: WorkerConfig): void {
-  const run = { producer, consumer, connections, fake }[cfg.role] as (c: WorkerConfig) => Promise<void>;
+  const roles = { producer, consumer, connections, fake, 'perf-producer': perf('producer'), 'perf-consumer': perf('consumer') };
+  const run = roles[cfg.role] as (c: WorkerConfig) => Promise<void>;
   run(cfg).catch((err: unknown) => {
     send({ type: 'error', message: `${cfg.role}: ${err instanceof Error ? err.message : String(err)}` });
     setTimeout(() => process.exit(1), 100);
