@@ -254,21 +254,29 @@ describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) =>
     expect(again.messageCount).toBe(0);
   });
 
-  test('take(noAck) removes the entry from the store; take(ack) marks it delivered there', () => {
+  test('take(noAck) removes the entry from the store; take(ack) writes nothing; a requeue marks it delivered there', () => {
     const { queue, queueId } = durableQueue(fx.store);
     publish(queue, ['a', 'b', 'c']);
     const a = queue.take(true) as QueueEntry;
     expect(fx.store.queueStats(queueId).messages).toBe(2);
     const b = queue.take(false) as QueueEntry;
     expect(fx.store.queueStats(queueId).messages).toBe(2);
-    const stored = fx.store.loadEntries(queueId, 0, 10);
-    expect(stored.map((e) => [e.message.body.toString(), e.redelivered])).toEqual([
+    const flags = (): [string, boolean][] => fx.store.loadEntries(queueId, 0, 10).map((e) => [e.message.body.toString(), e.redelivered]);
+    expect(flags()).toEqual([
+      ['b', false],
+      ['c', false],
+    ]);
+    expect(fx.store.loadEntries(queueId, 0, 10).map((e) => e.seq)).toEqual([b.seq, b.seq + 1]);
+    expect(a.seq).toBeLessThan(b.seq);
+    queue.requeue([b]);
+    expect(flags()).toEqual([
       ['b', true],
       ['c', false],
     ]);
-    expect(stored.map((e) => e.seq)).toEqual([b.seq, b.seq + 1]);
-    expect(a.seq).toBeLessThan(b.seq);
-    queue.settle(b);
+    const again = queue.take(false) as QueueEntry;
+    expect(again.seq).toBe(b.seq);
+    queue.requeue([again]); // already marked: no second write
+    queue.settle(queue.take(false) as QueueEntry);
     expect(fx.store.queueStats(queueId).messages).toBe(1);
   });
 
@@ -290,7 +298,7 @@ describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) =>
     const total = 2 * WINDOW + 9;
     publish(first.queue, names('m', total));
     publish(first.queue, ['transient'], false);
-    const m0 = first.queue.take(false) as QueueEntry; // unacked at the restart -> redelivered
+    const m0 = first.queue.take(false) as QueueEntry; // unacked at the (clean) restart -> redelivered
     const m1 = first.queue.take(false) as QueueEntry; // acked -> gone
     first.queue.take(true); // m2: noAck -> gone
     const m3 = first.queue.take(false) as QueueEntry; // rejected without requeue -> gone
@@ -298,6 +306,7 @@ describe.each(RESTARTABLE_STORES)('durable queue paging on %s', (_name, make) =>
     first.queue.settle(m1);
     first.queue.settle(m3);
     first.queue.requeue([m4]);
+    first.queue.requeue([m0]); // what a clean stop does to every unacked delivery before the store closes
     expect([m0, m1, m3, m4].map((e) => e.message.body.toString())).toEqual(['m0', 'm1', 'm3', 'm4']);
 
     const store = fx.restart();

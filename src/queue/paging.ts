@@ -233,6 +233,12 @@ export class Pager {
     }
   }
 
+  /** A delivered entry comes back (requeued): the store keeps that it was delivered, for after a restart. */
+  markReturned(entry: QueueEntry): void {
+    const persistence = this.persistence;
+    if (persistence !== undefined && entry.message.id !== 0) persistence.store.markDelivered(persistence.queueId, entry.seq);
+  }
+
   /** Puts entries (sorted by seq, state Ready) back at their places in their levels. */
   restore(entries: readonly QueueEntry[]): void {
     if (entries.length === 0) return;

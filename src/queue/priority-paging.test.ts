@@ -194,6 +194,7 @@ describe.each(RESTARTABLE_STORES)('durable priority queue paging on %s', (_name,
     const order = expectedOrder(published);
     const first = queue.take(false) as QueueEntry; // delivered, never acked
     expect(first.message.body.toString()).toBe(order[0]);
+    queue.requeue([first]); // what a clean stop does to every unacked delivery before the store closes
     await fx.store.flush();
     const store = fx.restart();
     const again = priorityQueue(store, {}, queueId).queue;

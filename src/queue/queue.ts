@@ -306,13 +306,13 @@ export class Queue implements PagerHost, ExpiryHost {
     this.unstore(entry, true);
   }
 
-  /** @internal A delivery leaves the ready list: settled now (noAck) or marked delivered for redelivery after a crash. */
+  /** @internal Leaves the ready list: settled (noAck) or unacked; the store hears of it if it comes back (redelivery.ts). */
   delivered(entry: QueueEntry, noAck: boolean): void {
     entry.state = noAck ? EntryState.Gone : EntryState.Unacked;
     const persistence = this.persistence;
-    if (persistence === undefined || entry.message.id === 0) return;
-    if (noAck) persistence.store.remove(persistence.queueId, entry.seq, entry.message.id, true);
-    else if (!entry.redelivered) persistence.store.markDelivered(persistence.queueId, entry.seq);
+    if (noAck && persistence !== undefined && entry.message.id !== 0) {
+      persistence.store.remove(persistence.queueId, entry.seq, entry.message.id, true);
+    }
   }
 
   private unstore(entry: QueueEntry, final = false /* acked: the message goes nowhere else (Store.remove) */): void {

@@ -25,6 +25,9 @@ export function requeue(queue: Queue, entries: QueueEntry[]): boolean {
       continue;
     }
     if (deliveryLimit !== undefined || quorum) entry.message = withDeliveryCount(entry.message, entry.returns);
+    // The store hears of a delivery only now: a clean stop requeues every unacked one first, and after an unclean
+    // stop every stored entry comes back redelivered anyway, so a mark per delivery would be a write nobody needs.
+    if (!entry.redelivered) queue.pager.markReturned(entry);
     entry.redelivered = true;
     entry.state = EntryState.Ready;
     queue.figures.readyIn(entry.message);
