@@ -223,6 +223,7 @@ describe.each(STORES)('VirtualHost.recover on %s', (_name, make) => {
     topic.take(true);
     const unacked = direct.take(false);
     expect(unacked?.message.body.toString()).toBe('p0');
+    direct.requeue([unacked!]); // what a clean stop does to every unacked delivery before the store closes
     // Transient queues forget everything.
     before.queueOrDie('tq').enqueue(message('gone', true));
 
