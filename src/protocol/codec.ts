@@ -45,7 +45,35 @@ export function readAnyShortstr(buf: Buffer, offset: number, end: number, what: 
   if (offset >= end) throw new FrameSyntaxError(`${what}: truncated arguments`);
   const len = buf[offset]!;
   if (offset + 1 + len > end) throw new FrameSyntaxError(`${what}: short string runs past the end of the frame`);
-  return len === 0 ? '' : decodeBytes(buf, offset + 1, offset + 1 + len);
+  if (len === 0) return '';
+  return len <= RECENT_MAX ? recentString(buf, offset + 1, len) : decodeBytes(buf, offset + 1, offset + 1 + len);
+}
+
+/**
+ * The last few short strings read by readAnyShortstr, by their bytes. A stream of publishes names the same routing
+ * key and exchange again and again: handing back the same string saves the decode, its garbage, and the hash the
+ * exchange and queue lookups would otherwise compute for every fresh copy (V8 keeps a string's hash in the string).
+ * Direct-mapped on length and first and last byte; bounded (RECENT_SLOTS entries of at most RECENT_MAX bytes).
+ */
+const RECENT_SLOTS = 8;
+const RECENT_MAX = 64;
+const recentBytes: Buffer[] = Array.from({ length: RECENT_SLOTS }, () => Buffer.alloc(RECENT_MAX));
+const recentLength = new Int32Array(RECENT_SLOTS);
+const recentText: string[] = new Array<string>(RECENT_SLOTS).fill('');
+
+function recentString(buf: Buffer, start: number, len: number): string {
+  const slot = (len + buf[start]! * 3 + buf[start + len - 1]! * 7) & (RECENT_SLOTS - 1);
+  const kept = recentBytes[slot]!;
+  if (recentLength[slot] === len) {
+    let i = 0;
+    while (i < len && kept[i] === buf[start + i]) i++;
+    if (i === len) return recentText[slot]!;
+  }
+  const text = decodeBytes(buf, start, start + len);
+  buf.copy(kept, 0, start, start + len);
+  recentLength[slot] = len;
+  recentText[slot] = text;
+  return text;
 }
 
 /**

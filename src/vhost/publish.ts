@@ -122,14 +122,19 @@ export class Publisher implements RoutingSubject {
     }
     exchange.stats.publish_out += count;
     const { congested, admit } = this.options;
+    let last: object | undefined;
     for (const destination of routed) {
+      last = destination;
       const queue = destination as Queue;
       if (admit !== undefined && !admit(queue, message)) continue;
       if (!queue.enqueue(message)) this.refused = true;
       else if (queue.tappers !== undefined) tapAll(queue.tappers, message, 1);
       if (congested !== undefined && queue.congested) congested(queue);
     }
-    routed.clear();
+    // Set.clear() gives the set a new table (an allocation per message, 12 % of scenario a's broker time in a
+    // profile); taking out the one entry of the usual single-queue route keeps the table.
+    if (count === 1) routed.delete(last as object);
+    else routed.clear();
     if (exchange.tappers !== undefined) tapAll(exchange.tappers, message, count);
     return count;
   }
