@@ -22,6 +22,10 @@ class DefaultMatcher implements Matcher<object> {
     const destination = this.byName(routingKey);
     if (destination !== undefined) out.add(destination);
   }
+
+  routeOne(routingKey: string): object | undefined {
+    return this.byName(routingKey);
+  }
 }
 
 /**

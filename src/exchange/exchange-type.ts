@@ -24,6 +24,11 @@ export interface Matcher<D> {
    * (undefined when the message has none). Must not allocate on a miss for direct and fanout.
    */
   route(routingKey: string, headers: FieldTable | undefined, out: Set<D>): void;
+  /**
+   * Present when a routing key reaches at most one destination and headers play no part (the default exchange):
+   * that destination, found without filling a set (the publish path's most common case).
+   */
+  routeOne?(routingKey: string): D | undefined;
 }
 
 export interface ExchangeType {

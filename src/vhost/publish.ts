@@ -104,6 +104,19 @@ export class Publisher implements RoutingSubject {
   private routeAndEnqueue(exchange: Exchange, message: Message, routingKeys: readonly string[] | undefined): number {
     const routed = this.routed;
     const keys = routingKeys ?? message.routingKeys;
+    const matcher = exchange.matcher;
+    if (keys === undefined && matcher.routeOne !== undefined && exchange.exchangeBindings === 0 && exchange.alternateExchange === undefined) {
+      // The default exchange: one queue or none, no set to fill and empty again (about 100 ns a message).
+      const queue = matcher.routeOne(message.routingKey) as Queue | undefined;
+      if (queue === undefined) {
+        if (exchange.tappers !== undefined) tapAll(exchange.tappers, message, 0);
+        return 0;
+      }
+      exchange.stats.publish_out++;
+      this.enqueueInto(queue, message);
+      if (exchange.tappers !== undefined) tapAll(exchange.tappers, message, 1);
+      return 1;
+    }
     this.message = message;
     if (keys === undefined) {
       this.routingKey = message.routingKey;
@@ -121,22 +134,25 @@ export class Publisher implements RoutingSubject {
       return 0;
     }
     exchange.stats.publish_out += count;
-    const { congested, admit } = this.options;
     let last: object | undefined;
     for (const destination of routed) {
       last = destination;
-      const queue = destination as Queue;
-      if (admit !== undefined && !admit(queue, message)) continue;
-      if (!queue.enqueue(message)) this.refused = true;
-      else if (queue.tappers !== undefined) tapAll(queue.tappers, message, 1);
-      if (congested !== undefined && queue.congested) congested(queue);
+      this.enqueueInto(destination as Queue, message);
     }
     // Set.clear() gives the set a new table (an allocation per message, 12 % of scenario a's broker time in a
-    // profile); taking out the one entry of the usual single-queue route keeps the table.
+    // profile); taking out the one entry of a single-queue route keeps the table.
     if (count === 1) routed.delete(last as object);
     else routed.clear();
     if (exchange.tappers !== undefined) tapAll(exchange.tappers, message, count);
     return count;
+  }
+
+  private enqueueInto(queue: Queue, message: Message): void {
+    const { congested, admit } = this.options;
+    if (admit !== undefined && !admit(queue, message)) return;
+    if (!queue.enqueue(message)) this.refused = true;
+    else if (queue.tappers !== undefined) tapAll(queue.tappers, message, 1);
+    if (congested !== undefined && queue.congested) congested(queue);
   }
 }
 
