@@ -139,11 +139,23 @@ export async function runHa(o: HaOptions): Promise<HaSummary> {
       o.log(`postgres: ${pg.cluster.url} (${pg.cluster.dir})`);
     }
     const specs: NodeSpec[] = [];
+    // freePort() closes the port it found, so the kernel may hand the same one out again: two nodes on one AMQP
+    // port made every takeover fail with EADDRINUSE while the other node was paused (a CI run).
+    const portsInUse = new Set<number>();
+    const distinctPort = async (): Promise<number> => {
+      for (;;) {
+        const port = await freePort();
+        if (!portsInUse.has(port)) {
+          portsInUse.add(port);
+          return port;
+        }
+      }
+    };
     for (let i = 0; i < o.nodes; i++) {
       const name = `n${i + 1}`;
       const dataDir = join(dir, `${name}-data`);
       mkdirSync(dataDir, { recursive: true });
-      const spec: NodeSpec = { name, amqpPort: await freePort(), httpPort: await freePort(), dataDir };
+      const spec: NodeSpec = { name, amqpPort: await distinctPort(), httpPort: await distinctPort(), dataDir };
       if (pg !== undefined) {
         const f = await startForwarder(pg.cluster.port);
         forwarders.push(f);
